@@ -1,0 +1,40 @@
+"""Identifiers and small value types shared by every layer.
+
+Typed ids keep a cell id from being passed where a variable name is expected;
+they cost nothing at run time.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NewType
+
+CellId = NewType("CellId", str)
+"""A cell's stable id (the nbformat cell id where the notebook has one)."""
+
+Name = NewType("Name", str)
+"""A global variable name, the root of every symbol."""
+
+
+class Mode(StrEnum):
+    """What a run does with the cells downstream of the one that ran."""
+
+    REACTIVE = "reactive"
+    LAZY = "lazy"
+
+
+class Direction(StrEnum):
+    """Which cells a cell may read from: those above it, or any (one definer per name)."""
+
+    IN_ORDER = "in_order"
+    ANY_ORDER = "any_order"
+
+
+class Status(StrEnum):
+    """A cell's status as a user interface shows it (SPEC section 3)."""
+
+    NEVER_RUN = "never_run"
+    FRESH = "fresh"
+    STALE = "stale"
+    DIRTY = "dirty"
+    ERROR = "error"

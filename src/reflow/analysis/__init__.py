@@ -1,0 +1,115 @@
+"""Static analysis of one cell: what its source reads, binds, deletes and mutates.
+
+``analyze(source)`` is a pure function of the source text: one ``ast.parse``
+and one walk, nothing imported beyond the standard library, nothing
+executed. It never raises; a cell Python cannot compile comes back with
+``syntax_error`` set and no effects (SPEC section 6).
+
+What it deliberately leaves to later layers:
+
+- builtins: ``print`` and ``len`` are refs like any other global; the graph
+  drops those that no cell defines, since only it can see a shadowing cell;
+- IPython's names (``_``, ``In``, ...): refs like any other; the graph ignores them;
+- methods not in ``purity.MUTATING_METHODS``: the runtime finds their
+  mutations by fingerprints.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from reflow.analysis.effects import (
+    CellAnalysis,
+    CellSyntaxError,
+    FunctionSummary,
+    Mutation,
+    MutationKind,
+    PathPart,
+)
+from reflow.analysis.visitor import CellVisitor
+
+__all__ = [
+    "CellAnalysis",
+    "CellSyntaxError",
+    "FunctionSummary",
+    "Mutation",
+    "MutationKind",
+    "PathPart",
+    "analyze",
+]
+
+
+def analyze(source: str) -> CellAnalysis:
+    """The static effects of a cell's source (see ``CellAnalysis`` for each field).
+
+    Two points the field docs leave open:
+
+    - ``refs`` keeps builtin names (``print``, ``len``); the graph filters them.
+    - A function, lambda or class the cell defines does not make the cell read
+      what its body reads, unless the cell goes on to use that name itself
+      (``def f(): return y`` then ``f()``): the call may happen right here, so
+      the body's reads that are not yet bound in the cell become refs.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:  # includes null bytes from 3.11.4 on
+        return CellAnalysis(
+            syntax_error=CellSyntaxError(error.msg, error.lineno, error.offset, error.text)
+        )
+    except (ValueError, RecursionError, MemoryError) as error:
+        # Null bytes before 3.11.4; nesting deeper than the parser's stack.
+        message = str(error) or type(error).__name__
+        return CellAnalysis(syntax_error=CellSyntaxError(message, None, None, None))
+    visitor = CellVisitor(lazy_annotations=_has_lazy_annotations(tree.body))
+    try:
+        visitor.visit_all(tree.body)
+    except RecursionError:
+        return _coarse_analysis(tree)
+    if visitor.problem is not None:
+        message, node = visitor.problem
+        return CellAnalysis(syntax_error=_error_at(source, message, node))
+    return visitor.names.result(star_import=visitor.star_import, dynamic=visitor.dynamic)
+
+
+def _has_lazy_annotations(body: list[ast.stmt]) -> bool:
+    """Whether the cell opens with ``from __future__ import annotations`` (after a docstring)."""
+    for position, statement in enumerate(body):
+        if (
+            position == 0
+            and isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Constant)
+            and isinstance(statement.value.value, str)
+        ):
+            continue
+        if not (isinstance(statement, ast.ImportFrom) and statement.module == "__future__"):
+            return False
+        if any(alias.name == "annotations" for alias in statement.names):
+            return True
+    return False
+
+
+def _error_at(source: str, message: str, node: ast.AST) -> CellSyntaxError:
+    lineno: int | None = getattr(node, "lineno", None)
+    column: int | None = getattr(node, "col_offset", None)
+    lines = source.splitlines()
+    text = lines[lineno - 1] if lineno is not None and 0 < lineno <= len(lines) else None
+    return CellSyntaxError(message, lineno, None if column is None else column + 1, text)
+
+
+def _coarse_analysis(tree: ast.Module) -> CellAnalysis:
+    """A sound stand-in for a tree too deep to walk recursively.
+
+    Every name loaded anywhere is a ref, every name stored anywhere a def, and
+    the cell is marked dynamic, so the graph treats it as reading everything.
+    ``ast.walk`` is iterative, so this cannot overflow.
+    """
+    refs: set[str] = set()
+    defs: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (defs if isinstance(node.ctx, ast.Store) else refs).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defs.add(node.name)
+        elif isinstance(node, ast.alias):
+            defs.add((node.asname or node.name).partition(".")[0])
+    return CellAnalysis(refs=frozenset(refs), defs=frozenset(defs), dynamic=True)

@@ -1,0 +1,96 @@
+"""What one cell reads and writes, as static analysis finds it.
+
+These are plain frozen values: the graph consumes them, the runtime refines
+them, and neither needs to know how they were computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+PathPart = str | int
+"""One step below a name: an attribute (``".lr"``) or a constant subscript key.
+
+Attributes are stored with a leading dot so that ``cfg.lr`` and ``cfg["lr"]``
+stay different paths; subscript keys are stored as ``repr`` of the constant
+(``"'k'"``, ``0`` for ints).
+"""
+
+
+class MutationKind(StrEnum):
+    """How a cell changes an object in place; the runtime decides how sure each is."""
+
+    ITEM_STORE = "item_store"  # x[k] = v
+    ATTR_STORE = "attr_store"  # x.a = v
+    ITEM_DELETE = "item_delete"  # del x[k]
+    ATTR_DELETE = "attr_delete"  # del x.a
+    AUG_ASSIGN = "aug_assign"  # x[k] += v, x.a += v
+    METHOD_CALL = "method_call"  # x.append(v), x.a.update(...): a known-mutating method
+
+
+@dataclass(frozen=True, slots=True)
+class Mutation:
+    """A candidate in-place change of the object bound to global ``name``.
+
+    ``path`` is the part changed, outermost first; ``()`` means "some unknown
+    part", which readers of any part of ``name`` must treat as a change.
+    """
+
+    name: str
+    path: tuple[PathPart, ...]
+    kind: MutationKind
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSummary:
+    """The globals a function, lambda or class bound at cell level touches when called.
+
+    The defining cell does not read these; every cell that calls the function
+    does (SPEC section 6). ``reads`` includes names of other functions it may
+    call, which the graph expands transitively.
+    """
+
+    reads: frozenset[str]
+    writes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class CellSyntaxError:
+    """A syntax error, kept as data so that the cell is reported, not raised."""
+
+    message: str
+    lineno: int | None
+    offset: int | None
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CellAnalysis:
+    """Static effects of a cell's source.
+
+    ``refs`` are globals the cell may read before binding them itself
+    (including reads by default arguments, decorators and class bodies, which
+    run in the cell). ``defs`` are globals it may bind; ``deletes`` the globals
+    it ``del``s at cell level. ``functions`` maps each global the cell binds to a
+    function, lambda or class onto what calling it touches. ``closes_over`` are
+    globals that functions, lambdas or classes of the cell read (so a private
+    name they use must outlive the cell). ``star_import`` and ``dynamic``
+    (``exec``/``eval``/``globals()``/``vars()``/``locals()`` at any depth) mark
+    cells whose effects static analysis cannot enumerate.
+    """
+
+    refs: frozenset[str] = frozenset()
+    defs: frozenset[str] = frozenset()
+    deletes: frozenset[str] = frozenset()
+    mutations: tuple[Mutation, ...] = ()
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    closes_over: frozenset[str] = frozenset()
+    star_import: bool = False
+    dynamic: bool = False
+    syntax_error: CellSyntaxError | None = None
+
+    @property
+    def mutated_names(self) -> frozenset[str]:
+        """Globals this cell may change in place."""
+        return frozenset(m.name for m in self.mutations)

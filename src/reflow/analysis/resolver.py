@@ -1,0 +1,254 @@
+"""Name resolution for one cell: which scope a read or a binding lands in, and what it means.
+
+The visitor walks the AST in execution order and tells the resolver about
+every name it meets; the resolver owns the scope stack and the cell's
+effects, so the walk never needs to know Python's scoping rules:
+
+- a read in a class body sees the class's own bindings, then skips every
+  enclosing class (methods and comprehensions never see class names);
+- a read in a comprehension sees its loop variables, then the enclosing scope;
+- a read in a function body is recorded and resolved when the body ends,
+  against the function's locals, ``global``/``nonlocal`` declarations and
+  then the enclosing functions; what is left over is a global the function
+  reads *when called* (``closes_over`` and its ``FunctionSummary``);
+- a read that reaches the cell *now* is a ref unless the cell has
+  definitely bound the name already.
+
+Builtins are not filtered: ``print`` is a ref like any other name, because
+only the graph knows whether some cell of the notebook shadows it.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from reflow.analysis.effects import (
+    CellAnalysis,
+    FunctionSummary,
+    Mutation,
+    MutationKind,
+)
+from reflow.analysis.paths import symbol_path
+from reflow.analysis.scopes import (
+    CellScope,
+    ClassScope,
+    ComprehensionScope,
+    FlowScope,
+    FunctionScope,
+    Scope,
+    SummaryAccumulator,
+)
+
+
+class NameResolver:
+    """The scope stack of a cell being walked, and the effects it has found so far."""
+
+    def __init__(self) -> None:
+        self.cell = CellScope()
+        self.stack: list[Scope] = [self.cell]
+        self.refs: set[str] = set()
+        self.defs: set[str] = set()
+        self.deletes: set[str] = set()
+        self.mutations: dict[Mutation, None] = {}  # an ordered set
+        self.closes_over: set[str] = set()
+        self.summaries: dict[str, SummaryAccumulator] = {}
+        self.open_summaries: list[SummaryAccumulator] = []
+
+    # -- where we are -------------------------------------------------------
+
+    def flow(self) -> FlowScope | None:
+        """The scope whose statements run now in order (cell or class body), if we are in one."""
+        top = self.stack[-1]
+        return top if isinstance(top, FlowScope) else None
+
+    def at_cell_level(self) -> bool:
+        return self.stack[-1] is self.cell
+
+    # -- reads --------------------------------------------------------------
+
+    def read(self, name: str) -> None:
+        """A load of ``name`` where the walk is now."""
+        index = len(self.stack) - 1
+        top = self.stack[index]
+        if isinstance(top, ClassScope):
+            if top.has(name):
+                return
+            index -= 1
+        self.read_below(index, name)
+
+    def read_below(self, index: int, name: str) -> None:
+        """Resolve a read from ``stack[index]`` downwards, skipping class bodies."""
+        deferred = False
+        stack = self.stack
+        while index > 0:
+            scope = stack[index]
+            if isinstance(scope, FunctionScope):
+                scope.loads.add(name)
+                return
+            if isinstance(scope, ComprehensionScope):
+                if name in scope.locals:
+                    return
+                deferred = deferred or scope.deferred
+            index -= 1
+        self._read_global_now(name, deferred=deferred)
+
+    def _read_global_now(self, name: str, *, deferred: bool) -> None:
+        """A read of the global ``name`` while the cell runs (or later, for a generator)."""
+        if deferred:
+            self.arrive({name}, set())
+        if not self.cell.is_bound(name):
+            self.refs.add(name)
+        if name in self.summaries:
+            self._read_through_call(name)
+
+    def _read_through_call(self, name: str) -> None:
+        """Using a function the cell defined reads what its body reads (it may be called now).
+
+        SPEC section 6 keeps a function's free globals out of the defining
+        cell's refs; but once the cell itself uses the function, the call may
+        happen in this cell, and no other cell can stand in for that read.
+        """
+        seen = {name}
+        pending = [name]
+        while pending:
+            for read in self.summaries[pending.pop()].reads:
+                if not self.cell.is_bound(read):
+                    self.refs.add(read)
+                if read in self.summaries and read not in seen:
+                    seen.add(read)
+                    pending.append(read)
+
+    def is_global_now(self, name: str) -> bool:
+        """Whether ``name`` here is a global that the cell touches while it runs."""
+        index = len(self.stack) - 1
+        top = self.stack[index]
+        if isinstance(top, ClassScope):
+            if top.has(name):
+                return False
+            index -= 1
+        while index > 0:
+            scope = self.stack[index]
+            if isinstance(scope, FunctionScope):
+                return False
+            if isinstance(scope, ComprehensionScope) and name in scope.locals:
+                return False
+            index -= 1
+        return True
+
+    # -- bindings -----------------------------------------------------------
+
+    def bind(self, name: str) -> None:
+        """A store of ``name`` where the walk is now."""
+        self.bind_in(len(self.stack) - 1, name)
+
+    def bind_in(self, index: int, name: str) -> None:
+        scope = self.stack[index]
+        if isinstance(scope, CellScope):
+            self.defs.add(name)
+            scope.bound.add(name)
+        elif isinstance(scope, ClassScope):
+            if name in scope.global_decls:
+                self._bind_declared_global(index - 1, name)
+            else:
+                scope.bound.add(name)
+        elif isinstance(scope, FunctionScope):
+            scope.store(name)
+        # A comprehension's targets are its locals already.
+
+    def _bind_declared_global(self, index: int, name: str) -> None:
+        """``global x; x = ...`` in a class body: the global, now or when the function runs."""
+        while index > 0 and not isinstance(self.stack[index], FunctionScope):
+            index -= 1
+        scope = self.stack[index]
+        if isinstance(scope, FunctionScope):
+            scope.global_writes.add(name)
+        else:
+            self.bind_in(0, name)
+
+    def bind_walrus(self, name: str) -> None:
+        """``(name := ...)``: binds in the nearest scope that is not a comprehension (PEP 572)."""
+        index = len(self.stack) - 1
+        while isinstance(self.stack[index], ComprehensionScope):
+            index -= 1
+        self.bind_in(index, name)
+
+    def delete(self, name: str) -> None:
+        """``del name`` where the walk is now."""
+        top = self.stack[-1]
+        if isinstance(top, CellScope):
+            self.read(name)  # del needs the binding: a ref unless bound above
+            self.deletes.add(name)
+            top.unbind(name)
+        elif isinstance(top, ClassScope):
+            top.unbind(name)
+        elif isinstance(top, FunctionScope):
+            top.store(name)
+
+    # -- functions ----------------------------------------------------------
+
+    def finish_function(self, scope: FunctionScope) -> None:
+        """Hand what a finished (already popped) body left unresolved to its enclosing scopes."""
+        free, declared, writes = scope.resolve()
+        index = len(self.stack) - 1
+        while index > 0:
+            outer = self.stack[index]
+            if isinstance(outer, FunctionScope):
+                outer.child_free |= free
+                outer.child_globals |= declared
+                outer.child_writes |= writes
+                return
+            if isinstance(outer, ComprehensionScope):
+                free = free - outer.locals
+            index -= 1
+        self.arrive(free | declared, writes)
+
+    def arrive(self, reads: set[str], writes: set[str]) -> None:
+        """Globals that code run later (a body, a generator) reads and writes."""
+        self.closes_over |= reads
+        for summary in self.open_summaries:
+            summary.reads |= reads
+            summary.writes |= writes
+
+    def open_summary(self) -> SummaryAccumulator | None:
+        """Start collecting for a def/class/lambda the cell binds to a global, if it does."""
+        if not self.at_cell_level():
+            return None
+        summary = SummaryAccumulator()
+        self.open_summaries.append(summary)
+        return summary
+
+    def close_summary(self, summary: SummaryAccumulator | None, names: list[str]) -> None:
+        """Attach a finished summary to the globals it was bound to (a union on rebinding)."""
+        if summary is None:
+            return
+        closed = self.open_summaries.pop()  # opened and closed like brackets
+        assert closed is summary
+        for name in names:
+            kept = self.summaries.setdefault(name, SummaryAccumulator())
+            kept.reads |= summary.reads
+            kept.writes |= summary.writes
+
+    # -- mutations ----------------------------------------------------------
+
+    def record_mutation(self, node: ast.expr, kind: MutationKind) -> None:
+        """``node`` (a target or a method receiver) is changed in place, if it is a global path."""
+        found = symbol_path(node)
+        if found is not None and self.is_global_now(found[0]):
+            self.mutations[Mutation(found[0], found[1], kind)] = None
+
+    # -- result -------------------------------------------------------------
+
+    def result(self, *, star_import: bool, dynamic: bool) -> CellAnalysis:
+        return CellAnalysis(
+            refs=frozenset(self.refs),
+            defs=frozenset(self.defs),
+            deletes=frozenset(self.deletes),
+            mutations=tuple(self.mutations),
+            functions={
+                name: FunctionSummary(frozenset(s.reads), frozenset(s.writes))
+                for name, s in self.summaries.items()
+            },
+            closes_over=frozenset(self.closes_over),
+            star_import=star_import,
+            dynamic=dynamic,
+        )

@@ -1,0 +1,597 @@
+"""One walk over a cell's AST, in the order Python would run it.
+
+Order matters because a cell-level read is a ref only if nothing earlier on
+*every* path has bound the name: ``x = 1; print(x)`` reads no global ``x``,
+``if c: x = 1`` followed by ``print(x)`` does. So the walk evaluates values
+before targets, decorators and defaults before bodies, and keeps a
+definitely-bound set per flow scope that branches split and merge:
+
+- ``if``/conditional expressions/``match``: names bound on every live branch;
+- loops: the body may run zero times; ``break`` paths join after the loop;
+  a name the body unbinds may be missing on the next iteration;
+- ``try``: a handler may start anywhere in the body, so the body's bindings
+  are not definite there; ``finally`` adds only what it binds itself;
+- ``with``: its body's bindings count as definite. A context manager that
+  swallows exceptions (``contextlib.suppress``) breaks this; we accept that
+  because treating every ``with open(...)`` body as maybe-not-run would make
+  most file-reading cells read the names they define;
+- ``raise``/``break``/``continue``/``return`` end a path, which then does not
+  weaken a merge.
+
+Choices where Python's behaviour is not a plain bind:
+
+- ``except E as e`` binds ``e`` inside the handler and unbinds it after
+  (Python's implicit ``del e``). ``e`` is in neither ``defs`` nor ``refs``:
+  notebooks reuse ``e`` in handler after handler, and making each such cell a
+  definer of ``e`` would turn every pair into a multiple-definition error in
+  any_order. A later read of ``e`` in the cell is a ref.
+- ``from __future__ import ...`` binds the feature object (``annotations``)
+  in Python; nobody reads it, so it is no def (it would clash in any_order).
+- ``from __future__ import annotations`` at the top of the cell makes every
+  annotation in the cell lazy: none of them is read.
+
+The walk is recursive; a tree too deep for Python's stack raises
+``RecursionError``, which ``analyze`` turns into a coarse, sound result.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from reflow.analysis.effects import MutationKind
+from reflow.analysis.purity import (
+    DYNAMIC_CALLS,
+    INPLACE_KEYWORD,
+    INPLACE_SUFFIX,
+    MUTATING_METHODS,
+)
+from reflow.analysis.resolver import NameResolver
+from reflow.analysis.scopes import (
+    ClassScope,
+    ComprehensionScope,
+    FlowScope,
+    FlowState,
+    FunctionScope,
+    LoopFrame,
+    merge,
+)
+
+
+class CellVisitor:
+    """Walks one cell's statements and reports every name event to a ``NameResolver``.
+
+    ``problem`` is set for the compile-time errors that ``ast.parse`` lets
+    through but that would stop the cell before it runs (``return`` outside a
+    function, ``break`` outside a loop, ...): the cell then has no effects.
+    """
+
+    def __init__(self, *, lazy_annotations: bool) -> None:
+        self.names = NameResolver()
+        self.lazy_annotations = lazy_annotations
+        self.star_import = False
+        self.dynamic = False
+        self.problem: tuple[str, ast.AST] | None = None
+
+    def visit(self, node: ast.AST) -> None:
+        handler = _DISPATCH.get(type(node))
+        if handler is not None:
+            handler(self, node)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self.visit(child)
+
+    def visit_all(self, nodes: Iterable[ast.AST | None]) -> None:
+        for node in nodes:
+            if node is not None:
+                self.visit(node)
+
+    def _flag(self, message: str, node: ast.AST) -> None:
+        if self.problem is None:
+            self.problem = (message, node)
+
+    # -- names --------------------------------------------------------------
+
+    def visit_Name(self, node: ast.Name) -> None:
+        ctx = node.ctx
+        if isinstance(ctx, ast.Load):
+            self.names.read(node.id)
+        elif isinstance(ctx, ast.Store):
+            self.names.bind(node.id)
+        else:
+            self.names.delete(node.id)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        summary = self.names.open_summary() if isinstance(node.value, ast.Lambda) else None
+        self.visit(node.value)
+        self.names.bind_walrus(node.target.id)
+        self.names.close_summary(summary, [node.target.id])
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if not isinstance(node.ctx, ast.Load):
+            store = isinstance(node.ctx, ast.Store)
+            kind = MutationKind.ITEM_STORE if store else MutationKind.ITEM_DELETE
+            self.names.record_mutation(node, kind)
+        self.visit(node.value)
+        self.visit(node.slice)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if not isinstance(node.ctx, ast.Load):
+            store = isinstance(node.ctx, ast.Store)
+            kind = MutationKind.ATTR_STORE if store else MutationKind.ATTR_DELETE
+            self.names.record_mutation(node, kind)
+        self.visit(node.value)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Name):
+            if func.id in DYNAMIC_CALLS or (func.id == "vars" and not node.args):
+                self.dynamic = True
+        elif isinstance(func, ast.Attribute) and _mutates_receiver(func.attr, node.keywords):
+            self.names.record_mutation(func.value, MutationKind.METHOD_CALL)
+        self.visit(func)
+        self.visit_all(node.args)
+        self.visit_all(node.keywords)
+
+    # -- assignments --------------------------------------------------------
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        summary = self.names.open_summary() if isinstance(node.value, ast.Lambda) else None
+        self.visit(node.value)
+        self.visit_all(node.targets)
+        bound = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        self.names.close_summary(summary, bound)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        target = node.target
+        if isinstance(target, ast.Name):
+            self.names.read(target.id)
+            self.visit(node.value)
+            self.names.bind(target.id)
+            return
+        self.names.record_mutation(target, MutationKind.AUG_ASSIGN)
+        self._visit_target_parts(target)
+        self.visit(node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        target = node.target
+        in_function = isinstance(self.names.stack[-1], FunctionScope)
+        summary = self.names.open_summary() if isinstance(node.value, ast.Lambda) else None
+        if node.value is not None:
+            self.visit(node.value)
+        if isinstance(target, ast.Name):
+            # A bare ``x: int`` binds nothing, but in a function it still makes x local.
+            if node.value is not None or in_function:
+                self.names.bind(target.id)
+        elif node.value is not None:
+            self.visit(target)
+        else:
+            self._visit_target_parts(target)  # evaluated, but nothing is stored
+        if not in_function and not self.lazy_annotations:
+            self.visit(node.annotation)
+        self.names.close_summary(summary, [target.id] if isinstance(target, ast.Name) else [])
+
+    def _visit_target_parts(self, target: ast.expr) -> None:
+        """Evaluate an attribute/subscript target's object and key without storing."""
+        if isinstance(target, ast.Attribute):
+            self.visit(target.value)
+        elif isinstance(target, ast.Subscript):
+            self.visit(target.value)
+            self.visit(target.slice)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            # ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c``.
+            self.names.bind(alias.asname or alias.name.partition(".")[0])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module == "__future__":
+            return
+        for alias in node.names:
+            if alias.name == "*":
+                self.star_import = True
+            else:
+                self.names.bind(alias.asname or alias.name)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        top = self.names.stack[-1]
+        if isinstance(top, FunctionScope | ClassScope):
+            top.global_decls.update(node.names)
+        # At cell level ``global x`` changes nothing.
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        top = self.names.stack[-1]
+        if isinstance(top, FunctionScope | ClassScope):
+            top.nonlocal_decls.update(node.names)
+        elif top is self.names.cell:
+            self._flag("nonlocal declaration not allowed at module level", node)
+
+    # -- definitions --------------------------------------------------------
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        summary = self.names.open_summary()
+        self.visit_all(node.decorator_list)
+        arguments = node.args
+        self.visit_all(arguments.defaults)
+        self.visit_all(arguments.kw_defaults)
+        type_scope = self._push_type_params(node)
+        if not self.lazy_annotations:
+            self.visit_all(a.annotation for a in _all_parameters(arguments))
+            self.visit_all([node.returns])
+        body = FunctionScope({a.arg for a in _all_parameters(arguments)})
+        self.names.stack.append(body)
+        self.visit_all(node.body)
+        self.names.stack.pop()
+        self.names.finish_function(body)
+        if type_scope:
+            self.names.stack.pop()
+        self.names.bind(node.name)
+        self.names.close_summary(summary, [node.name])
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        arguments = node.args
+        self.visit_all(arguments.defaults)
+        self.visit_all(arguments.kw_defaults)
+        body = FunctionScope({a.arg for a in _all_parameters(arguments)})
+        self.names.stack.append(body)
+        self.visit(node.body)
+        self.names.stack.pop()
+        self.names.finish_function(body)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        summary = self.names.open_summary()
+        self.visit_all(node.decorator_list)
+        type_scope = self._push_type_params(node)
+        self.visit_all(node.bases)
+        self.visit_all(node.keywords)
+        self.names.stack.append(ClassScope())
+        self.visit_all(node.body)
+        self.names.stack.pop()
+        if type_scope:
+            self.names.stack.pop()
+        self.names.bind(node.name)
+        self.names.close_summary(summary, [node.name])
+
+    def visit_TypeAlias(self, node: Any) -> None:
+        """``type X[T] = ...`` (3.12+): binds X now; the value is evaluated lazily, like a body."""
+        name: str = node.name.id
+        summary = self.names.open_summary()
+        type_scope = self._push_type_params(node)
+        body = FunctionScope(set())
+        self.names.stack.append(body)
+        self.visit(node.value)
+        self.names.stack.pop()
+        self.names.finish_function(body)
+        if type_scope:
+            self.names.stack.pop()
+        self.names.bind(name)
+        self.names.close_summary(summary, [name])
+
+    def _push_type_params(self, node: ast.AST) -> bool:
+        """Open PEP 695's annotation scope, where the type parameters are local (3.12+).
+
+        Bounds and defaults are lazily evaluated by Python; reading them now is
+        a harmless over-approximation.
+        """
+        params = getattr(node, "type_params", None)
+        if not params:
+            return False
+        self.names.stack.append(ComprehensionScope({p.name for p in params}, deferred=False))
+        for param in params:
+            self.visit_all([getattr(param, "bound", None), getattr(param, "default_value", None)])
+        return True
+
+    # -- comprehensions -----------------------------------------------------
+
+    def visit_ListComp(self, node: ast.ListComp | ast.SetComp) -> None:
+        self._comprehension(node.generators, [node.elt], deferred=False)
+
+    visit_SetComp = visit_ListComp
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        self._comprehension(node.generators, [node.elt], deferred=True)
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node.generators, [node.key, node.value], deferred=False)
+
+    def _comprehension(
+        self, generators: list[ast.comprehension], elements: list[ast.expr], *, deferred: bool
+    ) -> None:
+        """The first iterable runs in the enclosing scope; the rest in the comprehension's own.
+
+        The body may run zero times, so a walrus in it binds a global that is
+        not definitely bound afterwards.
+        """
+        self.visit(generators[0].iter)
+        local_names: set[str] = set()
+        for generator in generators:
+            _collect_bound_names(generator.target, local_names)
+        owner = self.names.flow()
+        saved = owner.save() if owner is not None else None
+        self.names.stack.append(ComprehensionScope(local_names, deferred=deferred))
+        for position, generator in enumerate(generators):
+            if position:
+                self.visit(generator.iter)
+            self.visit(generator.target)
+            self.visit_all(generator.ifs)
+        self.visit_all(elements)
+        self.names.stack.pop()
+        if owner is not None and saved is not None:
+            owner.restore(saved)
+
+    # -- expressions with branches -------------------------------------------
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        self.visit(node.values[0])
+        flow = self.names.flow()
+        saved = flow.save() if flow is not None else None
+        self.visit_all(node.values[1:])  # may be skipped: a walrus there is not definite
+        if flow is not None and saved is not None:
+            flow.restore(saved)
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self.visit(node.test)
+        self._branches([node.body], [node.orelse])
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        self._branches(node.body, node.orelse)
+
+    def _branches(self, first: list[Any], second: list[Any]) -> None:
+        flow = self.names.flow()
+        if flow is None:
+            self.visit_all(first)
+            self.visit_all(second)
+            return
+        before = flow.save()
+        self.visit_all(first)
+        after_first = flow.save()
+        flow.restore(before)
+        self.visit_all(second)
+        flow.restore(merge([after_first, flow.save()]))
+
+    # -- loops --------------------------------------------------------------
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        flow = self.names.flow()
+        if flow is None:
+            self.visit_all([node.target, *node.body, *node.orelse])
+            return
+        before = flow.save()
+        flow.loops.append(LoopFrame())
+        self.visit(node.target)
+        self.visit_all(node.body)
+        self._finish_loop(flow, before, node.orelse, may_end_normally=True)
+
+    visit_AsyncFor = visit_For
+
+    def visit_While(self, node: ast.While) -> None:
+        flow = self.names.flow()
+        if flow is None:
+            self.visit_all([node.test, *node.body, *node.orelse])
+            return
+        flow.loops.append(LoopFrame())
+        self.visit(node.test)  # inside the frame: it runs again on every iteration
+        before = flow.save()
+        self.visit_all(node.body)
+        forever = isinstance(node.test, ast.Constant) and bool(node.test.value)
+        self._finish_loop(flow, before, node.orelse, may_end_normally=not forever)
+
+    def _finish_loop(
+        self, flow: FlowScope, before: FlowState, orelse: list[ast.stmt], *, may_end_normally: bool
+    ) -> None:
+        """Join the paths out of a loop whose body has just been walked.
+
+        Every later iteration starts from what holds at the loop head on all
+        paths into it; a name bound before the loop but lost by then (``del``)
+        may be read unbound on a later iteration, so its reads become refs.
+        """
+        end = flow.save()
+        frame = flow.pop_loop()
+        head = merge([before, end, *frame.continues])
+        for name in (before.bound - head.bound) & frame.reads:
+            self._read_unbound(flow, name)
+        exits = list(frame.breaks)
+        if may_end_normally:
+            flow.restore(head)
+            self.visit_all(orelse)
+            exits.append(flow.save())
+        flow.restore(merge(exits) if exits else FlowState(head.bound, dead=True))
+
+    def _read_unbound(self, flow: FlowScope, name: str) -> None:
+        if flow is self.names.cell:
+            self.names.refs.add(name)
+        else:
+            self.names.read_below(len(self.names.stack) - 2, name)
+
+    def visit_Break(self, node: ast.Break) -> None:
+        self._jump(node, "break")
+
+    def visit_Continue(self, node: ast.Continue) -> None:
+        self._jump(node, "continue")
+
+    def _jump(self, node: ast.stmt, keyword: str) -> None:
+        flow = self.names.flow()
+        if flow is None:
+            return
+        if not flow.loops:
+            self._flag(f"'{keyword}' outside loop", node)
+            return
+        frame = flow.loops[-1]
+        (frame.breaks if keyword == "break" else frame.continues).append(flow.save())
+        flow.dead = True
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        self.visit_all([node.exc, node.cause])
+        flow = self.names.flow()
+        if flow is not None:
+            flow.dead = True
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if not isinstance(self.names.stack[-1], FunctionScope):
+            self._flag("'return' outside function", node)
+        self.visit_all([node.value])
+
+    def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        if not isinstance(self.names.stack[-1], FunctionScope):
+            self._flag("'yield' outside function", node)
+        self.visit_all([node.value])
+
+    visit_YieldFrom = visit_Yield
+
+    # -- try ----------------------------------------------------------------
+
+    def visit_Try(self, node: ast.Try) -> None:
+        flow = self.names.flow()
+        if flow is None:
+            self.visit_all(node.body)
+            for handler in node.handlers:
+                self._visit_handler(handler, None)
+            self.visit_all([*node.orelse, *node.finalbody])
+            return
+        before = flow.save()
+        flow.push_region()
+        self.visit_all(node.body)
+        removed_in_body = flow.pop_region()
+        # An exception may come before any statement of the body has bound anything.
+        handler_start = FlowState(before.bound - removed_in_body, before.dead)
+        flow.push_region()
+        self.visit_all(node.orelse)
+        ends = [flow.save()]
+        for handler in node.handlers:
+            flow.restore(handler_start)
+            self._visit_handler(handler, flow)
+            ends.append(flow.save())
+        removed_later = flow.pop_region()
+        after = merge(ends)
+        if node.finalbody:
+            start_bound = set(handler_start.bound)
+            for state in ends:
+                start_bound &= state.bound
+            start = FlowState(start_bound - removed_later, before.dead)
+            flow.restore(start)
+            flow.push_region()
+            self.visit_all(node.finalbody)
+            removed_in_finally = flow.pop_region()
+            added_in_finally = flow.bound - start.bound
+            after = FlowState(
+                (after.bound - removed_in_finally) | added_in_finally, after.dead or flow.dead
+            )
+        flow.restore(after)
+
+    visit_TryStar = visit_Try
+
+    def _visit_handler(self, handler: ast.ExceptHandler, flow: FlowScope | None) -> None:
+        self.visit_all([handler.type])
+        if handler.name is not None:
+            if flow is not None:
+                flow.bound.add(handler.name)  # bound, but no def: see the module docstring
+            else:
+                self.names.bind(handler.name)
+        self.visit_all(handler.body)
+        if handler.name is not None and flow is not None:
+            flow.unbind(handler.name)
+
+    # -- match --------------------------------------------------------------
+
+    def visit_Match(self, node: ast.Match) -> None:
+        self.visit(node.subject)
+        flow = self.names.flow()
+        before = flow.save() if flow is not None else None
+        ends: list[FlowState] = []
+        exhaustive = False
+        for case in node.cases:
+            if flow is not None and before is not None:
+                flow.restore(before)
+            self.visit(case.pattern)
+            self.visit_all([case.guard, *case.body])
+            if flow is not None:
+                ends.append(flow.save())
+            exhaustive = exhaustive or (case.guard is None and _irrefutable(case.pattern))
+        if flow is None or before is None:
+            return
+        if not exhaustive:
+            ends.append(before)
+        flow.restore(merge(ends))
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        self.visit_all([node.pattern])
+        if node.name is not None:
+            self.names.bind(node.name)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name is not None:
+            self.names.bind(node.name)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self.visit_all(node.keys)
+        self.visit_all(node.patterns)
+        if node.rest is not None:
+            self.names.bind(node.rest)
+
+
+def _all_parameters(arguments: ast.arguments) -> list[ast.arg]:
+    found = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    if arguments.vararg is not None:
+        found.append(arguments.vararg)
+    if arguments.kwarg is not None:
+        found.append(arguments.kwarg)
+    return found
+
+
+def _collect_bound_names(target: ast.expr, into: set[str]) -> None:
+    """Names a for/comprehension target binds (attribute and item targets bind none)."""
+    if isinstance(target, ast.Name):
+        into.add(target.id)
+    elif isinstance(target, ast.Tuple | ast.List):
+        for element in target.elts:
+            _collect_bound_names(element, into)
+    elif isinstance(target, ast.Starred):
+        _collect_bound_names(target.value, into)
+
+
+def _mutates_receiver(method: str, keywords: list[ast.keyword]) -> bool:
+    if method in MUTATING_METHODS:
+        return True
+    if method.endswith(INPLACE_SUFFIX) and not method.startswith("_"):
+        return True
+    for keyword in keywords:
+        if keyword.arg == INPLACE_KEYWORD:
+            value = keyword.value
+            return not (isinstance(value, ast.Constant) and not value.value)
+    return False
+
+
+def _irrefutable(pattern: ast.pattern) -> bool:
+    """A pattern that always matches: ``_``, a capture, or an or-pattern with one of them."""
+    if isinstance(pattern, ast.MatchAs):
+        return pattern.pattern is None or _irrefutable(pattern.pattern)
+    if isinstance(pattern, ast.MatchOr):
+        return any(_irrefutable(p) for p in pattern.patterns)
+    return False
+
+
+def _build_dispatch() -> dict[type[ast.AST], Callable[[CellVisitor, Any], None]]:
+    """Map node types to handlers once, so the walk does a dict lookup per node."""
+    table: dict[type[ast.AST], Callable[[CellVisitor, Any], None]] = {}
+    for attribute in dir(CellVisitor):
+        if attribute.startswith("visit_"):
+            node_type = getattr(ast, attribute.removeprefix("visit_"), None)
+            if isinstance(node_type, type):  # e.g. ast.TypeAlias exists from 3.12 on
+                table[node_type] = getattr(CellVisitor, attribute)
+
+    def leaf(visitor: CellVisitor, node: ast.AST) -> None:
+        """Contexts, operators and constants have nothing to read."""
+
+    for family in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop):
+        for node_type in family.__subclasses__():
+            table[node_type] = leaf
+    table[ast.Constant] = leaf
+    return table
+
+
+_DISPATCH = _build_dispatch()

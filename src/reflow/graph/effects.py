@@ -1,0 +1,53 @@
+"""The graph's view of one cell: static analysis widened by what its last run showed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from reflow.analysis.effects import CellAnalysis, FunctionSummary
+
+
+@dataclass(frozen=True, slots=True)
+class CellEffects:
+    """Names one cell reads and writes, as far as anyone knows them now.
+
+    ``observed_binds``/``observed_deletes`` come from the runtime's namespace
+    diff of the cell's last run (``exec``, ``globals()``, ``import *``, a called
+    function's ``global`` write): the graph trusts the union of what it was
+    told statically and what was seen, which is what keeps it sound for
+    cells whose effects static analysis cannot enumerate.
+    """
+
+    analysis: CellAnalysis
+    observed_binds: frozenset[str] = frozenset()
+    observed_deletes: frozenset[str] = frozenset()
+    binds: frozenset[str] = field(init=False)
+    mutates: frozenset[str] = field(init=False)
+    deletes: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        a = self.analysis
+        object.__setattr__(self, "binds", a.defs | self.observed_binds)
+        object.__setattr__(self, "mutates", a.mutated_names - a.defs)
+        object.__setattr__(self, "deletes", a.deletes | self.observed_deletes)
+
+    @property
+    def refs(self) -> frozenset[str]:
+        return self.analysis.refs
+
+    @property
+    def functions(self) -> Mapping[str, FunctionSummary]:
+        return self.analysis.functions
+
+    @property
+    def reads_all(self) -> bool:
+        """``exec``/``eval``/``globals()`` in the cell: it may read any name."""
+        return self.analysis.dynamic
+
+    @property
+    def writes(self) -> frozenset[str]:
+        return self.binds | self.mutates | self.deletes
+
+    def with_observed(self, binds: Iterable[str], deletes: Iterable[str]) -> CellEffects:
+        return CellEffects(self.analysis, frozenset(binds), frozenset(deletes))

@@ -1,0 +1,310 @@
+"""``reflow.Notebook``: the in-process front door (SPEC section 8).
+
+It turns user calls into graph updates and scheduler runs and checks what it
+is given; the rules live in ``graph/`` and ``runtime/``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from reflow._types import CellId, Direction, Mode, Status
+from reflow.analysis import analyze
+from reflow.graph.effects import CellEffects
+from reflow.graph.graph import DataflowGraph
+from reflow.runtime.errors import CellError, UnknownCellError
+from reflow.runtime.records import CellRecord
+from reflow.runtime.scheduler import Run, Scheduler
+from reflow.runtime.session import Session
+from reflow.runtime.status import StatusBoard
+
+
+class Cell:
+    """A live view of one cell: reading a property asks the notebook for the current state."""
+
+    __slots__ = ("_notebook", "id")
+
+    def __init__(self, notebook: Notebook, cell_id: CellId) -> None:
+        self._notebook = notebook
+        self.id = cell_id
+
+    def _record(self) -> CellRecord:
+        return self._notebook._record(self.id)
+
+    @property
+    def code(self) -> str:
+        return self._record().code
+
+    @property
+    def index(self) -> int:
+        return self._notebook._graph.position(self.id)
+
+    @property
+    def status(self) -> str:
+        """``"fresh"``, ``"stale"``, ``"dirty"``, ``"error"`` or ``"never_run"``."""
+        return str(self._notebook._board().statuses[self.id])
+
+    @property
+    def stale_reason(self) -> str | None:
+        """Why the cell is stale, naming the symbol and the cell that changed it."""
+        return self._notebook._board().reasons.get(self.id)
+
+    @property
+    def output(self) -> Any:
+        return self._record().output
+
+    @property
+    def stdout(self) -> str:
+        return self._record().stdout
+
+    @property
+    def stderr(self) -> str:
+        return self._record().stderr
+
+    @property
+    def error(self) -> CellError | None:
+        record = self._record()
+        refused = self._notebook._graph.errors().get(self.id)
+        if refused is not None and record.error is None:
+            from reflow.runtime.scheduler import graph_error
+
+            return graph_error(refused)
+        return record.error
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cell) and other.id == self.id and other._notebook is self._notebook
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __repr__(self) -> str:
+        first = self.code.split("\n", 1)[0]
+        return f"<Cell {self.id} [{self.status}] {first[:40]!r}>"
+
+
+CellRef = Cell | str
+
+
+class Notebook:
+    """A reactive notebook in this process; see SPEC section 8 for the contract."""
+
+    def __init__(self, mode: str = "reactive", direction: str = "in_order") -> None:
+        self._mode = _parse_mode(mode)
+        self._graph = DataflowGraph(_parse_direction(direction))
+        self._session = Session(self._graph)
+        self._scheduler = Scheduler(self._graph, self._session)
+        self._cached_board: StatusBoard | None = None
+
+    # ---- settings -------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        return self._mode.value
+
+    @mode.setter
+    def mode(self, mode: str) -> None:
+        self._mode = _parse_mode(mode)
+
+    @property
+    def direction(self) -> str:
+        return self._graph.direction.value
+
+    @direction.setter
+    def direction(self, direction: str) -> None:
+        self._graph.direction = _parse_direction(direction)
+        self._changed()
+
+    # ---- cells ---------------------------------------------------------------------
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [Cell(self, c) for c in self._graph.cells]
+
+    def __iter__(self) -> Iterator[Cell]:
+        return iter(self.cells)
+
+    def __len__(self) -> int:
+        return len(self._graph)
+
+    def cell(self, cell: CellRef) -> Cell:
+        return Cell(self, self._id(cell))
+
+    def add(self, code: str, index: int | None = None, *, id: str | None = None) -> Cell:
+        """Insert a cell (at the end by default). ``id`` keeps a notebook file's cell id."""
+        _check_code(code)
+        if index is not None and not isinstance(index, int):
+            raise TypeError(f"index must be an int or None, got {type(index).__name__}")
+        cell_id = CellId(id if id is not None else uuid.uuid4().hex[:8])
+        if cell_id in self._graph:
+            raise ValueError(f"a cell with id {cell_id!r} is already in the notebook")
+        analysis = analyze(code)
+        self._session.records[cell_id] = CellRecord(code, analysis)
+        self._graph.add(cell_id, CellEffects(analysis), index)
+        self._changed()
+        return Cell(self, cell_id)
+
+    def edit(self, cell: CellRef, code: str) -> Cell:
+        """New source for a cell: it is dirty until it runs; the old code's effects stay."""
+        cell_id = self._id(cell)
+        _check_code(code)
+        record = self._record(cell_id)
+        if code != record.code:
+            analysis = analyze(code)
+            record.edit(code, analysis)
+            # Until it runs, what its last run was seen to write still stands.
+            old = self._graph.effects(cell_id)
+            self._graph.update(
+                cell_id, CellEffects(analysis, old.observed_binds, old.observed_deletes)
+            )
+            self._changed()
+        return Cell(self, cell_id)
+
+    def delete(self, cell: CellRef) -> Run:
+        """Remove a cell and the globals it wrote; restore what other writers left (reactive)."""
+        cell_id = self._id(cell)
+        before = self._board()
+        self._graph.remove(cell_id)
+        self._session.forget(cell_id)
+        self._changed()
+        after = self._board()
+        newly_stale = [c for c in after.stale() if before.statuses.get(c) is not Status.STALE]
+        if self._mode is Mode.LAZY or not newly_stale:
+            return Run(stale=newly_stale)
+        # Readers left with no writer would only fail with a NameError: they stay stale.
+        restorable = [c for c in newly_stale if not self._orphaned(c, after)]
+        run = self._run(restorable)
+        run.stale = sorted(
+            set(run.stale) | (set(newly_stale) - set(run.ran)), key=self._graph.position
+        )
+        return run
+
+    def move(self, cell: CellRef, index: int) -> Cell:
+        """Move a cell; cells whose reaching writers change go stale."""
+        cell_id = self._id(cell)
+        if not isinstance(index, int):
+            raise TypeError(f"index must be an int, got {type(index).__name__}")
+        self._graph.move(cell_id, index)
+        self._changed()
+        return Cell(self, cell_id)
+
+    # ---- running ----------------------------------------------------------------------
+
+    def run(self, cell: CellRef, alone: bool = False) -> Run:
+        """Run a cell: pull, the cell, push (reactive) or mark stale (lazy); ``alone``: just it."""
+        return self._run([self._id(cell)], alone=alone)
+
+    def run_all(self) -> Run:
+        return self._run(self._graph.execution_order())
+
+    def run_stale(self) -> Run:
+        return self._run(self._board().stale())
+
+    def _run(self, targets: list[CellId], alone: bool = False) -> Run:
+        try:
+            return self._scheduler.run(targets, self._mode, alone=alone)
+        finally:
+            self._changed()
+
+    # ---- questions ---------------------------------------------------------------------
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._session.namespace[name]
+        except KeyError:
+            raise KeyError(f"{name!r} is not defined in the notebook's namespace") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._session.namespace
+
+    @property
+    def namespace(self) -> dict[str, Any]:
+        """The globals the cells run in (live: changing it is changing the notebook's state)."""
+        return self._session.namespace
+
+    def stale(self) -> list[CellId]:
+        return self._board().stale()
+
+    def refs(self, cell: CellRef) -> list[str]:
+        return sorted(self._graph.refs(self._id(cell)))
+
+    def defs(self, cell: CellRef) -> list[str]:
+        return sorted(self._graph.defs(self._id(cell)))
+
+    def parents(self, cell: CellRef) -> list[CellId]:
+        return sorted(self._graph.parents(self._id(cell)), key=self._graph.position)
+
+    def children(self, cell: CellRef) -> list[CellId]:
+        return sorted(self._graph.children(self._id(cell)), key=self._graph.position)
+
+    def out_of_order_usages(self, cell: CellRef) -> list[str]:
+        """in_order: names the cell reads that only cells below it define (a warning)."""
+        return sorted(self._graph.out_of_order_usages(self._id(cell)))
+
+    def close(self) -> None:
+        self._session.close()
+
+    # ---- internals --------------------------------------------------------------------
+
+    def _id(self, cell: CellRef) -> CellId:
+        if isinstance(cell, Cell):
+            if cell._notebook is not self:
+                raise ValueError(f"cell {cell.id!r} belongs to another notebook")
+            cell_id = cell.id
+        elif isinstance(cell, str):
+            cell_id = CellId(cell)
+        else:
+            raise TypeError(f"expected a Cell or a cell id (str), got {type(cell).__name__}")
+        if cell_id not in self._graph:
+            raise UnknownCellError(
+                f"no cell with id {cell_id!r} in this notebook (expected a Cell or one of "
+                f"{[str(c) for c in self._graph.cells[:5]]}{'...' if len(self) > 5 else ''})"
+            )
+        return cell_id
+
+    def _record(self, cell: CellId) -> CellRecord:
+        return self._session.records[cell]
+
+    def _board(self) -> StatusBoard:
+        if self._cached_board is None:
+            self._cached_board = self._scheduler.board()
+        return self._cached_board
+
+    def _changed(self) -> None:
+        self._cached_board = None
+
+    def _orphaned(self, cell: CellId, board: StatusBoard) -> bool:
+        record = self._record(cell)
+        for name in board.read_names(cell):
+            expected = board.expected(cell, name)
+            if expected.ok and expected.source is None and record.seen.get(_symbol(name)):
+                return True
+        return False
+
+
+def _symbol(name: str) -> Any:
+    from reflow.runtime.versions import Symbol
+
+    return Symbol(name)
+
+
+def _check_code(code: object) -> None:
+    if not isinstance(code, str):
+        raise TypeError(f"cell code must be a str, got {type(code).__name__}")
+
+
+def _parse_mode(value: object) -> Mode:
+    return Mode(_choice(value, Mode, "mode"))
+
+
+def _parse_direction(value: object) -> Direction:
+    return Direction(_choice(value, Direction, "direction"))
+
+
+def _choice(value: object, kind: type[Mode] | type[Direction], what: str) -> str:
+    allowed = [m.value for m in kind]
+    if not isinstance(value, str) or value not in allowed:
+        shown = " or ".join(repr(a) for a in allowed)
+        raise ValueError(f"{what} must be {shown}, got {value!r}")
+    return value

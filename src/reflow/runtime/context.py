@@ -1,0 +1,22 @@
+"""Which cell is running, for ``from reflow import refs, defs`` inside a cell.
+
+A context variable rather than a global, so that a notebook running inside
+another notebook's cell, or on another thread, answers for the right cell.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from reflow._types import CellId
+
+
+@dataclass(frozen=True, slots=True)
+class CellContext:
+    cell: CellId
+    refs: tuple[str, ...]
+    defs: tuple[str, ...]
+
+
+CURRENT_CELL: ContextVar[CellContext | None] = ContextVar("reflow_current_cell", default=None)

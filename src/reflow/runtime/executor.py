@@ -1,0 +1,137 @@
+"""Running one cell's source in a namespace, the way IPython would.
+
+- the value of a trailing expression is the cell's output, unless the cell
+  ends with ``;``;
+- top-level ``await``, ``async for`` and ``async with`` work;
+- stdout and stderr are captured per cell;
+- whatever the cell raises (``SystemExit`` and ``KeyboardInterrupt`` included)
+  comes back as data; tracebacks show the cell's own lines, not reflow's frames.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import contextlib
+import inspect
+import io
+import linecache
+import tokenize
+import traceback
+from dataclasses import dataclass
+from types import CodeType, TracebackType
+from typing import Any
+
+from reflow.runtime.errors import CellError
+
+_FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    output: Any
+    stdout: str
+    stderr: str
+    error: CellError | None
+    interrupted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCell:
+    body: CodeType
+    last_expression: CodeType | None
+
+
+def ends_with_semicolon(source: str) -> bool:
+    """IPython's rule: a final ``;`` (before comments and blank lines) hides the output."""
+    last = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type not in (
+                tokenize.NEWLINE,
+                tokenize.NL,
+                tokenize.COMMENT,
+                tokenize.ENDMARKER,
+                tokenize.INDENT,
+                tokenize.DEDENT,
+            ):
+                last = token
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return last is not None and last.type == tokenize.OP and last.string == ";"
+
+
+def compile_cell(source: str, filename: str) -> CompiledCell:
+    """Split off a trailing expression so that its value can be shown. Raises SyntaxError."""
+    tree = ast.parse(source, filename, mode="exec")
+    last: CodeType | None = None
+    last_statement = tree.body[-1] if tree.body else None
+    if isinstance(last_statement, ast.Expr) and not ends_with_semicolon(source):
+        tree.body.pop()
+        expr = ast.Expression(last_statement.value)
+        last = compile(expr, filename, "eval", flags=_FLAGS, dont_inherit=True)
+    body = compile(tree, filename, "exec", flags=_FLAGS, dont_inherit=True)
+    return CompiledCell(body, last)
+
+
+class Executor:
+    """Executes cells in one namespace; owns the event loop that top-level ``await`` uses."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+    def execute(self, source: str, filename: str) -> Execution:
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        output: Any = None
+        error: CellError | None = None
+        interrupted = False
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                compiled = compile_cell(source, filename)
+                self._run(compiled.body)
+                if compiled.last_expression is not None:
+                    output = self._run(compiled.last_expression)
+            except KeyboardInterrupt as exc:
+                interrupted = True
+                error = _as_error(exc, filename)
+            except SystemExit as exc:
+                error = CellError(
+                    "SystemExit",
+                    f"the cell called sys.exit({exc.code!r}); reflow kept the notebook running",
+                    _traceback_text(exc, filename),
+                )
+            except BaseException as exc:
+                error = _as_error(exc, filename)
+        return Execution(output, stdout.getvalue(), stderr.getvalue(), error, interrupted)
+
+    def _run(self, code: CodeType) -> Any:
+        result = eval(code, self.namespace)
+        if code.co_flags & inspect.CO_COROUTINE:
+            result = self._event_loop().run_until_complete(result)
+        return result
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        return self._loop
+
+
+def _as_error(exc: BaseException, filename: str) -> CellError:
+    return CellError(type(exc).__name__, str(exc), _traceback_text(exc, filename))
+
+
+def _traceback_text(exc: BaseException, filename: str) -> str:
+    """The traceback from the cell's first frame on: reflow's frames are noise to the user."""
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    if isinstance(exc, SyntaxError):
+        tb = None
+    return "".join(traceback.format_exception(type(exc), exc, tb))

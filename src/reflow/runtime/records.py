@@ -1,0 +1,52 @@
+"""What the runtime remembers of each cell between runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reflow.analysis.effects import CellAnalysis
+from reflow.analysis.normalize import normalized
+from reflow.runtime.errors import CellError
+from reflow.runtime.versions import Symbol, Version
+
+
+@dataclass(slots=True)
+class CellRecord:
+    """One cell's source and the facts of its last run.
+
+    ``seen`` holds, for each symbol the cell read, the version it saw (``None``
+    where no cell above had written it); ``wrote`` the versions its last run
+    made. Status is derived from these, never stored, except for the two flags:
+    ``interrupted_before_run`` (a run planned it and was stopped first) and
+    ``blocked`` (the graph refused it: a clash, a cycle), both cleared by a run.
+    """
+
+    code: str
+    analysis: CellAnalysis
+    ran_code: str | None = None
+    run_stamp: int = -1
+    seen: dict[Symbol, Version | None] = field(default_factory=dict)
+    wrote: dict[Symbol, Version] = field(default_factory=dict)
+    out_of_order: frozenset[str] = frozenset()
+    output: Any = None
+    stdout: str = ""
+    stderr: str = ""
+    error: CellError | None = None
+    interrupted_before_run: bool = False
+    blocked: bool = False
+    dirty: bool = False
+
+    @property
+    def has_run(self) -> bool:
+        return self.ran_code is not None
+
+    def edit(self, code: str, analysis: CellAnalysis) -> None:
+        """New source; dirty if it ran and the edit changed more than comments and layout."""
+        self.code = code
+        self.analysis = analysis
+        if self.ran_code is None or self.ran_code == code:
+            self.dirty = False
+        else:
+            before = normalized(self.ran_code)
+            self.dirty = before is None or before != normalized(code)

@@ -1,0 +1,195 @@
+"""One notebook's live state: the namespace, the version ledger and each cell's record.
+
+A cell's run has two phases here, ``execute`` and ``record``: the scheduler
+decides what runs; this module runs it and writes down what it read and wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reflow._types import CellId, Direction
+from reflow.graph.graph import DataflowGraph
+from reflow.graph.names import is_private, links_cells
+from reflow.runtime.context import CURRENT_CELL, CellContext
+from reflow.runtime.executor import Execution, Executor
+from reflow.runtime.records import CellRecord
+from reflow.runtime.versions import Symbol, Version, VersionLedger
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A cell's run: what it printed or raised, and the names whose version it changed."""
+
+    execution: Execution
+    changed: frozenset[str]
+
+
+class Session:
+    def __init__(self, graph: DataflowGraph) -> None:
+        self.graph = graph
+        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+        self.ledger = VersionLedger()
+        self.records: dict[CellId, CellRecord] = {}
+        self.executor = Executor(self.namespace)
+
+    def close(self) -> None:
+        self.executor.close()
+
+    def filename(self, cell: CellId) -> str:
+        return f"<cell {cell}>"
+
+    def run_cell(self, cell: CellId) -> Outcome:
+        record = self.records[cell]
+        seen = self._versions_seen(cell)
+        out_of_order = self._out_of_order_reads(cell, seen)
+        stamp = self.ledger.tick()
+        before = dict(self.namespace)
+        context = CellContext(
+            cell,
+            tuple(sorted(self.graph.refs(cell))),
+            tuple(sorted(self.graph.defs(cell))),
+        )
+        token = CURRENT_CELL.set(context)
+        try:
+            execution = self.executor.execute(record.code, self.filename(cell))
+        finally:
+            CURRENT_CELL.reset(token)
+        record.out_of_order = out_of_order
+        changed = self._record(cell, record, before, seen, stamp, execution)
+        return Outcome(execution, changed)
+
+    def forget(self, cell: CellId) -> None:
+        """Drop a deleted cell: the globals whose current value it wrote go with it."""
+        record = self.records.pop(cell)
+        self._unbind(record.wrote, keep=frozenset(), by=None)
+
+    def retire(self, cell: CellId) -> frozenset[str]:
+        """Before an edited cell runs: unbind what its old code wrote and its new code cannot.
+
+        The old code's effects stay until the cell runs (SPEC section 4); a run that
+        includes it removes them first, so that no cell of that run reads them.
+        """
+        record = self.records[cell]
+        keep = record.analysis.defs | record.analysis.mutated_names
+        return self._unbind(record.wrote, keep, by=cell)
+
+    def _unbind(
+        self, wrote: dict[Symbol, Version], keep: frozenset[str], by: CellId | None
+    ) -> frozenset[str]:
+        """Unbind each name whose current value is one of ``wrote``, except ``keep``."""
+        gone = set()
+        for symbol, version in list(wrote.items()):
+            if symbol.name in keep or version.deleted:
+                continue
+            if self.ledger.last_write(symbol) == version:
+                self.namespace.pop(symbol.name, None)
+                wrote[symbol] = self.ledger.write(symbol, by, deleted=True)
+                gone.add(symbol.name)
+        return frozenset(gone)
+
+    # ---- phases -------------------------------------------------------------------
+
+    def _versions_seen(self, cell: CellId) -> dict[Symbol, Version | None]:
+        """The version of each name the cell is about to read."""
+        graph = self.graph
+        names = set(graph.expanded(cell).refs)
+        if graph.expanded(cell).reads_all:
+            for edge in graph.parents(cell).values():
+                names.update(edge)
+        return {Symbol(n): self.ledger.current(Symbol(n)) for n in names}
+
+    def _out_of_order_reads(
+        self, cell: CellId, seen: dict[Symbol, Version | None]
+    ) -> frozenset[str]:
+        """Names read from a cell that runs later: a warning, never a dependency."""
+        graph = self.graph
+        rank = graph.rank(cell)
+        names = set()
+        for symbol, version in seen.items():
+            writer = None if version is None else version.cell
+            if (
+                writer is not None
+                and writer in graph
+                and writer != cell
+                and graph.rank(writer) > rank
+                and graph.reaching_writer(cell, symbol.name) is None
+            ):
+                names.add(symbol.name)
+        return frozenset(names)
+
+    def _record(
+        self,
+        cell: CellId,
+        record: CellRecord,
+        before: dict[str, Any],
+        seen: dict[Symbol, Version | None],
+        stamp: int,
+        execution: Execution,
+    ) -> frozenset[str]:
+        namespace = self.namespace
+        any_order = self.graph.direction is Direction.ANY_ORDER
+        analysis = record.analysis
+        rebound = {
+            name
+            for name, value in namespace.items()
+            if name not in before or before[name] is not value
+        }
+        deleted = before.keys() - namespace.keys()
+        if any_order:
+            for name in rebound:
+                if is_private(name) and name not in analysis.closes_over:
+                    del namespace[name]
+
+        def tracked(name: str) -> bool:
+            return links_cells(name) and not (any_order and is_private(name))
+
+        wrote: dict[Symbol, Version] = {}
+        for name in rebound:
+            if tracked(name):
+                wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell)
+        for name in analysis.defs:
+            # Bound again to the very object the name held: a write all the same (readers
+            # below must see this cell as their writer), but of the version already there,
+            # so nothing downstream counts it as a change.
+            symbol = Symbol(name)
+            if name in namespace and name not in rebound and tracked(name):
+                current = self.ledger.last_write(symbol)
+                if current is None or current.deleted:
+                    current = self.ledger.write(symbol, cell)
+                wrote[symbol] = current
+        for name in self.graph.expanded(cell).mutates:
+            if name in namespace and name not in rebound:
+                wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell)
+        for name in deleted:
+            if tracked(name):
+                wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)
+        if execution.error is None:
+            # What the last run left and this one did not write (a branch not taken,
+            # a binding removed by an edit) is not in a run-all's namespace either.
+            leftovers = {s: v for s, v in record.wrote.items() if s not in wrote}
+            self._unbind(leftovers, frozenset(), by=cell)
+            wrote.update((s, v) for s, v in leftovers.items() if v.deleted and v.cell == cell)
+
+        record.ran_code = record.code
+        record.dirty = False
+        record.run_stamp = stamp
+        record.seen = seen
+        record.wrote = wrote
+        record.output = execution.output if execution.error is None else None
+        record.stdout = execution.stdout
+        record.stderr = execution.stderr
+        record.error = execution.error
+        record.interrupted_before_run = False
+        record.blocked = False
+        self._observe(cell, {n for n in rebound if tracked(n)}, {n for n in deleted if tracked(n)})
+        return frozenset(s.name for s, version in wrote.items() if version.stamp > stamp)
+
+    def _observe(self, cell: CellId, rebound: set[str], deleted: set[str]) -> None:
+        """Tell the graph about writes static analysis could not see (exec, globals(), *)."""
+        effects = self.graph.effects(cell)
+        binds = frozenset(rebound - effects.analysis.defs)
+        deletes = frozenset(deleted - effects.analysis.deletes)
+        if binds != effects.observed_binds or deletes != effects.observed_deletes:
+            self.graph.update(cell, effects.with_observed(binds, deletes))

@@ -1,0 +1,144 @@
+"""Cell status, derived from versions: fresh, stale, dirty, error, never_run.
+
+A cell is *in sync* when it ran its current code without error and, for
+every name it reads, the version it saw is the one its reaching writers
+produce now, those writers being in sync themselves; and when, as the writer
+whose value a run-all leaves in a name, that value has not been overwritten
+since by a cell that runs before it. Everything else a user interface shows
+follows from that one recursive rule, so it is computed here and nowhere else.
+
+Cells are visited in execution order, so a cell's writers are always decided
+before the cell: no recursion, whatever the notebook's length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reflow._types import CellId, Status
+from reflow.graph.graph import DataflowGraph
+from reflow.runtime.records import CellRecord
+from reflow.runtime.versions import Symbol, Version, VersionLedger
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """What a reader should have seen for a name, and from whom.
+
+    ``ok`` is False when some writer on the way is not in sync (the value a
+    run-all gives is not known yet); ``source`` is then that writer.
+    """
+
+    version: Version | None
+    source: CellId | None
+    ok: bool
+
+
+class StatusBoard:
+    """Statuses and stale reasons of every cell for one state of the notebook."""
+
+    def __init__(
+        self, graph: DataflowGraph, records: dict[CellId, CellRecord], ledger: VersionLedger
+    ) -> None:
+        self._graph = graph
+        self._records = records
+        self._ledger = ledger
+        self._sync: dict[CellId, bool] = {}
+        self.reasons: dict[CellId, str] = {}
+        self.statuses: dict[CellId, Status] = {}
+        errors = graph.errors()
+        for cell in graph.execution_order():
+            self.statuses[cell] = self._decide(cell, cell in errors)
+
+    def in_sync(self, cell: CellId) -> bool:
+        return self._sync.get(cell, False)
+
+    def stale(self) -> list[CellId]:
+        return [c for c in self._graph.cells if self.statuses[c] is Status.STALE]
+
+    def expected(self, cell: CellId, name: str) -> Expected:
+        """Walk up the writers of ``name`` from ``cell`` to the one whose write it should see."""
+        graph = self._graph
+        symbol = Symbol(name)
+        writer = graph.reaching_writer(cell, name)
+        while writer is not None:
+            if not self._sync.get(writer, False):
+                return Expected(None, writer, ok=False)
+            version = self._records[writer].wrote.get(symbol)
+            if version is not None:
+                return Expected(None if version.deleted else version, writer, ok=True)
+            writer = graph.reaching_writer(writer, name)  # it ran and left the name alone
+        return Expected(None, None, ok=True)
+
+    def read_names(self, cell: CellId) -> set[str]:
+        names = set(self._graph.expanded(cell).refs)
+        if self._graph.expanded(cell).reads_all:
+            for edge in self._graph.parents(cell).values():
+                names.update(edge)
+        return names
+
+    def _decide(self, cell: CellId, graph_error: bool) -> Status:
+        record = self._records[cell]
+        self._sync[cell] = False
+        if graph_error:
+            return Status.ERROR
+        if record.dirty:
+            return Status.DIRTY
+        if record.error is not None:  # raised, or cancelled (then it may never have run)
+            return Status.ERROR
+        if not record.has_run and not (record.blocked or record.interrupted_before_run):
+            return Status.NEVER_RUN
+        reason = self._stale_reason(cell, record)
+        if reason is not None:
+            self.reasons[cell] = reason
+            return Status.STALE
+        self._sync[cell] = True
+        return Status.FRESH
+
+    def _out_of_order(self, cell: CellId, name: str, seen: Version | None) -> bool:
+        """Whether ``seen`` came from a cell below that still writes ``name``."""
+        graph = self._graph
+        writer = None if seen is None else seen.cell
+        return (
+            writer is not None
+            and writer in graph
+            and graph.rank(writer) > graph.rank(cell)
+            and name in graph.expanded(writer).writes
+        )
+
+    def _stale_reason(self, cell: CellId, record: CellRecord) -> str | None:
+        if record.interrupted_before_run:
+            return "a run that planned it was interrupted before it ran"
+        if record.blocked:
+            return "it could not run before; the conflict that blocked it is gone"
+        for name in sorted(self.read_names(cell)):
+            expected = self.expected(cell, name)
+            if not expected.ok:
+                why = self.statuses.get(expected.source) if expected.source else None
+                state = why.value.replace("_", " ") if why else "not run"
+                return f"reads `{name}` from cell [{expected.source}], which is {state}"
+            seen = record.seen.get(Symbol(name))
+            if (
+                expected.source is None
+                and name in record.out_of_order
+                and self._out_of_order(cell, name, seen)
+            ):
+                continue  # a warning, never a dependency (SPEC section 4)
+            if seen != expected.version:
+                if expected.source is None:
+                    return f"reads `{name}`, which no cell above defines any more"
+                return f"reads `{name}`, changed by cell [{expected.source}]"
+        for name in sorted(self._graph.expanded(cell).writes):
+            if self._graph.final_writer(name) != cell:
+                continue
+            last = self._ledger.last_write(Symbol(name))
+            if last is None or last.cell == cell or last.stamp < record.run_stamp:
+                continue
+            # The last write is not this cell's, and no cell that writes the name now
+            # runs after it: the namespace holds a value a run-all would not leave.
+            if last.cell is None or last.cell not in self._graph:
+                return f"`{name}` was removed with a deleted cell; this cell defines it"
+            if self._graph.rank(last.cell) < self._graph.rank(cell):
+                return f"`{name}` was overwritten by cell [{last.cell}], which runs before it"
+            return f"`{name}` holds what cell [{last.cell}] wrote before it was edited"
+        return None

@@ -1,0 +1,63 @@
+"""Versions: every write of a symbol gets one; a cell remembers those it read.
+
+A symbol is a name today; the ``path`` field is where attribute and subscript
+paths (``cfg.lr``, ``xs[0]``) go without the graph or the scheduler changing:
+the graph links cells by the root name, and the runtime compares versions per
+symbol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reflow._types import CellId
+from reflow.analysis.effects import PathPart
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Symbol:
+    name: str
+    path: tuple[PathPart, ...] = ()
+
+    def __str__(self) -> str:
+        return self.name + "".join(
+            p if isinstance(p, str) and p.startswith(".") else f"[{p}]" for p in self.path
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One write: ``stamp`` orders all writes of a notebook; ``cell`` is the writer.
+
+    ``cell`` is ``None`` when no cell of the notebook made the change (a cell's
+    deletion removing its globals). ``deleted`` marks an unbinding.
+    """
+
+    stamp: int
+    cell: CellId | None
+    deleted: bool = False
+
+
+class VersionLedger:
+    """The current version of every symbol a cell wrote, and the clock that stamps writes."""
+
+    def __init__(self) -> None:
+        self._clock = 0
+        self._current: dict[Symbol, Version] = {}
+
+    def tick(self) -> int:
+        self._clock += 1
+        return self._clock
+
+    def current(self, symbol: Symbol) -> Version | None:
+        version = self._current.get(symbol)
+        return None if version is None or version.deleted else version
+
+    def last_write(self, symbol: Symbol) -> Version | None:
+        """Like ``current`` but also returns deletions, which displace earlier writers."""
+        return self._current.get(symbol)
+
+    def write(self, symbol: Symbol, cell: CellId | None, *, deleted: bool = False) -> Version:
+        version = Version(self.tick(), cell, deleted)
+        self._current[symbol] = version
+        return version

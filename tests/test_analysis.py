@@ -1,0 +1,771 @@
+"""Static analysis of one cell, one row per Python construct (SPEC section 6).
+
+Each row is: an id, the cell source, the expected ``refs`` and ``defs`` (as
+space-separated names), and optionally any other field of ``CellAnalysis``.
+Fields a row does not mention are not checked. Known gaps are rows marked
+``xfail(strict=True)``: a to-do list that runs, as in Pluto's
+ExpressionExplorer tests.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reflow.analysis import CellAnalysis, Mutation, MutationKind, analyze
+from reflow.analysis.purity import MUTATING_METHODS, PURE_METHODS
+
+ITEM = MutationKind.ITEM_STORE
+ATTR = MutationKind.ATTR_STORE
+DEL_ITEM = MutationKind.ITEM_DELETE
+DEL_ATTR = MutationKind.ATTR_DELETE
+AUG = MutationKind.AUG_ASSIGN
+CALL = MutationKind.METHOD_CALL
+
+
+def row(
+    id: str,
+    source: str,
+    refs: str = "",
+    defs: str = "",
+    *,
+    xfail: str | None = None,
+    **fields: Any,
+) -> Any:
+    """One construct: ``fields`` may give deletes, mutations, functions, closes_over, ..."""
+    marks = [pytest.mark.xfail(reason=xfail, strict=True)] if xfail else []
+    return pytest.param(textwrap.dedent(source), refs, defs, fields, id=id, marks=marks)
+
+
+def names(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+BASICS = [
+    row("name-read", "x", "x"),
+    row("assign-then-read", "x = 1; print(x)", "print", "x"),
+    row("read-then-assign", "print(x); x = 1", "print x", "x"),
+    row("self-assign", "x = x + 1", "x", "x"),
+    row("chained-assign", "a = b = c", "c", "a b"),
+    row("tuple-swap", "a, b = b, a", "a b", "a b"),
+    row("star-unpack", "a, *b = xs", "xs", "a b"),
+    row("nested-unpack", "(a, [b, *c]) = v", "v", "a b c"),
+    row("aug-assign-reads", "x += 1", "x", "x"),
+    row("aug-assign-after-bind", "x = 0\nx += 1", "", "x"),
+    row("ann-assign-binds", "x: int = 1", "int", "x"),
+    row("ann-assign-bare", "x: T", "T", ""),
+    row("ann-assign-lazy", "from __future__ import annotations\nx: T = 1", "", "x"),
+    row("ann-assign-lazy-after-docstring", '"""doc"""\nfrom __future__ import annotations\nx: T'),
+    row("ann-assign-value-first", "x: list = x", "list x", "x"),
+    row("builtins-are-refs", "len(xs)", "len xs"),
+    row("dunder-names", "__name__, __builtins__", "__name__ __builtins__"),
+    row("ipython-names-not-special", "_ + Out[1] + In[0]", "_ Out In"),
+    row("attribute-read", "a.b.c", "a"),
+    row("fstring", "f'{x!r:{width}} {y}'", "x width y"),
+    row("starred-call", "f(*a, **k)", "f a k"),
+    row("slices", "x[a:b:c]", "x a b c"),
+    row("assert", "assert x, msg", "x msg"),
+    row("await-top-level", "await asyncio.sleep(t)", "asyncio t"),
+    row("raise-from", "raise E(x) from err", "E x err"),
+    row("print-if-else", "print(x) if x else y", "print x y"),
+    row("dict-and-set-displays", "{a: b, **c}, {d, *e}", "a b c d e"),
+    row("global-at-cell-level", "global x\nx = 1", "", "x"),
+    row("walrus-top-level", "print(y := f())\ny", "print f", "y"),
+]
+
+IMPORTS = [
+    row("import", "import os", "", "os"),
+    row("import-dotted-binds-root", "import a.b.c", "", "a"),
+    row("import-dotted-as", "import a.b as c", "", "c"),
+    row("from-import-as", "from m import x as y, z", "", "y z"),
+    row("relative-import", "from . import x", "", "x"),
+    row("import-then-use", "import os\nos.path.join(a)", "a", "os"),
+    row("star-import", "from m import *", "", "", star_import=True),
+    row("star-import-in-try", "try:\n from m import *\nexcept E:\n pass", "E", star_import=True),
+    row("future-import-binds-nothing", "from __future__ import annotations", "", ""),
+    row("no-star-import", "from m import x", "", "x", star_import=False),
+]
+
+BRANCHES = [
+    row("if-maybe-bound", "if c:\n x = 1\nprint(x)", "c print x", "x"),
+    row("if-both-branches", "if c:\n x = 1\nelse:\n x = 2\nprint(x)", "c print", "x"),
+    row("if-other-branch-raises", "if c:\n x = 1\nelse:\n raise E\nprint(x)", "c E print", "x"),
+    row("if-elif-partial", "if a:\n x = 1\nelif b:\n x = 2\nprint(x)", "a b print x", "x"),
+    row("if-expression", "y = a if c else b", "a b c", "y"),
+    row("if-expression-walrus-both", "(y := 1) if c else (y := 2)\nprint(y)", "c print", "y"),
+    row("and-walrus-maybe", "c and (y := 1)\nprint(y)", "c print y", "y"),
+    row("and-walrus-first-operand", "(y := f()) and y", "f", "y"),
+    row("and-walrus-later-operand-sees-earlier", "c and (y := 1) and y", "c", "y"),
+    row("walrus-in-if-test", "if (n := len(a)) > 1:\n pass\nprint(n)", "len a print", "n"),
+]
+
+LOOPS = [
+    row("for-target", "for i in r:\n print(i)", "r print", "i"),
+    row("for-target-maybe-unbound-after", "for i in r:\n pass\nprint(i)", "r print i", "i"),
+    row("for-read-before-bind", "for i in r:\n y = x\n x = 1", "r x", "i x y"),
+    row("for-bind-before-read", "for i in r:\n x = 1\n y = x", "r", "i x y"),
+    row("for-else-no-break", "for i in r:\n pass\nelse:\n z = 1\nprint(z)", "r print", "i z"),
+    row(
+        "for-else-with-break",
+        "for i in r:\n if i:\n  break\nelse:\n z = 1\nprint(z)",
+        "r print z",
+        "i z",
+    ),
+    row("for-continue", "for i in r:\n if i:\n  continue\n y = 1\nprint(y)", "r print y", "i y"),
+    row("while", "while x:\n x = f(x)", "x f", "x"),
+    row(
+        "while-true-break",
+        "while True:\n line = read()\n if line:\n  break\nprint(line)",
+        "read print",
+        "line",
+    ),
+    row("while-walrus-test", "while (chunk := read()):\n use(chunk)\nchunk", "read use", "chunk"),
+    row("del-in-loop-next-iteration", "x = 1\nfor i in r:\n print(x)\n del x", "r print x", "x i"),
+    row("async-for-top-level", "async for i in source:\n print(i)", "source print", "i"),
+    row(
+        "for-item-target",
+        "for x[0] in r:\n pass",
+        "r x",
+        "",
+        mutations=[("x", (0,), ITEM)],
+    ),
+    row("nested-loops", "for a in xs:\n for b in a:\n  t = b\nprint(t)", "xs print t", "a b t"),
+]
+
+TRY = [
+    row("try-body-not-definite", "try:\n x = f()\nexcept E:\n pass\nprint(x)", "f E print x", "x"),
+    row("try-both-paths-bind", "try:\n x = f()\nexcept E:\n x = None\nprint(x)", "f E print", "x"),
+    row(
+        "try-handler-reraises",
+        "try:\n import foo\nexcept ImportError:\n raise\nfoo.bar",
+        "ImportError",
+        "foo",
+    ),
+    row("handler-sees-bound-before", "x = 1\ntry:\n pass\nexcept E:\n print(x)", "E print", "x"),
+    row("handler-body-binding-unsure", "try:\n y = 1\nexcept E:\n print(y)", "E print y", "y"),
+    row("except-as-not-a-def", "try:\n pass\nexcept E as e:\n print(e)", "E print", ""),
+    row("except-as-unbound-after", "try:\n pass\nexcept E as e:\n pass\nprint(e)", "E print e", ""),
+    row(
+        "try-else",
+        "try:\n x = 1\nexcept E:\n raise\nelse:\n y = x\nprint(y)",
+        "E print",
+        "x y",
+    ),
+    row("try-finally-binds", "try:\n x = f()\nfinally:\n y = 1\nprint(x, y)", "f print", "x y"),
+    row("finally-body-unsure", "try:\n x = f()\nfinally:\n print(x)", "f print x", "x"),
+    row("try-star", "try:\n pass\nexcept* ValueError as eg:\n print(eg)", "ValueError print", ""),
+    row("except-tuple", "try:\n pass\nexcept (A, B):\n pass", "A B"),
+]
+
+WITH = [
+    row(
+        "with-as", "with open(p) as fh:\n data = fh.read()\nprint(data)", "open p print", "fh data"
+    ),
+    row("with-items-in-order", "with a as x, b(x) as y:\n pass", "a b", "x y"),
+    row("async-with", "async with lock:\n await f()", "lock f"),
+    row("with-tuple-target", "with cm as (a, b):\n pass", "cm", "a b"),
+    row(
+        "with-suppress-may-skip",
+        "with suppress(E):\n x = f()\nprint(x)",
+        "suppress E f print x",
+        "x",
+        xfail="with bodies count as completing: suppress() cannot be told from open()",
+    ),
+]
+
+FUNCTIONS = [
+    row(
+        "def-body-not-a-ref",
+        "def f(a):\n return a + y",
+        "",
+        "f",
+        functions={"f": ("y", "")},
+        closes_over="y",
+    ),
+    row("def-defaults", "def f(a=b, *, k=c):\n pass", "b c", "f", functions={"f": ("", "")}),
+    row("def-decorator", "@dec(arg)\ndef f():\n pass", "dec arg", "f"),
+    row(
+        "def-annotations", "def f(a: A, /, *args: B, k: K, **kw: C) -> R:\n pass", "A B K C R", "f"
+    ),
+    row(
+        "def-annotations-lazy",
+        "from __future__ import annotations\ndef f(a: A) -> R:\n pass",
+        "",
+        "f",
+    ),
+    row("async-def", "async def f():\n await g(y)", "", "f", functions={"f": ("g y", "")}),
+    row(
+        "def-params-shadow",
+        "def f(x, *a, k, **kw):\n return x, a, k, kw",
+        "",
+        "f",
+        functions={"f": ("", "")},
+    ),
+    row("def-local", "def f():\n y = 1\n return y", "", "f", functions={"f": ("", "")}),
+    row(
+        "def-local-assigned-later",
+        "def f():\n print(y)\n y = 1",
+        "",
+        "f",
+        functions={"f": ("print", "")},
+    ),
+    row(
+        "def-local-annotation-makes-local",
+        "def f():\n y: int\n return y",
+        "",
+        "f",
+        functions={"f": ("", "")},
+    ),
+    row("def-local-import", "def f():\n import os\n return os", "", "f", functions={"f": ("", "")}),
+    row(
+        "def-recursive",
+        "def fib(n):\n return fib(n - 1)",
+        "",
+        "fib",
+        functions={"fib": ("fib", "")},
+    ),
+    row("def-used-in-cell-reads-body", "def f():\n return y\nf()", "y", "f"),
+    row("def-used-after-binding", "def f():\n return y\ny = 1\nf()", "", "f y"),
+    row(
+        "def-call-chain-in-cell",
+        "def g():\n return z\ndef f():\n return g()\nf()",
+        "z",
+        "f g",
+        functions={"f": ("g", ""), "g": ("z", "")},
+    ),
+    row(
+        "nested-def-free-names",
+        "def f():\n a = 1\n def g():\n  return a + b\n return g",
+        "",
+        "f",
+        functions={"f": ("b", "")},
+    ),
+    row("nested-lambda-param", "def f(a):\n return lambda: a", "", "f", functions={"f": ("", "")}),
+    row(
+        "nested-def-annotations-in-outer",
+        "def f():\n def g(a: T = d):\n  pass",
+        "",
+        "f",
+        functions={"f": ("T d", "")},
+    ),
+    row(
+        "global-write",
+        "def f():\n global counter\n counter += 1",
+        "",
+        "f",
+        functions={"f": ("counter", "counter")},
+    ),
+    row("global-read", "def f():\n global x\n return x", "", "f", functions={"f": ("x", "")}),
+    row(
+        "global-in-nested",
+        "def f():\n x = 1\n def g():\n  global x\n  x = 2",
+        "",
+        "f",
+        functions={"f": ("", "x")},
+    ),
+    row(
+        "nested-sees-outer-global-decl",
+        "def f():\n global x\n def g():\n  return x",
+        "",
+        "f",
+        functions={"f": ("x", "")},
+    ),
+    row(
+        "nonlocal",
+        "def f():\n x = 0\n def g():\n  nonlocal x\n  x += 1\n return g",
+        "",
+        "f",
+        functions={"f": ("", "")},
+    ),
+    row("def-in-if", "if c:\n def f():\n  return y", "c", "f", functions={"f": ("y", "")}),
+    row(
+        "def-rebound-union",
+        "def f():\n return a\ndef f():\n return b",
+        "",
+        "f",
+        functions={"f": ("a b", "")},
+    ),
+    row(
+        "def-comprehension-inside",
+        "def f():\n return [x for x in y if x > t]",
+        "",
+        "f",
+        functions={"f": ("y t", "")},
+    ),
+    row(
+        "def-mutation-is-call-time",
+        "def f():\n xs.append(1)",
+        "",
+        "f",
+        mutations=[],
+        functions={"f": ("xs", "")},
+    ),
+    row(
+        "def-dynamic",
+        "def f():\n return eval(s)",
+        "",
+        "f",
+        dynamic=True,
+        functions={"f": ("eval s", "")},
+    ),
+    row(
+        "def-walrus-in-comprehension-is-local",
+        "def f():\n [y := v for v in vs]\n return y",
+        "",
+        "f",
+        functions={"f": ("vs", "")},
+    ),
+    row(
+        "def-except-as-local",
+        "def f():\n try:\n  pass\n except E as e:\n  return e",
+        "",
+        "f",
+        functions={"f": ("E", "")},
+    ),
+    row(
+        "def-match-capture-local",
+        "def f(p):\n match p:\n  case [a, *rest]:\n   return a, rest",
+        "",
+        "f",
+        functions={"f": ("", "")},
+    ),
+    row(
+        "def-loop-then-later-call",
+        "for i in r:\n if i:\n  f()\n def f():\n  return y",
+        "r f y",
+        "i f",
+        xfail="a call on a later loop iteration of a function defined further down the body",
+    ),
+]
+
+LAMBDAS = [
+    row(
+        "lambda-assigned",
+        "f = lambda a: a + z",
+        "",
+        "f",
+        functions={"f": ("z", "")},
+        closes_over="z",
+    ),
+    row("lambda-default", "f = lambda a=b: a", "b", "f", functions={"f": ("", "")}),
+    row(
+        "lambda-annotated-assign",
+        "f: Callable = lambda: z",
+        "Callable",
+        "f",
+        functions={"f": ("z", "")},
+    ),
+    row(
+        "lambda-argument",
+        "xs.sort(key=lambda v: v[k])",
+        "xs",
+        "",
+        closes_over="k",
+        functions={},
+        mutations=[("xs", (), CALL)],
+    ),
+    row(
+        "lambda-rebound-union",
+        "f = lambda: a\nf = lambda: b",
+        "",
+        "f",
+        functions={"f": ("a b", "")},
+    ),
+    row(
+        "lambda-in-comprehension-sees-var",
+        "fs = [lambda: x for x in xs]",
+        "xs",
+        "fs",
+        closes_over="",
+    ),
+    row("lambda-walrus", "(f := lambda: z)", "", "f", functions={"f": ("z", "")}),
+]
+
+CLASSES = [
+    row("class-bases-keywords", "class A(Base, metaclass=M):\n pass", "Base M", "A"),
+    row("class-body-reads", "class A:\n x = y", "y", "A"),
+    row("class-body-sequential", "class A:\n y = 1\n z = y", "", "A"),
+    row("class-body-forward-read", "class A:\n z = y\n y = 1", "y", "A"),
+    row(
+        "class-method-reads-global-not-class-attr",
+        "class A:\n y = 1\n def m(self):\n  return y",
+        "",
+        "A",
+        functions={"A": ("y", "")},
+        closes_over="y",
+    ),
+    row("class-decorator", "@dataclass\nclass A:\n x: int = 0", "dataclass int", "A"),
+    row(
+        "class-method-decorator", "class A:\n @property\n def p(self):\n  return 1", "property", "A"
+    ),
+    row(
+        "class-method-default-sees-class",
+        "class A:\n k = 1\n def m(self, a=k):\n  return a",
+        "",
+        "A",
+    ),
+    row("class-comprehension-skips-class", "class A:\n y = 1\n zs = [y for _ in r]", "r y", "A"),
+    row("class-comprehension-first-iter", "class A:\n xs = [1]\n ys = [x for x in xs]", "", "A"),
+    row(
+        "class-reads-own-name-in-method",
+        "class A:\n def m(self):\n  return A()",
+        "",
+        "A",
+        functions={"A": ("A", "")},
+    ),
+    row("class-body-reads-own-name", "class A:\n me = A", "A", "A"),
+    row(
+        "class-body-mutates-global",
+        "class A:\n registry.append(1)",
+        "registry",
+        "A",
+        mutations=[("registry", (), CALL)],
+    ),
+    row(
+        "class-attr-mutation-not-global", "class A:\n xs = []\n xs.append(1)", "", "A", mutations=[]
+    ),
+    row(
+        "class-in-function",
+        "def f():\n class B:\n  y = 1\n  z = y + w\n return B",
+        "",
+        "f",
+        functions={"f": ("w", "")},
+    ),
+    row("class-annotation", "class A:\n x: T", "T", "A"),
+    row("class-annotation-lazy", "from __future__ import annotations\nclass A:\n x: T", "", "A"),
+    row("class-if-in-body", "class A:\n if c:\n  y = 1\n z = y", "c y", "A"),
+    row("nested-class-skips-outer", "class A:\n y = 1\n class B:\n  z = y", "y", "A"),
+    row(
+        "class-global-decl",
+        "class A:\n global g\n g = 1",
+        "",
+        "A g",
+    ),
+    row(
+        "class-used-in-cell-reads-methods",
+        "class A:\n def m(self):\n  return y\nA().m()",
+        "y",
+        "A",
+    ),
+]
+
+COMPREHENSIONS = [
+    row("listcomp-reads-first-iter-outside", "[x for x in x]", "x", ""),
+    row("listcomp-var-is-local", "[y for x in xs]", "y xs", ""),
+    row("listcomp-var-does-not-leak", "[i for i in r]\nprint(i)", "r print i", ""),
+    row("nested-generators", "[(a, b) for a in xs for b in a]", "xs", ""),
+    row("second-iter-in-comprehension", "[b for a in xs for b in ys]", "xs ys", ""),
+    row("comprehension-condition", "[a for a in xs if a > t]", "xs t", ""),
+    row("dictcomp", "{k: v for k, v in d.items()}", "d", ""),
+    row("setcomp", "{f(a) for a in xs}", "f xs", ""),
+    row("genexp-deferred", "sum(a * k for a in xs)", "sum k xs", "", closes_over="k"),
+    row("nested-comprehension", "[[c for c in row] for row in grid]", "grid", ""),
+    row("walrus-in-comprehension", "[y := f(x) for x in xs]\nprint(y)", "f xs print y", "y"),
+    row("walrus-in-first-iter", "[x for x in (ys := g())]\nprint(ys)", "g print", "ys"),
+    row("walrus-in-nested-comprehension", "[[(t := c) for c in row] for row in m]", "m", "t"),
+    row("async-comprehension", "[a async for a in source]", "source", ""),
+    row(
+        "comprehension-item-target",
+        "[0 for x[0] in r]",
+        "r x",
+        "",
+        mutations=[("x", (0,), ITEM)],
+    ),
+]
+
+DELETES = [
+    row("del-name", "del x", "x", "", deletes="x"),
+    row("del-after-bind", "x = 1\ndel x", "", "x", deletes="x"),
+    row("del-then-read", "x = 1\ndel x\nprint(x)", "print x", "x", deletes="x"),
+    row("del-tuple", "del a, (b, c)", "a b c", "", deletes="a b c"),
+    row("del-item", "del x[0]", "x", "", deletes="", mutations=[("x", (0,), DEL_ITEM)]),
+    row("del-attr", "del x.a", "x", "", mutations=[("x", (".a",), DEL_ATTR)]),
+    row(
+        "del-in-function-not-cell",
+        "def f():\n global g\n del g",
+        "",
+        "f",
+        deletes="",
+        functions={"f": ("", "g")},
+    ),
+    row(
+        "except-as-deletes-global",
+        "try:\n pass\nexcept E as e:\n pass",
+        "E",
+        "",
+        deletes="e",
+        xfail="Python's implicit `del e` after a handler is not reported as a delete",
+    ),
+]
+
+MUTATIONS = [
+    row("item-store", "x[0] = v", "v x", "", mutations=[("x", (0,), ITEM)]),
+    row("attr-store", "x.a = v", "v x", "", mutations=[("x", (".a",), ATTR)]),
+    row("deep-path", "x.a[1].b = v", "x v", "", mutations=[("x", (".a", 1, ".b"), ATTR)]),
+    row("unknown-key", "x[k] = v", "x k v", "", mutations=[("x", (), ITEM)]),
+    row("unknown-key-inside", "x.a[k].b = 1", "x k", "", mutations=[("x", (".a",), ATTR)]),
+    row("str-key-as-repr", 'd["k"] = 1', "d", "", mutations=[("d", ("'k'",), ITEM)]),
+    row("negative-index-unknown", "x[-1] = 1", "x", "", mutations=[("x", (), ITEM)]),
+    row("bool-key-is-int", "x[True] = 1", "x", "", mutations=[("x", (1,), ITEM)]),
+    row("float-key-unknown", "x[1.0] = 1", "x", "", mutations=[("x", (), ITEM)]),
+    row("slice-store", "x[1:3] = v", "x v", "", mutations=[("x", (), ITEM)]),
+    row("tuple-key-unknown", "a[0, 1] = 2", "a", "", mutations=[("a", (), ITEM)]),
+    row("aug-item", "x[0] += 1", "x", "", mutations=[("x", (0,), AUG)]),
+    row("aug-attr", "x.n += 1", "x", "", mutations=[("x", (".n",), AUG)]),
+    row("method-call", "x.append(1)", "x", "", mutations=[("x", (), CALL)]),
+    row("method-call-on-attr", "x.a.append(1)", "x", "", mutations=[("x", (".a",), CALL)]),
+    row("method-call-on-item", "x[0].update(d)", "x d", "", mutations=[("x", (0,), CALL)]),
+    row("unknown-method-not-here", "x.frobnicate(1)", "x", "", mutations=[]),
+    row("pure-method", "df.sort_values('a')", "df", "", mutations=[]),
+    row(
+        "inplace-true",
+        "df.drop(columns=['a'], inplace=True)",
+        "df",
+        "",
+        mutations=[("df", (), CALL)],
+    ),
+    row("inplace-false", "df.drop(columns=['a'], inplace=False)", "df", "", mutations=[]),
+    row(
+        "inplace-variable",
+        "df.fillna(0, inplace=flag)",
+        "df flag",
+        "",
+        mutations=[("df", (), CALL)],
+    ),
+    row("torch-trailing-underscore", "t.add_(1)", "t", "", mutations=[("t", (), CALL)]),
+    row("sklearn-fit", "model.fit(X, y)", "model X y", "", mutations=[("model", (), CALL)]),
+    row("mutation-of-own-binding", "x = []\nx.append(1)", "", "x", mutations=[("x", (), CALL)]),
+    row("mutation-in-loop", "for i in r:\n x[i] = i", "r x", "i", mutations=[("x", (), ITEM)]),
+    row(
+        "mutation-in-if-with-try",
+        "if c:\n with m:\n  try:\n   x.a = 1\n  finally:\n   pass",
+        "c m x",
+        "",
+        mutations=[("x", (".a",), ATTR)],
+    ),
+    row("mutation-in-tuple-target", "x[0], y = 1, 2", "x", "y", mutations=[("x", (0,), ITEM)]),
+    row(
+        "mutation-starred-target", "a, *x.rest = v", "v x", "a", mutations=[("x", (".rest",), ATTR)]
+    ),
+    row("comprehension-var-not-global", "[v.append(1) for v in vs]", "vs", "", mutations=[]),
+    row(
+        "comprehension-mutates-global",
+        "[out.append(v) for v in vs]",
+        "vs out",
+        "",
+        mutations=[("out", (), CALL)],
+    ),
+    row("call-result-receiver", "f().append(1)", "f", "", mutations=[]),
+    row("lambda-body-mutation-deferred", "g = lambda: xs.append(1)", "", "g", mutations=[]),
+    row(
+        "mutations-deduplicated-in-order",
+        "a[0] = 1\nb.x = 2\na[0] = 3\nb.x = 4",
+        "a b",
+        "",
+        mutations=[("a", (0,), ITEM), ("b", (".x",), ATTR)],
+    ),
+    row(
+        "chained-assign-mutation",
+        "x.a = y[0] = 1",
+        "x y",
+        "",
+        mutations=[("x", (".a",), ATTR), ("y", (0,), ITEM)],
+    ),
+    row("ann-assign-item-target", "x[0]: int = 1", "x int", "", mutations=[("x", (0,), ITEM)]),
+    row("ann-assign-item-no-value", "x[0]: int", "x int", "", mutations=[]),
+]
+
+MATCH = [
+    row("match-capture", "match p:\n case (a, b):\n  print(a)", "p print", "a b"),
+    row("match-value-pattern", "match c:\n case Color.RED:\n  pass", "c Color", ""),
+    row("match-class-keywords", "match p:\n case Point(x=0, y=yy):\n  pass", "p Point", "yy"),
+    row(
+        "match-star-and-as",
+        "match s:\n case [first, *rest] as whole:\n  pass",
+        "s",
+        "first rest whole",
+    ),
+    row("match-mapping-rest", "match m:\n case {'k': v, **rest}:\n  pass", "m", "v rest"),
+    row("match-guard", "match p:\n case a if a > lim:\n  pass", "p lim", "a"),
+    row("match-not-exhaustive", "match p:\n case 1:\n  y = 1\nprint(y)", "p print y", "y"),
+    row(
+        "match-exhaustive",
+        "match p:\n case 1:\n  y = 1\n case _:\n  y = 2\nprint(y)",
+        "p print",
+        "y",
+    ),
+    row("match-or-pattern", "match p:\n case (1, a) | (2, a):\n  print(a)", "p print", "a"),
+    row(
+        "match-capture-is-exhaustive",
+        "match p:\n case 1:\n  y = 1\n case other:\n  y = other\nprint(y)",
+        "p print",
+        "y other",
+    ),
+    row("match-wildcard-binds-nothing", "match p:\n case [_, *_]:\n  pass", "p", ""),
+]
+
+DYNAMIC = [
+    row("exec", "exec(code)", "exec code", "", dynamic=True),
+    row("eval", "y = eval(s)", "eval s", "y", dynamic=True),
+    row("globals-store", "globals()['x'] = 1", "globals", "", dynamic=True, mutations=[]),
+    row("locals", "locals()", "locals", "", dynamic=True),
+    row("vars-no-args", "vars()", "vars", "", dynamic=True),
+    row("vars-with-arg", "vars(obj)", "vars obj", "", dynamic=False),
+    row("dunder-import-not-dynamic", "__import__('os')", "__import__", "", dynamic=False),
+    row("dynamic-in-lambda", "f = lambda: exec(c)", "", "f", dynamic=True),
+    row("plain-cell-not-dynamic", "y = x", "x", "y", dynamic=False),
+]
+
+CLOSES_OVER = [
+    row("private-closed-over", "_k = 2\ndef f():\n return _k", "", "_k f", closes_over="_k"),
+    row("private-not-closed-over", "_k = 2\ny = _k", "", "_k y", closes_over=""),
+    row("class-body-read-not-closure", "class A:\n z = _k", "_k", "A", closes_over=""),
+    row(
+        "method-read-is-closure", "class A:\n def m(self):\n  return _k", "", "A", closes_over="_k"
+    ),
+    row("nested-lambda-closure", "def f():\n return lambda: _k", "", "f", closes_over="_k"),
+]
+
+ROWS = (
+    BASICS
+    + IMPORTS
+    + BRANCHES
+    + LOOPS
+    + TRY
+    + WITH
+    + FUNCTIONS
+    + LAMBDAS
+    + CLASSES
+    + COMPREHENSIONS
+    + DELETES
+    + MUTATIONS
+    + MATCH
+    + DYNAMIC
+    + CLOSES_OVER
+)
+
+
+def check_fields(result: CellAnalysis, fields: dict[str, Any]) -> None:
+    for key, expected in fields.items():
+        actual = getattr(result, key)
+        if key in {"deletes", "closes_over"}:
+            assert actual == names(expected), key
+        elif key == "mutations":
+            assert actual == tuple(Mutation(n, p, k) for n, p, k in expected), key
+        elif key == "functions":
+            got = {name: (s.reads, s.writes) for name, s in actual.items()}
+            want = {name: (names(r), names(w)) for name, (r, w) in expected.items()}
+            assert got == want, key
+        else:
+            assert actual == expected, key
+
+
+@pytest.mark.parametrize(("source", "refs", "defs", "fields"), ROWS)
+def test_construct(source: str, refs: str, defs: str, fields: dict[str, Any]) -> None:
+    result = analyze(source)
+    assert result.syntax_error is None
+    assert result.refs == names(refs)
+    assert result.defs == names(defs)
+    check_fields(result, fields)
+
+
+def test_rows_are_many_and_unique() -> None:
+    ids = [p.id for p in ROWS]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 110
+
+
+# -- not a row: errors, limits, versions ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = (",
+        "def f(:\n pass",
+        "x = 1\x00",
+        "return 1",
+        "yield x",
+        "break",
+        "nonlocal x",
+        "class A:\n return 1",
+        "[(yield) for _ in r]",
+    ],
+    ids=[
+        "open-paren",
+        "bad-def",
+        "null-byte",
+        "return-outside",
+        "yield-outside",
+        "break-outside",
+        "nonlocal-at-cell",
+        "return-in-class",
+        "yield-in-comprehension",
+    ],
+)
+def test_uncompilable_cell_has_no_effects(source: str) -> None:
+    result = analyze(source)
+    assert result.syntax_error is not None
+    assert result.syntax_error.message
+    assert (result.refs, result.defs, result.deletes, result.mutations) == (
+        frozenset(),
+        frozenset(),
+        frozenset(),
+        (),
+    )
+
+
+def test_syntax_error_position() -> None:
+    error = analyze("x = 1\ny = (").syntax_error
+    assert error is not None
+    assert error.lineno == 2
+
+
+def test_break_inside_loop_is_fine() -> None:
+    assert analyze("for i in r:\n break").syntax_error is None
+
+
+def test_too_deep_for_the_walk_is_coarse_but_sound() -> None:
+    # Deep enough to overflow a recursive walk, shallow enough for the parser.
+    result = analyze("y = " + " + ".join(["x"] * 2500))
+    assert result.syntax_error is None
+    assert "x" in result.refs
+    assert "y" in result.defs
+
+
+def test_never_raises_on_ten_thousand_small_cells() -> None:
+    sources = [f"v{i} = v{i - 1} + 1" for i in range(10_000)]
+    results = [analyze(s) for s in sources]
+    assert results[5].refs == {"v4"}
+    assert results[5].defs == {"v5"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_never_raises_on_any_text(source: str) -> None:
+    assert isinstance(analyze(source), CellAnalysis)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="type statements parse from 3.12 on")
+def test_type_alias_is_a_syntax_error_before_312() -> None:
+    assert analyze("type X = list[Y]").syntax_error is not None
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 syntax needs 3.12")
+def test_type_alias_and_type_params() -> None:
+    alias = analyze("type X[T] = list[T] | Y")
+    assert (alias.refs, alias.defs) == (frozenset(), {"X"})
+    assert alias.functions["X"].reads == {"list", "Y"}
+    generic = analyze("def f[T](a: T, b: U) -> T:\n return a\nclass C[S](Base[S]):\n z: S")
+    assert generic.refs == {"U", "Base"}
+    assert generic.defs == {"f", "C"}
+
+
+def test_purity_tables_are_disjoint_and_explained() -> None:
+    assert not set(MUTATING_METHODS) & set(PURE_METHODS)
+    assert all(reason.strip() for reason in (*MUTATING_METHODS.values(), *PURE_METHODS.values()))
