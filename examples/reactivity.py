@@ -19,7 +19,7 @@ def show(title: str, nb: Notebook, run: Run | None = None) -> None:
         extra = f"  <- {cell.stale_reason}" if cell.stale_reason else ""
         if cell.error is not None:
             extra = f"  <- {cell.error}"
-        print(f"   [{cell.id}] {cell.status:<9} {line:<34} {extra}")
+        print(f"   {'[' + cell.id + ']':<9} {cell.status:<9} {line:<42}{extra}")
 
 
 def main() -> None:

@@ -109,7 +109,7 @@ class Scheduler:
                     if needed is not None and follower not in needed:
                         continue
                     record = records[follower]
-                    if record.dirty or not (record.has_run or record.error is not None):
+                    if record.dirty or not record.ever_planned:
                         continue  # never pushed into: an edit not run yet, or never planned
                     # A pushed cell reads what a run-all gives it only if the writers
                     # it reads from hold their values: pull those it needs too.
