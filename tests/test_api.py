@@ -87,7 +87,7 @@ def test_generated_ids_are_unique(nb: Notebook) -> None:
 
 def test_unknown_cell_id_says_what_was_expected(nb: Notebook) -> None:
     nb.add("x = 1", id="known")
-    with pytest.raises(UnknownCellError, match="no cell with id 'nope'.*expected a Cell"):
+    with pytest.raises(UnknownCellError, match=r"no cell with id 'nope'.*expected a Cell"):
         nb.run("nope")
     with pytest.raises(KeyError):  # UnknownCellError is a KeyError
         nb.cell("nope")
