@@ -392,6 +392,37 @@ IN_ORDER_REACTIVE = [
     ),
 ]
 
+
+MODULES = [
+    Case(
+        "module-function-is-not-a-mutation",
+        {"a": "import os", "b": "False and os.remove('never-called')", "c": "sep = os.sep"},
+        ["run_all", "run b"],
+        ran=["b"],
+        parents={"c": ["a"]},
+        status={"c": "fresh"},
+    ),
+    Case(
+        "module-imported-after-its-user",
+        {"b": "False and os.remove('never-called')", "a": "import os", "c": "sep = os.sep"},
+        ["run_all"],
+        parents={"c": ["a"], "b": ["a"]},
+        direction="any_order",
+    ),
+    Case(
+        "from-import-may-be-an-object",
+        {
+            "a": "from string import ascii_letters as xs",
+            "b": "xs = list(xs)",
+            "c": "xs.append('!')",
+            "d": "n = len(xs)",
+        },
+        ["run_all", "run c"],
+        ran=["a", "b", "c", "d"],  # b reads the name c mutated: a and b restore it first
+        ns={"n": 53},
+    ),
+]
+
 IN_ORDER_LAZY = [
     Case(
         "lazy-marks-readers-stale",
@@ -705,7 +736,7 @@ ANY_ORDER = [
     ),
 ]
 
-CASES = IN_ORDER_REACTIVE + IN_ORDER_LAZY + ANY_ORDER
+CASES = IN_ORDER_REACTIVE + MODULES + IN_ORDER_LAZY + ANY_ORDER
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -71,7 +71,8 @@ class CellAnalysis:
 
     ``refs`` are globals the cell may read before binding them itself
     (including reads by default arguments, decorators and class bodies, which
-    run in the cell). ``defs`` are globals it may bind; ``deletes`` the globals
+    run in the cell). ``defs`` are globals it may bind, ``imports`` those of them
+    bound to a module by an ``import`` statement; ``deletes`` the globals
     it ``del``s at cell level. ``functions`` maps each global the cell binds to a
     function, lambda or class onto what calling it touches. ``closes_over`` are
     globals that functions, lambdas or classes of the cell read (so a private
@@ -82,6 +83,7 @@ class CellAnalysis:
 
     refs: frozenset[str] = frozenset()
     defs: frozenset[str] = frozenset()
+    imports: frozenset[str] = frozenset()
     deletes: frozenset[str] = frozenset()
     mutations: tuple[Mutation, ...] = ()
     functions: dict[str, FunctionSummary] = field(default_factory=dict)

@@ -48,6 +48,7 @@ class NameResolver:
         self.stack: list[Scope] = [self.cell]
         self.refs: set[str] = set()
         self.defs: set[str] = set()
+        self.imports: set[str] = set()
         self.deletes: set[str] = set()
         self.mutations: dict[Mutation, None] = {}  # an ordered set
         self.closes_over: set[str] = set()
@@ -140,6 +141,12 @@ class NameResolver:
     def bind(self, name: str) -> None:
         """A store of ``name`` where the walk is now."""
         self.bind_in(len(self.stack) - 1, name)
+
+    def bind_import(self, name: str) -> None:
+        """An import's store: remembered apart, since a module's "methods" are functions."""
+        if isinstance(self.stack[-1], CellScope):
+            self.imports.add(name)
+        self.bind(name)
 
     def bind_in(self, index: int, name: str) -> None:
         scope = self.stack[index]
@@ -242,6 +249,7 @@ class NameResolver:
         return CellAnalysis(
             refs=frozenset(self.refs),
             defs=frozenset(self.defs),
+            imports=frozenset(self.imports),
             deletes=frozenset(self.deletes),
             mutations=tuple(self.mutations),
             functions={

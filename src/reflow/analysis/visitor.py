@@ -183,7 +183,7 @@ class CellVisitor:
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             # ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c``.
-            self.names.bind(alias.asname or alias.name.partition(".")[0])
+            self.names.bind_import(alias.asname or alias.name.partition(".")[0])
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.module == "__future__":
@@ -191,7 +191,7 @@ class CellVisitor:
         for alias in node.names:
             if alias.name == "*":
                 self.star_import = True
-            else:
+            else:  # may bind any object, not only a module: an ordinary binding
                 self.names.bind(alias.asname or alias.name)
 
     def visit_Global(self, node: ast.Global) -> None:

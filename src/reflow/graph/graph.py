@@ -64,6 +64,9 @@ class DataflowGraph:
         self._writers = NameIndex(self._order.position)
         self._reads_all: set[CellId] = set()
         self._functions: dict[str, dict[CellId, FunctionSummary]] = {}
+        # Names some cell binds with `import`: `np.sort(a)` calls a function, it does
+        # not mutate `np`, so such names are never mutated (see _expand).
+        self._modules: dict[str, set[CellId]] = {}
         # Answers cached until the next change (see _invalidate).
         self._parents: dict[CellId, Edges] = {}
         self._children: dict[CellId, Edges] = {}
@@ -244,13 +247,15 @@ class DataflowGraph:
         if old is not None:
             self._unindex(cell, old)
         changed = self._set_functions(cell, effects.functions if effects else {})
+        changed |= self._set_modules(cell, effects.analysis.imports if effects else frozenset())
         if effects is None:
             self._effects.pop(cell, None)
         else:
             self._effects[cell] = effects
             self._expanded[cell] = self._expand(effects)
             self._index(cell, self._expanded[cell])
-        # Cells calling a function whose summary changed read and write other names now.
+        # Cells calling a function whose summary changed read and write other names now;
+        # cells calling a method of a name that became (or stopped being) a module too.
         for name in changed:
             for reader in list(self._readers.cells(name)):
                 if reader != cell:
@@ -269,6 +274,22 @@ class DataflowGraph:
             if defined.get(cell) != summary:
                 defined[cell] = summary
                 changed.add(name)
+        return changed
+
+    def _set_modules(self, cell: CellId, imports: frozenset[str]) -> set[str]:
+        """Record the modules a cell imports; the names that became or stopped being modules."""
+        changed = set()
+        for name in imports:
+            holders = self._modules.setdefault(name, set())
+            if not holders:
+                changed.add(name)
+            holders.add(cell)
+        for name, holders in list(self._modules.items()):
+            if cell in holders and name not in imports:
+                holders.discard(cell)
+                if not holders:
+                    del self._modules[name]
+                    changed.add(name)
         return changed
 
     def _reindex(self, cell: CellId) -> None:
@@ -305,7 +326,8 @@ class DataflowGraph:
         return Expanded(
             refs=frozenset(refs),
             binds=binds | frozenset(writes - effects.deletes),
-            mutates=frozenset(n for n in effects.mutates if links(n)) - binds,
+            mutates=frozenset(n for n in effects.mutates if links(n) and n not in self._modules)
+            - binds,
             deletes=frozenset(n for n in effects.deletes if links(n)),
             reads_all=effects.reads_all,
         )
@@ -338,16 +360,24 @@ class DataflowGraph:
 
     def _in_order_children(self, cell: CellId) -> Edges:
         pos = self.position(cell)
-        found: dict[CellId, set[str]] = defaultdict(set)
+        per_name: dict[str, list[CellId]] = {}
         for name in self._expanded[cell].writes:
             following = self._writers.first_after(name, pos)
             high = None if following is None else self.position(following)
-            for reader in self._readers.between(name, pos, high):
-                found[reader].add(name)
+            readers = self._readers.between(name, pos, high)
             for reader in self._reads_all:
                 rpos = self.position(reader)
                 if rpos > pos and (high is None or rpos <= high):
-                    found[reader].add(name)
+                    readers.append(reader)
+            if readers:
+                per_name[name] = readers
+        if len(per_name) == 1:  # the common case, and the hub of a star: no per-child sets
+            ((name, readers),) = per_name.items()
+            return dict.fromkeys(readers, frozenset((name,)))
+        found: dict[CellId, set[str]] = defaultdict(set)
+        for name, readers in per_name.items():
+            for reader in readers:
+                found[reader].add(name)
         return {c: frozenset(n) for c, n in found.items()}
 
     # ---- internals: any_order --------------------------------------------------

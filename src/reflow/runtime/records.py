@@ -44,12 +44,7 @@ class CellRecord:
     @property
     def ever_planned(self) -> bool:
         """Ran, or was meant to: reactive pushes reach such cells, never brand-new ones."""
-        return (
-            self.has_run
-            or self.error is not None
-            or self.interrupted_before_run
-            or self.blocked
-        )
+        return self.has_run or self.error is not None or self.interrupted_before_run or self.blocked
 
     def edit(self, code: str, analysis: CellAnalysis) -> None:
         """New source; dirty if it ran and the edit changed more than comments and layout."""
