@@ -44,12 +44,12 @@ class Cell:
     @property
     def status(self) -> str:
         """``"fresh"``, ``"stale"``, ``"dirty"``, ``"error"`` or ``"never_run"``."""
-        return str(self._notebook._board().statuses[self.id])
+        return str(self._notebook._board().status(self.id))
 
     @property
     def stale_reason(self) -> str | None:
         """Why the cell is stale, naming the symbol and the cell that changed it."""
-        return self._notebook._board().reasons.get(self.id)
+        return self._notebook._board().reason(self.id)
 
     @property
     def output(self) -> Any:
@@ -164,12 +164,12 @@ class Notebook:
     def delete(self, cell: CellRef) -> Run:
         """Remove a cell and the globals it wrote; restore what other writers left (reactive)."""
         cell_id = self._id(cell)
-        before = self._board()
+        before = self._board().statuses
         self._graph.remove(cell_id)
         self._session.forget(cell_id)
         self._changed()
         after = self._board()
-        newly_stale = [c for c in after.stale() if before.statuses.get(c) is not Status.STALE]
+        newly_stale = [c for c in after.stale() if before.get(c) is not Status.STALE]
         if self._mode is Mode.LAZY or not newly_stale:
             return Run(stale=newly_stale)
         # Readers left with no writer would only fail with a NameError: they stay stale.

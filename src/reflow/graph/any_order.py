@@ -58,21 +58,23 @@ def build_parents(
     found: dict[CellId, dict[CellId, set[str]]] = {c: defaultdict(set) for c in cells}
     all_names = list(writers.names())
 
-    # 1. data edges: the unique binder of each name to everything that uses it.
-    definer: dict[str, CellId] = {}
+    # 1. data edges: the binder of each name to everything that uses it. A name bound
+    #    by several cells (an error) links its users to all of them, so that they are
+    #    never fresh nor run while the clash lasts.
+    definers: dict[str, list[CellId]] = {}
     for name in all_names:
         bound = binders(name, expanded, writers)
-        if len(bound) == 1:
-            definer[name] = bound[0]
+        if bound:
+            definers[name] = bound
     for cell in cells:
         exp = expanded[cell]
         used = exp.refs | exp.mutates | exp.deletes
         if exp.reads_all:
-            used = used | frozenset(definer)
+            used = used | frozenset(definers)
         for name in used - exp.binds:
-            source = definer.get(name)
-            if source is not None and source != cell:
-                found[cell][source].add(name)
+            for source in definers.get(name, ()):
+                if source != cell:
+                    found[cell][source].add(name)
     data_parents = {c: set(edges) for c, edges in found.items()}
     ancestry: dict[CellId, set[CellId]] = {}
 

@@ -62,8 +62,8 @@ class Scheduler:
         self._graph = graph
         self._session = session
 
-    def board(self) -> StatusBoard:
-        return StatusBoard(self._graph, self._session.records, self._session.ledger)
+    def board(self, trusted: frozenset[CellId] | set[CellId] = frozenset()) -> StatusBoard:
+        return StatusBoard(self._graph, self._session.records, self._session.ledger, trusted)
 
     def run(self, targets: Iterable[CellId], mode: Mode, *, alone: bool = False) -> Run:
         graph, records = self._graph, self._session.records
@@ -90,6 +90,7 @@ class Scheduler:
         heapq.heapify(heap)
         queued = set(wave)
         done: set[CellId] = set()
+        succeeded: set[CellId] = set()
         doomed: dict[CellId, CellId] = {}  # cell -> the failed cell it depends on
         try:
             while heap:
@@ -102,7 +103,9 @@ class Scheduler:
                     break
                 if alone or changed is None:
                     continue
+                succeeded.add(cell)
                 order_before = graph.rank(cell)
+                board = self.board(trusted=succeeded)  # what this wave ran is in sync
                 for follower in self._affected(cell, changed):
                     if follower in done or follower in queued:
                         continue
@@ -113,7 +116,7 @@ class Scheduler:
                         continue  # never pushed into: an edit not run yet, or never planned
                     # A pushed cell reads what a run-all gives it only if the writers
                     # it reads from hold their values: pull those it needs too.
-                    for cell_to_run in (follower, *self.pull([follower], before)):
+                    for cell_to_run in (follower, *self.pull([follower], board)):
                         if cell_to_run not in done and cell_to_run not in queued:
                             queued.add(cell_to_run)
                             heapq.heappush(heap, (graph.rank(cell_to_run), cell_to_run))
@@ -122,17 +125,16 @@ class Scheduler:
                     heapq.heapify(heap)
         except KeyboardInterrupt:
             run.interrupted = True
+        left_over: list[CellId] = []
         if run.interrupted:
-            for _, cell in heap:
-                if cell not in done:
-                    records[cell].interrupted_before_run = True
+            left_over = [c for _, c in heap if c not in done]
+            for cell in left_over:
+                records[cell].interrupted_before_run = True
         after = self.board()
-        downstream = graph.descendants(run.ran)
-        run.stale = [
-            c
-            for c in after.stale()
-            if c in downstream or before.statuses.get(c) is not Status.STALE
-        ]
+        touched = graph.descendants(run.ran) | set(run.ran) | set(left_over)
+        run.stale = sorted(
+            (c for c in touched if after.status(c) is Status.STALE), key=graph.position
+        )
         return run
 
     def pull(self, targets: Iterable[CellId], board: StatusBoard) -> set[CellId]:

@@ -7,6 +7,7 @@ decides what runs; this module runs it and writes down what it read and wrote.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from reflow._types import CellId, Direction
@@ -160,7 +161,12 @@ class Session:
                     current = self.ledger.write(symbol, cell)
                 wrote[symbol] = current
         for name in self.graph.expanded(cell).mutates:
-            if name in namespace and name not in rebound:
+            # A module's functions are called, not its state changed (`plt.close()`).
+            if (
+                name in namespace
+                and name not in rebound
+                and not isinstance(namespace[name], ModuleType)
+            ):
                 wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell)
         for name in deleted:
             if tracked(name):

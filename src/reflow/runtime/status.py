@@ -7,8 +7,10 @@ whose value a run-all leaves in a name, that value has not been overwritten
 since by a cell that runs before it. Everything else a user interface shows
 follows from that one recursive rule, so it is computed here and nowhere else.
 
-Cells are visited in execution order, so a cell's writers are always decided
-before the cell: no recursion, whatever the notebook's length.
+Statuses are decided lazily, for the cells someone asks about and the
+writers those depend on, with an explicit stack rather than recursion, so a
+question about one cell of a 10,000-cell chain neither walks the whole
+notebook when its upstream is already decided nor overflows Python's stack.
 """
 
 from __future__ import annotations
@@ -35,26 +37,48 @@ class Expected:
 
 
 class StatusBoard:
-    """Statuses and stale reasons of every cell for one state of the notebook."""
+    """Statuses and stale reasons for one state of the notebook, decided on demand.
+
+    A board is a snapshot: build a new one after anything runs or changes.
+    ``trusted`` cells are taken to be in sync without a look (the scheduler
+    passes the cells that already ran successfully in the current wave).
+    """
 
     def __init__(
-        self, graph: DataflowGraph, records: dict[CellId, CellRecord], ledger: VersionLedger
+        self,
+        graph: DataflowGraph,
+        records: dict[CellId, CellRecord],
+        ledger: VersionLedger,
+        trusted: frozenset[CellId] | set[CellId] = frozenset(),
     ) -> None:
         self._graph = graph
         self._records = records
         self._ledger = ledger
+        self._errors = graph.errors()
+        self._trusted = trusted
         self._sync: dict[CellId, bool] = {}
+        self._status: dict[CellId, Status] = {}
         self.reasons: dict[CellId, str] = {}
-        self.statuses: dict[CellId, Status] = {}
-        errors = graph.errors()
-        for cell in graph.execution_order():
-            self.statuses[cell] = self._decide(cell, cell in errors)
+
+    def status(self, cell: CellId) -> Status:
+        self._decide_with_writers(cell)
+        return self._status[cell]
 
     def in_sync(self, cell: CellId) -> bool:
-        return self._sync.get(cell, False)
+        self._decide_with_writers(cell)
+        return self._sync[cell]
+
+    def reason(self, cell: CellId) -> str | None:
+        self._decide_with_writers(cell)
+        return self.reasons.get(cell)
+
+    @property
+    def statuses(self) -> dict[CellId, Status]:
+        """Every cell's status (decides them all)."""
+        return {cell: self.status(cell) for cell in self._graph.cells}
 
     def stale(self) -> list[CellId]:
-        return [c for c in self._graph.cells if self.statuses[c] is Status.STALE]
+        return [c for c in self._graph.cells if self.status(c) is Status.STALE]
 
     def expected(self, cell: CellId, name: str) -> Expected:
         """Walk up the writers of ``name`` from ``cell`` to the one whose write it should see."""
@@ -77,11 +101,50 @@ class StatusBoard:
                 names.update(edge)
         return names
 
-    def _decide(self, cell: CellId, graph_error: bool) -> Status:
+    def _decide_with_writers(self, cell: CellId) -> None:
+        """Decide ``cell`` after the writers its decision looks at, without recursion."""
+        if cell in self._status:
+            return
+        stack = [cell]
+        waiting: set[CellId] = set()
+        while stack:
+            current = stack[-1]
+            if current in self._status:
+                stack.pop()
+                continue
+            pending = [w for w in self._writers_consulted(current) if w not in self._status]
+            if pending and current not in waiting:  # a cycle is decided with what is known
+                waiting.add(current)
+                stack.extend(pending)
+                continue
+            stack.pop()
+            self._status[current] = self._decide(current)
+
+    def _writers_consulted(self, cell: CellId) -> list[CellId]:
+        """The writers whose sync ``expected`` will ask about for this cell's reads."""
+        record = self._records[cell]
+        if cell in self._trusted or cell in self._errors or record.dirty or record.error:
+            return []
+        graph = self._graph
+        found = []
+        for name in self.read_names(cell):
+            symbol = Symbol(name)
+            writer = graph.reaching_writer(cell, name)
+            while writer is not None:
+                found.append(writer)
+                if symbol in self._records[writer].wrote:
+                    break
+                writer = graph.reaching_writer(writer, name)
+        return found
+
+    def _decide(self, cell: CellId) -> Status:
         record = self._records[cell]
         self._sync[cell] = False
-        if graph_error:
+        if cell in self._errors:
             return Status.ERROR
+        if cell in self._trusted:
+            self._sync[cell] = True
+            return Status.FRESH
         if record.dirty:
             return Status.DIRTY
         if record.error is not None:  # raised, or cancelled (then it may never have run)
@@ -114,7 +177,7 @@ class StatusBoard:
         for name in sorted(self.read_names(cell)):
             expected = self.expected(cell, name)
             if not expected.ok:
-                why = self.statuses.get(expected.source) if expected.source else None
+                why = self._status.get(expected.source) if expected.source else None
                 state = why.value.replace("_", " ") if why else "not run"
                 return f"reads `{name}` from cell [{expected.source}], which is {state}"
             seen = record.seen.get(Symbol(name))
