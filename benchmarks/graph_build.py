@@ -17,18 +17,15 @@ from __future__ import annotations
 
 import argparse
 import ast
-import gc
 import platform
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import fmt, ratio, table, timed
 
 from reflow import Notebook
 
 SIZES = (1_000, 3_000, 10_000)
-REPEATS = 5
 
 
 def chain(n: int) -> list[str]:
@@ -37,21 +34,6 @@ def chain(n: int) -> list[str]:
 
 def star(n: int) -> list[str]:
     return ["v0 = 1"] + [f"v{i} = v0 + {i}" for i in range(1, n)]
-
-
-def timed(fn: Callable[[], object], repeats: int = REPEATS) -> list[float]:
-    samples = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
-
-
-def fmt(samples: list[float], unit: float = 1e-3) -> str:
-    med = statistics.median(samples) / unit
-    return f"{med:.2f} ({min(samples) / unit:.2f}-{max(samples) / unit:.2f})"
 
 
 def build(sources: list[str]) -> Notebook:
@@ -83,24 +65,16 @@ def measure(shape: str, n: int) -> dict[str, str]:
     replans = timed(lambda: replan(nb, target, base.format(k=next(edits) + 2)), repeats=20)
     descendants = timed(lambda: nb._graph.descendants([target]))
     statuses = timed(lambda: (nb._changed(), nb.stale()))
-    ratio = statistics.median(built) / statistics.median(parse)
     return {
         "shape": shape,
         "cells": f"{n:,}",
         "parse floor ms": fmt(parse),
         "analyse + build ms": fmt(built),
-        "build / parse": f"{ratio:.1f}x",
+        "build / parse": ratio(built, parse),
         "re-plan after edit ms": fmt(replans),
         "all dependents ms": fmt(descendants),
         "all statuses ms": fmt(statuses),
     }
-
-
-def table(rows: list[dict[str, str]]) -> str:
-    keys = list(rows[0])
-    out = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    out += ["| " + " | ".join(row[k] for k in keys) + " |" for row in rows]
-    return "\n".join(out)
 
 
 def main() -> None:
@@ -117,6 +91,11 @@ def main() -> None:
             f"{platform.system()}; medians (min-max) in milliseconds.",
             "",
             table(rows),
+            "",
+            "Targets (issue 2): the 10,000-cell chain analysed and built in under 1 s,",
+            "re-planning after one edit under 5 ms, growth linear. `build / parse` staying",
+            "flat across sizes is the linearity check: `ast.parse` alone grows a little",
+            "faster than linearly here (allocation and GC of many trees).",
             "",
         ]
     )

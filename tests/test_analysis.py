@@ -85,6 +85,11 @@ IMPORTS = [
     row("from-import-as", "from m import x as y, z", "", "y z"),
     row("relative-import", "from . import x", "", "x"),
     row("import-then-use", "import os\nos.path.join(a)", "a", "os"),
+    row(
+        "import-binds-a-module", "import numpy as np, os.path", "", "np os", imports=names("np os")
+    ),
+    row("from-import-may-bind-any-object", "from m import k", "", "k", imports=frozenset()),
+    row("import-inside-function-is-local", "def f():\n import json", "", "f", imports=frozenset()),
     row("star-import", "from m import *", "", "", star_import=True),
     row("star-import-in-try", "try:\n from m import *\nexcept E:\n pass", "E", star_import=True),
     row("future-import-binds-nothing", "from __future__ import annotations", "", ""),

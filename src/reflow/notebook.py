@@ -16,9 +16,10 @@ from reflow.graph.effects import CellEffects
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.errors import CellError, UnknownCellError
 from reflow.runtime.records import CellRecord
-from reflow.runtime.scheduler import Run, Scheduler
+from reflow.runtime.scheduler import Run, Scheduler, graph_error
 from reflow.runtime.session import Session
 from reflow.runtime.status import StatusBoard
+from reflow.runtime.versions import Symbol
 
 
 class Cell:
@@ -68,8 +69,6 @@ class Cell:
         record = self._record()
         refused = self._notebook._graph.errors().get(self.id)
         if refused is not None and record.error is None:
-            from reflow.runtime.scheduler import graph_error
-
             return graph_error(refused)
         return record.error
 
@@ -278,15 +277,9 @@ class Notebook:
         record = self._record(cell)
         for name in board.read_names(cell):
             expected = board.expected(cell, name)
-            if expected.ok and expected.source is None and record.seen.get(_symbol(name)):
+            if expected.ok and expected.source is None and record.seen.get(Symbol(name)):
                 return True
         return False
-
-
-def _symbol(name: str) -> Any:
-    from reflow.runtime.versions import Symbol
-
-    return Symbol(name)
 
 
 def _check_code(code: object) -> None:

@@ -78,7 +78,7 @@ class Scheduler:
             wave |= pulled
             if mode is Mode.REACTIVE:
                 errors = graph.errors()
-                wave |= {c for c, r in records.items() if r.blocked and c not in errors}
+                wave |= {c for c in self._session.blocked if c not in errors}
         # Lazy mode still runs what the asked-for cells need, but nothing past them.
         needed = graph.ancestors(targets) | set(targets) if mode is Mode.LAZY else None
 
@@ -174,6 +174,7 @@ class Scheduler:
         refused = graph.errors().get(cell)
         if refused is not None:
             record.blocked = True  # stale, not in error, once the conflict is gone
+            self._session.blocked.add(cell)
             run.errors[cell] = graph_error(refused)
             self._doom(cell, doomed)
             return None

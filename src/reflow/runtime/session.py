@@ -33,6 +33,7 @@ class Session:
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
         self.ledger = VersionLedger()
         self.records: dict[CellId, CellRecord] = {}
+        self.blocked: set[CellId] = set()  # refused by the graph; they run once it allows
         self.executor = Executor(self.namespace)
 
     def close(self) -> None:
@@ -64,6 +65,7 @@ class Session:
     def forget(self, cell: CellId) -> None:
         """Drop a deleted cell: the globals whose current value it wrote go with it."""
         record = self.records.pop(cell)
+        self.blocked.discard(cell)
         self._unbind(record.wrote, keep=frozenset(), by=None)
 
     def retire(self, cell: CellId) -> frozenset[str]:
@@ -189,6 +191,7 @@ class Session:
         record.error = execution.error
         record.interrupted_before_run = False
         record.blocked = False
+        self.blocked.discard(cell)
         self._observe(cell, {n for n in rebound if tracked(n)}, {n for n in deleted if tracked(n)})
         return frozenset(s.name for s, version in wrote.items() if version.stamp > stamp)
 

@@ -1,0 +1,36 @@
+"""Shared helpers: repeated timings, medians with their spread, markdown tables."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+
+
+def timed(fn: Callable[[], object], repeats: int = 5) -> list[float]:
+    """Seconds per call, ``repeats`` times, after a collection so GC noise is not billed."""
+    samples = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def fmt(samples: list[float], unit: float = 1e-3) -> str:
+    """``median (min-max)`` in ``unit`` (milliseconds by default)."""
+    med = statistics.median(samples) / unit
+    return f"{med:.2f} ({min(samples) / unit:.2f}-{max(samples) / unit:.2f})"
+
+
+def ratio(samples: list[float], floor: list[float]) -> str:
+    return f"{statistics.median(samples) / statistics.median(floor):.1f}x"
+
+
+def table(rows: list[dict[str, str]]) -> str:
+    keys = list(rows[0])
+    out = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    out += ["| " + " | ".join(row[k] for k in keys) + " |" for row in rows]
+    return "\n".join(out)
