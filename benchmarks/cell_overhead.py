@@ -14,9 +14,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from timing import fmt, ratio, table, timed
-
 from reflow import Notebook
+from timing import fmt, ratio, table, timed
 
 
 def plain(sources: list[str]) -> None:

@@ -21,9 +21,8 @@ import platform
 import sys
 from pathlib import Path
 
-from timing import fmt, ratio, table, timed
-
 from reflow import Notebook
+from timing import fmt, ratio, table, timed
 
 SIZES = (1_000, 3_000, 10_000)
 
