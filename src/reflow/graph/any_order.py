@@ -14,14 +14,15 @@ consulted for that, so the rule cannot chase its own tail.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from reflow._types import CellId
 
 if TYPE_CHECKING:
-    from reflow.graph.graph import Expanded
+    from reflow.graph.expansion import Expanded
     from reflow.graph.index import NameIndex
 
 
@@ -117,3 +118,31 @@ def build_parents(
                 if user != deleter and not feeds(deleter, user):
                     found[deleter][user].add(name)
     return {c: {p: frozenset(n) for p, n in edges.items()} for c, edges in found.items()}
+
+
+def execution_order(
+    cells: Sequence[CellId],
+    parents: Callable[[CellId], Mapping[CellId, frozenset[str]]],
+    children: Callable[[CellId], Mapping[CellId, frozenset[str]]],
+    position: Callable[[CellId], int],
+) -> list[CellId]:
+    """Dependency order, notebook position breaking ties (Kahn's algorithm with a heap).
+
+    Cells on or behind a cycle never become ready; they go last, in notebook
+    order, so that every cell still has a place in the order.
+    """
+    indegree = {cell: len(parents(cell)) for cell in cells}
+    ready = [(position(c), c) for c in cells if indegree[c] == 0]
+    heapq.heapify(ready)
+    ordered: list[CellId] = []
+    while ready:
+        _, cell = heapq.heappop(ready)
+        ordered.append(cell)
+        for child in children(cell):
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                heapq.heappush(ready, (position(child), child))
+    if len(ordered) < len(cells):
+        placed = set(ordered)
+        ordered.extend(c for c in cells if c not in placed)
+    return ordered

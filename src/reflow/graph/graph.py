@@ -13,45 +13,21 @@ It never touches a namespace or runs code: the runtime asks, the graph answers.
 
 from __future__ import annotations
 
-import heapq
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 
 from reflow._types import CellId, Direction
-from reflow.analysis.effects import FunctionSummary
-from reflow.graph import any_order
-from reflow.graph.cycles import cycles
+from reflow.graph import any_order, in_order
 from reflow.graph.effects import CellEffects
+from reflow.graph.errors import GraphError, any_order_errors, syntax_errors
+from reflow.graph.expansion import Expanded, NotebookFunctions
 from reflow.graph.index import NameIndex
 from reflow.graph.names import BUILTIN_NAMES, is_private, links_cells
 from reflow.graph.order import CellOrder
 
 Edges = Mapping[CellId, frozenset[str]]
 
-
-@dataclass(frozen=True, slots=True)
-class Expanded:
-    """A cell's effects after filtering and widening through the notebook's functions."""
-
-    refs: frozenset[str]
-    binds: frozenset[str]
-    mutates: frozenset[str]
-    deletes: frozenset[str]
-    reads_all: bool
-
-    @property
-    def writes(self) -> frozenset[str]:
-        return self.binds | self.mutates | self.deletes
-
-
-@dataclass(frozen=True, slots=True)
-class GraphError:
-    """Why the graph refuses to run a cell; ``kind`` is stable, ``message`` is for people."""
-
-    kind: str  # "syntax" | "multiple_definitions" | "cycle" | "star_import"
-    message: str
-    names: tuple[str, ...] = ()
+__all__ = ["CellEffects", "DataflowGraph", "Edges", "Expanded", "GraphError"]
 
 
 class DataflowGraph:
@@ -63,10 +39,7 @@ class DataflowGraph:
         self._readers = NameIndex(self._order.position)
         self._writers = NameIndex(self._order.position)
         self._reads_all: set[CellId] = set()
-        self._functions: dict[str, dict[CellId, FunctionSummary]] = {}
-        # Names some cell binds with `import`: `np.sort(a)` calls a function, it does
-        # not mutate `np`, so such names are never mutated (see _expand).
-        self._modules: dict[str, set[CellId]] = {}
+        self._functions = NotebookFunctions()
         # Answers cached until the next change (see _invalidate).
         self._parents: dict[CellId, Edges] = {}
         self._children: dict[CellId, Edges] = {}
@@ -151,12 +124,8 @@ class DataflowGraph:
         """in_order: names the cell reads whose only writers are below it."""
         if self._direction is Direction.ANY_ORDER:
             return frozenset()
-        pos = self.position(cell)
-        return frozenset(
-            name
-            for name in self._expanded[cell].refs
-            if self._writers.nearest_before(name, pos) is None
-            and self._writers.first_after(name, pos) is not None
+        return in_order.out_of_order_usages(
+            cell, self._expanded[cell], self.position, self._writers
         )
 
     # ---- edges -------------------------------------------------------------
@@ -168,7 +137,9 @@ class DataflowGraph:
             if self._direction is Direction.ANY_ORDER:
                 self._build_any_order()
                 return self._parents[cell]
-            cached = self._parents[cell] = self._in_order_parents(cell)
+            cached = self._parents[cell] = in_order.parents(
+                cell, self._expanded[cell], self.position, self._writers
+            )
         return cached
 
     def children(self, cell: CellId) -> Edges:
@@ -177,7 +148,14 @@ class DataflowGraph:
             if self._direction is Direction.ANY_ORDER:
                 self._build_any_order()
                 return self._children.get(cell, {})
-            cached = self._children[cell] = self._in_order_children(cell)
+            cached = self._children[cell] = in_order.children(
+                cell,
+                self._expanded[cell],
+                self.position,
+                self._readers,
+                self._writers,
+                self._reads_all,
+            )
         return cached
 
     def reaching_writer(self, cell: CellId, name: str) -> CellId | None:
@@ -246,8 +224,7 @@ class DataflowGraph:
         old = self._expanded.pop(cell, None)
         if old is not None:
             self._unindex(cell, old)
-        changed = self._set_functions(cell, effects.functions if effects else {})
-        changed |= self._set_modules(cell, effects.analysis.imports if effects else frozenset())
+        changed = self._functions.set_cell(cell, effects)
         if effects is None:
             self._effects.pop(cell, None)
         else:
@@ -260,37 +237,6 @@ class DataflowGraph:
             for reader in list(self._readers.cells(name)):
                 if reader != cell:
                     self._reindex(reader)
-
-    def _set_functions(self, cell: CellId, functions: Mapping[str, FunctionSummary]) -> set[str]:
-        changed: set[str] = set()
-        for name, defined in list(self._functions.items()):
-            if cell in defined and functions.get(name) != defined[cell]:
-                del defined[cell]
-                changed.add(name)
-                if not defined:
-                    del self._functions[name]
-        for name, summary in functions.items():
-            defined = self._functions.setdefault(name, {})
-            if defined.get(cell) != summary:
-                defined[cell] = summary
-                changed.add(name)
-        return changed
-
-    def _set_modules(self, cell: CellId, imports: frozenset[str]) -> set[str]:
-        """Record the modules a cell imports; the names that became or stopped being modules."""
-        changed = set()
-        for name in imports:
-            holders = self._modules.setdefault(name, set())
-            if not holders:
-                changed.add(name)
-            holders.add(cell)
-        for name, holders in list(self._modules.items()):
-            if cell in holders and name not in imports:
-                holders.discard(cell)
-                if not holders:
-                    del self._modules[name]
-                    changed.add(name)
-        return changed
 
     def _reindex(self, cell: CellId) -> None:
         old = self._expanded.pop(cell, None)
@@ -305,32 +251,7 @@ class DataflowGraph:
         return not (self._direction is Direction.ANY_ORDER and is_private(name))
 
     def _expand(self, effects: CellEffects) -> Expanded:
-        links = self._links
-        refs = {n for n in effects.refs if links(n)}
-        writes: set[str] = set()
-        pending = [n for n in refs if n in self._functions]
-        seen: set[str] = set()
-        while pending:
-            name = pending.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            for summary in self._functions.get(name, {}).values():
-                for read in summary.reads:
-                    if links(read) and read not in refs:
-                        refs.add(read)
-                        if read in self._functions:
-                            pending.append(read)
-                writes.update(n for n in summary.writes if links(n))
-        binds = frozenset(n for n in effects.binds if links(n))
-        return Expanded(
-            refs=frozenset(refs),
-            binds=binds | frozenset(writes - effects.deletes),
-            mutates=frozenset(n for n in effects.mutates if links(n) and n not in self._modules)
-            - binds,
-            deletes=frozenset(n for n in effects.deletes if links(n)),
-            reads_all=effects.reads_all,
-        )
+        return self._functions.expand(effects, self._links)
 
     def _index(self, cell: CellId, expanded: Expanded) -> None:
         self._readers.add(cell, expanded.refs)
@@ -342,43 +263,6 @@ class DataflowGraph:
         self._readers.discard(cell, expanded.refs)
         self._writers.discard(cell, expanded.writes)
         self._reads_all.discard(cell)
-
-    # ---- internals: in_order edges ------------------------------------------
-
-    def _in_order_parents(self, cell: CellId) -> Edges:
-        expanded = self._expanded[cell]
-        pos = self.position(cell)
-        names: Iterable[str] = expanded.refs
-        if expanded.reads_all:
-            names = set(expanded.refs) | set(self._writers.names())
-        found: dict[CellId, set[str]] = defaultdict(set)
-        for name in names:
-            writer = self._writers.nearest_before(name, pos)
-            if writer is not None:
-                found[writer].add(name)
-        return {c: frozenset(n) for c, n in found.items()}
-
-    def _in_order_children(self, cell: CellId) -> Edges:
-        pos = self.position(cell)
-        per_name: dict[str, list[CellId]] = {}
-        for name in self._expanded[cell].writes:
-            following = self._writers.first_after(name, pos)
-            high = None if following is None else self.position(following)
-            readers = self._readers.between(name, pos, high)
-            for reader in self._reads_all:
-                rpos = self.position(reader)
-                if rpos > pos and (high is None or rpos <= high):
-                    readers.append(reader)
-            if readers:
-                per_name[name] = readers
-        if len(per_name) == 1:  # the common case, and the hub of a star: no per-child sets
-            ((name, readers),) = per_name.items()
-            return dict.fromkeys(readers, frozenset((name,)))
-        found: dict[CellId, set[str]] = defaultdict(set)
-        for name, readers in per_name.items():
-            for reader in readers:
-                found[reader].add(name)
-        return {c: frozenset(n) for c, n in found.items()}
 
     # ---- internals: any_order --------------------------------------------------
 
@@ -394,59 +278,22 @@ class DataflowGraph:
         self._children = dict(children)
 
     def _topological_order(self) -> list[CellId]:
-        ids = self._order.ids
-        indegree = {cell: len(self.parents(cell)) for cell in ids}
-        ready = [(self.position(c), c) for c in ids if indegree[c] == 0]
-        heapq.heapify(ready)
-        ordered: list[CellId] = []
-        while ready:
-            _, cell = heapq.heappop(ready)
-            ordered.append(cell)
-            for child in self.children(cell):
-                indegree[child] -= 1
-                if indegree[child] == 0:
-                    heapq.heappush(ready, (self.position(child), child))
-        if len(ordered) < len(ids):  # cells in or behind a cycle: last, in notebook order
-            placed = set(ordered)
-            ordered.extend(c for c in ids if c not in placed)
-        return ordered
-
-    # ---- internals: errors ------------------------------------------------------
+        return any_order.execution_order(
+            self._order.ids, self.parents, self.children, self.position
+        )
 
     def _find_errors(self) -> dict[CellId, GraphError]:
-        errors: dict[CellId, GraphError] = {}
-        for cell, effects in self._effects.items():
-            syntax = effects.analysis.syntax_error
-            if syntax is not None:
-                where = f" (line {syntax.lineno})" if syntax.lineno else ""
-                errors[cell] = GraphError("syntax", f"SyntaxError: {syntax.message}{where}")
-        if self._direction is Direction.IN_ORDER:
-            return errors
-        for cell, effects in self._effects.items():
-            if effects.analysis.star_import and cell not in errors:
-                errors[cell] = GraphError(
-                    "star_import",
-                    "`import *` cannot be used in any_order: reflow cannot know which "
-                    "names it defines; import the names you use instead",
-                )
-        for cell, (message, names) in any_order.multiple_definitions(
-            self._order.ids, self._expanded, self._writers
-        ).items():
-            errors.setdefault(cell, GraphError("multiple_definitions", message, names))
-        for component in cycles(self._order.ids, lambda c: self.parents(c).keys()):
-            members = sorted(component, key=self.position)
-            steps = []
-            on_cycle: set[str] = set()
-            for cell in members:
-                for parent, via in sorted(self.parents(cell).items()):
-                    if parent in component:
-                        shown = ", ".join(f"`{n}`" for n in sorted(via))
-                        steps.append(f"[{cell}] reads {shown} from [{parent}]")
-                        on_cycle.update(via)
-            message = "cells " + ", ".join(f"[{c}]" for c in members) + " form a cycle: "
-            message += "; ".join(steps)
-            for cell in members:
-                errors.setdefault(cell, GraphError("cycle", message, tuple(sorted(on_cycle))))
+        errors = syntax_errors(self._effects)
+        if self._direction is Direction.ANY_ORDER:
+            for cell, error in any_order_errors(
+                self._order.ids,
+                self._effects,
+                self._expanded,
+                self._writers,
+                self.parents,
+                self.position,
+            ).items():
+                errors.setdefault(cell, error)
         return errors
 
     @staticmethod

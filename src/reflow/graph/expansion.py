@@ -1,0 +1,111 @@
+"""Widening a cell's effects through the notebook's functions and modules.
+
+A cell that calls ``f`` reads, at call time, the globals ``f`` reads, and
+writes those it declares ``global`` (SPEC section 6): the summaries of every
+function defined anywhere in the notebook are kept here and applied
+transitively, so that ``f`` calling ``g`` calling for ``z`` makes the caller
+read ``z``. Summaries are united over every cell defining a name, which is
+sound when a name is defined twice.
+
+Names bound by an ``import`` are modules: ``np.sort(a)`` calls a function,
+it does not change ``np``, so such names are never mutated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from reflow._types import CellId
+from reflow.analysis.effects import FunctionSummary
+from reflow.graph.effects import CellEffects
+
+
+@dataclass(frozen=True, slots=True)
+class Expanded:
+    """A cell's effects after filtering and widening through the notebook's functions."""
+
+    refs: frozenset[str]
+    binds: frozenset[str]
+    mutates: frozenset[str]
+    deletes: frozenset[str]
+    reads_all: bool
+
+    @property
+    def writes(self) -> frozenset[str]:
+        return self.binds | self.mutates | self.deletes
+
+
+class NotebookFunctions:
+    """Function summaries and module names of every cell, for widening effects."""
+
+    def __init__(self) -> None:
+        self._functions: dict[str, dict[CellId, FunctionSummary]] = {}
+        self._modules: dict[str, set[CellId]] = {}
+
+    def set_cell(self, cell: CellId, effects: CellEffects | None) -> set[str]:
+        """Record (or, with ``None``, forget) a cell's functions and imports.
+
+        Returns the names whose meaning changed: cells that use them must be
+        widened again.
+        """
+        functions = effects.functions if effects else {}
+        imports = effects.analysis.imports if effects else frozenset()
+        return self._set_functions(cell, functions) | self._set_modules(cell, imports)
+
+    def expand(self, effects: CellEffects, links: Callable[[str], bool]) -> Expanded:
+        refs = {n for n in effects.refs if links(n)}
+        writes: set[str] = set()
+        pending = [n for n in refs if n in self._functions]
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for summary in self._functions.get(name, {}).values():
+                for read in summary.reads:
+                    if links(read) and read not in refs:
+                        refs.add(read)
+                        if read in self._functions:
+                            pending.append(read)
+                writes.update(n for n in summary.writes if links(n))
+        binds = frozenset(n for n in effects.binds if links(n))
+        mutates = frozenset(n for n in effects.mutates if links(n) and n not in self._modules)
+        return Expanded(
+            refs=frozenset(refs),
+            binds=binds | frozenset(writes - effects.deletes),
+            mutates=mutates - binds,
+            deletes=frozenset(n for n in effects.deletes if links(n)),
+            reads_all=effects.reads_all,
+        )
+
+    def _set_functions(self, cell: CellId, functions: Mapping[str, FunctionSummary]) -> set[str]:
+        changed: set[str] = set()
+        for name, defined in list(self._functions.items()):
+            if cell in defined and functions.get(name) != defined[cell]:
+                del defined[cell]
+                changed.add(name)
+                if not defined:
+                    del self._functions[name]
+        for name, summary in functions.items():
+            defined = self._functions.setdefault(name, {})
+            if defined.get(cell) != summary:
+                defined[cell] = summary
+                changed.add(name)
+        return changed
+
+    def _set_modules(self, cell: CellId, imports: frozenset[str]) -> set[str]:
+        changed = set()
+        for name in imports:
+            holders = self._modules.setdefault(name, set())
+            if not holders:
+                changed.add(name)
+            holders.add(cell)
+        for name, holders in list(self._modules.items()):
+            if cell in holders and name not in imports:
+                holders.discard(cell)
+                if not holders:
+                    del self._modules[name]
+                    changed.add(name)
+        return changed
