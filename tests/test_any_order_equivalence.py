@@ -129,7 +129,7 @@ def check(nb: Notebook, cells: dict[str, Spec]) -> None:
             assert nb[spec.target] == namespace[spec.target]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     initial=st.lists(specs, min_size=1, max_size=6),
     actions=st.lists(

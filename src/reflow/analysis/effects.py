@@ -48,11 +48,13 @@ class FunctionSummary:
 
     The defining cell does not read these; every cell that calls the function
     does (SPEC section 6). ``reads`` includes names of other functions it may
-    call, which the graph expands transitively.
+    call, which the graph expands transitively; ``may_change`` the globals whose
+    objects its body may change in place (mutated or handed to unknown calls).
     """
 
     reads: frozenset[str]
     writes: frozenset[str]
+    may_change: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,10 @@ class CellAnalysis:
     (including reads by default arguments, decorators and class bodies, which
     run in the cell). ``defs`` are globals it may bind, ``imports`` those of them
     bound to a module by an ``import`` statement; ``deletes`` the globals
-    it ``del``s at cell level. ``functions`` maps each global the cell binds to a
+    it ``del``s at cell level. ``may_change`` are globals whose objects the cell
+    may change in place in ways it cannot enumerate (receivers of unknown
+    methods, arguments of calls not known to leave them alone): the runtime
+    fingerprints them before and after. ``functions`` maps each global the cell binds to a
     function, lambda or class onto what calling it touches. ``closes_over`` are
     globals that functions, lambdas or classes of the cell read (so a private
     name they use must outlive the cell). ``star_import`` and ``dynamic``
@@ -86,6 +91,7 @@ class CellAnalysis:
     imports: frozenset[str] = frozenset()
     deletes: frozenset[str] = frozenset()
     mutations: tuple[Mutation, ...] = ()
+    may_change: frozenset[str] = frozenset()
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     closes_over: frozenset[str] = frozenset()
     star_import: bool = False

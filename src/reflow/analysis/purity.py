@@ -155,8 +155,73 @@ PURE_METHODS: Mapping[str, str] = MappingProxyType(
         "transform": "estimator.transform reads the fitted state",
         "score": "estimator.score reads the fitted state",
         "get_params": "estimator.get_params reads hyperparameters",
+        # plotting and display: they draw what they are given
+        "plot": "pyplot/Axes/DataFrame.plot draws the data",
+        "scatter": "draws the data",
+        "hist": "draws the data",
+        "bar": "draws the data",
+        "imshow": "draws the data",
+        "show": "shows the current figure",
+        "figure": "creates a figure",
+        "subplots": "creates a figure and axes",
+        "title": "labels the current axes",
+        "xlabel": "labels the current axes",
+        "ylabel": "labels the current axes",
+        "legend": "labels the current axes",
+        "savefig": "writes the current figure to a file",
+        "display": "IPython.display.display renders the object",
+        "dumps": "json/pickle.dumps serialise into a new string",
+        "array": "np.array builds a new array",
+        "asarray": "np.asarray returns the array itself or a new one",
+        "zeros_like": "builds a new array",
+        "ones_like": "builds a new array",
+        "dot": "returns the product",
+        "matmul": "returns the product",
+        "concatenate": "builds a new array",
+        "stack": "builds a new array",
+        "where": "builds a new array",
+        "unique": "builds a new array",
+        "isnan": "builds a new array",
+        "abs": "builds a new array",
+        "sqrt": "builds a new array",
+        "exp": "builds a new array",
+        "log": "builds a new array",
     }
 )
+
+PURE_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        # Builtins that read their arguments and change none of them. Absent on
+        # purpose: next (advances an iterator), setattr/delattr, exec/eval/vars,
+        # open, input, and anything that calls back into user code by design.
+        "abs", "all", "any", "ascii", "bin", "bool", "bytes", "callable", "chr",
+        "complex", "dict", "dir", "divmod", "enumerate", "filter", "float", "format",
+        "frozenset", "getattr", "hasattr", "hash", "hex", "id", "int", "isinstance",
+        "issubclass", "iter", "len", "list", "map", "max", "min", "oct", "ord", "pow",
+        "print", "range", "repr", "reversed", "round", "set", "slice", "sorted", "str",
+        "sum", "tuple", "type", "zip", "display",
+    }
+)  # fmt: skip
+"""Functions called by a plain name whose arguments a call leaves unchanged."""
+
+ARGUMENT_MUTATING: Mapping[str, str] = MappingProxyType(
+    {
+        "shuffle": "random.shuffle / np.random.shuffle reorder their argument in place",
+        "copyto": "np.copyto writes into its first argument",
+        "place": "np.place writes into its first argument",
+        "putmask": "np.putmask writes into its first argument",
+        "put_along_axis": "np.put_along_axis writes into its first argument",
+        "fill_diagonal": "np.fill_diagonal writes into its first argument",
+        "heappush": "heapq.heappush adds to the heap list it is given",
+        "heappop": "heapq.heappop removes from the heap list it is given",
+        "heapify": "heapq.heapify reorders the list it is given",
+        "insort": "bisect.insort inserts into the list it is given",
+    }
+)
+"""Functions and methods known to change the arguments they are given."""
+
+OUT_KEYWORD = "out"
+"""``np.add(x, 1, out=x)``: numpy's ufuncs write into the ``out=`` argument."""
 
 DYNAMIC_CALLS: frozenset[str] = frozenset({"exec", "eval", "globals", "locals"})
 """Builtins through which a cell can read or bind any global by a computed name.

@@ -51,6 +51,10 @@ class NameResolver:
         self.imports: set[str] = set()
         self.deletes: set[str] = set()
         self.mutations: dict[Mutation, None] = {}  # an ordered set
+        self.may_change: set[str] = set()
+        # Loop and comprehension variables -> names of what they iterate over: changing
+        # `row` in `for row in rows` changes an element of `rows`.
+        self.element_of: dict[str, set[str]] = {}
         self.closes_over: set[str] = set()
         self.summaries: dict[str, SummaryAccumulator] = {}
         self.open_summaries: list[SummaryAccumulator] = []
@@ -234,6 +238,7 @@ class NameResolver:
             kept = self.summaries.setdefault(name, SummaryAccumulator())
             kept.reads |= summary.reads
             kept.writes |= summary.writes
+            kept.candidates |= summary.candidates & (summary.reads | summary.writes)
 
     # -- mutations ----------------------------------------------------------
 
@@ -242,6 +247,42 @@ class NameResolver:
         found = symbol_path(node)
         if found is not None and self.is_global_now(found[0]):
             self.mutations[Mutation(found[0], found[1], kind)] = None
+        if found is not None:
+            self.record_candidate(node)
+
+    def record_candidate(self, node: ast.expr) -> None:
+        """The object ``node`` names may be changed in place by code reflow cannot see into.
+
+        At cell level that makes a global a candidate for fingerprints before and
+        after the cell; inside a body, a candidate of every summary being built
+        (kept, when the summary closes, for the names the body reads as globals).
+        """
+        for root in self._with_containers(_roots(node)):
+            if self._inside_body():
+                for summary in self.open_summaries:
+                    summary.candidates.add(root)
+            elif self.is_global_now(root):
+                self.may_change.add(root)
+
+    def iterate(self, targets: set[str], iterable: ast.expr) -> None:
+        """``for targets in iterable``: the targets are elements of what it iterates."""
+        sources = set(_iterated_roots(iterable))
+        if sources:
+            for target in targets:
+                self.element_of.setdefault(target, set()).update(sources)
+
+    def _with_containers(self, roots: list[str]) -> set[str]:
+        found: set[str] = set()
+        pending = list(roots)
+        while pending:
+            name = pending.pop()
+            if name not in found:
+                found.add(name)
+                pending.extend(self.element_of.get(name, ()))
+        return found
+
+    def _inside_body(self) -> bool:
+        return any(isinstance(scope, FunctionScope) for scope in self.stack)
 
     # -- result -------------------------------------------------------------
 
@@ -252,11 +293,48 @@ class NameResolver:
             imports=frozenset(self.imports),
             deletes=frozenset(self.deletes),
             mutations=tuple(self.mutations),
+            may_change=frozenset(self.may_change),
             functions={
-                name: FunctionSummary(frozenset(s.reads), frozenset(s.writes))
+                name: FunctionSummary(
+                    frozenset(s.reads), frozenset(s.writes), frozenset(s.candidates)
+                )
                 for name, s in self.summaries.items()
             },
             closes_over=frozenset(self.closes_over),
             star_import=star_import,
             dynamic=dynamic,
         )
+
+
+def _roots(node: ast.expr) -> list[str]:
+    """Global names whose objects an expression hands over (not a new value computed from them).
+
+    ``x``, ``x.a``, ``x[0]``, ``*xs``, and names inside a list/tuple/set/dict
+    display hand over the object; ``x + 1`` or ``f(x)`` hand over a new value.
+    """
+    if isinstance(node, ast.Starred):
+        return _roots(node.value)
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return [root for element in node.elts for root in _roots(element)]
+    if isinstance(node, ast.Dict):
+        return [root for value in node.values for root in _roots(value)]
+    found = symbol_path(node)
+    return [found[0]] if found is not None else []
+
+
+_ITERATING_FUNCTIONS = frozenset(
+    {"enumerate", "zip", "reversed", "sorted", "list", "iter", "tuple"}
+)
+_ITERATING_METHODS = frozenset({"items", "values", "keys"})
+
+
+def _iterated_roots(node: ast.expr) -> list[str]:
+    """Names whose elements a ``for`` hands out: ``rows``, ``enumerate(rows)``, ``d.items()``."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in _ITERATING_FUNCTIONS:
+            return [root for argument in node.args for root in _iterated_roots(argument)]
+        if isinstance(func, ast.Attribute) and func.attr in _ITERATING_METHODS:
+            return _roots(func.value)
+        return []
+    return _roots(node)

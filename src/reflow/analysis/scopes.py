@@ -206,3 +206,4 @@ class SummaryAccumulator:
 
     reads: set[str] = field(default_factory=set)
     writes: set[str] = field(default_factory=set)
+    candidates: set[str] = field(default_factory=set)

@@ -42,10 +42,14 @@ from typing import Any
 
 from reflow.analysis.effects import MutationKind
 from reflow.analysis.purity import (
+    ARGUMENT_MUTATING,
     DYNAMIC_CALLS,
     INPLACE_KEYWORD,
     INPLACE_SUFFIX,
     MUTATING_METHODS,
+    OUT_KEYWORD,
+    PURE_FUNCTIONS,
+    PURE_METHODS,
 )
 from reflow.analysis.resolver import NameResolver
 from reflow.analysis.scopes import (
@@ -128,11 +132,35 @@ class CellVisitor:
         if isinstance(func, ast.Name):
             if func.id in DYNAMIC_CALLS or (func.id == "vars" and not node.args):
                 self.dynamic = True
-        elif isinstance(func, ast.Attribute) and _mutates_receiver(func.attr, node.keywords):
-            self.names.record_mutation(func.value, MutationKind.METHOD_CALL)
+            self._arguments_may_change(node, func.id not in PURE_FUNCTIONS)
+        elif isinstance(func, ast.Attribute):
+            method = func.attr
+            if _mutates_receiver(method, node.keywords):
+                self.names.record_mutation(func.value, MutationKind.METHOD_CALL)
+                self.names.record_candidate(func.value)
+                self._arguments_may_change(node, method in ARGUMENT_MUTATING)
+            elif method in PURE_METHODS:
+                self._arguments_may_change(node, False)
+            else:  # unknown: the runtime compares the receiver and arguments before/after
+                self.names.record_candidate(func.value)
+                self._arguments_may_change(node, True)
+        else:
+            self._arguments_may_change(node, True)
         self.visit(func)
         self.visit_all(node.args)
         self.visit_all(node.keywords)
+
+    def _arguments_may_change(self, node: ast.Call, unknown_call: bool) -> None:
+        """Arguments of a call that may change them are candidates for fingerprints.
+
+        ``out=`` (numpy's ufuncs) is always one, whatever the function.
+        """
+        for keyword in node.keywords:
+            if unknown_call or keyword.arg == OUT_KEYWORD:
+                self.names.record_candidate(keyword.value)
+        if unknown_call:
+            for argument in node.args:
+                self.names.record_candidate(argument)
 
     # -- assignments --------------------------------------------------------
 
@@ -308,7 +336,10 @@ class CellVisitor:
         self.visit(generators[0].iter)
         local_names: set[str] = set()
         for generator in generators:
-            _collect_bound_names(generator.target, local_names)
+            targets: set[str] = set()
+            _collect_bound_names(generator.target, targets)
+            self.names.iterate(targets, generator.iter)
+            local_names |= targets
         owner = self.names.flow()
         saved = owner.save() if owner is not None else None
         self.names.stack.append(ComprehensionScope(local_names, deferred=deferred))
@@ -357,6 +388,9 @@ class CellVisitor:
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
+        targets: set[str] = set()
+        _collect_bound_names(node.target, targets)
+        self.names.iterate(targets, node.iter)
         flow = self.names.flow()
         if flow is None:
             self.visit_all([node.target, *node.body, *node.orelse])

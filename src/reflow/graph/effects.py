@@ -14,14 +14,17 @@ class CellEffects:
 
     ``observed_binds``/``observed_deletes`` come from the runtime's namespace
     diff of the cell's last run (``exec``, ``globals()``, ``import *``, a called
-    function's ``global`` write): the graph trusts the union of what it was
-    told statically and what was seen, which is what keeps it sound for
-    cells whose effects static analysis cannot enumerate.
+    function's ``global`` write), ``observed_mutates`` from its fingerprints (an
+    object changed by a call static analysis could not see into): the graph
+    trusts the union of what it was told statically and what was seen, which
+    is what keeps it sound for cells whose effects static analysis cannot
+    enumerate.
     """
 
     analysis: CellAnalysis
     observed_binds: frozenset[str] = frozenset()
     observed_deletes: frozenset[str] = frozenset()
+    observed_mutates: frozenset[str] = frozenset()
     binds: frozenset[str] = field(init=False)
     mutates: frozenset[str] = field(init=False)
     deletes: frozenset[str] = field(init=False)
@@ -29,7 +32,8 @@ class CellEffects:
     def __post_init__(self) -> None:
         a = self.analysis
         object.__setattr__(self, "binds", a.defs | self.observed_binds)
-        object.__setattr__(self, "mutates", a.mutated_names - a.defs)
+        mutates = (a.mutated_names | self.observed_mutates) - a.defs
+        object.__setattr__(self, "mutates", mutates)
         object.__setattr__(self, "deletes", a.deletes | self.observed_deletes)
 
     @property
@@ -49,5 +53,18 @@ class CellEffects:
     def writes(self) -> frozenset[str]:
         return self.binds | self.mutates | self.deletes
 
-    def with_observed(self, binds: Iterable[str], deletes: Iterable[str]) -> CellEffects:
-        return CellEffects(self.analysis, frozenset(binds), frozenset(deletes))
+    @property
+    def may_change(self) -> frozenset[str]:
+        """Globals whose objects the cell may change in place: to fingerprint around a run."""
+        return self.analysis.may_change | self.mutates
+
+    def with_observed(
+        self, binds: Iterable[str], deletes: Iterable[str], mutates: Iterable[str]
+    ) -> CellEffects:
+        return CellEffects(self.analysis, frozenset(binds), frozenset(deletes), frozenset(mutates))
+
+    def with_analysis(self, analysis: CellAnalysis) -> CellEffects:
+        """New source, same observations: until it runs, what its last run did still stands."""
+        return CellEffects(
+            analysis, self.observed_binds, self.observed_deletes, self.observed_mutates
+        )

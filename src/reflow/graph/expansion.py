@@ -30,6 +30,7 @@ class Expanded:
     mutates: frozenset[str]
     deletes: frozenset[str]
     reads_all: bool
+    may_change: frozenset[str] = frozenset()
 
     @property
     def writes(self) -> frozenset[str]:
@@ -56,6 +57,7 @@ class NotebookFunctions:
     def expand(self, effects: CellEffects, links: Callable[[str], bool]) -> Expanded:
         refs = {n for n in effects.refs if links(n)}
         writes: set[str] = set()
+        may_change = set(effects.may_change)
         pending = [n for n in refs if n in self._functions]
         seen: set[str] = set()
         while pending:
@@ -70,6 +72,7 @@ class NotebookFunctions:
                         if read in self._functions:
                             pending.append(read)
                 writes.update(n for n in summary.writes if links(n))
+                may_change.update(summary.may_change)
         binds = frozenset(n for n in effects.binds if links(n))
         mutates = frozenset(n for n in effects.mutates if links(n) and n not in self._modules)
         return Expanded(
@@ -78,6 +81,7 @@ class NotebookFunctions:
             mutates=mutates - binds,
             deletes=frozenset(n for n in effects.deletes if links(n)),
             reads_all=effects.reads_all,
+            may_change=frozenset(n for n in may_change if links(n)),
         )
 
     def _set_functions(self, cell: CellId, functions: Mapping[str, FunctionSummary]) -> set[str]:

@@ -155,7 +155,7 @@ class Scheduler:
                 while writer is not None:
                     wrote = records[writer].wrote.get(Symbol(name))
                     if not board.in_sync(writer) or (
-                        wrote is not None and ledger.last_write(Symbol(name)) != wrote
+                        wrote is not None and not wrote.same_value(ledger.last_write(Symbol(name)))
                     ):
                         if writer not in pulled and writer not in targets:
                             pulled.add(writer)
@@ -201,8 +201,15 @@ class Scheduler:
             doomed.setdefault(cell, failed)
 
     def _affected(self, cell: CellId, changed: frozenset[str]) -> set[CellId]:
-        graph = self._graph
-        found = {child for child, names in graph.children(cell).items() if names & changed}
+        graph, records, ledger = self._graph, self._session.records, self._session.ledger
+        found = set()
+        for child, names in graph.children(cell).items():
+            seen = records[child].seen
+            for name in names & changed:
+                before = seen.get(Symbol(name))
+                if before is None or not before.same_value(ledger.current(Symbol(name))):
+                    found.add(child)  # early cutoff: an equal immutable value is no change
+                    break
         for name in changed:
             # The writer whose value a run-all leaves in the name must write it last.
             final = graph.final_writer(name)

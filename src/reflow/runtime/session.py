@@ -7,14 +7,15 @@ decides what runs; this module runs it and writes down what it read and wrote.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 from reflow._types import CellId, Direction
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
+from reflow.runtime.changes import ChangeDetector, Changes
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import Execution, Executor
+from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
 from reflow.runtime.records import CellRecord
 from reflow.runtime.versions import Symbol, Version, VersionLedger
 
@@ -28,8 +29,9 @@ class Outcome:
 
 
 class Session:
-    def __init__(self, graph: DataflowGraph) -> None:
+    def __init__(self, graph: DataflowGraph, budget: Budget = DEFAULT_BUDGET) -> None:
         self.graph = graph
+        self.budget = budget
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
         self.ledger = VersionLedger()
         self.records: dict[CellId, CellRecord] = {}
@@ -47,7 +49,7 @@ class Session:
         seen = self._versions_seen(cell)
         out_of_order = self._out_of_order_reads(cell, seen)
         stamp = self.ledger.tick()
-        before = dict(self.namespace)
+        detector = ChangeDetector(self.namespace, self.graph.expanded(cell).may_change, self.budget)
         context = CellContext(
             cell,
             tuple(sorted(self.graph.refs(cell))),
@@ -58,8 +60,11 @@ class Session:
             execution = self.executor.execute(record.code, self.filename(cell))
         finally:
             CURRENT_CELL.reset(token)
+        changes = detector.after(
+            self.namespace, cut_off=lambda name: bool(self.graph.readers(name))
+        )
         record.out_of_order = out_of_order
-        changed = self._record(cell, record, before, seen, stamp, execution)
+        changed = self._record(cell, record, changes, seen, stamp, execution)
         return Outcome(execution, changed)
 
     def forget(self, cell: CellId) -> None:
@@ -126,7 +131,7 @@ class Session:
         self,
         cell: CellId,
         record: CellRecord,
-        before: dict[str, Any],
+        changes: Changes,
         seen: dict[Symbol, Version | None],
         stamp: int,
         execution: Execution,
@@ -134,45 +139,34 @@ class Session:
         namespace = self.namespace
         any_order = self.graph.direction is Direction.ANY_ORDER
         analysis = record.analysis
-        rebound = {
-            name
-            for name, value in namespace.items()
-            if name not in before or before[name] is not value
-        }
-        deleted = before.keys() - namespace.keys()
         if any_order:
-            for name in rebound:
+            for name in changes.rebound:
                 if is_private(name) and name not in analysis.closes_over:
                     del namespace[name]
 
         def tracked(name: str) -> bool:
             return links_cells(name) and not (any_order and is_private(name))
 
+        rebound = {n for n in changes.rebound if tracked(n)}
+        mutated = {n for n in changes.mutated if tracked(n) and n in namespace}
+        deleted = {n for n in changes.deleted if tracked(n)}
         wrote: dict[Symbol, Version] = {}
-        for name in rebound:
-            if tracked(name):
-                wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell)
-        for name in analysis.defs:
-            # Bound again to the very object the name held: a write all the same (readers
-            # below must see this cell as their writer), but of the version already there,
-            # so nothing downstream counts it as a change.
+        for name in rebound | mutated:
+            wrote[Symbol(name)] = self.ledger.write(
+                Symbol(name), cell, value=immutable_print(namespace[name], self.budget)
+            )
+        for name in analysis.defs | self.graph.expanded(cell).mutates:
+            # Bound again to an equal value, or mutated to no effect: a write all the same
+            # (readers below must see this cell as their writer), but of the version
+            # already there, so nothing downstream counts it as a change.
             symbol = Symbol(name)
-            if name in namespace and name not in rebound and tracked(name):
+            if name in namespace and symbol not in wrote and tracked(name):
                 current = self.ledger.last_write(symbol)
                 if current is None or current.deleted:
                     current = self.ledger.write(symbol, cell)
                 wrote[symbol] = current
-        for name in self.graph.expanded(cell).mutates:
-            # A module's functions are called, not its state changed (`plt.close()`).
-            if (
-                name in namespace
-                and name not in rebound
-                and not isinstance(namespace[name], ModuleType)
-            ):
-                wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell)
         for name in deleted:
-            if tracked(name):
-                wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)
+            wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)
         if execution.error is None:
             # What the last run left and this one did not write (a branch not taken,
             # a binding removed by an edit) is not in a run-all's namespace either.
@@ -192,13 +186,25 @@ class Session:
         record.interrupted_before_run = False
         record.blocked = False
         self.blocked.discard(cell)
-        self._observe(cell, {n for n in rebound if tracked(n)}, {n for n in deleted if tracked(n)})
+        self._observe(cell, rebound, deleted, mutated)
         return frozenset(s.name for s, version in wrote.items() if version.stamp > stamp)
 
-    def _observe(self, cell: CellId, rebound: set[str], deleted: set[str]) -> None:
-        """Tell the graph about writes static analysis could not see (exec, globals(), *)."""
+    def _observe(
+        self, cell: CellId, rebound: set[str], deleted: set[str], mutated: set[str]
+    ) -> None:
+        """Tell the graph about writes static analysis could not see.
+
+        ``exec``, ``globals()``, ``import *`` and functions' ``global`` writes bind;
+        calls of unknown functions mutate. The graph keeps the last run's findings.
+        """
         effects = self.graph.effects(cell)
-        binds = frozenset(rebound - effects.analysis.defs)
-        deletes = frozenset(deleted - effects.analysis.deletes)
-        if binds != effects.observed_binds or deletes != effects.observed_deletes:
-            self.graph.update(cell, effects.with_observed(binds, deletes))
+        analysis = effects.analysis
+        binds = frozenset(rebound - analysis.defs)
+        deletes = frozenset(deleted - analysis.deletes)
+        mutates = frozenset(mutated - analysis.mutated_names - analysis.defs)
+        if (binds, deletes, mutates) != (
+            effects.observed_binds,
+            effects.observed_deletes,
+            effects.observed_mutates,
+        ):
+            self.graph.update(cell, effects.with_observed(binds, deletes, mutates))

@@ -187,7 +187,7 @@ class StatusBoard:
                 and self._out_of_order(cell, name, seen)
             ):
                 continue  # a warning, never a dependency (SPEC section 4)
-            if seen != expected.version:
+            if seen != expected.version and not (seen and seen.same_value(expected.version)):
                 if expected.source is None:
                     return f"reads `{name}`, which no cell above defines any more"
                 return f"reads `{name}`, changed by cell [{expected.source}]"

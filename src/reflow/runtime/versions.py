@@ -8,7 +8,8 @@ symbol.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 
 from reflow._types import CellId
 from reflow.analysis.effects import PathPart
@@ -30,12 +31,22 @@ class Version:
     """One write: ``stamp`` orders all writes of a notebook; ``cell`` is the writer.
 
     ``cell`` is ``None`` when no cell of the notebook made the change (a cell's
-    deletion removing its globals). ``deleted`` marks an unbinding.
+    deletion removing its globals). ``deleted`` marks an unbinding. ``value``
+    is the fingerprint of an immutable value written (``None`` otherwise): two
+    versions holding equal immutable values are the same to any reader (early
+    cutoff). Mutable values never compare so, since a reader may hold an alias.
     """
 
     stamp: int
     cell: CellId | None
     deleted: bool = False
+    value: Hashable | None = field(default=None, compare=False)
+
+    def same_value(self, other: Version | None) -> bool:
+        """Whether a reader that saw ``self`` would see nothing new in ``other``."""
+        if other is None:
+            return False
+        return self == other or (self.value is not None and self.value == other.value)
 
 
 class VersionLedger:
@@ -57,7 +68,14 @@ class VersionLedger:
         """Like ``current`` but also returns deletions, which displace earlier writers."""
         return self._current.get(symbol)
 
-    def write(self, symbol: Symbol, cell: CellId | None, *, deleted: bool = False) -> Version:
-        version = Version(self.tick(), cell, deleted)
+    def write(
+        self,
+        symbol: Symbol,
+        cell: CellId | None,
+        *,
+        deleted: bool = False,
+        value: Hashable | None = None,
+    ) -> Version:
+        version = Version(self.tick(), cell, deleted, value)
         self._current[symbol] = version
         return version

@@ -1,0 +1,137 @@
+"""What one run of a cell changed: bindings, deletions and in-place mutations.
+
+Bindings come from a diff of the namespace (so ``exec``, ``globals()`` and
+functions' ``global`` writes are seen); mutations from fingerprints of the
+objects the cell may have changed, taken before and after (SPEC sections 6,
+7 and 11: only candidates are fingerprinted, never what cannot change).
+
+Two refinements keep readers from re-running for nothing, and stay sound:
+
+- **early cutoff**: a name bound again to a value equal by fingerprint to the
+  one it held is no change. For a mutable value, the old object is put back
+  when nothing but the namespace holds the new one, so that cells that took
+  an alias of the old object still share it, as in a run-all;
+- **aliases and containers**: a changed object changes every global bound to
+  it and every list, tuple, dict, set or plain object holding it directly.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from reflow.runtime.fingerprint import UNKNOWN, Budget, cannot_change, fingerprint
+
+_MISSING: Any = object()
+_SCAN_LIMIT = 10_000  # elements of one container searched for a changed object
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    rebound: frozenset[str]
+    deleted: frozenset[str]
+    mutated: frozenset[str]
+
+
+class ChangeDetector:
+    """A snapshot of the namespace and of the candidates' fingerprints before a cell runs."""
+
+    def __init__(
+        self,
+        namespace: dict[str, Any],
+        candidates: Iterable[str],
+        budget: Budget,
+    ) -> None:
+        self._budget = budget
+        self._before = dict(namespace)  # keeps the old objects alive for the comparison
+        names = {n for n in candidates if n in namespace and not cannot_change(namespace[n])}
+        names |= _elements_bound_elsewhere(namespace, names)
+        self._prints = {name: fingerprint(namespace[name], budget) for name in names}
+
+    def after(self, namespace: dict[str, Any], cut_off: Callable[[str], bool]) -> Changes:
+        """Compare; ``cut_off(name)`` says whether early cutoff is worth a fingerprint."""
+        before = self._before
+        rebound = set()
+        for name in list(namespace):  # names only: holding values would skew refcounts
+            old = before.get(name, _MISSING)
+            if old is namespace[name]:
+                continue
+            if old is not _MISSING and cut_off(name) and self._same_value(namespace, name, old):
+                continue
+            rebound.add(name)
+        deleted = frozenset(before.keys() - namespace.keys())
+        changed_objects = {
+            id(before[name]): before[name]
+            for name, print_before in self._prints.items()
+            if fingerprint(before[name], self._budget) != print_before
+        }
+        mutated = _holders(namespace, changed_objects) - rebound if changed_objects else set()
+        return Changes(frozenset(rebound), deleted, frozenset(mutated))
+
+    def _same_value(self, namespace: dict[str, Any], name: str, old: Any) -> bool:
+        """Whether the new value of ``name`` equals the old; may put the old object back."""
+        new_print = fingerprint(namespace[name], self._budget)
+        if new_print is UNKNOWN or fingerprint(old, self._budget) != new_print:
+            return False
+        if name in self._prints and self._prints[name] != new_print:
+            return False  # the old object was changed before the name was rebound
+        if cannot_change(namespace[name]):
+            return True
+        # References to the new object: the namespace's, and getrefcount's argument.
+        if sys.getrefcount(namespace[name]) > 2:
+            return False  # something else holds the new object: identities matter
+        namespace[name] = old
+        return True
+
+
+def _elements_bound_elsewhere(namespace: dict[str, Any], names: set[str]) -> set[str]:
+    """Globals bound to an element of a candidate: ``outer[0].append(1)`` changes ``inner``."""
+    if not names:
+        return set()
+    by_id: dict[int, list[str]] = {}
+    for name, value in namespace.items():
+        if not cannot_change(value):
+            by_id.setdefault(id(value), []).append(name)
+    found: set[str] = set()
+    for name in names:
+        for element in _elements(namespace[name]):
+            found.update(by_id.get(id(element), ()))
+    return found - names
+
+
+def _elements(value: Any) -> list[Any]:
+    """The objects a container (or a plain object's attributes) holds directly, within limits."""
+    kind = type(value)
+    try:
+        if kind is list or kind is tuple or kind is set or kind is frozenset:
+            elements: Iterable[Any] = value
+        elif kind is dict:
+            elements = value.values()
+        else:
+            state = getattr(value, "__dict__", None)
+            if type(state) is not dict:
+                return []
+            elements = state.values()
+        found = []
+        for count, element in enumerate(elements):
+            if count >= _SCAN_LIMIT:
+                break
+            found.append(element)
+        return found
+    except Exception:
+        return []
+
+
+def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> set[str]:
+    """Globals bound to a changed object, or holding one directly."""
+    found = set()
+    for name, value in namespace.items():
+        if id(value) in changed or _holds(value, changed):
+            found.add(name)
+    return found
+
+
+def _holds(value: Any, changed: dict[int, Any]) -> bool:
+    return any(id(element) in changed for element in _elements(value))

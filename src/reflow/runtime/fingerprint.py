@@ -1,0 +1,200 @@
+"""Fingerprints: telling "same value" cheaply, and saying so when it cannot (SPEC 7).
+
+A fingerprint is a hashable value; two equal fingerprints mean equal values.
+``UNKNOWN`` means "cannot tell" and equals nothing, not even itself, so
+every comparison involving it says "changed": soundness first.
+
+- immutable scalars: their value (floats by their bits, so NaN equals NaN);
+- bytes, numpy arrays (dtype, shape, data) and pandas objects: a content hash;
+- tuples, lists, dicts, sets, and the ``__dict__`` of plain objects:
+  element-wise, within a budget of elements and bytes;
+- functions, classes and modules: identity (their code is tracked by cell);
+- anything else, anything over budget, anything whose inspection raises:
+  ``UNKNOWN``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import types
+from dataclasses import dataclass
+from typing import Any
+
+
+class _Unknown:
+    """Equal to nothing: a value reflow cannot vouch for."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    def __ne__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How much work one fingerprint may do before it gives up and says UNKNOWN."""
+
+    elements: int = 100_000
+    bytes: int = 256 * 1024 * 1024
+    depth: int = 6
+
+
+DEFAULT_BUDGET = Budget()
+
+_SCALARS = (int, str, bool, type(None), complex, range, type(Ellipsis))
+_BY_IDENTITY = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.ModuleType,
+    type,
+)
+IMMUTABLE_TYPES: tuple[type, ...] = (*_SCALARS, float, bytes, frozenset, tuple)
+"""Values that no cell can change in place (tuples and frozensets only shallowly)."""
+
+
+class _OverBudget(Exception):
+    pass
+
+
+class _Walker:
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.elements = 0
+        self.bytes = 0
+        self.active: set[int] = set()
+
+    def count(self, elements: int = 1, nbytes: int = 0) -> None:
+        self.elements += elements
+        self.bytes += nbytes
+        if self.elements > self.budget.elements or self.bytes > self.budget.bytes:
+            raise _OverBudget
+
+    def walk(self, obj: Any, depth: int) -> Any:
+        kind = type(obj)
+        if kind in _SCALARS:
+            self.count()
+            return (kind, obj)
+        if kind is float:
+            self.count()
+            return (float, obj.hex())
+        if isinstance(obj, _BY_IDENTITY):
+            return ("id", id(obj))
+        if kind is bytes or kind is bytearray:
+            self.count(nbytes=len(obj))
+            return (kind, hashlib.blake2b(obj, digest_size=16).digest())
+        if depth > self.budget.depth:
+            raise _OverBudget
+        if id(obj) in self.active:  # a container that holds itself
+            return ("cycle", id(obj))
+        self.active.add(id(obj))
+        try:
+            return self._composite(obj, kind, depth + 1)
+        finally:
+            self.active.discard(id(obj))
+
+    def _composite(self, obj: Any, kind: type, depth: int) -> Any:
+        if kind is tuple or kind is list:
+            self.count(len(obj))
+            return (kind, tuple(self.walk(v, depth) for v in obj))
+        if kind is dict:
+            self.count(len(obj))
+            return (dict, tuple((self.walk(k, depth), self.walk(v, depth)) for k, v in obj.items()))
+        if kind is set or kind is frozenset:
+            self.count(len(obj))
+            return (kind, frozenset(self.walk(v, depth) for v in obj))
+        module = getattr(kind, "__module__", "") or ""
+        if module.startswith("numpy") and "numpy" in sys.modules:
+            return self._array(obj)
+        if module.startswith("pandas") and "pandas" in sys.modules:
+            return self._pandas(obj)
+        state = getattr(obj, "__dict__", None)
+        if type(state) is dict and not hasattr(kind, "__slots__"):
+            # A plain object: its identity (aliasing matters) and its attributes.
+            self.count(len(state))
+            items = tuple((k, self.walk(v, depth)) for k, v in state.items())
+            return ("object", kind, id(obj), items)
+        return UNKNOWN
+
+    def _array(self, obj: Any) -> Any:
+        import numpy as np
+
+        if not isinstance(obj, np.ndarray):
+            if isinstance(obj, np.generic):
+                return (type(obj), obj.tobytes())
+            return UNKNOWN
+        if obj.dtype.hasobject:
+            self.count(obj.size)
+            elements: Any = obj.flat
+            return ("ndarray-object", obj.shape, tuple(self.walk(v, 0) for v in elements))
+        self.count(nbytes=obj.nbytes)
+        data: Any = obj if obj.flags.c_contiguous else np.ascontiguousarray(obj)
+        digest = hashlib.blake2b(memoryview(data).cast("B"), digest_size=16).digest()
+        return ("ndarray", obj.dtype.str, obj.shape, digest)
+
+    def _pandas(self, obj: Any) -> Any:
+        import pandas as pd
+
+        if not isinstance(obj, pd.DataFrame | pd.Series | pd.Index):
+            return UNKNOWN
+        self.count(
+            nbytes=int(obj.memory_usage(deep=False).sum()) if hasattr(obj, "memory_usage") else 0
+        )
+        hashed = pd.util.hash_pandas_object(obj, index=True).to_numpy()
+        digest = hashlib.blake2b(hashed.tobytes(), digest_size=16).digest()
+        columns = tuple(map(str, obj.columns)) if isinstance(obj, pd.DataFrame) else ()
+        dtypes = tuple(map(str, obj.dtypes)) if isinstance(obj, pd.DataFrame) else (str(obj.dtype),)
+        return (type(obj), obj.shape, columns, dtypes, digest)
+
+
+def fingerprint(obj: Any, budget: Budget = DEFAULT_BUDGET) -> Any:
+    """A hashable stand-in for ``obj``'s value, or ``UNKNOWN``; never raises."""
+    try:
+        return _Walker(budget).walk(obj, 0)
+    except _OverBudget:
+        return UNKNOWN
+    except Exception:
+        return UNKNOWN
+
+
+def cannot_change(obj: Any) -> bool:
+    """Values no cell can change in place, so never worth a fingerprint before and after."""
+    kind = type(obj)
+    if kind in _SCALARS or kind is float or kind is bytes:
+        return True
+    if isinstance(obj, _BY_IDENTITY):
+        return True
+    if kind is tuple or kind is frozenset:
+        return all(cannot_change(v) for v in obj) if len(obj) <= 64 else False
+    flags = getattr(obj, "flags", None)  # a read-only numpy array
+    return (
+        getattr(kind, "__module__", "").startswith("numpy")
+        and flags is not None
+        and getattr(flags, "writeable", True) is False
+        and getattr(obj, "base", None) is None
+    )
+
+
+def immutable_print(obj: Any, budget: Budget = DEFAULT_BUDGET) -> Any:
+    """The fingerprint of a value nobody can change in place, else ``None``.
+
+    Only such values may be called "the same" across different objects: for
+    a mutable one, a reader may hold the old object, so identity matters.
+    """
+    if not cannot_change(obj) or isinstance(obj, _BY_IDENTITY):
+        return None
+    found = fingerprint(obj, budget)
+    return None if found is UNKNOWN else found

@@ -1,0 +1,346 @@
+"""Lineage: mutations, aliases, containers, function calls and early cutoff (SPEC 6, 7).
+
+One scenario per row, in the step language of ``scenarios.py``. Names are
+tracked whole here; paths (``x[0]`` apart from ``x[1]``) are the next step.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scenarios import Case, Scenario
+
+MUTATIONS = [
+    Case(
+        "append-pushes-readers",
+        {"a": "xs = []", "b": "xs.append(1)", "c": "n = len(xs)"},
+        ["run_all", "edit b: xs.append(2)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"xs": [2], "n": 1},
+    ),
+    Case(
+        "unknown-function-mutating-argument-is-seen",
+        {"a": "def add(l):\n    l.append(1)", "b": "xs = []", "c": "add(xs)", "d": "n = len(xs)"},
+        ["run_all", "run b"],
+        ran=["b", "c", "d"],
+        ns={"n": 1},
+    ),
+    Case(
+        "unknown-function-not-mutating-cuts-off",
+        {
+            "a": "def size(l):\n    return len(l)",
+            "b": "xs = [1]",
+            "c": "k = size(xs)",
+            "d": "n = len(xs)",
+        },
+        ["run_all", "run c"],
+        ran=["c"],
+        status={"d": "fresh"},
+    ),
+    Case(
+        "pure-builtin-is-no-mutation",
+        {"a": "xs = [3, 1]", "b": "s = sorted(xs)\nprint(xs)", "c": "n = len(xs)"},
+        ["run_all", "run b"],
+        ran=["b"],
+    ),
+    Case(
+        "pure-method-is-no-mutation",
+        {"a": "d = {'k': 1}", "b": "v = d.get('k')", "c": "n = len(d)"},
+        ["run_all", "run b"],
+        ran=["b"],
+    ),
+    Case(
+        "item-store-rebuilt-dict-reruns-readers",
+        {"a": "d = {}", "b": "d['k'] = 1", "c": "v = d['k']"},
+        ["run_all", "run b"],
+        # b reads d, which its own last run changed: the binder runs first, and c
+        # holds no copy of what it read, but a new dict is a new object to alias.
+        ran=["a", "b", "c"],
+        status={"c": "fresh"},
+    ),
+    Case(
+        "attribute-store-pushes",
+        {"a": "class C:\n    pass\ncfg = C()", "b": "cfg.lr = 0.1", "c": "lr = cfg.lr"},
+        ["run_all", "edit b: cfg.lr = 0.5", "run b"],
+        ran=["a", "b", "c"],
+        ns={"lr": 0.5},
+    ),
+    Case(
+        "method-changing-attributes-is-seen",
+        {
+            "a": "class Model:\n    def train(self):\n        self.w = 1",
+            "b": "m = Model()",
+            "c": "m.train()",
+            "d": "w = m.w",
+        },
+        ["run_all", "run b"],
+        ran=["b", "c", "d"],
+        ns={"w": 1},
+    ),
+    Case(
+        "function-mutating-a-global-is-seen",
+        {
+            "a": "log = []",
+            "b": "def note(x):\n    log.append(x)",
+            "c": "note(1)",
+            "d": "n = len(log)",
+        },
+        ["run_all", "run a"],
+        ran=["a", "c", "d"],
+        ns={"n": 1},
+    ),
+    Case(
+        "loop-mutating-every-element",
+        {
+            "a": "rows = [[1], [2]]",
+            "b": "for row in rows:\n    row.append(0)",
+            "c": "t = sum(map(len, rows))",
+        },
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"t": 4},
+    ),
+    Case(
+        "comprehension-mutating-elements",
+        {
+            "a": "rows = [[1], [2]]",
+            "b": "_ = [r.clear() for r in rows]",
+            "c": "t = sum(map(len, rows))",
+        },
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"t": 0},
+    ),
+    Case(
+        "mutation-in-any-order-runs-before-readers",
+        {"a": "n = len(xs)", "b": "xs = []", "c": "def add(l):\n    l.append(1)", "d": "add(xs)"},
+        ["run_all", "run_all"],
+        ns={"n": 1},
+        direction="any_order",
+    ),
+]
+
+ALIASES = [
+    Case(
+        "alias-mutation-changes-both-names",
+        {"a": "inner = [1]", "b": "alias = inner", "c": "alias.append(2)", "d": "n = len(inner)"},
+        ["run_all", "edit c: alias.append(3)", "run c"],
+        ns={"inner": [1, 3], "n": 2},
+        status={"d": "fresh"},
+    ),
+    Case(
+        "container-holding-a-mutated-object-changes",
+        {
+            "a": "inner = [1]",
+            "b": "outer = [inner]",
+            "c": "inner.append(2)",
+            "d": "m = len(outer[0])",
+        },
+        ["run_all", "edit c: inner.append(3)", "run c"],
+        ns={"m": 2},
+        status={"d": "fresh"},
+    ),
+    Case(
+        "container-changes-when-its-element-does",
+        {"a": "inner = [1]", "b": "outer = [inner]", "d": "m = len(outer[0])"},
+        ["run_all", "add c@2: inner.append(2)", "run c"],
+        ran=["c", "d"],
+        ns={"m": 2},
+    ),
+    Case(
+        "element-changes-when-changed-through-its-container",
+        {"a": "inner = [1]", "b": "outer = [inner]", "d": "n = len(inner)"},
+        ["run_all", "add c@2: outer[0].append(2)", "run c"],
+        ran=["c", "d"],
+        ns={"n": 2},
+    ),
+    Case(
+        "re-running-a-change-through-a-container-rebuilds-both",
+        {
+            "a": "inner = [1]",
+            "b": "outer = [inner]",
+            "c": "outer[0].append(2)",
+            "d": "n = len(inner)",
+        },
+        ["run_all", "edit c: outer[0].append(3)", "run c"],
+        ran=["a", "b", "c", "d"],
+        ns={"inner": [1, 3], "n": 2},
+    ),
+    Case(
+        "attribute-holding-a-mutated-object-changes",
+        {
+            "a": "class Box:\n    pass\nbox = Box()\nitems = []\nbox.items = items",
+            "c": "n = len(box.items)",
+        },
+        ["run_all", "add b@1: items.append(1)", "run b"],
+        ran=["b", "c"],
+        ns={"n": 1},
+    ),
+    Case(
+        "dict-holding-a-mutated-object-changes",
+        {
+            "a": "inner = {}",
+            "b": "outer = {'k': inner}",
+            "c": "inner['x'] = 1",
+            "d": "m = len(outer['k'])",
+        },
+        ["run_all"],
+        ns={"m": 1},
+    ),
+    Case(
+        "equal-rebind-keeps-old-object-for-aliases",
+        {"a": "x = [1]", "b": "y = x", "c": "x.append(2)", "d": "n = len(y)"},
+        ["run_all", "run a"],
+        ns={"n": 2},
+        status={"a": "fresh", "b": "fresh", "c": "fresh", "d": "fresh"},
+    ),
+]
+
+EARLY_CUTOFF = [
+    Case(
+        "reader-sees-an-equal-immutable-value",
+        {"a": "count = 0", "b": "count += 1", "c": "shown = count * 10"},
+        ["run_all", "run b"],
+        ran=["a", "b"],  # count ends equal to what c read: c is not re-run
+        ns={"shown": 10},
+        status={"c": "fresh"},
+    ),
+    Case(
+        "equal-value-through-another-writer",
+        {"a": "n = 1000 + 1", "b": "m = n * 2"},
+        ["run_all", "edit a: n = 2002 // 2", "run a"],
+        ran=["a"],
+        status={"b": "fresh"},
+    ),
+    Case(
+        "equal-list-cuts-off",
+        {"a": "x = [1, 2]", "b": "y = sum(x)"},
+        ["run_all", "run a"],
+        ran=["a"],
+        status={"b": "fresh"},
+    ),
+    Case(
+        "equal-but-aliased-in-cell-does-not-cut-off",
+        {"a": "x = [1, 2]\nz = x", "b": "y = sum(x)"},
+        ["run_all", "run a"],
+        ran=["a", "b"],
+    ),
+    Case(
+        "equal-string-cuts-off",
+        {"a": "name = 'ab'.upper()", "b": "n = len(name)"},
+        ["run_all", "run a"],
+        ran=["a"],
+    ),
+    Case(
+        "changed-value-pushes",
+        {"a": "x = [1, 2]", "b": "y = sum(x)"},
+        ["run_all", "edit a: x = [1, 3]", "run a"],
+        ran=["a", "b"],
+        ns={"y": 4},
+    ),
+    Case(
+        "unfingerprintable-value-always-pushes",
+        {"a": "gen = (i for i in range(3))", "b": "first = next(gen)"},
+        ["run_all", "run a"],
+        ran=["a", "b"],
+        ns={"first": 0},
+    ),
+    Case(
+        "raising-eq-degrades-to-changed",
+        {
+            "a": "class Odd:\n    __slots__ = ()\n    def __eq__(self, other):\n        raise RuntimeError\n"
+            "    __hash__ = object.__hash__\no = Odd()",
+            "b": "p = o",
+        },
+        ["run_all", "run a"],
+        ran=["a", "b"],
+    ),
+]
+
+NUMPY_PANDAS = [
+    Case(
+        "numpy-out-argument-mutates",
+        {
+            "a": "import numpy as np",
+            "b": "x = np.zeros(3)",
+            "c": "np.add(x, 1, out=x)",
+            "d": "s = float(x.sum())",
+        },
+        ["run_all", "run b"],
+        ran=["b", "c", "d"],
+        ns={"s": 3.0},
+    ),
+    Case(
+        "numpy-shuffle-mutates",
+        {
+            "a": "import numpy as np",
+            "b": "x = np.arange(5)",
+            "c": "np.random.default_rng(0).shuffle(x)",
+            "d": "first = int(x[0])",
+        },
+        ["run_all", "run b"],
+        ran=["b", "c", "d"],
+    ),
+    Case(
+        "numpy-mean-is-pure",
+        {
+            "a": "import numpy as np",
+            "b": "x = np.ones(4)",
+            "c": "m = np.mean(x)",
+            "d": "s = x.sum()",
+        },
+        ["run_all", "run c"],
+        ran=["c"],
+    ),
+    Case(
+        "numpy-equal-array-cuts-off",
+        {"a": "import numpy as np", "b": "x = np.arange(10)", "c": "s = int(x.sum())"},
+        ["run_all", "run b"],
+        ran=["b"],
+        status={"c": "fresh"},
+    ),
+    Case(
+        "pandas-inplace-mutates",
+        {
+            "a": "import pandas as pd",
+            "b": "df = pd.DataFrame({'a': [1.0, None]})",
+            "c": "df.fillna(0, inplace=True)",
+            "d": "total = float(df['a'].sum())",
+        },
+        ["run_all", "edit c: df.fillna(5, inplace=True)", "run c"],
+        ran=["b", "c", "d"],
+        ns={"total": 6.0},
+    ),
+    Case(
+        "pandas-head-is-pure",
+        {
+            "a": "import pandas as pd",
+            "b": "df = pd.DataFrame({'a': range(10)})",
+            "c": "h = df.head(2)",
+            "d": "n = len(df)",
+        },
+        ["run_all", "run c"],
+        ran=["c"],
+    ),
+    Case(
+        "pandas-column-assignment-mutates",
+        {
+            "a": "import pandas as pd",
+            "b": "df = pd.DataFrame({'a': [1, 2]})",
+            "c": "df['b'] = df['a'] * 2",
+            "d": "total = int(df['b'].sum())",
+        },
+        ["run_all", "edit c: df['b'] = df['a'] * 3", "run c"],
+        ran=["b", "c", "d"],
+        ns={"total": 9},
+    ),
+]
+
+CASES = MUTATIONS + ALIASES + EARLY_CUTOFF + NUMPY_PANDAS
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_lineage(case: Case) -> None:
+    scenario = Scenario(case)
+    scenario.play()
+    scenario.check()
