@@ -248,7 +248,8 @@ EARLY_CUTOFF = [
     Case(
         "raising-eq-degrades-to-changed",
         {
-            "a": "class Odd:\n    __slots__ = ()\n    def __eq__(self, other):\n        raise RuntimeError\n"
+            "a": "class Odd:\n    __slots__ = ()\n"
+            "    def __eq__(self, other):\n        raise RuntimeError\n"
             "    __hash__ = object.__hash__\no = Odd()",
             "b": "p = o",
         },
