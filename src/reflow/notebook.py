@@ -7,8 +7,9 @@ is given; the rules live in ``graph/`` and ``runtime/``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from reflow._types import CellId, Direction, Mode, Status
 from reflow.analysis import analyze
@@ -20,6 +21,9 @@ from reflow.runtime.scheduler import Run, Scheduler, graph_error
 from reflow.runtime.session import Session
 from reflow.runtime.status import StatusBoard
 from reflow.runtime.versions import Symbol
+
+if TYPE_CHECKING:
+    from reflow.formats.model import NotebookFile
 
 
 class Cell:
@@ -95,6 +99,7 @@ class Notebook:
         self._session = Session(self._graph)
         self._scheduler = Scheduler(self._graph, self._session)
         self._cached_board: StatusBoard | None = None
+        self._file: NotebookFile | None = None  # what open() read: prose, metadata, outputs
 
     # ---- settings -------------------------------------------------------------
 
@@ -152,11 +157,7 @@ class Notebook:
         if code != record.code:
             analysis = analyze(code)
             record.edit(code, analysis)
-            # Until it runs, what its last run was seen to write still stands.
-            old = self._graph.effects(cell_id)
-            self._graph.update(
-                cell_id, CellEffects(analysis, old.observed_binds, old.observed_deletes)
-            )
+            self._graph.update(cell_id, self._graph.effects(cell_id).with_analysis(analysis))
             self._changed()
         return Cell(self, cell_id)
 
@@ -240,6 +241,37 @@ class Notebook:
     def out_of_order_usages(self, cell: CellRef) -> list[str]:
         """in_order: names the cell reads that only cells below it define (a warning)."""
         return sorted(self._graph.out_of_order_usages(self._id(cell)))
+
+    def execution_order(self) -> list[CellId]:
+        """The order a run-all runs the cells in: notebook order, or dependency order."""
+        return list(self._graph.execution_order())
+
+    def parent_edges(self, cell: CellRef) -> dict[CellId, list[str]]:
+        """The cell's parents, each with the names the edge carries (sorted)."""
+        edges: Mapping[CellId, frozenset[str]] = self._graph.parents(self._id(cell))
+        return {p: sorted(edges[p]) for p in sorted(edges, key=self._graph.position)}
+
+    # ---- files --------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, path: str | Path, *, mode: str = "reactive", direction: str | None = None
+    ) -> Notebook:
+        """Read ``.ipynb``, percent ``.py``, marimo ``.py`` or ``.md``, chosen by extension.
+
+        ``direction`` defaults to the one saved in the file, else ``any_order``
+        for marimo notebooks and ``in_order`` for the rest. Raises
+        ``reflow.formats.NotebookFileError`` for a file that is not a notebook.
+        """
+        from reflow.files import open_notebook  # here: `import reflow` need not load nbformat
+
+        return open_notebook(cls, path, mode=mode, direction=direction)
+
+    def save(self, path: str | Path) -> bool:
+        """Write the notebook, keeping what the opened file had; ``False`` if nothing changed."""
+        from reflow.files import save_notebook
+
+        return save_notebook(self, path)
 
     def close(self) -> None:
         self._session.close()

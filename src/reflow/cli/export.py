@@ -1,0 +1,99 @@
+"""``reflow export`` and ``reflow convert``: a notebook in another format."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from reflow.cli.common import CommandFailed, HelpFormatter, add_direction, load
+from reflow.files import in_run_order, notebook_file
+from reflow.formats import format_for, render, write
+from reflow.formats.ipynb import FORMAT as IPYNB
+from reflow.formats.marimo_md import FORMAT as MARIMO_MD
+from reflow.formats.percent import FORMAT as PERCENT
+from reflow.formats.script import FORMAT as SCRIPT
+
+# --to value -> (format, extension of the default output file)
+TARGETS = {
+    "script": (SCRIPT, ".py"),
+    "ipynb": (IPYNB, ".ipynb"),
+    "py": (PERCENT, ".py"),
+    "md": (MARIMO_MD, ".md"),
+}
+
+EXPORT_DESCRIPTION = """\
+Write a notebook in another format:
+
+  script  a plain Python file, code cells in run order (dependency order in any_order)
+  ipynb   a Jupyter notebook (outputs kept when the source is an .ipynb)
+  py      the percent format (# %% cells), as Jupytext and VS Code read it
+  md      a marimo Markdown notebook
+
+The output goes next to the input with the new extension, or to -o FILE
+(-o - for standard output).
+
+examples:
+  reflow export analysis.ipynb --to script -o analysis_script.py
+  reflow export app.py --to ipynb
+  reflow export notes.ipynb --to md -o -
+"""
+
+CONVERT_DESCRIPTION = """\
+Convert a notebook from one format to another, each chosen by its extension
+(.ipynb, .py for the percent format, .md for marimo Markdown). marimo .py
+notebooks can be read but not written.
+
+examples:
+  reflow convert analysis.ipynb analysis.py
+  reflow convert app.py app.ipynb
+"""
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export",
+        help="write a notebook as a script (cells in run order), ipynb, py or md",
+        description=EXPORT_DESCRIPTION,
+        formatter_class=HelpFormatter,
+    )
+    export.add_argument("notebook", help="the notebook file (.ipynb, .py or .md)")
+    export.add_argument("--to", required=True, choices=tuple(TARGETS), help="the format to write")
+    export.add_argument("-o", "--output", metavar="FILE", help="where to write ('-': stdout)")
+    add_direction(export)
+    export.set_defaults(command=main_export)
+
+    convert = commands.add_parser(
+        "convert",
+        help="convert a notebook between .ipynb, percent .py and marimo .md",
+        description=CONVERT_DESCRIPTION,
+        formatter_class=HelpFormatter,
+    )
+    convert.add_argument("source", help="the notebook to read")
+    convert.add_argument("target", help="the file to write; its extension picks the format")
+    add_direction(convert)
+    convert.set_defaults(command=main_convert)
+
+
+def main_export(args: argparse.Namespace) -> int:
+    format, extension = TARGETS[args.to]
+    output = args.output or str(Path(args.notebook).with_suffix(extension))
+    return _export(args.notebook, output, format, args.direction)
+
+
+def main_convert(args: argparse.Namespace) -> int:
+    return _export(args.source, args.target, format_for(args.target), args.direction)
+
+
+def _export(source: str, output: str, format: str, direction: str | None) -> int:
+    if output != "-" and Path(output).resolve() == Path(source).resolve():
+        raise CommandFailed(f"{output}: would overwrite the notebook being exported; use -o")
+    notebook = load(source, direction)
+    file = notebook_file(notebook)
+    if format == SCRIPT:
+        file = in_run_order(file, [str(c) for c in notebook.execution_order()])
+    if output == "-":
+        sys.stdout.write(render(file, format))
+    else:
+        write(file, output, format)
+    return 0

@@ -1,0 +1,67 @@
+"""``reflow run``: run a notebook headless, in dependency order, and save its outputs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from reflow.cli import progress
+from reflow.cli.common import HelpFormatter, add_direction, cell_name, load
+from reflow.files import save_notebook
+
+DESCRIPTION = """\
+Run every cell of a notebook in the order a fresh "restart and run all" would
+(dependency order in any_order), then write the outputs back into the .ipynb
+(or to --out). Exits 1 if a cell raises, printing which cell and its traceback.
+
+Percent and marimo .py and .md files have no place for outputs: they are run
+and left as they are, unless --out names a file to write (an .ipynb keeps the
+outputs).
+
+examples:
+  reflow run analysis.ipynb
+  reflow run notebook.py --out executed.ipynb
+  reflow run app.py --direction any_order
+"""
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "run",
+        help="run a notebook headless and write its outputs back",
+        description=DESCRIPTION,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("notebook", help="the notebook file (.ipynb, .py or .md)")
+    parser.add_argument(
+        "-o", "--out", metavar="FILE", help="write the notebook with outputs here instead"
+    )
+    add_direction(parser)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress, only failures")
+    parser.set_defaults(command=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    notebook = load(args.notebook, args.direction)
+    reporter = progress.reporter_for(sys.stdout, len(notebook), quiet=args.quiet)
+    with progress.watching(notebook, reporter):
+        run = notebook.run_all()
+    reporter.close(run)
+
+    target = args.out
+    if target is None and Path(args.notebook).suffix.lower() == ".ipynb":
+        target = args.notebook
+    if target is not None:
+        save_notebook(notebook, target)
+
+    for cell_id, failure in run.errors.items():
+        print(f"{cell_name(notebook, cell_id)} failed:", file=sys.stderr)
+        print((failure.traceback or str(failure)).rstrip("\n"), file=sys.stderr)
+    if run.cancelled:
+        names = ", ".join(cell_name(notebook, c) for c in run.cancelled)
+        print(f"not run, because a cell they depend on failed: {names}", file=sys.stderr)
+    if run.interrupted:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 1 if run.errors else 0

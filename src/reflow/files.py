@@ -1,0 +1,163 @@
+"""Between a notebook file and a live ``Notebook``: open, and save back.
+
+A file holds more than the notebook runs: markdown and raw cells, metadata
+reflow does not use, the outputs of cells not run in this session. The
+notebook keeps the file it was opened from, and a save merges the live code
+cells into it:
+
+- a markdown or raw cell stays after the code cell it followed (at the top
+  if none did), so moving and deleting cells keeps prose with its code;
+- a code cell run in this session gets its outputs and an execution count
+  in run order; one not run keeps the outputs it had, if its code is the
+  code that made them, and has none otherwise;
+- the graph goes into the notebook metadata under ``reflow``, so that a
+  tool reading the file knows the edges before running anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from reflow import formats
+from reflow.formats import marimo_md, marimo_py
+from reflow.formats.model import FileCell, NotebookFile
+from reflow.formats.outputs import cell_outputs, error_output
+
+if TYPE_CHECKING:
+    from reflow.notebook import Notebook
+
+    NotebookT = TypeVar("NotebookT", bound=Notebook)
+
+METADATA_KEY = "reflow"
+METADATA_VERSION = 1
+_DIRECTIONS = ("in_order", "any_order")
+# marimo's rules are any_order's: its notebooks were written for them.
+_ANY_ORDER_FORMATS = frozenset({marimo_py.FORMAT, marimo_md.FORMAT})
+_DEFAULT_KERNEL = {
+    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
+
+
+def open_notebook(
+    cls: type[NotebookT], path: str | Path, *, mode: str = "reactive", direction: str | None = None
+) -> NotebookT:
+    file = formats.read(path)
+    notebook = cls(mode=mode, direction=direction or file_direction(file))
+    for cell in file.code_cells:
+        notebook.add(cell.source, id=cell.id)
+    notebook._file = file
+    return notebook
+
+
+def file_direction(file: NotebookFile) -> str:
+    """The direction saved with the notebook, else the one its format was written for."""
+    saved = file.metadata.get(METADATA_KEY)
+    if isinstance(saved, dict) and saved.get("direction") in _DIRECTIONS:
+        return str(saved["direction"])
+    return "any_order" if file.format in _ANY_ORDER_FORMATS else "in_order"
+
+
+def save_notebook(notebook: Notebook, path: str | Path, format: str | None = None) -> bool:
+    """Write the notebook; ``False`` when the file already held exactly these bytes."""
+    return formats.write(notebook_file(notebook), path, format)
+
+
+def notebook_file(notebook: Notebook) -> NotebookFile:
+    """The file a save writes: the opened file's cells and metadata merged with the live ones."""
+    base = notebook._file or NotebookFile()
+    live = [cell.id for cell in notebook.cells]
+    counts = _execution_counts(notebook)
+    cells = _anchored(base, set(live))
+    merged = list(cells.pop(None, []))
+    for cell_id in live:
+        merged.append(_code_cell(notebook, cell_id, base.cell(cell_id), counts))
+        merged.extend(cells.pop(cell_id, []))
+    metadata = dict(base.metadata)
+    if base.format != "ipynb":
+        for key, value in _DEFAULT_KERNEL.items():
+            metadata.setdefault(key, value)
+    metadata[METADATA_KEY] = graph_metadata(notebook)
+    return dataclasses.replace(base, cells=merged, metadata=metadata)
+
+
+def in_run_order(file: NotebookFile, order: list[str]) -> NotebookFile:
+    """The file's code cells in the given order (a run order), without its other cells."""
+    rank = {cell_id: index for index, cell_id in enumerate(order)}
+    code = sorted(file.code_cells, key=lambda cell: rank.get(cell.id, len(rank)))
+    return dataclasses.replace(file, cells=code)
+
+
+def position_in_file(
+    notebook: Notebook, cell_id: str, line: int, column: int
+) -> tuple[int, int] | None:
+    """Where a 1-based position in a cell's source is in the file it was opened from."""
+    stored = notebook._file.cell(cell_id) if notebook._file is not None else None
+    if stored is None or stored.location is None or stored.source != notebook.cell(cell_id).code:
+        return None
+    return stored.file_position(line, column)
+
+
+def graph_metadata(notebook: Notebook) -> dict[str, Any]:
+    return {
+        "version": METADATA_VERSION,
+        "direction": notebook.direction,
+        "cells": {
+            cell.id: {
+                "refs": notebook.refs(cell.id),
+                "defs": notebook.defs(cell.id),
+                "parents": [str(parent) for parent in notebook.parents(cell.id)],
+            }
+            for cell in notebook.cells
+        },
+    }
+
+
+def _anchored(base: NotebookFile, live: set[str]) -> dict[str | None, list[FileCell]]:
+    """The non-code cells under the code cell they follow (``None``: the top)."""
+    found: dict[str | None, list[FileCell]] = defaultdict(list)
+    anchor: str | None = None
+    for cell in base.cells:
+        if cell.kind == "code":
+            if cell.id in live:
+                anchor = cell.id
+        else:
+            found[anchor].append(cell)
+    return found
+
+
+def _execution_counts(notebook: Notebook) -> dict[str, int]:
+    """Cells that ran in this session, numbered 1, 2, ... in the order they last ran."""
+    ran = [c.id for c in notebook.cells if notebook._record(c.id).has_run]
+    ran.sort(key=lambda cell_id: notebook._record(cell_id).run_stamp)
+    return {cell_id: number for number, cell_id in enumerate(ran, start=1)}
+
+
+def _code_cell(
+    notebook: Notebook, cell_id: str, stored: FileCell | None, counts: dict[str, int]
+) -> FileCell:
+    live = notebook.cell(cell_id)
+    record = notebook._record(live.id)
+    cell = (
+        dataclasses.replace(stored, source=live.code, metadata=dict(stored.metadata))
+        if stored is not None
+        else FileCell("code", live.code, cell_id)
+    )
+    if record.error is not None and record.error.cause is not None:
+        # Cancelled: a cell it depends on failed, so what it showed before is not current.
+        cell.outputs, cell.execution_count = [], None
+    elif record.has_run and live.id in counts:
+        count = counts[live.id]
+        cell.outputs = cell_outputs(
+            record.output, record.stdout, record.stderr, record.error, count
+        )
+        cell.execution_count = count
+    elif record.blocked and live.error is not None:
+        # Refused by the graph (a clash, a cycle): say why where the output would be.
+        cell.outputs, cell.execution_count = [error_output(live.error)], None
+    elif record.error is not None or stored is None or stored.source != live.code:
+        cell.outputs, cell.execution_count = [], None
+    return cell

@@ -1,0 +1,141 @@
+"""Notebook files: reading and writing each format as a ``NotebookFile`` value.
+
+The format comes from the file's extension: ``.ipynb``; ``.md`` is a marimo
+Markdown notebook; ``.py`` is a marimo notebook when it says so (``import
+marimo`` and ``app = marimo.App``), else the percent format. Every failure to
+read or write is a ``NotebookFileError`` naming the file and the problem,
+and a write either replaces the whole file or leaves it as it was.
+
+Nothing here runs code or knows about the graph; ``reflow.files`` does the
+bridging to a live ``Notebook``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from reflow.formats import ipynb, marimo_md, marimo_py, percent, script
+from reflow.formats.atomic import write_atomic
+from reflow.formats.errors import FormatProblem, NotebookFileError
+from reflow.formats.model import FileCell, Location, NotebookFile
+
+__all__ = [
+    "EXTENSIONS",
+    "FileCell",
+    "Location",
+    "NotebookFile",
+    "NotebookFileError",
+    "format_for",
+    "read",
+    "read_text",
+    "render",
+    "write",
+]
+
+EXTENSIONS = (".ipynb", ".py", ".md")
+
+_READERS: dict[str, Callable[[str], NotebookFile]] = {
+    ipynb.FORMAT: ipynb.read,
+    percent.FORMAT: percent.read,
+    marimo_py.FORMAT: marimo_py.read,
+    marimo_md.FORMAT: marimo_md.read,
+}
+_RENDERERS: dict[str, Callable[[NotebookFile], str]] = {
+    ipynb.FORMAT: ipynb.render,
+    percent.FORMAT: percent.render,
+    marimo_md.FORMAT: marimo_md.render,
+    script.FORMAT: script.render,
+}
+WRITABLE = tuple(_RENDERERS)
+
+
+def read(path: str | Path) -> NotebookFile:
+    path = Path(path)
+    if path.is_dir():
+        raise NotebookFileError(path, "is a directory, not a notebook file")
+    extension = _extension(path)
+    text = read_text(path)
+    if extension == ".ipynb":
+        reader = ipynb.FORMAT
+    elif extension == ".md":
+        reader = marimo_md.FORMAT
+    else:
+        reader = marimo_py.FORMAT if marimo_py.looks_like_marimo(text) else percent.FORMAT
+    try:
+        return _READERS[reader](text)
+    except FormatProblem as problem:
+        raise NotebookFileError(path, str(problem)) from None
+
+
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotebookFileError(path, "no such file") from None
+    except IsADirectoryError:
+        raise NotebookFileError(path, "is a directory, not a notebook file") from None
+    except PermissionError:
+        raise NotebookFileError(path, "permission denied") from None
+    except OSError as error:
+        raise NotebookFileError(path, error.strerror or str(error)) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise NotebookFileError(
+            path, f"not a text file (invalid UTF-8 at byte {error.start})"
+        ) from None
+
+
+def format_for(path: str | Path) -> str:
+    """The format a write to ``path`` uses: ``.py`` is always percent (marimo's is read-only)."""
+    extension = _extension(Path(path))
+    if extension == ".ipynb":
+        return ipynb.FORMAT
+    if extension == ".md":
+        return marimo_md.FORMAT
+    return percent.FORMAT
+
+
+def render(file: NotebookFile, format: str) -> str:
+    return _RENDERERS[format](file)
+
+
+def write(file: NotebookFile, path: str | Path, format: str | None = None) -> bool:
+    """Write ``file`` to ``path`` atomically; ``False`` when the file already held those bytes."""
+    path = Path(path)
+    if path.is_dir():
+        raise NotebookFileError(path, "is a directory, not a notebook file")
+    chosen = format or format_for(path)
+    data = render(file, chosen).encode("utf-8")
+    if chosen == percent.FORMAT and _is_marimo_file(path):
+        # Rewriting it in the percent format would silently take it away from marimo.
+        raise NotebookFileError(
+            path,
+            "is a marimo notebook, which reflow reads but does not write (save as .ipynb or .md)",
+        )
+    try:
+        return write_atomic(path, data)
+    except FileNotFoundError:
+        raise NotebookFileError(path, "cannot write: its directory does not exist") from None
+    except PermissionError:
+        raise NotebookFileError(path, "cannot write: permission denied") from None
+    except OSError as error:
+        raise NotebookFileError(path, f"cannot write: {error.strerror or error}") from None
+
+
+def _is_marimo_file(path: Path) -> bool:
+    try:
+        return marimo_py.looks_like_marimo(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _extension(path: Path) -> str:
+    extension = path.suffix.lower()
+    if extension not in EXTENSIONS:
+        shown = repr(extension) if extension else "no extension"
+        raise NotebookFileError(
+            path, f"unsupported file type ({shown}; expected .ipynb, .py or .md)"
+        )
+    return extension
