@@ -26,7 +26,7 @@ def fmt(samples: list[float], unit: float = 1e-3) -> str:
 
 
 def ratio(samples: list[float], floor: list[float]) -> str:
-    return f"{statistics.median(samples) / statistics.median(floor):.1f}x"
+    return f"{statistics.median(samples) / statistics.median(floor):.2f}x"
 
 
 def table(rows: list[dict[str, str]]) -> str:

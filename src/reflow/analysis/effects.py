@@ -78,7 +78,9 @@ class CellAnalysis:
     it ``del``s at cell level. ``may_change`` are globals whose objects the cell
     may change in place in ways it cannot enumerate (receivers of unknown
     methods, arguments of calls not known to leave them alone): the runtime
-    fingerprints them before and after. ``functions`` maps each global the cell binds to a
+    fingerprints them before and after. ``shares`` are pairs of globals the cell
+    makes share objects (``a = b``, ``a = [b]``): a cell that has not run yet and
+    may change one may change the other. ``functions`` maps each global the cell binds to a
     function, lambda or class onto what calling it touches. ``closes_over`` are
     globals that functions, lambdas or classes of the cell read (so a private
     name they use must outlive the cell). ``star_import`` and ``dynamic``
@@ -92,6 +94,7 @@ class CellAnalysis:
     deletes: frozenset[str] = frozenset()
     mutations: tuple[Mutation, ...] = ()
     may_change: frozenset[str] = frozenset()
+    shares: frozenset[tuple[str, str]] = frozenset()
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     closes_over: frozenset[str] = frozenset()
     star_import: bool = False

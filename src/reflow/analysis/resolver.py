@@ -52,6 +52,7 @@ class NameResolver:
         self.deletes: set[str] = set()
         self.mutations: dict[Mutation, None] = {}  # an ordered set
         self.may_change: set[str] = set()
+        self.shares: set[tuple[str, str]] = set()
         # Loop and comprehension variables -> names of what they iterate over: changing
         # `row` in `for row in rows` changes an element of `rows`.
         self.element_of: dict[str, set[str]] = {}
@@ -264,6 +265,15 @@ class NameResolver:
             elif self.is_global_now(root):
                 self.may_change.add(root)
 
+    def record_sharing(self, targets: list[str], value: ast.expr) -> None:
+        """`a = b`, `a = b.x`, `a = [b]`: at cell level, `a` may share objects with `b`."""
+        if not self.at_cell_level():
+            return
+        for root in _roots(value):
+            for target in targets:
+                if target != root:
+                    self.shares.add((target, root))
+
     def iterate(self, targets: set[str], iterable: ast.expr) -> None:
         """``for targets in iterable``: the targets are elements of what it iterates."""
         sources = set(_iterated_roots(iterable))
@@ -294,6 +304,7 @@ class NameResolver:
             deletes=frozenset(self.deletes),
             mutations=tuple(self.mutations),
             may_change=frozenset(self.may_change),
+            shares=frozenset(self.shares),
             functions={
                 name: FunctionSummary(
                     frozenset(s.reads), frozenset(s.writes), frozenset(s.candidates)

@@ -170,6 +170,7 @@ class CellVisitor:
         self.visit_all(node.targets)
         bound = [t.id for t in node.targets if isinstance(t, ast.Name)]
         self.names.close_summary(summary, bound)
+        self.names.record_sharing(bound, node.value)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         target = node.target

@@ -25,6 +25,9 @@ class CellEffects:
     observed_binds: frozenset[str] = frozenset()
     observed_deletes: frozenset[str] = frozenset()
     observed_mutates: frozenset[str] = frozenset()
+    observed: bool = False
+    """Whether the current code has run: until it has, every object it may change
+    counts as changed (``pending_mutates``), so no reader below is shown fresh."""
     binds: frozenset[str] = field(init=False)
     mutates: frozenset[str] = field(init=False)
     deletes: frozenset[str] = field(init=False)
@@ -38,7 +41,9 @@ class CellEffects:
 
     @property
     def refs(self) -> frozenset[str]:
-        return self.analysis.refs
+        """What the cell reads; a name it was seen to change through an alias counts:
+        whether the alias still holds depends on that name's binding."""
+        return self.analysis.refs | self.observed_mutates
 
     @property
     def functions(self) -> Mapping[str, FunctionSummary]:
@@ -54,6 +59,10 @@ class CellEffects:
         return self.binds | self.mutates | self.deletes
 
     @property
+    def pending(self) -> bool:
+        return not self.observed
+
+    @property
     def may_change(self) -> frozenset[str]:
         """Globals whose objects the cell may change in place: to fingerprint around a run."""
         return self.analysis.may_change | self.mutates
@@ -61,10 +70,13 @@ class CellEffects:
     def with_observed(
         self, binds: Iterable[str], deletes: Iterable[str], mutates: Iterable[str]
     ) -> CellEffects:
-        return CellEffects(self.analysis, frozenset(binds), frozenset(deletes), frozenset(mutates))
+        return CellEffects(
+            self.analysis, frozenset(binds), frozenset(deletes), frozenset(mutates), observed=True
+        )
 
     def with_analysis(self, analysis: CellAnalysis) -> CellEffects:
-        """New source, same observations: until it runs, what its last run did still stands."""
+        """New source, same observations: until it runs, what its last run did still stands
+        (and, the new code being unobserved, whatever it may change counts as changed)."""
         return CellEffects(
             analysis, self.observed_binds, self.observed_deletes, self.observed_mutates
         )

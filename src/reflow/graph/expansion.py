@@ -13,7 +13,7 @@ it does not change ``np``, so such names are never mutated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from reflow._types import CellId
@@ -43,6 +43,8 @@ class NotebookFunctions:
     def __init__(self) -> None:
         self._functions: dict[str, dict[CellId, FunctionSummary]] = {}
         self._modules: dict[str, set[CellId]] = {}
+        # name -> names some cell makes it share objects with (both ways), per cell
+        self._shares: dict[str, dict[str, set[CellId]]] = {}
 
     def set_cell(self, cell: CellId, effects: CellEffects | None) -> set[str]:
         """Record (or, with ``None``, forget) a cell's functions and imports.
@@ -52,7 +54,12 @@ class NotebookFunctions:
         """
         functions = effects.functions if effects else {}
         imports = effects.analysis.imports if effects else frozenset()
-        return self._set_functions(cell, functions) | self._set_modules(cell, imports)
+        shares = effects.analysis.shares if effects else frozenset()
+        return (
+            self._set_functions(cell, functions)
+            | self._set_modules(cell, imports)
+            | self._set_shares(cell, shares)
+        )
 
     def expand(self, effects: CellEffects, links: Callable[[str], bool]) -> Expanded:
         refs = {n for n in effects.refs if links(n)}
@@ -74,7 +81,10 @@ class NotebookFunctions:
                 writes.update(n for n in summary.writes if links(n))
                 may_change.update(summary.may_change)
         binds = frozenset(n for n in effects.binds if links(n))
-        mutates = frozenset(n for n in effects.mutates if links(n) and n not in self._modules)
+        mutating = effects.mutates
+        if effects.pending:  # not run yet: anything it may change, or what shares with it
+            mutating = mutating | self._sharing_closure(may_change)
+        mutates = frozenset(n for n in mutating if links(n) and n not in self._modules)
         return Expanded(
             refs=frozenset(refs),
             binds=binds | frozenset(writes - effects.deletes),
@@ -83,6 +93,36 @@ class NotebookFunctions:
             reads_all=effects.reads_all,
             may_change=frozenset(n for n in may_change if links(n)),
         )
+
+    def _sharing_closure(self, names: Iterable[str]) -> frozenset[str]:
+        found: set[str] = set()
+        pending = list(names)
+        while pending:
+            name = pending.pop()
+            if name not in found:
+                found.add(name)
+                if name not in self._modules:  # `sep = os.sep` shares nothing mutable
+                    pending.extend(self._shares.get(name, ()))
+        return frozenset(found)
+
+    def _set_shares(self, cell: CellId, shares: frozenset[tuple[str, str]]) -> set[str]:
+        pairs = shares | {(b, a) for a, b in shares}
+        changed: set[str] = set()
+        for name, others in list(self._shares.items()):
+            for other, cells in list(others.items()):
+                if cell in cells and (name, other) not in pairs:
+                    cells.discard(cell)
+                    changed.add(name)
+                    if not cells:
+                        del others[other]
+            if not others:
+                del self._shares[name]
+        for name, other in pairs:
+            cells = self._shares.setdefault(name, {}).setdefault(other, set())
+            if cell not in cells:
+                cells.add(cell)
+                changed.add(name)
+        return changed
 
     def _set_functions(self, cell: CellId, functions: Mapping[str, FunctionSummary]) -> set[str]:
         changed: set[str] = set()

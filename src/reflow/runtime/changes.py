@@ -8,9 +8,8 @@ objects the cell may have changed, taken before and after (SPEC sections 6,
 Two refinements keep readers from re-running for nothing, and stay sound:
 
 - **early cutoff**: a name bound again to a value equal by fingerprint to the
-  one it held is no change. For a mutable value, the old object is put back
-  when nothing but the namespace holds the new one, so that cells that took
-  an alias of the old object still share it, as in a run-all;
+  one it held is no change; for a mutable value, only when nothing else holds
+  either object, since an alias would tell the two apart later;
 - **aliases and containers**: a changed object changes every global bound to
   it and every list, tuple, dict, set or plain object holding it directly.
 """
@@ -22,10 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from reflow.runtime.fingerprint import UNKNOWN, Budget, cannot_change, fingerprint
+from reflow.runtime.fingerprint import Budget, cannot_change, equal_values, fingerprint
 
 _MISSING: Any = object()
 _SCAN_LIMIT = 10_000  # elements of one container searched for a changed object
+_OLD_REFS = 5  # see ChangeDetector._same_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +50,30 @@ class ChangeDetector:
         names |= _elements_bound_elsewhere(namespace, names)
         self._prints = {name: fingerprint(namespace[name], budget) for name in names}
 
-    def after(self, namespace: dict[str, Any], cut_off: Callable[[str], bool]) -> Changes:
-        """Compare; ``cut_off(name)`` says whether early cutoff is worth a fingerprint."""
+    def after(
+        self,
+        namespace: dict[str, Any],
+        cut_off: Callable[[str], bool],
+        owned: Callable[[str], bool],
+    ) -> Changes:
+        """Compare after the cell ran.
+
+        ``cut_off(name)``: whether early cutoff is worth a comparison (someone reads
+        the name). ``owned(name)``: whether the value it held was this cell's own
+        earlier write; only then may an equal *mutable* value count as no change,
+        since replacing another cell's object moves identity to this cell.
+        """
         before = self._before
         rebound = set()
         for name in list(namespace):  # names only: holding values would skew refcounts
             old = before.get(name, _MISSING)
             if old is namespace[name]:
                 continue
-            if old is not _MISSING and cut_off(name) and self._same_value(namespace, name, old):
+            if (
+                old is not _MISSING
+                and cut_off(name)
+                and self._same_value(namespace, name, old, owned)
+            ):
                 continue
             rebound.add(name)
         deleted = frozenset(before.keys() - namespace.keys())
@@ -70,20 +85,26 @@ class ChangeDetector:
         mutated = _holders(namespace, changed_objects) - rebound if changed_objects else set()
         return Changes(frozenset(rebound), deleted, frozenset(mutated))
 
-    def _same_value(self, namespace: dict[str, Any], name: str, old: Any) -> bool:
+    def _same_value(
+        self, namespace: dict[str, Any], name: str, old: Any, owned: Callable[[str], bool]
+    ) -> bool:
         """Whether the new value of ``name`` equals the old; may put the old object back."""
-        new_print = fingerprint(namespace[name], self._budget)
-        if new_print is UNKNOWN or fingerprint(old, self._budget) != new_print:
+        if not equal_values(old, namespace[name], self._budget):
             return False
-        if name in self._prints and self._prints[name] != new_print:
+        if name in self._prints and self._prints[name] != fingerprint(old, self._budget):
             return False  # the old object was changed before the name was rebound
         if cannot_change(namespace[name]):
             return True
-        # References to the new object: the namespace's, and getrefcount's argument.
-        if sys.getrefcount(namespace[name]) > 2:
-            return False  # something else holds the new object: identities matter
-        namespace[name] = old
-        return True
+        # A mutable value: identities matter, since a later change through one alias
+        # shows through the others. Equal is the same only when neither object is
+        # held by anything else (another global, a container, a closure, an output).
+        # References counted: the namespace's (new) or the snapshot's and the two
+        # locals on the way here (old), and getrefcount's argument.
+        return (
+            owned(name)
+            and sys.getrefcount(namespace[name]) <= 2
+            and sys.getrefcount(old) <= _OLD_REFS
+        )
 
 
 def _elements_bound_elsewhere(namespace: dict[str, Any], names: set[str]) -> set[str]:

@@ -18,6 +18,7 @@ import io
 import linecache
 import tokenize
 import traceback
+from collections import OrderedDict
 from dataclasses import dataclass
 from types import CodeType, TracebackType
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from reflow.runtime.errors import CellError
 
 _FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+_COMPILED_KEPT = 2048  # cells whose code objects stay cached
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,8 @@ class Executor:
     def __init__(self, namespace: dict[str, Any]) -> None:
         self.namespace = namespace
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Re-running a cell is the common case: parse and compile its source once.
+        self._compiled: OrderedDict[tuple[str, str], CompiledCell] = OrderedDict()
 
     def close(self) -> None:
         if self._loop is not None:
@@ -94,7 +98,7 @@ class Executor:
         interrupted = False
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
-                compiled = compile_cell(source, filename)
+                compiled = self._compile(source, filename)
                 self._run(compiled.body)
                 if compiled.last_expression is not None:
                     output = self._run(compiled.last_expression)
@@ -110,6 +114,17 @@ class Executor:
             except BaseException as exc:
                 error = _as_error(exc, filename)
         return Execution(output, stdout.getvalue(), stderr.getvalue(), error, interrupted)
+
+    def _compile(self, source: str, filename: str) -> CompiledCell:
+        key = (source, filename)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = compile_cell(source, filename)
+            if len(self._compiled) > _COMPILED_KEPT:
+                self._compiled.popitem(last=False)
+        else:
+            self._compiled.move_to_end(key)
+        return compiled
 
     def _run(self, code: CodeType) -> Any:
         result = eval(code, self.namespace)

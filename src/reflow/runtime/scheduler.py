@@ -186,6 +186,8 @@ class Scheduler:
             record.output = None
             run.cancelled.append(cell)
             return None
+        if record.dirty:  # pulled in mid-wave: its old code's leftovers go now
+            self._session.retire(cell)
         outcome = self._session.run_cell(cell)
         run.ran.append(cell)
         error = outcome.execution.error

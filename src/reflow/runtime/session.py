@@ -47,8 +47,8 @@ class Session:
     def run_cell(self, cell: CellId) -> Outcome:
         record = self.records[cell]
         seen = self._versions_seen(cell)
-        out_of_order = self._out_of_order_reads(cell, seen)
         stamp = self.ledger.tick()
+        versions_before = self.ledger.snapshot()
         detector = ChangeDetector(self.namespace, self.graph.expanded(cell).may_change, self.budget)
         context = CellContext(
             cell,
@@ -61,9 +61,18 @@ class Session:
         finally:
             CURRENT_CELL.reset(token)
         changes = detector.after(
-            self.namespace, cut_off=lambda name: bool(self.graph.readers(name))
+            self.namespace,
+            cut_off=lambda name: bool(self.graph.readers(name)),
+            owned=lambda name: getattr(versions_before.get(Symbol(name)), "cell", None) == cell,
         )
-        record.out_of_order = out_of_order
+        for name in changes.mutated:
+            # Changed through an alias: the cell depends on that name's binding too, as
+            # far as a cell above binds it (else the alias is an out-of-order usage).
+            if Symbol(name) in seen or self.graph.reaching_writer(cell, name) is None:
+                continue
+            version = versions_before.get(Symbol(name))
+            seen[Symbol(name)] = None if version is None or version.deleted else version
+        record.out_of_order = self._out_of_order_reads(cell, seen)
         changed = self._record(cell, record, changes, seen, stamp, execution)
         return Outcome(execution, changed)
 
@@ -155,10 +164,12 @@ class Session:
             wrote[Symbol(name)] = self.ledger.write(
                 Symbol(name), cell, value=immutable_print(namespace[name], self.budget)
             )
-        for name in analysis.defs | self.graph.expanded(cell).mutates:
+        static_writes = analysis.defs | (analysis.mutated_names & self.graph.expanded(cell).mutates)
+        for name in static_writes:
             # Bound again to an equal value, or mutated to no effect: a write all the same
             # (readers below must see this cell as their writer), but of the version
-            # already there, so nothing downstream counts it as a change.
+            # already there, so nothing downstream counts it as a change. Only what the
+            # code itself writes: a mutation last run saw through an alias may be gone.
             symbol = Symbol(name)
             if name in namespace and symbol not in wrote and tracked(name):
                 current = self.ledger.last_write(symbol)
@@ -202,7 +213,7 @@ class Session:
         binds = frozenset(rebound - analysis.defs)
         deletes = frozenset(deleted - analysis.deletes)
         mutates = frozenset(mutated - analysis.mutated_names - analysis.defs)
-        if (binds, deletes, mutates) != (
+        if effects.pending or (binds, deletes, mutates) != (
             effects.observed_binds,
             effects.observed_deletes,
             effects.observed_mutates,

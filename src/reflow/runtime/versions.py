@@ -68,6 +68,10 @@ class VersionLedger:
         """Like ``current`` but also returns deletions, which displace earlier writers."""
         return self._current.get(symbol)
 
+    def snapshot(self) -> dict[Symbol, Version]:
+        """Every current version, for looking back at what a cell could have read."""
+        return dict(self._current)
+
     def write(
         self,
         symbol: Symbol,
