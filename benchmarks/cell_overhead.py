@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reflow import Notebook
-from timing import fmt, ratio, table, timed
+from timing import fmt, ratio, report, timed
 
 
 def plain(sources: list[str]) -> None:
@@ -79,21 +79,16 @@ def main() -> None:
     parser.add_argument("--append", type=Path, help="append the results section to this file")
     args = parser.parse_args()
     rows = [trivial_cells(), chain_propagation()]
-    text = "\n".join(
+    report(
+        "Running cells (`benchmarks/cell_overhead.py`)",
         [
-            "## Running cells (`benchmarks/cell_overhead.py`)",
-            "",
             "Medians (min-max) of 9 runs, milliseconds; the floor is plain `exec` of the "
             "same sources in the same process.",
-            "",
-            table(rows),
-            "",
-        ]
+        ],
+        rows,
+        args.append,
+        append=True,
     )
-    print(text)
-    if args.append:
-        with args.append.open("a") as out:
-            out.write("\n" + text)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import gc
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def timed(fn: Callable[[], object], repeats: int = 5) -> list[float]:
@@ -34,3 +35,18 @@ def table(rows: list[dict[str, str]]) -> str:
     out = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     out += ["| " + " | ".join(row[k] for k in keys) + " |" for row in rows]
     return "\n".join(out)
+
+
+def report(
+    title: str, intro: list[str], rows: list[dict[str, str]], out: Path | None, *, append: bool
+) -> None:
+    """Print a results section and write it to ``out`` (replacing it, or appended)."""
+    text = "\n".join([f"## {title}", "", *intro, "", table(rows), ""])
+    print(text)
+    if out is None:
+        return
+    if append:
+        with out.open("a") as stream:
+            stream.write("\n" + text)
+    else:
+        out.write_text("# Benchmark results\n\n" + text)

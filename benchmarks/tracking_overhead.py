@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reflow import Notebook
-from timing import fmt, ratio, table, timed
+from timing import fmt, ratio, report, timed
 
 SETUP = {
     "numpy": "import numpy as np\nrng = np.random.default_rng(0)\n"
@@ -99,22 +99,17 @@ def main() -> None:
             }
         )
         print(rows[-1])
-    text = "\n".join(
+    report(
+        "Tracking overhead (`benchmarks/tracking_overhead.py`)",
         [
-            "## Tracking overhead (`benchmarks/tracking_overhead.py`)",
-            "",
             f"Medians (min-max) of {args.repeats} runs of one cell, milliseconds; the floor",
             "is plain `exec` of the same source in the same process. Targets (issue 3): ratio",
             "at most 1.10, fixed cost under 1 ms per cell.",
-            "",
-            table(rows),
-            "",
-        ]
+        ],
+        rows,
+        args.append,
+        append=True,
     )
-    print(text)
-    if args.append:
-        with args.append.open("a") as out:
-            out.write("\n" + text)
 
 
 if __name__ == "__main__":
