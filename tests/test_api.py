@@ -160,9 +160,11 @@ def test_trailing_semicolon_variants(nb: Notebook) -> None:
     assert [nb.cell(c).output for c in cells] == [2, None, None, None, "a;"]
 
 
-def test_refs_and_defs_outside_a_cell_raise() -> None:
+def test_refs_defs_and_mutate_outside_a_cell_raise() -> None:
     with pytest.raises(RuntimeError, match="only inside a running cell"):
         reflow.refs()
+    with pytest.raises(RuntimeError, match=r"reflow.mutate\(\) works only inside a running cell"):
+        reflow.mutate([])
 
 
 def test_real_interrupt_stops_the_run(nb: Notebook) -> None:

@@ -120,6 +120,36 @@ MUTATIONS = [
     ),
 ]
 
+DECLARED = [
+    Case(
+        "declared-mutation-pushes-readers",
+        {
+            "a": "import array\nbuf = array.array('i', [0, 0])",
+            "b": "from reflow import mutate\nmemoryview(buf)[0] = 7\nmutate(buf)",
+            "c": "first = buf[0]",
+        },
+        [
+            "run_all",
+            "edit b: from reflow import mutate\nmemoryview(buf)[0] = 9\nmutate(buf)",
+            "run b",
+        ],
+        ran=["a", "b", "c"],
+        ns={"first": 9},
+    ),
+    Case(
+        "declared-mutation-reaches-aliases",
+        {
+            "a": "data = {'k': 1}",
+            "b": "view = data",
+            "d": "from reflow import mutate\nmutate(data)",
+            "e": "n = len(view)",
+        },
+        ["run_all", "run d"],
+        ran=["a", "b", "d", "e"],  # d re-runs a change of data: its binder first (SPEC 5.1)
+        ns={"n": 1},
+    ),
+]
+
 ALIASES = [
     Case(
         "alias-mutation-changes-both-names",
@@ -337,7 +367,7 @@ NUMPY_PANDAS = [
     ),
 ]
 
-CASES = MUTATIONS + ALIASES + EARLY_CUTOFF + NUMPY_PANDAS
+CASES = MUTATIONS + DECLARED + ALIASES + EARLY_CUTOFF + NUMPY_PANDAS
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -55,6 +55,7 @@ class ChangeDetector:
         namespace: dict[str, Any],
         cut_off: Callable[[str], bool],
         owned: Callable[[str], bool],
+        declared: Iterable[Any] = (),
     ) -> Changes:
         """Compare after the cell ran.
 
@@ -62,6 +63,7 @@ class ChangeDetector:
         the name). ``owned(name)``: whether the value it held was this cell's own
         earlier write; only then may an equal *mutable* value count as no change,
         since replacing another cell's object moves identity to this cell.
+        ``declared``: objects the cell said it changed (``reflow.mutate``).
         """
         before = self._before
         rebound = set()
@@ -82,6 +84,7 @@ class ChangeDetector:
             for name, print_before in self._prints.items()
             if fingerprint(before[name], self._budget) != print_before
         }
+        changed_objects.update((id(obj), obj) for obj in declared)
         mutated = _holders(namespace, changed_objects) - rebound if changed_objects else set()
         return Changes(frozenset(rebound), deleted, frozenset(mutated))
 

@@ -7,16 +7,20 @@ another notebook's cell, or on another thread, answers for the right cell.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from reflow._types import CellId
 
 
 @dataclass(frozen=True, slots=True)
 class CellContext:
+    """What a running cell may ask about itself, and tell reflow (``mutate``)."""
+
     cell: CellId
     refs: tuple[str, ...]
     defs: tuple[str, ...]
+    declared_mutations: list[Any] = field(default_factory=list)
 
 
 CURRENT_CELL: ContextVar[CellContext | None] = ContextVar("reflow_current_cell", default=None)

@@ -64,6 +64,7 @@ class Session:
             self.namespace,
             cut_off=lambda name: bool(self.graph.readers(name)),
             owned=lambda name: getattr(versions_before.get(Symbol(name)), "cell", None) == cell,
+            declared=context.declared_mutations,
         )
         for name in changes.mutated:
             # Changed through an alias: the cell depends on that name's binding too, as
