@@ -207,3 +207,37 @@ def test_stale_reason_names_symbol_and_cell(nb: Notebook) -> None:
     nb.run(a)
     assert nb.cell(b).stale_reason == "reads `x`, changed by cell [a]"
     assert nb.stale() == [b.id]
+
+
+def test_state_api_inside_a_cell() -> None:
+    nb = Notebook()
+    nb.add("a = 2", id="a")
+    nb.add("b = 3", id="b")
+    nb.add("unrelated = 0", id="u")
+    nb.add("c = a * b", id="c")
+    nb.add("d = c + 1", id="d")
+    ask = nb.add(
+        "from reflow import deps, users, code, timestamp\n"
+        "answers = (deps(c), deps('c'), users('c'), code('d'), timestamp('c'))",
+        id="ask",
+    )
+    nb.run_all()
+    assert nb.cell(ask).error is None, nb.cell(ask).error
+    deps_value, deps_name, users_c, program, when = nb["answers"]
+    assert deps_value == deps_name == ["a", "b"]
+    assert users_c == ["d"]  # the asking cell has not finished reading yet
+    assert program == "a = 2\n\nb = 3\n\nc = a * b\n\nd = c + 1\n"
+    assert (when.cell, when.position) == ("c", 3)
+    namespace: dict[str, object] = {}
+    exec(program, namespace)  # the program really rebuilds d
+    assert namespace["d"] == nb["d"] == 7
+
+
+def test_state_api_refuses_ambiguous_objects() -> None:
+    nb = Notebook()
+    nb.add("x = y = [1]")
+    cell = nb.add("from reflow import deps\ndeps(x)")
+    nb.run_all()
+    error = nb.cell(cell).error
+    assert error is not None and error.type == "ValueError"
+    assert "several globals (x, y)" in error.message and "as a string" in error.message

@@ -4,10 +4,23 @@ What the screen shows is what a fresh "restart and run all" computes:
 reflow knows what every cell reads and writes and re-runs only what must.
 """
 
-from reflow.api import defs, mutate, refs
+from reflow.api import code, defs, deps, mutate, refs, timestamp, users
 from reflow.notebook import Cell, Notebook
 from reflow.runtime.errors import CellError, UnknownCellError
 from reflow.runtime.scheduler import Run
 
-__all__ = ["Cell", "CellError", "Notebook", "Run", "UnknownCellError", "defs", "mutate", "refs"]
+__all__ = [
+    "Cell",
+    "CellError",
+    "Notebook",
+    "Run",
+    "UnknownCellError",
+    "code",
+    "defs",
+    "deps",
+    "mutate",
+    "refs",
+    "timestamp",
+    "users",
+]
 __version__ = "0.1.0"

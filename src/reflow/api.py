@@ -1,10 +1,13 @@
-"""What a running cell gets from ``from reflow import ...``: questions about itself."""
+"""What a running cell gets from ``from reflow import ...``: questions about itself
+and the notebook's state. Each takes a name as a string, or the object itself when
+exactly one global is bound to it (``deps(df)``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from reflow.runtime.context import CURRENT_CELL, CellContext
+from reflow.runtime.state import Timestamp
 
 
 def _current(what: str = "reflow.refs() and reflow.defs() answer") -> CellContext:
@@ -33,3 +36,24 @@ def mutate(*objects: Any) -> None:
     thread, a file-backed object.
     """
     _current("reflow.mutate() works").declared_mutations.extend(objects)
+
+
+def deps(x: Any) -> list[str]:
+    """The names the last write of ``x`` was computed from (``x`` or its name)."""
+    context = _current("reflow.deps() works")
+    return context.state.deps(x)
+
+
+def users(x: Any) -> list[str]:
+    """The names computed from ``x``'s current value."""
+    return _current("reflow.users() works").state.users(x)
+
+
+def code(x: Any) -> str:
+    """The smallest program, cells in run order, that rebuilds ``x`` from scratch."""
+    return _current("reflow.code() works").state.code(x)
+
+
+def timestamp(x: Any) -> Timestamp:
+    """Which cell last wrote ``x``, where it sits, and when among all writes."""
+    return _current("reflow.timestamp() works").state.timestamp(x)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reflow._types import CellId
+
+if TYPE_CHECKING:
+    from reflow.runtime.state import StateQueries
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,7 @@ class CellContext:
     cell: CellId
     refs: tuple[str, ...]
     defs: tuple[str, ...]
+    state: StateQueries
     declared_mutations: list[Any] = field(default_factory=list)
 
 

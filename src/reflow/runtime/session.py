@@ -17,6 +17,7 @@ from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import Execution, Executor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
 from reflow.runtime.records import CellRecord
+from reflow.runtime.state import StateQueries
 from reflow.runtime.versions import Symbol, Version, VersionLedger
 
 
@@ -37,6 +38,7 @@ class Session:
         self.records: dict[CellId, CellRecord] = {}
         self.blocked: set[CellId] = set()  # refused by the graph; they run once it allows
         self.executor = Executor(self.namespace)
+        self.state = StateQueries(graph, self)
 
     def close(self) -> None:
         self.executor.close()
@@ -54,6 +56,7 @@ class Session:
             cell,
             tuple(sorted(self.graph.refs(cell))),
             tuple(sorted(self.graph.defs(cell))),
+            self.state,
         )
         token = CURRENT_CELL.set(context)
         try:
