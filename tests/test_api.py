@@ -241,3 +241,28 @@ def test_state_api_refuses_ambiguous_objects() -> None:
     error = nb.cell(cell).error
     assert error is not None and error.type == "ValueError"
     assert "several globals (x, y)" in error.message and "as a string" in error.message
+
+
+def test_observer_hears_every_cell_of_a_run() -> None:
+    heard: list[tuple[str, str]] = []
+
+    class Listener:
+        def started(self, cell: str) -> None:
+            heard.append(("started", cell))
+
+        def finished(self, cell: str, outcome: str) -> None:
+            heard.append((outcome, cell))
+
+    nb = Notebook()
+    nb.add("x = 1", id="a")
+    nb.add("y = 1 / 0", id="b")
+    nb.add("z = y", id="c")
+    nb.run_all(observer=Listener())
+    assert heard == [
+        ("started", "a"),
+        ("ok", "a"),
+        ("started", "b"),
+        ("error", "b"),
+        ("cancelled", "c"),
+    ]
+    assert nb.cell("a").last_run is not None and nb.cell("c").last_run is None

@@ -119,8 +119,7 @@ def test_the_bar_on_a_terminal_updates_one_line() -> None:
     nb.add("y = x + 1")
     stream = Terminal()
     reporter = progress.reporter_for(stream, len(nb))
-    with progress.watching(nb, reporter):
-        run = nb.run_all()
+    run = nb.run_all(observer=reporter)
     reporter.close(run)
     text = stream.getvalue()
     assert text.count("\n") == 1 and text.endswith("\n")

@@ -131,33 +131,31 @@ def _anchored(base: NotebookFile, live: set[str]) -> dict[str | None, list[FileC
 
 def _execution_counts(notebook: Notebook) -> dict[str, int]:
     """Cells that ran in this session, numbered 1, 2, ... in the order they last ran."""
-    ran = [c.id for c in notebook.cells if notebook._record(c.id).has_run]
-    ran.sort(key=lambda cell_id: notebook._record(cell_id).run_stamp)
-    return {cell_id: number for number, cell_id in enumerate(ran, start=1)}
+    ran = sorted(
+        (c for c in notebook.cells if c.last_run is not None), key=lambda c: c.last_run or 0
+    )
+    return {cell.id: number for number, cell in enumerate(ran, start=1)}
 
 
 def _code_cell(
     notebook: Notebook, cell_id: str, stored: FileCell | None, counts: dict[str, int]
 ) -> FileCell:
     live = notebook.cell(cell_id)
-    record = notebook._record(live.id)
     cell = (
         dataclasses.replace(stored, source=live.code, metadata=dict(stored.metadata))
         if stored is not None
         else FileCell("code", live.code, cell_id)
     )
-    if record.error is not None and record.error.cause is not None:
+    if live.error is not None and live.error.cause is not None:
         # Cancelled: a cell it depends on failed, so what it showed before is not current.
         cell.outputs, cell.execution_count = [], None
-    elif record.has_run and live.id in counts:
+    elif live.last_run is not None and live.id in counts:
         count = counts[live.id]
-        cell.outputs = cell_outputs(
-            record.output, record.stdout, record.stderr, record.error, count
-        )
+        cell.outputs = cell_outputs(live.output, live.stdout, live.stderr, live.error, count)
         cell.execution_count = count
-    elif record.blocked and live.error is not None:
+    elif live.refused and live.error is not None:
         # Refused by the graph (a clash, a cycle): say why where the output would be.
         cell.outputs, cell.execution_count = [error_output(live.error)], None
-    elif record.error is not None or stored is None or stored.source != live.code:
+    elif live.error is not None or stored is None or stored.source != live.code:
         cell.outputs, cell.execution_count = [], None
     return cell

@@ -17,7 +17,7 @@ from reflow.graph.effects import CellEffects
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.errors import CellError, UnknownCellError
 from reflow.runtime.records import CellRecord
-from reflow.runtime.scheduler import Run, Scheduler, graph_error
+from reflow.runtime.scheduler import CellObserver, Run, Scheduler, graph_error
 from reflow.runtime.session import Session
 from reflow.runtime.status import StatusBoard
 from reflow.runtime.versions import Symbol
@@ -59,6 +59,17 @@ class Cell:
     @property
     def output(self) -> Any:
         return self._record().output
+
+    @property
+    def last_run(self) -> int | None:
+        """A number ordering the cells' last runs in this session; None if it never ran."""
+        record = self._record()
+        return record.run_stamp if record.has_run else None
+
+    @property
+    def refused(self) -> bool:
+        """Whether the graph refused to run it (a clash, a cycle) the last time it was asked."""
+        return self._record().blocked
 
     @property
     def stdout(self) -> str:
@@ -191,19 +202,26 @@ class Notebook:
 
     # ---- running ----------------------------------------------------------------------
 
-    def run(self, cell: CellRef, alone: bool = False) -> Run:
-        """Run a cell: pull, the cell, push (reactive) or mark stale (lazy); ``alone``: just it."""
-        return self._run([self._id(cell)], alone=alone)
+    def run(
+        self, cell: CellRef, alone: bool = False, *, observer: CellObserver | None = None
+    ) -> Run:
+        """Run a cell: pull, the cell, push (reactive) or mark stale (lazy); ``alone``: just it.
 
-    def run_all(self) -> Run:
-        return self._run(self._graph.execution_order())
+        ``observer`` is told as each cell of the run starts and ends.
+        """
+        return self._run([self._id(cell)], alone=alone, observer=observer)
 
-    def run_stale(self) -> Run:
-        return self._run(self._board().stale())
+    def run_all(self, *, observer: CellObserver | None = None) -> Run:
+        return self._run(self._graph.execution_order(), observer=observer)
 
-    def _run(self, targets: list[CellId], alone: bool = False) -> Run:
+    def run_stale(self, *, observer: CellObserver | None = None) -> Run:
+        return self._run(self._board().stale(), observer=observer)
+
+    def _run(
+        self, targets: list[CellId], alone: bool = False, observer: CellObserver | None = None
+    ) -> Run:
         try:
-            return self._scheduler.run(targets, self._mode, alone=alone)
+            return self._scheduler.run(targets, self._mode, alone=alone, observer=observer)
         finally:
             self._changed()
 

@@ -4,22 +4,18 @@ On a terminal, one line that updates in place (a bar, the count, the cell
 running); anywhere else (CI logs, pipes), one plain line per cell as it
 finishes, since a carriage return makes a log unreadable.
 
-The scheduler has no progress hook, so ``watching`` wraps the session's
-``run_cell`` for the duration of one run: the run itself stays
-``Notebook.run_all``, with its semantics, rather than a second
-implementation of the wave that could drift from it.
+A reporter is the run's observer (``Notebook.run_all(observer=...)``): the
+run itself stays ``Notebook.run_all``, with its semantics, rather than a
+second implementation of the wave that could drift from it.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
-    from reflow.notebook import Notebook
     from reflow.runtime.scheduler import Run
 
 
@@ -35,24 +31,6 @@ def reporter_for(stream: TextIO, total: int, *, quiet: bool = False) -> Reporter
     if stream.isatty():
         return BarReporter(stream, total)
     return LineReporter(stream, total)
-
-
-@contextmanager
-def watching(notebook: Notebook, reporter: Reporter) -> Iterator[None]:
-    session = notebook._session
-    run_cell = session.run_cell
-
-    def reported(cell: Any) -> Any:
-        reporter.started(cell)
-        outcome = run_cell(cell)
-        reporter.finished(cell, "error" if outcome.execution.error is not None else "ok")
-        return outcome
-
-    setattr(session, "run_cell", reported)  # noqa: B010 (an instance attribute shadows the method)
-    try:
-        yield
-    finally:
-        delattr(session, "run_cell")
 
 
 class SilentReporter:

@@ -45,8 +45,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def main(args: argparse.Namespace) -> int:
     notebook = load(args.notebook, args.direction)
     reporter = progress.reporter_for(sys.stdout, len(notebook), quiet=args.quiet)
-    with progress.watching(notebook, reporter):
-        run = notebook.run_all()
+    run = notebook.run_all(observer=reporter)
     reporter.close(run)
 
     target = args.out

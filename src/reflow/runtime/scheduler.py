@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from reflow._types import CellId, Mode, Status
 from reflow.graph.graph import DataflowGraph, GraphError
@@ -34,6 +35,15 @@ _GRAPH_ERROR_TYPES = {
     "cycle": "CycleError",
     "star_import": "StarImportError",
 }
+
+
+class CellObserver(Protocol):
+    """Told as each cell of a run starts and ends (a progress bar, a kernel's display)."""
+
+    def started(self, cell: CellId) -> None: ...
+
+    def finished(self, cell: CellId, outcome: str) -> None:
+        """``outcome``: ``"ok"``, ``"error"``, ``"cancelled"`` or ``"refused"``."""
 
 
 @dataclass
@@ -65,7 +75,14 @@ class Scheduler:
     def board(self, trusted: frozenset[CellId] | set[CellId] = frozenset()) -> StatusBoard:
         return StatusBoard(self._graph, self._session.records, self._session.ledger, trusted)
 
-    def run(self, targets: Iterable[CellId], mode: Mode, *, alone: bool = False) -> Run:
+    def run(
+        self,
+        targets: Iterable[CellId],
+        mode: Mode,
+        *,
+        alone: bool = False,
+        observer: CellObserver | None = None,
+    ) -> Run:
         graph, records = self._graph, self._session.records
         targets = list(dict.fromkeys(targets))
         before = self.board()
@@ -98,7 +115,7 @@ class Scheduler:
                 if cell in done:
                     continue
                 done.add(cell)
-                changed = self._run_one(cell, run, doomed)
+                changed = self._run_one(cell, run, doomed, observer)
                 if run.interrupted:
                     break
                 if alone or changed is None:
@@ -167,7 +184,11 @@ class Scheduler:
         return pulled
 
     def _run_one(
-        self, cell: CellId, run: Run, doomed: dict[CellId, CellId]
+        self,
+        cell: CellId,
+        run: Run,
+        doomed: dict[CellId, CellId],
+        observer: CellObserver | None,
     ) -> frozenset[str] | None:
         """Run one cell of the wave; ``None`` when it did not run or raised."""
         graph, record = self._graph, self._session.records[cell]
@@ -177,6 +198,8 @@ class Scheduler:
             self._session.blocked.add(cell)
             run.errors[cell] = graph_error(refused)
             self._doom(cell, doomed)
+            if observer is not None:
+                observer.finished(cell, "refused")
             return None
         cause = doomed.get(cell)
         if cause is not None:
@@ -185,12 +208,18 @@ class Scheduler:
             )
             record.output = None
             run.cancelled.append(cell)
+            if observer is not None:
+                observer.finished(cell, "cancelled")
             return None
         if record.dirty:  # pulled in mid-wave: its old code's leftovers go now
             self._session.retire(cell)
+        if observer is not None:
+            observer.started(cell)
         outcome = self._session.run_cell(cell)
         run.ran.append(cell)
         error = outcome.execution.error
+        if observer is not None:
+            observer.finished(cell, "ok" if error is None else "error")
         if error is not None:
             run.errors[cell] = error
             run.interrupted = outcome.execution.interrupted
