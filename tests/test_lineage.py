@@ -367,7 +367,203 @@ NUMPY_PANDAS = [
     ),
 ]
 
-CASES = MUTATIONS + DECLARED + ALIASES + EARLY_CUTOFF + NUMPY_PANDAS
+MORE_ROUTES = [
+    Case(
+        "dict-update-mutates",
+        {"a": "d = {}", "b": "d.update(k=1)", "c": "n = len(d)"},
+        ["run_all", "edit b: d.update(k=1, j=2)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 2},
+    ),
+    Case(
+        "dict-setdefault-mutates",
+        {"a": "d = {}", "b": "d.setdefault('k', []).append(1)", "c": "v = d['k']"},
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"v": [1]},
+    ),
+    Case(
+        "set-add-mutates",
+        {"a": "s = set()", "b": "s.add(1)", "c": "n = len(s)"},
+        ["run_all", "edit b: s.add(2)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
+    Case(
+        "deque-appendleft-mutates",
+        {
+            "a": "from collections import deque\nq = deque([1])",
+            "b": "q.appendleft(0)",
+            "c": "first = q[0]",
+        },
+        ["run_all", "edit b: q.appendleft(5)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"first": 5},
+    ),
+    Case(
+        "del-item-mutates",
+        {"a": "d = {'k': 1, 'j': 2}", "b": "del d['k']", "c": "keys = sorted(d)"},
+        ["run_all", "edit b: del d['j']", "run b"],
+        ran=["a", "b", "c"],
+        ns={"keys": ["k"]},
+    ),
+    Case(
+        "del-attribute-mutates",
+        {
+            "a": "class C:\n    pass\no = C()\no.x = 1\no.y = 2",
+            "b": "del o.x",
+            "c": "has = hasattr(o, 'x')",
+        },
+        ["run_all", "edit b: del o.y", "run b"],
+        ran=["a", "b", "c"],
+        ns={"has": True},
+    ),
+    Case(
+        "augmented-item-assignment-mutates",
+        {"a": "counts = {'k': 0}", "b": "counts['k'] += 1", "c": "v = counts['k']"},
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],  # a new dict equal to the old: c may hold it, so it re-runs
+        ns={"v": 1},
+    ),
+    Case(
+        "nested-function-mutates-global",
+        {
+            "a": "acc = []",
+            "b": "def outer():\n    def inner():\n        acc.append(1)\n    inner()",
+            "c": "outer()",
+            "d": "n = len(acc)",
+        },
+        ["run_all", "run a"],
+        ran=["a", "c", "d"],
+        ns={"n": 1},
+    ),
+    Case(
+        "method-mutating-an-argument",
+        {
+            "a": "class Sink:\n    def put(self, box):\n        box.append(1)",
+            "b": "sink = Sink()",
+            "c": "box = []",
+            "d": "sink.put(box)",
+            "e": "n = len(box)",
+        },
+        ["run_all", "run c"],
+        ran=["c", "d", "e"],
+        ns={"n": 1},
+    ),
+    Case(
+        "decorator-runs-in-the-defining-cell",
+        {
+            "a": "registry = []",
+            "b": "def register(f):\n    registry.append(f.__name__)\n    return f",
+            "c": "@register\ndef g():\n    pass",
+            "d": "names = list(registry)",
+        },
+        ["run_all", "run a"],
+        ran=["a", "c", "d"],
+        ns={"names": ["g"]},
+    ),
+    Case(
+        "default-argument-reads-at-definition",
+        {"a": "base = 1", "b": "def f(x=base):\n    return x", "c": "v = f()"},
+        ["run_all", "edit a: base = 2", "run a"],
+        ran=["a", "b", "c"],
+        ns={"v": 2},
+    ),
+    Case(
+        "class-attribute-mutated-through-class",
+        {"a": "class Reg:\n    items = []", "b": "Reg.items.append(1)", "c": "n = len(Reg.items)"},
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
+    Case(
+        "exec-mutation-is-seen",
+        {"a": "xs = []", "b": "exec('xs.append(1)')", "c": "n = len(xs)"},
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
+    Case(
+        "globals-assignment-in-function",
+        {"a": "def setter(v):\n    globals()['g'] = v", "b": "setter(3)", "c": "h = g + 1"},
+        ["run_all", "edit b: setter(5)", "run b"],
+        ran=["b", "c"],
+        ns={"h": 6},
+    ),
+    Case(
+        "import-then-module-attribute-read",
+        {"a": "import math", "b": "p = math.pi", "c": "q = p * 2"},
+        ["run_all", "run b"],
+        ran=["b"],
+    ),
+    Case(
+        "sorted-copy-leaves-source-alone",
+        {"a": "xs = [3, 1, 2]", "b": "ys = sorted(xs)", "c": "first = xs[0]"},
+        ["run_all", "run b"],
+        ran=["b"],
+        ns={"first": 3},
+    ),
+    Case(
+        "list-sort-in-place-mutates",
+        {"a": "xs = [3, 1, 2]", "b": "xs.sort()", "c": "first = xs[0]"},
+        ["run_all", "edit b: xs.sort(reverse=True)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"first": 3},
+    ),
+    Case(
+        "while-loop-mutates-every-iteration",
+        {
+            "a": "xs = []",
+            "b": "i = 0\nwhile i < 3:\n    xs.append(i)\n    i += 1",
+            "c": "n = len(xs)",
+        },
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"n": 3},
+    ),
+    Case(
+        "generator-expression-consumed-in-cell",
+        {"a": "xs = [1, 2]", "b": "total = sum(x * 2 for x in xs)", "c": "t = total"},
+        ["run_all", "edit a: xs = [1, 2, 3]", "run a"],
+        ran=["a", "b", "c"],
+        ns={"t": 12},
+    ),
+    Case(
+        "string-method-is-pure",
+        {"a": "name = 'ada'", "b": "upper = name.upper()", "c": "n = len(name)"},
+        ["run_all", "run b"],
+        ran=["b"],
+    ),
+    Case(
+        "object-passed-to-print-is-not-mutated",
+        {"a": "xs = [1]", "b": "print(xs)", "c": "n = len(xs)"},
+        ["run_all", "run b"],
+        ran=["b"],
+    ),
+    Case(
+        "two-names-for-one-dict-through-function",
+        {
+            "a": "cfg = {'lr': 1}",
+            "b": "def tune(c):\n    c['lr'] = 2",
+            "c": "alias = cfg",
+            "d": "tune(alias)",
+            "e": "lr = cfg['lr']",
+        },
+        ["run_all", "run a"],
+        ran=["a", "c", "d", "e"],
+        ns={"lr": 2},
+    ),
+    Case(
+        "mutation-in-lazy-mode-marks-readers-stale",
+        {"a": "xs = []", "b": "def add(l):\n    l.append(1)", "c": "add(xs)", "d": "n = len(xs)"},
+        ["run_all", "edit c: add(xs); add(xs)", "run c"],
+        ran=["a", "c"],
+        status={"d": "stale"},
+        mode="lazy",
+    ),
+]
+
+CASES = MUTATIONS + DECLARED + ALIASES + EARLY_CUTOFF + NUMPY_PANDAS + MORE_ROUTES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

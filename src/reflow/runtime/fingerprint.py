@@ -122,6 +122,11 @@ class _Walker:
         if kind is float:
             self.count()
             return (float, obj.hex())
+        if isinstance(obj, type) and obj.__module__ == "__main__" and depth <= self.budget.depth:
+            # A class a cell defined: class attributes are state cells change.
+            state = [(k, v) for k, v in vars(obj).items() if not k.startswith("__")]
+            self.count(len(state))
+            return ("class", id(obj), tuple((k, self.walk(v, depth + 1)) for k, v in state))
         if isinstance(obj, _BY_IDENTITY):
             return ("id", id(obj))
         if kind is bytes or kind is bytearray:
@@ -236,6 +241,8 @@ def cannot_change(obj: Any) -> bool:
     kind = type(obj)
     if kind in _SCALARS or kind is float or kind is bytes:
         return True
+    if isinstance(obj, type) and obj.__module__ == "__main__":
+        return False  # a notebook class: its attributes are state
     if isinstance(obj, _BY_IDENTITY):
         return True
     if kind is tuple or kind is frozenset:
