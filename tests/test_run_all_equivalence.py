@@ -138,6 +138,19 @@ def list_cell_sources(draw: st.DrawFn) -> str:
     return f"{statement}\nrepr({target})"
 
 
+def exercise(
+    initial: list[str], actions: list[tuple[str, Any, Any]], check: Any, *, settles: bool = True
+) -> None:
+    """A notebook of ``initial`` cells, run all, then the steps, checked after each."""
+    nb = Notebook()
+    for source in initial:
+        nb.add(source)
+    nb.run_all()
+    check(nb)
+    play(nb, actions, check, settles=settles)
+    nb.close()
+
+
 def play(
     nb: Notebook, actions: list[tuple[str, Any, Any]], check: Any, *, settles: bool = True
 ) -> None:
@@ -213,13 +226,7 @@ def settings_for(examples: int) -> Any:
 def test_fresh_cells_match_a_fresh_run_all(
     initial: list[str], actions: list[tuple[str, Any, Any]]
 ) -> None:
-    nb = Notebook()
-    for source in initial:
-        nb.add(source)
-    nb.run_all()
-    check_against_run_all(nb)
-    play(nb, actions, check_against_run_all)
-    nb.close()
+    exercise(initial, actions, check_against_run_all)
 
 
 @settings_for(2000)  # the lineage issue asks for at least 2,000 sequences in CI
@@ -230,12 +237,6 @@ def test_fresh_cells_match_a_fresh_run_all(
 def test_mutations_match_a_fresh_run_all(
     initial: list[str], actions: list[tuple[str, Any, Any]]
 ) -> None:
-    nb = Notebook()
-    for source in initial:
-        nb.add(source)
-    nb.run_all()
-    check_mutable_against_run_all(nb)
     # Soundness only: after out-of-order usages that alias lists, a run_all can leave
     # a cell marked stale that a run-all could run (conservative, a known gap).
-    play(nb, actions, check_mutable_against_run_all, settles=False)
-    nb.close()
+    exercise(initial, actions, check_mutable_against_run_all, settles=False)
