@@ -31,6 +31,7 @@ class Expanded:
     deletes: frozenset[str]
     reads_all: bool
     may_change: frozenset[str] = frozenset()
+    alias_only: frozenset[str] = frozenset()
 
     @property
     def writes(self) -> frozenset[str]:
@@ -62,7 +63,7 @@ class NotebookFunctions:
         )
 
     def expand(self, effects: CellEffects, links: Callable[[str], bool]) -> Expanded:
-        refs = {n for n in effects.refs if links(n)}
+        refs = {n for n in effects.analysis.refs if links(n)}
         writes: set[str] = set()
         may_change = set(effects.may_change)
         pending = [n for n in refs if n in self._functions]
@@ -85,8 +86,11 @@ class NotebookFunctions:
         if effects.pending:  # not run yet: anything it may change, or what shares with it
             mutating = mutating | self._sharing_closure(may_change)
         mutates = frozenset(n for n in mutating if links(n) and n not in self._modules)
+        # Names the cell was only seen to change through an alias: read for their binding.
+        alias_only = frozenset(n for n in effects.observed_mutates if links(n)) - refs
         return Expanded(
-            refs=frozenset(refs),
+            refs=frozenset(refs) | alias_only,
+            alias_only=alias_only,
             binds=binds | frozenset(writes - effects.deletes),
             mutates=mutates - binds,
             deletes=frozenset(n for n in effects.deletes if links(n)),

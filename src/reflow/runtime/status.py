@@ -187,7 +187,7 @@ class StatusBoard:
                 and self._out_of_order(cell, name, seen)
             ):
                 continue  # a warning, never a dependency (SPEC section 4)
-            if expected.source is None and name not in record.analysis.refs:
+            if expected.source is None and name in self._graph.expanded(cell).alias_only:
                 continue  # seen changed through an alias only, and no cell above binds it
             if seen != expected.version and not (seen and seen.same_value(expected.version)):
                 if expected.source is None:
