@@ -85,6 +85,9 @@ class Session:
         record = self.records.pop(cell)
         self.blocked.discard(cell)
         self._unbind(record.wrote, keep=frozenset(), by=None)
+        for name in self.ledger.names_bound_by(cell):  # bound here, changed elsewhere since
+            self.namespace.pop(name, None)
+            self.ledger.write(Symbol(name), None, deleted=True)
 
     def retire(self, cell: CellId) -> frozenset[str]:
         """Before an edited cell runs: unbind what its old code wrote and its new code cannot.
@@ -164,7 +167,11 @@ class Session:
         mutated = {n for n in changes.mutated if tracked(n) and n in namespace}
         deleted = {n for n in changes.deleted if tracked(n)}
         wrote: dict[Symbol, Version] = {}
-        for name in rebound | mutated:
+        for name in rebound:
+            wrote[Symbol(name)] = self.ledger.bind(
+                Symbol(name), cell, value=immutable_print(namespace[name], self.budget)
+            )
+        for name in mutated:
             wrote[Symbol(name)] = self.ledger.write(
                 Symbol(name), cell, value=immutable_print(namespace[name], self.budget)
             )
@@ -178,7 +185,8 @@ class Session:
             if name in namespace and symbol not in wrote and tracked(name):
                 current = self.ledger.last_write(symbol)
                 if current is None or current.deleted:
-                    current = self.ledger.write(symbol, cell)
+                    bound = name in analysis.defs
+                    current = (self.ledger.bind if bound else self.ledger.write)(symbol, cell)
                 wrote[symbol] = current
         for name in deleted:
             wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)

@@ -55,6 +55,15 @@ class VersionLedger:
     def __init__(self) -> None:
         self._clock = 0
         self._current: dict[Symbol, Version] = {}
+        # Which cell bound each name's current object (mutations since do not change it):
+        # deleting that cell removes the name, however many cells changed the object.
+        self._bound_by: dict[str, CellId] = {}
+
+    def bound_by(self, name: str) -> CellId | None:
+        return self._bound_by.get(name)
+
+    def names_bound_by(self, cell: CellId) -> list[str]:
+        return [name for name, binder in self._bound_by.items() if binder == cell]
 
     def tick(self) -> int:
         self._clock += 1
@@ -67,6 +76,12 @@ class VersionLedger:
     def last_write(self, symbol: Symbol) -> Version | None:
         """Like ``current`` but also returns deletions, which displace earlier writers."""
         return self._current.get(symbol)
+
+    def bind(self, symbol: Symbol, cell: CellId, value: Hashable | None = None) -> Version:
+        """A new binding of the name to a new object, by ``cell``."""
+        version = self.write(symbol, cell, value=value)
+        self._bound_by[symbol.name] = cell
+        return version
 
     def snapshot(self) -> dict[Symbol, Version]:
         """Every current version, for looking back at what a cell could have read."""
@@ -82,4 +97,6 @@ class VersionLedger:
     ) -> Version:
         version = Version(self.tick(), cell, deleted, value)
         self._current[symbol] = version
+        if deleted:
+            self._bound_by.pop(symbol.name, None)
         return version
