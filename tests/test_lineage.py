@@ -563,7 +563,187 @@ MORE_ROUTES = [
     ),
 ]
 
-CASES = MUTATIONS + DECLARED + ALIASES + EARLY_CUTOFF + NUMPY_PANDAS + MORE_ROUTES
+EVEN_MORE = [
+    Case(
+        "list-insert-mutates",
+        {"a": "xs = [1]", "b": "xs.insert(0, 0)", "c": "h = xs[0]"},
+        ["run_all", "edit b: xs.insert(0, 9)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"h": 9},
+    ),
+    Case(
+        "list-pop-mutates",
+        {"a": "xs = [1, 2]", "b": "last = xs.pop()", "c": "n = len(xs)"},
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],  # c reads the list itself: a new object, not cut off
+        ns={"n": 1},
+    ),
+    Case(
+        "list-extend-mutates",
+        {"a": "xs = []", "b": "xs.extend([1, 2])", "c": "n = len(xs)"},
+        ["run_all", "edit b: xs.extend([1])", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
+    Case(
+        "list-reverse-mutates",
+        {"a": "xs = [1, 2]", "b": "xs.reverse()", "c": "h = xs[0]"},
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"h": 2},
+    ),
+    Case(
+        "dict-pop-mutates",
+        {"a": "d = {'k': 1}", "b": "d.pop('k')", "c": "n = len(d)"},
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"n": 0},
+    ),
+    Case(
+        "dict-clear-mutates",
+        {"a": "d = {'k': 1}", "b": "d.clear()", "c": "n = len(d)"},
+        ["run_all", "edit a: d = {'k': 1, 'j': 2}", "run a"],
+        ran=["a", "b", "c"],
+        ns={"n": 0},
+    ),
+    Case(
+        "set-discard-mutates",
+        {"a": "s = {1, 2}", "b": "s.discard(1)", "c": "n = len(s)"},
+        ["run_all", "edit b: s.discard(3)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 2},
+    ),
+    Case(
+        "bytearray-item-store-mutates",
+        {"a": "buf = bytearray(2)", "b": "buf[0] = 7", "c": "first = buf[0]"},
+        ["run_all", "edit b: buf[0] = 9", "run b"],
+        ran=["a", "b", "c"],
+        ns={"first": 9},
+    ),
+    Case(
+        "nested-list-element-store",
+        {"a": "grid = [[0], [0]]", "b": "grid[1][0] = 5", "c": "v = grid[1][0]"},
+        ["run_all", "edit b: grid[1][0] = 6", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": 6},
+    ),
+    Case(
+        "attribute-chain-store",
+        {
+            "a": "class N:\n    pass\nroot = N()\nroot.child = N()",
+            "b": "root.child.value = 1",
+            "c": "v = root.child.value",
+        },
+        ["run_all", "edit b: root.child.value = 2", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": 2},
+    ),
+    Case(
+        "runtime-key-store",
+        {"a": "d = {}\nk = 'x'", "b": "d[k] = 1", "c": "v = d['x']"},
+        ["run_all", "edit b: d[k] = 2", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": 2},
+    ),
+    Case(
+        "mutation-inside-with-block",
+        {
+            "a": "import contextlib\nlog = []",
+            "b": "with contextlib.nullcontext():\n    log.append(1)",
+            "c": "n = len(log)",
+        },
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
+    Case(
+        "mutation-inside-try-block",
+        {
+            "a": "log = []",
+            "b": "try:\n    log.append(1)\nexcept Exception:\n    pass",
+            "c": "n = len(log)",
+        },
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
+    Case(
+        "mutation-in-if-branch-taken",
+        {"a": "flag = True\nlog = []", "b": "if flag:\n    log.append(1)", "c": "n = len(log)"},
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
+    Case(
+        "lambda-mutating-when-called",
+        {
+            "a": "log = []",
+            "b": "push = lambda v: log.append(v)",
+            "c": "push(1)",
+            "d": "n = len(log)",
+        },
+        ["run_all", "run a"],
+        ran=["a", "c", "d"],
+        ns={"n": 1},
+    ),
+    Case(
+        "map-with-mutating-function-consumed",
+        {
+            "a": "log = []",
+            "b": "def note(v):\n    log.append(v)\n    return v",
+            "c": "out = list(map(note, [1, 2]))",
+            "d": "n = len(log)",
+        },
+        ["run_all", "run a"],
+        ran=["a", "c", "d"],
+        ns={"n": 2},
+    ),
+    Case(
+        "object-attribute-via-setattr",
+        {"a": "class C:\n    pass\no = C()", "b": "setattr(o, 'x', 1)", "c": "v = o.x"},
+        ["run_all", "edit b: setattr(o, 'x', 2)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": 2},
+    ),
+    Case(
+        "dataclass-field-store",
+        {
+            "a": "from dataclasses import dataclass\n@dataclass\nclass P:\n    x: int = 0\np = P()",
+            "b": "p.x = 3",
+            "c": "v = p.x",
+        },
+        ["run_all", "edit b: p.x = 4", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": 4},
+    ),
+    Case(
+        "numpy-view-store-changes-base",
+        {
+            "a": "import numpy as np",
+            "b": "x = np.zeros(4)",
+            "c": "v = x[:2]",
+            "d": "v[0] = 1.0",
+            "e": "s = float(x.sum())",
+        },
+        ["run_all", "edit d: v[0] = 2.0", "run d"],
+        ran=["b", "c", "d", "e"],
+        ns={"s": 2.0},
+    ),
+    Case(
+        "pandas-loc-store-mutates",
+        {
+            "a": "import pandas as pd",
+            "b": "df = pd.DataFrame({'a': [1, 2]})",
+            "c": "df.loc[0, 'a'] = 10",
+            "d": "total = int(df['a'].sum())",
+        },
+        ["run_all", "edit c: df.loc[0, 'a'] = 20", "run c"],
+        ran=["b", "c", "d"],
+        ns={"total": 22},
+    ),
+]
+
+CASES = MUTATIONS + DECLARED + ALIASES + EARLY_CUTOFF + NUMPY_PANDAS + MORE_ROUTES + EVEN_MORE
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -149,11 +149,28 @@ def _elements(value: Any) -> list[Any]:
 
 
 def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> set[str]:
-    """Globals bound to a changed object, or holding one directly."""
+    """Globals bound to a changed object, holding one directly, or sharing its memory."""
+    for obj in list(changed.values()):
+        for base in _bases(obj):  # a view's change is its base array's
+            changed[id(base)] = base
     found = set()
     for name, value in namespace.items():
-        if id(value) in changed or _holds(value, changed):
+        if (
+            id(value) in changed
+            or _holds(value, changed)
+            or any(id(base) in changed for base in _bases(value))
+        ):
             found.add(name)
+    return found
+
+
+def _bases(obj: Any) -> list[Any]:
+    """The arrays a numpy view looks into (``x[:2].base is x``), innermost first."""
+    found: list[Any] = []
+    base = getattr(obj, "base", None) if type(obj).__module__.startswith("numpy") else None
+    while base is not None and len(found) < 8:
+        found.append(base)
+        base = getattr(base, "base", None)
     return found
 
 

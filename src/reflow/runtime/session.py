@@ -197,6 +197,7 @@ class Session:
             self._unbind(leftovers, frozenset(), by=cell)
             wrote.update((s, v) for s, v in leftovers.items() if v.deleted and v.cell == cell)
 
+        previous = record.wrote
         record.ran_code = record.code
         record.dirty = False
         record.run_stamp = stamp
@@ -210,7 +211,11 @@ class Session:
         record.blocked = False
         self.blocked.discard(cell)
         self._observe(cell, rebound, deleted, mutated)
-        return frozenset(s.name for s, version in wrote.items() if version.stamp > stamp)
+        # Changed for readers: a new version, or another than this cell left them last time
+        # (a mutation to no effect of a value an upstream cell has just rebuilt).
+        return frozenset(
+            s.name for s, v in wrote.items() if v.stamp > stamp or previous.get(s) != v
+        )
 
     def _observe(
         self, cell: CellId, rebound: set[str], deleted: set[str], mutated: set[str]
