@@ -86,7 +86,18 @@ class DataflowGraph:
         self._invalidate()
 
     def update(self, cell: CellId, effects: CellEffects) -> None:
+        before = self._effects[cell]
+        unchanged = self._expanded[cell]
         self._set_effects(cell, effects)
+        if (
+            self._expanded[cell] == unchanged
+            and effects.functions == before.functions
+            and effects.analysis.imports == before.analysis.imports
+            and effects.analysis.shares == before.analysis.shares
+            and effects.analysis.syntax_error == before.analysis.syntax_error
+            and effects.analysis.star_import == before.analysis.star_import
+        ):
+            return  # e.g. a first run that saw nothing new: every edge stands
         self._invalidate()
 
     def remove(self, cell: CellId) -> None:

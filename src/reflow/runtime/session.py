@@ -50,7 +50,6 @@ class Session:
         record = self.records[cell]
         seen = self._versions_seen(cell)
         stamp = self.ledger.tick()
-        versions_before = self.ledger.snapshot()
         detector = ChangeDetector(self.namespace, self.graph.expanded(cell).may_change, self.budget)
         context = CellContext(
             cell,
@@ -66,7 +65,9 @@ class Session:
         changes = detector.after(
             self.namespace,
             cut_off=lambda name: bool(self.graph.readers(name)),
-            owned=lambda name: getattr(versions_before.get(Symbol(name)), "cell", None) == cell,
+            # The ledger is written only in _record below: it still holds the versions
+            # as they were when the cell started.
+            owned=lambda name: getattr(self.ledger.last_write(Symbol(name)), "cell", None) == cell,
             declared=context.declared_mutations,
         )
         for name in changes.mutated:
@@ -74,8 +75,7 @@ class Session:
             # far as a cell above binds it (else the alias is an out-of-order usage).
             if Symbol(name) in seen or self.graph.reaching_writer(cell, name) is None:
                 continue
-            version = versions_before.get(Symbol(name))
-            seen[Symbol(name)] = None if version is None or version.deleted else version
+            seen[Symbol(name)] = self.ledger.current(Symbol(name))
         record.out_of_order = self._out_of_order_reads(cell, seen)
         changed = self._record(cell, record, changes, seen, stamp, execution)
         return Outcome(execution, changed)

@@ -83,10 +83,6 @@ class VersionLedger:
         self._bound_by[symbol.name] = cell
         return version
 
-    def snapshot(self) -> dict[Symbol, Version]:
-        """Every current version, for looking back at what a cell could have read."""
-        return dict(self._current)
-
     def write(
         self,
         symbol: Symbol,
