@@ -33,9 +33,12 @@ def test_spec_section_8_walkthrough() -> None:
     nb.move(c, 0)
     nb.mode = "lazy"
     nb.direction = "any_order"
-    nb.run(c, alone=True)
+    alone = nb.run(c, alone=True)
+    assert alone.ran == [c.id] and alone.unpulled == [b.id]
     nb.run_stale()
-    assert nb.cell(c.id).status in {"fresh", "stale", "dirty", "error", "never_run"}
+    # x's binder is gone: c (and b, pulled in when a was deleted) fail on x
+    assert nb.cell(c.id).status == "error"
+    assert nb.cell(c.id).error is not None and nb.cell(c.id).error.type == "NameError"
     assert nb.cell(b.id).output is None
     assert isinstance(nb.cell(b.id).stdout, str)
     assert isinstance(nb.stale(), list)

@@ -751,3 +751,15 @@ def test_lineage(case: Case) -> None:
     scenario = Scenario(case)
     scenario.play()
     scenario.check()
+
+
+def test_fingerprint_budget_is_configurable() -> None:
+    """Over the budget a value cannot be told equal: its readers re-run (SPEC 7)."""
+    from reflow import Budget, Notebook
+
+    for budget, reruns in ((Budget(), 1), (Budget(elements=10), 2)):
+        nb = Notebook(fingerprint_budget=budget)
+        xs = nb.add("xs = list(range(100))")
+        nb.add("total = sum(xs)")
+        nb.run_all()
+        assert len(nb.run(xs).ran) == reruns, budget

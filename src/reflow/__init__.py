@@ -7,9 +7,11 @@ reflow knows what every cell reads and writes and re-runs only what must.
 from reflow.api import code, defs, deps, mutate, refs, timestamp, users
 from reflow.notebook import Cell, Notebook
 from reflow.runtime.errors import CellError, UnknownCellError
+from reflow.runtime.fingerprint import Budget
 from reflow.runtime.scheduler import Run
 
 __all__ = [
+    "Budget",
     "Cell",
     "CellError",
     "Notebook",

@@ -16,6 +16,7 @@ from reflow.analysis import analyze
 from reflow.graph.effects import CellEffects
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.errors import CellError, UnknownCellError
+from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget
 from reflow.runtime.records import CellRecord
 from reflow.runtime.scheduler import CellObserver, Run, Scheduler, graph_error
 from reflow.runtime.session import Session
@@ -104,10 +105,18 @@ CellRef = Cell | str
 class Notebook:
     """A reactive notebook in this process; see SPEC section 8 for the contract."""
 
-    def __init__(self, mode: str = "reactive", direction: str = "in_order") -> None:
+    def __init__(
+        self,
+        mode: str = "reactive",
+        direction: str = "in_order",
+        *,
+        fingerprint_budget: Budget = DEFAULT_BUDGET,
+    ) -> None:
+        """``fingerprint_budget`` bounds the work spent telling "same value" (SPEC 7):
+        values over it count as changed whenever a cell may have touched them."""
         self._mode = _parse_mode(mode)
         self._graph = DataflowGraph(_parse_direction(direction))
-        self._session = Session(self._graph)
+        self._session = Session(self._graph, fingerprint_budget)
         self._scheduler = Scheduler(self._graph, self._session)
         self._cached_board: StatusBoard | None = None
         self._file: NotebookFile | None = None  # what open() read: prose, metadata, outputs
