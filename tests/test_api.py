@@ -23,8 +23,8 @@ def test_spec_section_8_walkthrough() -> None:
     c = nb.add("y = x[0] + 1")
     assert isinstance(nb.run_all(), Run)
     r = nb.run(b)
-    # Name level: b reads x, which its own last run changed, so x's binder is pulled.
-    assert r.ran == [a.id, b.id, c.id]
+    # c read x[0], which b does not write; b reads x's binding, not its items.
+    assert r.ran == [b.id]
     nb.edit(c, "y = x[1] + 1")
     assert nb.cell(c.id).status == "dirty"
     nb.run(c)
@@ -47,12 +47,7 @@ def test_spec_section_8_walkthrough() -> None:
     assert [cell.id for cell in nb.cells] == [c.id, b.id]
 
 
-@pytest.mark.xfail(
-    reason="paths (x[1] apart from x[0]) are the lineage issue: at name level writing x[1] "
-    "is a write of x, so its reader re-runs too (sound, not minimal)",
-    strict=True,
-)
-def test_spec_section_8_minimality_needs_paths() -> None:
+def test_spec_section_8_minimality_with_paths() -> None:
     nb = Notebook()
     nb.add("x = [0, 1]")
     b = nb.add("x[1] = 5")

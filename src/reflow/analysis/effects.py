@@ -86,9 +86,17 @@ class CellAnalysis:
     name they use must outlive the cell). ``star_import`` and ``dynamic``
     (``exec``/``eval``/``globals()``/``vars()``/``locals()`` at any depth) mark
     cells whose effects static analysis cannot enumerate.
+
+    ``read_paths`` narrows some refs: a name the cell reads only through
+    constant paths at cell level (``xs[0]``, ``cfg.lr``, ``d["k"]``) maps to
+    those paths; to an empty set when it only needs the binding (``xs[1] = 5``
+    stores into whatever ``xs`` is bound to). A ref missing here is read whole.
+    Whether a path really names a separate part is the runtime's call (a
+    property or a custom ``__getitem__`` may read anything).
     """
 
     refs: frozenset[str] = frozenset()
+    read_paths: dict[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
     defs: frozenset[str] = frozenset()
     imports: frozenset[str] = frozenset()
     deletes: frozenset[str] = frozenset()

@@ -27,6 +27,7 @@ from reflow.analysis.effects import (
     FunctionSummary,
     Mutation,
     MutationKind,
+    PathPart,
 )
 from reflow.analysis.paths import symbol_path
 from reflow.analysis.scopes import (
@@ -47,6 +48,9 @@ class NameResolver:
         self.cell = CellScope()
         self.stack: list[Scope] = [self.cell]
         self.refs: set[str] = set()
+        # Refs read whole, and the constant paths of the others (see CellAnalysis.read_paths).
+        self.whole_reads: set[str] = set()
+        self.path_reads: dict[str, set[tuple[PathPart, ...]]] = {}
         self.defs: set[str] = set()
         self.imports: set[str] = set()
         self.deletes: set[str] = set()
@@ -72,18 +76,23 @@ class NameResolver:
 
     # -- reads --------------------------------------------------------------
 
-    def read(self, name: str) -> None:
-        """A load of ``name`` where the walk is now."""
+    def read(self, name: str, path: tuple[PathPart, ...] | None = None) -> None:
+        """A load of ``name`` where the walk is now: of the constant ``path`` below it only,
+        or (``()``) of its binding only, or whole (``None``)."""
         index = len(self.stack) - 1
         top = self.stack[index]
         if isinstance(top, ClassScope):
             if top.has(name):
                 return
             index -= 1
-        self.read_below(index, name)
+        self.read_below(index, name, path)
 
-    def read_below(self, index: int, name: str) -> None:
-        """Resolve a read from ``stack[index]`` downwards, skipping class bodies."""
+    def read_below(self, index: int, name: str, path: tuple[PathPart, ...] | None = None) -> None:
+        """Resolve a read from ``stack[index]`` downwards, skipping class bodies.
+
+        Reads inside function bodies are whole: the body may run many times, with
+        any state (SPEC section 11 lets them be coarse).
+        """
         deferred = False
         stack = self.stack
         while index > 0:
@@ -96,14 +105,16 @@ class NameResolver:
                     return
                 deferred = deferred or scope.deferred
             index -= 1
-        self._read_global_now(name, deferred=deferred)
+        self._read_global_now(name, deferred=deferred, path=path)
 
-    def _read_global_now(self, name: str, *, deferred: bool) -> None:
+    def _read_global_now(
+        self, name: str, *, deferred: bool, path: tuple[PathPart, ...] | None
+    ) -> None:
         """A read of the global ``name`` while the cell runs (or later, for a generator)."""
         if deferred:
             self.arrive({name}, set())
         if not self.cell.is_bound(name):
-            self.refs.add(name)
+            self.add_ref(name, path)
         if name in self.summaries:
             self._read_through_call(name)
 
@@ -119,10 +130,19 @@ class NameResolver:
         while pending:
             for read in self.summaries[pending.pop()].reads:
                 if not self.cell.is_bound(read):
-                    self.refs.add(read)
+                    self.add_ref(read)
                 if read in self.summaries and read not in seen:
                     seen.add(read)
                     pending.append(read)
+
+    def add_ref(self, name: str, path: tuple[PathPart, ...] | None = None) -> None:
+        self.refs.add(name)
+        if path is None:
+            self.whole_reads.add(name)
+        else:
+            paths = self.path_reads.setdefault(name, set())
+            if path:
+                paths.add(path)
 
     def is_global_now(self, name: str) -> bool:
         """Whether ``name`` here is a global that the cell touches while it runs."""
@@ -299,6 +319,11 @@ class NameResolver:
     def result(self, *, star_import: bool, dynamic: bool) -> CellAnalysis:
         return CellAnalysis(
             refs=frozenset(self.refs),
+            read_paths={
+                name: frozenset(paths)
+                for name, paths in self.path_reads.items()
+                if name in self.refs and name not in self.whole_reads
+            },
             defs=frozenset(self.defs),
             imports=frozenset(self.imports),
             deletes=frozenset(self.deletes),

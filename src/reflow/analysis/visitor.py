@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reflow.analysis.effects import MutationKind
+from reflow.analysis.paths import symbol_path
 from reflow.analysis.purity import (
     ARGUMENT_MUTATING,
     DYNAMIC_CALLS,
@@ -113,19 +114,52 @@ class CellVisitor:
         self.names.close_summary(summary, [node.target.id])
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
-        if not isinstance(node.ctx, ast.Load):
-            store = isinstance(node.ctx, ast.Store)
-            kind = MutationKind.ITEM_STORE if store else MutationKind.ITEM_DELETE
-            self.names.record_mutation(node, kind)
-        self.visit(node.value)
+        if isinstance(node.ctx, ast.Load):
+            if not self._read_path(node):
+                self.visit(node.value)  # an unknown key: some part of the object, so all of it
+                self.visit(node.slice)
+            return
+        store = isinstance(node.ctx, ast.Store)
+        kind = MutationKind.ITEM_STORE if store else MutationKind.ITEM_DELETE
+        self.names.record_mutation(node, kind)
+        self._visit_container(node.value)
         self.visit(node.slice)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if not isinstance(node.ctx, ast.Load):
-            store = isinstance(node.ctx, ast.Store)
-            kind = MutationKind.ATTR_STORE if store else MutationKind.ATTR_DELETE
-            self.names.record_mutation(node, kind)
-        self.visit(node.value)
+        if isinstance(node.ctx, ast.Load):
+            if not self._read_path(node):
+                self.visit(node.value)
+            return
+        store = isinstance(node.ctx, ast.Store)
+        kind = MutationKind.ATTR_STORE if store else MutationKind.ATTR_DELETE
+        self.names.record_mutation(node, kind)
+        self._visit_container(node.value)
+
+    def _read_path(self, node: ast.Attribute | ast.Subscript) -> bool:
+        """``x.a[0]`` read as the path ``(".a", 0)`` of ``x``; False when no constant path.
+
+        The root is read first and the keys after, as Python evaluates them.
+        """
+        found = symbol_path(node)
+        if found is None or not found[1]:
+            return False
+        keys: list[ast.expr] = []
+        current: ast.expr = node
+        while isinstance(current, ast.Attribute | ast.Subscript):
+            if isinstance(current, ast.Subscript):
+                keys.append(current.slice)
+            current = current.value
+        self.names.read(found[0], found[1])
+        self.visit_all(reversed(keys))
+        return True
+
+    def _visit_container(self, node: ast.expr) -> None:
+        """The object a store or ``del`` goes into: ``x`` in ``x[1] = v`` is read for its
+        binding only; ``x.a`` in ``x.a[1] = v`` is a path read like any other."""
+        if isinstance(node, ast.Name):
+            self.names.read(node.id, ())
+        else:
+            self.visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
@@ -146,7 +180,8 @@ class CellVisitor:
                 self._arguments_may_change(node, True)
         else:
             self._arguments_may_change(node, True)
-        self.visit(func)
+        # A method reads its whole receiver (``d.get`` reads ``d``, ``x.a.keys`` reads ``x.a``).
+        self.visit(func.value if isinstance(func, ast.Attribute) else func)
         self.visit_all(node.args)
         self.visit_all(node.keywords)
 
@@ -180,7 +215,9 @@ class CellVisitor:
             self.names.bind(target.id)
             return
         self.names.record_mutation(target, MutationKind.AUG_ASSIGN)
-        self._visit_target_parts(target)
+        # ``x[0] += 1`` reads x[0] (the path) before storing it.
+        if not (isinstance(target, ast.Attribute | ast.Subscript) and self._read_path(target)):
+            self._visit_target_parts(target)
         self.visit(node.value)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
@@ -439,7 +476,7 @@ class CellVisitor:
 
     def _read_unbound(self, flow: FlowScope, name: str) -> None:
         if flow is self.names.cell:
-            self.names.refs.add(name)
+            self.names.add_ref(name)
         else:
             self.names.read_below(len(self.names.stack) - 2, name)
 

@@ -14,10 +14,10 @@ it does not change ``np``, so such names are never mutated.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reflow._types import CellId
-from reflow.analysis.effects import FunctionSummary
+from reflow.analysis.effects import FunctionSummary, PathPart
 from reflow.graph.effects import CellEffects
 
 
@@ -32,6 +32,11 @@ class Expanded:
     reads_all: bool
     may_change: frozenset[str] = frozenset()
     alias_only: frozenset[str] = frozenset()
+    path_reads: Mapping[str, frozenset[tuple[PathPart, ...]]] = field(
+        default_factory=dict, hash=False
+    )
+    """Refs the cell reads only at these constant paths (see ``CellAnalysis.read_paths``);
+    never a name a called function reads, since a body reads whole."""
 
     @property
     def writes(self) -> frozenset[str]:
@@ -68,12 +73,14 @@ class NotebookFunctions:
         may_change = set(effects.may_change)
         pending = [n for n in refs if n in self._functions]
         seen: set[str] = set()
+        read_by_calls: set[str] = set()
         while pending:
             name = pending.pop()
             if name in seen:
                 continue
             seen.add(name)
             for summary in self._functions.get(name, {}).values():
+                read_by_calls |= summary.reads
                 for read in summary.reads:
                     if links(read) and read not in refs:
                         refs.add(read)
@@ -96,6 +103,15 @@ class NotebookFunctions:
             deletes=frozenset(n for n in effects.deletes if links(n)),
             reads_all=effects.reads_all,
             may_change=frozenset(n for n in may_change if links(n)),
+            path_reads={}
+            if effects.reads_all
+            else {
+                name: paths
+                for name, paths in effects.analysis.read_paths.items()
+                if name in refs
+                and name not in read_by_calls
+                and name not in effects.observed_mutates
+            },
         )
 
     def _sharing_closure(self, names: Iterable[str]) -> frozenset[str]:

@@ -11,16 +11,21 @@ Two refinements keep readers from re-running for nothing, and stay sound:
   one it held is no change; for a mutable value, only when nothing else holds
   either object, since an alias would tell the two apart later;
 - **aliases and containers**: a changed object changes every global bound to
-  it and every list, tuple, dict, set or plain object holding it directly.
+  it and every list, tuple, dict, set or plain object holding it directly;
+- **parts**: for a list, tuple, dict or plain object, the two fingerprints
+  tell which items or attributes changed (``Changes.parts``), so a write of
+  ``xs[1]``, however the cell made it (``xs[i] = v``, ``d.update(k=1)``),
+  is no change to a reader of ``xs[0]``.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from reflow.analysis.effects import PathPart
 from reflow.runtime.fingerprint import Budget, cannot_change, equal_values, fingerprint
 
 _MISSING: Any = object()
@@ -33,6 +38,8 @@ class Changes:
     rebound: frozenset[str]
     deleted: frozenset[str]
     mutated: frozenset[str]
+    parts: Mapping[str, frozenset[PathPart]] = field(default_factory=dict)
+    """Mutated names whose object changed only in these items or attributes."""
 
 
 class ChangeDetector:
@@ -79,14 +86,27 @@ class ChangeDetector:
                 continue
             rebound.add(name)
         deleted = frozenset(before.keys() - namespace.keys())
-        changed_objects = {
-            id(before[name]): before[name]
-            for name, print_before in self._prints.items()
-            if fingerprint(before[name], self._budget) != print_before
+        changed_objects: dict[int, Any] = {}
+        parts_of: dict[int, frozenset[PathPart] | None] = {}  # by object id
+        for name, print_before in self._prints.items():
+            obj = before[name]
+            print_after = fingerprint(obj, self._budget)
+            if print_after != print_before:
+                changed_objects[id(obj)] = obj
+                parts_of[id(obj)] = changed_parts(print_before, print_after)
+        for obj in declared:
+            changed_objects[id(obj)] = obj
+            parts_of[id(obj)] = None
+        if not changed_objects:
+            return Changes(frozenset(rebound), deleted, frozenset())
+        mutated = _holders(namespace, changed_objects) - rebound
+        # A name's own object diffed (deep, within budget) covers whatever it holds.
+        parts = {
+            name: found
+            for name in mutated
+            if (found := parts_of.get(id(namespace[name]))) is not None
         }
-        changed_objects.update((id(obj), obj) for obj in declared)
-        mutated = _holders(namespace, changed_objects) - rebound if changed_objects else set()
-        return Changes(frozenset(rebound), deleted, frozenset(mutated))
+        return Changes(frozenset(rebound), deleted, frozenset(mutated), parts)
 
     def _same_value(
         self, namespace: dict[str, Any], name: str, old: Any, owned: Callable[[str], bool]
@@ -108,6 +128,59 @@ class ChangeDetector:
             and sys.getrefcount(namespace[name]) <= 2
             and sys.getrefcount(old) <= _OLD_REFS
         )
+
+
+def changed_parts(before: Any, after: Any) -> frozenset[PathPart] | None:
+    """The items or attributes in which two fingerprints of one object differ.
+
+    ``None`` when that cannot be told part by part: another kind of object, a
+    list whose length changed (indices shift), a key that is no safe path part
+    (see ``analysis.paths.constant_key``).
+    """
+    if type(before) is not tuple or type(after) is not tuple or len(before) < 2:
+        return None
+    kind = before[0]
+    if kind is list or kind is tuple:
+        old, new = before[1], after[1]
+        if after[0] is not kind or len(old) != len(new):
+            return None
+        found: set[PathPart] = {i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b}
+    elif kind is dict:
+        if after[0] is not dict:
+            return None
+        old_items, new_items = dict(before[1]), dict(after[1])
+        found = set()
+        for key in old_items.keys() | new_items.keys():
+            if old_items.get(key, _MISSING) != new_items.get(key, _MISSING):
+                part = _key_part(key)
+                if part is None:
+                    return None
+                found.add(part)
+    elif kind == "object":
+        if after[:3] != before[:3]:  # another class, or another object
+            return None
+        old_items, new_items = dict(before[3]), dict(after[3])
+        found = set()
+        for key in old_items.keys() | new_items.keys():
+            if old_items.get(key, _MISSING) != new_items.get(key, _MISSING):
+                if type(key) is not str:
+                    return None
+                found.add("." + key)
+    else:
+        return None
+    return frozenset(found) or None
+
+
+def _key_part(key_print: Any) -> PathPart | None:
+    """The path part for a dict key's fingerprint, spelled as ``analysis.paths`` spells it."""
+    if type(key_print) is not tuple or len(key_print) != 2:
+        return None
+    kind, value = key_print
+    if kind is str:
+        return repr(value)
+    if kind is bool or (kind is int and value >= 0):
+        return int(value)
+    return None
 
 
 def _elements_bound_elsewhere(namespace: dict[str, Any], names: set[str]) -> set[str]:

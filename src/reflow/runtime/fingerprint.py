@@ -70,6 +70,15 @@ class _OverBudget(Exception):
     pass
 
 
+class _CannotTell(Exception):
+    """Raised for a part reflow cannot fingerprint: the whole value is then ``UNKNOWN``.
+
+    Returning ``UNKNOWN`` for the part would not do: a tuple holding the same
+    ``UNKNOWN`` object compares equal to itself (``is`` before ``==``), so a
+    change inside the part would go unseen.
+    """
+
+
 _SNAPSHOT_BYTES = 64 * 1024 * 1024
 
 
@@ -152,6 +161,8 @@ class _Walker:
         if kind is set or kind is frozenset:
             self.count(len(obj))
             return (kind, frozenset(self.walk(v, depth) for v in obj))
+        if isinstance(obj, list | tuple | dict | set | frozenset):
+            return self._subclass(obj, kind, depth)
         module = getattr(kind, "__module__", "") or ""
         if module.startswith("numpy") and "numpy" in sys.modules:
             return self._array(obj)
@@ -163,7 +174,30 @@ class _Walker:
             self.count(len(state))
             items = tuple((k, self.walk(v, depth)) for k, v in state.items())
             return ("object", kind, id(obj), items)
-        return UNKNOWN
+        raise _CannotTell
+
+    def _subclass(self, obj: Any, kind: type, depth: int) -> Any:
+        """A subclass of a builtin container (``OrderedDict``, ``Counter``, a user's own):
+        its items, read through the base type so that overrides do not hide them, and the
+        attributes it carries besides."""
+        if isinstance(obj, dict):
+            self.count(len(obj))
+            items: Any = tuple(
+                (self.walk(k, depth), self.walk(v, depth)) for k, v in dict.items(obj)
+            )
+        elif isinstance(obj, set | frozenset):
+            self.count(len(obj))
+            members = set.__iter__(obj) if isinstance(obj, set) else frozenset.__iter__(obj)
+            items = frozenset(self.walk(v, depth) for v in members)
+        else:
+            base = list if isinstance(obj, list) else tuple
+            self.count(len(obj))
+            items = tuple(self.walk(v, depth) for v in base.__iter__(obj))
+        state = getattr(obj, "__dict__", None)
+        extra = (
+            () if state is None else tuple((k, self.walk(v, depth)) for k, v in dict.items(state))
+        )
+        return ("subclass", kind, items, extra)
 
     def _array(self, obj: Any) -> Any:
         import numpy as np
@@ -171,7 +205,7 @@ class _Walker:
         if not isinstance(obj, np.ndarray):
             if isinstance(obj, np.generic):
                 return (type(obj), obj.tobytes())
-            return UNKNOWN
+            raise _CannotTell
         if obj.dtype.hasobject:
             self.count(obj.size)
             elements: Any = obj.flat
@@ -187,7 +221,7 @@ class _Walker:
         import pandas as pd
 
         if not isinstance(obj, pd.DataFrame | pd.Series | pd.Index):
-            return UNKNOWN
+            raise _CannotTell
         self.count(
             nbytes=int(obj.memory_usage(deep=False).sum()) if hasattr(obj, "memory_usage") else 0
         )
@@ -202,7 +236,7 @@ def fingerprint(obj: Any, budget: Budget = DEFAULT_BUDGET) -> Any:
     """A hashable stand-in for ``obj``'s value, or ``UNKNOWN``; never raises."""
     try:
         return _Walker(budget).walk(obj, 0)
-    except _OverBudget:
+    except (_OverBudget, _CannotTell):
         return UNKNOWN
     except Exception:
         return UNKNOWN

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reflow.analysis.effects import CellAnalysis
+from reflow.analysis.effects import CellAnalysis, PathPart
 from reflow.analysis.normalize import normalized
 from reflow.runtime.errors import CellError
 from reflow.runtime.versions import Symbol, Version
@@ -15,9 +15,12 @@ from reflow.runtime.versions import Symbol, Version
 class CellRecord:
     """One cell's source and the facts of its last run.
 
-    ``seen`` holds, for each symbol the cell read, the version it saw (``None``
-    where no cell above had written it); ``wrote`` the versions its last run
-    made. Status is derived from these, never stored, except for the two flags:
+    ``seen`` holds, for each name the cell read, the newest version it saw
+    (``None`` where no cell above had written it), of the parts in
+    ``read_paths`` where the cell read only those (see ``VersionLedger.visible``);
+    ``wrote`` the versions its last run made, of whole names and of parts
+    (``wrote_parts`` names the latter, so that nobody scans ``wrote`` for them).
+    Status is derived from these, never stored, except for the two flags:
     ``interrupted_before_run`` (a run planned it and was stopped first) and
     ``blocked`` (the graph refused it: a clash, a cycle), both cleared by a run.
     """
@@ -27,7 +30,9 @@ class CellRecord:
     ran_code: str | None = None
     run_stamp: int = -1
     seen: dict[Symbol, Version | None] = field(default_factory=dict)
+    read_paths: dict[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
     wrote: dict[Symbol, Version] = field(default_factory=dict)
+    wrote_parts: frozenset[str] = frozenset()
     out_of_order: frozenset[str] = frozenset()
     output: Any = None
     stdout: str = ""
@@ -45,6 +50,16 @@ class CellRecord:
     def ever_planned(self) -> bool:
         """Ran, or was meant to: reactive pushes reach such cells, never brand-new ones."""
         return self.has_run or self.error is not None or self.interrupted_before_run or self.blocked
+
+    def writes_of(self, name: str) -> list[tuple[Symbol, Version]]:
+        """This cell's last writes of ``name``: of the whole and of its parts."""
+        found = []
+        if name in self.wrote_parts:
+            found = [(s, v) for s, v in self.wrote.items() if s.name == name and s.path]
+        whole = self.wrote.get(Symbol(name))
+        if whole is not None:
+            found.append((Symbol(name), whole))
+        return found
 
     def edit(self, code: str, analysis: CellAnalysis) -> None:
         """New source; dirty if it ran and the edit changed more than comments and layout."""

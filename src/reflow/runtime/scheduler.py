@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from reflow._types import CellId, Mode, Status
+from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph, GraphError
 from reflow.runtime.errors import CellError
 from reflow.runtime.session import Session
-from reflow.runtime.status import StatusBoard
-from reflow.runtime.versions import Symbol
+from reflow.runtime.status import StatusBoard, writes_reaching
+from reflow.runtime.versions import Paths, Symbol, Version
 
 _GRAPH_ERROR_TYPES = {
     "syntax": "SyntaxError",
@@ -160,28 +161,58 @@ class Scheduler:
         A writer is pulled when it is out of sync (never run, edited, failed,
         stale), or when the namespace no longer holds the value it wrote (a
         cell below, or the reader itself, rebound or mutated the name since).
+        A cell that changes an object in place needs the object as the cells
+        above leave it, even where it reads only the binding: what its own last
+        run did (``del d["k"]`` or an edit's old store) is undone by its writers
+        running again, except stores it is about to overwrite (``x[1] = 5``).
         """
-        graph, records, ledger = self._graph, self._session.records, self._session.ledger
+        graph, records, session = self._graph, self._session.records, self._session
         targets = set(targets)
         pulled: set[CellId] = set()
         stack = list(targets)
         while stack:
             cell = stack.pop()
-            for name in board.read_names(cell):
-                writer = graph.reaching_writer(cell, name)
-                while writer is not None:
-                    wrote = records[writer].wrote.get(Symbol(name))
-                    if not board.in_sync(writer) or (
-                        wrote is not None and not wrote.same_value(ledger.last_write(Symbol(name)))
-                    ):
-                        if writer not in pulled and writer not in targets:
-                            pulled.add(writer)
-                            stack.append(writer)
-                        break
-                    if wrote is not None:
-                        break
-                    writer = graph.reaching_writer(writer, name)
+            checks: list[tuple[str, Paths, bool]] = [
+                (name, session.paths_read(cell, name), False) for name in board.read_names(cell)
+            ]
+            checks += [(name, None, True) for name in self._changed_in_place(cell)]
+            for name, paths, in_place in checks:
+                chain = writes_reaching(graph, records, cell, name, paths, board.in_sync)
+                if chain.unsynced is not None:
+                    due = [chain.unsynced]
+                elif chain.writers and self._displaced(cell, name, paths, chain.newest, in_place):
+                    due = chain.writers  # rebuild the value from its binder on
+                else:
+                    continue
+                for writer in due:
+                    if writer not in pulled and writer not in targets:
+                        pulled.add(writer)
+                        stack.append(writer)
         return pulled
+
+    def _changed_in_place(self, cell: CellId) -> list[str]:
+        """Names the cell mutates but reads only in part (read whole, they are checked as reads)."""
+        expanded = self._graph.expanded(cell)
+        return [name for name in expanded.path_reads if name in expanded.mutates]
+
+    def _displaced(
+        self, cell: CellId, name: str, paths: Paths, expected: Version | None, in_place: bool
+    ) -> bool:
+        """Whether the ledger holds writes of ``name`` that a run-all would not have made by now.
+
+        For a read, the newest write overlapping ``paths`` must be the one
+        expected. For a change in place, every write since the expected one must
+        be a store of the cell's own that it is about to redo.
+        """
+        ledger = self._session.ledger
+        if not in_place:
+            return not _same(expected, ledger.visible(name, paths))
+        redone = _overwritten_parts(self._session.records[cell].analysis, name)
+        since = expected.stamp if expected is not None else -1
+        return any(
+            version.stamp > since and not (version.cell == cell and symbol.path in redone)
+            for symbol, version in ledger.writes_of(name)
+        )
 
     def _run_one(
         self,
@@ -235,10 +266,11 @@ class Scheduler:
         graph, records, ledger = self._graph, self._session.records, self._session.ledger
         found = set()
         for child, names in graph.children(cell).items():
-            seen = records[child].seen
+            record = records[child]
             for name in names & changed:
-                before = seen.get(Symbol(name))
-                if before is None or not before.same_value(ledger.current(Symbol(name))):
+                before = record.seen.get(Symbol(name))
+                now = ledger.current_for(name, record.read_paths.get(name))
+                if before is None or not before.same_value(now):
                     found.add(child)  # early cutoff: an equal immutable value is no change
                     break
         for name in changed:
@@ -247,3 +279,18 @@ class Scheduler:
             if final is not None and final != cell:
                 found.add(final)
         return found
+
+
+def _same(expected: Version | None, current: Version | None) -> bool:
+    return expected is current or (expected is not None and expected.same_value(current))
+
+
+def _overwritten_parts(analysis: CellAnalysis, name: str) -> frozenset[tuple[PathPart, ...]]:
+    """Parts of ``name`` the cell stores whole (``x[1] = v``, ``cfg.lr = v``): running it
+    again replaces what its last run put there, whatever that was."""
+    stores = (MutationKind.ITEM_STORE, MutationKind.ATTR_STORE)
+    return frozenset(
+        m.path
+        for m in analysis.mutations
+        if m.name == name and len(m.path) == 1 and m.kind in stores
+    )

@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from reflow._types import CellId, Direction
+from reflow.analysis.effects import CellAnalysis, PathPart
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
 from reflow.runtime.changes import ChangeDetector, Changes
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import Execution, Executor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
+from reflow.runtime.parts import bound, trusted_paths
 from reflow.runtime.records import CellRecord
 from reflow.runtime.state import StateQueries
-from reflow.runtime.versions import Symbol, Version, VersionLedger
+from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,7 @@ class Session:
 
     def run_cell(self, cell: CellId) -> Outcome:
         record = self.records[cell]
-        seen = self._versions_seen(cell)
+        seen, read_paths = self._versions_seen(cell)
         stamp = self.ledger.tick()
         detector = ChangeDetector(self.namespace, self.graph.expanded(cell).may_change, self.budget)
         context = CellContext(
@@ -75,8 +77,10 @@ class Session:
             # far as a cell above binds it (else the alias is an out-of-order usage).
             if Symbol(name) in seen or self.graph.reaching_writer(cell, name) is None:
                 continue
-            seen[Symbol(name)] = self.ledger.current(Symbol(name))
+            seen[Symbol(name)] = self.ledger.current_for(name, frozenset())
+            read_paths[name] = frozenset()
         record.out_of_order = self._out_of_order_reads(cell, seen)
+        record.read_paths = read_paths
         changed = self._record(cell, record, changes, seen, stamp, execution)
         return Outcome(execution, changed)
 
@@ -105,8 +109,8 @@ class Session:
         """Unbind each name whose current value is one of ``wrote``, except ``keep``."""
         gone = set()
         for symbol, version in list(wrote.items()):
-            if symbol.name in keep or version.deleted:
-                continue
+            if symbol.name in keep or version.deleted or symbol.path:
+                continue  # a part written stays; readers of it see it was not a run-all's
             if self.ledger.last_write(symbol) == version:
                 self.namespace.pop(symbol.name, None)
                 wrote[symbol] = self.ledger.write(symbol, by, deleted=True)
@@ -115,14 +119,28 @@ class Session:
 
     # ---- phases -------------------------------------------------------------------
 
-    def _versions_seen(self, cell: CellId) -> dict[Symbol, Version | None]:
-        """The version of each name the cell is about to read."""
+    def paths_read(self, cell: CellId, name: str) -> Paths:
+        """The parts of ``name`` the cell reads, as far as the object bound now vouches for."""
+        paths = self.graph.expanded(cell).path_reads.get(name)
+        return trusted_paths(bound(self.namespace, name), paths)
+
+    def _versions_seen(
+        self, cell: CellId
+    ) -> tuple[dict[Symbol, Version | None], dict[str, frozenset[tuple[PathPart, ...]]]]:
+        """The version of each name the cell is about to read, and the parts it reads."""
         graph = self.graph
         names = set(graph.expanded(cell).refs)
         if graph.expanded(cell).reads_all:
             for edge in graph.parents(cell).values():
                 names.update(edge)
-        return {Symbol(n): self.ledger.current(Symbol(n)) for n in names}
+        seen: dict[Symbol, Version | None] = {}
+        read_paths = {}
+        for name in names:
+            paths = self.paths_read(cell, name)
+            if paths is not None:
+                read_paths[name] = paths
+            seen[Symbol(name)] = self.ledger.current_for(name, paths)
+        return seen, read_paths
 
     def _out_of_order_reads(
         self, cell: CellId, seen: dict[Symbol, Version | None]
@@ -172,22 +190,28 @@ class Session:
                 Symbol(name), cell, value=immutable_print(namespace[name], self.budget)
             )
         for name in mutated:
+            parts = changes.parts.get(name)
+            if parts is not None:  # changed in these items or attributes only
+                for part in parts:
+                    wrote[Symbol(name, (part,))] = self.ledger.write(Symbol(name, (part,)), cell)
+                continue
             wrote[Symbol(name)] = self.ledger.write(
                 Symbol(name), cell, value=immutable_print(namespace[name], self.budget)
             )
+        written = {s.name for s in wrote}
         static_writes = analysis.defs | (analysis.mutated_names & self.graph.expanded(cell).mutates)
         for name in static_writes:
             # Bound again to an equal value, or mutated to no effect: a write all the same
             # (readers below must see this cell as their writer), but of the version
             # already there, so nothing downstream counts it as a change. Only what the
             # code itself writes: a mutation last run saw through an alias may be gone.
-            symbol = Symbol(name)
-            if name in namespace and symbol not in wrote and tracked(name):
-                current = self.ledger.last_write(symbol)
-                if current is None or current.deleted:
-                    bound = name in analysis.defs
-                    current = (self.ledger.bind if bound else self.ledger.write)(symbol, cell)
-                wrote[symbol] = current
+            if name in namespace and name not in written and tracked(name):
+                for symbol in _static_symbols(analysis, name):
+                    current = self.ledger.visible(name, frozenset([symbol.path]))
+                    if current is None or current.deleted:
+                        bound = name in analysis.defs
+                        current = (self.ledger.bind if bound else self.ledger.write)(symbol, cell)
+                    wrote[symbol] = current
         for name in deleted:
             wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)
         if execution.error is None:
@@ -203,6 +227,7 @@ class Session:
         record.run_stamp = stamp
         record.seen = seen
         record.wrote = wrote
+        record.wrote_parts = frozenset(s.name for s in wrote if s.path)
         record.output = execution.output if execution.error is None else None
         record.stdout = execution.stdout
         record.stderr = execution.stderr
@@ -236,3 +261,16 @@ class Session:
             effects.observed_mutates,
         ):
             self.graph.update(cell, effects.with_observed(binds, deletes, mutates))
+
+
+def _static_symbols(analysis: CellAnalysis, name: str) -> list[Symbol]:
+    """What the cell's code writes of ``name``: the parts its stores name, else all of it."""
+    if name in analysis.defs:
+        return [Symbol(name)]
+    parts = set()
+    for mutation in analysis.mutations:
+        if mutation.name == name:
+            if not mutation.path:
+                return [Symbol(name)]
+            parts.add(mutation.path[:1])
+    return [Symbol(name, part) for part in sorted(parts, key=repr)] or [Symbol(name)]

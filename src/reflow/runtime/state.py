@@ -61,10 +61,11 @@ class StateQueries:
     def users(self, target: Any) -> list[str]:
         """The names written by cells that read ``target``'s current value."""
         name = self.name_of(target)
-        current = self._session.ledger.current(Symbol(name))
+        ledger = self._session.ledger
         found: set[str] = set()
         for record in self._session.records.values():
             seen = record.seen.get(Symbol(name))
+            current = ledger.current_for(name, record.read_paths.get(name))
             if current is not None and seen is not None and seen.same_value(current):
                 found.update(s.name for s, v in record.wrote.items() if not v.deleted)
         found.discard(name)
@@ -81,7 +82,7 @@ class StateQueries:
 
     def timestamp(self, target: Any) -> Timestamp:
         name = self.name_of(target)
-        version = self._session.ledger.last_write(Symbol(name))
+        version = self._session.ledger.visible(name)
         if version is None:
             raise ValueError(f"no cell of the notebook wrote {name!r}")
         cell = version.cell
@@ -89,7 +90,7 @@ class StateQueries:
         return Timestamp(cell, position, version.stamp)
 
     def _writer(self, target: Any) -> CellId | None:
-        version = self._session.ledger.current(Symbol(self.name_of(target)))
+        version = self._session.ledger.current_for(self.name_of(target))
         if version is None or version.cell is None or version.cell not in self._graph:
             return None
         return version.cell

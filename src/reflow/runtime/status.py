@@ -15,12 +15,65 @@ notebook when its upstream is already decided nor overflows Python's stack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from reflow._types import CellId, Status
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.records import CellRecord
-from reflow.runtime.versions import Symbol, Version, VersionLedger
+from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger, overlaps
+
+
+@dataclass(slots=True)
+class Chain:
+    """The writes of one name that a reader's parts overlap, walking up its writers.
+
+    ``writers`` are those that wrote an overlapping part, nearest first;
+    ``newest`` the latest of their writes (what the reader should see) and
+    ``source`` its writer. ``unsynced`` is the first writer on the way that is
+    not in sync, where the walk stopped.
+    """
+
+    writers: list[CellId] = field(default_factory=list)
+    newest: Version | None = None
+    source: CellId | None = None
+    unsynced: CellId | None = None
+
+
+def writes_reaching(
+    graph: DataflowGraph,
+    records: Mapping[CellId, CellRecord],
+    cell: CellId,
+    name: str,
+    paths: Paths,
+    in_sync: Callable[[CellId], bool],
+) -> Chain:
+    """Walk up the writers of ``name`` from ``cell`` to the first that wrote all of it.
+
+    A writer that changed only parts the reader does not read is passed by; one
+    that ran and left the name alone too.
+    """
+    chain = Chain()
+    writer = graph.reaching_writer(cell, name)
+    while writer is not None:
+        if not in_sync(writer):
+            chain.unsynced = writer
+            return chain
+        whole = False
+        contributed = False
+        for symbol, version in records[writer].writes_of(name):
+            if symbol.path and not overlaps(symbol.path, paths):
+                continue
+            contributed = True
+            whole = whole or not symbol.path
+            if chain.newest is None or version.stamp > chain.newest.stamp:
+                chain.newest, chain.source = version, writer
+        if contributed:
+            chain.writers.append(writer)
+        if whole:
+            break
+        writer = graph.reaching_writer(writer, name)
+    return chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +134,19 @@ class StatusBoard:
         return [c for c in self._graph.cells if self.status(c) is Status.STALE]
 
     def expected(self, cell: CellId, name: str) -> Expected:
-        """Walk up the writers of ``name`` from ``cell`` to the one whose write it should see."""
-        graph = self._graph
-        symbol = Symbol(name)
-        writer = graph.reaching_writer(cell, name)
-        while writer is not None:
-            if not self._sync.get(writer, False):
-                return Expected(None, writer, ok=False)
-            version = self._records[writer].wrote.get(symbol)
-            if version is not None:
-                return Expected(None if version.deleted else version, writer, ok=True)
-            writer = graph.reaching_writer(writer, name)  # it ran and left the name alone
-        return Expected(None, None, ok=True)
+        """What ``cell`` should have seen of ``name``, given the parts it read last time."""
+        chain = writes_reaching(
+            self._graph,
+            self._records,
+            cell,
+            name,
+            self._records[cell].read_paths.get(name),
+            lambda writer: self._sync.get(writer, False),
+        )
+        if chain.unsynced is not None:
+            return Expected(None, chain.unsynced, ok=False)
+        newest = chain.newest
+        return Expected(None if newest is None or newest.deleted else newest, chain.source, ok=True)
 
     def read_names(self, cell: CellId) -> set[str]:
         names = set(self._graph.expanded(cell).refs)
@@ -196,13 +250,14 @@ class StatusBoard:
         for name in sorted(self._graph.expanded(cell).writes):
             if self._graph.final_writer(name) != cell:
                 continue
-            last = self._ledger.last_write(Symbol(name))
+            last = self._ledger.visible(name)  # of the whole or of any part
             if last is None or last.cell == cell or last.stamp < record.run_stamp:
                 continue
             # The last write is not this cell's, and no cell that writes the name now
             # runs after it: the namespace holds a value a run-all would not leave.
             if last.cell is None or last.cell not in self._graph:
-                return f"`{name}` was removed with a deleted cell; this cell defines it"
+                how = "removed with" if last.deleted else "changed by"
+                return f"`{name}` was {how} a deleted cell; this cell defines it"
             if self._graph.rank(last.cell) < self._graph.rank(cell):
                 return f"`{name}` was overwritten by cell [{last.cell}], which runs before it"
             return f"`{name}` holds what cell [{last.cell}] wrote before it was edited"

@@ -1,9 +1,11 @@
 """Versions: every write of a symbol gets one; a cell remembers those it read.
 
-A symbol is a name today; the ``path`` field is where attribute and subscript
-paths (``cfg.lr``, ``xs[0]``) go without the graph or the scheduler changing:
-the graph links cells by the root name, and the runtime compares versions per
-symbol.
+A symbol is a name, or a part of the object bound to it (``xs[0]``,
+``cfg.lr``). The graph links cells by name; the runtime is finer: a write of
+``xs[1]`` gets a version of the symbol ``xs[1]``, and a cell that read only
+``xs[0]`` looks at the versions of ``xs`` itself and of the parts that
+overlap ``xs[0]`` (``ledger.visible``). Binding, deleting or mutating a
+name as a whole supersedes every part version below it.
 """
 
 from __future__ import annotations
@@ -49,12 +51,25 @@ class Version:
         return self == other or (self.value is not None and self.value == other.value)
 
 
+Paths = frozenset[tuple[PathPart, ...]] | None
+"""What a cell read of a name: ``None`` for all of it; else the parts (an empty set
+for the binding alone)."""
+
+
+def overlaps(part: tuple[PathPart, ...], paths: Paths) -> bool:
+    """Whether a write of ``part`` can change what a read of ``paths`` saw."""
+    if paths is None:
+        return True
+    return any(part[: len(path)] == path[: len(part)] for path in paths)
+
+
 class VersionLedger:
     """The current version of every symbol a cell wrote, and the clock that stamps writes."""
 
     def __init__(self) -> None:
         self._clock = 0
         self._current: dict[Symbol, Version] = {}
+        self._parts: dict[str, set[tuple[PathPart, ...]]] = {}  # names with part versions
         # Which cell bound each name's current object (mutations since do not change it):
         # deleting that cell removes the name, however many cells changed the object.
         self._bound_by: dict[str, CellId] = {}
@@ -77,6 +92,36 @@ class VersionLedger:
         """Like ``current`` but also returns deletions, which displace earlier writers."""
         return self._current.get(symbol)
 
+    def visible(self, name: str, paths: Paths = None) -> Version | None:
+        """The newest write a reader of ``paths`` of ``name`` would see (deletions included).
+
+        The newest, not a set: every write stamps later than the last, and a reader
+        sees a change exactly when some write it overlaps is newer than what it saw.
+        """
+        best = self._current.get(Symbol(name))
+        for part in self._parts.get(name, ()):
+            if overlaps(part, paths):
+                version = self._current[Symbol(name, part)]
+                if best is None or version.stamp > best.stamp:
+                    best = version
+        return best
+
+    def writes_of(self, name: str) -> list[tuple[Symbol, Version]]:
+        """The current versions of ``name`` as a whole and of each part written since."""
+        found = [
+            (Symbol(name, part), self._current[Symbol(name, part)])
+            for part in self._parts.get(name, ())
+        ]
+        whole = self._current.get(Symbol(name))
+        if whole is not None:
+            found.append((Symbol(name), whole))
+        return found
+
+    def current_for(self, name: str, paths: Paths = None) -> Version | None:
+        """``visible``, but ``None`` for a name deleted last (as ``current`` does)."""
+        version = self.visible(name, paths)
+        return None if version is None or version.deleted else version
+
     def bind(self, symbol: Symbol, cell: CellId, value: Hashable | None = None) -> Version:
         """A new binding of the name to a new object, by ``cell``."""
         version = self.write(symbol, cell, value=value)
@@ -93,6 +138,11 @@ class VersionLedger:
     ) -> Version:
         version = Version(self.tick(), cell, deleted, value)
         self._current[symbol] = version
+        if symbol.path:
+            self._parts.setdefault(symbol.name, set()).add(symbol.path)
+            return version
+        for part in self._parts.pop(symbol.name, ()):  # superseded by a write of the whole
+            del self._current[Symbol(symbol.name, part)]
         if deleted:
             self._bound_by.pop(symbol.name, None)
         return version

@@ -1,0 +1,75 @@
+"""Whether a constant path names a part of an object that nothing else reads.
+
+Static analysis sees ``cfg.lr`` and ``xs[0]``; only the objects can say
+whether those are separate parts. ``xs[0]`` of a list is; ``cfg.total`` is
+not when ``total`` is a property computed from ``cfg.lr``, nor is ``m["a"]``
+of a mapping whose ``__getitem__`` reads other keys. A path is trusted as far
+as each step goes through a ``list``, ``tuple`` or ``dict`` (exactly those
+types) or a plain instance attribute, the same parts ``runtime.changes``
+tells apart when it diffs fingerprints; the rest of the path is cut, and a
+path cut to nothing is a read of the whole object.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from reflow.analysis.effects import PathPart
+from reflow.runtime.versions import Paths
+
+_ABSENT: Any = object()
+
+
+def trusted_paths(value: Any, paths: Paths) -> Paths:
+    """``paths`` cut to the steps ``value`` vouches for; ``None`` (all of it) if one is cut
+    to nothing."""
+    if paths is None or value is _ABSENT:
+        return None
+    trusted = set()
+    for path in paths:
+        kept = _trusted_prefix(value, path)
+        if path and not kept:
+            return None
+        trusted.add(kept)
+    return frozenset(trusted)
+
+
+def bound(namespace: dict[str, Any], name: str) -> Any:
+    return namespace.get(name, _ABSENT)
+
+
+def _trusted_prefix(value: Any, path: tuple[PathPart, ...]) -> tuple[PathPart, ...]:
+    current = value
+    for step, part in enumerate(path):
+        if isinstance(part, str) and part.startswith("."):
+            if not _plain_object(current) or hasattr(type(current), part[1:]):
+                return path[:step]
+            current = vars(current).get(part[1:], _ABSENT)
+        else:
+            kind = type(current)
+            if kind is not dict and kind is not list and kind is not tuple:
+                return path[:step]
+            current = _item(current, part)
+        if current is _ABSENT:  # the part is not there: the read fails, or sees it appear
+            return path[: step + 1]
+    return path
+
+
+def _plain_object(value: Any) -> bool:
+    """Attribute reads come straight from the instance ``__dict__``, as fingerprints see it."""
+    kind: Any = type(value)
+    return (
+        kind.__getattribute__ is object.__getattribute__
+        and not hasattr(kind, "__getattr__")
+        and not hasattr(kind, "__slots__")
+        and type(getattr(value, "__dict__", None)) is dict
+    )
+
+
+def _item(container: Any, part: PathPart) -> Any:
+    key = part if isinstance(part, int) else ast.literal_eval(part)
+    try:
+        return container[key]
+    except (KeyError, IndexError, TypeError):
+        return _ABSENT
