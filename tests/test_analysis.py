@@ -636,8 +636,43 @@ CLOSES_OVER = [
     row("nested-lambda-closure", "def f():\n return lambda: _k", "", "f", closes_over="_k"),
 ]
 
+# read_paths: refs read only through constant paths (an empty set: the binding only).
+READ_PATHS = [
+    row("path-item-read", "y = xs[0] + 1", "xs", "y", read_paths={"xs": frozenset({(0,)})}),
+    row("path-key-read", "v = d['k']", "d", "v", read_paths={"d": frozenset({("'k'",)})}),
+    row(
+        "path-attribute-read", "lr = cfg.lr", "cfg", "lr", read_paths={"cfg": frozenset({(".lr",)})}
+    ),
+    row("path-nested-read", "v = x.a[1]", "x", "v", read_paths={"x": frozenset({(".a", 1)})}),
+    row("path-runtime-key-cuts", "v = x[0][i]", "i x", "v", read_paths={"x": frozenset({(0,)})}),
+    row("path-runtime-key-is-whole", "v = x[i]", "i x", "v", read_paths={}),
+    row("path-store-reads-binding", "xs[1] = 5", "xs", "", read_paths={"xs": frozenset()}),
+    row("path-del-reads-binding", "del d['k']", "d", "", read_paths={"d": frozenset()}),
+    row("path-store-into-part", "x.a[1] = 5", "x", "", read_paths={"x": frozenset({(".a",)})}),
+    row("path-aug-reads-its-part", "c['k'] += 1", "c", "", read_paths={"c": frozenset({("'k'",)})}),
+    row("path-and-whole-is-whole", "print(xs[0], xs)", "print xs", "", read_paths={}),
+    row("path-method-receiver-is-whole", "v = d.get('k')", "d", "v", read_paths={}),
+    row("path-receiver-part", "x.a.append(1)", "x", "", read_paths={"x": frozenset({(".a",)})}),
+    row(
+        "path-in-loop",
+        "for _ in r:\n    t = xs[0]",
+        "r xs",
+        "_ t",
+        read_paths={"xs": frozenset({(0,)})},
+    ),
+    row(
+        "path-in-function-is-whole",
+        "def f():\n    return xs[0]\ny = f()",
+        "xs",
+        "f y",
+        read_paths={},
+    ),
+    row("path-negative-index-is-whole", "y = xs[-1]", "xs", "y", read_paths={}),
+]
+
 ROWS = (
-    BASICS
+    READ_PATHS
+    + BASICS
     + IMPORTS
     + BRANCHES
     + LOOPS
