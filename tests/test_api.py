@@ -231,14 +231,84 @@ def test_state_api_inside_a_cell() -> None:
     assert namespace["d"] == nb["d"] == 7
 
 
+def test_state_api_reads_the_argument_expression() -> None:
+    """``deps(x)`` means the global x even when y holds the same object."""
+    nb = Notebook()
+    nb.add("base = [1]", id="base")
+    nb.add("x = y = base", id="xy")
+    cell = nb.add("from reflow import deps, users\nanswer = (deps(x), users(base))")
+    nb.run_all()
+    assert nb.cell(cell).error is None, nb.cell(cell).error
+    assert nb["answer"] == (["base"], ["x", "y"])
+
+
 def test_state_api_refuses_ambiguous_objects() -> None:
     nb = Notebook()
     nb.add("x = y = [1]")
-    cell = nb.add("from reflow import deps\ndeps(x)")
+    cell = nb.add("from reflow import deps\ndeps([x][0])")  # no global named by the source
     nb.run_all()
     error = nb.cell(cell).error
     assert error is not None and error.type == "ValueError"
     assert "several globals (x, y)" in error.message and "as a string" in error.message
+
+
+def test_state_api_answers_for_parts() -> None:
+    nb = Notebook()
+    nb.add("xs = [0, 1]", id="a")
+    nb.add("s = 10", id="s")
+    nb.add("xs[1] = s + 5", id="b")
+    nb.add("first = xs[0] * 2", id="c")
+    nb.add("second = xs[1] * 2", id="d")
+    nb.add("total = sum(xs)", id="e")
+    ask = nb.add(
+        "from reflow import deps, users, code, timestamp, lift\n"
+        "answers = (deps(xs[1]), deps(xs[0]), users(xs[1]), users(xs[0]), users('xs[0]'),\n"
+        "           code(xs[0]), timestamp(xs[1]).cell, timestamp(xs[0]).cell, lift(xs[1]))",
+        id="ask",
+    )
+    nb.run_all()
+    assert nb.cell(ask).error is None, nb.cell(ask).error
+    dep1, dep0, users1, users0, users0_text, program0, when1, when0, lifted = nb["answers"]
+    assert dep1 == ["s", "xs"]  # xs[1] was written by b, from s (and xs's binding)
+    assert dep0 == []  # xs[0] is a's, which read nothing
+    assert users1 == ["second", "total"]
+    assert users0 == users0_text == ["first", "total"]
+    assert program0 == "xs = [0, 1]\n"
+    assert (when1, when0) == ("b", "a")
+    assert lifted.symbol == "xs[1]" and lifted.cell == "b" and lifted.position == 2
+    assert lifted.users == ("second", "total")
+
+
+def test_cells_slice_is_the_program_that_runs_a_cell() -> None:
+    nb = Notebook()
+    nb.add("a = 1", id="a")
+    nb.add("unrelated = 2", id="u")
+    nb.add("b = a + 1", id="b")
+    ask = nb.add(
+        "from reflow import cells\nhandle = cells(2)\nby_id = cells('b')\nprogram = handle.slice()",
+        id="ask",
+    )
+    nb.run_all()
+    assert nb.cell(ask).error is None, nb.cell(ask).error
+    handle = nb["handle"]
+    assert handle == nb["by_id"]
+    assert (handle.id, handle.position, handle.code) == ("b", 2, "b = a + 1")
+    assert handle.parents == ("a",) and handle.children == ()
+    assert nb["program"] == "a = 1\n\nb = a + 1\n"
+    namespace: dict[str, object] = {}
+    exec(nb["program"], namespace)
+    assert namespace["b"] == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [("cells(99)", "IndexError"), ("cells('nope')", "KeyError"), ("cells(1.5)", "TypeError")],
+)
+def test_cells_refuses_what_is_not_a_cell(call: str, error: str) -> None:
+    nb = Notebook()
+    cell = nb.add(f"from reflow import cells\n{call}")
+    nb.run_all()
+    assert nb.cell(cell).error is not None and nb.cell(cell).error.type == error
 
 
 def test_observer_hears_every_cell_of_a_run() -> None:

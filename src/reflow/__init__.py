@@ -4,7 +4,7 @@ What the screen shows is what a fresh "restart and run all" computes:
 reflow knows what every cell reads and writes and re-runs only what must.
 """
 
-from reflow.api import code, defs, deps, mutate, refs, timestamp, users
+from reflow.api import cells, code, defs, deps, lift, mutate, refs, timestamp, users
 from reflow.notebook import Cell, Notebook
 from reflow.runtime.errors import CellError, UnknownCellError
 from reflow.runtime.fingerprint import Budget
@@ -17,9 +17,11 @@ __all__ = [
     "Notebook",
     "Run",
     "UnknownCellError",
+    "cells",
     "code",
     "defs",
     "deps",
+    "lift",
     "mutate",
     "refs",
     "timestamp",
