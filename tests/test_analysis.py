@@ -644,8 +644,16 @@ READ_PATHS = [
         "path-attribute-read", "lr = cfg.lr", "cfg", "lr", read_paths={"cfg": frozenset({(".lr",)})}
     ),
     row("path-nested-read", "v = x.a[1]", "x", "v", read_paths={"x": frozenset({(".a", 1)})}),
-    row("path-runtime-key-cuts", "v = x[0][i]", "i x", "v", read_paths={"x": frozenset({(0,)})}),
-    row("path-runtime-key-is-whole", "v = x[i]", "i x", "v", read_paths={}),
+    row(
+        "path-runtime-key-inner",
+        "v = x[0][i]",
+        "i x",
+        "v",
+        read_paths={"x": frozenset({(0, "$i")})},
+    ),
+    row("path-runtime-key", "v = x[i]", "i x", "v", read_paths={"x": frozenset({("$i",)})}),
+    row("path-runtime-key-of-comprehension", "v = [x[i] for i in r]", "r x", "v", read_paths={}),
+    row("path-runtime-key-expression", "v = x[i + 1]", "i x", "v", read_paths={}),
     row("path-store-reads-binding", "xs[1] = 5", "xs", "", read_paths={"xs": frozenset()}),
     row("path-del-reads-binding", "del d['k']", "d", "", read_paths={"d": frozenset()}),
     row("path-store-into-part", "x.a[1] = 5", "x", "", read_paths={"x": frozenset({(".a",)})}),

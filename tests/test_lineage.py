@@ -803,6 +803,32 @@ PATHS = [
         status={"c": "fresh"},
     ),
     Case(
+        "runtime-key-reader-skips-another-key",
+        {"a": "d = {'k': 1, 'j': 2}\nkey = 'k'", "b": "d['j'] = 3", "c": "v = d[key]"},
+        ["run_all", "edit b: d['j'] = 4", "run b"],
+        ran=["b"],
+        status={"c": "fresh"},
+    ),
+    Case(
+        "runtime-key-reader-sees-its-key",
+        {"a": "d = {'k': 1, 'j': 2}\nkey = 'j'", "b": "d['j'] = 3", "c": "v = d[key]"},
+        ["run_all", "edit b: d['j'] = 4", "run b"],
+        ran=["b", "c"],
+        ns={"v": 4},
+    ),
+    Case(
+        "runtime-key-bound-in-the-cell-is-read-whole",
+        {"a": "d = {'k': 1, 'j': 2}", "b": "d['j'] = 3", "c": "key = 'k'\nv = d[key]"},
+        ["run_all", "edit b: d['j'] = 4", "run b"],
+        ran=["b", "c"],
+    ),
+    Case(
+        "comprehension-key-is-read-whole",
+        {"a": "d = {'k': 1, 'j': 2}", "b": "d['j'] = 3", "c": "v = [d[k] for k in ['k']]"},
+        ["run_all", "edit b: d['j'] = 4", "run b"],
+        ran=["b", "c"],
+    ),
+    Case(
         "update-changes-only-the-keys-it-sets",
         {"a": "d = {'k': 1, 'j': 2}", "b": "pass", "c": "v = d['k']", "e": "w = d['j']"},
         ["run_all", "edit b: d.update(j=5)", "run b"],
@@ -928,3 +954,25 @@ def test_fingerprint_budget_is_configurable() -> None:
         nb.add("total = sum(xs)")
         nb.run_all()
         assert len(nb.run(xs).ran) == reruns, budget
+
+
+def test_a_thread_left_running_is_reported_and_mutate_declares_its_change() -> None:
+    """Degrade, never break: reflow cannot see what a thread does after its cell ends."""
+    from reflow import Notebook
+
+    nb = Notebook()
+    a = nb.add("import threading\nlog = []\ngo = threading.Event()")
+    b = nb.add(
+        "def work():\n    go.wait(5)\n    log.append(1)\n"
+        "worker = threading.Thread(target=work, name='loader')\nworker.start()"
+    )
+    c = nb.add("n = len(log)")
+    nb.run_all()
+    assert "left 1 thread(s) running (loader)" in nb.cell(b).stderr
+    assert nb.cell(a).stderr == ""
+    nb["go"].set()
+    nb["worker"].join(5)
+    assert nb["n"] == 0  # the thread's append came after c ran: reflow could not see it
+    d = nb.add("from reflow import mutate\nmutate(log)", 2)  # declared above the reader
+    run = nb.run(d)
+    assert run.ran == [d.id, c.id] and nb["n"] == 1

@@ -14,7 +14,8 @@ PathPart = str | int
 
 Attributes are stored with a leading dot so that ``cfg.lr`` and ``cfg["lr"]``
 stay different paths; subscript keys are stored as ``repr`` of the constant
-(``"'k'"``, ``0`` for ints).
+(``"'k'"``, ``0`` for ints). In ``CellAnalysis.read_paths`` only, ``"$k"`` is
+the key held by the global ``k`` when the cell runs (``d[k]``).
 """
 
 

@@ -34,12 +34,20 @@ def constant_key(node: ast.expr) -> PathPart | None:
     return None
 
 
-def symbol_path(node: ast.expr) -> tuple[str, tuple[PathPart, ...]] | None:
+RUNTIME_KEY = "$"
+"""Prefix of a path part that stands for the value of a global at run time: ``d[k]``
+reads ``("$k",)`` of ``d``, which the runtime resolves before it is compared."""
+
+
+def symbol_path(
+    node: ast.expr, *, runtime_keys: bool = False
+) -> tuple[str, tuple[PathPart, ...]] | None:
     """The global name and constant path an attribute/subscript chain starts from.
 
     Returns None when the chain does not start at a plain name (``f().a``,
     ``(a or b)[0]``): nothing global is named then. An unknown key drops the
-    parts outside it, so ``x.a[k].b`` gives ``("x", (".a",))``.
+    parts outside it, so ``x.a[k].b`` gives ``("x", (".a",))``; with
+    ``runtime_keys``, a key that is a plain name is kept as ``"$k"`` instead.
     """
     outer_first: list[PathPart] = []
     current = node
@@ -49,6 +57,8 @@ def symbol_path(node: ast.expr) -> tuple[str, tuple[PathPart, ...]] | None:
             current = current.value
         elif isinstance(current, ast.Subscript):
             key = constant_key(current.slice)
+            if key is None and runtime_keys and isinstance(current.slice, ast.Name):
+                key = RUNTIME_KEY + current.slice.id
             if key is None:
                 outer_first.clear()
             else:

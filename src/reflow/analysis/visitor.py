@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from reflow.analysis.effects import MutationKind
-from reflow.analysis.paths import symbol_path
+from reflow.analysis.paths import RUNTIME_KEY, symbol_path
 from reflow.analysis.purity import (
     ARGUMENT_MUTATING,
     DYNAMIC_CALLS,
@@ -138,10 +138,22 @@ class CellVisitor:
     def _read_path(self, node: ast.Attribute | ast.Subscript) -> bool:
         """``x.a[0]`` read as the path ``(".a", 0)`` of ``x``; False when no constant path.
 
-        The root is read first and the keys after, as Python evaluates them.
+        A key that is a global's name (``d[k]``) is kept for the runtime to
+        resolve. The root is read first and the keys after, as Python evaluates them.
         """
-        found = symbol_path(node)
-        if found is None or not found[1]:
+        found = symbol_path(node, runtime_keys=True)
+        if found is None:
+            return False
+        path = found[1]
+        for index, part in enumerate(path):  # a comprehension's own `k` is no global
+            if (
+                isinstance(part, str)
+                and part.startswith(RUNTIME_KEY)
+                and not self.names.is_global_now(part[len(RUNTIME_KEY) :])
+            ):
+                path = path[:index]
+                break
+        if not path:
             return False
         keys: list[ast.expr] = []
         current: ast.expr = node
@@ -149,7 +161,7 @@ class CellVisitor:
             if isinstance(current, ast.Subscript):
                 keys.append(current.slice)
             current = current.value
-        self.names.read(found[0], found[1])
+        self.names.read(found[0], path)
         self.visit_all(reversed(keys))
         return True
 

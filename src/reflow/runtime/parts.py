@@ -13,9 +13,11 @@ path cut to nothing is a read of the whole object.
 from __future__ import annotations
 
 import ast
+from collections.abc import Set
 from typing import Any
 
 from reflow.analysis.effects import PathPart
+from reflow.analysis.paths import RUNTIME_KEY
 from reflow.runtime.versions import Paths
 
 _ABSENT: Any = object()
@@ -33,6 +35,42 @@ def trusted_paths(value: Any, paths: Paths) -> Paths:
             return None
         trusted.add(kept)
     return frozenset(trusted)
+
+
+def resolve_keys(paths: Paths, namespace: dict[str, Any], rebound: Set[str]) -> Paths:
+    """Replace each runtime key (``d[k]``) by the value ``k`` holds before the cell runs.
+
+    That is the value at the read only if the cell never binds ``k``; and only
+    a non-negative int or a str is a part as fingerprints spell it. Otherwise
+    the path is cut before the key: the read is of some part of what is above.
+    """
+    if not paths:
+        return paths
+    resolved = set()
+    for path in paths:
+        kept: list[PathPart] = []
+        for part in path:
+            if isinstance(part, str) and part.startswith(RUNTIME_KEY):
+                key_name = part[len(RUNTIME_KEY) :]
+                key = namespace.get(key_name, _ABSENT) if key_name not in rebound else _ABSENT
+                resolved_part = _key_part(key)
+                if resolved_part is None:
+                    break
+                part = resolved_part
+            kept.append(part)
+        if path and not kept:
+            return None
+        resolved.add(tuple(kept))
+    return frozenset(resolved)
+
+
+def _key_part(key: Any) -> PathPart | None:
+    kind = type(key)
+    if kind is str:
+        return repr(key)
+    if kind is bool or (kind is int and key >= 0):
+        return int(key)
+    return None
 
 
 def bound(namespace: dict[str, Any], name: str) -> Any:

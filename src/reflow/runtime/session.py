@@ -6,7 +6,8 @@ decides what runs; this module runs it and writes down what it read and wrote.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reflow._types import CellId, Direction
@@ -17,7 +18,7 @@ from reflow.runtime.changes import ChangeDetector, Changes
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import Execution, Executor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
-from reflow.runtime.parts import bound, trusted_paths
+from reflow.runtime.parts import bound, resolve_keys, trusted_paths
 from reflow.runtime.records import CellRecord
 from reflow.runtime.state import StateQueries
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger
@@ -59,11 +60,13 @@ class Session:
             tuple(sorted(self.graph.defs(cell))),
             self.state,
         )
+        threads = set(threading.enumerate())
         token = CURRENT_CELL.set(context)
         try:
             execution = self.executor.execute(record.code, self.filename(cell))
         finally:
             CURRENT_CELL.reset(token)
+        execution = _warn_about_threads(execution, threads)
         changes = detector.after(
             self.namespace,
             cut_off=lambda name: bool(self.graph.readers(name)),
@@ -121,7 +124,8 @@ class Session:
 
     def paths_read(self, cell: CellId, name: str) -> Paths:
         """The parts of ``name`` the cell reads, as far as the object bound now vouches for."""
-        paths = self.graph.expanded(cell).path_reads.get(name)
+        expanded = self.graph.expanded(cell)
+        paths = resolve_keys(expanded.path_reads.get(name), self.namespace, expanded.binds)
         return trusted_paths(bound(self.namespace, name), paths)
 
     def _versions_seen(
@@ -274,3 +278,18 @@ def _static_symbols(analysis: CellAnalysis, name: str) -> list[Symbol]:
                 return [Symbol(name)]
             parts.add(mutation.path[:1])
     return [Symbol(name, part) for part in sorted(parts, key=repr)] or [Symbol(name)]
+
+
+def _warn_about_threads(execution: Execution, before: set[threading.Thread]) -> Execution:
+    """A thread the cell left running changes things after the fingerprints were taken:
+    say so rather than let its later changes pass as untracked truth."""
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    if not left:
+        return execution
+    names = ", ".join(t.name for t in left)
+    warning = (
+        f"reflow: this cell left {len(left)} thread(s) running ({names}); what they change "
+        "from now on is not tracked: join them before the cell ends, or call "
+        "reflow.mutate(obj) in a later cell once they are done\n"
+    )
+    return replace(execution, stderr=execution.stderr + warning)
