@@ -745,6 +745,44 @@ EVEN_MORE = [
     ),
 ]
 
+DEEP = [
+    Case(
+        "change-deep-inside-a-container-changes-it",
+        {
+            # Built by a function, so static analysis cannot see outer share inner.
+            "a": "def wrap(v):\n    return {'a': [v]}\ninner = [1]\nouter = wrap(inner)",
+            "b": "pass",
+            "c": "n = len(outer['a'][0])",
+        },
+        ["run_all", "edit b: inner.append(2)", "run b"],
+        ran=["b", "c"],
+        ns={"n": 2},
+    ),
+    Case(
+        "change-through-a-deep-path-changes-the-name-bound-there",
+        {
+            "a": "def wrap(v):\n    return {'a': [v]}\ninner = [1]\nouter = wrap(inner)",
+            "b": "pass",
+            "c": "n = len(inner)",
+        },
+        ["run_all", "edit b: outer['a'][0].append(2)", "run b"],
+        ran=["b", "c"],
+        ns={"n": 2},
+    ),
+    Case(
+        "object-holding-a-list-of-objects",
+        {
+            "a": "class Node:\n    def __init__(self, kids):\n        self.kids = kids\n"
+            "def grow(v):\n    return Node([Node([v])])\nleaf = Node([])\ntree = grow(leaf)",
+            "b": "pass",
+            "c": "size = len(tree.kids[0].kids[0].kids)",
+        },
+        ["run_all", "edit b: leaf.kids.append(1)", "run b"],
+        ran=["b", "c"],
+        ns={"size": 1},
+    ),
+]
+
 PATHS = [
     Case(
         "list-item-reader-skips-a-store-of-another-item",
@@ -933,7 +971,15 @@ PATHS = [
 ]
 
 CASES = (
-    PATHS + MUTATIONS + DECLARED + ALIASES + EARLY_CUTOFF + NUMPY_PANDAS + MORE_ROUTES + EVEN_MORE
+    DEEP
+    + PATHS
+    + MUTATIONS
+    + DECLARED
+    + ALIASES
+    + EARLY_CUTOFF
+    + NUMPY_PANDAS
+    + MORE_ROUTES
+    + EVEN_MORE
 )
 
 

@@ -21,7 +21,8 @@ Two refinements keep readers from re-running for nothing, and stay sound:
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,8 @@ from reflow.analysis.effects import PathPart
 from reflow.runtime.fingerprint import Budget, cannot_change, equal_values, fingerprint
 
 _MISSING: Any = object()
-_SCAN_LIMIT = 10_000  # elements of one container searched for a changed object
+_SCAN_LIMIT = 10_000  # objects searched below one global for a changed object
+_SCAN_DEPTH = 4  # containers inside containers: `outer = {"a": [inner]}` holds inner
 _OLD_REFS = 5  # see ChangeDetector._same_value
 
 
@@ -193,14 +195,44 @@ def _elements_bound_elsewhere(namespace: dict[str, Any], names: set[str]) -> set
             by_id.setdefault(id(value), []).append(name)
     found: set[str] = set()
     for name in names:
-        for element in _elements(namespace[name]):
+        for element in _reachable(namespace[name]):
             found.update(by_id.get(id(element), ()))
     return found - names
+
+
+def _reachable(value: Any) -> Iterator[Any]:
+    """The objects a container holds, and those they hold, within a depth and a count.
+
+    Past the limits the search gives up: a holder that deep or that large is not
+    found (a known limit, in the README), rather than every big container counting
+    as changed whenever anything changes.
+    """
+    stack = [(value, 0)]
+    seen = {id(value)}
+    budget = _SCAN_LIMIT
+    while stack:
+        current, depth = stack.pop()
+        for element in _elements(current):
+            if id(element) in seen or type(element) in _LEAVES:
+                continue
+            seen.add(id(element))
+            yield element
+            budget -= 1
+            if budget <= 0:
+                return
+            if depth + 1 < _SCAN_DEPTH and not isinstance(element, _OPAQUE):
+                stack.append((element, depth + 1))
+
+
+_LEAVES = frozenset({int, float, str, bytes, bool, type(None), complex})
+_OPAQUE = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
 
 
 def _elements(value: Any) -> list[Any]:
     """The objects a container (or a plain object's attributes) holds directly, within limits."""
     kind = type(value)
+    if kind in _LEAVES or isinstance(value, _OPAQUE):
+        return []
     try:
         if kind is list or kind is tuple or kind is set or kind is frozenset:
             elements: Iterable[Any] = value
@@ -248,4 +280,4 @@ def _bases(obj: Any) -> list[Any]:
 
 
 def _holds(value: Any, changed: dict[int, Any]) -> bool:
-    return any(id(element) in changed for element in _elements(value))
+    return any(id(element) in changed for element in _reachable(value))
