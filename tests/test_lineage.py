@@ -124,6 +124,16 @@ MUTATIONS = [
 
 DECLARED = [
     Case(
+        "declared-change-of-an-immutable-value-is-a-change",
+        {
+            "a": "path = 'notes.txt'",
+            "b": "from reflow import mutate",
+            "c": "text = path.upper()",
+        },
+        ["run_all", "edit b: from reflow import mutate\nmutate(path)", "run b"],
+        ran=["b", "c"],  # the str is equal, but the user says what it names changed
+    ),
+    Case(
         "declared-mutation-pushes-readers",
         {
             "a": "import array\nbuf = array.array('i', [0, 0])",

@@ -76,10 +76,12 @@ class ChangeDetector:
         """
         before = self._before
         rebound = set()
-        for name in list(namespace):  # names only: holding values would skew refcounts
-            old = before.get(name, _MISSING)
-            if old is namespace[name]:
-                continue
+        get = before.get
+        # One pass in a comprehension (the common case is "nothing moved"); it keeps
+        # names only, since holding values would skew the refcounts _same_value reads.
+        moved = [name for name, value in namespace.items() if get(name, _MISSING) is not value]
+        for name in moved:
+            old = get(name, _MISSING)
             if (
                 old is not _MISSING
                 and cut_off(name)

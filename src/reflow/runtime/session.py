@@ -199,9 +199,9 @@ class Session:
                 for part in parts:
                     wrote[Symbol(name, (part,))] = self.ledger.write(Symbol(name, (part,)), cell)
                 continue
-            wrote[Symbol(name)] = self.ledger.write(
-                Symbol(name), cell, value=immutable_print(namespace[name], self.budget)
-            )
+            # No value to compare: a change in place (or one declared with
+            # reflow.mutate, even of a str) is a change, whatever the value reads.
+            wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell)
         written = {s.name for s in wrote}
         static_writes = analysis.defs | (analysis.mutated_names & self.graph.expanded(cell).mutates)
         for name in static_writes:
