@@ -757,6 +757,25 @@ EVEN_MORE = [
 
 DEEP = [
     Case(
+        "class-attribute-change-reaches-instances",
+        {"a": "class Cfg:\n    lr = 0.1\ncfg = Cfg()", "b": "pass", "c": "v = cfg.lr"},
+        ["run_all", "edit b: Cfg.lr = 0.3", "run b"],
+        ran=["b", "c"],
+        ns={"v": 0.3},
+    ),
+    Case(
+        "dataclass-default-field-is-a-part",
+        {
+            "a": "from dataclasses import dataclass\n@dataclass\nclass P:\n    x: int = 0\n"
+            "    y: int = 0\np = P()",
+            "b": "p.y = 1",
+            "c": "v = p.x",
+        },
+        ["run_all", "edit b: p.y = 2", "run b"],
+        ran=["b"],
+        status={"c": "fresh"},
+    ),
+    Case(
         "change-deep-inside-a-container-changes-it",
         {
             # Built by a function, so static analysis cannot see outer share inner.

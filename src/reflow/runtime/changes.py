@@ -202,7 +202,7 @@ def _elements_bound_elsewhere(namespace: dict[str, Any], names: set[str]) -> set
     return found - names
 
 
-def _reachable(value: Any) -> Iterator[Any]:
+def _reachable(value: Any, with_class: bool = False) -> Iterator[Any]:
     """The objects a container holds, and those they hold, within a depth and a count.
 
     Past the limits the search gives up: a holder that deep or that large is not
@@ -214,7 +214,7 @@ def _reachable(value: Any) -> Iterator[Any]:
     budget = _SCAN_LIMIT
     while stack:
         current, depth = stack.pop()
-        for element in _elements(current):
+        for element in _elements(current, with_class):
             if id(element) in seen or type(element) in _LEAVES:
                 continue
             seen.add(id(element))
@@ -230,7 +230,7 @@ _LEAVES = frozenset({int, float, str, bytes, bool, type(None), complex})
 _OPAQUE = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
 
 
-def _elements(value: Any) -> list[Any]:
+def _elements(value: Any, with_class: bool = False) -> list[Any]:
     """The objects a container (or a plain object's attributes) holds directly, within limits."""
     kind = type(value)
     if kind in _LEAVES or isinstance(value, _OPAQUE):
@@ -245,6 +245,10 @@ def _elements(value: Any) -> list[Any]:
             if type(state) is not dict:
                 return []
             elements = state.values()
+            if with_class and kind.__module__ == "__main__":
+                # An instance reads its notebook class's attributes: `Cfg.lr = 0.3`
+                # changes what `cfg.lr` gives (not the other way round).
+                elements = [kind, *elements]
         found = []
         for count, element in enumerate(elements):
             if count >= _SCAN_LIMIT:
@@ -282,4 +286,4 @@ def _bases(obj: Any) -> list[Any]:
 
 
 def _holds(value: Any, changed: dict[int, Any]) -> bool:
-    return any(id(element) in changed for element in _reachable(value))
+    return any(id(element) in changed for element in _reachable(value, with_class=True))

@@ -61,6 +61,9 @@ _BY_IDENTITY = (
     types.MethodType,
     types.ModuleType,
     type,
+    property,  # code in a class body, tracked with the cell that defines it
+    staticmethod,
+    classmethod,
 )
 IMMUTABLE_TYPES: tuple[type, ...] = (*_SCALARS, float, bytes, frozenset, tuple)
 """Values that no cell can change in place (tuples and frozensets only shallowly)."""

@@ -81,9 +81,12 @@ def _trusted_prefix(value: Any, path: tuple[PathPart, ...]) -> tuple[PathPart, .
     current = value
     for step, part in enumerate(path):
         if isinstance(part, str) and part.startswith("."):
-            if not _plain_object(current) or hasattr(type(current), part[1:]):
+            if not _plain_object(current) or _class_decides(type(current), part[1:]):
                 return path[:step]
-            current = vars(current).get(part[1:], _ABSENT)
+            state = vars(current)
+            if part[1:] not in state and hasattr(type(current), part[1:]):
+                return path[:step]  # the class's attribute: read it as the instance's whole
+            current = state.get(part[1:], _ABSENT)
         else:
             kind = type(current)
             if kind is not dict and kind is not list and kind is not tuple:
@@ -103,6 +106,21 @@ def _plain_object(value: Any) -> bool:
         and not hasattr(kind, "__slots__")
         and type(getattr(value, "__dict__", None)) is dict
     )
+
+
+def _class_decides(kind: type, attribute: str) -> bool:
+    """Whether the class, not the instance ``__dict__``, may answer for the attribute.
+
+    A data descriptor (a property) always does; a plain class attribute (a
+    dataclass default) only when the instance has no value of its own, which
+    ``_trusted_prefix`` finds out when it looks in ``__dict__``. Then the read
+    is of the class's state, which fingerprints see through the instance.
+    """
+    found = getattr(kind, attribute, _ABSENT)
+    if found is _ABSENT:
+        return False
+    descriptor = type(found)
+    return hasattr(descriptor, "__set__") or hasattr(descriptor, "__delete__")
 
 
 def _item(container: Any, part: PathPart) -> Any:
