@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from reflow.runtime.context import CURRENT_CELL, CellContext
+from reflow.runtime.history import Reproduction
 from reflow.runtime.state import Timestamp
 
 
@@ -57,3 +58,12 @@ def code(x: Any) -> str:
 def timestamp(x: Any) -> Timestamp:
     """Which cell last wrote ``x``, where it sits, and when among all writes."""
     return _current("reflow.timestamp() works").state.timestamp(x)
+
+
+def reproduce_cell(n: int, lookback: int = 1) -> Reproduction:
+    """Execution ``n``'s input and output as they were (``In [n]`` in Jupyter).
+
+    ``lookback`` > 1 also shows the earlier runs of the same cell, oldest first:
+    what it printed and returned before it was edited or re-run.
+    """
+    return _current("reflow.reproduce_cell() works").state.reproduce(n, lookback)

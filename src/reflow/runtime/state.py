@@ -15,6 +15,7 @@ from reflow.runtime.versions import Symbol
 
 if TYPE_CHECKING:
     from reflow.graph.graph import DataflowGraph
+    from reflow.runtime.history import Reproduction
     from reflow.runtime.session import Session
 
 
@@ -87,6 +88,9 @@ class StateQueries:
         cell = version.cell
         position = self._graph.position(cell) if cell is not None and cell in self._graph else None
         return Timestamp(cell, position, version.stamp)
+
+    def reproduce(self, number: int, lookback: int = 1) -> Reproduction:
+        return self._session.log.reproduce(number, lookback)
 
     def _writer(self, target: Any) -> CellId | None:
         version = self._session.ledger.current(Symbol(self.name_of(target)))
