@@ -162,6 +162,14 @@ class Comm:
             ):
                 return found
 
+    def heard(self, executed: Executed) -> list[dict[str, Any]]:
+        """What the kernel sent on this comm while it ran an execute_request."""
+        return [
+            m["content"]["data"]
+            for m in executed.messages
+            if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == self.id
+        ]
+
     def opened(self) -> list[dict[str, Any]]:
         """What the kernel answered to the comm_open's data."""
         return self.collect(self._open)
