@@ -9,10 +9,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import os
+import tempfile
+
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 
 TIMEOUT = 60
+_IPYTHON_DIR = tempfile.mkdtemp(prefix="reflow-tests-ipython-")
+
+
+def ipython_dir() -> str:
+    """A history and profile of the tests' own, unless a test chose one: the user's
+    history database is shared with every other IPython on the machine."""
+    return os.environ.get("IPYTHONDIR") or _IPYTHON_DIR
 
 
 @dataclass
@@ -182,7 +192,7 @@ class Comm:
 @contextmanager
 def running_kernel(name: str = "reflow") -> Iterator[Kernel]:
     manager = KernelManager(kernel_name=name)
-    manager.start_kernel()
+    manager.start_kernel(env={**os.environ, "IPYTHONDIR": ipython_dir()})
     client = manager.client()
     client.start_channels()
     try:
