@@ -8,6 +8,7 @@ does not exist yet becomes an empty notebook using the reflow kernel.
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def main(args: argparse.Namespace) -> int:
         if not path.exists():
             _create(path)
         root = path.parent
-        opened = [path.name]
+        opened = [str(path)]
     token = args.token or secrets.token_urlsafe(24)
     command = [
         sys.executable,
@@ -69,6 +70,8 @@ def main(args: argparse.Namespace) -> int:
         f"--IdentityProvider.token={token}",
         "--MappingKernelManager.default_kernel_name=reflow",
         *(["--no-browser"] if args.no_browser else []),
+        # Containers often run as root; Jupyter refuses that unless told.
+        *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         *opened,
     ]
     print(f"reflow lab: http://127.0.0.1:{args.port}/lab?token={token} (Ctrl-C stops it)")
