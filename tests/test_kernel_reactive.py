@@ -22,7 +22,7 @@ def kernel() -> Iterator[Kernel]:
 
 def test_rerun_cells_update_their_output_in_place(kernel: Kernel) -> None:
     a, first = kernel.cell("rx = 1")
-    b, second = kernel.cell("ry = rx + 1\nry")
+    _, second = kernel.cell("ry = rx + 1\nry")
     assert first.status == second.status == "ok"
     assert second.of("execute_result") == []  # a cell's result is its slot, not a result
     slot = second.slot()
@@ -171,7 +171,11 @@ def test_widgets_open_comms_and_display(kernel: Kernel) -> None:
     _, made = kernel.cell("import ipywidgets\nslider = ipywidgets.IntSlider(value=3)\nslider")
     assert made.status == "ok"
     assert any(m["msg_type"] == "comm_open" for m in made.messages)
-    views = [c for c in made.of("display_data") if "application/vnd.jupyter.widget-view+json" in c["data"]]
+    views = [
+        c
+        for c in made.of("display_data")
+        if "application/vnd.jupyter.widget-view+json" in c["data"]
+    ]
     assert len(views) == 1
 
 

@@ -30,9 +30,7 @@ if TYPE_CHECKING:
     from reflow.kernel.flow import Flow
 
 
-_NOT_RUN = (
-    "its code was edited in the notebook since it last ran here; run the cell to use it"
-)
+_NOT_RUN = "its code was edited in the notebook since it last ran here; run the cell to use it"
 
 
 class ShellExecutor:
