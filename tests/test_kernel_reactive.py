@@ -185,3 +185,38 @@ def test_completion_and_inspection_work(kernel: Kernel) -> None:
     assert "completion_target_value" in reply["content"]["matches"]
     reply = kernel.client.inspect("len", 3, reply=True, timeout=30)
     assert reply["content"]["found"]
+
+
+def test_requests_sent_without_waiting_run_one_after_the_other(kernel: Kernel) -> None:
+    client = kernel.client
+    sent = []
+    for cell, code in (
+        ("burst-a", "burst = 1"),
+        ("burst-b", "burst + 1"),
+        ("burst-a", "burst = 5"),
+    ):
+        msg = client.session.msg(
+            "execute_request",
+            {
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+            },
+            metadata={"cellId": cell},
+        )
+        client.shell_channel.send(msg)
+        sent.append(msg["header"]["msg_id"])
+    replies = {}
+    while len(replies) < len(sent):
+        reply = client.get_shell_msg(timeout=60)
+        if reply["parent_header"]["msg_id"] in sent:
+            replies[reply["parent_header"]["msg_id"]] = reply["content"]
+    counts = [replies[m]["execution_count"] for m in sent]
+    assert all(replies[m]["status"] == "ok" for m in sent) and counts == sorted(counts)
+    assert kernel.value("burst") == "5"
+    _, status = kernel.cell("%flow status")
+    line = next(ln for ln in status.stdout.splitlines() if "`burst + 1`" in ln)
+    assert line.startswith("fresh")  # it re-ran after the third request
