@@ -220,3 +220,11 @@ def test_requests_sent_without_waiting_run_one_after_the_other(kernel: Kernel) -
     _, status = kernel.cell("%flow status")
     line = next(ln for ln in status.stdout.splitlines() if "`burst + 1`" in ln)
     assert line.startswith("fresh")  # it re-ran after the third request
+
+
+def test_top_level_await_runs_directly_and_when_rerun(kernel: Kernel) -> None:
+    a, _ = kernel.cell("aw = 1")
+    _, awaiting = kernel.cell("import asyncio\nawait asyncio.sleep(0)\naw * 2")
+    assert awaiting.status == "ok" and awaiting.texts() == ["2"]
+    edited = kernel.execute("aw = 3", a)
+    assert edited.updates()[awaiting.slot()]["text/plain"] == "6"

@@ -93,11 +93,7 @@ class ShellExecutor:
         if not running:
             yield
             return
-        try:
-            needs_loop = self._flow.plain_should_run_async(raw)
-        except Exception:
-            needs_loop = False
-        if not needs_loop:
+        if not self._flow.plain_should_run_async(raw):
             yield
             return
         previous = shell.loop_runner

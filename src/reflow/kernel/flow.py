@@ -104,7 +104,11 @@ class Flow:
 
     def plain_should_run_async(self, raw: str) -> bool:
         """Whether IPython needs an event loop for this cell (top-level ``await``)."""
-        return bool(self._plain_should_run_async(raw, transformed_cell=self.python_source(raw)))
+        try:
+            transformed = self.shell.transform_cell(raw)
+        except Exception:
+            return False  # IPython reports the cell's problem when it runs it
+        return bool(self._plain_should_run_async(raw, transformed_cell=transformed))
 
     # ---- the shell's entry points --------------------------------------------------
 
