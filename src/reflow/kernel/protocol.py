@@ -77,8 +77,7 @@ def _dispatch(flow: Flow, peer: Peer, message: object) -> list[Message]:
             raise BadMessage(
                 f"protocol {version!r} is not supported; this kernel speaks {PROTOCOL}"
             )
-        peer.executes_plan = _flag(message, "executes_plan")
-        flow.frontend_runs_plan = peer.executes_plan or flow.frontend_runs_plan
+        peer.executes_plan = _flag(message, "executes_plan")  # the hub updates the flow
         return [hello(flow), state(flow, peer, full=True)]
     if kind == "sync":
         cells = _list(message, "cells")
