@@ -18,6 +18,7 @@ from typing import Any
 
 from reflow.analysis.paths import symbol_path
 from reflow.runtime.context import CURRENT_CELL, CellContext
+from reflow.runtime.history import Reproduction
 from reflow.runtime.state import CellHandle, Lifted, Timestamp
 from reflow.runtime.versions import Symbol
 
@@ -120,3 +121,12 @@ def _argument_expression(frame: Any) -> Symbol | None:
         return None
     found = symbol_path(call.args[0])
     return None if found is None else Symbol(found[0], found[1])
+
+
+def reproduce_cell(n: int, lookback: int = 1) -> Reproduction:
+    """Execution ``n``'s input and output as they were (``In [n]`` in Jupyter).
+
+    ``lookback`` > 1 also shows the earlier runs of the same cell, oldest first:
+    what it printed and returned before it was edited or re-run.
+    """
+    return _current("reflow.reproduce_cell() works").state.reproduce(n, lookback)

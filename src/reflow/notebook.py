@@ -16,10 +16,13 @@ from reflow.analysis import analyze
 from reflow.graph.effects import CellEffects
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.errors import CellError, UnknownCellError
+from reflow.runtime.executor import CellExecutor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget
+from reflow.runtime.history import ExecutionLog
 from reflow.runtime.records import CellRecord
 from reflow.runtime.scheduler import CellObserver, Run, Scheduler, graph_error
 from reflow.runtime.session import Session
+from reflow.runtime.state import StateQueries
 from reflow.runtime.status import StatusBoard
 from reflow.runtime.versions import Symbol
 
@@ -111,12 +114,20 @@ class Notebook:
         direction: str = "in_order",
         *,
         fingerprint_budget: Budget = DEFAULT_BUDGET,
+        namespace: dict[str, Any] | None = None,
+        executor: CellExecutor | None = None,
     ) -> None:
         """``fingerprint_budget`` bounds the work spent telling "same value" (SPEC 7):
-        values over it count as changed whenever a cell may have touched them."""
+        values over it count as changed whenever a cell may have touched them.
+
+        ``namespace`` and ``executor`` are for hosts that own the globals and the way
+        code runs (the Jupyter kernel passes IPython's ``user_ns`` and its shell).
+        """
         self._mode = _parse_mode(mode)
         self._graph = DataflowGraph(_parse_direction(direction))
-        self._session = Session(self._graph, fingerprint_budget)
+        self._session = Session(
+            self._graph, fingerprint_budget, namespace=namespace, executor=executor
+        )
         self._scheduler = Scheduler(self._graph, self._session)
         self._cached_board: StatusBoard | None = None
         self._file: NotebookFile | None = None  # what open() read: prose, metadata, outputs
@@ -249,6 +260,25 @@ class Notebook:
     def namespace(self) -> dict[str, Any]:
         """The globals the cells run in (live: changing it is changing the notebook's state)."""
         return self._session.namespace
+
+    def pull(self, cell: CellRef) -> list[CellId]:
+        """The upstream cells a (non-alone) run of ``cell`` would run first, in run order."""
+        cell_id = self._id(cell)
+        pulled = self._scheduler.pull([cell_id], self._board())
+        return [c for c in self._graph.execution_order() if c in pulled]
+
+    def has_cell(self, cell_id: str) -> bool:
+        return cell_id in self._graph
+
+    @property
+    def history(self) -> ExecutionLog:
+        """Every cell run of this session, numbered (what ``reproduce_cell`` reads)."""
+        return self._session.log
+
+    @property
+    def state(self) -> StateQueries:
+        """``deps``, ``users``, ``code``, ``timestamp`` of a name, from outside a cell."""
+        return self._session.state
 
     def stale(self) -> list[CellId]:
         return self._board().stale()

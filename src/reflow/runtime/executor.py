@@ -21,7 +21,7 @@ import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
 from types import CodeType, TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from reflow.runtime.errors import CellError
 
@@ -36,6 +36,16 @@ class Execution:
     stderr: str
     error: CellError | None
     interrupted: bool = False
+
+
+class CellExecutor(Protocol):
+    """What a Session runs cell source through: this module's ``Executor``, or a
+    host's own machinery (the Jupyter kernel runs cells through IPython's shell so
+    that magics, rich display and history keep working)."""
+
+    def execute(self, source: str, filename: str) -> Execution: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,9 @@ from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
 from reflow.runtime.changes import ChangeDetector, Changes
 from reflow.runtime.context import CURRENT_CELL, CellContext
-from reflow.runtime.executor import Execution, Executor
+from reflow.runtime.executor import CellExecutor, Execution, Executor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
+from reflow.runtime.history import Entry, ExecutionLog
 from reflow.runtime.parts import bound, resolve_keys, trusted_paths
 from reflow.runtime.records import CellRecord
 from reflow.runtime.state import StateQueries
@@ -33,15 +34,27 @@ class Outcome:
 
 
 class Session:
-    def __init__(self, graph: DataflowGraph, budget: Budget = DEFAULT_BUDGET) -> None:
+    def __init__(
+        self,
+        graph: DataflowGraph,
+        budget: Budget = DEFAULT_BUDGET,
+        *,
+        namespace: dict[str, Any] | None = None,
+        executor: CellExecutor | None = None,
+    ) -> None:
+        """``namespace`` and ``executor`` let a host (the Jupyter kernel) share its own
+        globals and run cells its own way; by default reflow owns both."""
         self.graph = graph
         self.budget = budget
-        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+        if namespace is None:
+            namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+        self.namespace: dict[str, Any] = namespace
         self.ledger = VersionLedger()
         self.records: dict[CellId, CellRecord] = {}
         self.blocked: set[CellId] = set()  # refused by the graph; they run once it allows
-        self.executor = Executor(self.namespace)
+        self.executor: CellExecutor = executor if executor is not None else Executor(namespace)
         self.state = StateQueries(graph, self)
+        self.log = ExecutionLog()
 
     def close(self) -> None:
         self.executor.close()
@@ -85,6 +98,12 @@ class Session:
         record.out_of_order = self._out_of_order_reads(cell, seen)
         record.read_paths = read_paths
         changed = self._record(cell, record, changes, seen, stamp, execution)
+        number, trigger = self.log.next_number(cell)
+        self.log.add(
+            Entry(
+                number, cell, record.code, record.output, execution.stdout, execution.error, trigger
+            )
+        )
         return Outcome(execution, changed)
 
     def forget(self, cell: CellId) -> None:

@@ -20,6 +20,7 @@ from reflow.runtime.versions import Paths, Symbol, Version, overlaps
 
 if TYPE_CHECKING:
     from reflow.graph.graph import DataflowGraph
+    from reflow.runtime.history import Reproduction
     from reflow.runtime.records import CellRecord
     from reflow.runtime.session import Session
 
@@ -124,6 +125,9 @@ class StateQueries:
             raise ValueError(f"no cell of the notebook wrote {str(symbol)!r}")
         cell = version.cell
         return Timestamp(cell, self._position(cell), version.stamp)
+
+    def reproduce(self, number: int, lookback: int = 1) -> Reproduction:
+        return self._session.log.reproduce(number, lookback)
 
     def lift(self, target: Any) -> Lifted:
         symbol = self.symbol_of(target)

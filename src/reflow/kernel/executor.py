@@ -1,0 +1,157 @@
+"""Running one cell of a reflow plan through IPython's ``run_cell``.
+
+The Session asks for ``execute(source, filename)``; which cell that is comes
+from the Flow's request (the observer is told before each cell runs). The
+cell the user executed runs exactly as in ipykernel: history, the execution
+count, magics, ``!cmd``, ``input()``, rich display, its result in its slot.
+Any other cell of the plan re-runs untracked by IPython's history, its
+output captured for its slot.
+
+A cell with top-level ``await`` cannot be driven by the kernel's own event
+loop from inside a synchronous plan, so its coroutine runs to completion on
+a fresh loop in a helper thread, with the caller's context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from reflow.kernel.outputs import capture_rerun, result_as_slot
+from reflow.runtime.errors import CellError
+from reflow.runtime.executor import Execution
+
+if TYPE_CHECKING:
+    from reflow._types import CellId
+    from reflow.kernel.flow import Flow
+
+
+_NOT_RUN = "its code was edited in the notebook since it last ran here; run the cell to use it"
+
+
+class ShellExecutor:
+    def __init__(self, flow: Flow) -> None:
+        self._flow = flow
+
+    def close(self) -> None:
+        pass
+
+    def slot_id(self, cell: CellId) -> str:
+        """A display id per direct execution: a re-executed cell's old output is gone."""
+        return f"reflow-{cell}-{self._flow.shell.execution_count}"
+
+    def execute(self, source: str, filename: str) -> Execution:
+        flow = self._flow
+        request = flow.request
+        cell = request.current if request is not None else None
+        if request is None or cell is None:  # not from a kernel request: run what we got
+            result = flow.plain_run_cell(source, store_history=False)
+            return _execution(flow.shell, result, "")
+        known = flow.cells.get(cell)
+        if known is None or known.code != source:
+            # The model's code came from the frontend extension (a comm edit), not from an
+            # execute_request: the kernel never runs such code (docs/protocol.md).
+            return Execution(None, "", "", CellError("NotRun", _NOT_RUN))
+        with self._loop_runner(known.raw):
+            if cell == request.target:
+                return self._run_target(cell, known.raw)
+            with capture_rerun(flow.shell) as capture:
+                result = flow.plain_run_cell(known.raw, store_history=False)
+            request.captures[cell] = capture
+            return _execution(
+                flow.shell, result, capture.stdout.getvalue(), "\n".join(capture.tracebacks)
+            )
+
+    def _run_target(self, cell: CellId, raw: str) -> Execution:
+        flow = self._flow
+        request = flow.request
+        assert request is not None
+        known = flow.cells[cell]
+        slot = flow.slots and known.keyed
+        with result_as_slot(flow.shell, self.slot_id(cell)) if slot else _no_hook() as hook:
+            result = flow.plain_run_cell(
+                raw, store_history=request.store_history, cell_id=request.cell_id
+            )
+        request.result = result
+        known.number = result.execution_count
+        if hook is not None and hook.sent:
+            known.slot, known.base = hook.display_id, hook.bundle
+            known.shown = known.base
+        else:
+            known.slot = None  # a fresh execution: the old slot is gone from the frontend
+        return _execution(flow.shell, result, "")
+
+    @contextlib.contextmanager
+    def _loop_runner(self, raw: str) -> Iterator[None]:
+        shell = self._flow.shell
+        try:
+            running = asyncio.get_running_loop() is not None
+        except RuntimeError:
+            running = False
+        if not running:
+            yield
+            return
+        if not self._flow.plain_should_run_async(raw):
+            yield
+            return
+        previous = shell.loop_runner
+        shell.loop_runner = _ThreadRunner(shell)
+        try:
+            yield
+        finally:
+            shell.loop_runner = previous
+
+
+@contextlib.contextmanager
+def _no_hook() -> Iterator[None]:
+    yield None
+
+
+class _ThreadRunner:
+    """IPython's ``loop_runner`` for one cell: its coroutine on a loop in a helper thread.
+
+    ipykernel's message hooks are per thread: the calling thread's are carried
+    over, so the cell's result still lands in its slot.
+    """
+
+    def __init__(self, shell: Any) -> None:
+        self._shell = shell
+
+    def __call__(self, coroutine: Any) -> Any:
+        context = contextvars.copy_context()
+        hooks = [
+            (publisher, list(publisher._hooks))
+            for publisher in (self._shell.displayhook, self._shell.display_pub)
+            if hasattr(publisher, "_hooks")
+        ]
+        outcome: dict[str, Any] = {}
+
+        def main() -> None:
+            for publisher, registered in hooks:
+                for hook in registered:
+                    publisher.register_hook(hook)
+            try:
+                outcome["value"] = context.run(asyncio.run, coroutine)
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=main, name="reflow-await", daemon=True)
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("value")
+
+
+def _execution(shell: Any, result: Any, stdout: str, traceback: str | None = None) -> Execution:
+    error = result.error_before_exec or result.error_in_exec
+    if error is None:
+        return Execution(result.result, stdout, "", None)
+    if traceback is None:
+        traceback = "\n".join(getattr(shell, "_last_traceback", None) or [])
+    cell_error = CellError(type(error).__name__, str(error), traceback)
+    return Execution(None, stdout, "", cell_error, interrupted=isinstance(error, KeyboardInterrupt))

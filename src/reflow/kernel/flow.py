@@ -1,0 +1,388 @@
+"""reflow attached to one IPython shell: every execution becomes a reactive run.
+
+``Flow.install`` puts ``run_cell`` (and ``should_run_async``) on the shell instance,
+so ipykernel's own ``do_execute`` (and terminal IPython) call into reflow
+while building replies, counting executions and handling stdin as usual.
+One execution of cell C is, in phases:
+
+    model    C's source (IPython syntax turned into Python for analysis) is
+             added to, or edited in, the reflow Notebook; a cell is known by
+             the frontend's ``cellId``, else it is a new cell of its own;
+    run      the Notebook plans pull, C, push (SPEC section 5); each cell runs
+             through ``ShellExecutor``, i.e. through IPython's run_cell;
+    show     C's output goes to C as usual; a re-run cell's output replaces
+             its slot (see ``outputs``); lazy mode marks stale slots; C's
+             output ends with a line saying what else ran or went stale;
+    tell     listeners (the comm) hear that the notebook changed.
+
+Cells are in the order of their first execution: a kernel without the
+frontend extension never sees the notebook, only the cells run in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from reflow._types import CellId
+from reflow.kernel.bundles import Bundle, with_note
+from reflow.kernel.executor import ShellExecutor
+from reflow.kernel.outputs import RerunCapture, has_slots, publish_slot
+from reflow.notebook import Notebook
+from reflow.runtime.errors import CellError
+from reflow.runtime.scheduler import Run
+
+_SHOWN_CODE = 40
+_CELL_REF = re.compile(r"cell \[([^\]]+)\]")
+
+
+@dataclass
+class KernelCell:
+    """What the kernel knows of a cell beyond the Notebook: its IPython source and
+    where its output is."""
+
+    raw: str  # the source an execute_request gave, the only code the kernel runs
+    code: str  # its Python form, as the Notebook holds it
+    keyed: bool  # known by a frontend's cellId, so it has an output slot
+    number: int | None = None  # execution count of its last direct run
+    slot: str | None = None  # display id of the slot in that run's output
+    base: Bundle = field(default_factory=dict)  # what the slot shows, marker aside
+    shown: Bundle | None = None  # what the slot shows now
+
+
+@dataclass
+class Request:
+    """One execute request in progress."""
+
+    target: CellId
+    cell_id: str | None
+    store_history: bool
+    current: CellId | None = None
+    result: Any = None  # IPython's ExecutionResult of the target
+    captures: dict[CellId, RerunCapture] = field(default_factory=dict)
+
+
+Listener = Callable[[Run | None], None]
+
+
+class Flow:
+    def __init__(self, shell: Any, mode: str = "reactive", direction: str = "in_order") -> None:
+        self.shell = shell
+        self.slots = has_slots(shell)
+        self.cells: dict[CellId, KernelCell] = {}
+        self.frontend_runs_plan = False  # a frontend extension runs pushed cells itself
+        self.listeners: list[Listener] = []
+        self.request: Request | None = None
+        self.pending_settings: dict[str, str] = {}  # %flow mode/direction, after the run
+        self._plain_run_cell: Callable[..., Any] = shell.run_cell
+        self._plain_should_run_async: Callable[..., Any] = shell.should_run_async
+        self._anonymous = itertools.count(1)
+        self._warned_fallback = False
+        self.executor = ShellExecutor(self)
+        self.notebook = Notebook(mode, direction, namespace=shell.user_ns, executor=self.executor)
+        self.notebook.history.numbering = self._numbering
+
+    # ---- installation --------------------------------------------------------------
+
+    def install(self) -> None:
+        self.shell.run_cell = self.run_cell
+        self.shell.should_run_async = self.should_run_async
+
+    def uninstall(self) -> None:
+        for name in ("run_cell", "should_run_async"):
+            if name in vars(self.shell):
+                delattr(self.shell, name)
+
+    def plain_run_cell(self, raw: str, **kwargs: Any) -> Any:
+        """IPython's own run_cell, as it was before reflow was installed."""
+        return self._plain_run_cell(raw, **{k: v for k, v in kwargs.items() if v is not None})
+
+    def plain_should_run_async(self, raw: str) -> bool:
+        """Whether IPython needs an event loop for this cell (top-level ``await``)."""
+        try:
+            transformed = self.shell.transform_cell(raw)
+        except Exception:
+            return False  # IPython reports the cell's problem when it runs it
+        return bool(self._plain_should_run_async(raw, transformed_cell=transformed))
+
+    # ---- the shell's entry points --------------------------------------------------
+
+    def run_cell(
+        self,
+        raw_cell: str,
+        store_history: bool = False,
+        silent: bool = False,
+        shell_futures: bool = True,
+        cell_id: str | None = None,
+        cell_meta: dict[str, Any] | None = None,
+    ) -> Any:
+        if silent or not shell_futures or self.request is not None:
+            # Tooling (silent), or a cell calling run_cell: plain IPython, untracked.
+            return self.plain_run_cell(
+                raw_cell,
+                store_history=store_history,
+                silent=silent,
+                shell_futures=shell_futures,
+                cell_id=cell_id,
+                cell_meta=cell_meta,
+            )
+        return self.execute(raw_cell, store_history=store_history, cell_id=cell_id)
+
+    def should_run_async(
+        self,
+        raw_cell: str,
+        *,
+        transformed_cell: str | None = None,
+        preprocessing_exc_tuple: Any = None,
+    ) -> bool:
+        """Outside a reflow run, never: ipykernel then calls ``run_cell``, which reflow
+        owns, for top-level ``await`` too (the executor gives such cells a loop)."""
+        if self.request is None:
+            return False
+        return bool(
+            self._plain_should_run_async(
+                raw_cell,
+                transformed_cell=transformed_cell,
+                preprocessing_exc_tuple=preprocessing_exc_tuple,
+            )
+        )
+
+    # ---- one execution ---------------------------------------------------------------
+
+    def execute(self, raw: str, *, store_history: bool, cell_id: str | None) -> Any:
+        cell = self.model_cell(raw, cell_id)
+        error = self.notebook.cell(cell).error
+        if error is not None and error.type == "SyntaxError":
+            # IPython reports it as usual; the cell stays in the model, reading nothing.
+            result = self.plain_run_cell(raw, store_history=store_history, cell_id=cell_id)
+            self.cells[cell].number = result.execution_count
+            self._tell(None)
+            return result
+        request = Request(cell, cell_id, store_history)
+        self.request = request
+        run: Run | None = None
+        problem: Exception | None = None
+        try:
+            run = self.notebook.run(cell, alone=self.frontend_runs_plan, observer=self)
+        except Exception as failure:  # reflow's own failure: the user's cell still runs
+            problem = failure
+        finally:
+            self.request = None
+        if problem is not None:
+            self._warn_once(problem)
+            if request.result is None:
+                request.result = self.plain_run_cell(
+                    raw, store_history=store_history, cell_id=cell_id
+                )
+        result = request.result
+        if result is None:
+            result = self._not_run(raw, store_history, cell_id, cell, run)
+        self._apply_settings()
+        if run is not None:
+            self._show(run, request)
+        self._tell(run)
+        return result
+
+    def _apply_settings(self) -> None:
+        for what, value in self.pending_settings.items():
+            setattr(self.notebook, what, value)
+        self.pending_settings.clear()
+
+    def model_cell(self, raw: str, cell_id: str | None) -> CellId:
+        """Add or edit the cell in the Notebook; its IPython syntax is analysed as Python."""
+        cell = CellId(cell_id) if cell_id else CellId(f"anonymous-{next(self._anonymous)}")
+        code = self.python_source(raw)
+        known = self.cells.get(cell)
+        if known is None:
+            if self.notebook.has_cell(cell):
+                self.notebook.edit(cell, code)  # synced by the extension, never run here
+            else:
+                self.notebook.add(code, id=cell)
+            self.cells[cell] = KernelCell(raw, code, keyed=cell_id is not None)
+        else:
+            known.raw, known.code = raw, code
+            self.notebook.edit(cell, code)
+        return cell
+
+    def python_source(self, raw: str) -> str:
+        from reflow.kernel.magics import magic_body
+
+        body = magic_body(raw)
+        if body is not None:
+            raw = body  # %%time and the like: the body is what links the cell
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return str(self.shell.transform_cell(raw))
+        except Exception:
+            return raw
+
+    # ---- CellObserver ------------------------------------------------------------------
+
+    def started(self, cell: CellId) -> None:
+        if self.request is not None:
+            self.request.current = cell
+
+    def finished(self, cell: CellId, outcome: str) -> None:
+        request = self.request
+        if request is None or cell == request.target:
+            return
+        known = self.cells.get(cell)
+        if known is None or known.slot is None or not self.slots:
+            return
+        trigger = self.label(request.target)
+        capture = request.captures.get(cell)
+        if capture is not None:
+            note = "" if outcome == "ok" else f"re-run after {trigger} failed"
+            known.base = capture.content(note).bundle()
+        else:
+            error = self.notebook.cell(cell).error
+            known.base = with_note({}, self.relabel(f"not run after {trigger}: {error}"))
+        self._update_slot(known, known.base)
+
+    # ---- showing -------------------------------------------------------------------------
+
+    def label(self, cell: CellId) -> str:
+        known = self.cells.get(cell)
+        code = known.raw if known is not None else self.notebook.cell(cell).code
+        first = next((line.strip() for line in code.splitlines() if line.strip()), "")
+        if len(first) > _SHOWN_CODE:
+            first = first[: _SHOWN_CODE - 3] + "..."
+        if known is not None and known.number is not None:
+            return f"In [{known.number}] `{first}`"
+        return f"cell {self.notebook.cell(cell).index + 1} `{first}`"
+
+    def relabel(self, text: str) -> str:
+        """``cell [id]`` in reflow's messages becomes what the user sees: ``In [n] `code```."""
+
+        def name(match: re.Match[str]) -> str:
+            cell = CellId(match.group(1))
+            return self.label(cell) if cell in self.cells else match.group(0)
+
+        return _CELL_REF.sub(name, text)
+
+    def _show(self, run: Run, request: Request) -> None:
+        target = self.cells[request.target]
+        if self.slots and target.keyed and target.slot is None:
+            # No result to carry the slot (or the cell did not run): an empty one.
+            target.slot = f"reflow-{request.target}-{target.number}"
+            target.base, target.shown = {}, {}
+            publish_slot(self.shell, target.slot, {}, update=False)
+        if self.slots:
+            self._mark_stale()
+        summary = self.summary(run, request.target)
+        if summary:
+            self.shell.display_pub.publish(data={"text/plain": summary}, metadata={})
+
+    def _mark_stale(self) -> None:
+        stale = set(self.notebook.stale())
+        for cell_id, known in self.cells.items():
+            if known.slot is None or not self.notebook.has_cell(cell_id):
+                continue
+            note = ""
+            if cell_id in stale:
+                reason = self.notebook.cell(cell_id).stale_reason or ""
+                note = self.relabel(f"stale: {reason}" if reason else "stale")
+            self._update_slot(known, with_note(known.base, note))
+
+    def _update_slot(self, known: KernelCell, bundle: Bundle) -> None:
+        if known.slot is not None and bundle != known.shown:
+            publish_slot(self.shell, known.slot, bundle, update=True)
+            known.shown = bundle
+
+    def summary(self, run: Run, target: CellId) -> str:
+        """What the executed cell's output says about the rest of the run."""
+        lines = []
+        position = run.ran.index(target) if target in run.ran else len(run.ran)
+        before, after = run.ran[:position], run.ran[position + 1 :]
+        if before:
+            lines.append("ran first (upstream): " + ", ".join(map(self.label, before)))
+        if after:
+            lines.append("re-ran: " + ", ".join(map(self.label, after)))
+        for cell, error in run.errors.items():
+            if cell != target:
+                lines.append(f"failed: {self.label(cell)}: {self.relabel(str(error))}")
+        cancelled = [c for c in run.cancelled if c != target]
+        if cancelled:
+            lines.append(
+                "not run, a cell they depend on failed: " + ", ".join(map(self.label, cancelled))
+            )
+        stale = [c for c in run.stale if c != target]
+        if stale:
+            lines.append(
+                f"now stale ({self.notebook.mode} mode): " + ", ".join(map(self.label, stale))
+            )
+        if run.unpulled:
+            lines.append("out of date upstream: " + ", ".join(map(self.label, run.unpulled)))
+        if run.interrupted and target in run.ran:
+            lines.append("interrupted: the rest of the run did not happen")
+        return "\n".join("reflow: " + line for line in lines)
+
+    # ---- when the target did not run -----------------------------------------------
+
+    def _not_run(
+        self, raw: str, store_history: bool, cell_id: str | None, cell: CellId, run: Run | None
+    ) -> Any:
+        """A result for a cell reflow refused or cancelled, reported as IPython would."""
+        from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult
+
+        from reflow.kernel.errors import as_exception
+
+        error = self.notebook.cell(cell).error
+        if error is None:
+            interrupted = run is not None and run.interrupted
+            error = CellError("KeyboardInterrupt" if interrupted else "ReflowError", "not run")
+        exception = as_exception(error.type, self.relabel(error.message))
+        shell = self.shell
+        result = ExecutionResult(ExecutionInfo(raw, store_history, False, True, cell_id))
+        result.error_in_exec = exception
+        if store_history:
+            shell.history_manager.store_inputs(shell.execution_count, raw, raw)
+            shell.execution_count += 1
+        result.execution_count = shell.execution_count - 1 if store_history else None
+        self.cells[cell].number = result.execution_count or self.cells[cell].number
+        shell._showtraceback(type(exception), exception, [f"{error.type}: {exception}"])
+        return result
+
+    def _warn_once(self, problem: Exception) -> None:
+        """reflow failed: say so once; the kernel carries on (the cell runs as plain IPython)."""
+        if self._warned_fallback:
+            return
+        self._warned_fallback = True
+        self.shell.display_pub.publish(
+            data={
+                "text/plain": f"reflow: dependency tracking failed ({type(problem).__name__}: "
+                f"{problem}); this cell ran as plain IPython. reflow's view of the "
+                "notebook may be out of date until the cells involved run again."
+            },
+            metadata={},
+        )
+
+    # ---- numbering and listeners ---------------------------------------------------
+
+    def _numbering(self, cell: CellId) -> tuple[int, CellId | None]:
+        request = self.request
+        count = int(self.shell.execution_count)
+        if request is None or cell == request.target:
+            return (count - 1 if request is None or request.store_history else count), None
+        # A pulled cell runs before the target has its number; a pushed one after.
+        return (count if request.result is None else count - 1), request.target
+
+    def _tell(self, run: Run | None) -> None:
+        for listener in list(self.listeners):
+            listener(run)
+
+    @contextlib.contextmanager
+    def mode_for(self, mode: str) -> Iterator[None]:
+        """Run something under another mode (a comm delete must never run code)."""
+        before = self.notebook.mode
+        self.notebook.mode = mode
+        try:
+            yield
+        finally:
+            self.notebook.mode = before

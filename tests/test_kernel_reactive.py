@@ -1,0 +1,230 @@
+"""The reflow kernel without a frontend extension, through jupyter_client.
+
+One kernel serves the module (starting one takes a second or two); every test
+uses fresh cell ids and names of its own, and a test that changes a setting
+puts it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kernel_driver import Kernel, running_kernel
+
+
+@pytest.fixture(scope="module")
+def kernel() -> Iterator[Kernel]:
+    with running_kernel() as k:
+        yield k
+
+
+def test_rerun_cells_update_their_output_in_place(kernel: Kernel) -> None:
+    a, first = kernel.cell("rx = 1")
+    _, second = kernel.cell("ry = rx + 1\nry")
+    assert first.status == second.status == "ok"
+    assert second.of("execute_result") == []  # a cell's result is its slot, not a result
+    slot = second.slot()
+    assert slot is not None and second.texts() == ["2"]
+
+    edited = kernel.execute("rx = 10", a)
+    assert edited.status == "ok"
+    assert edited.updates()[slot]["text/plain"] == "11"
+    assert "re-ran: In [" in edited.summary() and "`ry = rx + 1`" in edited.summary()
+    assert kernel.value("ry") == "11"
+
+
+def test_a_rerun_cells_prints_go_to_its_own_slot(kernel: Kernel) -> None:
+    a, _ = kernel.cell("pa = 'one'")
+    _, printer = kernel.cell("print('pa is', pa)")
+    assert printer.stdout == "pa is one\n"
+    slot = printer.slot()
+
+    edited = kernel.execute("pa = 'two'", a)
+    assert edited.stdout == ""  # nothing of the re-run lands in the executed cell
+    assert edited.updates()[slot]["text/plain"] == "pa is two"
+
+
+def test_rerunning_an_update_pulls_its_writer_first(kernel: Kernel) -> None:
+    _, _ = kernel.cell("counter = 0")
+    increment, once = kernel.cell("counter += 1\ncounter")
+    assert once.texts() == ["1"]
+    again = kernel.execute("counter += 1\ncounter", increment)
+    assert again.texts()[0] == "1"  # run-all equivalence: counter = 0 ran first
+    assert "ran first (upstream): In [" in again.summary()
+
+
+def test_an_unchanged_value_does_not_rerun_readers(kernel: Kernel) -> None:
+    a, _ = kernel.cell("same = 5")
+    _, reader = kernel.cell("same * 2")
+    again = kernel.execute("same = 5", a)
+    assert again.updates() == {} and again.summary() == ""
+    assert reader.texts() == ["10"]
+
+
+def test_a_failing_rerun_shows_its_traceback_in_its_slot_and_marks_its_readers(
+    kernel: Kernel,
+) -> None:
+    a, _ = kernel.cell("fd = 2")
+    _, divide = kernel.cell("fq = 10 // fd\nfq")
+    _, reader = kernel.cell("fr = fq + 1\nfr")
+    edited = kernel.execute("fd = 0", a)
+    assert edited.status == "ok"  # the executed cell itself ran fine
+    shown = edited.updates()[divide.slot()]["text/plain"]
+    assert "ZeroDivisionError" in shown
+    assert "failed: In [" in edited.summary() and "ZeroDivisionError" in edited.summary()
+    marked = edited.updates()[reader.slot()]["text/plain"]
+    assert marked.startswith("stale: reads `fq` from In [") and "which is error" in marked
+    assert marked.endswith("\n6")  # the old output stays readable under the marker
+    assert edited.of("error") == []
+
+
+def test_a_cell_without_cell_id_is_a_cell_of_its_own(kernel: Kernel) -> None:
+    first = kernel.execute("nid = 3\nnid * 2")
+    assert [c["data"]["text/plain"] for c in first.of("execute_result")] == ["6"]
+    second = kernel.execute("nid * 3")
+    assert second.of("execute_result")[0]["data"]["text/plain"] == "9"
+    assert second.of("update_display_data") == []
+
+
+def test_a_syntax_error_is_reported_as_ipython_does_and_breaks_nothing(kernel: Kernel) -> None:
+    _, broken = kernel.cell("se = (1,\n")
+    assert broken.status == "error" and broken.reply["ename"] == "SyntaxError"
+    assert broken.of("error")[0]["ename"] == "SyntaxError"
+    _, fine = kernel.cell("se = 1\nse")
+    assert fine.texts() == ["1"]
+
+
+def test_sys_exit_is_an_error_and_the_kernel_stays(kernel: Kernel) -> None:
+    _, exited = kernel.cell("import sys\nsys.exit(3)")
+    assert exited.status == "error" and exited.reply["ename"] == "SystemExit"
+    _, alive = kernel.cell("'alive'")
+    assert alive.texts() == ["'alive'"]
+
+
+def test_input_reaches_the_frontend(kernel: Kernel) -> None:
+    _, asked = kernel.cell("answer = input('name? ')\nanswer", allow_stdin=True, stdin=["ada"])
+    assert asked.status == "ok"
+    assert asked.texts() == ["'ada'"]
+
+
+def test_interrupt_stops_the_cell_and_the_rest_of_the_run(kernel: Kernel) -> None:
+    a, _ = kernel.cell("ia = 1")
+    _, reader = kernel.cell("ib = ia * 10\nib")
+    assert reader.texts() == ["10"]
+    slow = "import time\nia = 2\nprint('set', flush=True)\ntime.sleep(60)"
+    stopped = kernel.execute(slow, a, interrupt_after="set")
+    assert stopped.status == "error" and stopped.reply["ename"] == "KeyboardInterrupt"
+    # Its reader did not run: its slot only gains a stale marker over the old value.
+    assert stopped.updates()[reader.slot()]["text/plain"].startswith("stale: reads `ia`")
+    _, status = kernel.cell("%flow status")
+    line = next(ln for ln in status.stdout.splitlines() if "`ib = ia * 10`" in ln)
+    assert line.startswith("stale")
+    assert kernel.value("ib") == "10"
+
+
+def test_magics_and_shell_commands_run_through_ipython(kernel: Kernel) -> None:
+    _, shell = kernel.cell("!echo from-the-shell")
+    assert "from-the-shell" in shell.stdout
+    _, timed = kernel.cell("%%time\nmagic_x = 41")
+    assert timed.status == "ok"
+    _, reader = kernel.cell("magic_x + 1")
+    assert reader.texts() == ["42"]
+    _, status = kernel.cell("%flow status")
+    assert "mode: reactive, direction: in_order" in status.stdout
+    _, deps = kernel.cell("%flow deps ry")
+    assert deps.stdout.strip() == "rx"
+    _, users = kernel.cell("%flow users rx")
+    assert "ry" in users.stdout
+    _, code = kernel.cell("%flow code ry")
+    assert code.stdout.strip().splitlines() == ["rx = 10", "", "ry = rx + 1", "ry"]
+    _, graph = kernel.cell("%flow graph")
+    assert "<- In [" in graph.stdout and ": rx" in graph.stdout
+    _, bad = kernel.cell("%flow sideways")
+    assert bad.status == "error" and bad.reply["ename"] == "UsageError"
+
+
+def test_rich_displays_of_a_rerun_cell_land_in_its_slot(kernel: Kernel) -> None:
+    a, _ = kernel.cell("html_n = 1")
+    _, shown = kernel.cell(
+        "from IPython.display import HTML, display\ndisplay(HTML(f'<b>{html_n}</b>'))"
+    )
+    assert shown.of("display_data")[0]["data"]["text/html"] == "<b>1</b>"
+    edited = kernel.execute("html_n = 2", a)
+    assert edited.updates()[shown.slot()]["text/html"] == "<b>2</b>"
+    assert all("<b>2</b>" not in str(c["data"]) for c in edited.of("display_data"))
+
+
+def test_reproduce_cell_shows_an_earlier_execution(kernel: Kernel) -> None:
+    cell, first = kernel.cell("rep = 'first'\nrep")
+    number = first.reply["execution_count"]
+    kernel.execute("rep = 'second'\nrep", cell)
+    _, shown = kernel.cell(f"from reflow import reproduce_cell\nreproduce_cell({number})")
+    text = shown.texts()[0]
+    assert f"In [{number}]:" in text and "rep = 'first'" in text and "'first'" in text
+    _, both = kernel.cell(f"reproduce_cell({number + 1}, lookback=2)")
+    assert "'first'" in both.texts()[0] and "'second'" in both.texts()[0]
+
+
+def test_widgets_open_comms_and_display(kernel: Kernel) -> None:
+    _, made = kernel.cell("import ipywidgets\nslider = ipywidgets.IntSlider(value=3)\nslider")
+    assert made.status == "ok"
+    assert any(m["msg_type"] == "comm_open" for m in made.messages)
+    views = [
+        c
+        for c in made.of("display_data")
+        if "application/vnd.jupyter.widget-view+json" in c["data"]
+    ]
+    assert len(views) == 1
+
+
+def test_completion_and_inspection_work(kernel: Kernel) -> None:
+    kernel.cell("completion_target_value = 1")
+    reply = kernel.client.complete("completion_target_v", 19, reply=True, timeout=30)
+    assert "completion_target_value" in reply["content"]["matches"]
+    reply = kernel.client.inspect("len", 3, reply=True, timeout=30)
+    assert reply["content"]["found"]
+
+
+def test_requests_sent_without_waiting_run_one_after_the_other(kernel: Kernel) -> None:
+    client = kernel.client
+    sent = []
+    for cell, code in (
+        ("burst-a", "burst = 1"),
+        ("burst-b", "burst + 1"),
+        ("burst-a", "burst = 5"),
+    ):
+        msg = client.session.msg(
+            "execute_request",
+            {
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+            },
+            metadata={"cellId": cell},
+        )
+        client.shell_channel.send(msg)
+        sent.append(msg["header"]["msg_id"])
+    replies = {}
+    while len(replies) < len(sent):
+        reply = client.get_shell_msg(timeout=60)
+        if reply["parent_header"]["msg_id"] in sent:
+            replies[reply["parent_header"]["msg_id"]] = reply["content"]
+    counts = [replies[m]["execution_count"] for m in sent]
+    assert all(replies[m]["status"] == "ok" for m in sent) and counts == sorted(counts)
+    assert kernel.value("burst") == "5"
+    _, status = kernel.cell("%flow status")
+    line = next(ln for ln in status.stdout.splitlines() if "`burst + 1`" in ln)
+    assert line.startswith("fresh")  # it re-ran after the third request
+
+
+def test_top_level_await_runs_directly_and_when_rerun(kernel: Kernel) -> None:
+    a, _ = kernel.cell("aw = 1")
+    _, awaiting = kernel.cell("import asyncio\nawait asyncio.sleep(0)\naw * 2")
+    assert awaiting.status == "ok" and awaiting.texts() == ["2"]
+    edited = kernel.execute("aw = 3", a)
+    assert edited.updates()[awaiting.slot()]["text/plain"] == "6"
