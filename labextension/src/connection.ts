@@ -42,6 +42,8 @@ export class Connection {
   direction: Direction = 'in_order';
   /** The kernel's view of each cell it knows, by cell id. */
   readonly cells = new Map<string, ICellState>();
+  /** The source of each cell as the kernel last heard it (sync, add, edit). */
+  readonly sentCode = new Map<string, string>();
   /** Push plans heard since the runner last looked, by the cell that triggered them. */
   readonly pushes = new Map<string, string[]>();
 
@@ -70,8 +72,9 @@ export class Connection {
     return this.panel.sessionContext.session?.kernel?.name === 'reflow';
   }
 
-  get isOpen(): boolean {
-    return this._comm !== null;
+  /** The comm is open and the kernel has been told the whole notebook. */
+  get isSynced(): boolean {
+    return this._comm !== null && this._synced;
   }
 
   dispose(): void {
@@ -80,15 +83,24 @@ export class Connection {
   }
 
   /** Open the comm and tell the kernel the whole notebook. */
-  async connect(): Promise<void> {
+  connect(): Promise<void> {
+    if (!this._connecting) {
+      this._connecting = true;
+      this._ready = this._connect().finally(() => {
+        this._connecting = false;
+      });
+    }
+    return this._ready;
+  }
+
+  private async _connect(): Promise<void> {
     const context = this.panel.sessionContext;
     await context.ready;
     const kernel = context.session?.kernel;
-    if (!kernel || kernel.name !== 'reflow' || this._comm || this._connecting) {
+    if (!kernel || kernel.name !== 'reflow' || this._comm || !['idle', 'busy'].includes(kernel.status)) {
       this._changed.emit();
       return;
     }
-    this._connecting = true;
     try {
       const comm = kernel.createComm(TARGET);
       comm.onMsg = msg => this._receive(msg);
@@ -99,15 +111,17 @@ export class Connection {
       };
       this._comm = comm;
       comm.open({ type: 'hello', protocol: PROTOCOL, executes_plan: true });
-      this._known = [];
+      const cells = this._codeCells();
+      this._known = cells.map(c => c.id);
+      this.sentCode.clear();
+      cells.forEach(c => this.sentCode.set(c.id, c.code));
       this._pending.clear();
-      await this.request({ type: 'sync', cells: this._codeCells() });
-      this._known = this._codeCells().map(c => c.id);
+      await this.request({ type: 'sync', cells });
+      this._synced = true;
+      this._changed.emit();
     } catch (error) {
       console.error('reflow: could not connect to the kernel', error);
       this._reset();
-    } finally {
-      this._connecting = false;
     }
   }
 
@@ -216,6 +230,7 @@ export class Connection {
 
   private _reset(): void {
     const had = this._comm !== null;
+    this._synced = false;
     if (had) {
       this._lost.emit(); // before the state goes: views keep what the outputs are worth
     }
@@ -305,6 +320,7 @@ export class Connection {
       if (at === -1) {
         known.splice(index, 0, cell.id);
         this._pending.delete(cell.id);
+        this.sentCode.set(cell.id, cell.code);
         last = this._send({ type: 'add', id: cell.id, code: cell.code, index });
       } else if (at !== index) {
         known.splice(at, 1);
@@ -320,6 +336,7 @@ export class Connection {
     if (!cell || !this._known.includes(id)) {
       return null;
     }
+    this.sentCode.set(id, cell.code);
     return this._send({ type: 'edit', id, code: cell.code });
   }
 
@@ -330,6 +347,8 @@ export class Connection {
 
   private _comm: Kernel.IComm | null = null;
   private _connecting = false;
+  private _synced = false;
+  private _ready: Promise<void> = Promise.resolve();
   private _seq = 0;
   private _known: string[] = [];
   private _pending = new Set<string>();

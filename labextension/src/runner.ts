@@ -60,6 +60,12 @@ export class Runner {
     this._ran = new Set();
     this._say('');
     try {
+      if (!this._connection.isSynced) {
+        await this._connection.connect();
+      }
+      if (!this._connection.isSynced) {
+        this._stop('reflow: the kernel is not ready (starting or restarting); run again in a moment');
+      }
       await this._connection.flush();
       if (kind === 'stale') {
         await this._runStale();
@@ -116,7 +122,7 @@ export class Runner {
 
   private async _runStale(): Promise<void> {
     for (;;) {
-      const stale = [...this._statuses.all()]
+      const stale = [...this._statuses.all(true)]
         .filter(([id, shown]) => shown.status === 'stale' && !this._ran.has(id))
         .map(([id]) => id);
       if (stale.length === 0) {

@@ -89,13 +89,18 @@ export class Statuses {
     return this._shown(id, new Set());
   }
 
-  /** Every code cell's status, in notebook order. */
-  all(): Map<string, IShown> {
+  /** Every code cell's status, in notebook order; `underneath`: as if no run were going on. */
+  all(underneath = false): Map<string, IShown> {
     this._memo.clear();
+    const overlay = new Map(this.overlay);
+    if (underneath) {
+      this.overlay.clear();
+    }
     const found = new Map<string, IShown>();
     for (const cell of this._models()) {
       found.set(cell.id, this._shown(cell.id, new Set()));
     }
+    overlay.forEach((value, key) => this.overlay.set(key, value));
     return found;
   }
 
@@ -201,7 +206,8 @@ export class Statuses {
       this._earlier.set(cell.id, {
         status,
         reason: now.earlier ? this._earlier.get(cell.id)?.reason ?? '' : this._connection.cells.get(cell.id)?.stale_reason ?? '',
-        source: cell.sharedModel.getSource(),
+        // What the kernel last heard: an edit still on its way makes the cell dirty.
+        source: this._connection.sentCode.get(cell.id) ?? cell.sharedModel.getSource(),
         parents: this._parents(cell.id)
       });
     }

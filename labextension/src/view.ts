@@ -46,6 +46,7 @@ export class View {
     const active = this._connection.isReflow;
     const notebook = this._panel.content;
     notebook.node.classList.toggle(ACTIVE, active);
+    notebook.node.dataset.reflowKernel = this._connection.isSynced ? 'synced' : 'waiting';
     this.toolbar.setHidden(!active);
     this.toolbar.refresh();
     const shown: Map<string, IShown> = active ? this._statuses.all() : new Map();
