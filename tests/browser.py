@@ -123,8 +123,13 @@ def chromium() -> Iterator[Any]:
 
 
 def write_notebook(
-    path: Path, sources: list[str], *, kernel: str = "reflow", metadata: dict[str, Any] | None = None,
-    outputs: list[list[dict[str, Any]]] | None = None, counts: list[int | None] | None = None,
+    path: Path,
+    sources: list[str],
+    *,
+    kernel: str = "reflow",
+    metadata: dict[str, Any] | None = None,
+    outputs: list[list[dict[str, Any]]] | None = None,
+    counts: list[int | None] | None = None,
 ) -> list[str]:
     """A notebook file with these code cells (ids c0, c1, ...); the cell ids."""
     import nbformat

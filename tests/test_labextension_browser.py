@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,7 +134,9 @@ def test_jupyterlab_reactive_alone_stale_highlights_toolbar_and_saved_graph(
     expect(nb.cell(1)).to_have_attribute("data-reflow-status", "error")
     expect(nb.badge(1)).to_have_text(re.compile("error"))
     expect(nb.cell(2)).not_to_have_attribute("data-reflow-status", "fresh")
-    expect(nb.output(2)).to_have_text(re.compile("80$"))  # not re-run: it would have read a failed cell
+    expect(nb.output(2)).to_have_text(
+        re.compile("80$")
+    )  # not re-run: it would have read a failed cell
 
     nb.run(1, "y = x + 1\ny")
     expect(nb.output(2)).to_have_text("30")
@@ -163,16 +164,27 @@ def test_opening_a_saved_notebook_shows_stale_outputs_without_running(
     from playwright.sync_api import expect
 
     def shown(value: str) -> list[dict[str, Any]]:
-        return [{"output_type": "execute_result", "data": {"text/plain": value}, "metadata": {},
-                 "execution_count": 1}]
+        return [
+            {
+                "output_type": "execute_result",
+                "data": {"text/plain": value},
+                "metadata": {},
+                "execution_count": 1,
+            }
+        ]
 
     graph = {
         "version": 1,
         "direction": "in_order",
         "cells": {
             "c0": {"refs": [], "defs": ["a"], "parents": [], "status": "fresh"},
-            "c1": {"refs": ["a"], "defs": ["b"], "parents": ["c0"], "status": "stale",
-                   "stale_reason": "reads `a` from cell [c0], which changed"},
+            "c1": {
+                "refs": ["a"],
+                "defs": ["b"],
+                "parents": ["c0"],
+                "status": "stale",
+                "stale_reason": "reads `a` from cell [c0], which changed",
+            },
             "c2": {"refs": ["b"], "defs": ["c"], "parents": ["c1"], "status": "fresh"},
             "c3": {"refs": [], "defs": ["d"], "parents": [], "status": "fresh"},
         },
@@ -241,9 +253,7 @@ def test_other_kernels_are_left_alone(lab: Server, page: Any) -> None:
     expect(nb.panel.locator(".reflow-mode")).to_be_hidden()
 
 
-def test_notebook7_reactive_run_statuses_highlights_and_space(
-    notebook7: Server, page: Any
-) -> None:
+def test_notebook7_reactive_run_statuses_highlights_and_space(notebook7: Server, page: Any) -> None:
     from playwright.sync_api import expect
 
     write_notebook(notebook7.root / "seven.ipynb", ["x = 1", "y = x + 1\ny", "z = y * 10\nz"])
