@@ -1,9 +1,9 @@
-# Two entry points (see README): `make demo` and `make test`. Both build their own venv.
+# Entry points (see README): `make lab`, `make demo` and `make test`. Each builds its own venv.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean labextension
+.PHONY: setup lab demo test lint bench clean labextension
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -11,6 +11,11 @@ $(BIN)/python:
 
 setup: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
+
+# JupyterLab with the reactive kernel on 127.0.0.1 (a token in the URL); runs until Ctrl-C.
+lab: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[lab]'
+	$(BIN)/reflow lab examples/reactive.ipynb
 
 demo: setup
 	$(BIN)/python examples/reactivity.py
@@ -27,6 +32,7 @@ bench: setup
 	$(BIN)/python benchmarks/graph_build.py --write benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/cell_overhead.py --append benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/tracking_overhead.py --append benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/kernel_overhead.py --append benchmarks/RESULTS.md
 
 # The JupyterLab / Notebook 7 extension is committed prebuilt (share/jupyter/labextensions/reflow),
 # so installing reflow needs no Node.js; after changing labextension/, rebuild it here and commit.

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-
-import os
-import tempfile
 
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
@@ -110,10 +109,13 @@ class Kernel:
             if kind == "execute_input":
                 continue
             messages.append(message)
-            if interrupt_after is not None and kind == "stream":
-                if interrupt_after in message["content"]["text"]:
-                    self.manager.interrupt_kernel()
-                    interrupt_after = None
+            if (
+                interrupt_after is not None
+                and kind == "stream"
+                and interrupt_after in message["content"]["text"]
+            ):
+                self.manager.interrupt_kernel()
+                interrupt_after = None
         reply = self._reply(msg_id)
         return Executed(reply["content"], messages)
 

@@ -43,8 +43,18 @@ def lab(tmp_path: Path) -> Iterator[str]:
     notebook = tmp_path / "work" / "reactive.ipynb"
     log = (tmp_path / "lab.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "reflow", "lab", str(notebook), "--no-browser",
-         "--port", str(port), "--token", token],
+        [
+            sys.executable,
+            "-m",
+            "reflow",
+            "lab",
+            str(notebook),
+            "--no-browser",
+            "--port",
+            str(port),
+            "--token",
+            token,
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -58,7 +68,7 @@ def lab(tmp_path: Path) -> Iterator[str]:
                     break
             except OSError:
                 if server.poll() is not None:
-                    raise AssertionError((tmp_path / "lab.log").read_text())
+                    raise AssertionError((tmp_path / "lab.log").read_text()) from None
                 time.sleep(0.2)
         assert notebook.exists()  # reflow lab created it, with the reflow kernel
         yield f"{base}/lab/tree/reactive.ipynb?token={token}"
@@ -92,7 +102,9 @@ def test_a_rerun_cell_updates_in_place_in_jupyterlab_without_extension(lab: str)
             page = browser.new_page()
             page.set_default_timeout(LOAD)
             page.goto(lab)
-            expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_be_visible()
+            expect(
+                page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            ).to_be_visible()
             expect(page.get_by_text("Python 3 (reflow)").first).to_be_visible()
             cells = page.locator(".jp-Notebook .jp-Cell")
 

@@ -121,7 +121,13 @@ def test_plan_request_lists_what_runs_first(kernel: Kernel) -> None:
     comm = Comm(kernel, HELLO)
     comm.opened()
     [plan] = comm.send({"type": "plan_request", "seq": 7, "id": "b"})
-    assert plan == {"type": "plan", "reason": "pull", "trigger": "b", "cells": ["a", "b"], "reply_to": 7}
+    assert plan == {
+        "type": "plan",
+        "reason": "pull",
+        "trigger": "b",
+        "cells": ["a", "b"],
+        "reply_to": 7,
+    }
     [alone] = comm.send({"type": "plan_request", "id": "b", "alone": True})
     assert alone["cells"] == ["b"]
 
@@ -148,7 +154,7 @@ def test_a_frontend_that_runs_plans_gets_the_push_instead_of_the_kernel_running_
     comm.close()
     # Without the extension the kernel runs plans itself again.
     again = kernel.execute("x = 20", "a")
-    assert list(again.updates().values())[0]["text/plain"] == "21"
+    assert next(iter(again.updates().values()))["text/plain"] == "21"
 
 
 def test_delete_unbinds_and_plans_instead_of_running(kernel: Kernel) -> None:

@@ -7,6 +7,7 @@ subtest aside, see below).
 from __future__ import annotations
 
 import os
+from typing import Any, ClassVar
 
 import jupyter_kernel_test
 
@@ -20,19 +21,29 @@ class ReflowKernelConformance(jupyter_kernel_test.KernelTests):
 
     code_hello_world = "print('hello, world')"
     code_stderr = "import sys; print('oops', file=sys.stderr)"
-    completion_samples = [{"text": "zi", "matches": {"zip"}}]
-    complete_code_samples = ["1", "print('hello, world')", "def f(x):\n  return x*2\n\n\n"]
-    incomplete_code_samples = ["print('''hello", "def f(x):\n  x*2"]
-    invalid_code_samples = ["import = 7q"]
+    completion_samples: ClassVar[Any] = [{"text": "zi", "matches": {"zip"}}]
+    complete_code_samples: ClassVar[Any] = [
+        "1",
+        "print('hello, world')",
+        "def f(x):\n  return x*2\n\n\n",
+    ]
+    incomplete_code_samples: ClassVar[Any] = ["print('''hello", "def f(x):\n  x*2"]
+    invalid_code_samples: ClassVar[Any] = ["import = 7q"]
     code_page_something = "zip?"
     code_generate_error = "raise ValueError('boom')"
-    code_execute_result = [
+    code_execute_result: ClassVar[Any] = [
         {"code": "1+2+3", "result": "6"},
         {"code": "[n * 2 for n in range(3)]", "result": "[0, 2, 4]"},
     ]
-    code_display_data = [
-        {"code": "from IPython.display import HTML, display; display(HTML('<b>test</b>'))", "mime": "text/html"},
-        {"code": "from IPython.display import Math, display; display(Math('\\\\frac{1}{2}'))", "mime": "text/latex"},
+    code_display_data: ClassVar[Any] = [
+        {
+            "code": "from IPython.display import HTML, display; display(HTML('<b>test</b>'))",
+            "mime": "text/html",
+        },
+        {
+            "code": "from IPython.display import Math, display; display(Math('\\\\frac{1}{2}'))",
+            "mime": "text/latex",
+        },
     ]
     code_history_pattern = "1?2*"
     # "range" is left out: ipykernel itself fails it (a session's inputs reach the

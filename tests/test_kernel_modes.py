@@ -62,7 +62,7 @@ def test_any_order_refuses_a_second_definer(kernel: Kernel, name: str, second: s
 def test_any_order_reads_from_cells_below(kernel: Kernel) -> None:
     kernel.cell("%flow direction any_order")
     try:
-        reader, failed = kernel.cell("below + 1")
+        _, failed = kernel.cell("below + 1")
         assert failed.status == "error" and failed.reply["ename"] == "NameError"
         writer, wrote = kernel.cell("below = 41")
         assert wrote.status == "ok"
@@ -111,8 +111,30 @@ def test_load_ext_makes_a_plain_ipykernel_reactive() -> None:
 
 
 def test_import_reflow_does_not_import_jupyter() -> None:
-    code = "import sys, reflow; print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('IPython', 'ipykernel', 'jupyter_client', 'comm'))))"
-    out = subprocess.run(
-        [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True
+    code = (
+        "import json, sys, reflow\n"
+        "jupyter = ('IPython', 'ipykernel', 'jupyter_client', 'comm', 'traitlets')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in jupyter)))"
     )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_a_failure_of_reflow_itself_falls_back_to_plain_ipython_once() -> None:
+    with running_kernel() as k:
+        # Fault injection: the next runs of reflow's scheduler raise.
+        k.cell(
+            "def broken(*args, **kwargs):\n    raise RuntimeError('injected')\n"
+            "get_ipython().kernel.flow.notebook.run = broken"
+        )
+        _, first = k.cell("fb = 1\nfb")
+        assert first.status == "ok"
+        assert [c["data"]["text/plain"] for c in first.of("execute_result")] == ["1"]
+        warned = first.summary()
+        assert "dependency tracking failed (RuntimeError: injected)" in warned
+        _, second = k.cell("fb + 1")
+        assert second.status == "ok" and second.summary() == ""  # said once
+        k.cell("del get_ipython().kernel.flow.notebook.run")
+        a, _ = k.cell("fc = 1")
+        _, reader = k.cell("fc * 3")
+        assert k.execute("fc = 2", a).updates()[reader.slot()]["text/plain"] == "6"

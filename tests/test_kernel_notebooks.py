@@ -43,7 +43,9 @@ def test_kernel_install_writes_a_kernelspec_that_starts(tmp_path: Path) -> None:
     try:
         assert KernelSpecManager().find_kernel_specs()["reflow"] == str(folder)
         with running_kernel() as kernel:
-            _, executed = kernel.cell("import reflow.kernel.kernel as k\nk.ReflowKernel.implementation")
+            _, executed = kernel.cell(
+                "import reflow.kernel.kernel as k\nk.ReflowKernel.implementation"
+            )
             assert executed.texts() == ["'reflow'"]
     finally:
         if old is None:
@@ -74,9 +76,7 @@ def test_nbclient_runs_a_notebook_with_the_reflow_kernel() -> None:
     )
     NotebookClient(nb, kernel_name="reflow", timeout=60).execute()
     outputs = [cell.outputs for cell in nb.cells]
-    assert outputs[1] == [
-        {"output_type": "stream", "name": "stdout", "text": "total 6\n"}
-    ]
+    assert outputs[1] == [{"output_type": "stream", "name": "stdout", "text": "total 6\n"}]
     status = outputs[2][0]["text"].splitlines()
     assert status[0] == "mode: reactive, direction: in_order"
     assert all(line.startswith("fresh") for line in status[1:3])
@@ -91,3 +91,25 @@ def test_nbclient_reports_a_failing_cell() -> None:
         NotebookClient(nb, kernel_name="reflow", timeout=60).execute()
     assert nb.cells[1].outputs[0]["ename"] == "ZeroDivisionError"
     assert nb.cells[2].outputs == []  # stopped there, as with ipykernel
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "reactive.ipynb"
+
+
+def test_the_example_notebook_does_what_it_says() -> None:
+    """examples/reactive.ipynb (what `make lab` opens), cell by cell as JupyterLab sends them."""
+    nb = nbformat.read(EXAMPLE, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "reflow"
+    code = {cell.id: cell.source for cell in nb.cells if cell.cell_type == "code"}
+    with running_kernel() as kernel:
+        ran = {cell: kernel.execute(source, cell) for cell, source in code.items()}
+        assert all(r.status == "ok" for r in ran.values())
+        taxed, total = ran["tour-3"], ran["tour-4"]
+        assert taxed.texts() == ["[14.4, 18.6, 11.1]"] and total.texts() == ["44.1"]
+        changed = kernel.execute("rate = 0.25", "tour-2")
+        updates = changed.updates()
+        assert updates[taxed.slot()]["text/plain"] == "[15.0, 19.38, 11.56]"
+        assert updates[total.slot()]["text/plain"] == "3 items\n45.94"
+        again = kernel.execute(code["tour-7"], "tour-7")
+        assert again.texts()[0] == "1"
+    NotebookClient(nb, kernel_name="reflow", timeout=60).execute()  # and headless, too

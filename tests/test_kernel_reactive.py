@@ -22,7 +22,7 @@ def kernel() -> Iterator[Kernel]:
 
 def test_rerun_cells_update_their_output_in_place(kernel: Kernel) -> None:
     a, first = kernel.cell("rx = 1")
-    b, second = kernel.cell("ry = rx + 1\nry")
+    _, second = kernel.cell("ry = rx + 1\nry")
     assert first.status == second.status == "ok"
     assert second.of("execute_result") == []  # a cell's result is its slot, not a result
     slot = second.slot()
@@ -171,7 +171,11 @@ def test_widgets_open_comms_and_display(kernel: Kernel) -> None:
     _, made = kernel.cell("import ipywidgets\nslider = ipywidgets.IntSlider(value=3)\nslider")
     assert made.status == "ok"
     assert any(m["msg_type"] == "comm_open" for m in made.messages)
-    views = [c for c in made.of("display_data") if "application/vnd.jupyter.widget-view+json" in c["data"]]
+    views = [
+        c
+        for c in made.of("display_data")
+        if "application/vnd.jupyter.widget-view+json" in c["data"]
+    ]
     assert len(views) == 1
 
 
@@ -181,3 +185,46 @@ def test_completion_and_inspection_work(kernel: Kernel) -> None:
     assert "completion_target_value" in reply["content"]["matches"]
     reply = kernel.client.inspect("len", 3, reply=True, timeout=30)
     assert reply["content"]["found"]
+
+
+def test_requests_sent_without_waiting_run_one_after_the_other(kernel: Kernel) -> None:
+    client = kernel.client
+    sent = []
+    for cell, code in (
+        ("burst-a", "burst = 1"),
+        ("burst-b", "burst + 1"),
+        ("burst-a", "burst = 5"),
+    ):
+        msg = client.session.msg(
+            "execute_request",
+            {
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+            },
+            metadata={"cellId": cell},
+        )
+        client.shell_channel.send(msg)
+        sent.append(msg["header"]["msg_id"])
+    replies = {}
+    while len(replies) < len(sent):
+        reply = client.get_shell_msg(timeout=60)
+        if reply["parent_header"]["msg_id"] in sent:
+            replies[reply["parent_header"]["msg_id"]] = reply["content"]
+    counts = [replies[m]["execution_count"] for m in sent]
+    assert all(replies[m]["status"] == "ok" for m in sent) and counts == sorted(counts)
+    assert kernel.value("burst") == "5"
+    _, status = kernel.cell("%flow status")
+    line = next(ln for ln in status.stdout.splitlines() if "`burst + 1`" in ln)
+    assert line.startswith("fresh")  # it re-ran after the third request
+
+
+def test_top_level_await_runs_directly_and_when_rerun(kernel: Kernel) -> None:
+    a, _ = kernel.cell("aw = 1")
+    _, awaiting = kernel.cell("import asyncio\nawait asyncio.sleep(0)\naw * 2")
+    assert awaiting.status == "ok" and awaiting.texts() == ["2"]
+    edited = kernel.execute("aw = 3", a)
+    assert edited.updates()[awaiting.slot()]["text/plain"] == "6"

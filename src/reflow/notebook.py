@@ -17,8 +17,8 @@ from reflow.graph.effects import CellEffects
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.errors import CellError, UnknownCellError
 from reflow.runtime.executor import CellExecutor
-from reflow.runtime.history import ExecutionLog
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget
+from reflow.runtime.history import ExecutionLog
 from reflow.runtime.records import CellRecord
 from reflow.runtime.scheduler import CellObserver, Run, Scheduler, graph_error
 from reflow.runtime.session import Session

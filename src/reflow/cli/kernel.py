@@ -52,8 +52,10 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         from reflow.kernel.kernelspec import install
-    except ImportError as missing:  # pragma: no cover - depends on the environment
-        raise CommandFailed(f"the kernel needs ipykernel ({missing}): pip install 'reflow[kernel]'")
+    except ImportError as missing:  # depends on the environment
+        raise CommandFailed(
+            f"the kernel needs ipykernel ({missing}): pip install 'reflow[kernel]'"
+        ) from None
     prefix = sys.prefix if args.sys_prefix else args.prefix
     try:
         path = install(user=args.user, prefix=prefix)

@@ -44,10 +44,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
-        import jupyterlab  # noqa: F401
-    except ImportError:
-        raise CommandFailed("reflow lab needs JupyterLab: pip install 'reflow[lab]'") from None
+    import importlib.util
+
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise CommandFailed("reflow lab needs JupyterLab: pip install 'reflow[lab]'")
     _ensure_kernelspec()
     root = Path.cwd()
     opened: list[str] = []
@@ -89,17 +89,33 @@ def _ensure_kernelspec() -> None:
 
 
 def _create(path: Path) -> None:
-    import nbformat
+    """An empty notebook (one empty code cell) that asks for the reflow kernel."""
+    import json
+    import uuid
 
     from reflow.formats.atomic import write_atomic
 
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {
-        "name": "reflow",
-        "display_name": "Python 3 (reflow)",
-        "language": "python",
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": uuid.uuid4().hex[:8],
+                "metadata": {},
+                "outputs": [],
+                "source": [],
+            }
+        ],
+        "metadata": {
+            "kernelspec": {
+                "display_name": "Python 3 (reflow)",
+                "language": "python",
+                "name": "reflow",
+            },
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.cells.append(nbformat.v4.new_code_cell(""))
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, nbformat.writes(notebook).encode("utf-8"))
+    write_atomic(path, (json.dumps(notebook, indent=1) + "\n").encode("utf-8"))

@@ -47,11 +47,16 @@ class CommHub:
         except Exception as problem:  # a bug of ours must not take the kernel down
             _log.exception("reflow comm message failed")
             replies = [{"type": "error", "message": f"internal error: {problem!r}"}]
+        self._update_runs_plan()
         for reply in replies:
             comm.send(reply)
 
     def _close(self, comm_id: str) -> None:
         self._peers.pop(comm_id, None)
+        self._update_runs_plan()
+
+    def _update_runs_plan(self) -> None:
+        """The kernel leaves pushed cells to the frontend while any peer runs plans."""
         self._flow.frontend_runs_plan = any(p.executes_plan for _, p in self._peers.values())
 
     def _executed(self, run: Run | None) -> None:

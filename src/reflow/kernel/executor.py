@@ -30,9 +30,7 @@ if TYPE_CHECKING:
     from reflow.kernel.flow import Flow
 
 
-_NOT_RUN = (
-    "its code was edited in the notebook since it last ran here; run the cell to use it"
-)
+_NOT_RUN = "its code was edited in the notebook since it last ran here; run the cell to use it"
 
 
 class ShellExecutor:
@@ -64,7 +62,9 @@ class ShellExecutor:
             with capture_rerun(flow.shell) as capture:
                 result = flow.plain_run_cell(known.raw, store_history=False)
             request.captures[cell] = capture
-            return _execution(flow.shell, result, capture.stdout.getvalue())
+            return _execution(
+                flow.shell, result, capture.stdout.getvalue(), "\n".join(capture.tracebacks)
+            )
 
     def _run_target(self, cell: CellId, raw: str) -> Execution:
         flow = self._flow
@@ -95,11 +95,7 @@ class ShellExecutor:
         if not running:
             yield
             return
-        try:
-            needs_loop = self._flow.plain_should_run_async(raw)
-        except Exception:
-            needs_loop = False
-        if not needs_loop:
+        if not self._flow.plain_should_run_async(raw):
             yield
             return
         previous = shell.loop_runner
@@ -151,10 +147,11 @@ class _ThreadRunner:
         return outcome.get("value")
 
 
-def _execution(shell: Any, result: Any, stdout: str) -> Execution:
+def _execution(shell: Any, result: Any, stdout: str, traceback: str | None = None) -> Execution:
     error = result.error_before_exec or result.error_in_exec
     if error is None:
         return Execution(result.result, stdout, "", None)
-    traceback = "\n".join(shell._last_traceback or []) if hasattr(shell, "_last_traceback") else ""
+    if traceback is None:
+        traceback = "\n".join(getattr(shell, "_last_traceback", None) or [])
     cell_error = CellError(type(error).__name__, str(error), traceback)
     return Execution(None, stdout, "", cell_error, interrupted=isinstance(error, KeyboardInterrupt))

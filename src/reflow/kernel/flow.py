@@ -84,9 +84,7 @@ class Flow:
         self._anonymous = itertools.count(1)
         self._warned_fallback = False
         self.executor = ShellExecutor(self)
-        self.notebook = Notebook(
-            mode, direction, namespace=shell.user_ns, executor=self.executor
-        )
+        self.notebook = Notebook(mode, direction, namespace=shell.user_ns, executor=self.executor)
         self.notebook.history.numbering = self._numbering
 
     # ---- installation --------------------------------------------------------------
@@ -106,9 +104,11 @@ class Flow:
 
     def plain_should_run_async(self, raw: str) -> bool:
         """Whether IPython needs an event loop for this cell (top-level ``await``)."""
-        return bool(
-            self._plain_should_run_async(raw, transformed_cell=self.python_source(raw))
-        )
+        try:
+            transformed = self.shell.transform_cell(raw)
+        except Exception:
+            return False  # IPython reports the cell's problem when it runs it
+        return bool(self._plain_should_run_async(raw, transformed_cell=transformed))
 
     # ---- the shell's entry points --------------------------------------------------
 
@@ -166,14 +166,19 @@ class Flow:
         request = Request(cell, cell_id, store_history)
         self.request = request
         run: Run | None = None
+        problem: Exception | None = None
         try:
             run = self.notebook.run(cell, alone=self.frontend_runs_plan, observer=self)
-        except Exception as problem:  # reflow's own failure: the user's cell still runs
-            self.request = None
-            if request.result is None:
-                request.result = self._fallback(raw, store_history, cell_id, problem)
+        except Exception as failure:  # reflow's own failure: the user's cell still runs
+            problem = failure
         finally:
             self.request = None
+        if problem is not None:
+            self._warn_once(problem)
+            if request.result is None:
+                request.result = self.plain_run_cell(
+                    raw, store_history=store_history, cell_id=cell_id
+                )
         result = request.result
         if result is None:
             result = self._not_run(raw, store_history, cell_id, cell, run)
@@ -304,12 +309,16 @@ class Flow:
                 lines.append(f"failed: {self.label(cell)}: {self.relabel(str(error))}")
         cancelled = [c for c in run.cancelled if c != target]
         if cancelled:
-            lines.append("not run, a cell they depend on failed: " + ", ".join(map(self.label, cancelled)))
+            lines.append(
+                "not run, a cell they depend on failed: " + ", ".join(map(self.label, cancelled))
+            )
         stale = [c for c in run.stale if c != target]
         if self.frontend_runs_plan and self.notebook.mode == "reactive":
             stale = []  # the frontend runs them next, each in its own cell
         if stale:
-            lines.append(f"now stale ({self.notebook.mode} mode): " + ", ".join(map(self.label, stale)))
+            lines.append(
+                f"now stale ({self.notebook.mode} mode): " + ", ".join(map(self.label, stale))
+            )
         if run.unpulled:
             lines.append("out of date upstream: " + ", ".join(map(self.label, run.unpulled)))
         if run.interrupted and target in run.ran:
@@ -342,21 +351,19 @@ class Flow:
         shell._showtraceback(type(exception), exception, [f"{error.type}: {exception}"])
         return result
 
-    def _fallback(
-        self, raw: str, store_history: bool, cell_id: str | None, problem: Exception
-    ) -> Any:
-        """reflow failed before the cell ran: run it as plain IPython, say so once."""
-        if not self._warned_fallback:
-            self._warned_fallback = True
-            self.shell.display_pub.publish(
-                data={
-                    "text/plain": f"reflow: dependency tracking failed ({type(problem).__name__}: "
-                    f"{problem}); this cell ran as plain IPython. reflow's view of the "
-                    "notebook may be out of date until the cells involved run again."
-                },
-                metadata={},
-            )
-        return self.plain_run_cell(raw, store_history=store_history, cell_id=cell_id)
+    def _warn_once(self, problem: Exception) -> None:
+        """reflow failed: say so once; the kernel carries on (the cell runs as plain IPython)."""
+        if self._warned_fallback:
+            return
+        self._warned_fallback = True
+        self.shell.display_pub.publish(
+            data={
+                "text/plain": f"reflow: dependency tracking failed ({type(problem).__name__}: "
+                f"{problem}); this cell ran as plain IPython. reflow's view of the "
+                "notebook may be out of date until the cells involved run again."
+            },
+            metadata={},
+        )
 
     # ---- numbering and listeners ---------------------------------------------------
 

@@ -36,7 +36,5 @@ def install(*, user: bool = False, prefix: str | None = None) -> str:
         path.mkdir()
         (path / "kernel.json").write_text(json.dumps(spec(), indent=2) + "\n", encoding="utf-8")
         return str(
-            KernelSpecManager().install_kernel_spec(
-                str(path), NAME, user=user, prefix=prefix
-            )
+            KernelSpecManager().install_kernel_spec(str(path), NAME, user=user, prefix=prefix)
         )

@@ -50,12 +50,12 @@ def magic_body(raw: str) -> str | None:
 
 
 @magics_class
-class FlowMagics(Magics):
+class FlowMagics(Magics):  # type: ignore[misc]
     def __init__(self, shell: Any, flow: Flow) -> None:
         super().__init__(shell)
         self._flow = flow
 
-    @line_magic  # type: ignore[misc]
+    @line_magic  # type: ignore[untyped-decorator]
     def flow(self, line: str) -> None:
         """reflow's settings and questions; `%flow` alone lists the subcommands."""
         words = line.split()

@@ -115,10 +115,11 @@ def capture_rerun(shell: Any) -> Iterator[RerunCapture]:
     capture = RerunCapture()
     slots = has_slots(shell)
     own = vars(shell).get("_showtraceback")  # normally None: the class's method
+    # The executed cell's error reply reads this: a re-run's traceback must not replace it.
+    last_traceback = getattr(shell, "_last_traceback", None)
 
     def keep_traceback(etype: type, evalue: BaseException, stb: list[str]) -> None:
         capture.tracebacks.append("\n".join(stb))
-        shell._last_traceback = stb
 
     if slots:
         shell.displayhook.register_hook(capture.on_result)
@@ -128,6 +129,7 @@ def capture_rerun(shell: Any) -> Iterator[RerunCapture]:
         with contextlib.redirect_stdout(capture.stdout), contextlib.redirect_stderr(capture.stdout):
             yield capture
     finally:
+        shell._last_traceback = last_traceback
         if own is None:
             del shell._showtraceback
         else:

@@ -14,6 +14,7 @@ Code runs only through execute_request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,9 +74,10 @@ def _dispatch(flow: Flow, peer: Peer, message: object) -> list[Message]:
     if kind == "hello":
         version = message.get("protocol")
         if version != PROTOCOL:
-            raise BadMessage(f"protocol {version!r} is not supported; this kernel speaks {PROTOCOL}")
-        peer.executes_plan = _flag(message, "executes_plan")
-        flow.frontend_runs_plan = peer.executes_plan or flow.frontend_runs_plan
+            raise BadMessage(
+                f"protocol {version!r} is not supported; this kernel speaks {PROTOCOL}"
+            )
+        peer.executes_plan = _flag(message, "executes_plan")  # the hub updates the flow
         return [hello(flow), state(flow, peer, full=True)]
     if kind == "sync":
         cells = _list(message, "cells")
@@ -104,11 +106,16 @@ def _dispatch(flow: Flow, peer: Peer, message: object) -> list[Message]:
         plan = _delete(flow, [cell])
         return [state(flow, peer), *plan]
     if kind == "settings":
-        for what, allowed in (("mode", ("reactive", "lazy")), ("direction", ("in_order", "any_order"))):
+        for what, allowed in (
+            ("mode", ("reactive", "lazy")),
+            ("direction", ("in_order", "any_order")),
+        ):
             if what in message:
                 value = message[what]
                 if value not in allowed:
-                    raise BadMessage(f"settings: {what} must be one of {list(allowed)}, got {value!r}")
+                    raise BadMessage(
+                        f"settings: {what} must be one of {list(allowed)}, got {value!r}"
+                    )
                 setattr(notebook, what, value)
         return [state(flow, peer)]
     if kind == "state_request":
@@ -190,7 +197,7 @@ def _sync(flow: Flow, wanted: list[tuple[str, str]]) -> list[Message]:
     return plan
 
 
-def _delete(flow: Flow, cells: list[str]) -> list[Message]:
+def _delete(flow: Flow, cells: Sequence[str]) -> list[Message]:
     """Delete without running anything; what a reactive run would restore is a plan."""
     to_run: list[CellId] = []
     with flow.mode_for("lazy"):
@@ -246,5 +253,7 @@ def _index(message: dict[str, Any], largest: int) -> int:
 def _known(flow: Flow, message: dict[str, Any]) -> CellId:
     cell = _str(message, "id")
     if not flow.notebook.has_cell(cell):
-        raise BadMessage(f"{message.get('type')}: no cell with id {cell!r} (send it with add or sync)")
+        raise BadMessage(
+            f"{message.get('type')}: no cell with id {cell!r} (send it with add or sync)"
+        )
     return CellId(cell)

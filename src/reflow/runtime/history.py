@@ -54,7 +54,9 @@ class ExecutionLog:
         """Execution ``number`` and, with ``lookback`` > 1, the runs of the same cell
         before it (``lookback`` runs in all, oldest first)."""
         if not isinstance(number, int) or not isinstance(lookback, int) or lookback < 1:
-            raise ValueError("reproduce_cell(n, lookback=1): n is an execution number, lookback >= 1")
+            raise ValueError(
+                "reproduce_cell(n, lookback=1): n is an execution number, lookback >= 1"
+            )
         asked = [e for e in self.entries if e.number == number and e.trigger is None]
         if not asked:
             known = sorted({e.number for e in self.entries if e.trigger is None})

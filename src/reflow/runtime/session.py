@@ -93,7 +93,9 @@ class Session:
         changed = self._record(cell, record, changes, seen, stamp, execution)
         number, trigger = self.log.next_number(cell)
         self.log.add(
-            Entry(number, cell, record.code, record.output, execution.stdout, execution.error, trigger)
+            Entry(
+                number, cell, record.code, record.output, execution.stdout, execution.error, trigger
+            )
         )
         return Outcome(execution, changed)
 
