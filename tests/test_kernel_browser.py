@@ -34,6 +34,11 @@ def free_port() -> int:
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[str]:
     port, token = free_port(), secrets.token_urlsafe(16)
+    # This is the no-extension path: the reflow extension, installed with reflow, is off.
+    (tmp_path / "config" / "labconfig").mkdir(parents=True)
+    (tmp_path / "config" / "labconfig" / "page_config.json").write_text(
+        '{"disabledExtensions": {"reflow": true}}'
+    )
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),  # no user settings, no workspace

@@ -84,7 +84,7 @@ def test_jupyterlab_reactive_alone_stale_highlights_toolbar_and_saved_graph(
     expect(nb.cell(1)).to_have_attribute("data-reflow-status", "stale")
     expect(nb.badge(1)).to_have_text(re.compile("stale"))
     count = nb.cell(0).locator(".jp-InputPrompt").inner_text().strip("[]: ")
-    expect(nb.badge(1)).to_have_attribute("title", re.compile(rf"`x`.*cell \[{count}\]"))
+    expect(nb.badge(1)).to_have_attribute("aria-label", re.compile(rf"`x`.*cell \[{count}\]"))
 
     # Ctrl+Shift+Enter: that cell only; its readers keep their outputs and go stale.
     nb.run(0, keys="Control+Shift+Enter")
@@ -199,7 +199,7 @@ def test_opening_a_saved_notebook_shows_stale_outputs_without_running(
     nb = NotebookPage(page).open(lab.url("saved.ipynb"))
     expect(nb.cell(1)).to_have_attribute("data-reflow-status", "stale")
     expect(nb.cell(2)).to_have_attribute("data-reflow-status", "stale")
-    expect(nb.badge(2)).to_have_attribute("title", re.compile(r"`b`.*cell \[2\].*stale"))
+    expect(nb.badge(2)).to_have_attribute("aria-label", re.compile(r"`b`.*cell \[2\].*stale"))
     assert [nb.cell(i).get_attribute("data-reflow-status") for i in (0, 3)] == ["fresh", "fresh"]
     expect(nb.badge(0)).to_have_class(re.compile("reflow-earlier"))
     assert nb.output(1).inner_text() == "4"  # nothing ran
@@ -269,7 +269,7 @@ def test_notebook7_reactive_run_statuses_highlights_and_space(notebook7: Server,
 
     nb.run(0, "x = 0", keys="Control+Shift+Enter")
     expect(nb.cell(2)).to_have_attribute("data-reflow-status", "stale")
-    expect(nb.badge(2)).to_have_attribute("title", re.compile("`y`"))
+    expect(nb.badge(2)).to_have_attribute("aria-label", re.compile("`y`"))
     nb.select(1)
     expect(nb.cell(0)).to_have_attribute("data-reflow-relation", "upstream")
     expect(nb.cell(2)).to_have_attribute("data-reflow-relation", "downstream")

@@ -65,7 +65,12 @@ export class View {
       badge.textContent = `${look.icon} ${look.word}`;
       badge.dataset.status = status.status;
       badge.classList.toggle('reflow-earlier', status.earlier);
-      badge.title = `${look.word}: ${status.reason}`;
+      // The reason shows on hover and on keyboard focus (CSS), and is read out.
+      const reason = `${look.word}: ${status.reason}`;
+      badge.dataset.reason = reason;
+      badge.setAttribute('aria-label', reason);
+      badge.setAttribute('role', 'note');
+      badge.tabIndex = -1;
       cell.node.dataset.reflowStatus = status.status;
 
       const id = cell.model.id;
