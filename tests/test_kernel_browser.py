@@ -111,6 +111,9 @@ def test_a_rerun_cell_updates_in_place_in_jupyterlab_without_extension(lab: str)
                 page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
             ).to_be_visible()
             expect(page.get_by_text("Python 3 (reflow)").first).to_be_visible()
+            # The status bar names the kernel's state only once a kernel is connected;
+            # a cell run before that is silently not executed by JupyterLab.
+            expect(page.get_by_text("Python 3 (reflow) | Idle")).to_be_visible()
             cells = page.locator(".jp-Notebook .jp-Cell")
 
             def run(index: int, code: str) -> None:

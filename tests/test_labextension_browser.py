@@ -235,6 +235,30 @@ def test_a_restarted_kernel_is_told_the_notebook_again(lab: Server, page: Any) -
     expect(nb.cell(0)).to_have_attribute("data-reflow-status", "fresh")
 
 
+def test_a_kernel_dying_mid_run_stops_the_run_and_loses_no_edit(lab: Server, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    write_notebook(
+        lab.root / "dies.ipynb",
+        ["x = 1", "import os\nif x == 5:\n    os._exit(1)\nx", "y = x * 2\ny"],
+    )
+    nb = NotebookPage(page).open(lab.url("dies.ipynb"))
+    for index in range(3):
+        nb.run(index)
+    expect(nb.output(2)).to_have_text("2")
+    nb.edit(2, "y = x * 3\ny")  # edited, not run
+    nb.run(0, "x = 5")  # the push runs cell 1, which kills the kernel
+    # (cell 1 lost its execution count when it started: it is named by position)
+    died = re.compile(r"kernel died or restarted while cell #2 ran")
+    expect(page.get_by_role("alert").filter(has_text=died)).to_be_visible()
+    page.locator(".jp-Dialog").get_by_role("button", name="Ok").click()  # "Kernel Restarting"
+    expect(nb.cell(2).locator(".cm-content")).to_have_text("y = x * 3y")  # lines, no newline
+    expect(nb.cell(2)).to_have_attribute("data-reflow-status", "dirty")
+    nb.synced()  # Jupyter restarted the kernel; reflow told it the notebook again
+    nb.run(2)  # pulls x = 5 (never run in this kernel) first
+    expect(nb.output(2)).to_have_text("15")
+
+
 def test_other_kernels_are_left_alone(lab: Server, page: Any) -> None:
     from playwright.sync_api import expect
 

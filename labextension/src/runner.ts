@@ -78,7 +78,10 @@ export class Runner {
       }
     } catch (error) {
       if (!(error instanceof Stopped)) {
-        this._say(`reflow: the run stopped: ${error}`);
+        // The kernel died or went away mid-request: say so, like any other stop.
+        const message = `reflow: the run stopped: ${error instanceof Error ? error.message : error}`;
+        this._say(message);
+        Notification.error(message, { autoClose: 8000 });
         console.error(error);
       }
     } finally {
@@ -163,12 +166,16 @@ export class Runner {
     }
     this._statuses.overlay.set(id, 'running');
     this._connection.refresh();
-    let reply: KM.IExecuteReplyMsg | void;
+    let reply: KM.IExecuteReplyMsg | void = undefined;
     try {
       reply = await CodeCell.execute(widget, this._panel.sessionContext, {
         deletedCells: this._panel.model?.deletedCells ?? [],
         recordTiming: this._panel.content.notebookConfig.recordTiming
       });
+    } catch (error) {
+      if (!this._lost) {
+        throw error;
+      }
     } finally {
       this._statuses.overlay.delete(id);
     }
@@ -176,7 +183,9 @@ export class Runner {
       this._connection.pushes.delete(id);
     }
     if (this._lost) {
-      this._stop(`reflow: the kernel restarted or died while ${this._statuses.label(id)} ran; the run stopped`);
+      const left = [...this._statuses.overlay.keys()].map(c => this._statuses.label(c));
+      const rest = left.length ? `; not run: ${left.join(', ')}` : '';
+      this._stop(`reflow: the kernel died or restarted while ${this._statuses.label(id)} ran${rest}`);
     }
     const content = reply?.content;
     if (content && content.status !== 'ok') {

@@ -211,7 +211,6 @@ export class Statuses {
         parents: this._parents(cell.id)
       });
     }
-    this.overlay.clear();
   }
 
   private _models(): ICellModel[] {
