@@ -120,6 +120,7 @@ export class Runner {
           follow(cell);
         }
       }
+      this._ran.add(next); // even if the plan left it out: never picked twice
     }
   }
 
@@ -164,6 +165,7 @@ export class Runner {
     if (this._lost) {
       this._stop(`reflow: the kernel restarted or died; ${this._statuses.label(id)} and the cells after it did not run`);
     }
+    this._connection.pushes.delete(id); // only this execution's push plan counts
     this._statuses.overlay.set(id, 'running');
     this._connection.refresh();
     let reply: KM.IExecuteReplyMsg | void = undefined;

@@ -51,6 +51,7 @@ export class Statuses {
     if (!model || !saved || typeof saved !== 'object' || typeof saved.cells !== 'object') {
       return;
     }
+    this._begin();
     for (const cell of this._models()) {
       const record = saved.cells[cell.id];
       if (!record || !record.status) {
@@ -68,9 +69,10 @@ export class Statuses {
   /** The graph and statuses to save in the notebook's metadata. */
   toSave(): ISavedGraph {
     const cells: ISavedGraph['cells'] = {};
+    const all = this.all();
     for (const cell of this._models()) {
       const known = this._connection.cells.get(cell.id);
-      const shown = this.shown(cell.id);
+      const shown = all.get(cell.id)!;
       const status = shown.status === 'queued' || shown.status === 'running' ? 'stale' : shown.status;
       cells[cell.id] = {
         refs: known?.refs ?? [],
@@ -85,13 +87,13 @@ export class Statuses {
 
   /** The status a cell shows now. */
   shown(id: string): IShown {
-    this._memo.clear();
+    this._begin();
     return this._shown(id, new Set());
   }
 
   /** Every code cell's status, in notebook order; `underneath`: as if no run were going on. */
   all(underneath = false): Map<string, IShown> {
-    this._memo.clear();
+    this._begin();
     const overlay = new Map(this.overlay);
     if (underneath) {
       this.overlay.clear();
@@ -106,19 +108,28 @@ export class Statuses {
 
   /** How a user sees a cell: `cell [3]` after its execution count, else its position. */
   label(id: string): string {
-    const models = this._models();
-    const index = models.findIndex(m => m.id === id);
-    if (index === -1) {
-      return 'a deleted cell';
-    }
-    const count = (models[index] as ICodeCellModel).executionCount;
-    return count ? `cell [${count}]` : `cell #${index + 1}`;
+    this._begin();
+    return this._label(id);
   }
 
   /** The kernel's `cell [id]` references, as the user sees those cells. */
   relabel(text: string): string {
+    this._begin();
+    return this._relabel(text);
+  }
+
+  private _label(id: string): string {
+    const index = this._position().get(id);
+    if (index === undefined) {
+      return 'a deleted cell';
+    }
+    const count = (this._models()[index] as ICodeCellModel).executionCount;
+    return count ? `cell [${count}]` : `cell #${index + 1}`;
+  }
+
+  private _relabel(text: string): string {
     return text.replace(/cell \[([^\]]+)\]/g, (whole, id: string) =>
-      this._models().some(m => m.id === id) ? this.label(id) : whole
+      this._position().has(id) ? this._label(id) : whole
     );
   }
 
@@ -147,9 +158,10 @@ export class Statuses {
       } else if (known.status === 'fresh') {
         reason = 'up to date';
       }
-      return { status: known.status, reason: this.relabel(reason), earlier: false };
+      return { status: known.status, reason: this._relabel(reason), earlier: false };
     }
-    const model = this._models().find(m => m.id === id);
+    const index = this._position().get(id);
+    const model = index === undefined ? undefined : this._models()[index];
     const earlier = this._earlier.get(id);
     if (!model || !earlier || !hasOutputs(model)) {
       return { status: 'never_run', reason: 'not run in this kernel session', earlier: false };
@@ -158,8 +170,7 @@ export class Statuses {
       return { status: 'dirty', reason: 'edited since its output was made', earlier: true };
     }
     if (earlier.status !== 'fresh' && earlier.status !== 'never_run') {
-      const why = earlier.reason ? `: ${this.relabel(earlier.reason)}` : '';
-      return { status: earlier.status, reason: `${earlier.status} when saved${why}`, earlier: true };
+      return { status: earlier.status, reason: this._relabel(earlier.reason), earlier: true };
     }
     visiting.add(id);
     for (const parent of this._parents(id)) {
@@ -171,16 +182,16 @@ export class Statuses {
       const names = this._connection.cells.get(id)?.parents[parent] ?? [];
       const reads = names.length ? `reads ${names.map(n => `\`${n}\``).join(', ')} from` : 'reads from';
       if (ranAgain) {
-        return { status: 'stale', reason: `${reads} ${this.label(parent)}, which ran again since`, earlier: true };
+        return { status: 'stale', reason: `${reads} ${this._label(parent)}, which ran again since`, earlier: true };
       }
       if (above.status !== 'fresh' && above.status !== 'never_run') {
-        return { status: 'stale', reason: `${reads} ${this.label(parent)}, which is ${above.status}`, earlier: true };
+        return { status: 'stale', reason: `${reads} ${this._label(parent)}, which is ${above.status}`, earlier: true };
       }
     }
     visiting.delete(id);
     return {
       status: earlier.status === 'fresh' ? 'fresh' : 'never_run',
-      reason: 'output from before this kernel session, up to date then; not run since',
+      reason: 'up to date then, and nothing it reads has changed since',
       earlier: true
     };
   }
@@ -205,7 +216,7 @@ export class Statuses {
         now.status === 'queued' || now.status === 'running' ? 'stale' : now.status;
       this._earlier.set(cell.id, {
         status,
-        reason: now.earlier ? this._earlier.get(cell.id)?.reason ?? '' : this._connection.cells.get(cell.id)?.stale_reason ?? '',
+        reason: now.reason,
         // What the kernel last heard: an edit still on its way makes the cell dirty.
         source: this._connection.sentCode.get(cell.id) ?? cell.sharedModel.getSource(),
         parents: this._parents(cell.id)
@@ -213,7 +224,24 @@ export class Statuses {
     }
   }
 
+  /** A new pass over the notebook: cells may have changed since the last one. */
+  private _begin(): void {
+    this._memo.clear();
+    this._list = null;
+    this._positions = null;
+  }
+
+  private _position(): Map<string, number> {
+    if (!this._positions) {
+      this._positions = new Map(this._models().map((m, i) => [m.id, i]));
+    }
+    return this._positions;
+  }
+
   private _models(): ICellModel[] {
+    if (this._list) {
+      return this._list;
+    }
     const found: ICellModel[] = [];
     const cells = this._panel.model?.cells;
     if (cells) {
@@ -224,6 +252,7 @@ export class Statuses {
         }
       }
     }
+    this._list = found;
     return found;
   }
 
@@ -231,6 +260,8 @@ export class Statuses {
   private _connection: Connection;
   private _earlier = new Map<string, IEarlier>();
   private _memo = new Map<string, IShown>();
+  private _list: ICellModel[] | null = null;
+  private _positions: Map<string, number> | null = null;
 }
 
 function hasOutputs(model: ICellModel): boolean {

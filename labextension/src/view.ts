@@ -66,7 +66,8 @@ export class View {
       badge.dataset.status = status.status;
       badge.classList.toggle('reflow-earlier', status.earlier);
       // The reason shows on hover and on keyboard focus (CSS), and is read out.
-      const reason = `${look.word}: ${status.reason}`;
+      const before = status.earlier ? ' (an output from before this kernel session)' : '';
+      const reason = `${look.word}${before}: ${status.reason}`;
       badge.dataset.reason = reason;
       badge.setAttribute('aria-label', reason);
       badge.setAttribute('role', 'note');
