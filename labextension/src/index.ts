@@ -6,6 +6,7 @@
  */
 
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 
 import { Connection } from './connection';
@@ -55,7 +56,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Reactive notebooks on the reflow kernel: statuses, highlights, reactive runs.',
   autoStart: true,
   requires: [INotebookTracker],
-  activate: (app: JupyterFrontEnd, tracker: INotebookTracker) => {
+  optional: [ICommandPalette],
+  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, palette: ICommandPalette | null) => {
     tracker.widgetAdded.connect((_, panel) => attach(panel));
     tracker.forEach(panel => attach(panel));
 
@@ -143,10 +145,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     // More specific than Jupyter's own bindings for the same keys, so they win
-    // in reflow notebooks and only there.
+    // in reflow notebooks and only there. Ctrl+Shift+Enter on every system,
+    // Cmd+Shift+Enter on a Mac too.
     for (const selector of [EDIT, COMMAND]) {
       app.commands.addKeyBinding({ command: 'reflow:run-reactive', keys: ['Shift Enter'], selector });
-      app.commands.addKeyBinding({ command: 'reflow:run-alone', keys: ['Accel Shift Enter'], selector });
+      for (const keys of [['Ctrl Shift Enter'], ['Accel Shift Enter']]) {
+        app.commands.addKeyBinding({ command: 'reflow:run-alone', keys, selector });
+      }
+    }
+    for (const command of [
+      'reflow:run-reactive',
+      'reflow:run-alone',
+      'reflow:run-stale',
+      'reflow:toggle-mode',
+      'reflow:toggle-direction'
+    ]) {
+      palette?.addItem({ command, category: 'reflow' });
     }
     app.commands.addKeyBinding({ command: 'reflow:run-stale', keys: ['Space'], selector: COMMAND });
   }
