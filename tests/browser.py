@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -183,9 +184,19 @@ class NotebookPage:
     def cell(self, index: int) -> Any:
         return self.cells.nth(index)
 
+    def focus(self, index: int) -> None:
+        """Put the cursor in a cell's editor, and wait until the notebook is in edit mode:
+        keys typed before that are command-mode shortcuts (Space runs the stale cells)."""
+        from playwright.sync_api import expect
+
+        self.cell(index).locator(".cm-content").click()
+        expect(self.cell(index)).to_have_class(re.compile(r"\bjp-mod-active\b"))
+        expect(self.panel.locator(".jp-Notebook.jp-mod-editMode")).to_have_count(1)
+        expect(self.cell(index).locator(".cm-editor.cm-focused")).to_have_count(1)
+
     def edit(self, index: int, code: str) -> None:
         """Replace a cell's source by typing, as a user does."""
-        self.cell(index).locator(".cm-content").click()
+        self.focus(index)
         self.page.keyboard.press("Control+A")
         self.page.keyboard.type(code)
 
@@ -193,7 +204,7 @@ class NotebookPage:
         if code is not None:
             self.edit(index, code)
         else:
-            self.cell(index).locator(".cm-content").click()
+            self.focus(index)
         self.page.keyboard.press(keys)
 
     def command_mode(self) -> None:
@@ -215,6 +226,4 @@ class NotebookPage:
 
 
 def _any() -> Any:
-    import re
-
     return re.compile(".+")

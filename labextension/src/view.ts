@@ -65,13 +65,13 @@ export class View {
       badge.textContent = `${look.icon} ${look.word}`;
       badge.dataset.status = status.status;
       badge.classList.toggle('reflow-earlier', status.earlier);
-      // The reason shows on hover and on keyboard focus (CSS), and is read out.
+      // The reason shows on hover (CSS, so it also shows in screenshots) and is
+      // what a screen reader reads for the badge.
       const before = status.earlier ? ' (an output from before this kernel session)' : '';
       const reason = `${look.word}${before}: ${status.reason}`;
       badge.dataset.reason = reason;
       badge.setAttribute('aria-label', reason);
       badge.setAttribute('role', 'note');
-      badge.tabIndex = -1;
       cell.node.dataset.reflowStatus = status.status;
 
       const id = cell.model.id;
