@@ -113,3 +113,10 @@ def test_the_example_notebook_does_what_it_says() -> None:
         again = kernel.execute(code["tour-7"], "tour-7")
         assert again.texts()[0] == "1"
     NotebookClient(nb, kernel_name="reflow", timeout=60).execute()  # and headless, too
+
+
+def test_reflow_lab_refuses_what_it_cannot_open(tmp_path: Path) -> None:
+    done = reflow("lab", str(tmp_path / "notes.py"), "--no-browser")
+    assert done.returncode == 2
+    assert "reflow lab opens .ipynb notebooks" in done.stderr
+    assert not (tmp_path / "notes.py").exists()
