@@ -171,15 +171,16 @@ class NotebookPage:
         self.page.goto(url)
         # The extension connected: the kernel knows the notebook, every code cell has a badge.
         expect(self.panel.locator(".reflow-mode")).to_be_visible()
-        self.synced()
+        self.synced()  # a kernel starts: slow on a busy machine
         expect(self.cells.first).to_have_attribute("data-reflow-status", _any())
         self.page.set_default_timeout(STEP)
         return self
 
-    def synced(self) -> None:
+    def synced(self, timeout: float = LOAD) -> None:
         from playwright.sync_api import expect
 
-        expect(self.panel.locator(".jp-Notebook[data-reflow-kernel='synced']")).to_have_count(1)
+        synced = self.panel.locator(".jp-Notebook[data-reflow-kernel='synced']")
+        expect(synced).to_have_count(1, timeout=timeout)
 
     def cell(self, index: int) -> Any:
         return self.cells.nth(index)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,25 +29,37 @@ def browser() -> Iterator[Any]:
         yield b
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    scratch = tmp_path_factory.mktemp("lab")
-    with jupyter_server("lab", scratch / "work", scratch) as server:
-        yield server
+# Not pytest's tmp_path: other pytest sessions on this machine prune old base temp
+# directories, and these must outlive a server.
 
 
 @pytest.fixture(scope="module")
-def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    scratch = tmp_path_factory.mktemp("notebook")
-    with jupyter_server("notebook", scratch / "work", scratch) as server:
-        yield server
+def lab() -> Iterator[Server]:
+    with tempfile.TemporaryDirectory(prefix="reflow-ext-lab-") as folder:
+        scratch = Path(folder)
+        with jupyter_server("lab", scratch / "work", scratch) as server:
+            yield server
+
+
+@pytest.fixture(scope="module")
+def notebook7() -> Iterator[Server]:
+    with tempfile.TemporaryDirectory(prefix="reflow-ext-nb7-") as folder:
+        scratch = Path(folder)
+        with jupyter_server("notebook", scratch / "work", scratch) as server:
+            yield server
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    failed_before = request.session.testsfailed
     try:
-        yield context.new_page()
+        page = context.new_page()
+        yield page
+        if request.session.testsfailed > failed_before:  # what the page showed, for the log
+            shot = Path(tempfile.gettempdir()) / f"reflow-ext-{request.node.name}.png"
+            page.screenshot(path=str(shot))
+            print(f"screenshot: {shot}")
     finally:
         context.close()
 

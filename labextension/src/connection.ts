@@ -217,7 +217,7 @@ export class Connection {
   private _onStatus(_: unknown, status: Kernel.Status): void {
     if (status === 'restarting' || status === 'autorestarting' || status === 'dead') {
       this._reset();
-    } else if (status === 'idle' && !this._comm && this.isReflow) {
+    } else if ((status === 'idle' || status === 'busy') && !this._comm && this.isReflow) {
       // A restarted kernel knows nothing: tell it the notebook again.
       void this.connect();
     }
