@@ -249,6 +249,23 @@ def test_a_restarted_kernel_is_told_the_notebook_again(lab: Server, page: Any) -
     expect(nb.cell(0)).to_have_attribute("data-reflow-status", "fresh")
 
 
+def test_deleting_a_cell_reruns_what_restores_a_run_all(lab: Server, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    write_notebook(lab.root / "delete.ipynb", ["v = 1", "v = 2", "w = v * 10\nw"])
+    nb = NotebookPage(page).open(lab.url("delete.ipynb"))
+    for index in range(3):
+        nb.run(index)
+    expect(nb.output(2)).to_have_text("20")
+    nb.select(1)
+    page.keyboard.press("d")
+    page.keyboard.press("d")
+    # v = 2 is gone: v = 1 and w re-run, as a fresh run-all would leave them.
+    expect(nb.cells).to_have_count(3)  # (Shift+Enter on the last cell had added one)
+    expect(nb.output(1)).to_have_text("10")
+    expect(nb.cell(1)).to_have_attribute("data-reflow-status", "fresh")
+
+
 def test_a_kernel_dying_mid_run_stops_the_run_and_loses_no_edit(lab: Server, page: Any) -> None:
     from playwright.sync_api import expect
 
