@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup lab demo test lint bench clean
+.PHONY: setup lab demo test lint bench clean labextension
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ bench: setup
 	$(BIN)/python benchmarks/cell_overhead.py --append benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/tracking_overhead.py --append benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/kernel_overhead.py --append benchmarks/RESULTS.md
+
+# The JupyterLab / Notebook 7 extension is committed prebuilt (share/jupyter/labextensions/reflow),
+# so installing reflow needs no Node.js; after changing labextension/, rebuild it here and commit.
+labextension: setup
+	cd labextension && npm ci --no-audit --no-fund
+	rm -rf labextension/lib labextension/tsconfig.tsbuildinfo share/jupyter/labextensions/reflow
+	cd labextension && node_modules/.bin/tsc && node_modules/.bin/build-labextension \
+		--core-path "$$($(abspath $(BIN))/python -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')" .
+	$(BIN)/python labextension/source_hash.py --write
+	$(BIN)/python -m pip install -q -e '.[test]'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -44,6 +44,11 @@ def lab() -> Iterator[str]:
 
 def _lab(tmp_path: Path) -> Iterator[str]:
     port, token = free_port(), secrets.token_urlsafe(16)
+    # This is the no-extension path: the reflow extension, installed with reflow, is off.
+    (tmp_path / "config" / "labconfig").mkdir(parents=True)
+    (tmp_path / "config" / "labconfig" / "page_config.json").write_text(
+        '{"disabledExtensions": {"reflow": true}}'
+    )
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),  # no user settings, no workspace
@@ -119,6 +124,9 @@ def test_a_rerun_cell_updates_in_place_in_jupyterlab_without_extension(lab: str)
                 page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
             ).to_be_visible()
             expect(page.get_by_text("Python 3 (reflow)").first).to_be_visible()
+            # The status bar names the kernel's state only once a kernel is connected;
+            # a cell run before that is silently not executed by JupyterLab.
+            expect(page.get_by_text("Python 3 (reflow) | Idle")).to_be_visible()
             cells = page.locator(".jp-Notebook .jp-Cell")
 
             def run(index: int, code: str, count: int) -> None:

@@ -143,6 +143,7 @@ def test_a_frontend_that_runs_plans_gets_the_push_instead_of_the_kernel_running_
     # The kernel ran a alone: b's output only gains a stale marker.
     assert [u["text/plain"].split(":")[0] for u in run.updates().values()] == ["stale"]
     assert "re-ran" not in run.summary()
+    assert "now stale" not in run.summary()  # the frontend runs b next: not news
     state, plan = comm.heard(run)
     assert by_id(state)["b"]["status"] == "stale"
     assert plan == {"type": "plan", "reason": "push", "trigger": "a", "cells": ["b"]}

@@ -313,6 +313,8 @@ class Flow:
                 "not run, a cell they depend on failed: " + ", ".join(map(self.label, cancelled))
             )
         stale = [c for c in run.stale if c != target]
+        if self.frontend_runs_plan and self.notebook.mode == "reactive":
+            stale = []  # the frontend runs them next, each in its own cell
         if stale:
             lines.append(
                 f"now stale ({self.notebook.mode} mode): " + ", ".join(map(self.label, stale))
