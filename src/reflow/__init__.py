@@ -5,6 +5,7 @@ reflow knows what every cell reads and writes and re-runs only what must.
 """
 
 from reflow.api import code, defs, deps, mutate, refs, timestamp, users
+from reflow.cache.decorators import cache, persistent_cache
 from reflow.notebook import Cell, Notebook
 from reflow.runtime.errors import CellError, UnknownCellError
 from reflow.runtime.fingerprint import Budget
@@ -17,10 +18,12 @@ __all__ = [
     "Notebook",
     "Run",
     "UnknownCellError",
+    "cache",
     "code",
     "defs",
     "deps",
     "mutate",
+    "persistent_cache",
     "refs",
     "timestamp",
     "users",

@@ -6,16 +6,19 @@ decides what runs; this module runs it and writes down what it read and wrote.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from reflow._types import CellId, Direction
+from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
 from reflow.runtime.changes import ChangeDetector, Changes
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import Execution, Executor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
+from reflow.runtime.memo import CellMemo, MemoAttempt, MemoRequest
 from reflow.runtime.records import CellRecord
 from reflow.runtime.state import StateQueries
 from reflow.runtime.versions import Symbol, Version, VersionLedger
@@ -30,8 +33,12 @@ class Outcome:
 
 
 class Session:
-    def __init__(self, graph: DataflowGraph, budget: Budget = DEFAULT_BUDGET) -> None:
+    def __init__(
+        self, graph: DataflowGraph, budget: Budget = DEFAULT_BUDGET, memo: CellMemo | None = None
+    ) -> None:
+        """``memo``: a cache of cell runs (``reflow.cache``), consulted before each run."""
         self.graph = graph
+        self.memo = memo
         self.budget = budget
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
         self.ledger = VersionLedger()
@@ -57,11 +64,18 @@ class Session:
             tuple(sorted(self.graph.defs(cell))),
             self.state,
         )
+        memoized = split_memoize(record.code)  # a `%%memoize` line is not Python: blanked
+        attempt = self._memo_attempt(cell, memoized.body, memoized.directive)
         token = CURRENT_CELL.set(context)
+        started = time.perf_counter()
         try:
-            execution = self.executor.execute(record.code, self.filename(cell))
+            if attempt is not None and attempt.restored is not None:
+                execution = attempt.restored
+            else:
+                execution = self.executor.execute(memoized.body, self.filename(cell))
         finally:
             CURRENT_CELL.reset(token)
+        seconds = time.perf_counter() - started
         changes = detector.after(
             self.namespace,
             cut_off=lambda name: bool(self.graph.readers(name)),
@@ -78,7 +92,41 @@ class Session:
             seen[Symbol(name)] = self.ledger.current(Symbol(name))
         record.out_of_order = self._out_of_order_reads(cell, seen)
         changed = self._record(cell, record, changes, seen, stamp, execution)
+        record.from_cache = attempt is not None and attempt.restored is not None
+        if attempt is not None and not record.from_cache and execution.error is None:
+            self._memo_store(attempt, record, execution, seconds)
         return Outcome(execution, changed)
+
+    def _memo_attempt(
+        self, cell: CellId, body: str, directive: MemoizeDirective | None
+    ) -> MemoAttempt | None:
+        if self.memo is None:
+            return None
+        expanded = self.graph.expanded(cell)
+        analysis = self.records[cell].analysis
+        request = MemoRequest(
+            cell,
+            body,
+            directive,
+            inputs=expanded.refs | analysis.refs,
+            reads_all=expanded.reads_all or analysis.star_import,
+            namespace=self.namespace,
+        )
+        return self.memo.attempt(request)
+
+    def _memo_store(
+        self, attempt: MemoAttempt, record: CellRecord, execution: Execution, seconds: float
+    ) -> None:
+        namespace = self.namespace
+        written = {s.name for s, v in record.wrote.items() if not v.deleted}
+        written |= record.analysis.defs | record.analysis.mutated_names
+        deleted = {s.name for s, v in record.wrote.items() if v.deleted}
+        attempt.store(
+            execution,
+            sorted(n for n in written if n in namespace),
+            sorted(n for n in deleted if n not in namespace),
+            seconds,
+        )
 
     def forget(self, cell: CellId) -> None:
         """Drop a deleted cell: the globals whose current value it wrote go with it."""

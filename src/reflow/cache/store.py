@@ -1,0 +1,80 @@
+"""What every cache store offers, the warning they all speak with, and their tiers.
+
+A store maps a key to an ``Entry``. ``get`` never raises: a missing, corrupt
+or unreadable entry is a miss (a corrupt one is dropped, so that the next run
+rewrites it). ``put`` never raises either: a full disk or an unwritable
+directory is one ``CacheWarning`` per store, and the computation goes on
+uncached.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from reflow.cache.entry import Encoded, Entry
+
+
+class CacheWarning(UserWarning):
+    """Something reflow's cache could not do; the code ran (or will run) instead."""
+
+
+def warn(message: str) -> None:
+    warnings.warn(f"reflow cache: {message}", CacheWarning, stacklevel=3)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryInfo:
+    key: str
+    label: str
+    nbytes: int
+    last_used: float
+    """When a run stored it or a hit last read it (seconds since the epoch)."""
+
+
+class CacheStore(Protocol):
+    @property
+    def location(self) -> str:
+        """Where the entries are, for messages: a directory, a URL, ``memory``."""
+
+    def get(self, key: str, namespace: dict[str, Any] | None = None) -> Entry | None: ...
+
+    def put(self, key: str, encoded: Encoded) -> bool:
+        """Keep an entry; ``False`` (after one warning per store) when it could not."""
+
+    def entries(self) -> Iterator[EntryInfo]: ...
+
+    def remove(self, key: str) -> None: ...
+
+
+class TieredStore:
+    """Memory in front of a slower store: a put goes to both, a get asks memory first.
+
+    A hit from the slower store is not copied into memory: disk hits map
+    their arrays already, and copying a large entry would cost more than it saves.
+    """
+
+    def __init__(self, fast: CacheStore, slow: CacheStore) -> None:
+        self.fast = fast
+        self.slow = slow
+
+    @property
+    def location(self) -> str:
+        return self.slow.location
+
+    def get(self, key: str, namespace: dict[str, Any] | None = None) -> Entry | None:
+        found = self.fast.get(key, namespace)
+        return found if found is not None else self.slow.get(key, namespace)
+
+    def put(self, key: str, encoded: Encoded) -> bool:
+        kept = self.fast.put(key, encoded)
+        return self.slow.put(key, encoded) or kept
+
+    def entries(self) -> Iterator[EntryInfo]:
+        return self.slow.entries()
+
+    def remove(self, key: str) -> None:
+        self.fast.remove(key)
+        self.slow.remove(key)
