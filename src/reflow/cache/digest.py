@@ -218,7 +218,7 @@ class Digest:
         dynamic = _DYNAMIC_BUILTINS & set(names)
         if dynamic and not any(n in fn.__globals__ for n in dynamic):
             raise Undigestable(
-                f"{fn.__qualname__} calls {', '.join(sorted(dynamic))}(): the globals it "
+                f"{path} ({fn.__qualname__}) calls {', '.join(sorted(dynamic))}(): the globals it "
                 "reads cannot be known"
             )
         for name in names:

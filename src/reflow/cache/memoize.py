@@ -47,6 +47,7 @@ class CellAttempt:
     label: str
     namespace: dict[str, Any]
     restored: Execution | None = None
+    warn: Callable[[str], None] = warn
 
     def store(
         self, execution: Execution, written: Iterable[str], deleted: Iterable[str], seconds: float
@@ -57,7 +58,7 @@ class CellAttempt:
         entry = Entry(
             values, tuple(deleted), execution.stdout, execution.stderr, seconds, self.label
         )
-        store_entry(self.store_to, self.key, entry)
+        store_entry(self.store_to, self.key, entry, self.warn)
 
 
 @dataclass
@@ -81,7 +82,6 @@ class CellMemoizer:
         label = f"cell {request.cell}"
         if request.reads_all:
             self._warn_once(
-                request.cell,
                 f"{label} is not cached: it uses exec, eval, globals() or import *, "
                 "so reflow cannot know every input it reads",
             )
@@ -89,18 +89,18 @@ class CellMemoizer:
         try:
             key = cell_key(request.body, request.inputs, request.namespace)
         except Undigestable as problem:
-            self._warn_once(request.cell, f"{label} is not cached: {problem}")
+            self._warn_once(f"{label} is not cached: {problem}")
             return None
         except SyntaxError:
             return None  # the run reports it
         store = self.store()
-        attempt = CellAttempt(key, store, label, request.namespace)
+        attempt = CellAttempt(key, store, label, request.namespace, warn=self._warn_once)
         entry = store.get(key, request.namespace)
         if entry is not None:
             attempt.restored = restore(entry, request.namespace, directive)
         return attempt
 
-    def _warn_once(self, cell: str, message: str) -> None:
+    def _warn_once(self, message: str) -> None:
         if message not in self._warned:
             self._warned.add(message)
             warn(message)
@@ -127,7 +127,9 @@ def hit_line(names: list[str], seconds: float) -> str:
     return f"[reflow] memoized: {what} from the cache (the run took {seconds:.3g} s)"
 
 
-def store_entry(store: CacheStore, key: str, entry: Entry) -> bool:
+def store_entry(
+    store: CacheStore, key: str, entry: Entry, warn: Callable[[str], None] = warn
+) -> bool:
     """Encode and keep an entry; one warning (and ``False``) if a value cannot be pickled."""
     try:
         encoded = encode(entry)

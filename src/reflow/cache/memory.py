@@ -33,12 +33,12 @@ class _Buffer:
         self._fd: int | None = None
         self._bytes: bytes | None = None
         if self.nbytes and hasattr(os, "memfd_create"):
-            fd = os.memfd_create("reflow-cache", os.MFD_CLOEXEC)
-            weakref.finalize(self, os.close, fd)
-            written = 0
-            while written < self.nbytes:
-                written += os.write(fd, view[written : written + (1 << 30)])
-            self._fd = fd
+            try:
+                self._fd = _memory_file(view)
+            except OSError:  # a file size limit, no memfd support: keep plain bytes
+                self._fd = None
+        if self._fd is not None:
+            weakref.finalize(self, os.close, self._fd)
         else:
             self._bytes = bytes(view)
 
@@ -46,6 +46,18 @@ class _Buffer:
         if self._fd is not None:
             return mmap.mmap(self._fd, self.nbytes, access=mmap.ACCESS_COPY)
         return bytearray(self._bytes or b"")
+
+
+def _memory_file(view: memoryview) -> int:
+    fd = os.memfd_create("reflow-cache", os.MFD_CLOEXEC)
+    try:
+        written = 0
+        while written < view.nbytes:
+            written += os.write(fd, view[written : written + (1 << 30)])
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 @dataclass(slots=True)
@@ -92,6 +104,16 @@ class MemoryStore:
         if nbytes > self.max_bytes:
             return False
         self.remove(key)
+        try:
+            held = self._hold(encoded, nbytes)
+        except MemoryError:
+            return False
+        self._held[key] = held
+        self.nbytes += nbytes
+        self.evict()
+        return key in self._held
+
+    def _hold(self, encoded: Encoded, nbytes: int) -> _Held:
         arrays = {}
         import numpy as np
 
@@ -105,10 +127,7 @@ class MemoryStore:
             part: bytes(data) if part == "values.pkl" else _Buffer(data)
             for part, data in encoded.blobs.items()
         }
-        self._held[key] = _Held(dict(encoded.manifest), arrays, blobs, nbytes, time.time())
-        self.nbytes += nbytes
-        self.evict()
-        return key in self._held
+        return _Held(dict(encoded.manifest), arrays, blobs, nbytes, time.time())
 
     def evict(self) -> None:
         """Evict least recently used entries until the total fits ``max_bytes``."""

@@ -22,7 +22,8 @@ class CacheWarning(UserWarning):
 
 
 def warn(message: str) -> None:
-    warnings.warn(f"reflow cache: {message}", CacheWarning, stacklevel=3)
+    """One warning; attributed to no source line (a line of reflow's would be noise)."""
+    warnings.warn_explicit(f"{message}", CacheWarning, "reflow cache", 0, module="reflow.cache")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from reflow import __version__
-from reflow.cli import check, export, graph, run
+from reflow.cli import cache, check, export, graph, run
 from reflow.cli.common import CommandFailed, HelpFormatter, error
 from reflow.formats import NotebookFileError
 
@@ -25,6 +25,7 @@ COMMANDS: tuple[Registrar, ...] = (
     check.add_parser,
     export.add_parsers,
     graph.add_parser,
+    cache.add_parser,
 )
 
 DESCRIPTION = """\
@@ -37,6 +38,7 @@ examples:
   reflow check *.ipynb                 find cells that would fail or lie
   reflow export app.py --to script     a plain script, cells in run order
   reflow graph analysis.ipynb          the dependency graph as Mermaid
+  reflow cache info                    what the persistent cache holds
 
 'reflow COMMAND --help' tells more about each command.
 """
