@@ -134,7 +134,11 @@ class Notebook:
         self._graph = DataflowGraph(_parse_direction(direction))
         self._cache_dir = _cache_location(cache, cache_dir)
         self._session = Session(self._graph, fingerprint_budget, memo=self._memo(cache))
-        self._session.executor.transformers.append(_block_transformer())
+        # Cached blocks skip their body by a rewrite of the cell (a host's executor,
+        # such as IPython's shell, registers the same transformer its own way).
+        transformers = getattr(self._session.executor, "transformers", None)
+        if transformers is not None:
+            transformers.append(_block_transformer())
         self._scheduler = Scheduler(self._graph, self._session)
         self._cached_board: StatusBoard | None = None
         self._file: NotebookFile | None = None  # what open() read: prose, metadata, outputs

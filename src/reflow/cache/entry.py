@@ -210,7 +210,7 @@ def _pickle(values: dict[str, Any]) -> tuple[bytes, list[memoryview]]:
 
 def _pickler(stream: io.BytesIO, callback: Callable[[pickle.PickleBuffer], bool]) -> Any:
     try:  # cloudpickle stores functions and classes defined in the notebook by value
-        import cloudpickle  # type: ignore[import-untyped]
+        import cloudpickle
     except ImportError:
         return pickle.Pickler(stream, protocol=5, buffer_callback=callback)
     return cloudpickle.CloudPickler(stream, protocol=5, buffer_callback=callback)

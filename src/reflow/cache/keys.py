@@ -19,7 +19,7 @@ import ast
 import platform
 import sys
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from reflow.analysis.normalize import normalized
@@ -93,12 +93,19 @@ def function_key(fn: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> s
 
 
 def _code(digest: Digest, kind: str, source: str) -> None:
-    dump = normalized(source)
+    dump, modules = _parsed(source)
     if dump is None:
         raise SyntaxError(f"the {kind} does not parse")
     digest.tag(f"{kind}:{dump}")
-    for module in sorted(_imported_modules(source)):
+    for module in modules:  # looked up every time: an edited module must miss
         digest.tag(f"import:{module_identity_by_name(module)}")
+
+
+@lru_cache(maxsize=1024)
+def _parsed(source: str) -> tuple[str | None, tuple[str, ...]]:
+    """The normalised code and the modules it imports: parsed once per source text."""
+    dump = normalized(source)
+    return dump, tuple(sorted(_imported_modules(source))) if dump is not None else ()
 
 
 def _inputs(digest: Digest, inputs: Iterable[str], namespace: Mapping[str, Any]) -> None:

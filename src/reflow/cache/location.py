@@ -57,8 +57,9 @@ def persistent_store(location: str | os.PathLike[str] | None = None) -> CacheSto
         if is_url(where):
             from reflow.cache.remote import RemoteStore
 
-            slow: CacheStore = RemoteStore(where)
+            # Nothing maps from a remote store: every size is worth keeping in memory.
+            store = TieredStore(_memory, RemoteStore(where), fast_limit=1 << 62)
         else:
-            slow = DiskStore(key)
-        store = _persistent[key] = TieredStore(_memory, slow)
+            store = TieredStore(_memory, DiskStore(key))
+        _persistent[key] = store
     return store

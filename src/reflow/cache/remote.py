@@ -28,7 +28,7 @@ _MAGIC = b"REFLOW-CACHE-1\n"
 class RemoteStore:
     def __init__(self, url: str, **storage_options: Any) -> None:
         try:
-            import fsspec  # type: ignore[import-untyped]
+            import fsspec
         except ImportError:
             raise ImportError(
                 f"a cache at {url!r} needs fsspec: pip install 'reflow[remote]'"

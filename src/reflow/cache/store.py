@@ -53,13 +53,16 @@ class CacheStore(Protocol):
 class TieredStore:
     """Memory in front of a slower store: a put goes to both, a get asks memory first.
 
-    A hit from the slower store is not copied into memory: disk hits map
-    their arrays already, and copying a large entry would cost more than it saves.
+    Entries over ``fast_limit`` bytes skip memory: a disk hit maps their arrays
+    (a millisecond or so for 100 MB), so a copy in memory would cost a miss more
+    (a copy of every byte) than it saves a hit. Nor is a hit from the slower
+    store copied into memory, for the same reason.
     """
 
-    def __init__(self, fast: CacheStore, slow: CacheStore) -> None:
+    def __init__(self, fast: CacheStore, slow: CacheStore, fast_limit: int = 16 << 20) -> None:
         self.fast = fast
         self.slow = slow
+        self.fast_limit = fast_limit
 
     @property
     def location(self) -> str:
@@ -70,7 +73,7 @@ class TieredStore:
         return found if found is not None else self.slow.get(key, namespace)
 
     def put(self, key: str, encoded: Encoded) -> bool:
-        kept = self.fast.put(key, encoded)
+        kept = encoded.nbytes <= self.fast_limit and self.fast.put(key, encoded)
         return self.slow.put(key, encoded) or kept
 
     def entries(self) -> Iterator[EntryInfo]:

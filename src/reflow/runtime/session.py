@@ -34,7 +34,11 @@ class Outcome:
 
 class Session:
     def __init__(
-        self, graph: DataflowGraph, budget: Budget = DEFAULT_BUDGET, memo: CellMemo | None = None
+        self,
+        graph: DataflowGraph,
+        budget: Budget = DEFAULT_BUDGET,
+        *,
+        memo: CellMemo | None = None,
     ) -> None:
         """``memo``: a cache of cell runs (``reflow.cache``), consulted before each run."""
         self.graph = graph
