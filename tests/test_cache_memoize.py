@@ -514,3 +514,51 @@ def test_no_warnings_for_a_plain_notebook(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         assert nb.run_all().ok
     assert not (tmp_path / "cache").exists()  # no memoized cell, no cache directory
+
+
+# ---- what a hit restores: exactly what the run bound ------------------------------------------
+
+
+def test_a_binding_not_taken_is_not_restored(tmp_path: Path, log: Path) -> None:
+    """``y`` comes from another cell when the branch is not taken: a hit must not freeze it."""
+    cells = ("y = 1", "flag = False", "%%memoize\n" + logged(log, "if flag:\n    y = 2\nz = 3"))
+    notebook(tmp_path, *cells).run_all()
+    second = notebook(tmp_path, "y = 5", *cells[1:])
+    second.run_all()
+    assert second.cell("c2").from_cache and runs(log) == 1
+    assert second["y"] == 5 and second["z"] == 3
+
+
+def test_a_binding_to_the_same_object_is_restored(tmp_path: Path, log: Path) -> None:
+    cells = ("x = [1]", "y = x", "%%memoize\n" + logged(log, "y = x"), "y.append(2)")
+    notebook(tmp_path, *cells).run_all()
+    second = notebook(tmp_path, *cells[:3])
+    second.run_all()
+    assert second.cell("c2").from_cache and second["y"] == [1]
+
+
+def test_a_change_through_an_alias_is_not_stored(tmp_path: Path, log: Path) -> None:
+    cells = ("a = []\nb = a", "%%memoize\n" + logged(log, "a.append(1)"))
+    with pytest.warns(CacheWarning, match="changes `b` without reading it"):
+        notebook(tmp_path, *cells).run_all()
+    second = notebook(tmp_path, "a = []\nb = [7]", cells[1])
+    second.run_all()
+    assert not second.cell("c1").from_cache and second["b"] == [7] and runs(log) == 2
+
+
+def test_a_block_binding_not_taken_is_not_restored(tmp_path: Path, log: Path) -> None:
+    block = textwrap.dedent(
+        f"""
+        import reflow
+        with reflow.persistent_cache("maybe"):
+            open({str(log)!r}, "a").write("ran\\n")
+            if flag:
+                y = 2
+            gone = 1
+            del gone
+        """
+    )
+    notebook(tmp_path, "y = 1\nflag = False", block).run_all()
+    second = notebook(tmp_path, "y = 5\nflag = False\ngone = 0", block)
+    second.run_all()
+    assert runs(log) == 1 and second["y"] == 5 and "gone" not in second

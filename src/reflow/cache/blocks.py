@@ -12,8 +12,9 @@ it, and IPython can too: ``shell.ast_transformers.append(...)``)::
             model = fit(data)
 
 where ``BODY`` is the body's source and ``READS``/``WRITES`` are the globals
-static analysis says it reads and writes; ``_bind`` is an inline lambda, so
-the rewritten cell needs no helper in the namespace and a context manager
+static analysis says it reads and writes (a last tuple: those it deletes);
+``_bind`` is an inline lambda, so the rewritten cell needs no helper in the
+namespace and a context manager
 that is not reflow's keeps working as written. On entering, a bound block
 computes its key from ``BODY`` and the values of ``READS``; a hit puts the
 stored ``WRITES`` back and the body is skipped; after a miss that raised
@@ -35,7 +36,7 @@ from reflow.analysis import analyze
 from reflow.cache.entry import Entry
 from reflow.cache.keys import Undigestable, block_key
 from reflow.cache.location import memory_store, persistent_store
-from reflow.cache.memoize import store_entry
+from reflow.cache.memoize import MissWitness, store_entry
 from reflow.cache.store import CacheStore, warn
 
 CACHE_FUNCTIONS = frozenset({"cache", "persistent_cache"})
@@ -55,15 +56,23 @@ class CachedBlock:
         self.key: str | None = None
         self._bound: tuple[dict[str, Any], str, tuple[str, ...], tuple[str, ...]] | None = None
         self._started = 0.0
+        self._witness: MissWitness | None = None
+        self._deletes: tuple[str, ...] = ()
 
     @property
     def _reflow_hit(self) -> bool:
         return self.hit
 
     def _reflow_bind(
-        self, namespace: dict[str, Any], body: str, reads: tuple[str, ...], writes: tuple[str, ...]
+        self,
+        namespace: dict[str, Any],
+        body: str,
+        reads: tuple[str, ...],
+        writes: tuple[str, ...],
+        deletes: tuple[str, ...] = (),
     ) -> CachedBlock:
         self._bound = (namespace, body, reads, writes)
+        self._deletes = deletes
         return self
 
     def _store(self) -> CacheStore:
@@ -79,7 +88,7 @@ class CachedBlock:
                     "cell run by reflow (or IPython with reflow's AST transformer)"
                 )
             return self
-        namespace, body, reads, _writes = self._bound
+        namespace, body, reads, writes = self._bound
         try:
             self.key = block_key(self.name, body, reads, namespace)
         except Undigestable as problem:
@@ -92,6 +101,8 @@ class CachedBlock:
             for name in entry.deleted:
                 namespace.pop(name, None)
             self.hit = True
+        else:
+            self._witness = MissWitness(namespace, reads, writes)
         self._started = time.perf_counter()
         return self
 
@@ -101,11 +112,20 @@ class CachedBlock:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._bound is None or self.hit or self.key is None or kind is not None:
+        witness, self._witness = self._witness, None
+        if witness is not None:
+            witness.settle()
+        if self._bound is None or witness is None or self.key is None or kind is not None:
             return
         namespace, _body, _reads, writes = self._bound
-        values = {name: namespace[name] for name in writes if name in namespace}
-        deleted = tuple(name for name in writes if name not in namespace)
+        written = witness.written(writes)
+        outside = witness.outside_key(written)
+        if outside:
+            names = ", ".join(f"`{n}`" for n in outside)
+            warn(f"block {self.name!r} is not cached: it changes {names} without reading it")
+            return
+        values = {name: namespace[name] for name in written}
+        deleted = tuple(n for n in self._deletes if n not in namespace)
         seconds = time.perf_counter() - self._started
         entry = Entry(values, deleted, run_seconds=seconds, label=f"block {self.name!r}")
         store_entry(self._store(), self.key, entry)
@@ -145,9 +165,13 @@ class CachedBlockTransformer(ast.NodeTransformer):
         analysis = analyze(body)
         if analysis.syntax_error is not None:
             return node
-        writes = analysis.defs | analysis.mutated_names | analysis.deletes
+        writes = (analysis.defs - analysis.deletes) | analysis.mutated_names
         bound = _bind_call(
-            item.context_expr, body, tuple(sorted(analysis.refs)), tuple(sorted(writes))
+            item.context_expr,
+            body,
+            tuple(sorted(analysis.refs)),
+            tuple(sorted(writes)),
+            tuple(sorted(analysis.deletes)),
         )
         guard = ast.If(
             test=ast.UnaryOp(
@@ -188,7 +212,11 @@ def _is_cache_call(node: ast.expr) -> bool:
 
 
 def _bind_call(
-    manager: ast.expr, body: str, reads: tuple[str, ...], writes: tuple[str, ...]
+    manager: ast.expr,
+    body: str,
+    reads: tuple[str, ...],
+    writes: tuple[str, ...],
+    deletes: tuple[str, ...],
 ) -> ast.expr:
     """``(lambda m: m._reflow_bind(globals(), ...) if hasattr(m, "_reflow_bind") else m)(cm)``."""
     m = ast.Name("__reflow_m", ast.Load())
@@ -199,6 +227,7 @@ def _bind_call(
             ast.Constant(body),
             ast.Tuple([ast.Constant(n) for n in reads], ast.Load()),
             ast.Tuple([ast.Constant(n) for n in writes], ast.Load()),
+            ast.Tuple([ast.Constant(n) for n in deletes], ast.Load()),
         ],
         [],
     )

@@ -38,6 +38,54 @@ EVERY_CELL = MemoizeDirective(report="quiet", replay=True)
 """How cells are memoized when the whole notebook is: a hit looks like the run it restores."""
 
 
+class MissWitness:
+    """Which names a missed run really bound, so that a hit restores exactly those.
+
+    Two traps make "the names the code may bind" the wrong thing to store:
+
+    - a binding not taken (``if flag: y = 2`` with ``flag`` false) leaves ``y``
+      holding another cell's value; stored, a later hit would put that stale
+      value back. So names the code may bind but does not read are taken out
+      of the namespace while it runs (it does not read them: nothing can
+      tell), and those it did not bind go back afterwards, unstored;
+    - an object changed in place through an alias (``a.append(1)`` where ``b``
+      is the same list) changes ``b``, which the key does not cover. A run
+      that changes a name it neither reads nor binds is not stored at all.
+    """
+
+    def __init__(
+        self, namespace: dict[str, Any], inputs: Iterable[str], binds: Iterable[str]
+    ) -> None:
+        self.namespace = namespace
+        self.inputs = frozenset(inputs)
+        self.hidden = {
+            n: namespace.pop(n) for n in binds if n not in self.inputs and n in namespace
+        }
+        self.before = dict(namespace)  # who held which object as the run started
+        self.put_back: set[str] = set()
+
+    def settle(self) -> None:
+        """Right after the run: put back what it did not bind."""
+        for name, value in self.hidden.items():
+            if name not in self.namespace:
+                self.namespace[name] = value
+                self.put_back.add(name)
+
+    def written(self, names: Iterable[str]) -> list[str]:
+        """The names among ``names`` that the run bound or changed (not those put back)."""
+        return sorted(n for n in set(names) if n in self.namespace and n not in self.put_back)
+
+    def outside_key(self, written: Iterable[str]) -> list[str]:
+        """Names the run changed in place that the key does not cover (not read, not bound)."""
+        return sorted(
+            n
+            for n in written
+            if n not in self.inputs
+            and n not in self.hidden
+            and self.before.get(n, _MISSING) is self.namespace.get(n, _MISSING)
+        )
+
+
 @dataclass(slots=True)
 class CellAttempt:
     """One memoized run: a hit (``restored``) or a miss waiting for ``store``."""
@@ -48,10 +96,25 @@ class CellAttempt:
     namespace: dict[str, Any]
     restored: Execution | None = None
     warn: Callable[[str], None] = warn
+    witness: MissWitness | None = None
+
+    def after_run(self) -> None:
+        if self.witness is not None:
+            self.witness.settle()
 
     def store(
         self, execution: Execution, written: Iterable[str], deleted: Iterable[str], seconds: float
     ) -> None:
+        if self.witness is not None:
+            written = self.witness.written(written)
+            outside = self.witness.outside_key(written)
+            if outside:
+                names = ", ".join(f"`{n}`" for n in outside)
+                self.warn(
+                    f"{self.label} is not cached: it changes {names} without reading "
+                    "it (through an alias?), which a cache hit could not replay"
+                )
+                return
         values = {name: self.namespace[name] for name in written if name in self.namespace}
         if execution.output is not None:
             values[OUTPUT] = execution.output
@@ -98,6 +161,8 @@ class CellMemoizer:
         entry = store.get(key, request.namespace)
         if entry is not None:
             attempt.restored = restore(entry, request.namespace, directive)
+        else:
+            attempt.witness = MissWitness(request.namespace, request.inputs, request.binds)
         return attempt
 
     def _warn_once(self, message: str) -> None:
@@ -185,17 +250,21 @@ def run_memoized(
     entry = store.get(key, namespace)
     if entry is not None:
         return MemoOutcome(restore(entry, namespace, directive), True, key)
-    before = dict(namespace)
+    attempt = CellAttempt(key, store, label, namespace)
+    attempt.witness = witness = MissWitness(namespace, names, analysis.defs - analysis.deletes)
     started = time.perf_counter()
-    execution = execute(memoized.body)
+    try:
+        execution = execute(memoized.body)
+    finally:
+        attempt.after_run()
     seconds = time.perf_counter() - started
     if execution.error is None:
+        before = witness.before
         changed = {
             n for n, v in namespace.items() if before.get(n, _MISSING) is not v and links_cells(n)
         }
         written = (analysis.defs | analysis.mutated_names | changed) & set(namespace)
         deleted = (set(before) | analysis.deletes) - set(namespace)
-        attempt = CellAttempt(key, store, label, namespace)
         attempt.store(execution, sorted(written), sorted(deleted), seconds)
     return MemoOutcome(execution, False, key)
 

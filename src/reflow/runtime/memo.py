@@ -31,12 +31,17 @@ class MemoRequest:
     reads_all: bool
     """``exec``/``eval``/``globals()``: the cell may read anything, so no key covers it."""
     namespace: dict[str, Any]
+    binds: frozenset[str] = frozenset()
+    """The globals the cell may bind (not those it deletes)."""
 
 
 class MemoAttempt(Protocol):
     @property
     def restored(self) -> Execution | None:
         """A hit: the cell's values are back in the namespace; what it showed is here."""
+
+    def after_run(self) -> None:
+        """A miss: called as soon as the cell's code has run (raised or not)."""
 
     def store(
         self,

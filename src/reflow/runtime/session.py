@@ -79,6 +79,8 @@ class Session:
                 execution = self.executor.execute(memoized.body, self.filename(cell))
         finally:
             CURRENT_CELL.reset(token)
+            if attempt is not None and attempt.restored is None:
+                attempt.after_run()
         seconds = time.perf_counter() - started
         changes = detector.after(
             self.namespace,
@@ -115,6 +117,7 @@ class Session:
             inputs=expanded.refs | analysis.refs,
             reads_all=expanded.reads_all or analysis.star_import,
             namespace=self.namespace,
+            binds=(expanded.binds | analysis.defs) - expanded.deletes - analysis.deletes,
         )
         return self.memo.attempt(request)
 
