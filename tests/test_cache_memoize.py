@@ -276,10 +276,13 @@ def test_reflow_run_cache_across_processes(tmp_path: Path, log: Path) -> None:
         f"# %%\nn = 3\n\n# %%\n{logged(log, 'import time')}\n"
         "squares = [i * i for i in range(n)]\nsquares\n"
     )
+    outputs = []
     for _ in range(2):
         done = run_cli("run", "nb.py", "--cache", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
     assert runs(log) == 1
+    assert "0 of 2 cells restored" in outputs[0] and "2 of 2 cells restored" in outputs[1]
     info = run_cli("cache", "info", "-v", cwd=tmp_path)
     assert info.returncode == 0 and "2 entries" in info.stdout and "cell c" in info.stdout
     kept = run_cli("cache", "clear", "--older-than", "7d", cwd=tmp_path)
@@ -562,3 +565,45 @@ def test_a_block_binding_not_taken_is_not_restored(tmp_path: Path, log: Path) ->
     second = notebook(tmp_path, "y = 5\nflag = False\ngone = 0", block)
     second.run_all()
     assert runs(log) == 1 and second["y"] == 5 and "gone" not in second
+
+
+# ---- optional dependencies ------------------------------------------------------------------
+
+
+def test_a_notebook_cached_at_an_fsspec_url(tmp_path: Path, log: Path) -> None:
+    from reflow.cache.location import memory_store
+
+    url = f"file://{tmp_path}/remote-cache"
+    cells = ("import numpy as np", logged(log, "a = np.arange(5) * 2"))
+    for _ in range(2):
+        memory_store().clear()  # this process's memory tier: every hit must come from the URL
+        nb = Notebook(cache="disk", cache_dir=url)
+        for index, code in enumerate(cells):
+            nb.add(code, id=f"c{index}")
+        nb.run_all()
+    assert runs(log) == 1
+    assert nb.cell("c1").from_cache and nb["a"].tolist() == [0, 2, 4, 6, 8]
+    assert list((tmp_path / "remote-cache" / "entries").rglob("*.entry"))
+
+
+def test_without_cloudpickle_data_is_cached_and_functions_are_a_warning(tmp_path: Path) -> None:
+    program = textwrap.dedent(
+        f"""
+        import sys, warnings
+        sys.modules["cloudpickle"] = None  # as if it were not installed
+        from reflow import Notebook
+        warnings.simplefilter("always")
+        for _ in range(2):
+            nb = Notebook(cache_dir={str(tmp_path)!r})
+            data = nb.add("%%memoize\\nxs = [1, 2, 3]")
+            fn = nb.add("%%memoize\\ndef f(): return 1")
+            nb.run_all()
+            print(nb.cell(data).from_cache, nb.cell(fn).from_cache, nb["f"]())
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["False False 1", "True False 1"]
+    assert "cannot be pickled" in done.stderr

@@ -58,6 +58,9 @@ def main(args: argparse.Namespace) -> int:
     reporter = progress.reporter_for(sys.stdout, len(notebook), quiet=args.quiet)
     run = notebook.run_all(observer=reporter)
     reporter.close(run)
+    if args.cache and not args.quiet:
+        restored = sum(notebook.cell(c).from_cache for c in run.ran)
+        print(f"{restored} of {len(run.ran)} cells restored from the cache")
 
     target = args.out
     if target is None and Path(args.notebook).suffix.lower() == ".ipynb":
