@@ -8,7 +8,9 @@
 - ``memoize``: memoized cells (``%%memoize``, ``Notebook(cache="disk")``), and
   ``run_memoized``, the seam a host running cells its own way calls;
 - ``blocks`` and ``decorators``: ``with reflow.persistent_cache("name"):`` and
-  ``@reflow.cache``.
+  ``@reflow.cache``;
+- ``ipython``: ``register(shell)`` gives an IPython shell ``%%memoize`` and
+  cached blocks (the seam the Jupyter kernel and ``%load_ext reflow`` call).
 
 The functions ``reflow.cache`` and ``reflow.persistent_cache`` are the decorators
 (``reflow.cache.decorators``); import this package's modules by their full name.

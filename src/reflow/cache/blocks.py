@@ -14,8 +14,8 @@ it, and IPython can too: ``shell.ast_transformers.append(...)``)::
 where ``BODY`` is the body's source and ``READS``/``WRITES`` are the globals
 static analysis says it reads and writes (a last tuple: those it deletes);
 ``_bind`` is an inline lambda, so the rewritten cell needs no helper in the
-namespace and a context manager
-that is not reflow's keeps working as written. On entering, a bound block
+namespace and a context manager that is not reflow's keeps working as
+written. On entering, a bound block
 computes its key from ``BODY`` and the values of ``READS``; a hit puts the
 stored ``WRITES`` back and the body is skipped; after a miss that raised
 nothing, the body's ``WRITES`` are stored.
