@@ -357,3 +357,20 @@ def test_keys_are_the_same_in_another_process() -> None:
         for _ in range(2)
     }
     assert len(keys) == 1 and len(next(iter(keys))) == 40
+
+
+SLOTTED = "class P:\n    __slots__ = ('v',)\n    def __init__(self, v): self.v = v\n"
+
+
+def test_instances_without_a_dict_key_on_their_class_code() -> None:
+    """Such instances are pickled, and a pickle names a notebook class without its code."""
+    main = sys.modules["__main__"]
+    keys = []
+    for method in ("def get(self): return self.v", "def get(self): return -self.v"):
+        ns = namespace(f"{SLOTTED}    {method}\np = P(1)")
+        main.P = ns["P"]  # type: ignore[attr-defined]  # a kernel's __main__ holds its classes
+        try:
+            keys.append(key_of("y = p.get()", ns))
+        finally:
+            del main.P  # type: ignore[attr-defined]
+    assert keys[0] != keys[1]

@@ -140,6 +140,9 @@ class Digest:
             self._class(kind, f"type({path})", depth)
             self.add(dict(vars(value)), f"{path}.__dict__", depth)
             return
+        # Anything else by its pickle, and by its class: a pickle names a class, so the
+        # class's code (a notebook class) or module file (a library's) must be added.
+        self._class(kind, f"type({path})", depth)
         self._pickled(value, path)
 
     # ---- kinds ------------------------------------------------------------------
@@ -237,6 +240,8 @@ class Digest:
             if name in ("__dict__", "__weakref__", "__module__"):
                 continue
             self.tag(f"attribute:{name}")
+            if isinstance(attribute, types.MemberDescriptorType | types.GetSetDescriptorType):
+                continue  # a slot: its name is in __slots__, digested with the rest
             if isinstance(attribute, staticmethod | classmethod):
                 attribute = attribute.__func__
             if isinstance(attribute, property):
