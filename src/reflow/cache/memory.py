@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import threading
 import time
 import weakref
 from collections import OrderedDict
@@ -76,6 +77,7 @@ class MemoryStore:
         self.max_bytes = max_bytes
         self._held: OrderedDict[str, _Held] = OrderedDict()
         self.nbytes = 0
+        self._lock = threading.RLock()  # cached functions may be called from threads
 
     @property
     def location(self) -> str:
@@ -88,11 +90,12 @@ class MemoryStore:
         return len(self._held)
 
     def get(self, key: str, namespace: dict[str, Any] | None = None) -> Entry | None:
-        held = self._held.get(key)
-        if held is None:
-            return None
-        self._held.move_to_end(key)
-        held.last_used = time.time()
+        with self._lock:
+            held = self._held.get(key)
+            if held is None:
+                return None
+            self._held.move_to_end(key)
+            held.last_used = time.time()
         try:
             return decode(held.manifest, _array_loader(held), _blob_loader(held), namespace)
         except CorruptEntry:
@@ -103,15 +106,16 @@ class MemoryStore:
         nbytes = encoded.nbytes
         if nbytes > self.max_bytes:
             return False
-        self.remove(key)
         try:
             held = self._hold(encoded, nbytes)
         except MemoryError:
             return False
-        self._held[key] = held
-        self.nbytes += nbytes
-        self.evict()
-        return key in self._held
+        with self._lock:
+            self.remove(key)
+            self._held[key] = held
+            self.nbytes += nbytes
+            self.evict()
+            return key in self._held
 
     def _hold(self, encoded: Encoded, nbytes: int) -> _Held:
         arrays = {}
@@ -131,21 +135,24 @@ class MemoryStore:
 
     def evict(self) -> None:
         """Evict least recently used entries until the total fits ``max_bytes``."""
-        while self.nbytes > self.max_bytes and self._held:
-            self.remove(next(iter(self._held)))
+        with self._lock:
+            while self.nbytes > self.max_bytes and self._held:
+                self.remove(next(iter(self._held)))
 
     def entries(self) -> Iterator[EntryInfo]:
         for key, held in list(self._held.items()):
             yield EntryInfo(key, str(held.manifest.get("label", "")), held.nbytes, held.last_used)
 
     def remove(self, key: str) -> None:
-        held = self._held.pop(key, None)
-        if held is not None:
-            self.nbytes -= held.nbytes
+        with self._lock:
+            held = self._held.pop(key, None)
+            if held is not None:
+                self.nbytes -= held.nbytes
 
     def clear(self) -> None:
-        self._held.clear()
-        self.nbytes = 0
+        with self._lock:
+            self._held.clear()
+            self.nbytes = 0
 
 
 def _array_loader(held: _Held) -> Any:
