@@ -274,6 +274,22 @@ CASES = [
         None,
         False,
     ),
+    KeyCase(
+        "partial-of-a-notebook-function",
+        "import functools\ndef f(a, b): return a + b\ng = functools.partial(f, 1)",
+        "import functools\ndef f(a, b): return a - b\ng = functools.partial(f, 1)",
+        "y = g(2)",
+        None,
+        False,
+    ),
+    KeyCase(
+        "library-object-holding-a-notebook-function",
+        "import types\ndef f(): return 1\nh = types.SimpleNamespace(fn=f)",
+        "import types\ndef f(): return 2\nh = types.SimpleNamespace(fn=f)",
+        "y = h.fn()",
+        None,
+        False,
+    ),
     KeyCase("module", "import json as m", "import json as m", "y = m.dumps(1)", None, True),
     KeyCase(
         "other-module", "import json as m", "import pickle as m", "y = m.dumps(1)", None, False

@@ -263,7 +263,7 @@ class Digest:
     def _pickled(self, value: Any, path: str) -> None:
         buffer = io.BytesIO()
         try:
-            pickle.Pickler(buffer, protocol=5).dump(value)
+            _DigestPickler(buffer, path).dump(value)
         except Exception as problem:
             raise Undigestable(
                 f"{path} (a {type(value).__module__}.{type(value).__qualname__}) cannot be "
@@ -271,6 +271,26 @@ class Digest:
             ) from None
         self.tag(f"pickle:{type(value).__module__}.{type(value).__qualname__}")
         self.raw(hashlib.blake2b(buffer.getbuffer()).digest())
+
+
+class _DigestPickler(pickle.Pickler):
+    """A pickle for hashing: notebook functions and classes inside go in by content.
+
+    A plain pickle names them (``__main__.f``), and a name does not change
+    when their code does: ``functools.partial(f, 1)`` or an estimator holding
+    ``f`` would keep their key while ``f`` changed.
+    """
+
+    def __init__(self, stream: io.BytesIO, path: str) -> None:
+        super().__init__(stream, protocol=5)
+        self._path = path
+
+    def persistent_id(self, obj: Any) -> str | None:
+        if isinstance(obj, types.FunctionType) and _defined_in_notebook(obj):
+            return _sub_digest(obj, f"{self._path} (holds {obj.__qualname__})", 0)
+        if isinstance(obj, type) and obj.__module__ == "__main__":
+            return _sub_digest(obj, f"{self._path} (holds {obj.__qualname__})", 0)
+        return None
 
 
 def _sub_digest(value: Any, path: str, depth: int) -> str:
