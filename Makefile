@@ -33,6 +33,7 @@ bench: setup
 	$(BIN)/python benchmarks/cell_overhead.py --append benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/tracking_overhead.py --append benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/kernel_overhead.py --append benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/cache.py --append benchmarks/RESULTS.md
 
 # The JupyterLab / Notebook 7 extension is committed prebuilt (share/jupyter/labextensions/reflow),
 # so installing reflow needs no Node.js; after changing labextension/, rebuild it here and commit.

@@ -16,6 +16,7 @@ from reflow.api import (
     timestamp,
     users,
 )
+from reflow.cache.decorators import cache, persistent_cache
 from reflow.notebook import Cell, Notebook
 from reflow.runtime.errors import CellError, UnknownCellError
 from reflow.runtime.fingerprint import Budget
@@ -28,12 +29,14 @@ __all__ = [
     "Notebook",
     "Run",
     "UnknownCellError",
+    "cache",
     "cells",
     "code",
     "defs",
     "deps",
     "lift",
     "mutate",
+    "persistent_cache",
     "refs",
     "reproduce_cell",
     "timestamp",

@@ -43,10 +43,16 @@ _DEFAULT_KERNEL = {
 
 
 def open_notebook(
-    cls: type[NotebookT], path: str | Path, *, mode: str = "reactive", direction: str | None = None
+    cls: type[NotebookT],
+    path: str | Path,
+    *,
+    mode: str = "reactive",
+    direction: str | None = None,
+    **options: Any,
 ) -> NotebookT:
+    """``options`` go to the notebook's constructor (``cache``, ``cache_dir``)."""
     file = formats.read(path)
-    notebook = cls(mode=mode, direction=direction or file_direction(file))
+    notebook = cls(mode=mode, direction=direction or file_direction(file), **options)
     for cell in file.code_cells:
         notebook.add(cell.source, id=cell.id)
     notebook._file = file

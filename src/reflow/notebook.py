@@ -6,6 +6,7 @@ is given; the rules live in ``graph/`` and ``runtime/``.
 
 from __future__ import annotations
 
+import ast
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -19,6 +20,7 @@ from reflow.runtime.errors import CellError, UnknownCellError
 from reflow.runtime.executor import CellExecutor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget
 from reflow.runtime.history import ExecutionLog
+from reflow.runtime.memo import CellMemo
 from reflow.runtime.records import CellRecord
 from reflow.runtime.scheduler import CellObserver, Run, Scheduler, graph_error
 from reflow.runtime.session import Session
@@ -76,6 +78,11 @@ class Cell:
         return self._record().blocked
 
     @property
+    def from_cache(self) -> bool:
+        """Whether its last run was a cache hit: values and output restored, code not run."""
+        return self._record().from_cache
+
+    @property
     def stdout(self) -> str:
         return self._record().stdout
 
@@ -116,18 +123,36 @@ class Notebook:
         fingerprint_budget: Budget = DEFAULT_BUDGET,
         namespace: dict[str, Any] | None = None,
         executor: CellExecutor | None = None,
+        cache: str | None = None,
+        cache_dir: str | Path | None = None,
     ) -> None:
         """``fingerprint_budget`` bounds the work spent telling "same value" (SPEC 7):
         values over it count as changed whenever a cell may have touched them.
 
         ``namespace`` and ``executor`` are for hosts that own the globals and the way
         code runs (the Jupyter kernel passes IPython's ``user_ns`` and its shell).
+
+        ``cache``: ``None`` memoizes only cells that open with ``%%memoize``;
+        ``"memory"`` memoizes every cell in this process; ``"disk"`` every cell on
+        disk too, so that a notebook opened again restores its state without
+        recomputing. ``cache_dir``: where (default ``.reflow/cache`` beside the
+        notebook file, else in the working directory; an fsspec URL works too).
         """
         self._mode = _parse_mode(mode)
         self._graph = DataflowGraph(_parse_direction(direction))
+        self._cache_dir = _cache_location(cache, cache_dir)
         self._session = Session(
-            self._graph, fingerprint_budget, namespace=namespace, executor=executor
+            self._graph,
+            fingerprint_budget,
+            namespace=namespace,
+            executor=executor,
+            memo=self._memo(cache),
         )
+        # Cached blocks skip their body by a rewrite of the cell (a host's executor,
+        # such as IPython's shell, registers the same transformer its own way).
+        transformers = getattr(self._session.executor, "transformers", None)
+        if transformers is not None:
+            transformers.append(_block_transformer())
         self._scheduler = Scheduler(self._graph, self._session)
         self._cached_board: StatusBoard | None = None
         self._file: NotebookFile | None = None  # what open() read: prose, metadata, outputs
@@ -240,9 +265,13 @@ class Notebook:
     def _run(
         self, targets: list[CellId], alone: bool = False, observer: CellObserver | None = None
     ) -> Run:
+        from reflow.cache.location import CACHE_DIR
+
+        token = CACHE_DIR.set(self._cache_dir)  # where persistent caches in cells store
         try:
             return self._scheduler.run(targets, self._mode, alone=alone, observer=observer)
         finally:
+            CACHE_DIR.reset(token)
             self._changed()
 
     # ---- questions ---------------------------------------------------------------------
@@ -312,17 +341,29 @@ class Notebook:
 
     @classmethod
     def open(
-        cls, path: str | Path, *, mode: str = "reactive", direction: str | None = None
+        cls,
+        path: str | Path,
+        *,
+        mode: str = "reactive",
+        direction: str | None = None,
+        cache: str | None = None,
+        cache_dir: str | Path | None = None,
     ) -> Notebook:
         """Read ``.ipynb``, percent ``.py``, marimo ``.py`` or ``.md``, chosen by extension.
 
         ``direction`` defaults to the one saved in the file, else ``any_order``
         for marimo notebooks and ``in_order`` for the rest. Raises
         ``reflow.formats.NotebookFileError`` for a file that is not a notebook.
+        ``cache`` as for ``Notebook()``; the cache directory defaults to
+        ``.reflow/cache`` beside the file.
         """
         from reflow.files import open_notebook  # here: `import reflow` need not load nbformat
 
-        return open_notebook(cls, path, mode=mode, direction=direction)
+        if cache_dir is None:
+            cache_dir = Path(path).absolute().parent / ".reflow" / "cache"
+        return open_notebook(
+            cls, path, mode=mode, direction=direction, cache=cache, cache_dir=cache_dir
+        )
 
     def save(self, path: str | Path) -> bool:
         """Write the notebook, keeping what the opened file had; ``False`` if nothing changed."""
@@ -334,6 +375,17 @@ class Notebook:
         self._session.close()
 
     # ---- internals --------------------------------------------------------------------
+
+    def _memo(self, cache: str | None) -> CellMemo:
+        from reflow.cache.location import memory_store, persistent_store
+        from reflow.cache.memoize import CellMemoizer
+
+        location = self._cache_dir
+        if cache == "memory":
+            return CellMemoizer(memory_store, policy="all")
+        return CellMemoizer(
+            lambda: persistent_store(location), policy="all" if cache == "disk" else "marked"
+        )
 
     def _id(self, cell: CellRef) -> CellId:
         if isinstance(cell, Cell):
@@ -369,6 +421,22 @@ class Notebook:
             if expected.ok and expected.source is None and record.seen.get(Symbol(name)):
                 return True
         return False
+
+
+def _cache_location(cache: object, cache_dir: str | Path | None) -> str:
+    if cache not in (None, "memory", "disk"):
+        raise ValueError(f"cache must be None, 'memory' or 'disk', got {cache!r}")
+    if cache_dir is None:
+        return str(Path.cwd() / ".reflow" / "cache")
+    if not isinstance(cache_dir, str | Path):
+        raise TypeError(f"cache_dir must be a path or a URL, got {type(cache_dir).__name__}")
+    return str(cache_dir) if "://" in str(cache_dir) else str(Path(cache_dir).absolute())
+
+
+def _block_transformer() -> ast.NodeTransformer:
+    from reflow.cache.blocks import CachedBlockTransformer
+
+    return CachedBlockTransformer()
 
 
 def _check_code(code: object) -> None:

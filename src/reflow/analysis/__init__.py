@@ -26,6 +26,7 @@ from reflow.analysis.effects import (
     MutationKind,
     PathPart,
 )
+from reflow.analysis.magics import split_memoize
 from reflow.analysis.visitor import CellVisitor
 
 __all__ = [
@@ -45,11 +46,16 @@ def analyze(source: str) -> CellAnalysis:
     Two points the field docs leave open:
 
     - ``refs`` keeps builtin names (``print``, ``len``); the graph filters them.
+    - A cell opening with ``%%memoize`` is analysed as its body (``analysis/magics.py``).
     - A function, lambda or class the cell defines does not make the cell read
       what its body reads, unless the cell goes on to use that name itself
       (``def f(): return y`` then ``f()``): the call may happen right here, so
       the body's reads that are not yet bound in the cell become refs.
     """
+    memoized = split_memoize(source)  # `%%memoize` cells: the body is the cell's Python
+    if memoized.problem is not None:
+        return CellAnalysis(syntax_error=CellSyntaxError(memoized.problem, 1, None, None))
+    source = memoized.body
     try:
         tree = ast.parse(source)
     except SyntaxError as error:  # includes null bytes from 3.11.4 on

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import ast
 
+from reflow.analysis.magics import python_source
+
 
 def normalized(source: str) -> str | None:
-    """The AST dump of ``source``, or ``None`` when it does not parse."""
+    """The AST dump of ``source`` (the body, for a ``%%memoize`` cell), or ``None`` when
+    it does not parse: adding or removing the magic does not change what a cell computes."""
     try:
-        return ast.dump(ast.parse(source), annotate_fields=False, include_attributes=False)
+        return ast.dump(
+            ast.parse(python_source(source)), annotate_fields=False, include_attributes=False
+        )
     except (SyntaxError, ValueError):
         return None

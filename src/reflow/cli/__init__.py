@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from reflow import __version__
-from reflow.cli import check, export, graph, kernel, lab, run
+from reflow.cli import cache, check, export, graph, kernel, lab, run
 from reflow.cli.common import CommandFailed, HelpFormatter, error
 from reflow.formats import NotebookFileError
 
@@ -27,6 +27,7 @@ COMMANDS: tuple[Registrar, ...] = (
     graph.add_parser,
     lab.add_parser,
     kernel.add_parser,
+    cache.add_parser,
 )
 
 DESCRIPTION = """\
@@ -40,6 +41,7 @@ examples:
   reflow export app.py --to script     a plain script, cells in run order
   reflow graph analysis.ipynb          the dependency graph as Mermaid
   reflow lab analysis.ipynb            JupyterLab with the reactive kernel
+  reflow cache info                    what the persistent cache holds
 
 'reflow COMMAND --help' tells more about each command.
 """

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
-
-from reflow.files import open_notebook
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from reflow.notebook import Notebook
@@ -28,10 +26,11 @@ def add_direction(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load(path: str, direction: str | None) -> Notebook:
+def load(path: str, direction: str | None, **options: Any) -> Notebook:
+    """``options``: for the notebook's constructor (``cache``, ``cache_dir``)."""
     from reflow.notebook import Notebook
 
-    return open_notebook(Notebook, path, direction=direction)
+    return Notebook.open(path, direction=direction, **options)
 
 
 def cell_name(notebook: Notebook, cell_id: str) -> str:

@@ -23,6 +23,7 @@ examples:
   reflow run analysis.ipynb
   reflow run notebook.py --out executed.ipynb
   reflow run app.py --direction any_order
+  reflow run analysis.ipynb --cache    # unchanged cells restored from .reflow/cache
 """
 
 
@@ -39,14 +40,27 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_direction(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress, only failures")
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="memoize every cell on disk (.reflow/cache beside the notebook): a cell whose "
+        "code and inputs are unchanged since a run is restored, not run",
+    )
+    parser.add_argument("--cache-dir", metavar="DIR", help="the cache directory (or URL) to use")
     parser.set_defaults(command=main)
 
 
 def main(args: argparse.Namespace) -> int:
-    notebook = load(args.notebook, args.direction)
+    options = {"cache": "disk"} if args.cache else {}
+    if args.cache_dir is not None:
+        options["cache_dir"] = args.cache_dir
+    notebook = load(args.notebook, args.direction, **options)
     reporter = progress.reporter_for(sys.stdout, len(notebook), quiet=args.quiet)
     run = notebook.run_all(observer=reporter)
     reporter.close(run)
+    if args.cache and not args.quiet:
+        restored = sum(notebook.cell(c).from_cache for c in run.ran)
+        print(f"{restored} of {len(run.ran)} cells restored from the cache")
 
     target = args.out
     if target is None and Path(args.notebook).suffix.lower() == ".ipynb":

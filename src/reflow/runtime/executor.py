@@ -19,6 +19,7 @@ import linecache
 import tokenize
 import traceback
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import CodeType, TracebackType
 from typing import Any, Protocol
@@ -73,9 +74,17 @@ def ends_with_semicolon(source: str) -> bool:
     return last is not None and last.type == tokenize.OP and last.string == ";"
 
 
-def compile_cell(source: str, filename: str) -> CompiledCell:
-    """Split off a trailing expression so that its value can be shown. Raises SyntaxError."""
+def compile_cell(
+    source: str, filename: str, transformers: Sequence[ast.NodeTransformer] = ()
+) -> CompiledCell:
+    """Split off a trailing expression so that its value can be shown. Raises SyntaxError.
+
+    ``transformers`` rewrite the tree first, as IPython's ``ast_transformers`` do
+    (the cached blocks of ``reflow.cache`` are one).
+    """
     tree = ast.parse(source, filename, mode="exec")
+    for transformer in transformers:
+        tree = ast.fix_missing_locations(transformer.visit(tree))
     last: CodeType | None = None
     last_statement = tree.body[-1] if tree.body else None
     if isinstance(last_statement, ast.Expr) and not ends_with_semicolon(source):
@@ -92,6 +101,7 @@ class Executor:
     def __init__(self, namespace: dict[str, Any]) -> None:
         self.namespace = namespace
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.transformers: list[ast.NodeTransformer] = []
         # Re-running a cell is the common case: parse and compile its source once.
         self._compiled: OrderedDict[tuple[str, str], CompiledCell] = OrderedDict()
 
@@ -129,7 +139,7 @@ class Executor:
         key = (source, filename)
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = compile_cell(source, filename)
+            compiled = self._compiled[key] = compile_cell(source, filename, self.transformers)
             if len(self._compiled) > _COMPILED_KEPT:
                 self._compiled.popitem(last=False)
         else:

@@ -41,6 +41,8 @@ class CellRecord:
     interrupted_before_run: bool = False
     blocked: bool = False
     dirty: bool = False
+    from_cache: bool = False
+    """Its last run was a cache hit: values and output restored, the code not run."""
 
     @property
     def has_run(self) -> bool:

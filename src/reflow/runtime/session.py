@@ -7,11 +7,13 @@ decides what runs; this module runs it and writes down what it read and wrote.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
 from reflow._types import CellId, Direction
 from reflow.analysis.effects import CellAnalysis, PathPart
+from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
 from reflow.runtime.changes import ChangeDetector, Changes
@@ -19,6 +21,7 @@ from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import CellExecutor, Execution, Executor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
 from reflow.runtime.history import Entry, ExecutionLog
+from reflow.runtime.memo import CellMemo, MemoAttempt, MemoRequest
 from reflow.runtime.parts import bound, resolve_keys, trusted_paths
 from reflow.runtime.records import CellRecord
 from reflow.runtime.state import StateQueries
@@ -41,10 +44,13 @@ class Session:
         *,
         namespace: dict[str, Any] | None = None,
         executor: CellExecutor | None = None,
+        memo: CellMemo | None = None,
     ) -> None:
         """``namespace`` and ``executor`` let a host (the Jupyter kernel) share its own
-        globals and run cells its own way; by default reflow owns both."""
+        globals and run cells its own way; by default reflow owns both. ``memo``: a
+        cache of cell runs (``reflow.cache``), consulted before each run."""
         self.graph = graph
+        self.memo = memo
         self.budget = budget
         if namespace is None:
             namespace = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -74,11 +80,20 @@ class Session:
             self.state,
         )
         threads = set(threading.enumerate())
+        memoized = split_memoize(record.code)  # a `%%memoize` line is not Python: blanked
+        attempt = self._memo_attempt(cell, memoized.body, memoized.directive)
         token = CURRENT_CELL.set(context)
+        started = time.perf_counter()
         try:
-            execution = self.executor.execute(record.code, self.filename(cell))
+            if attempt is not None and attempt.restored is not None:
+                execution = attempt.restored
+            else:
+                execution = self.executor.execute(memoized.body, self.filename(cell))
         finally:
             CURRENT_CELL.reset(token)
+            if attempt is not None and attempt.restored is None:
+                attempt.after_run()
+        seconds = time.perf_counter() - started
         execution = _warn_about_threads(execution, threads)
         changes = detector.after(
             self.namespace,
@@ -104,7 +119,42 @@ class Session:
                 number, cell, record.code, record.output, execution.stdout, execution.error, trigger
             )
         )
+        record.from_cache = attempt is not None and attempt.restored is not None
+        if attempt is not None and not record.from_cache and execution.error is None:
+            self._memo_store(attempt, record, execution, seconds)
         return Outcome(execution, changed)
+
+    def _memo_attempt(
+        self, cell: CellId, body: str, directive: MemoizeDirective | None
+    ) -> MemoAttempt | None:
+        if self.memo is None:
+            return None
+        expanded = self.graph.expanded(cell)
+        analysis = self.records[cell].analysis
+        request = MemoRequest(
+            cell,
+            body,
+            directive,
+            inputs=expanded.refs | analysis.refs,
+            reads_all=expanded.reads_all or analysis.star_import,
+            namespace=self.namespace,
+            binds=(expanded.binds | analysis.defs) - expanded.deletes - analysis.deletes,
+        )
+        return self.memo.attempt(request)
+
+    def _memo_store(
+        self, attempt: MemoAttempt, record: CellRecord, execution: Execution, seconds: float
+    ) -> None:
+        namespace = self.namespace
+        written = {s.name for s, v in record.wrote.items() if not v.deleted}
+        written |= record.analysis.defs | record.analysis.mutated_names
+        deleted = {s.name for s, v in record.wrote.items() if v.deleted}
+        attempt.store(
+            execution,
+            sorted(n for n in written if n in namespace),
+            sorted(n for n in deleted if n not in namespace),
+            seconds,
+        )
 
     def forget(self, cell: CellId) -> None:
         """Drop a deleted cell: the globals whose current value it wrote go with it."""

@@ -1,0 +1,129 @@
+"""Cache keys: what a piece of code computes from, as one hex string.
+
+A key is a digest of
+
+- a salt: the key format, the Python implementation and version, reflow's
+  version and those of numpy and pandas when installed (bytecode, pickles and
+  hashing differ between them);
+- the normalised code (an AST dump: comments and layout do not matter);
+- each input by name: the digest of its value, or "absent";
+- the modules the code imports (where their files are, how big, how old).
+
+Functions the code calls are inputs like any other: a notebook function's
+digest covers its code and the globals it reads (``digest.py``).
+"""
+
+from __future__ import annotations
+
+import ast
+import platform
+import sys
+from collections.abc import Iterable, Mapping
+from functools import cache, lru_cache
+from typing import Any
+
+from reflow.analysis.normalize import normalized
+from reflow.cache.digest import Digest, Undigestable, module_identity_by_name
+
+KEY_FORMAT = 1
+
+__all__ = ["Undigestable", "block_key", "cell_key", "function_key", "salt"]
+
+
+@cache
+def salt() -> str:
+    """What makes keys from another Python, reflow, numpy or pandas never match."""
+    from importlib import metadata
+
+    from reflow import __version__
+
+    versions = []
+    for package in ("numpy", "pandas"):
+        try:
+            versions.append(f"{package}={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package}=none")
+    return "|".join(
+        [
+            f"reflow-cache-{KEY_FORMAT}",
+            platform.python_implementation(),
+            sys.version.split()[0],
+            f"reflow={__version__}",
+            *versions,
+        ]
+    )
+
+
+def cell_key(source: str, inputs: Iterable[str], namespace: Mapping[str, Any]) -> str:
+    """The key of a cell's source run on the given inputs read from ``namespace``.
+
+    Raises ``Undigestable`` (naming the input) when one cannot be fingerprinted,
+    and ``SyntaxError`` when the source does not parse.
+    """
+    digest = Digest()
+    digest.tag(salt())
+    _code(digest, "cell", source)
+    _inputs(digest, inputs, namespace)
+    return digest.hexdigest()
+
+
+def block_key(name: str, body: str, inputs: Iterable[str], namespace: Mapping[str, Any]) -> str:
+    """The key of a ``with reflow.cache("name"):`` block's body."""
+    digest = Digest()
+    digest.tag(salt())
+    digest.tag(f"block:{name}")
+    _code(digest, "block", body)
+    _inputs(digest, inputs, namespace)
+    return digest.hexdigest()
+
+
+def function_key(fn: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
+    """The key of a call: the function's code and global reads, and its arguments."""
+    digest = Digest()
+    digest.tag(salt())
+    digest.tag("call")
+    digest.add_function(fn, getattr(fn, "__qualname__", "function"))
+    digest.tag(f"args:{len(args)}")
+    for index, value in enumerate(args):
+        digest.add(value, f"argument {index + 1}")
+    for name in sorted(kwargs):
+        digest.tag(f"kwarg:{name}")
+        digest.add(kwargs[name], f"argument {name}=")
+    return digest.hexdigest()
+
+
+def _code(digest: Digest, kind: str, source: str) -> None:
+    dump, modules = _parsed(source)
+    if dump is None:
+        raise SyntaxError(f"the {kind} does not parse")
+    digest.tag(f"{kind}:{dump}")
+    for module in modules:  # looked up every time: an edited module must miss
+        digest.tag(f"import:{module_identity_by_name(module)}")
+
+
+@lru_cache(maxsize=1024)
+def _parsed(source: str) -> tuple[str | None, tuple[str, ...]]:
+    """The normalised code and the modules it imports: parsed once per source text."""
+    dump = normalized(source)
+    return dump, tuple(sorted(_imported_modules(source))) if dump is not None else ()
+
+
+def _inputs(digest: Digest, inputs: Iterable[str], namespace: Mapping[str, Any]) -> None:
+    for name in sorted(set(inputs)):
+        if name in namespace:
+            digest.tag(f"input:{name}")
+            digest.add(namespace[name], name)
+        else:
+            digest.tag(f"absent:{name}")
+
+
+def _imported_modules(source: str) -> set[str]:
+    from reflow.analysis.magics import python_source
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(python_source(source))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found

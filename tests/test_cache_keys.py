@@ -1,0 +1,392 @@
+"""Cache keys: one row per case of "same key" or "different key" (reflow.cache.keys).
+
+Each row sets up two namespaces (as two notebooks would, each with its own
+setup code) and keys the same or another cell in each: a row says whether the
+two keys must be equal. Equal keys where the values differ would be a wrong
+hit; the rows with ``same=False`` guard against exactly that.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from reflow.analysis import analyze
+from reflow.cache.keys import Undigestable, block_key, cell_key, function_key
+
+
+@dataclass(frozen=True)
+class KeyCase:
+    id: str
+    setup_a: str
+    setup_b: str
+    cell_a: str
+    cell_b: str | None  # None: the same cell in both
+    same: bool
+
+
+def namespace(setup: str) -> dict[str, Any]:
+    ns: dict[str, Any] = {"__name__": "__main__"}
+    exec(compile(textwrap.dedent(setup), "<setup>", "exec"), ns)
+    return ns
+
+
+def key_of(cell: str, ns: dict[str, Any]) -> str:
+    return cell_key(cell, analyze(cell).refs, ns)
+
+
+NP = "import numpy as np\n"
+PD = "import pandas as pd\n"
+
+CASES = [
+    # ---- the code: comments and layout do not matter, the computation does
+    KeyCase("comment", "x = 1", "x = 1", "y = x + 1", "y = x+1  # add one", True),
+    KeyCase("layout", "x = 1", "x = 1", "y = f(\n  x,\n)", "y = f(x)", True),
+    KeyCase("memoize-line", "x = 1", "x = 1", "%%memoize\ny = x", "y = x", True),
+    KeyCase("other-code", "x = 1", "x = 1", "y = x + 1", "y = x + 2", False),
+    KeyCase("other-target", "x = 1", "x = 1", "y = x", "z = x", False),
+    # ---- scalar and container inputs
+    KeyCase("int-value", "x = 1", "x = 2", "y = x", None, False),
+    KeyCase("int-vs-float", "x = 1", "x = 1.0", "y = x", None, False),
+    KeyCase("true-vs-1", "x = True", "x = 1", "y = x", None, False),
+    KeyCase("nan-equals-nan", "x = float('nan')", "x = float('nan')", "y = x", None, True),
+    KeyCase("str", "x = 'a'", "x = 'b'", "y = x", None, False),
+    KeyCase("list-equal", "x = [1, [2, 3]]", "x = [1, [2, 3]]", "y = x", None, True),
+    KeyCase("list-deep-change", "x = [1, [2, 3]]", "x = [1, [2, 4]]", "y = x", None, False),
+    KeyCase("list-vs-tuple", "x = [1, 2]", "x = (1, 2)", "y = x", None, False),
+    KeyCase("set-order-free", "x = {3, 1, 2}", "x = {1, 2, 3}", "y = x", None, True),
+    KeyCase("dict-value", "x = {'a': 1}", "x = {'a': 2}", "y = x", None, False),
+    # dicts compare in order: iteration order is observable, so it is part of the value
+    KeyCase("dict-order", "x = {'a': 1, 'b': 2}", "x = {'b': 2, 'a': 1}", "y = x", None, False),
+    KeyCase("absent-vs-present", "", "x = 1", "y = x", None, False),
+    KeyCase("unread-name-ignored", "x = 1; z = 1", "x = 1; z = 2", "y = x", None, True),
+    KeyCase(
+        "self-holding-list", "x = [1]; x.append(x)", "x = [1]; x.append(x)", "y = x", None, True
+    ),
+    # ---- numpy (1 and 2), by content
+    KeyCase("array-equal", NP + "a = np.arange(10)", NP + "a = np.arange(10)", "b = a", None, True),
+    KeyCase(
+        "array-one-element",
+        NP + "a = np.arange(10)",
+        NP + "a = np.arange(10); a[7] = 0",
+        "b = a",
+        None,
+        False,
+    ),
+    KeyCase(
+        "array-dtype",
+        NP + "a = np.arange(10, dtype=np.int32)",
+        NP + "a = np.arange(10, dtype=np.int64)",
+        "b = a",
+        None,
+        False,
+    ),
+    KeyCase(
+        "array-shape",
+        NP + "a = np.arange(12).reshape(3, 4)",
+        NP + "a = np.arange(12).reshape(4, 3)",
+        "b = a",
+        None,
+        False,
+    ),
+    KeyCase(
+        "array-view-vs-copy",
+        NP + "a = np.arange(20)[::2]",
+        NP + "a = np.arange(0, 20, 2)",
+        "b = a",
+        None,
+        True,
+    ),
+    KeyCase(
+        "array-fortran-vs-c",
+        NP + "a = np.asfortranarray(np.arange(6.0).reshape(2, 3))",
+        NP + "a = np.arange(6.0).reshape(2, 3)",
+        "b = a",
+        None,
+        True,
+    ),
+    KeyCase(
+        "array-datetime",
+        NP + "a = np.array(['2024-01-01'], dtype='M8[D]')",
+        NP + "a = np.array(['2024-01-02'], dtype='M8[D]')",
+        "b = a",
+        None,
+        False,
+    ),
+    KeyCase(
+        "array-object",
+        NP + "a = np.array([{'k': 1}, None], dtype=object)",
+        NP + "a = np.array([{'k': 2}, None], dtype=object)",
+        "b = a",
+        None,
+        False,
+    ),
+    KeyCase(
+        "numpy-scalar",
+        NP + "a = np.float32(1.5)",
+        NP + "a = np.float64(1.5)",
+        "b = a",
+        None,
+        False,
+    ),
+    KeyCase(
+        "array-in-dict",
+        NP + "d = {'w': np.ones(3)}",
+        NP + "d = {'w': np.ones(3)}",
+        "b = d",
+        None,
+        True,
+    ),
+    # ---- pandas, by content and labels
+    KeyCase(
+        "frame-equal",
+        PD + "df = pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']})",
+        PD + "df = pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']})",
+        "n = len(df)",
+        None,
+        True,
+    ),
+    KeyCase(
+        "frame-value",
+        PD + "df = pd.DataFrame({'a': [1, 2]})",
+        PD + "df = pd.DataFrame({'a': [1, 3]})",
+        "n = len(df)",
+        None,
+        False,
+    ),
+    KeyCase(
+        "frame-column-name",
+        PD + "df = pd.DataFrame({'a': [1, 2]})",
+        PD + "df = pd.DataFrame({'b': [1, 2]})",
+        "n = len(df)",
+        None,
+        False,
+    ),
+    KeyCase(
+        "frame-index",
+        PD + "df = pd.DataFrame({'a': [1, 2]})",
+        PD + "df = pd.DataFrame({'a': [1, 2]}, index=[5, 6])",
+        "n = len(df)",
+        None,
+        False,
+    ),
+    KeyCase(
+        "frame-dtype",
+        PD + "df = pd.DataFrame({'a': [1, 2]})",
+        PD + "df = pd.DataFrame({'a': [1.0, 2.0]})",
+        "n = len(df)",
+        None,
+        False,
+    ),
+    KeyCase(
+        "series-name",
+        PD + "s = pd.Series([1, 2], name='u')",
+        PD + "s = pd.Series([1, 2], name='v')",
+        "n = len(s)",
+        None,
+        False,
+    ),
+    KeyCase(
+        "frame-list-cells",
+        PD + "df = pd.DataFrame({'a': [[1], [2]]})",
+        PD + "df = pd.DataFrame({'a': [[1], [3]]})",
+        "n = len(df)",
+        None,
+        False,
+    ),
+    # ---- notebook functions: their code and the globals they read are inputs
+    KeyCase("function-code", "def f(): return 1", "def f(): return 2", "y = f()", None, False),
+    KeyCase(
+        "function-comment",
+        "def f():\n    return 1",
+        "def f():  # why\n\n    # one\n    return 1",
+        "y = f()",
+        None,
+        True,
+    ),
+    KeyCase(
+        "function-global",
+        "k = 1\ndef f(): return k",
+        "k = 2\ndef f(): return k",
+        "y = f()",
+        None,
+        False,
+    ),
+    KeyCase(
+        "function-transitive-global",
+        "k = 1\ndef g(): return k\ndef f(): return g()",
+        "k = 2\ndef g(): return k\ndef f(): return g()",
+        "y = f()",
+        None,
+        False,
+    ),
+    KeyCase(
+        "function-callee-code",
+        "def g(): return 1\ndef f(): return g()",
+        "def g(): return 2\ndef f(): return g()",
+        "y = f()",
+        None,
+        False,
+    ),
+    KeyCase(
+        "function-default",
+        "def f(a=1): return a",
+        "def f(a=2): return a",
+        "y = f()",
+        None,
+        False,
+    ),
+    KeyCase(
+        "function-closure",
+        "def mk(v):\n    def f(): return v\n    return f\nf = mk(1)",
+        "def mk(v):\n    def f(): return v\n    return f\nf = mk(2)",
+        "y = f()",
+        None,
+        False,
+    ),
+    KeyCase(
+        "function-recursive",
+        "def f(n): return 1 if n < 2 else f(n - 1)",
+        "def f(n): return 1 if n < 2 else f(n - 1)",
+        "y = f(3)",
+        None,
+        True,
+    ),
+    KeyCase(
+        "class-method",
+        "class C:\n    def m(self): return 1",
+        "class C:\n    def m(self): return 2",
+        "y = C().m()",
+        None,
+        False,
+    ),
+    KeyCase(
+        "instance-attribute",
+        "class C:\n    pass\nc = C(); c.v = 1",
+        "class C:\n    pass\nc = C(); c.v = 2",
+        "y = c.v",
+        None,
+        False,
+    ),
+    KeyCase(
+        "partial-of-a-notebook-function",
+        "import functools\ndef f(a, b): return a + b\ng = functools.partial(f, 1)",
+        "import functools\ndef f(a, b): return a - b\ng = functools.partial(f, 1)",
+        "y = g(2)",
+        None,
+        False,
+    ),
+    KeyCase(
+        "library-object-holding-a-notebook-function",
+        "import types\ndef f(): return 1\nh = types.SimpleNamespace(fn=f)",
+        "import types\ndef f(): return 2\nh = types.SimpleNamespace(fn=f)",
+        "y = h.fn()",
+        None,
+        False,
+    ),
+    KeyCase("module", "import json as m", "import json as m", "y = m.dumps(1)", None, True),
+    KeyCase(
+        "other-module", "import json as m", "import pickle as m", "y = m.dumps(1)", None, False
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_key(case: KeyCase) -> None:
+    a = key_of(case.cell_a, namespace(case.setup_a))
+    b = key_of(case.cell_b or case.cell_a, namespace(case.setup_b))
+    assert (a == b) is case.same
+
+
+def test_key_is_stable() -> None:
+    ns = namespace(NP + "a = np.arange(5)")
+    assert key_of("b = a", ns) == key_of("b = a", ns)
+
+
+def test_numpy2_string_arrays_hit_by_content() -> None:
+    """NumPy 2's variable-width strings keep pointers in the buffer: compared by element."""
+    if not hasattr(np, "dtypes") or not hasattr(np.dtypes, "StringDType"):
+        pytest.skip("StringDType is NumPy 2 only")  # pragma: no cover
+    one = {"__name__": "__main__", "a": np.array(["x", "yy"], dtype=np.dtypes.StringDType())}
+    two = {"__name__": "__main__", "a": np.array(["x", "yy"], dtype=np.dtypes.StringDType())}
+    three = {"__name__": "__main__", "a": np.array(["x", "yz"], dtype=np.dtypes.StringDType())}
+    assert key_of("b = a", one) == key_of("b = a", two) != key_of("b = a", three)
+
+
+UNDIGESTABLE = [
+    ("lock", "import threading\nx = threading.Lock()", "lock"),
+    ("generator", "x = (i for i in range(3))", "generator"),
+    ("function-with-eval", "def f(): return eval('1')\nx = f", "eval"),
+]
+
+
+@pytest.mark.parametrize(
+    ("setup", "mentions"), [u[1:] for u in UNDIGESTABLE], ids=[u[0] for u in UNDIGESTABLE]
+)
+def test_undigestable_inputs_raise_naming_the_input(setup: str, mentions: str) -> None:
+    with pytest.raises(Undigestable) as raised:
+        key_of("y = x", namespace(setup))
+    assert "x" in str(raised.value) and mentions in str(raised.value)
+
+
+def test_block_keys_depend_on_the_name_and_the_body() -> None:
+    ns = namespace("x = 1")
+    base = block_key("a", "y = x", ["x"], ns)
+    assert base == block_key("a", "y = x  # same", ["x"], ns)
+    assert base != block_key("b", "y = x", ["x"], ns)
+    assert base != block_key("a", "y = x + 1", ["x"], ns)
+
+
+def test_function_keys_cover_arguments_and_globals() -> None:
+    ns = namespace("k = 1\ndef f(a, b=0): return a + b + k")
+    f = ns["f"]
+    base = function_key(f, (1,), {})
+    assert base == function_key(f, (1,), {})
+    assert base != function_key(f, (2,), {})
+    assert base != function_key(f, (1,), {"b": 0})  # as called, not as bound
+    ns["k"] = 2
+    assert base != function_key(f, (1,), {})
+
+
+def test_keys_are_the_same_in_another_process() -> None:
+    program = textwrap.dedent(
+        """
+        import numpy as np, pandas as pd
+        from reflow.cache.keys import cell_key
+        ns = {"__name__": "__main__"}
+        exec("def f(x):\\n    return x * k\\nk = 3", ns)
+        ns["a"] = np.arange(1000.0)
+        ns["df"] = pd.DataFrame({"u": [1, 2], "v": ["p", "q"]})
+        print(cell_key("y = f(a).sum() + len(df)", ["f", "a", "df", "k"], ns))
+        """
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(keys) == 1 and len(next(iter(keys))) == 40
+
+
+SLOTTED = "class P:\n    __slots__ = ('v',)\n    def __init__(self, v): self.v = v\n"
+
+
+def test_instances_without_a_dict_key_on_their_class_code() -> None:
+    """Such instances are pickled, and a pickle names a notebook class without its code."""
+    main = sys.modules["__main__"]
+    keys = []
+    for method in ("def get(self): return self.v", "def get(self): return -self.v"):
+        ns = namespace(f"{SLOTTED}    {method}\np = P(1)")
+        main.P = ns["P"]  # type: ignore[attr-defined]  # a kernel's __main__ holds its classes
+        try:
+            keys.append(key_of("y = p.get()", ns))
+        finally:
+            del main.P  # type: ignore[attr-defined]
+    assert keys[0] != keys[1]
