@@ -6,6 +6,7 @@ decides what runs; this module runs it and writes down what it read and wrote.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,10 @@ class Session:
         self.blocked: set[CellId] = set()  # refused by the graph; they run once it allows
         self.executor = Executor(self.namespace)
         self.state = StateQueries(graph, self)
+        self.offload: Callable[[CellId], Execution | None] | None = None
+        """Runs a cell elsewhere (``reflow.parallel``): it puts what the cell bound into the
+        namespace and returns the execution, or returns ``None`` to run the cell here. Called
+        between the snapshot and the record, so change detection sees what it binds."""
 
     def close(self) -> None:
         self.executor.close()
@@ -59,7 +64,9 @@ class Session:
         )
         token = CURRENT_CELL.set(context)
         try:
-            execution = self.executor.execute(record.code, self.filename(cell))
+            execution = self.offload(cell) if self.offload is not None else None
+            if execution is None:
+                execution = self.executor.execute(record.code, self.filename(cell))
         finally:
             CURRENT_CELL.reset(token)
         changes = detector.after(

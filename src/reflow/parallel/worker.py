@@ -1,0 +1,202 @@
+"""One cell in a worker process: copies of its inputs in, the values it bound out.
+
+``run_cell`` is what a process pool or a Dask worker calls. It runs the cell
+with the same ``Executor`` as the main process (same output rule, same
+captured streams, same traceback text), then checks that what it sends back
+means the same in the main process as it did here. If not, the result is a
+*fallback*: a reason, no values, and the cell runs again in the main process
+at its sequential place. A fallback happens when:
+
+- the cell changed an object it read (a call the lineage could only suspect,
+  confirmed by fingerprints, as the main process does): the change was made
+  to a copy;
+- a value it bound is, holds, or views an object it read (``b = a``,
+  ``pair = [a, 1]``, ``v = arr[:2]``): in the notebook it would be the same
+  object as the input, and a later change to one would show in the other;
+- a value it bound is a function made here (a closure from a notebook
+  function): its globals would be a frozen copy of the notebook's;
+- a value, or the cell's displayed output, cannot be pickled (a generator,
+  a lock, an open file);
+- it raised ``NameError``: the lineage gave it no value for a name it read,
+  which the main process may hold.
+
+Values travel as one pickled blob per cell (so that names a cell bound to
+one object still share it after the trip), and inputs as a list of such
+blobs plus the names to take from each.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import linecache
+import pickle
+import sys
+import time
+import types
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cloudpickle
+
+from reflow.runtime.changes import ChangeDetector
+from reflow.runtime.errors import CellError
+from reflow.runtime.executor import Executor
+from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, cannot_change
+
+PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+@dataclass(frozen=True, slots=True)
+class CellTask:
+    cell: str
+    code: str
+    filename: str
+    may_change: frozenset[str] = frozenset()
+    budget: Budget = DEFAULT_BUDGET
+    sources: tuple[tuple[str, str], ...] = ()
+    """(filename, source) of the notebook's cells: tracebacks through notebook functions
+    show their lines, as they do in the main process."""
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """A pickled blob of values and the names to take from it (``None``: all)."""
+
+    blob: Any  # bytes, or a Dask future of bytes
+    names: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CellResult:
+    cell: str
+    stdout: str = ""
+    stderr: str = ""
+    error: CellError | None = None
+    output: bytes | None = None
+    values: bytes | None = None
+    bound: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    fallback: str | None = None
+    seconds: float = 0.0
+    inputs_bytes: int = 0
+
+    @property
+    def shippable(self) -> bool:
+        return self.fallback is None
+
+
+class _SharesInput(Exception):
+    pass
+
+
+def dumps(value: Any) -> bytes:
+    return cloudpickle.dumps(value, protocol=PROTOCOL)
+
+
+def run_cell(task: CellTask, inputs: Sequence[Inputs]) -> CellResult:
+    for filename, source in task.sources:
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    memo: dict[int, Any] = {}
+    size = 0
+    for part in inputs:
+        size += len(part.blob)
+        values, objects = _load(part.blob)
+        memo.update(objects)
+        names = values if part.names is None else part.names
+        namespace.update((n, values[n]) for n in names if n in values)
+    input_ids = {key: obj for key, obj in memo.items() if not cannot_change(obj)}
+
+    detector = ChangeDetector(namespace, task.may_change, task.budget)
+    start = time.perf_counter()
+    execution = Executor(namespace).execute(task.code, task.filename)
+    seconds = time.perf_counter() - start
+    changes = detector.after(namespace, cut_off=lambda name: False, owned=lambda name: False)
+
+    def fallback(reason: str) -> CellResult:
+        return CellResult(task.cell, fallback=reason, seconds=seconds, inputs_bytes=size)
+
+    if execution.error is not None and execution.error.type == "NameError":
+        return fallback(f"raised NameError in the worker ({execution.error.message})")
+    if changes.mutated:
+        shown = ", ".join(f"`{n}`" for n in sorted(changes.mutated))
+        return fallback(f"changed {shown} in place (in a worker, only a copy changes)")
+    bound = {n: namespace[n] for n in changes.rebound if n != "__builtins__"}
+    try:
+        values = _dump_checked(bound, input_ids)
+        output = None if execution.error else _dump_checked(execution.output, input_ids)
+    except _SharesInput as shared:
+        return fallback(str(shared))
+    except Exception as problem:
+        return fallback(f"a value it made cannot be pickled ({_problem(problem)})")
+    return CellResult(
+        task.cell,
+        stdout=execution.stdout,
+        stderr=execution.stderr,
+        error=execution.error,
+        output=output,
+        values=values,
+        bound=tuple(sorted(bound)),
+        deleted=tuple(sorted(changes.deleted)),
+        seconds=seconds,
+        inputs_bytes=size,
+    )
+
+
+def load_values(blob: bytes) -> dict[str, Any]:
+    values: dict[str, Any] = pickle.loads(blob)
+    return values
+
+
+def _load(blob: bytes) -> tuple[dict[str, Any], dict[int, Any]]:
+    """The values, and every object the unpickling made (keyed by id): what came in."""
+    unpickler = pickle.Unpickler(io.BytesIO(blob))
+    values: dict[str, Any] = unpickler.load()
+    objects = {id(obj): obj for obj in unpickler.memo.copy().values()}
+    return values, objects
+
+
+def _dump_checked(value: Any, inputs: dict[int, Any]) -> bytes:
+    buffer = io.BytesIO()
+    _CheckingPickler(buffer, inputs).dump(value)
+    return buffer.getvalue()
+
+
+class _CheckingPickler(cloudpickle.Pickler):  # type: ignore[misc]
+    """Refuses what would not mean the same in the main process (see the module doc)."""
+
+    def __init__(self, file: io.BytesIO, inputs: dict[int, Any]) -> None:
+        super().__init__(file, protocol=PROTOCOL)
+        self._inputs = inputs
+
+    def persistent_id(self, obj: Any) -> None:
+        inputs = self._inputs
+        if id(obj) in inputs:
+            raise _SharesInput(f"a value it bound holds an object it read ({_kind(obj)})")
+        if type(obj).__module__.startswith(("numpy", "pandas")):
+            base = getattr(obj, "base", None)
+            for _ in range(8):
+                if base is None or not hasattr(base, "base"):
+                    break
+                if id(base) in inputs:
+                    raise _SharesInput(f"a value it bound views an array it read ({_kind(obj)})")
+                base = base.base
+        if isinstance(obj, types.FunctionType):
+            home = sys.modules.get(obj.__module__ or "")
+            if home is None or obj.__globals__ is not vars(home):
+                raise _SharesInput(
+                    f"it made a function (`{obj.__qualname__}`) whose globals must be the "
+                    "notebook's"
+                )
+        return None
+
+
+def _kind(obj: Any) -> str:
+    return type(obj).__name__
+
+
+def _problem(problem: BaseException) -> str:
+    text = str(problem).split("\n", 1)[0]
+    return f"{type(problem).__name__}: {text}" if text else type(problem).__name__
