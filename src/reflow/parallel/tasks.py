@@ -11,7 +11,10 @@ So a task needs:
   that writes the name (binding, ``del``, a known in-place change): the task
   waits for it and takes the value from it;
 - ``parents``: the graph's edges into it (the producers are among them, and
-  the graph may know more, e.g. any_order's mutation edges);
+  the graph may know more, e.g. any_order's mutation edges), except the edges
+  of a mere suspicion: a cell that has not run yet and calls a function the
+  lineage cannot see into *may* change the arguments, and the graph orders
+  every reader after it until it has run; here the worker checks instead;
 - ``barrier``: the last cell before it that reaches outside the notebook or
   past the lineage (``placement`` rules 3 and 4): it waits for that cell to
   be done.
@@ -53,6 +56,7 @@ def task_graph(
     planned = set(cells)
     order = sorted(planned, key=graph.rank)
     last_writer: dict[str, CellId] = {}
+    writes: dict[CellId, frozenset[str]] = {}
     barrier: CellId | None = None
     specs = []
     for rank, cell in enumerate(order):
@@ -61,8 +65,13 @@ def task_graph(
         reads = expanded.refs | expanded.may_change
         producers = {name: last_writer[name] for name in reads if name in last_writer}
         # Every edge the graph knows, mutation edges included (any_order runs a mutator
-        # before the other readers of the name), as far as the parent is in this run.
-        parents = frozenset(p for p in graph.parents(cell) if p in planned and p != cell)
+        # before the other readers of the name), as far as the parent is in this run and
+        # surely writes what the edge carries (see known_writes for the rest).
+        parents = frozenset(
+            parent
+            for parent, names in graph.parents(cell).items()
+            if parent in planned and parent != cell and names & writes[parent]
+        )
         specs.append(
             TaskSpec(
                 cell,
@@ -75,7 +84,8 @@ def task_graph(
                 barrier,
             )
         )
-        for name in known_writes(graph, cell):
+        writes[cell] = known_writes(graph, cell)
+        for name in writes[cell]:
             last_writer[name] = cell
         if placement.barrier:
             barrier = cell

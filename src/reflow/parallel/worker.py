@@ -92,7 +92,8 @@ class _SharesInput(Exception):
 
 
 def dumps(value: Any) -> bytes:
-    return cloudpickle.dumps(value, protocol=PROTOCOL)
+    blob: bytes = cloudpickle.dumps(value, protocol=PROTOCOL)
+    return blob
 
 
 def run_cell(task: CellTask, inputs: Sequence[Inputs]) -> CellResult:
@@ -103,10 +104,10 @@ def run_cell(task: CellTask, inputs: Sequence[Inputs]) -> CellResult:
     size = 0
     for part in inputs:
         size += len(part.blob)
-        values, objects = _load(part.blob)
+        received, objects = _load(part.blob)
         memo.update(objects)
-        names = values if part.names is None else part.names
-        namespace.update((n, values[n]) for n in names if n in values)
+        names = received if part.names is None else part.names
+        namespace.update((n, received[n]) for n in names if n in received)
     input_ids = {key: obj for key, obj in memo.items() if not cannot_change(obj)}
 
     detector = ChangeDetector(namespace, task.may_change, task.budget)
