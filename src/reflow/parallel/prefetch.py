@@ -35,7 +35,7 @@ from reflow._types import CellId
 from reflow.parallel.backend import Backend, WorkerLost
 from reflow.parallel.placement import Where
 from reflow.parallel.tasks import TaskSpec
-from reflow.parallel.worker import CellResult, CellTask, Inputs, dumps
+from reflow.parallel.worker import CellResult, CellTask, Inputs, dumps, dumps_inputs
 from reflow.runtime.errors import CellError
 from reflow.runtime.executor import Execution
 
@@ -219,11 +219,13 @@ class Prefetcher:
             else:
                 local[name] = value
         try:
-            blob = dumps(local)
+            blob, through_functions = dumps_inputs(local, namespace)
         except Exception:
             task.fallback = _unpicklable(local)
             task.state = State.FALLBACK
             return
+        for name in through_functions:
+            sources.setdefault(name, None)  # a commit that changes them must rerun the cell
         inputs = [Inputs(blob, None)]
         inputs += [Inputs(ref, tuple(names)) for ref, names in remote.values()]
         inputs += [
@@ -297,6 +299,7 @@ class Prefetcher:
         self._in_flight.clear()
 
     def _invalidate(self, task: Task) -> None:
+        """Drop what ``task`` computed from stale inputs, and what others computed from it."""
         if task.state is State.RUNNING:
             self._in_flight.pop(task.handle, None)
         task.state = State.WAITING
@@ -305,6 +308,11 @@ class Prefetcher:
         task.sources = {}
         task.errored = False
         task.reruns += 1
+        for other in self.tasks.values():
+            if other.state in (State.RUNNING, State.FINISHED) and task.cell in (
+                other.sources.values()
+            ):
+                self._invalidate(other)
 
     # ---- handing over -------------------------------------------------------------------
 

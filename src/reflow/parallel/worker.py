@@ -15,6 +15,8 @@ at its sequential place. A fallback happens when:
   object as the input, and a later change to one would show in the other;
 - a value it bound is a function made here (a closure from a notebook
   function): its globals would be a frozen copy of the notebook's;
+- a value it bound is an instance of a class a notebook cell defined:
+  unpickling it in the main process would reset that class from the copy;
 - a value, or the cell's displayed output, cannot be pickled (a generator,
   a lock, an open file);
 - it raised ``NameError``: the lineage gave it no value for a name it read,
@@ -96,6 +98,37 @@ def dumps(value: Any) -> bytes:
     return blob
 
 
+def dumps_inputs(values: dict[str, Any], namespace: dict[str, Any]) -> tuple[bytes, set[str]]:
+    """Pickle a cell's inputs; also the globals that the notebook's functions among them
+    read: cloudpickle sends those functions with a copy of those values, so the cell
+    depends on them as if it read them itself."""
+    buffer = io.BytesIO()
+    pickler = _RecordingPickler(buffer, namespace)
+    pickler.dump(values)
+    return buffer.getvalue(), pickler.globals_read
+
+
+class _RecordingPickler(cloudpickle.Pickler):  # type: ignore[misc]
+    def __init__(self, file: io.BytesIO, namespace: dict[str, Any]) -> None:
+        super().__init__(file, protocol=PROTOCOL)
+        self._namespace = namespace
+        self.globals_read: set[str] = set()
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, types.FunctionType) and obj.__globals__ is self._namespace:
+            self.globals_read |= _names_in(obj.__code__) & self._namespace.keys()
+        return super().reducer_override(obj)
+
+
+def _names_in(code: types.CodeType) -> set[str]:
+    """Every name a code object and the code nested in it may look up (a superset)."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_in(const)
+    return names
+
+
 def run_cell(task: CellTask, inputs: Sequence[Inputs]) -> CellResult:
     for filename, source in task.sources:
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -175,6 +208,10 @@ class _CheckingPickler(cloudpickle.Pickler):  # type: ignore[misc]
     def persistent_id(self, obj: Any) -> None:
         inputs = self._inputs
         if id(obj) in inputs:
+            if isinstance(obj, type):
+                # Unpickled there, cloudpickle would reset the notebook's class from this
+                # copy (methods whose globals are a copy of the notebook's): never.
+                raise _SharesInput(f"a value it bound uses `{obj.__qualname__}`, a notebook class")
             raise _SharesInput(f"a value it bound holds an object it read ({_kind(obj)})")
         if type(obj).__module__.startswith(("numpy", "pandas")):
             base = getattr(obj, "base", None)

@@ -15,6 +15,7 @@ process with a ``# reflow: main`` comment.
 from __future__ import annotations
 
 import ast
+import re
 
 MODULES: dict[str, str] = {
     "os": "touches the process (files, environment, working directory)",
@@ -122,6 +123,9 @@ def outside_reasons(source: str) -> list[str]:
     return [f"`{name}`: {reason}" for name, reason in found.items()]
 
 
+_PIN = re.compile(r"#\s*reflow:\s*main\b")
+
+
 def pinned_to_main(source: str) -> bool:
     """A ``# reflow: main`` comment: the user says the cell must run in the main process."""
-    return any(line.strip().replace(" ", "") == "#reflow:main" for line in source.splitlines())
+    return _PIN.search(source) is not None
