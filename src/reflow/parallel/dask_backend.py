@@ -52,17 +52,19 @@ class DaskBackend:
         dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES})
         self._cluster: Any = None
         if address is None:
+            # Processes listen on localhost only; threads talk in-process, no sockets.
+            where = {"host": "127.0.0.1"} if processes else {}
             self._cluster = LocalCluster(
                 n_workers=workers,
                 threads_per_worker=threads_per_worker,
                 processes=processes,
-                host="127.0.0.1",
                 dashboard_address="127.0.0.1:0",
                 silence_logs=logging.ERROR,
+                **where,
             )
             self.client = Client(self._cluster)
         else:
-            self.client = Client(address)
+            self.client = Client(address)  # waits distributed.comm.timeouts.connect
         threads = self.client.nthreads()
         self.slots = max(1, sum(threads.values()))
 

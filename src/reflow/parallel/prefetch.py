@@ -60,9 +60,14 @@ class Events(Protocol):
 
 
 class Remote:
-    """A value that stays on the cluster; the main process fetches it when a cell here reads it."""
+    """A value that stays on the cluster; the main process fetches it when a cell here reads it.
+
+    The namespace holds this stand-in meanwhile; no cell can change it in place (a cell
+    that reads it gets the value), which the session's change detection is told.
+    """
 
     __slots__ = ("name", "ref")
+    __reflow_immutable__ = True
 
     def __init__(self, ref: Any, name: str) -> None:
         self.ref = ref
@@ -115,27 +120,30 @@ class Prefetcher:
     # ---- the session's and the observer's hooks -----------------------------------
 
     def before(self, cell: CellId) -> None:
-        """The scheduler is about to run ``cell``: keep the workers busy, and if the cell
-        runs here, fetch the cluster's values it reads (before the session's snapshot)."""
+        """The scheduler is about to run ``cell`` (the session has not taken its snapshot).
+
+        Keep the workers busy; if ``cell`` is a worker cell, wait until it is back (or
+        known to need the main process); if it runs here, fetch the cluster's values it
+        reads, now, so that the session does not count them as written by it.
+        """
         self.pump(block=False)
         task = self.tasks.get(cell)
+        if task is not None and task.in_worker:
+            while task.state is State.WAITING or task.state is State.RUNNING:
+                if task.state is State.WAITING and not (task.suspect and self._in_flight):
+                    self._dispatch(task)  # at its place: nothing it reads can change now
+                else:
+                    self.pump(block=True)
         if task is None or not task.in_worker:
             names = None if task is None or task.spec.placement.barrier else task.spec.reads
             self._fetch(names)
 
     def offload(self, cell: CellId) -> Execution | None:
+        """The session's hook: a worker cell's values enter the namespace; ``None``: run here."""
         task = self.tasks.get(cell)
-        if task is None or not task.in_worker:
+        if task is None or not task.in_worker or task.state is not State.FINISHED:
             return None
-        while True:
-            if task.state is State.WAITING:
-                self._dispatch(task)
-            if task.state is State.FINISHED:
-                return self._apply(task)
-            if task.state is State.FALLBACK or not task.in_worker:
-                self._fetch(None if task.spec.placement.barrier else task.spec.reads)
-                return None
-            self.pump(block=True)
+        return self._apply(task)
 
     def committed(self, cell: CellId, outcome: str) -> None:
         task = self.tasks.get(cell)
@@ -220,6 +228,10 @@ class Prefetcher:
                 local[name] = value
         try:
             blob, through_functions = dumps_inputs(local, namespace)
+            remote_globals = [n for n in through_functions if isinstance(namespace[n], Remote)]
+            if remote_globals:  # a function travels with the values of the globals it reads
+                self._fetch(remote_globals)
+                blob, through_functions = dumps_inputs(local, namespace)
         except Exception:
             task.fallback = _unpicklable(local)
             task.state = State.FALLBACK

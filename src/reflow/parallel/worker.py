@@ -22,6 +22,10 @@ at its sequential place. A fallback happens when:
 - it raised ``NameError``: the lineage gave it no value for a name it read,
   which the main process may hold.
 
+A process runs one cell at a time (``_ONE_AT_A_TIME``): the executor
+captures a cell's prints by swapping ``sys.stdout``, which threads share,
+and a Dask worker may have several threads.
+
 Values travel as one pickled blob per cell (so that names a cell bound to
 one object still share it after the trip), and inputs as a list of such
 blobs plus the names to take from each.
@@ -34,6 +38,7 @@ import io
 import linecache
 import pickle
 import sys
+import threading
 import time
 import types
 from collections.abc import Sequence
@@ -48,6 +53,7 @@ from reflow.runtime.executor import Executor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, cannot_change
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +150,10 @@ def run_cell(task: CellTask, inputs: Sequence[Inputs]) -> CellResult:
     input_ids = {key: obj for key, obj in memo.items() if not cannot_change(obj)}
 
     detector = ChangeDetector(namespace, task.may_change, task.budget)
-    start = time.perf_counter()
-    execution = Executor(namespace).execute(task.code, task.filename)
-    seconds = time.perf_counter() - start
+    with _ONE_AT_A_TIME:
+        start = time.perf_counter()
+        execution = Executor(namespace).execute(task.code, task.filename)
+        seconds = time.perf_counter() - start
     changes = detector.after(namespace, cut_off=lambda name: False, owned=lambda name: False)
 
     def fallback(reason: str) -> CellResult:
