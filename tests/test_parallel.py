@@ -408,3 +408,21 @@ def test_run_parallel_fetches_the_namespace(pool: Backend, tmp_path: Path) -> No
     nb.add("b = a + [3]")
     run = run_parallel(nb, pool)
     assert run.ok and nb["b"] == [1, 2, 3]
+
+
+def test_a_value_made_in_a_worker_is_passed_on_as_it_came(pool: Backend) -> None:
+    # `data` comes back from a worker as a pickled blob; the cells reading it later get
+    # that blob, not a new pickle of the main process's copy, until a cell changes it.
+    nb = Notebook()
+    nb.add("data = list(range(50_000))", id="data")
+    for k in range(3):
+        nb.add(f"r{k} = sum(data) + {k}", id=f"r{k}")
+    nb.add("data.append(1)", id="grow")
+    nb.add("after = len(data)", id="after")
+    parallel = Parallel(nb, pool)
+    assert parallel.run_all().ok
+    prefetcher = parallel.prefetcher
+    assert prefetcher is not None
+    one = len(pickle.dumps([*range(50_000), 1], protocol=pickle.HIGHEST_PROTOCOL))
+    assert one <= prefetcher.shipped_bytes < one + 10_000  # only `after` pickles `data` here
+    assert nb["after"] == 50_001 and nb["r2"] == sum(range(50_000)) + 2

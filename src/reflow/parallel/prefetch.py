@@ -38,6 +38,7 @@ from reflow.parallel.tasks import TaskSpec
 from reflow.parallel.worker import CellResult, CellTask, Inputs, dumps, dumps_inputs
 from reflow.runtime.errors import CellError
 from reflow.runtime.executor import Execution
+from reflow.runtime.versions import Symbol, Version
 
 if TYPE_CHECKING:
     from reflow.runtime.session import Session
@@ -116,6 +117,9 @@ class Prefetcher:
             (session.filename(c), session.records[c].code) for c in session.records
         )
         self.shipped_bytes = 0
+        # name -> (its version when a worker cell's values were committed, those values):
+        # while the version stands, later cells get the blob as it came, not a new pickle.
+        self._blobs: dict[str, tuple[Version, Any]] = {}
 
     # ---- the session's and the observer's hooks -----------------------------------
 
@@ -153,6 +157,13 @@ class Prefetcher:
         task.errored = outcome != "ok"
         if outcome not in ("ok", "error"):
             return
+        if task.in_worker and task.result is not None and task.result.bound:
+            ref = self.backend.values_ref(task.handle)
+            ledger = self.session.ledger
+            for name in task.result.bound:
+                version = ledger.current(Symbol(name))
+                if version is not None:
+                    self._blobs[name] = (version, ref)
         wrote = {symbol.name for symbol in self.session.records[cell].wrote}
         rank = task.spec.rank
         for later in self.order[rank + 1 :]:
@@ -222,7 +233,10 @@ class Prefetcher:
             if name not in namespace:
                 continue
             value = namespace[name]
-            if isinstance(value, Remote):
+            shipped = self._blobs.get(name)
+            if shipped is not None and shipped[0] == self.session.ledger.current(Symbol(name)):
+                remote.setdefault(id(shipped[1]), (shipped[1], []))[1].append(name)
+            elif isinstance(value, Remote):
                 remote.setdefault(id(value.ref), (value.ref, []))[1].append(name)
             else:
                 local[name] = value
