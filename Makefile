@@ -27,6 +27,7 @@ bench: setup
 	$(BIN)/python benchmarks/graph_build.py --write benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/cell_overhead.py --append benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/tracking_overhead.py --append benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/parallel.py --append benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

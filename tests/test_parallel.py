@@ -11,6 +11,7 @@ names share one object (``b = a`` in a worker must still be ``a``).
 from __future__ import annotations
 
 import collections
+import io
 import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from reflow import Notebook
+from reflow.cli import progress
 from reflow.files import notebook_file
 from reflow.formats import ipynb
 from reflow.parallel import Parallel, plan, run_parallel
@@ -426,3 +428,23 @@ def test_a_value_made_in_a_worker_is_passed_on_as_it_came(pool: Backend) -> None
     one = len(pickle.dumps([*range(50_000), 1], protocol=pickle.HIGHEST_PROTOCOL))
     assert one <= prefetcher.shipped_bytes < one + 10_000  # only `after` pickles `data` here
     assert nb["after"] == 50_001 and nb["r2"] == sum(range(50_000)) + 2
+
+
+def test_the_terminal_bar_shows_running_and_waiting_cells(pool: Backend) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    nb = Notebook()
+    nb.add("base = 2", id="base")
+    nb.add("left = base + 1", id="left")
+    nb.add("right = base * 3", id="right")
+    stream = Terminal()
+    reporter = progress.reporter_for(stream, len(nb))
+    run = Parallel(nb, pool, events=reporter).run_all(reporter)
+    reporter.close(run)
+    frames = stream.getvalue().split("\r")
+    # Both ready once `base` is in, both sent in one go; each waits, back, for its turn.
+    assert any("running: left, right" in f for f in frames)
+    assert any("waiting: 1" in f for f in frames)
+    assert frames[-1].startswith("[####################] 3/3  3 ran in")

@@ -3,7 +3,52 @@
 ``run_parallel(notebook, backend)`` is a run-all whose worker cells run ahead
 in ``backend`` while the ordinary scheduler commits every cell at its
 sequential place (``prefetch``), so that what it leaves (outputs, errors,
-cancellations, the namespace) is what ``notebook.run_all()`` leaves.
+cancellations, execution counts, the namespace) is what
+``notebook.run_all()`` leaves.
+
+How the pieces fit:
+
+    placement  where a cell may run, and why (--explain): a worker only if all
+               it does is read names and bind names
+    tasks      what each cell waits for: the last writer of each name it
+               reads (read-after-write edges, the graph's mutation edges),
+               and the last barrier (a cell that reaches outside)
+    worker     one cell in a worker: copies in, the values it bound out, or
+               a *fallback* when what it made cannot mean the same here
+    prefetch   runs cells ahead, commits them in order, re-runs a cell whose
+               inputs a commit changed under it
+    pool, dask_backend   where the workers are
+
+Why the results are the sequential run's:
+
+- every cell's effects reach the namespace in sequential order (in-order
+  commit), so write-after-read and write-after-write hazards cannot happen;
+- a worker reads copies taken when it starts; if a cell before it commits a
+  change to a name it read from an older source (a change through an alias,
+  a call that turned out to mutate), its result is dropped and it runs again,
+  as is every result computed from it;
+- in-place changes: a cell known to change an object it did not create
+  (``x.append``, ``m.fit``) runs in the main process, on the notebook's object,
+  so every name holding that object sees the change; a cell that only *may*
+  change one (a call the lineage cannot see into) runs in a worker, which
+  fingerprints those objects before and after, as the main process does;
+  if one changed, the cell runs again in the main process at its place;
+- identity: a value a worker binds that is, holds or views one of its
+  inputs (``b = a``, ``[a]``, ``arr[1:]``), a function it made (whose globals
+  would be a copy) or an instance of a notebook class comes back as a
+  fallback, not as a copy, so ``b is a`` stays true;
+- unpicklable values: a cell whose inputs cannot be pickled, or that binds
+  or shows a value that cannot, runs in the main process at its place; its
+  values stay there (cells reading them run there too);
+- the outside world (files, the terminal, module-global state such as a
+  random seed): such cells run in the main process, and no later cell
+  starts before they are done. This is a deny-list (``world.py``) of names;
+  effects hidden inside a library are not seen: ``# reflow: main`` pins a cell.
+
+A worker crash (``os._exit``, a segfault) fails that cell only, with
+``WorkerLost``: the process pool retries the cells it lost one at a time, to
+find the one that kills its worker; Dask retries the task on another worker
+once, then reports ``KilledWorker``.
 
 For a kernel's reactive wave, ``Parallel(notebook, backend).run(cells, run)``
 takes the cells the wave may run and a callable that runs it (e.g.
