@@ -350,7 +350,11 @@ PLACEMENTS = [
     ("with open('f.txt', 'w') as fh:\n    fh.write('x')", "main", "`open`: opens files"),
     ("df = pd.read_csv('x.csv')", "main", "reads or writes a file"),
     ("df.to_parquet('x.parquet')", "main", "reads or writes a file"),
-    ("np.random.seed(0)", "main", "global random state"),
+    ("np.random.seed(0)", "main", "process-wide state: `.seed`"),
+    ("pd.set_option('display.max_rows', 5)", "main", "a library's global options"),
+    ("import sys\nsys.path.append('lib')", "main", "where modules are imported from"),
+    ("import warnings\nwarnings.simplefilter('ignore')", "main", "warning filters"),
+    ("x = np.random.rand(3)", "main", "global random state"),
     ("import random\nr = random.random()", "main", "random module"),
     ("plt.savefig('a.png')", "main", "writes a figure file"),
     ("import os\ncwd = os.getcwd()", "main", "touches the process"),
@@ -379,6 +383,17 @@ def test_a_function_that_reaches_outside_puts_its_callers_in_main() -> None:
     assert specs[caller.id].placement.where == "main"
     assert "calls `save`, which" in specs[caller.id].placement.reason
     assert specs[caller.id].placement.barrier
+
+
+def test_after_process_state_changes_every_cell_runs_in_main() -> None:
+    nb = Notebook()
+    nb.add("a = 1", id="a")
+    nb.add("import numpy as np\nnp.random.seed(0)", id="seed")
+    nb.add("b = a + 1", id="b")
+    specs = {s.cell: s for s in plan(nb)}
+    assert specs["a"].placement.where == "worker"
+    assert specs["b"].placement.where == "main"
+    assert "after cell [seed], which changed process-wide state" in specs["b"].placement.reason
 
 
 def test_barriers_hold_back_later_cells() -> None:

@@ -12,7 +12,9 @@ applies names the reason):
 4. it reaches past its namespace (files, the terminal, module-global state
    such as a random seed; ``world.py``), itself or through a notebook
    function it calls: the outside world must see the sequential order of
-   events; also a barrier;
+   events; also a barrier. If it changes process-wide state (a seed, a
+   library option, warning filters, ``sys.path``), every later cell runs in
+   the main process too: worker processes do not have that state;
 5. it changes an object it did not create (``x.append(1)``, ``m.fit(X)``): a
    worker would change its own copy; the notebook's object, and every other
    name holding it, must change;
@@ -49,6 +51,8 @@ class Placement:
     reason: str
     barrier: bool = False
     """No later cell starts before this one is done (rules 3 and 4)."""
+    sets_process_state: bool = False
+    """Every later cell runs in the main process too (rule 4, ``world.PROCESS_STATE``)."""
 
 
 def place(graph: DataflowGraph, code: Mapping[CellId, str], cell: CellId) -> Placement:
@@ -66,6 +70,9 @@ def place(graph: DataflowGraph, code: Mapping[CellId, str], cell: CellId) -> Pla
         )
     if analysis.star_import:
         return Placement(Where.MAIN, "`import *` binds names no one can list", barrier=True)
+    state = world.process_state_reasons(source)
+    if state:
+        return Placement(Where.MAIN, "changes process-wide state: " + "; ".join(state), True, True)
     outside = world.outside_reasons(source) + _outside_through_functions(graph, code, cell)
     if outside:
         return Placement(Where.MAIN, "reaches outside the notebook: " + "; ".join(outside), True)

@@ -139,7 +139,7 @@ class Prefetcher:
                 else:
                     self.pump(block=True)
         if task is None or not task.in_worker:
-            names = None if task is None or task.spec.placement.barrier else task.spec.reads
+            names = None if task is None or task.spec.reads_everything else task.spec.reads
             self._fetch(names)
 
     def offload(self, cell: CellId) -> Execution | None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from reflow._types import CellId
 from reflow.graph.graph import DataflowGraph
-from reflow.parallel.placement import Placement, place
+from reflow.parallel.placement import Placement, Where, place
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,8 @@ class TaskSpec:
     producers: Mapping[str, CellId]
     parents: frozenset[CellId]
     barrier: CellId | None
+    reads_everything: bool = False
+    """``exec``/``eval``/``globals()``: every name may be read (Dask: fetch them all)."""
 
 
 def task_graph(
@@ -58,10 +60,17 @@ def task_graph(
     last_writer: dict[str, CellId] = {}
     writes: dict[CellId, frozenset[str]] = {}
     barrier: CellId | None = None
+    state_changed_by: CellId | None = None
     specs = []
     for rank, cell in enumerate(order):
         expanded = graph.expanded(cell)
         placement = place(graph, code, cell)
+        if state_changed_by is not None and placement.where is Where.WORKER:
+            placement = Placement(
+                Where.MAIN,
+                f"comes after cell [{state_changed_by}], which changed process-wide state "
+                "that worker processes do not have",
+            )
         reads = expanded.refs | expanded.may_change
         producers = {name: last_writer[name] for name in reads if name in last_writer}
         # Every edge the graph knows, mutation edges included (any_order runs a mutator
@@ -82,6 +91,7 @@ def task_graph(
                 producers,
                 parents,
                 barrier,
+                expanded.reads_all or graph.effects(cell).analysis.star_import,
             )
         )
         writes[cell] = known_writes(graph, cell)
@@ -89,6 +99,8 @@ def task_graph(
             last_writer[name] = cell
         if placement.barrier:
             barrier = cell
+        if placement.sets_process_state and state_changed_by is None:
+            state_changed_by = cell
     return specs
 
 

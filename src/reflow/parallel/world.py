@@ -81,6 +81,44 @@ ATTRIBUTES: dict[str, str] = {
 _PANDAS_IO = ("csv", "parquet", "excel", "json", "pickle", "sql", "hdf", "feather", "orc", "stata")
 
 
+# Calls that change state every later cell sees without reading any name: a worker
+# process does not have it (it was set in the main process), so every cell after one
+# of these runs in the main process too.
+PROCESS_STATE: dict[str, str] = {
+    "seed": "seeds a global random generator",
+    "manual_seed": "seeds a global random generator",
+    "set_option": "changes a library's global options",
+    "set_printoptions": "changes a library's global options",
+    "filterwarnings": "changes global warning filters",
+    "simplefilter": "changes global warning filters",
+    "setrecursionlimit": "changes the interpreter's recursion limit",
+    "chdir": "changes the working directory",
+    "environ": "changes or reads environment variables",
+    "putenv": "changes environment variables",
+    "basicConfig": "configures global logging",
+    "rcParams": "changes matplotlib's global settings",
+    "set_num_threads": "changes a library's thread count",
+}
+
+
+def process_state_reasons(source: str) -> list[str]:
+    """Why a cell changes process-wide state that worker processes would not share."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            if node.attr in PROCESS_STATE:
+                found.setdefault(f".{node.attr}", PROCESS_STATE[node.attr])
+            elif (
+                node.attr == "path" and isinstance(node.value, ast.Name) and node.value.id == "sys"
+            ):
+                found.setdefault("sys.path", "changes where modules are imported from")
+    return [f"`{name}`: {reason}" for name, reason in found.items()]
+
+
 def attribute_reason(name: str) -> str | None:
     if name in ATTRIBUTES:
         return ATTRIBUTES[name]
