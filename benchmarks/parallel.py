@@ -78,59 +78,56 @@ def _exec_cells(sources: list[str]) -> None:
         exec(source, namespace)
 
 
-def floors(cells: list[str], repeats: int) -> tuple[list[float], list[float]]:
-    """Plain Python: the cells exec'd one after the other, and four at a time in a plain
-    ``ProcessPoolExecutor(2)`` (fork, workers started): what this machine gives right now."""
-    alone = timed(lambda: _exec_cells(cells), repeats=repeats)
-    jobs = [[cells[0], cell] for cell in cells[1:]]
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-        list(pool.map(_exec_cells, [["x = 1"], ["x = 2"]]))
-        together = timed(lambda: list(pool.map(_exec_cells, jobs)), repeats=repeats)
-    return alone, together
-
-
-def heavy_rows(repeats: int) -> list[dict[str, str]]:
-    reps = calibrate()
-    cells = [SHARED] + [HEAVY.format(k=k, reps=reps) for k in range(1, 5)]
-    floor_alone, floor_pool = floors(cells, repeats)
-    sequential = timed(lambda: run_sequential(cells), repeats=repeats)
-
-    pool_start: list[float] = []
-    pool = started(lambda: ProcessBackend(2), pool_start)
-    run_on(pool, cells)  # the workers start as the first cells are sent
-    on_pool = timed(lambda: run_on(pool, cells), repeats=repeats)
-    pool.close()
-    cold = timed(lambda: _cold_pool(cells), repeats=1)
-
-    dask_start: list[float] = []
-    cluster = started(lambda: DaskBackend(None, workers=2, processes=True), dask_start)
-    on_dask = timed(lambda: run_on(cluster, cells), repeats=repeats)
-    cluster.close()
-
-    def row(name: str, samples: list[float], start: str) -> dict[str, str]:
-        return {
-            "run": name,
-            "wall s": fmt(samples, unit=1),
-            "vs sequential": ratio(samples, sequential),
-            "start-up s": start,
-        }
-
-    return [
-        row("floor: plain `exec`, one after the other", floor_alone, "-"),
-        row("floor: plain `ProcessPoolExecutor(2)`", floor_pool, "-"),
-        row("sequential (`reflow run`)", sequential, "-"),
-        row("`--parallel 2`, workers started", on_pool, "-"),
-        row("`--parallel 2`, pool started in the run", cold, "included"),
-        row("`--dask`, LocalCluster 2 processes", on_dask, f"{dask_start[0]:.2f} apart"),
-    ]
-
-
 def _cold_pool(cells: list[str]) -> None:
     pool = ProcessBackend(2)
     try:
         run_on(pool, cells)
     finally:
         pool.close()
+
+
+def heavy_rows(repeats: int) -> list[dict[str, str]]:
+    """Each repeat runs every variant once, one after the other, so that all of them see
+    about the same load from the machine's other jobs (rather than one variant the quiet
+    minute and another the busy one)."""
+    reps = calibrate()
+    cells = [SHARED] + [HEAVY.format(k=k, reps=reps) for k in range(1, 5)]
+    jobs = [[cells[0], cell] for cell in cells[1:]]
+    plain_pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+    list(plain_pool.map(_exec_cells, [["x = 1"], ["x = 2"]]))
+    pool = ProcessBackend(2)
+    run_on(pool, ["warm = 1", "up = warm + 1"])  # the workers start as cells are sent
+    dask_start: list[float] = []
+    cluster = started(lambda: DaskBackend(None, workers=2, processes=True), dask_start)
+    variants: dict[str, Callable[[], object]] = {
+        "floor: plain `exec`, one after the other": lambda: _exec_cells(cells),
+        "floor: plain `ProcessPoolExecutor(2)`": lambda: list(plain_pool.map(_exec_cells, jobs)),
+        "sequential (`reflow run`)": lambda: run_sequential(cells),
+        "`--parallel 2`, workers started": lambda: run_on(pool, cells),
+        "`--parallel 2`, pool started in the run": lambda: _cold_pool(cells),
+        "`--dask`, LocalCluster of 2 processes, started": lambda: run_on(cluster, cells),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, variant in variants.items():
+            samples[name] += timed(variant, repeats=1)
+    plain_pool.shutdown()
+    pool.close()
+    cluster.close()
+    sequential = samples["sequential (`reflow run`)"]
+    starts = {
+        "`--parallel 2`, pool started in the run": "included",
+        "`--dask`, LocalCluster of 2 processes, started": f"{dask_start[0]:.2f} apart",
+    }
+    return [
+        {
+            "run": name,
+            "wall s": fmt(found, unit=1),
+            "vs sequential": ratio(found, sequential),
+            "start-up s": starts.get(name, "-"),
+        }
+        for name, found in samples.items()
+    ]
 
 
 def small_rows(repeats: int) -> list[dict[str, str]]:
@@ -141,8 +138,11 @@ def small_rows(repeats: int) -> list[dict[str, str]]:
     for size in (1_000, 100_000):
         cells = [f"data = list(range({size}))"]
         cells += [f"s{k} = len(data) + {k}" for k in range(count)]
-        sequential = timed(lambda cells=cells: run_sequential(cells), repeats=repeats)
-        parallel = timed(lambda cells=cells: run_on(pool, cells), repeats=repeats)
+        sequential: list[float] = []
+        parallel: list[float] = []
+        for _ in range(repeats):  # interleaved, as above
+            sequential += timed(lambda cells=cells: run_sequential(cells), repeats=1)
+            parallel += timed(lambda cells=cells: run_on(pool, cells), repeats=1)
         extra = (statistics.median(parallel) - statistics.median(sequential)) / count
         rows.append(
             {

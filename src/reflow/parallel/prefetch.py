@@ -164,15 +164,18 @@ class Prefetcher:
                 version = ledger.current(Symbol(name))
                 if version is not None:
                     self._blobs[name] = (version, ref)
+        # Every task that ran ahead and read a name this cell wrote, from the namespace or
+        # from a cell committed before this one, read an older value than it will see.
+        # (Not "later in the plan": a run that reveals new edges may reorder the rest.)
         wrote = {symbol.name for symbol in self.session.records[cell].wrote}
-        rank = task.spec.rank
-        for later in self.order[rank + 1 :]:
-            other = self.tasks[later]
+        for other in self.tasks.values():
             if other.state not in (State.RUNNING, State.FINISHED) or not other.sources:
                 continue
             for name in wrote & other.sources.keys():
                 source = other.sources[name]
-                if source is None or self.tasks[source].spec.rank < rank:
+                if source is None or (
+                    source != cell and self.tasks[source].state is State.COMMITTED
+                ):
                     self._invalidate(other)
                     break
 

@@ -151,8 +151,12 @@ def run_cell(task: CellTask, inputs: Sequence[Inputs]) -> CellResult:
 
     detector = ChangeDetector(namespace, task.may_change, task.budget)
     with _ONE_AT_A_TIME:
+        executor = Executor(namespace)
         start = time.perf_counter()
-        execution = Executor(namespace).execute(task.code, task.filename)
+        try:
+            execution = executor.execute(task.code, task.filename)
+        finally:
+            executor.close()  # the event loop of a top-level await
         seconds = time.perf_counter() - start
     changes = detector.after(namespace, cut_off=lambda name: False, owned=lambda name: False)
 
