@@ -60,9 +60,15 @@ def run_sequential(cells: list[str]) -> None:
     assert run.ok, run.errors
 
 
+BUSY: list[float] = []  # seconds the cells of the last parallel run spent in workers
+
+
 def run_on(backend: Backend, cells: list[str]) -> None:
-    run = Parallel(notebook(cells), backend).run_all()
+    parallel = Parallel(notebook(cells), backend)
+    run = parallel.run_all()
     assert run.ok, run.errors
+    assert parallel.prefetcher is not None
+    BUSY.append(sum(t.result.seconds for t in parallel.prefetcher.tasks.values() if t.result))
 
 
 def started(make: Callable[[], Backend], samples: list[float]) -> Backend:
@@ -108,9 +114,13 @@ def heavy_rows(repeats: int) -> list[dict[str, str]]:
         "`--dask`, LocalCluster of 2 processes, started": lambda: run_on(cluster, cells),
     }
     samples: dict[str, list[float]] = {name: [] for name in variants}
+    busy: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(repeats):
         for name, variant in variants.items():
+            BUSY.clear()
             samples[name] += timed(variant, repeats=1)
+            if BUSY:
+                busy[name].append(BUSY[-1] / samples[name][-1])
     plain_pool.shutdown()
     pool.close()
     cluster.close()
@@ -124,6 +134,7 @@ def heavy_rows(repeats: int) -> list[dict[str, str]]:
             "run": name,
             "wall s": fmt(found, unit=1),
             "vs sequential": ratio(found, sequential),
+            "workers busy": f"{statistics.median(busy[name]):.2f}" if busy[name] else "-",
             "start-up s": starts.get(name, "-"),
         }
         for name, found in samples.items()
@@ -172,8 +183,10 @@ def main() -> None:
             f"Medians (min-max) of {args.repeats} runs, seconds. Target (issue 10): close to",
             "half the sequential time with 2 workers. When other jobs keep the cores busy, no",
             "pool can get there: the two floors (plain Python, same run) show what this",
-            "machine gave at the time. Start-up: the pool's processes start as the first",
-            "cells are sent (forkserver); a LocalCluster is started apart.",
+            "machine gave at the time. `workers busy`: seconds cells spent running in workers",
+            "over the wall time (2.00: both workers busy all along; what the scheduler",
+            "controls, whatever the load). Start-up: the pool's processes start as the",
+            "first cells are sent (forkserver); a LocalCluster is started apart.",
         ],
         heavy,
         args.append,

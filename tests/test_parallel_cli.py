@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -104,3 +106,32 @@ def test_usage_errors(tmp_path: Path) -> None:
     unreachable = reflow("run", path, "--dask", "tcp://127.0.0.1:9", cwd=tmp_path)
     assert unreachable.returncode == 2 and "cannot reach the Dask scheduler" in unreachable.stderr
     assert nbformat.read(path, as_version=4).cells[0].outputs == []
+
+
+def test_a_run_killed_midway_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    cells = ["x = 1", "spin = sum(i % 7 for i in range(10**9))", "y = x + 1"]
+    path = write_notebook(tmp_path / "killed.ipynb", cells)
+    before = path.read_bytes()
+    log = tmp_path / "log.txt"
+    env = dict(os.environ, PYTHONPATH=str(fixture("parallel")))
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reflow", "run", str(path), "--parallel", "2"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            env=env,
+            start_new_session=True,  # its workers too, below
+        )
+        try:
+            deadline = 600  # polls of 0.1 s: the machine may be busy
+            while "cell c1 ... running in a worker" not in log.read_text() and deadline:
+                assert process.poll() is None, log.read_text()
+                deadline -= 1
+                time.sleep(0.1)
+            assert deadline, log.read_text()
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)  # reflow and its worker processes
+            process.wait(timeout=30)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["killed.ipynb", "log.txt"]
