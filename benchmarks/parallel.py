@@ -60,7 +60,8 @@ def run_sequential(cells: list[str]) -> None:
     assert run.ok, run.errors
 
 
-BUSY: list[float] = []  # seconds the cells of the last parallel run spent in workers
+# (wall, CPU) seconds the cells of the last run spent running (in workers, if parallel)
+BUSY: list[tuple[float, float]] = []
 
 
 def run_on(backend: Backend, cells: list[str]) -> None:
@@ -68,7 +69,14 @@ def run_on(backend: Backend, cells: list[str]) -> None:
     run = parallel.run_all()
     assert run.ok, run.errors
     assert parallel.prefetcher is not None
-    BUSY.append(sum(t.result.seconds for t in parallel.prefetcher.tasks.values() if t.result))
+    results = [t.result for t in parallel.prefetcher.tasks.values() if t.result is not None]
+    BUSY.append((sum(r.seconds for r in results), sum(r.cpu_seconds for r in results)))
+
+
+def run_sequential_measured(cells: list[str]) -> None:
+    start, cpu = time.perf_counter(), time.process_time()
+    run_sequential(cells)
+    BUSY.append((time.perf_counter() - start, time.process_time() - cpu))
 
 
 def started(make: Callable[[], Backend], samples: list[float]) -> Backend:
@@ -108,19 +116,22 @@ def heavy_rows(repeats: int) -> list[dict[str, str]]:
     variants: dict[str, Callable[[], object]] = {
         "floor: plain `exec`, one after the other": lambda: _exec_cells(cells),
         "floor: plain `ProcessPoolExecutor(2)`": lambda: list(plain_pool.map(_exec_cells, jobs)),
-        "sequential (`reflow run`)": lambda: run_sequential(cells),
+        "sequential (`reflow run`)": lambda: run_sequential_measured(cells),
         "`--parallel 2`, workers started": lambda: run_on(pool, cells),
         "`--parallel 2`, pool started in the run": lambda: _cold_pool(cells),
         "`--dask`, LocalCluster of 2 processes, started": lambda: run_on(cluster, cells),
     }
     samples: dict[str, list[float]] = {name: [] for name in variants}
     busy: dict[str, list[float]] = {name: [] for name in variants}
+    share: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(repeats):
         for name, variant in variants.items():
             BUSY.clear()
             samples[name] += timed(variant, repeats=1)
             if BUSY:
-                busy[name].append(BUSY[-1] / samples[name][-1])
+                wall, cpu = BUSY[-1]
+                busy[name].append(wall / samples[name][-1])
+                share[name].append(cpu / wall)
     plain_pool.shutdown()
     pool.close()
     cluster.close()
@@ -134,7 +145,8 @@ def heavy_rows(repeats: int) -> list[dict[str, str]]:
             "run": name,
             "wall s": fmt(found, unit=1),
             "vs sequential": ratio(found, sequential),
-            "workers busy": f"{statistics.median(busy[name]):.2f}" if busy[name] else "-",
+            "cells running": f"{statistics.median(busy[name]):.2f}" if busy[name] else "-",
+            "CPU share": f"{statistics.median(share[name]):.2f}" if share[name] else "-",
             "start-up s": starts.get(name, "-"),
         }
         for name, found in samples.items()
@@ -183,10 +195,12 @@ def main() -> None:
             f"Medians (min-max) of {args.repeats} runs, seconds. Target (issue 10): close to",
             "half the sequential time with 2 workers. When other jobs keep the cores busy, no",
             "pool can get there: the two floors (plain Python, same run) show what this",
-            "machine gave at the time. `workers busy`: seconds cells spent running in workers",
-            "over the wall time (2.00: both workers busy all along; what the scheduler",
-            "controls, whatever the load). Start-up: the pool's processes start as the",
-            "first cells are sent (forkserver); a LocalCluster is started apart.",
+            "machine gave at the time. `cells running`: seconds the cells spent running over",
+            "the wall time (2.00: two cells at once all along, what the scheduler controls);",
+            "`CPU share`: CPU seconds those processes got per second of running (1.00: a",
+            "core each; lower: the machine's other jobs had it). Start-up: the pool's",
+            "processes start as the first cells are sent (forkserver); a LocalCluster is",
+            "started apart.",
         ],
         heavy,
         args.append,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,18 @@ def test_a_worker_that_dies_is_retried_then_its_cell_fails(cluster: DaskBackend)
     assert "KilledWorker" in run.errors["dies"].message and "[dies]" in run.errors["dies"].message
     assert run.cancelled == ["after"]
     assert nb["y"] == 2 or isinstance(nb.namespace["y"], Remote)
+
+
+def test_the_command_line_runs_on_an_existing_cluster(cluster: DaskBackend, tmp_path: Path) -> None:
+    from test_parallel_cli import CELLS, reflow, write_notebook
+
+    sequential = write_notebook(tmp_path / "sequential.ipynb", CELLS)
+    remote = write_notebook(tmp_path / "remote.ipynb", CELLS)
+    address = cluster.client.scheduler.address
+    expected = reflow("run", sequential, cwd=tmp_path)
+    done = reflow("run", remote, "--dask", address, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (expected.returncode, expected.stderr)
+    assert f"cells run in the Dask cluster at {address}" in done.stdout
+    assert "dashboard: http://" in done.stdout
+    assert remote.read_bytes() == sequential.read_bytes()
+    assert cluster.client.nthreads()  # the cluster is still up: the run only disconnected

@@ -88,6 +88,8 @@ class CellResult:
     deleted: tuple[str, ...] = ()
     fallback: str | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """Of ``seconds``, the CPU time the worker got: on a busy machine, less."""
     inputs_bytes: int = 0
 
     @property
@@ -152,16 +154,19 @@ def run_cell(task: CellTask, inputs: Sequence[Inputs]) -> CellResult:
     detector = ChangeDetector(namespace, task.may_change, task.budget)
     with _ONE_AT_A_TIME:
         executor = Executor(namespace)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         try:
             execution = executor.execute(task.code, task.filename)
         finally:
             executor.close()  # the event loop of a top-level await
         seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
     changes = detector.after(namespace, cut_off=lambda name: False, owned=lambda name: False)
 
     def fallback(reason: str) -> CellResult:
-        return CellResult(task.cell, fallback=reason, seconds=seconds, inputs_bytes=size)
+        return CellResult(
+            task.cell, fallback=reason, seconds=seconds, cpu_seconds=cpu_seconds, inputs_bytes=size
+        )
 
     if execution.error is not None and execution.error.type == "NameError":
         return fallback(f"raised NameError in the worker ({execution.error.message})")
@@ -186,6 +191,7 @@ def run_cell(task: CellTask, inputs: Sequence[Inputs]) -> CellResult:
         bound=tuple(sorted(bound)),
         deleted=tuple(sorted(changes.deleted)),
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
         inputs_bytes=size,
     )
 
