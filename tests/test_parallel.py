@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import io
 import pickle
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -463,3 +464,26 @@ def test_the_terminal_bar_shows_running_and_waiting_cells(pool: Backend) -> None
     assert any("running: left, right" in f for f in frames)
     assert any("waiting: 1" in f for f in frames)
     assert frames[-1].startswith("[####################] 3/3  3 ran in")
+
+
+def test_a_worker_that_dies_among_others_fails_its_cell_only() -> None:
+    # The pool cannot tell which of its cells in flight killed the worker: it runs them
+    # again one at a time; the one that kills its worker again fails, the others run.
+    directory = str(Path(__file__).parent / "fixtures" / "parallel")
+    sys.path.insert(0, directory)  # workers started from here on import `crash`
+    backend = ProcessBackend(2)
+    try:
+        nb = Notebook()
+        nb.add("x = 1", id="x")
+        nb.add("a = sum(range(200_000)) + x", id="a")
+        nb.add("import crash\ndied = crash.exit_now(3)", id="dies")
+        nb.add("b = sum(range(300_000)) + x", id="b")
+        nb.add("after = died", id="after")
+        nb.add("total = a + b", id="total")
+        run = Parallel(nb, backend).run_all()
+    finally:
+        backend.close()
+        sys.path.remove(directory)
+    assert list(run.errors) == ["dies"] and run.errors["dies"].type == "WorkerLost"
+    assert run.cancelled == ["after"]
+    assert nb["total"] == 2 * 1 + sum(range(200_000)) + sum(range(300_000))

@@ -54,8 +54,15 @@ class ProcessBackend:
         return ProcessPoolExecutor(max_workers=self.slots, mp_context=self._context)
 
     def submit(self, task: CellTask, inputs: Sequence[Inputs]) -> Future[CellResult]:
-        with _main_hidden():  # the pool starts its processes as cells are submitted
-            return self._pool.submit(run_cell, task, list(inputs))
+        try:
+            with _main_hidden():  # the pool starts its processes as cells are submitted
+                return self._pool.submit(run_cell, task, list(inputs))
+        except BrokenProcessPool as lost:
+            # A worker died and no result has said so yet: this cell is lost with the
+            # others in flight, and the prefetcher hears it as it hears theirs.
+            failed: Future[CellResult] = Future()
+            failed.set_exception(lost)
+            return failed
 
     def wait(self, handles: Iterable[Any]) -> set[Any]:
         done, _ = wait(list(handles), return_when=FIRST_COMPLETED)
