@@ -42,14 +42,25 @@ def reflow(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
         PYTHONPATH=str(fixture("parallel")),
         DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="2s",  # the unreachable scheduler below
     )
-    return subprocess.run(
-        [sys.executable, "-m", "reflow", *map(str, args)],
-        capture_output=True,
+    command = [sys.executable, "-m", "reflow", *map(str, args)]
+    # Its own process group: if it hangs, it and every worker it started are killed,
+    # rather than the test waiting on pipes a left-over worker holds open.
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         cwd=cwd,
         env=env,
-        timeout=120,
-    )
+        start_new_session=True,
+    ) as process:
+        try:
+            out, err = process.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            out, err = process.communicate(timeout=30)
+            pytest.fail(f"reflow {' '.join(map(str, args))} hung:\n{out}\n{err}")
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 @pytest.mark.parametrize("where", [["--parallel", "2"], ["--dask"]], ids=["parallel", "dask"])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import sys
 import types
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,7 +31,14 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from reflow.parallel.backend import WorkerLost
-from reflow.parallel.worker import CellResult, CellTask, Inputs, load_values, run_cell
+from reflow.parallel.worker import (
+    CellResult,
+    CellTask,
+    Inputs,
+    exit_with,
+    load_values,
+    run_cell,
+)
 
 
 def start_method() -> str:
@@ -51,7 +59,12 @@ class ProcessBackend:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.slots, mp_context=self._context)
+        return ProcessPoolExecutor(
+            max_workers=self.slots,
+            mp_context=self._context,
+            initializer=exit_with,
+            initargs=(os.getpid(),),
+        )
 
     def submit(self, task: CellTask, inputs: Sequence[Inputs]) -> Future[CellResult]:
         try:
@@ -83,7 +96,12 @@ class ProcessBackend:
         return load_values(ref)
 
     def recover(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        broken = self._pool
+        broken.shutdown(wait=False, cancel_futures=True)
+        # Its surviving workers may still be running a cell that is lost anyway.
+        processes = getattr(broken, "_processes", None) or {}  # no public API before 3.14
+        for process in list(processes.values()):
+            process.terminate()
         self._pool = self._new_pool()
 
     def describe(self) -> str:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import builtins
 import io
 import linecache
+import os
 import pickle
 import sys
 import threading
@@ -255,3 +256,25 @@ def _kind(obj: Any) -> str:
 def _problem(problem: BaseException) -> str:
     text = str(problem).split("\n", 1)[0]
     return f"{type(problem).__name__}: {text}" if text else type(problem).__name__
+
+
+def exit_with(main_pid: int) -> None:
+    """A pool worker's initializer: leave when the main process is gone.
+
+    A worker blocked on its task queue does not notice its parent died (its
+    siblings hold that pipe open too); left over, it would hold the parent's
+    output pipes and memory. Polled once a second, on a daemon thread.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(main_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass  # alive, someone else's: pid reused, our main is gone
+                # (cannot tell apart cheaply; staying is the safe side)
+
+    threading.Thread(target=watch, name="reflow-exit-with-main", daemon=True).start()
