@@ -44,6 +44,7 @@ labextension: setup
 		--core-path "$$($(abspath $(BIN))/python -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')" .
 	$(BIN)/python labextension/source_hash.py --write
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python benchmarks/parallel.py --append benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,11 @@ finishes, since a carriage return makes a log unreadable.
 A reporter is the run's observer (``Notebook.run_all(observer=...)``): the
 run itself stays ``Notebook.run_all``, with its semantics, rather than a
 second implementation of the wave that could drift from it.
+
+A parallel run (``--parallel``, ``--dask``) also tells it when a cell starts
+in a worker (``dispatched``) and comes back (``returned``): a cell is then
+*running* from its dispatch, *waiting* once back until the cells before it
+are done, and *done* when the run reaches it (``finished``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ if TYPE_CHECKING:
 class Reporter(Protocol):
     def started(self, cell: str) -> None: ...
     def finished(self, cell: str, outcome: str) -> None: ...
+    def dispatched(self, cell: str) -> None: ...
+    def returned(self, cell: str, outcome: str) -> None: ...
     def close(self, run: Run) -> None: ...
 
 
@@ -40,26 +47,45 @@ class SilentReporter:
     def finished(self, cell: str, outcome: str) -> None:
         pass
 
+    def dispatched(self, cell: str) -> None:
+        pass
+
+    def returned(self, cell: str, outcome: str) -> None:
+        pass
+
     def close(self, run: Run) -> None:
         pass
 
 
 class LineReporter:
-    """``[3/10] cell ab12cd34 ... ok (0.02s)``, one per cell, for logs."""
+    """``[3/10] cell ab12cd34 ... ok (0.02s)``, one per cell, for logs.
+
+    In a parallel run, also ``[ >  ] cell ab12cd34 ... running in a worker`` as a
+    cell starts there; its time then counts from that start."""
 
     def __init__(self, stream: TextIO, total: int) -> None:
         self.stream = stream
         self.total = total
         self.count = 0
-        self.clock = time.perf_counter()
+        self.clocks: dict[str, float] = {}
         self.reported: set[str] = set()
 
     def started(self, cell: str) -> None:
-        self.clock = time.perf_counter()
+        self.clocks.setdefault(cell, time.perf_counter())
 
     def finished(self, cell: str, outcome: str) -> None:
-        elapsed = time.perf_counter() - self.clock
+        start = self.clocks.pop(cell, None)
+        elapsed = 0.0 if start is None else time.perf_counter() - start
         self._line(cell, f"{outcome} ({elapsed:.2f}s)")
+
+    def dispatched(self, cell: str) -> None:
+        self.clocks[cell] = time.perf_counter()
+        width = len(f"{self.total}/{self.total}")
+        print(f"[{'>'.center(width)}] cell {cell} ... running in a worker", file=self.stream)
+        self.stream.flush()
+
+    def returned(self, cell: str, outcome: str) -> None:
+        pass  # its line comes when the run reaches it
 
     def close(self, run: Run) -> None:
         # Cells the graph refused and cells cancelled never reached run_cell.
@@ -79,7 +105,9 @@ class LineReporter:
 
 
 class BarReporter:
-    """``[########------------] 4/10  running cell ab12cd34``, redrawn in place."""
+    """``[########------------] 4/10  running cell ab12cd34``, redrawn in place.
+
+    In a parallel run: ``4/10  running: ab12cd34, 9f8e7d6c  waiting: 1``."""
 
     WIDTH = 20
 
@@ -88,13 +116,36 @@ class BarReporter:
         self.total = max(total, 1)
         self.count = 0
         self.start = time.perf_counter()
+        self.running: dict[str, None] = {}  # in a worker, in dispatch order
+        self.waiting: set[str] = set()  # back from a worker, not yet reached by the run
 
     def started(self, cell: str) -> None:
-        self._draw(f"running cell {cell}")
+        if cell in self.waiting or cell in self.running:
+            return
+        self._draw(self._parallel_status() or f"running cell {cell}")
 
     def finished(self, cell: str, outcome: str) -> None:
         self.count += 1
-        self._draw(f"cell {cell} {outcome}")
+        self.running.pop(cell, None)
+        self.waiting.discard(cell)
+        self._draw(self._parallel_status() or f"cell {cell} {outcome}")
+
+    def dispatched(self, cell: str) -> None:
+        self.running[cell] = None
+        self._draw(self._parallel_status())
+
+    def returned(self, cell: str, outcome: str) -> None:
+        self.running.pop(cell, None)
+        self.waiting.add(cell)
+        self._draw(self._parallel_status())
+
+    def _parallel_status(self) -> str:
+        parts = []
+        if self.running:
+            parts.append("running: " + ", ".join(self.running))
+        if self.waiting:
+            parts.append(f"waiting: {len(self.waiting)}")
+        return "  ".join(parts)
 
     def close(self, run: Run) -> None:
         self.count = self.total

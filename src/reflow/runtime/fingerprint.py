@@ -278,6 +278,8 @@ def cannot_change(obj: Any) -> bool:
     kind = type(obj)
     if kind in _SCALARS or kind is float or kind is bytes:
         return True
+    if getattr(kind, "__reflow_immutable__", False):
+        return True  # a stand-in reflow itself puts in the namespace (reflow.parallel's Remote)
     if isinstance(obj, type) and obj.__module__ == "__main__":
         return False  # a notebook class: its attributes are state
     if isinstance(obj, _BY_IDENTITY):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -61,6 +62,10 @@ class Session:
         self.executor: CellExecutor = executor if executor is not None else Executor(namespace)
         self.state = StateQueries(graph, self)
         self.log = ExecutionLog()
+        self.offload: Callable[[CellId], Execution | None] | None = None
+        """Runs a cell elsewhere (``reflow.parallel``): it puts what the cell bound into the
+        namespace and returns the execution, or returns ``None`` to run the cell here. Called
+        between the snapshot and the record, so change detection sees what it binds."""
 
     def close(self) -> None:
         self.executor.close()
@@ -85,9 +90,10 @@ class Session:
         token = CURRENT_CELL.set(context)
         started = time.perf_counter()
         try:
-            if attempt is not None and attempt.restored is not None:
-                execution = attempt.restored
-            else:
+            execution = attempt.restored if attempt is not None else None
+            if execution is None and self.offload is not None:
+                execution = self.offload(cell)
+            if execution is None:
                 execution = self.executor.execute(memoized.body, self.filename(cell))
         finally:
             CURRENT_CELL.reset(token)
