@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,27 @@ lint: setup
 	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/mypy
 
-bench: setup
-	$(BIN)/python benchmarks/graph_build.py --write benchmarks/RESULTS.md
-	$(BIN)/python benchmarks/cell_overhead.py --append benchmarks/RESULTS.md
-	$(BIN)/python benchmarks/tracking_overhead.py --append benchmarks/RESULTS.md
+# Benchmarks against the peers (plain exec, ipykernel, IPyflow, marimo) run in their own
+# pinned venv, so they never leak into the test venv. `make bench` rewrites RESULTS.md,
+# scaling.png and peers-results.json (about 10-15 minutes); `make bench-quick` is a smoke run.
+PEERS ?= benchmarks/.peers-venv
+PEERS_PY := $(PEERS)/bin/python
+
+$(PEERS)/.installed: benchmarks/peers-requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS_PY) -m pip install -q --upgrade pip
+	$(PEERS_PY) -m pip install -q -r benchmarks/peers-requirements.txt
+	$(PEERS_PY) -m pip install -q -e .
+	touch $@
+
+bench: $(PEERS)/.installed
+	$(PEERS_PY) benchmarks/peers.py --write benchmarks/RESULTS.md --plot benchmarks/scaling.png --json benchmarks/peers-results.json
+	$(PEERS_PY) benchmarks/graph_build.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/cell_overhead.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/tracking_overhead.py --append benchmarks/RESULTS.md
+
+bench-quick: $(PEERS)/.installed
+	$(PEERS_PY) benchmarks/peers.py --quick
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) .pytest_cache .mypy_cache .ruff_cache
