@@ -121,15 +121,26 @@ def measure(system: str, shape: str, n: int, repeats: int) -> Samples:
     return out
 
 
-def run(system: str, sizes: list[int], repeats: int, budget: float = 30.0) -> Samples:
-    """Every shape and size; a size whose builds would take over ``budget`` s (growth taken
-    as quadratic from the size before) builds once: marimo's chain build is quadratic."""
+def run(system: str, sizes: list[int], repeats: int, budget: float = 150.0) -> Samples:
+    """Every shape and size, within a time budget (marimo's chain build is quadratic).
+
+    The next size's build time is predicted from this one's, growth taken as
+    quadratic: over ``budget / 5`` s for all repeats, it builds once; over
+    ``budget`` s for one build, it is not run, and ``predicted:*`` says how long
+    it would have taken.
+    """
     out: Samples = {}
     for shape in SHAPES:
         reps = repeats
         for i, n in enumerate(sizes):
             out.update(measure(system, shape, n, reps))
-            if i + 1 < len(sizes):
-                growth = (sizes[i + 1] / n) ** 2
-                reps = 1 if max(out[f"build:{shape}:{n}"]) * growth * repeats > budget else repeats
+            if i + 1 == len(sizes):
+                break
+            nxt = sizes[i + 1]
+            predicted = min(out[f"build:{shape}:{n}"]) * (nxt / n) ** 2
+            if predicted > budget:
+                for later in sizes[i + 1 :]:
+                    out[f"predicted:{shape}:{later}"] = [predicted * (later / nxt) ** 2]
+                break
+            reps = 1 if predicted * repeats > budget / 5 else repeats
     return out

@@ -17,6 +17,7 @@ extension implement it).
 
 from __future__ import annotations
 
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -53,7 +54,8 @@ class Kernel:
     def __post_init__(self) -> None:
         begin = time.perf_counter()
         self.manager = KernelManager(kernel_name=self.name)
-        self.manager.start_kernel()
+        # The kernel's own stderr (ipykernel's TCP warning) would interleave with the report.
+        self.manager.start_kernel(stderr=subprocess.DEVNULL)
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=TIMEOUT)

@@ -94,10 +94,11 @@ class Plan:
     graph_repeats: int
     starts: int
     slow_cells: bool  # run the 200 cells on systems limited to one repeat
+    graph_budget: float  # seconds one graph build may be predicted to take, else not run
 
 
-FULL = Plan(5, 5, (50, 100, 200, 500), (50, 100), (1_000, 3_000, 10_000), 3, 5, True)
-QUICK = Plan(1, 1, (20, 50), (20,), (200, 500), 1, 1, False)
+FULL = Plan(5, 5, (50, 100, 200, 500), (50, 100), (1_000, 3_000, 10_000), 3, 5, True, 150.0)
+QUICK = Plan(1, 1, (20, 50), (20,), (200, 500), 1, 1, False, 30.0)
 
 
 def system(name: str) -> System:
@@ -127,13 +128,18 @@ def child(workload: str, name: str, plan: Plan) -> dict[str, list[float]]:
     if workload == "cells":
         return workloads.trivial_cells(factory(sys_), min(plan.repeats, sys_.max_repeats))
     if workload == "tracking":
-        return workloads.tracking(factory(sys_), min(plan.tracking_repeats, sys_.max_repeats))
+        floor = system(KERNEL_FLOOR if sys_.session == "kernel" else PLAIN_FLOOR)
+        paired = factory(floor) if floor != sys_ else None
+        reps = min(plan.tracking_repeats, sys_.max_repeats)
+        return workloads.tracking(factory(sys_), reps, paired)
     if workload == "propagation":
         sizes = plan.ipyflow_chain_sizes if sys_.frontend == "ipyflow" else plan.chain_sizes
         reps = min(plan.repeats, max(sys_.max_repeats, 2))
         return workloads.propagation(factory(sys_), list(sizes), reps)
     if workload == "graph":
-        return graph_peers.run(sys_.session, list(plan.graph_sizes), plan.graph_repeats)
+        return graph_peers.run(
+            sys_.session, list(plan.graph_sizes), plan.graph_repeats, plan.graph_budget
+        )
     if workload == "first-cell":
         session = factory(sys_)()
         session.run("c0", "x = 1")
@@ -227,11 +233,13 @@ def measure(plan: Plan, quick: bool, only: list[str] | None) -> dict[str, Any]:
                 entry.setdefault("errors", {})[workload] = out.pop("error")
             print(f"{out.get('wall', 0):.1f} s", flush=True)
             entry.update({k: v for k, v in out.items() if k != "wall"})
+        if sys_.frontend == "ipyflow":
+            continue  # the same kernel as "IPyflow": its start is measured there
         print(f"{sys_.name}: start ...", end=" ", flush=True)
         begin = time.perf_counter()
-        if sys_.session == "kernel" and sys_.frontend != "ipyflow":
+        if sys_.session == "kernel":
             entry.update(kernel_starts(sys_.kernel or "", plan.starts))
-        elif sys_.session != "kernel":
+        else:
             entry["start:first"] = [first_cell_launch(sys_.name) for _ in range(plan.starts)]
         print(f"{time.perf_counter() - begin:.1f} s", flush=True)
     results["graph"] = {}

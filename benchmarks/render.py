@@ -140,7 +140,10 @@ def tracking_section(results: Mapping[str, Any]) -> str:
         ratios.append(
             [label]
             + [
-                ratio(samples_of(systems[n], metric), _floor(systems, n, metric))
+                ratio(
+                    samples_of(systems[n], metric),
+                    samples_of(systems[n], f"floor:{metric}") or _floor(systems, n, metric),
+                )
                 for n in names
                 if n not in (IN_PROCESS_FLOOR, KERNEL_FLOOR)
             ]
@@ -157,7 +160,9 @@ def tracking_section(results: Mapping[str, Any]) -> str:
             "code; IPyflow traces it (pyccolo); marimo and ipykernel do not track inside a cell.",
         ],
         markdown_table(["workload", *names], times)
-        + "\n\nRatios to the floor (in-process: plain `exec`; kernels: ipykernel):\n\n"
+        + "\n\nRatios to the floor (in-process: plain `exec`; kernels: ipykernel), each"
+        " measured in the same process as the system, alternating run by run with it (the"
+        " floor columns above are the floor's own process):\n\n"
         + markdown_table(["workload", *ratio_header], ratios),
         [
             "The precise reflow-against-exec figures, paired run by run in one process, are in",
@@ -197,11 +202,11 @@ def start_section(results: Mapping[str, Any]) -> str:
     )
 
 
-def _graph_sizes(graph: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, int]]:
+def _graph_sizes(graph: Mapping[str, Mapping[str, Any]], *also: str) -> list[tuple[str, int]]:
     seen = set()
     for entry in graph.values():
         for key in entry:
-            if key.startswith("build:"):
+            if key.split(":")[0] in ("build", *also):
                 _, shape, n = key.split(":")
                 seen.add((shape, int(n)))
     return sorted(seen, key=lambda t: (t[0], t[1]))
@@ -211,19 +216,23 @@ def graph_section(results: Mapping[str, Any]) -> str:
     graph = dict(results.get("graph", {}))
     reflow, marimo = graph.get("reflow", {}), graph.get("marimo", {})
     rows = []
-    for shape, n in _graph_sizes(graph):
+    for shape, n in _graph_sizes(graph, "predicted"):
         key = f"{shape}:{n}"
         parse = samples_of(reflow, f"parse:{key}") or samples_of(marimo, f"parse:{key}")
         rb, mb = samples_of(reflow, f"build:{key}"), samples_of(marimo, f"build:{key}")
         rr, mr = samples_of(reflow, f"replan:{key}"), samples_of(marimo, f"replan:{key}")
         rd, md = samples_of(reflow, f"dependents:{key}"), samples_of(marimo, f"dependents:{key}")
+        predicted = samples_of(marimo, f"predicted:{key}")
+        marimo_build = mb.text() if mb else "-"
+        if predicted is not None:
+            marimo_build = f"not run: ~{predicted.median:,.0f} s predicted"
         rows.append(
             [
                 shape,
                 f"{n:,}",
                 parse.text() if parse else "-",
                 rb.text() if rb else "-",
-                mb.text() if mb else "-",
+                marimo_build,
                 ratio(rb, parse),
                 ratio(mb, parse),
                 rr.text() if rr else "-",
@@ -243,7 +252,9 @@ def graph_section(results: Mapping[str, Any]) -> str:
             "is updated and the cell's parents, children and the graph's errors looked up.",
             "Dependents: the transitive closure a reactive run covers. The floor is `ast.parse`",
             "of the same sources.",
-            "Milliseconds; sizes whose marimo builds were too slow to repeat ran once.",
+            "Milliseconds. marimo's chain build grows quadratically: a size whose build is",
+            "predicted (quadratic growth from the size before) to take over the run's budget",
+            "is not run, and the prediction is shown; sizes too slow to repeat ran once.",
         ],
         markdown_table(
             [

@@ -91,26 +91,35 @@ def trivial_cells(factory: Factory, repeats: int) -> Samples:
     return out
 
 
-def tracking(factory: Factory, repeats: int) -> Samples:
-    """Each workload is one cell, run once untimed (first analysis), then ``repeats`` times."""
+def tracking(factory: Factory, repeats: int, floor: Factory | None = None) -> Samples:
+    """Each workload is one cell, run once untimed (first analysis), then ``repeats`` times.
+
+    With ``floor``, the same cells also run on that system, alternating run by run
+    with the measured one (``floor:track:*``): on a shared machine, load drifts in
+    seconds, and a ratio is only as good as the two runs were close in time.
+    """
     out: Samples = {}
-    session = factory()
+    sessions = {"track": factory()}
+    if floor is not None:
+        sessions["floor:track"] = floor()
     try:
-        session.run("setup", SETUP)
+        for session in sessions.values():
+            session.run("setup", SETUP)
         for key, _label, source, (name, expected) in TRACKING:
-            session.run(key, source)
-            _check(session, name, expected)
-            samples = []
+            for session in sessions.values():
+                session.run(key, source)
+                _check(session, name, expected)
             for _ in range(repeats):
-                gc.collect()
-                begin = time.perf_counter()
-                ran = session.run(key, source)
-                samples.append(time.perf_counter() - begin)
-                if ran != 1:
-                    raise AssertionError(f"re-running {key} ran {ran} cells")
-            out[f"track:{key}"] = samples
+                for prefix, session in sessions.items():
+                    gc.collect()
+                    begin = time.perf_counter()
+                    ran = session.run(key, source)
+                    out.setdefault(f"{prefix}:{key}", []).append(time.perf_counter() - begin)
+                    if ran != 1:
+                        raise AssertionError(f"re-running {key} ran {ran} cells")
     finally:
-        session.close()
+        for session in sessions.values():
+            session.close()
     return out
 
 

@@ -122,9 +122,10 @@ def test_workloads_run_and_check_their_results(session: workloads.Factory) -> No
     assert len(chain["propagate:12"]) == 2
 
 
-def test_tracking_workloads_compute_what_they_claim_on_reflow() -> None:
-    out = workloads.tracking(ReflowSession, repeats=1)
-    assert set(out) == {f"track:{key}" for key, *_ in workloads.TRACKING}
+def test_tracking_workloads_compute_what_they_claim_paired_with_their_floor() -> None:
+    out = workloads.tracking(ReflowSession, repeats=1, floor=PlainSession)
+    keys = [key for key, *_ in workloads.TRACKING]
+    assert set(out) == {f"{p}:{k}" for k in keys for p in ("track", "floor:track")}
 
 
 def test_a_wrong_result_fails_the_workload() -> None:
@@ -148,3 +149,11 @@ def test_graph_workload_on_reflow_counts_dependents() -> None:
     out = graph_peers.run("reflow", [40], repeats=1)
     assert {k.split(":")[0] for k in out} == {"parse", "build", "replan", "dependents"}
     assert set(out) >= {"build:chain:40", "replan:star:40"}
+
+
+def test_graph_sizes_predicted_over_budget_are_not_run_but_reported() -> None:
+    out = graph_peers.run("reflow", [30, 60, 120], repeats=1, budget=0.0)
+    assert "build:chain:30" in out and "build:chain:60" not in out
+    assert out["predicted:chain:120"][0] > out["predicted:chain:60"][0] > 0
+    text = render.graph_section({"graph": {"marimo": out}})
+    assert "| chain | 120 |" in text and "s predicted" in text
