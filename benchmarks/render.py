@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from report import Summary, markdown_table, ratio, samples_of, section
+from report import Summary, markdown_table, ratio, ratio_with_min, samples_of, section
 from workloads import TRACKING, TRIVIAL_CELLS
 
 IN_PROCESS_FLOOR = "plain exec"
@@ -140,7 +140,7 @@ def tracking_section(results: Mapping[str, Any]) -> str:
         ratios.append(
             [label]
             + [
-                ratio(
+                ratio_with_min(
                     samples_of(systems[n], metric),
                     samples_of(systems[n], f"floor:{metric}") or _floor(systems, n, metric),
                 )
@@ -158,11 +158,16 @@ def tracking_section(results: Mapping[str, Any]) -> str:
             "Each workload is one cell after a setup cell (numpy and pandas data); it runs once",
             "untimed, then is re-run and timed; milliseconds. reflow does not instrument user",
             "code; IPyflow traces it (pyccolo); marimo and ipykernel do not track inside a cell.",
+            "With the machine busy (see the load average above), a run that got a whole CPU",
+            "and one that got half of it differ by 2x: where the two ratios below disagree, the",
+            "difference is noise, and reflow's paired `tracking_overhead.py` table is the one",
+            "to read for reflow.",
         ],
         markdown_table(["workload", *names], times)
         + "\n\nRatios to the floor (in-process: plain `exec`; kernels: ipykernel), each"
         " measured in the same process as the system, alternating run by run with it (the"
-        " floor columns above are the floor's own process):\n\n"
+        " floor columns above are the floor's own process); ratio of medians, then of"
+        " minimums, the runs least disturbed by other processes on a busy machine:\n\n"
         + markdown_table(["workload", *ratio_header], ratios),
         [
             "The precise reflow-against-exec figures, paired run by run in one process, are in",

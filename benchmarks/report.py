@@ -41,6 +41,14 @@ def ratio(value: Summary | None, floor: Summary | None) -> str:
     return f"{value.median / floor.median:,.2f}x"
 
 
+def ratio_with_min(value: Summary | None, floor: Summary | None) -> str:
+    """The ratio of medians, then of minimums: under CPU contention the minimums are the
+    runs least disturbed, so a gap between the two says the median ratio is noise."""
+    if value is None or floor is None or floor.median <= 0 or floor.low <= 0:
+        return "-"
+    return f"{value.median / floor.median:,.2f}x (min {value.low / floor.low:,.2f}x)"
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A GitHub markdown table; every row must have one cell per header column."""
     for row in rows:

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import graph_peers
 import render
 import workloads
-from report import Summary, markdown_table, ratio, samples_of
+from report import Summary, markdown_table, ratio, ratio_with_min, samples_of
 from sessions import PlainSession, ReflowSession
 
 
@@ -67,6 +67,16 @@ def test_ratio_of_medians(value: list[float] | None, floor: list[float] | None, 
         return Summary.of(samples) if samples is not None else None
 
     assert ratio(summary(value), summary(floor)) == text
+
+
+def test_ratio_with_min_shows_both_ratios() -> None:
+    assert ratio_with_min(Summary.of([2.0, 4.0, 9.0]), Summary.of([1.0, 2.0, 3.0])) == (
+        "2.00x (min 2.00x)"
+    )
+    assert ratio_with_min(Summary.of([8.0, 9.0, 20.0]), Summary.of([9.0, 10.0])) == (
+        "0.95x (min 0.89x)"
+    )
+    assert ratio_with_min(None, Summary.of([1.0])) == "-"
 
 
 def test_markdown_table_escapes_pipes_and_checks_widths() -> None:
