@@ -311,9 +311,10 @@ def propagation_section(results: Mapping[str, Any]) -> str:
             "is right). Plain exec and ipykernel have no reactivity: their figure is the user",
             "re-running the edited cell and every cell below it by hand, the floor. IPyflow is",
             "driven as its JupyterLab extension drives it (see the systems table); it ran on",
-            "shorter chains only, because its cost grows faster than quadratically (the table",
-            "shows it) and a 500-cell chain would take tens of minutes. Milliseconds, ratio to",
-            "the floor (in-process: plain exec; kernels: ipykernel).",
+            "shorter chains only: each re-run cell costs a `compute_exec_schedule` request whose",
+            "time grows with the notebook (a 200-cell chain took 111 s while this harness was",
+            "written), so a 500-cell chain would take many minutes. Milliseconds, ratio to the",
+            "floor (in-process: plain exec; kernels: ipykernel).",
         ],
         markdown_table(["cells", *names], prop_rows)
         + "\n\nBuilding the chain first, one cell at a time as a user types and runs it "
