@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup lab demo test lint bench clean labextension
+.PHONY: setup lab demo test lint bench bench-quick clean labextension
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,31 @@ lint: setup
 	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/mypy
 
-bench: setup
-	$(BIN)/python benchmarks/graph_build.py --write benchmarks/RESULTS.md
-	$(BIN)/python benchmarks/cell_overhead.py --append benchmarks/RESULTS.md
-	$(BIN)/python benchmarks/tracking_overhead.py --append benchmarks/RESULTS.md
-	$(BIN)/python benchmarks/kernel_overhead.py --append benchmarks/RESULTS.md
-	$(BIN)/python benchmarks/cache.py --append benchmarks/RESULTS.md
+# Benchmarks against the peers (plain exec, ipykernel, IPyflow, marimo) run in their own
+# pinned venv, so they never leak into the test venv. `make bench` rewrites RESULTS.md,
+# scaling.png and peers-results.json (about 20-30 minutes); `make bench-quick` is a smoke run.
+PEERS ?= benchmarks/.peers-venv
+PEERS_PY := $(PEERS)/bin/python
+
+$(PEERS)/.installed: benchmarks/peers-requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS_PY) -m pip install -q --upgrade pip
+	$(PEERS_PY) -m pip install -q -r benchmarks/peers-requirements.txt
+	$(PEERS_PY) -m pip install -q -e '.[kernel,cache,dask]'
+	$(PEERS)/bin/reflow kernel install --sys-prefix
+	touch $@
+
+bench: $(PEERS)/.installed
+	$(PEERS_PY) benchmarks/peers.py --write benchmarks/RESULTS.md --plot benchmarks/scaling.png --json benchmarks/peers-results.json
+	$(PEERS_PY) benchmarks/graph_build.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/cell_overhead.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/tracking_overhead.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/kernel_overhead.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/cache.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/parallel.py --append benchmarks/RESULTS.md
+
+bench-quick: $(PEERS)/.installed
+	$(PEERS_PY) benchmarks/peers.py --quick
 
 # The JupyterLab / Notebook 7 extension is committed prebuilt (share/jupyter/labextensions/reflow),
 # so installing reflow needs no Node.js; after changing labextension/, rebuild it here and commit.
@@ -44,7 +63,6 @@ labextension: setup
 		--core-path "$$($(abspath $(BIN))/python -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')" .
 	$(BIN)/python labextension/source_hash.py --write
 	$(BIN)/python -m pip install -q -e '.[test]'
-	$(BIN)/python benchmarks/parallel.py --append benchmarks/RESULTS.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) .pytest_cache .mypy_cache .ruff_cache

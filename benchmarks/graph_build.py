@@ -79,6 +79,7 @@ def measure(shape: str, n: int) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write", type=Path, help="write the results section to this file")
+    parser.add_argument("--append", type=Path, help="append the results section to this file")
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     args = parser.parse_args()
     rows = [measure(shape, n) for shape in ("chain", "star") for n in args.sizes]
@@ -94,8 +95,8 @@ def main() -> None:
             "faster than linearly here (allocation and GC of many trees).",
         ],
         rows,
-        args.write,
-        append=False,
+        args.append or args.write,
+        append=args.append is not None,
     )
 
 
