@@ -192,9 +192,11 @@ class Comm:
 
 
 @contextmanager
-def running_kernel(name: str = "reflow") -> Iterator[Kernel]:
+def running_kernel(name: str = "reflow", cwd: str | None = None) -> Iterator[Kernel]:
+    """A started kernel; ``cwd``: its working directory (Jupyter starts it in the notebook's)."""
     manager = KernelManager(kernel_name=name)
-    manager.start_kernel(env={**os.environ, "IPYTHONDIR": ipython_dir()})
+    options = {} if cwd is None else {"cwd": cwd}
+    manager.start_kernel(env={**os.environ, "IPYTHONDIR": ipython_dir()}, **options)
     client = manager.client()
     client.start_channels()
     try:

@@ -1,8 +1,8 @@
 """``%load_ext reflow``: attach reflow to a running IPython shell.
 
 The same attachment the reflow kernel makes at start: a Flow on the shell's
-``run_cell``, the ``%flow`` magic, and the ``reflow`` comm target when the
-shell lives in a kernel. Defaults come from ``c.ReflowKernel.mode`` and
+``run_cell``, the ``%flow`` and ``%%memoize`` magics, and the ``reflow`` comm
+target when the shell lives in a kernel. Defaults come from ``c.ReflowKernel.mode`` and
 ``c.ReflowKernel.direction`` in the IPython config when they are set.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from reflow.kernel.comm import CommHub
 from reflow.kernel.flow import Flow
-from reflow.kernel.magics import FlowMagics
+from reflow.kernel.magics import FlowMagics, register_cell_magic
 
 _ATTACHED: weakref.WeakKeyDictionary[Any, Flow] = weakref.WeakKeyDictionary()
 
@@ -31,12 +31,25 @@ def attach(shell: Any, mode: str | None = None, direction: str | None = None) ->
     )
     flow.install()
     shell.register_magics(FlowMagics(shell, flow))
+    _add_memoize(shell)
     if getattr(shell, "kernel", None) is not None:
         import comm
 
         CommHub(flow).register(comm.get_comm_manager())
     _ATTACHED[shell] = flow
     return flow
+
+
+def _add_memoize(shell: Any) -> None:
+    """``%%memoize`` and cached blocks (``reflow.cache``), the body linking the cell.
+
+    The magic memoizes by itself, over the shell's namespace; the Notebook sees
+    the body only, so it does not memoize the same cell a second time.
+    """
+    from reflow.cache.ipython import memoize_magic, register
+
+    register(shell)  # the magic and the cached-block transformer
+    register_cell_magic(shell, "memoize", memoize_magic(shell))
 
 
 def flow_of(shell: Any) -> Flow | None:
