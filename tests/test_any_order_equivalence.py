@@ -18,6 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from carried import assert_carried_statuses_are_fresh
 from reflow import Notebook
 
 VARIABLES = ["a", "b", "c", "d"]
@@ -191,5 +192,6 @@ def test_fresh_cells_match_dependency_order(
             nb.run_stale()
         elif verb == "mode":
             nb.mode = "lazy" if nb.mode == "reactive" else "reactive"
+        assert_carried_statuses_are_fresh(nb)
         check(nb, cells)
     nb.close()

@@ -334,3 +334,54 @@ def test_observer_hears_every_cell_of_a_run() -> None:
         ("cancelled", "c"),
     ]
     assert nb.cell("a").last_run is not None and nb.cell("c").last_run is None
+
+
+# ---- changes made outside any cell (a widget the user moved) ---------------------------
+
+
+class Knob:
+    """Stands in for a widget: an object whose attribute a user changes between runs."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+
+def knob_notebook(mode: str = "reactive") -> tuple[Notebook, list[str]]:
+    nb = Notebook(mode=mode)
+    nb.namespace["Knob"] = Knob
+    cells = [
+        nb.add("k = Knob(3)").id,
+        nb.add("y = k.value * 2").id,
+        nb.add("z = y + 1").id,
+        nb.add("other = 1").id,
+    ]
+    nb.run_all()
+    return nb, cells
+
+
+def test_a_change_outside_any_cell_reruns_the_readers_not_the_binder() -> None:
+    nb, (a, b, c, d) = knob_notebook()
+    knob = nb["k"]
+    knob.value = 10
+    run = nb.changed_outside({"k": frozenset({"value"})})
+    assert run.ran == [b, c] and run.stale == []
+    assert nb["k"] is knob and (nb["y"], nb["z"]) == (20, 21)
+    assert [nb.cell(x).status for x in (a, b, c, d)] == ["fresh"] * 4
+
+
+def test_a_change_outside_any_cell_in_lazy_mode_marks_readers_and_below_stale() -> None:
+    nb, (a, b, c, d) = knob_notebook("lazy")
+    nb["k"].value = 10
+    run = nb.changed_outside({"k": None})
+    assert run.ran == [] and run.stale == [b, c]
+    assert nb.cell(b).stale_reason == f"reads `k`, changed by cell [{a}]"
+    assert nb.cell(a).status == "fresh" and nb.cell(d).status == "fresh"
+    nb.run_stale()
+    assert nb["z"] == 21 and nb.stale() == []
+
+
+def test_a_change_of_a_name_no_cell_bound_changes_nothing() -> None:
+    nb, _ = knob_notebook()
+    nb.namespace["loose"] = Knob(1)
+    assert nb.changed_outside({"loose": None, "missing": None}) == Run()
+    assert nb.stale() == []

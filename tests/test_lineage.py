@@ -7,6 +7,8 @@ is told apart from the rest, and the rows where it must not be.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from scenarios import Case, Scenario
@@ -999,8 +1001,93 @@ PATHS = [
     ),
 ]
 
+
+def _draws(seed: int, count: int = 2, numpy: bool = False) -> list[float]:
+    """What a fresh run-all draws after seeding the global generator with ``seed``."""
+    if numpy:
+        import numpy as np
+
+        return [float(v) for v in np.random.RandomState(seed).random_sample(count)]
+    generator = random.Random(seed)
+    return [generator.random() for _ in range(count)]
+
+
+# Random generators hold hidden state: seeding resets it and every draw advances it, so
+# a run-all's draws depend on the cells above that seeded or drew before (SPEC 1).
+RANDOM_STATE = [
+    Case(
+        "random-seed-edit-reruns-the-draws",
+        {"a": "import random\nrandom.seed(1)", "b": "v = random.random()", "c": "n = 1"},
+        ["run_all", "edit a: import random\nrandom.seed(2)", "run a"],
+        ran=["a", "b"],
+        ns={"v": _draws(2)[0]},
+        status={"b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "numpy-seed-edit-reruns-the-draws",
+        {"a": "import numpy as np\nnp.random.seed(1)", "b": "v = float(np.random.rand())"},
+        ["run_all", "edit a: import numpy as np\nnp.random.seed(2)", "run a"],
+        ran=["a", "b"],
+        ns={"v": _draws(2, numpy=True)[0]},
+    ),
+    Case(
+        "seeding-in-another-cell-than-the-import",
+        {
+            "a": "import random",
+            "b": "random.seed(1)",
+            "c": "v = random.random()",
+        },
+        ["run_all", "edit b: random.seed(3)", "run b"],
+        ran=["a", "b", "c"],  # b changed `random` since a bound it: a runs first (SPEC 5)
+        ns={"v": _draws(3)[0]},
+    ),
+    Case(
+        "a-draw-run-again-pulls-the-seed-and-pushes-later-draws",
+        {
+            "a": "import random\nrandom.seed(1)",
+            "b": "v = random.random()",
+            "c": "w = random.random()",
+        },
+        ["run_all", "run b"],
+        # Drawing again would continue the sequence; a run-all draws the first two.
+        ran=["a", "b", "c"],
+        ns={"v": _draws(1)[0], "w": _draws(1)[1]},
+    ),
+    Case(
+        "numpy-draws-in-order-after-a-rerun",
+        {
+            "a": "import numpy as np\nnp.random.seed(4)",
+            "b": "v = float(np.random.rand())",
+            "c": "w = float(np.random.rand())",
+        },
+        ["run_all", "run c"],
+        ran=["a", "b", "c"],
+        ns={"v": _draws(4, numpy=True)[0], "w": _draws(4, numpy=True)[1]},
+    ),
+    Case(
+        "random-instance-seed-is-a-mutation",
+        {"a": "import random\nr = random.Random(1)", "b": "r.seed(5)", "c": "v = r.random()"},
+        ["run_all", "edit b: r.seed(6)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": _draws(6)[0]},
+    ),
+    Case(
+        "numpy-functions-leave-the-module-alone",
+        {
+            "a": "import numpy as np",
+            "b": "x = np.zeros(3)",
+            "c": "m = float(np.mean(x))",
+            "d": "s = np.sqrt(4.0)",
+        },
+        ["run_all", "run c"],
+        ran=["c"],
+        status={"b": "fresh", "d": "fresh"},
+    ),
+]
+
 CASES = (
-    DEEP
+    RANDOM_STATE
+    + DEEP
     + PATHS
     + MUTATIONS
     + DECLARED
@@ -1051,3 +1138,51 @@ def test_a_thread_left_running_is_reported_and_mutate_declares_its_change() -> N
     d = nb.add("from reflow import mutate\nmutate(log)", 2)  # declared above the reader
     run = nb.run(d)
     assert run.ran == [d.id, c.id] and nb["n"] == 1
+
+
+HOSTILE = """
+class Hostile:
+    __slots__ = ("v",)
+    def __init__(self):
+        self.v = 1
+    def __getattr__(self, name):
+        raise RuntimeError("no " + name)
+    def __eq__(self, other):
+        raise RuntimeError("no ==")
+    def __hash__(self):
+        raise RuntimeError("no hash")
+    def __reduce__(self):
+        raise RuntimeError("no pickle")
+    def bump(self):
+        self.v += 1
+class Loud:
+    def __getattr__(self, name):
+        raise RuntimeError("no " + name)
+"""
+
+
+@pytest.mark.parametrize(
+    ("cell", "touch", "ran"),
+    [
+        # No fingerprint (slots, raising dunders): changed when touched, readers re-run.
+        ("h = Hostile()", "h.bump()", ["maker", "toucher", "reader"]),
+        ("h = [Hostile(), Loud()]", "h[0].bump()", ["maker", "toucher", "reader"]),
+        # A __dict__ to compare: storing the same value again changes nothing.
+        ("h = Loud()", "h.touch = 1", ["toucher"]),
+    ],
+)
+def test_objects_whose_dunders_raise_degrade_to_changed(
+    cell: str, touch: str, ran: list[str]
+) -> None:
+    """Degrade, never break: what reflow cannot inspect counts as changed when touched."""
+    from reflow import Notebook
+
+    nb = Notebook()
+    nb.add(HOSTILE)
+    ids = {"maker": nb.add(cell).id, "toucher": nb.add(touch).id, "reader": ""}
+    ids["reader"] = nb.add("seen = type(h).__name__").id
+    run = nb.run_all()
+    assert run.errors == {} and nb["seen"] in ("Hostile", "Loud", "list")
+    again = nb.run(ids["toucher"])
+    assert again.errors == {} and again.ran == [ids[label] for label in ran]
+    assert nb.stale() == []

@@ -19,6 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from carried import assert_carried_statuses_are_fresh
 from reflow import Notebook
 
 NAMES = ["a", "b", "c"]
@@ -179,6 +180,7 @@ def exercise(
     for source in initial:
         nb.add(source)
     nb.run_all()
+    assert_carried_statuses_are_fresh(nb)
     check(nb)
     play(nb, actions, check, settles=settles)
     nb.close()
@@ -225,6 +227,7 @@ def play(
             nb.run_stale()
         elif verb == "mode":
             nb.mode = "lazy" if nb.mode == "reactive" else "reactive"
+        assert_carried_statuses_are_fresh(nb)
         check(nb)
 
 

@@ -154,7 +154,6 @@ class Notebook:
         if transformers is not None:
             transformers.append(_block_transformer())
         self._scheduler = Scheduler(self._graph, self._session)
-        self._cached_board: StatusBoard | None = None
         self._file: NotebookFile | None = None  # what open() read: prose, metadata, outputs
 
     # ---- settings -------------------------------------------------------------
@@ -202,7 +201,7 @@ class Notebook:
         analysis = analyze(code)
         self._session.records[cell_id] = CellRecord(code, analysis)
         self._graph.add(cell_id, CellEffects(analysis), index)
-        self._changed()
+        self._changed([cell_id])
         return Cell(self, cell_id)
 
     def edit(self, cell: CellRef, code: str) -> Cell:
@@ -212,9 +211,10 @@ class Notebook:
         record = self._record(cell_id)
         if code != record.code:
             analysis = analyze(code)
+            before = self._graph.descendants([cell_id]) | self._users_of(cell_id)
             record.edit(code, analysis)
             self._graph.update(cell_id, self._graph.effects(cell_id).with_analysis(analysis))
-            self._changed()
+            self._changed([cell_id, *before])
         return Cell(self, cell_id)
 
     def delete(self, cell: CellRef) -> Run:
@@ -272,7 +272,47 @@ class Notebook:
             return self._scheduler.run(targets, self._mode, alone=alone, observer=observer)
         finally:
             CACHE_DIR.reset(token)
-            self._changed()
+
+    def changed_outside(
+        self,
+        changes: Mapping[str, frozenset[str] | None],
+        *,
+        observer: CellObserver | None = None,
+    ) -> Run:
+        """Objects bound to these names changed outside any cell: a widget the user moved.
+
+        ``changes`` maps each name to the attributes that changed (``None``: the
+        object as a whole, e.g. a widget inside a container bound to the name).
+        The cell that bound the object stays fresh (it would make a new one);
+        the cells that read it go stale, and in reactive mode run, with
+        everything downstream of them, as a reactive run of those cells would.
+        """
+        binders = []
+        for name, attributes in changes.items():
+            binder = self._session.changed_outside(name, attributes)
+            if binder is not None:
+                binders.append(binder)
+        if not binders:
+            return Run()
+        self._changed(binders)
+        board = self._board()
+        readers = {c for name in changes for c in self._graph.readers(name)}
+        for binder in binders:  # and cells that read it through a function or exec
+            for child in self._graph.children(binder):
+                if set(changes) & self._graph.parents(child)[binder]:
+                    readers.add(child)
+        stale = sorted(
+            (c for c in readers if board.status(c) is Status.STALE), key=self._graph.position
+        )
+        if self._mode is Mode.REACTIVE and stale:
+            return self._run(stale, observer=observer)
+        downstream = self._graph.descendants(stale) | set(stale)
+        return Run(
+            stale=sorted(
+                (c for c in downstream if board.status(c) is Status.STALE),
+                key=self._graph.position,
+            )
+        )
 
     # ---- questions ---------------------------------------------------------------------
 
@@ -407,12 +447,22 @@ class Notebook:
         return self._session.records[cell]
 
     def _board(self) -> StatusBoard:
-        if self._cached_board is None:
-            self._cached_board = self._scheduler.board()
-        return self._cached_board
+        return self._scheduler.board()
 
-    def _changed(self) -> None:
-        self._cached_board = None
+    def _changed(self, cells: list[CellId] | None = None) -> None:
+        """Statuses may have changed: of ``cells``, the cells that read or write what
+        they write, and all their descendants; ``None``: of any cell."""
+        if cells is None:
+            self._scheduler.forget_statuses()
+            return
+        affected = set(cells)
+        for cell in cells:
+            if cell in self._graph:
+                affected |= self._users_of(cell)
+        self._scheduler.forget_statuses(affected)
+
+    def _users_of(self, cell: CellId) -> set[CellId]:
+        return self._scheduler.users_of(self._graph.expanded(cell).writes)
 
     def _orphaned(self, cell: CellId, board: StatusBoard) -> bool:
         record = self._record(cell)

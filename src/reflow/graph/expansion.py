@@ -67,6 +67,10 @@ class NotebookFunctions:
             | self._set_shares(cell, shares)
         )
 
+    def is_module(self, name: str) -> bool:
+        """Whether some cell binds ``name`` with an ``import`` statement."""
+        return name in self._modules
+
     def expand(self, effects: CellEffects, links: Callable[[str], bool]) -> Expanded:
         refs = {n for n in effects.analysis.refs if links(n)}
         writes: set[str] = set()
@@ -92,7 +96,14 @@ class NotebookFunctions:
         mutating = effects.mutates
         if effects.pending:  # not run yet: anything it may change, or what shares with it
             mutating = mutating | self._sharing_closure(may_change)
-        mutates = frozenset(n for n in mutating if links(n) and n not in self._modules)
+        # A module's functions are not its methods (``np.mean(x)`` leaves ``np`` alone, and
+        # ``os.remove`` is no ``list.remove``): a module changes only as seen when the cell
+        # ran (``random.seed(2)``, ``np.random.rand()``: the global generator's state).
+        mutates = frozenset(
+            n
+            for n in mutating
+            if links(n) and (n not in self._modules or n in effects.observed_mutates)
+        )
         # Names the cell was only seen to change through an alias: read for their binding.
         alias_only = frozenset(n for n in effects.observed_mutates if links(n)) - refs
         return Expanded(

@@ -183,6 +183,11 @@ class DataflowGraph:
                 best = parent
         return best
 
+    def is_module(self, name: str) -> bool:
+        """Whether a cell binds ``name`` to a module (``import``): no call of its functions
+        counts as changing it unless the runtime saw it change."""
+        return self._functions.is_module(name)
+
     def final_writer(self, name: str) -> CellId | None:
         """The writer of ``name`` that runs last in a run-all: its value is the one left."""
         writers = self._writers.cells(name)

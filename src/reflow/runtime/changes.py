@@ -24,6 +24,8 @@ import sys
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import is_not
 from typing import Any
 
 from reflow.analysis.effects import PathPart
@@ -55,6 +57,8 @@ class ChangeDetector:
     ) -> None:
         self._budget = budget
         self._before = dict(namespace)  # keeps the old objects alive for the comparison
+        self._keys = list(self._before)
+        self._values = list(self._before.values())
         names = {n for n in candidates if n in namespace and not cannot_change(namespace[n])}
         names |= _elements_bound_elsewhere(namespace, names)
         self._prints = {name: fingerprint(namespace[name], budget) for name in names}
@@ -77,9 +81,7 @@ class ChangeDetector:
         before = self._before
         rebound = set()
         get = before.get
-        # One pass in a comprehension (the common case is "nothing moved"); it keeps
-        # names only, since holding values would skew the refcounts _same_value reads.
-        moved = [name for name, value in namespace.items() if get(name, _MISSING) is not value]
+        moved, deleted = self._moved(namespace)
         for name in moved:
             old = get(name, _MISSING)
             if (
@@ -89,7 +91,6 @@ class ChangeDetector:
             ):
                 continue
             rebound.add(name)
-        deleted = frozenset(before.keys() - namespace.keys())
         changed_objects: dict[int, Any] = {}
         parts_of: dict[int, frozenset[PathPart] | None] = {}  # by object id
         for name, print_before in self._prints.items():
@@ -111,6 +112,27 @@ class ChangeDetector:
             if (found := parts_of.get(id(namespace[name]))) is not None
         }
         return Changes(frozenset(rebound), deleted, frozenset(mutated), parts)
+
+    def _moved(self, namespace: dict[str, Any]) -> tuple[list[str], frozenset[str]]:
+        """Names bound anew or bound to another object since the snapshot; names gone.
+
+        Every cell pays for this whatever it does, so it runs at C speed in the
+        usual case: the names held before are still there in the same order (new
+        ones come after, none is gone), and the two lists of values are compared
+        by identity with ``map``. Names only, never values: holding values would
+        skew the reference counts ``_same_value`` reads.
+        """
+        old_keys, old_values = self._keys, self._values
+        self._keys, self._values = [], []  # the snapshot dict holds the one reference left
+        keys = list(namespace)
+        count = len(old_keys)
+        if keys[:count] == old_keys:
+            values = list(namespace.values())
+            moved = [*compress(old_keys, map(is_not, old_values, values)), *keys[count:]]
+            return moved, frozenset()
+        get = self._before.get
+        moved = [name for name, value in namespace.items() if get(name, _MISSING) is not value]
+        return moved, frozenset(self._before.keys() - namespace.keys())
 
     def _same_value(
         self, namespace: dict[str, Any], name: str, old: Any, owned: Callable[[str], bool]

@@ -140,7 +140,8 @@ class _Walker:
             self.count(len(state))
             return ("class", id(obj), tuple((k, self.walk(v, depth + 1)) for k, v in state))
         if isinstance(obj, _BY_IDENTITY):
-            return ("id", id(obj))
+            hidden = _hidden_state(obj)
+            return ("id", id(obj)) if hidden is None else ("id", id(obj), hidden)
         if kind is bytes or kind is bytearray:
             self.count(nbytes=len(obj))
             return (kind, hashlib.blake2b(obj, digest_size=16).digest())
@@ -171,6 +172,12 @@ class _Walker:
             return self._array(obj)
         if module.startswith("pandas") and "pandas" in sys.modules:
             return self._pandas(obj)
+        random = sys.modules.get("random")
+        if random is not None and isinstance(obj, random.Random):
+            # Its generator's state lives in C, not in its __dict__: seed() changes only it.
+            self.count(len(vars(obj)))
+            items = tuple((k, self.walk(v, depth)) for k, v in vars(obj).items())
+            return ("random", kind, id(obj), obj.getstate(), items)
         state = getattr(obj, "__dict__", None)
         if type(state) is dict and not hasattr(kind, "__slots__"):
             # A plain object: its identity (aliasing matters) and its attributes.
@@ -235,6 +242,27 @@ class _Walker:
         return (type(obj), obj.shape, columns, dtypes, digest)
 
 
+_STATEFUL_MODULES = frozenset({"random", "numpy", "numpy.random"})
+"""Modules holding a global random generator that their functions advance and ``seed``
+resets: ``random.seed(2)`` or ``np.random.rand()`` changes what later calls return, so
+the state is part of the module's value. Cells calling other functions of numpy leave
+it alone, so they do not count as changing ``np``."""
+
+
+def _hidden_state(obj: Any) -> Any:
+    """The global generator state of a stateful module (``_STATEFUL_MODULES``), else None."""
+    if not isinstance(obj, types.ModuleType) or obj.__name__ not in _STATEFUL_MODULES:
+        return None
+    try:
+        if obj.__name__ == "random":
+            return obj.getstate()
+        generator = sys.modules["numpy.random"]
+        name, keys, position, has_gauss, gauss = generator.get_state(legacy=True)
+        return (name, keys.tobytes(), position, has_gauss, gauss)
+    except Exception:  # not the module we know (a stub, a future numpy): identity, as before
+        return None
+
+
 def fingerprint(obj: Any, budget: Budget = DEFAULT_BUDGET) -> Any:
     """A hashable stand-in for ``obj``'s value, or ``UNKNOWN``; never raises."""
     try:
@@ -283,16 +311,16 @@ def cannot_change(obj: Any) -> bool:
     if isinstance(obj, type) and obj.__module__ == "__main__":
         return False  # a notebook class: its attributes are state
     if isinstance(obj, _BY_IDENTITY):
-        return True
+        return not (isinstance(obj, types.ModuleType) and obj.__name__ in _STATEFUL_MODULES)
     if kind is tuple or kind is frozenset:
         return all(cannot_change(v) for v in obj) if len(obj) <= 64 else False
-    flags = getattr(obj, "flags", None)  # a read-only numpy array
-    return (
-        getattr(kind, "__module__", "").startswith("numpy")
-        and flags is not None
-        and getattr(flags, "writeable", True) is False
-        and getattr(obj, "base", None) is None
-    )
+    if not (getattr(kind, "__module__", "") or "").startswith("numpy"):
+        return False  # (asked first: a user's __getattr__ may raise anything)
+    try:  # a read-only numpy array that is no view of a writeable one
+        flags = obj.flags
+        return flags.writeable is False and obj.base is None
+    except Exception:
+        return False
 
 
 def immutable_print(obj: Any, budget: Budget = DEFAULT_BUDGET) -> Any:

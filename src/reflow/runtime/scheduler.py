@@ -58,6 +58,8 @@ class Run:
     unpulled: list[CellId] = field(default_factory=list)
     """``alone=True``: the upstream cells a reactive run would have run first."""
     interrupted: bool = False
+    left_over: list[CellId] = field(default_factory=list)
+    """An interrupted run's cells that were planned but did not run."""
 
     @property
     def ok(self) -> bool:
@@ -72,9 +74,35 @@ class Scheduler:
     def __init__(self, graph: DataflowGraph, session: Session) -> None:
         self._graph = graph
         self._session = session
+        # Statuses decided so far, carried from run to run: a run or an edit forgets
+        # only the cells it may have changed, so asking about a cell at the end of a
+        # long chain does not decide its whole upstream again.
+        self._known: StatusBoard | None = None
 
     def board(self, trusted: frozenset[CellId] | set[CellId] = frozenset()) -> StatusBoard:
-        return StatusBoard(self._graph, self._session.records, self._session.ledger, trusted)
+        """The statuses now; with ``trusted`` (a wave's own view), a board of its own."""
+        if trusted:
+            return StatusBoard(self._graph, self._session.records, self._session.ledger, trusted)
+        if self._known is None:
+            self._known = StatusBoard(self._graph, self._session.records, self._session.ledger)
+        return self._known
+
+    def forget_statuses(self, cells: Iterable[CellId] | None = None) -> None:
+        """The statuses of ``cells`` and their descendants may have changed (``None``: any)."""
+        if cells is None or self._known is None:
+            self._known = None
+            return
+        changed = {c for c in cells if c in self._graph}
+        self._known = self._known.carried(changed | self._graph.descendants(changed))
+
+    def users_of(self, names: Iterable[str]) -> set[CellId]:
+        """Cells whose status rests on the versions of ``names``: readers and writers."""
+        graph = self._graph
+        found: set[CellId] = set()
+        for name in names:
+            found.update(graph.readers(name))
+            found.update(graph.writers(name))
+        return found
 
     def run(
         self,
@@ -84,9 +112,39 @@ class Scheduler:
         alone: bool = False,
         observer: CellObserver | None = None,
     ) -> Run:
-        graph, records = self._graph, self._session.records
+        graph = self._graph
         targets = list(dict.fromkeys(targets))
         before = self.board()
+        written = self._session.ledger.watch()
+        touched: set[CellId] = set()  # cells whose record or effects the run may change
+        try:
+            run = self._run(targets, mode, alone, observer, before, touched)
+        except BaseException:
+            self.forget_statuses()
+            raise
+        finally:
+            self._session.ledger.unwatch(written)
+        # What the run wrote, and the writes the cells it ran had and have now.
+        for cell in run.ran:
+            written |= graph.expanded(cell).writes
+        self.forget_statuses(touched | self.users_of(written))
+        after = self.board()
+        affected = graph.descendants(run.ran) | set(run.ran) | set(run.left_over)
+        run.stale = sorted(
+            (c for c in affected if after.status(c) is Status.STALE), key=graph.position
+        )
+        return run
+
+    def _run(
+        self,
+        targets: list[CellId],
+        mode: Mode,
+        alone: bool,
+        observer: CellObserver | None,
+        before: StatusBoard,
+        touched: set[CellId],
+    ) -> Run:
+        graph, records = self._graph, self._session.records
         run = Run()
         pulled = self.pull(targets, before)
         wave = set(targets)
@@ -116,6 +174,7 @@ class Scheduler:
                 if cell in done:
                     continue
                 done.add(cell)
+                touched |= self.users_of(graph.expanded(cell).writes)  # before it runs
                 changed = self._run_one(cell, run, doomed, observer)
                 if run.interrupted:
                     break
@@ -143,16 +202,11 @@ class Scheduler:
                     heapq.heapify(heap)
         except KeyboardInterrupt:
             run.interrupted = True
-        left_over: list[CellId] = []
         if run.interrupted:
-            left_over = [c for _, c in heap if c not in done]
-            for cell in left_over:
+            run.left_over = [c for _, c in heap if c not in done]
+            for cell in run.left_over:
                 records[cell].interrupted_before_run = True
-        after = self.board()
-        touched = graph.descendants(run.ran) | set(run.ran) | set(left_over)
-        run.stale = sorted(
-            (c for c in touched if after.status(c) is Status.STALE), key=graph.position
-        )
+        touched |= queued | done
         return run
 
     def pull(self, targets: Iterable[CellId], board: StatusBoard) -> set[CellId]:

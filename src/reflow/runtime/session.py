@@ -171,6 +171,28 @@ class Session:
             self.namespace.pop(name, None)
             self.ledger.write(Symbol(name), None, deleted=True)
 
+    def changed_outside(self, name: str, attributes: frozenset[str] | None) -> CellId | None:
+        """The object bound to ``name`` changed, and no cell changed it (a widget the user
+        moved): a write of it, or of those ``attributes``, by the cell that bound it.
+
+        That cell stays in sync: running it again would make a new object and lose
+        the change. Its readers see a newer version than they read, so they are
+        stale. Returns that cell, or None when no cell of the notebook bound the
+        object (then no cell's status rests on it).
+        """
+        binder = self.ledger.bound_by(name)
+        if binder is None or binder not in self.records or name not in self.namespace:
+            return None
+        record = self.records[binder]
+        if attributes is None:
+            symbols = [Symbol(name)]
+        else:
+            symbols = [Symbol(name, ("." + attribute,)) for attribute in sorted(attributes)]
+            record.wrote_parts |= {name}
+        for symbol in symbols:
+            record.wrote[symbol] = self.ledger.write(symbol, binder)
+        return binder
+
     def retire(self, cell: CellId) -> frozenset[str]:
         """Before an edited cell runs: unbind what its old code wrote and its new code cannot.
 
@@ -333,7 +355,10 @@ class Session:
         analysis = effects.analysis
         binds = frozenset(rebound - analysis.defs)
         deletes = frozenset(deleted - analysis.deletes)
-        mutates = frozenset(mutated - analysis.mutated_names - analysis.defs)
+        # What the code says it mutates is known already, except of modules, which the
+        # graph takes as changed only when seen to change (``random.seed``).
+        static = {n for n in analysis.mutated_names if not self.graph.is_module(n)}
+        mutates = frozenset(mutated - static - analysis.defs)
         if effects.pending or (binds, deletes, mutates) != (
             effects.observed_binds,
             effects.observed_deletes,

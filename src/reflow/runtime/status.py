@@ -92,9 +92,11 @@ class Expected:
 class StatusBoard:
     """Statuses and stale reasons for one state of the notebook, decided on demand.
 
-    A board is a snapshot: build a new one after anything runs or changes.
-    ``trusted`` cells are taken to be in sync without a look (the scheduler
-    passes the cells that already ran successfully in the current wave).
+    A board is a snapshot: after anything runs or changes, build a new one, or
+    carry the old one's decisions over (``carried``) minus every cell whose
+    decision may now differ. ``trusted`` cells are taken to be in sync without a
+    look (the scheduler passes the cells that already ran successfully in the
+    current wave).
     """
 
     def __init__(
@@ -112,6 +114,26 @@ class StatusBoard:
         self._sync: dict[CellId, bool] = {}
         self._status: dict[CellId, Status] = {}
         self.reasons: dict[CellId, str] = {}
+
+    def carried(self, without: set[CellId]) -> StatusBoard:
+        """A board for the state now, keeping this one's decisions except ``without``.
+
+        Sound only when ``without`` holds every cell whose record, reads, writes or
+        upstream changed since this board decided: a decision rests on the cell's
+        record, the writers it reads from (its ancestors) and the ledger's versions
+        of the names it reads and writes. The caller (the scheduler) knows which.
+        """
+        if self._trusted:
+            raise ValueError("a board with trusted cells decides for its wave only")
+        board = StatusBoard(self._graph, self._records, self._ledger)
+        for cell, status in self._status.items():
+            if cell in without or cell not in self._graph:
+                continue
+            board._status[cell] = status
+            board._sync[cell] = self._sync[cell]
+            if cell in self.reasons:
+                board.reasons[cell] = self.reasons[cell]
+        return board
 
     def status(self, cell: CellId) -> Status:
         self._decide_with_writers(cell)

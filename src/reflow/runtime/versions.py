@@ -73,6 +73,16 @@ class VersionLedger:
         # Which cell bound each name's current object (mutations since do not change it):
         # deleting that cell removes the name, however many cells changed the object.
         self._bound_by: dict[str, CellId] = {}
+        self._watchers: list[set[str]] = []
+
+    def watch(self) -> set[str]:
+        """A set that collects the name of every write from now until ``unwatch``."""
+        names: set[str] = set()
+        self._watchers.append(names)
+        return names
+
+    def unwatch(self, names: set[str]) -> None:
+        self._watchers = [w for w in self._watchers if w is not names]
 
     def bound_by(self, name: str) -> CellId | None:
         return self._bound_by.get(name)
@@ -138,6 +148,8 @@ class VersionLedger:
     ) -> Version:
         version = Version(self.tick(), cell, deleted, value)
         self._current[symbol] = version
+        for names in self._watchers:
+            names.add(symbol.name)
         if symbol.path:
             self._parts.setdefault(symbol.name, set()).add(symbol.path)
             return version
