@@ -291,6 +291,39 @@ CASES = [
         False,
     ),
     KeyCase("module", "import json as m", "import json as m", "y = m.dumps(1)", None, True),
+    # Widgets by their synced state, not their model ids: a slider moved back hits.
+    KeyCase(
+        "widget-same-value",
+        "import ipywidgets as w\ns = w.IntSlider(value=3)",
+        "import ipywidgets as w\ns = w.IntSlider(value=5)\ns.value = 3",
+        "y = s.value * 2",
+        None,
+        True,
+    ),
+    KeyCase(
+        "widget-other-value",
+        "import ipywidgets as w\ns = w.IntSlider(value=3)",
+        "import ipywidgets as w\ns = w.IntSlider(value=4)",
+        "y = s.value * 2",
+        None,
+        False,
+    ),
+    KeyCase(
+        "widget-in-a-box-other-value",
+        "import ipywidgets as w\nb = w.VBox([w.IntSlider(value=3)])",
+        "import ipywidgets as w\nb = w.VBox([w.IntSlider(value=4)])",
+        "y = b.children[0].value",
+        None,
+        False,
+    ),
+    KeyCase(
+        "widget-other-class",
+        "import ipywidgets as w\ns = w.IntSlider(value=3)",
+        "import ipywidgets as w\ns = w.IntText(value=3)",
+        "y = s.value * 2",
+        None,
+        False,
+    ),
     KeyCase(
         "other-module", "import json as m", "import pickle as m", "y = m.dumps(1)", None, False
     ),

@@ -135,6 +135,9 @@ class Digest:
         if isinstance(value, types.CodeType):
             self._code(value, path)
             return
+        if _is_widget(value):
+            self._widget(value, kind, path, depth)
+            return
         if _is_notebook_object(value):
             self.tag("instance")
             self._class(kind, f"type({path})", depth)
@@ -171,6 +174,16 @@ class Digest:
         data = value if value.flags.c_contiguous else np.ascontiguousarray(value)
         flat: Any = data.reshape(-1).view(np.uint8)
         self.raw(hashlib.blake2b(memoryview(flat)).digest())
+
+    def _widget(self, value: Any, kind: type, path: str, depth: int) -> None:
+        """A widget by what it holds: its class and the traits it syncs with the frontend
+        (``value``, ``layout``, ``children``, ...), widgets among them likewise. Never its
+        model id or comm: those are the session's, and a slider moved back must hit."""
+        self.tag("widget")
+        self._class(kind, f"type({path})", depth)
+        for key in sorted(value.keys):
+            self.tag(key)
+            self.add(getattr(value, key), f"{path}.{key}", depth)
 
     def _pandas(self, value: Any, path: str) -> None:
         import pandas as pd
@@ -322,6 +335,13 @@ def global_names(code: types.CodeType) -> set[str]:
 def _defined_in_notebook(fn: types.FunctionType) -> bool:
     """Functions whose globals are a notebook namespace (or a script's ``__main__``)."""
     return fn.__globals__.get("__name__") == "__main__"
+
+
+def _is_widget(value: Any) -> bool:
+    """An ipywidgets widget (anywidget's too), if a cell has imported ipywidgets."""
+    module = sys.modules.get("ipywidgets.widgets.widget")
+    widget = getattr(module, "Widget", None)
+    return isinstance(widget, type) and isinstance(value, widget)
 
 
 def _is_notebook_object(value: Any) -> bool:

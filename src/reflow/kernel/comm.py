@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from reflow.kernel import protocol
 
 if TYPE_CHECKING:
+    from reflow._types import CellId
     from reflow.kernel.flow import Flow
     from reflow.runtime.scheduler import Run
 
@@ -25,6 +26,7 @@ class CommHub:
         self._flow = flow
         self._peers: dict[str, tuple[Any, protocol.Peer]] = {}
         flow.listeners.append(self._executed)
+        flow.plan_listeners.append(self._planned)
 
     def register(self, manager: Any) -> None:
         manager.register_target(TARGET, self._open)
@@ -58,6 +60,11 @@ class CommHub:
     def _update_runs_plan(self) -> None:
         """The kernel leaves pushed cells to the frontend while any peer runs plans."""
         self._flow.frontend_runs_plan = any(p.executes_plan for _, p in self._peers.values())
+
+    def _planned(self, cells: list[CellId], cause: str) -> None:
+        for comm, peer in list(self._peers.values()):
+            if peer.executes_plan:
+                comm.send(protocol.widget_plan(cells, cause))
 
     def _executed(self, run: Run | None) -> None:
         for comm, peer in list(self._peers.values()):

@@ -14,6 +14,7 @@ from typing import Any
 from reflow.kernel.comm import CommHub
 from reflow.kernel.flow import Flow
 from reflow.kernel.magics import FlowMagics, register_cell_magic
+from reflow.kernel.widgets import WidgetInputs
 
 _ATTACHED: weakref.WeakKeyDictionary[Any, Flow] = weakref.WeakKeyDictionary()
 
@@ -32,6 +33,7 @@ def attach(shell: Any, mode: str | None = None, direction: str | None = None) ->
     flow.install()
     shell.register_magics(FlowMagics(shell, flow))
     _add_memoize(shell)
+    WidgetInputs(flow)
     if getattr(shell, "kernel", None) is not None:
         import comm
 

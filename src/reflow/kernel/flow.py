@@ -57,17 +57,20 @@ class KernelCell:
 
 @dataclass
 class Request:
-    """One execute request in progress."""
+    """One execute request in progress, or (``target`` None) a run no request made:
+    the readers of a widget the user moved."""
 
-    target: CellId
+    target: CellId | None
     cell_id: str | None
     store_history: bool
+    cause: str | None = None  # what started a run without a target, for the slots' notes
     current: CellId | None = None
     result: Any = None  # IPython's ExecutionResult of the target
     captures: dict[CellId, RerunCapture] = field(default_factory=dict)
 
 
 Listener = Callable[[Run | None], None]
+PlanListener = Callable[[list[CellId], str], None]
 
 
 class Flow:
@@ -77,6 +80,9 @@ class Flow:
         self.cells: dict[CellId, KernelCell] = {}
         self.frontend_runs_plan = False  # a frontend extension runs pushed cells itself
         self.listeners: list[Listener] = []
+        # Told of the cells to run after a change no execution made (a widget moved),
+        # when a frontend runs plans: (cells, cause).
+        self.plan_listeners: list[PlanListener] = []
         self.request: Request | None = None
         self.pending_settings: dict[str, str] = {}  # %flow mode/direction, after the run
         self._plain_run_cell: Callable[..., Any] = shell.run_cell
@@ -188,6 +194,32 @@ class Flow:
         self._tell(run)
         return result
 
+    def outside_change(self, changes: dict[str, frozenset[str] | None], cause: str) -> Run:
+        """Globals' objects changed between executions (widgets.py): their readers re-run
+        with their outputs replaced in their slots (reactive), or go stale (lazy).
+
+        A frontend that runs plans is sent the readers to execute instead, as
+        ordinary executions in their own cells.
+        """
+        if self.frontend_runs_plan:
+            with self.mode_for("lazy"):
+                run = self.notebook.changed_outside(changes)
+            self._tell(None)
+            if self.notebook.mode == "reactive" and run.stale:
+                for listener in list(self.plan_listeners):
+                    listener(run.stale, cause)
+            return run
+        request = Request(None, None, store_history=False, cause=cause)
+        self.request = request
+        try:
+            run = self.notebook.changed_outside(changes, observer=self)
+        finally:
+            self.request = None
+        if self.slots:
+            self._mark_stale()
+        self._tell(run)
+        return run
+
     def _apply_settings(self) -> None:
         for what, value in self.pending_settings.items():
             setattr(self.notebook, what, value)
@@ -235,7 +267,7 @@ class Flow:
         known = self.cells.get(cell)
         if known is None or known.slot is None or not self.slots:
             return
-        trigger = self.label(request.target)
+        trigger = self.label(request.target) if request.target is not None else request.cause
         capture = request.captures.get(cell)
         if capture is not None:
             note = "" if outcome == "ok" else f"re-run after {trigger} failed"
@@ -267,6 +299,7 @@ class Flow:
         return _CELL_REF.sub(name, text)
 
     def _show(self, run: Run, request: Request) -> None:
+        assert request.target is not None  # an execution's request
         target = self.cells[request.target]
         if self.slots and target.keyed and target.slot is None:
             # No result to carry the slot (or the cell did not run): an empty one.
@@ -372,6 +405,8 @@ class Flow:
         count = int(self.shell.execution_count)
         if request is None or cell == request.target:
             return (count - 1 if request is None or request.store_history else count), None
+        if request.target is None:  # a widget's readers: after the last execution
+            return count - 1, None
         # A pulled cell runs before the target has its number; a pushed one after.
         return (count if request.result is None else count - 1), request.target
 

@@ -138,6 +138,11 @@ def after_execution(flow: Flow, peer: Peer, run: Run | None) -> list[Message]:
     return messages
 
 
+def widget_plan(cells: list[CellId], cause: str) -> Message:
+    """The readers of a widget the user moved, for a frontend that runs plans."""
+    return {"type": "plan", "reason": "widget", "trigger": None, "cells": cells, "cause": cause}
+
+
 def state(flow: Flow, peer: Peer, *, full: bool = False) -> Message:
     notebook = flow.notebook
     order = [cell.id for cell in notebook.cells]
