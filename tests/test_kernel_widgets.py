@@ -156,7 +156,6 @@ def test_widgets_inside_containers_and_interactive(kernel: Kernel) -> None:
 
 
 def test_an_anywidget_trait_is_an_input(kernel: Kernel) -> None:
-    pytest.importorskip("anywidget")
     kernel.execute(
         "import anywidget, traitlets\n"
         "class Counter(anywidget.AnyWidget):\n"

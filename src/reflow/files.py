@@ -97,6 +97,21 @@ def in_run_order(file: NotebookFile, order: list[str]) -> NotebookFile:
     return dataclasses.replace(file, cells=code)
 
 
+EXPECTED_ERROR_TAG = "raises-exception"
+"""The Jupyter convention (nbclient, nbval) for a cell that shows an error on purpose."""
+
+
+def expected_errors(notebook: Notebook) -> set[str]:
+    """Cells the file tags ``raises-exception``: their errors do not fail a run."""
+    if notebook._file is None:
+        return set()
+    return {
+        cell.id
+        for cell in notebook._file.code_cells
+        if cell.id is not None and EXPECTED_ERROR_TAG in cell.metadata.get("tags", ())
+    }
+
+
 def position_in_file(
     notebook: Notebook, cell_id: str, line: int, column: int
 ) -> tuple[int, int] | None:

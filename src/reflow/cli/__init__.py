@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from reflow import __version__
-from reflow.cli import cache, check, export, graph, kernel, lab, run
+from reflow.cli import cache, check, export, graph, kernel, lab, run, tutorial
 from reflow.cli.common import CommandFailed, HelpFormatter, error
 from reflow.formats import NotebookFileError
 
@@ -28,6 +28,7 @@ COMMANDS: tuple[Registrar, ...] = (
     lab.add_parser,
     kernel.add_parser,
     cache.add_parser,
+    tutorial.add_parser,
 )
 
 DESCRIPTION = """\
@@ -42,6 +43,7 @@ examples:
   reflow graph analysis.ipynb          the dependency graph as Mermaid
   reflow lab analysis.ipynb            JupyterLab with the reactive kernel
   reflow cache info                    what the persistent cache holds
+  reflow tutorial dataflow             a tutorial notebook, copied here and opened
 
 'reflow COMMAND --help' tells more about each command.
 """

@@ -8,12 +8,14 @@ from pathlib import Path
 
 from reflow.cli import progress
 from reflow.cli.common import CommandFailed, HelpFormatter, add_direction, cell_name, load
-from reflow.files import save_notebook
+from reflow.files import expected_errors, save_notebook
 
 DESCRIPTION = """\
 Run every cell of a notebook in the order a fresh "restart and run all" would
 (dependency order in any_order), then write the outputs back into the .ipynb
-(or to --out). Exits 1 if a cell raises, printing which cell and its traceback.
+(or to --out). Exits 1 if a cell raises, printing which cell and its traceback;
+a cell tagged raises-exception (as nbclient and nbval read it) shows an error on
+purpose: its error is kept in its output and fails nothing.
 
 Percent and marimo .py and .md files have no place for outputs: they are run
 and left as they are, unless --out names a file to write (an .ipynb keeps the
@@ -119,7 +121,9 @@ def main(args: argparse.Namespace) -> int:
     if target is not None:
         save_notebook(notebook, target)
 
-    for cell_id, failure in run.errors.items():
+    expected = expected_errors(notebook)
+    failures = {c: e for c, e in run.errors.items() if c not in expected}
+    for cell_id, failure in failures.items():
         print(f"{cell_name(notebook, cell_id)} failed:", file=sys.stderr)
         print((failure.traceback or str(failure)).rstrip("\n"), file=sys.stderr)
     if run.cancelled:
@@ -128,4 +132,7 @@ def main(args: argparse.Namespace) -> int:
     if run.interrupted:
         print("interrupted", file=sys.stderr)
         return 130
-    return 1 if run.errors else 0
+    if not args.quiet and len(failures) < len(run.errors):
+        shown = ", ".join(cell_name(notebook, c) for c in run.errors if c in expected)
+        print(f"raised as tagged (raises-exception): {shown}")
+    return 1 if failures or run.cancelled else 0
