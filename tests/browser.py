@@ -57,12 +57,17 @@ class Server:
 
 
 @contextmanager
-def jupyter_server(app: str, root: Path, scratch: Path) -> Iterator[Server]:
-    """``python -m jupyterlab`` or ``python -m notebook``, serving ``root``."""
+def jupyter_server(
+    app: str, root: Path, scratch: Path, *, disabled: tuple[str, ...] = ()
+) -> Iterator[Server]:
+    """``python -m jupyterlab`` or ``python -m notebook``, serving ``root``; ``disabled``:
+    frontend extensions turned off (``"reflow"``: the no-extension path)."""
     port, token = free_port(), secrets.token_urlsafe(16)
     config = scratch / "config"
     (config / "labconfig").mkdir(parents=True, exist_ok=True)
-    (config / "labconfig" / "page_config.json").write_text(json.dumps(QUIET))
+    page_config = {"disabledExtensions": {**QUIET["disabledExtensions"]}}
+    page_config["disabledExtensions"].update(dict.fromkeys(disabled, True))
+    (config / "labconfig" / "page_config.json").write_text(json.dumps(page_config))
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(config),

@@ -182,7 +182,7 @@ export class Connection {
       case 'plan':
         if (data.reason === 'push' && data.trigger) {
           this.pushes.set(data.trigger, data.cells);
-        } else if (data.reason === 'delete') {
+        } else if (data.reason === 'delete' || data.reason === 'widget') {
           this._planned.emit(data);
         }
         break;

@@ -47,9 +47,11 @@ export interface IState {
 
 export interface IPlan {
   type: 'plan';
-  reason: 'pull' | 'push' | 'delete';
+  reason: 'pull' | 'push' | 'delete' | 'widget';
   trigger: string | null;
   cells: string[];
+  /** reason 'widget': which global's widget changed. */
+  cause?: string;
 }
 
 export interface IError {

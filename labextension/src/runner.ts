@@ -90,8 +90,11 @@ export class Runner {
     }
   }
 
-  /** Run `first` in order, then what their push plans name, while it is stale. */
-  private async _runReactive(first: string[]): Promise<void> {
+  /**
+   * Run `first` in order (with `onlyStale`, each only while it is stale when its turn
+   * comes), then what their push plans name, while it is stale.
+   */
+  private async _runReactive(first: string[], onlyStale = false): Promise<void> {
     const queue: string[] = [];
     const follow = (cell: string): void => {
       for (const next of this._connection.pushes.get(cell) ?? []) {
@@ -103,7 +106,7 @@ export class Runner {
     };
     this._queue(first);
     for (const cell of first) {
-      if (!this._ran.has(cell)) {
+      if (!this._ran.has(cell) && (!onlyStale || this._isStale(cell))) {
         await this._execute(cell, true);
         follow(cell);
       }
@@ -209,9 +212,12 @@ export class Runner {
     this._messageChanged.emit(message);
   }
 
-  /** A reactive delete: the kernel names the cells that restore what it unbound. */
+  /**
+   * A reactive delete (the kernel names the cells that restore what it unbound), or a
+   * widget the user moved (its readers): run them in place, after any run in progress.
+   */
   private _onPlan(_: Connection, plan: IPlan): void {
-    if (plan.reason === 'delete' && plan.cells.length) {
+    if ((plan.reason === 'delete' || plan.reason === 'widget') && plan.cells.length) {
       void this._restore(plan.cells);
     }
   }
@@ -221,7 +227,9 @@ export class Runner {
       this._ran = new Set();
       this._lost = false;
       try {
-        await this._runReactive(cells);
+        // Queued behind a run that may have brought them up to date already (a slider
+        // dragged on while its readers ran): only what is still stale runs.
+        await this._runReactive(cells, true);
       } catch (error) {
         if (!(error instanceof Stopped)) {
           console.error(error);
