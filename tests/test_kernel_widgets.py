@@ -155,6 +155,17 @@ def test_widgets_inside_containers_and_interactive(kernel: Kernel) -> None:
     assert kernel.value("(first, r)") == "(2, 60)"
 
 
+def test_the_controls_of_an_interact_function_are_inputs(kernel: Kernel) -> None:
+    kernel.execute(
+        "import ipywidgets as widgets\n@widgets.interact(x=3)\ndef f(x):\n    return x * 10",
+        "a",
+    )
+    b = kernel.execute("r = f.widget.result\nr", "b")
+    assert "30" in b.texts()
+    move(kernel, "f.widget.children[0]", value=7)
+    assert text(slot_updates(kernel, {b.slot()})[b.slot()]) == "70"
+
+
 def test_an_anywidget_trait_is_an_input(kernel: Kernel) -> None:
     kernel.execute(
         "import anywidget, traitlets\n"

@@ -3,10 +3,11 @@
 ipywidgets applies a frontend's change to the widget's traits when the comm
 message arrives, between executions, so no cell's fingerprints see it.
 ``WidgetInputs`` watches the widgets the notebook's globals hold (bound to a
-name, inside a list, tuple or dict bound to one, or among a box's children,
-``interactive`` included) and turns a change into ``Flow.outside_change``:
-the cells that read the name re-run (reactive) or go stale (lazy); the cell
-that made the widget does not re-run, which would reset it.
+name, inside a list, tuple or dict bound to one, among a box's children,
+``interactive`` included, or the controls ``@interact`` hangs on a function)
+and turns a change into ``Flow.outside_change``: the cells that read the name
+re-run (reactive) or go stale (lazy); the cell that made the widget does not
+re-run, which would reset it.
 
 Coalescing. A change only schedules a flush on the kernel's event loop, once
 the changes have been quiet for ``QUIET_SECONDS``. Messages that arrive while
@@ -28,6 +29,7 @@ import contextlib
 import logging
 import sys
 import time
+import types
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +159,13 @@ def _widgets_in(value: Any, widget_type: type) -> Iterator[tuple[Any, bool]]:
     if isinstance(value, widget_type):
         yield value, True
         yield from ((w, False) for w in _box_descendants(value, widget_type))
+        return
+    if isinstance(value, types.FunctionType):
+        # ``@interact`` leaves the function bound, its controls in ``f.widget``.
+        shown = value.__dict__.get("widget")
+        if isinstance(shown, widget_type):
+            yield shown, False
+            yield from ((w, False) for w in _box_descendants(shown, widget_type))
         return
     items: Any
     if type(value) in (list, tuple):
