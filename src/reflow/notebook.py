@@ -336,6 +336,12 @@ class Notebook:
         pulled = self._scheduler.pull([cell_id], self._board())
         return [c for c in self._graph.execution_order() if c in pulled]
 
+    def downstream(self, cell: CellRef) -> list[CellId]:
+        """Every cell that depends on ``cell``, transitively, in run order: what a reactive
+        run of it may push to."""
+        below = self._graph.descendants([self._id(cell)])
+        return [c for c in self._graph.execution_order() if c in below]
+
     def has_cell(self, cell_id: str) -> bool:
         return cell_id in self._graph
 

@@ -25,17 +25,20 @@ import contextlib
 import itertools
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reflow._types import CellId
-from reflow.kernel.bundles import Bundle, with_note
+from reflow.kernel.bundles import Bundle, SlotContent, with_note
 from reflow.kernel.executor import ShellExecutor
 from reflow.kernel.outputs import RerunCapture, has_slots, publish_slot
 from reflow.notebook import Notebook
 from reflow.runtime.errors import CellError
 from reflow.runtime.scheduler import Run
+
+if TYPE_CHECKING:
+    from reflow.parallel.backend import Backend
 
 _SHOWN_CODE = 40
 _CELL_REF = re.compile(r"cell \[([^\]]+)\]")
@@ -67,6 +70,7 @@ class Request:
     current: CellId | None = None
     result: Any = None  # IPython's ExecutionResult of the target
     captures: dict[CellId, RerunCapture] = field(default_factory=dict)
+    elsewhere: list[CellId] = field(default_factory=list)  # run in worker processes
 
 
 Listener = Callable[[Run | None], None]
@@ -85,6 +89,7 @@ class Flow:
         self.plan_listeners: list[PlanListener] = []
         self.request: Request | None = None
         self.pending_settings: dict[str, str] = {}  # %flow mode/direction, after the run
+        self.parallel: Backend | None = None  # %flow parallel on: worker processes
         self._plain_run_cell: Callable[..., Any] = shell.run_cell
         self._plain_should_run_async: Callable[..., Any] = shell.should_run_async
         self._anonymous = itertools.count(1)
@@ -174,7 +179,7 @@ class Flow:
         run: Run | None = None
         problem: Exception | None = None
         try:
-            run = self.notebook.run(cell, alone=self.frontend_runs_plan, observer=self)
+            run = self._run(cell)
         except Exception as failure:  # reflow's own failure: the user's cell still runs
             problem = failure
         finally:
@@ -193,6 +198,50 @@ class Flow:
             self._show(run, request)
         self._tell(run)
         return result
+
+    def _run(self, cell: CellId) -> Run:
+        """The reactive run of ``cell``; with ``%flow parallel on``, the other cells of its
+        wave that a worker can run faithfully run ahead in worker processes, their values
+        committed at their sequential places (``reflow.parallel``)."""
+        alone = self.frontend_runs_plan
+        if self.parallel is None or alone:
+            return self.notebook.run(cell, alone=alone, observer=self)
+        from reflow.parallel import Parallel
+
+        downstream = self.notebook.downstream(cell)
+        pulled = self.notebook.pull(cell)
+        if not (downstream or pulled):
+            return self.notebook.run(cell, observer=self)
+        wave = [*pulled, cell, *downstream]
+        main = {
+            c: "a cell with IPython syntax runs through IPython" for c in wave if self._ipython(c)
+        }
+        main[cell] = "the executed cell runs in the kernel, through IPython"
+        return Parallel(self.notebook, self.parallel).run(
+            wave, lambda observer: self.notebook.run(cell, observer=observer), self, main=main
+        )
+
+    def _ipython(self, cell: CellId) -> bool:
+        """Whether the cell's source is more than Python (``%%time``, ``!ls``): the model
+        holds its Python form, which a worker would run without the magic."""
+        known = self.cells.get(cell)
+        return known is None or known.raw.strip() != known.code.strip()
+
+    def set_parallel(self, workers: int | None) -> str:
+        """``%flow parallel on N`` / ``off``: a process pool for reactive waves, or none."""
+        if self.parallel is not None:
+            self.parallel.close()
+            self.parallel = None
+        if workers is None:
+            return "parallel: off (every cell runs in the kernel)"
+        from reflow.parallel.pool import ProcessBackend
+
+        self.parallel = ProcessBackend(workers)
+        return (
+            f"parallel: on, {self.parallel.describe()}: the independent cells of a reactive "
+            "run go to workers (cells that touch files, the terminal, global state or "
+            "objects in place stay in the kernel)"
+        )
 
     def outside_change(self, changes: dict[str, frozenset[str] | None], cause: str) -> Run:
         """Globals' objects changed between executions (widgets.py): their readers re-run
@@ -272,10 +321,27 @@ class Flow:
         if capture is not None:
             note = "" if outcome == "ok" else f"re-run after {trigger} failed"
             known.base = capture.content(note).bundle()
+        elif outcome in ("ok", "error"):  # it ran, but not through IPython: in a worker
+            request.elsewhere.append(cell)
+            known.base = self._ran_elsewhere(cell, trigger if outcome == "error" else "")
         else:
             error = self.notebook.cell(cell).error
             known.base = with_note({}, self.relabel(f"not run after {trigger}: {error}"))
         self._update_slot(known, known.base)
+
+    def _ran_elsewhere(self, cell: CellId, failed_after: str | None) -> Bundle:
+        """The slot of a cell whose run did not go through IPython (a worker process ran
+        it): what it printed, its error and its result, formatted here."""
+        view = self.notebook.cell(cell)
+        content = SlotContent(
+            note=f"re-run after {failed_after} failed" if failed_after else "",
+            stdout=view.stdout + view.stderr,
+            error=(view.error.traceback or str(view.error)) if view.error else "",
+        )
+        if view.output is not None:
+            data, _ = self.shell.display_formatter.format(view.output)
+            content.result = data
+        return content.bundle()
 
     # ---- showing -------------------------------------------------------------------------
 
@@ -308,7 +374,7 @@ class Flow:
             publish_slot(self.shell, target.slot, {}, update=False)
         if self.slots:
             self._mark_stale()
-        summary = self.summary(run, request.target)
+        summary = self.summary(run, request.target, request.elsewhere)
         if summary:
             self.shell.display_pub.publish(data={"text/plain": summary}, metadata={})
 
@@ -328,7 +394,7 @@ class Flow:
             publish_slot(self.shell, known.slot, bundle, update=True)
             known.shown = bundle
 
-    def summary(self, run: Run, target: CellId) -> str:
+    def summary(self, run: Run, target: CellId, elsewhere: Sequence[CellId] = ()) -> str:
         """What the executed cell's output says about the rest of the run."""
         lines = []
         position = run.ran.index(target) if target in run.ran else len(run.ran)
@@ -354,6 +420,8 @@ class Flow:
             )
         if run.unpulled:
             lines.append("out of date upstream: " + ", ".join(map(self.label, run.unpulled)))
+        if elsewhere:
+            lines.append("ran in worker processes: " + ", ".join(map(self.label, elsewhere)))
         if run.interrupted and target in run.ran:
             lines.append("interrupted: the rest of the run did not happen")
         return "\n".join("reflow: " + line for line in lines)

@@ -5,6 +5,7 @@
     %flow deps NAME | users NAME | code NAME
     %flow graph                            the cell graph, one line per edge
     %flow status                           every cell's status and stale reason
+    %flow parallel [on [N]|off]            run a reactive run's independent cells in N workers
 
 Cell magics whose body is Python (``%%time``, ``%%capture``, the cache's
 ``%%memoize``) are analysed by their body: ``register_cell_magic`` adds one,
@@ -13,6 +14,7 @@ so that the names the body reads and writes link cells like any other code.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +73,7 @@ class FlowMagics(Magics):  # type: ignore[misc]
             "code": self._state("code"),
             "graph": self._graph,
             "status": self._status,
+            "parallel": self._parallel,
         }.get(command)
         if handler is None:
             raise UsageError(f"%flow: unknown command {command!r}\n{USAGE}")
@@ -92,6 +95,32 @@ class FlowMagics(Magics):  # type: ignore[misc]
         # Applied once the current run is over: a run keeps the rules it started with.
         self._flow.pending_settings[what] = arguments[0]
         print(f"{what}: {arguments[0]}")
+
+    def _parallel(self, arguments: list[str]) -> None:
+        flow = self._flow
+        if not arguments:
+            backend = flow.parallel
+            print("parallel: off" if backend is None else f"parallel: on, {backend.describe()}")
+            return
+        if arguments[0] == "off" and len(arguments) == 1:
+            print(flow.set_parallel(None))
+            return
+        if arguments[0] != "on" or len(arguments) > 2:
+            raise UsageError("%flow parallel takes on [N] (N worker processes) or off")
+        workers = os.cpu_count() or 1
+        if len(arguments) == 2:
+            if not arguments[1].isdigit() or int(arguments[1]) < 1:
+                raise UsageError(
+                    f"%flow parallel on N: N is a number of workers, not {arguments[1]!r}"
+                )
+            workers = int(arguments[1])
+        try:
+            print(flow.set_parallel(workers))
+        except ImportError as missing:
+            raise UsageError(
+                f"%flow parallel needs {missing.name or 'cloudpickle'}: "
+                "pip install 'reflow[parallel]'"
+            ) from None
 
     def _state(self, question: str) -> Callable[[list[str]], None]:
         def answer(arguments: list[str]) -> None:

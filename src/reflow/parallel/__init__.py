@@ -50,17 +50,19 @@ A worker crash (``os._exit``, a segfault) fails that cell only, with
 find the one that kills its worker; Dask retries the task on another worker
 once, then reports ``KilledWorker``.
 
-For a kernel's reactive wave, ``Parallel(notebook, backend).run(cells, run)``
-takes the cells the wave may run and a callable that runs it (e.g.
-``lambda observer: notebook.run(cell, observer=observer)``); cells of the
-wave that were not planned simply run in the main process.
+For a kernel's reactive wave, ``Parallel(notebook, backend).run(cells, run, main=...)``
+takes the cells the wave may run (the executed cell included: the cells that
+read it wait for it), a callable that runs it (e.g. ``lambda observer:
+notebook.run(cell, observer=observer)``) and the cells that must run in the
+main process (the executed cell, through IPython); cells of the wave that
+were not planned simply run in the main process.
 
 Needs the ``parallel`` extra (cloudpickle); ``dask_backend`` the ``dask`` extra.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from reflow._types import CellId
@@ -86,11 +88,16 @@ __all__ = [
 ]
 
 
-def plan(notebook: Notebook, cells: Iterable[CellId] | None = None) -> list[TaskSpec]:
-    """The tasks of a run of ``cells`` (default: all), in execution order, with placements."""
+def plan(
+    notebook: Notebook,
+    cells: Iterable[CellId] | None = None,
+    main: Mapping[CellId, str] | None = None,
+) -> list[TaskSpec]:
+    """The tasks of a run of ``cells`` (default: all), in execution order, with placements;
+    ``main``: cells kept in the main process, each with the reason."""
     chosen = notebook.execution_order() if cells is None else list(cells)
     code = {CellId(c.id): c.code for c in notebook.cells}
-    return task_graph(notebook._graph, code, chosen)
+    return task_graph(notebook._graph, code, chosen, main)
 
 
 class Parallel:
@@ -107,11 +114,14 @@ class Parallel:
         cells: Iterable[CellId],
         runner: Callable[[CellObserver], Run],
         observer: CellObserver | None = None,
+        main: Mapping[CellId, str] | None = None,
     ) -> Run:
+        """``cells``: every cell the run may run, the cells whose writes others wait for
+        included, even those kept in the main process (``main``, with the reasons)."""
         from reflow.parallel.prefetch import Prefetcher
 
         session = self.notebook._session
-        specs = plan(self.notebook, cells)
+        specs = plan(self.notebook, cells, main)
         prefetcher = self.prefetcher = Prefetcher(session, specs, self.backend, self.events)
         session.offload = prefetcher.offload
         try:

@@ -52,9 +52,13 @@ class TaskSpec:
 
 
 def task_graph(
-    graph: DataflowGraph, code: Mapping[CellId, str], cells: Iterable[CellId]
+    graph: DataflowGraph,
+    code: Mapping[CellId, str],
+    cells: Iterable[CellId],
+    main: Mapping[CellId, str] | None = None,
 ) -> list[TaskSpec]:
-    """Tasks for ``cells``, in the run's (execution) order."""
+    """Tasks for ``cells``, in the run's (execution) order; ``main``: cells that must run in
+    the main process whatever they do, each with the reason (a kernel's executed cell)."""
     planned = set(cells)
     order = sorted(planned, key=graph.rank)
     last_writer: dict[str, CellId] = {}
@@ -65,6 +69,8 @@ def task_graph(
     for rank, cell in enumerate(order):
         expanded = graph.expanded(cell)
         placement = place(graph, code, cell)
+        if main and cell in main and placement.where is Where.WORKER:
+            placement = Placement(Where.MAIN, main[cell])
         if state_changed_by is not None and placement.where is Where.WORKER:
             placement = Placement(
                 Where.MAIN,

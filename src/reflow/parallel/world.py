@@ -49,6 +49,8 @@ BUILTINS: dict[str, str] = {
     "breakpoint": "stops in a debugger",
     "exit": "ends the process",
     "quit": "ends the process",
+    "get_ipython": "talks to the IPython shell (magics, !commands), which lives in the kernel",
+    "display": "shows output in the kernel's frontend",
 }
 
 ATTRIBUTES: dict[str, str] = {
