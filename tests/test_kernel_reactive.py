@@ -46,6 +46,21 @@ def test_a_rerun_cells_prints_go_to_its_own_slot(kernel: Kernel) -> None:
     assert edited.updates()[slot]["text/plain"] == "pa is two"
 
 
+def test_a_line_magic_running_python_reads_and_binds_what_its_code_does(
+    kernel: Kernel,
+) -> None:
+    """`%time y = f(x)` reads `x` and binds `y`: IPython hides the code in a string."""
+    a, _ = kernel.cell("lm = 1")
+    _, timed = kernel.cell("%time lt = lm + 1")
+    assert "Wall time" in timed.stdout
+    _, repeated = kernel.cell("%timeit -n 1 -r 1 lm * 3")
+    edited = kernel.execute("lm = 5", a)
+    assert "`%time lt = lm + 1`" in edited.summary()
+    assert "`%timeit -n 1 -r 1 lm * 3`" in edited.summary()
+    assert kernel.value("lt") == "6"
+    assert repeated.status == "ok"
+
+
 def test_rerunning_an_update_pulls_its_writer_first(kernel: Kernel) -> None:
     _, _ = kernel.cell("counter = 0")
     increment, once = kernel.cell("counter += 1\ncounter")

@@ -291,7 +291,7 @@ class Flow:
         return cell
 
     def python_source(self, raw: str) -> str:
-        from reflow.kernel.magics import magic_body
+        from reflow.kernel.magics import inline_line_magics, magic_body
 
         body = magic_body(raw)
         if body is not None:
@@ -299,7 +299,7 @@ class Flow:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return str(self.shell.transform_cell(raw))
+                return inline_line_magics(str(self.shell.transform_cell(raw)))
         except Exception:
             return raw
 
