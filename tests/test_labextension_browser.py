@@ -266,6 +266,25 @@ def test_deleting_a_cell_reruns_what_restores_a_run_all(lab: Server, page: Any) 
     expect(nb.cell(1)).to_have_attribute("data-reflow-status", "fresh")
 
 
+def test_a_reactive_run_shows_running_and_queued_cells(lab: Server, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    write_notebook(
+        lab.root / "queue.ipynb", ["q = 1", "import time\ntime.sleep(3)\nr = q + 1", "s = r + 1"]
+    )
+    nb = NotebookPage(page).open(lab.url("queue.ipynb"))
+    for index in range(3):
+        nb.run(index)
+    expect(nb.cell(2)).to_have_attribute("data-reflow-status", "fresh", timeout=60_000)
+    nb.run(0, "q = 2")
+    # While the slow reader runs, the cell after it waits its turn; both say so in words.
+    expect(nb.cell(1)).to_have_attribute("data-reflow-status", "running")
+    expect(nb.badge(1)).to_have_text(re.compile("running"))
+    expect(nb.cell(2)).to_have_attribute("data-reflow-status", "queued")
+    expect(nb.badge(2)).to_have_attribute("aria-label", re.compile("queued: waiting to run"))
+    expect(nb.cell(2)).to_have_attribute("data-reflow-status", "fresh", timeout=60_000)
+
+
 def test_a_kernel_dying_mid_run_stops_the_run_and_loses_no_edit(lab: Server, page: Any) -> None:
     from playwright.sync_api import expect
 
