@@ -93,7 +93,7 @@ class Scheduler:
             self._known = None
             return
         changed = {c for c in cells if c in self._graph}
-        self._known = self._known.carried(changed | self._graph.descendants(changed))
+        self._known.forget(changed | self._graph.descendants(changed))
 
     def users_of(self, names: Iterable[str]) -> set[CellId]:
         """Cells whose status rests on the versions of ``names``: readers and writers."""

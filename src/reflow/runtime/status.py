@@ -93,10 +93,9 @@ class StatusBoard:
     """Statuses and stale reasons for one state of the notebook, decided on demand.
 
     A board is a snapshot: after anything runs or changes, build a new one, or
-    carry the old one's decisions over (``carried``) minus every cell whose
-    decision may now differ. ``trusted`` cells are taken to be in sync without a
-    look (the scheduler passes the cells that already ran successfully in the
-    current wave).
+    keep it and ``forget`` every cell whose decision may now differ. ``trusted``
+    cells are taken to be in sync without a look (the scheduler passes the cells
+    that already ran successfully in the current wave).
     """
 
     def __init__(
@@ -115,25 +114,23 @@ class StatusBoard:
         self._status: dict[CellId, Status] = {}
         self.reasons: dict[CellId, str] = {}
 
-    def carried(self, without: set[CellId]) -> StatusBoard:
-        """A board for the state now, keeping this one's decisions except ``without``.
+    def forget(self, cells: set[CellId]) -> None:
+        """Drop the decisions about ``cells``, keeping the rest for the state now.
 
-        Sound only when ``without`` holds every cell whose record, reads, writes or
+        Sound only when ``cells`` holds every cell whose record, reads, writes or
         upstream changed since this board decided: a decision rests on the cell's
         record, the writers it reads from (its ancestors) and the ledger's versions
         of the names it reads and writes. The caller (the scheduler) knows which.
+        In place, and O(len(cells)): a run at the end of a long chain must not pay
+        for the whole notebook.
         """
         if self._trusted:
             raise ValueError("a board with trusted cells decides for its wave only")
-        board = StatusBoard(self._graph, self._records, self._ledger)
-        for cell, status in self._status.items():
-            if cell in without or cell not in self._graph:
-                continue
-            board._status[cell] = status
-            board._sync[cell] = self._sync[cell]
-            if cell in self.reasons:
-                board.reasons[cell] = self.reasons[cell]
-        return board
+        self._errors = self._graph.errors()  # the graph's own answer, cached there
+        for cell in cells:
+            self._status.pop(cell, None)
+            self._sync.pop(cell, None)
+            self.reasons.pop(cell, None)
 
     def status(self, cell: CellId) -> Status:
         self._decide_with_writers(cell)
