@@ -33,6 +33,8 @@ import types
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from reflow.graph.names import links_cells
+
 if TYPE_CHECKING:
     from reflow.kernel.flow import Flow
     from reflow.runtime.scheduler import Run
@@ -74,8 +76,8 @@ class WidgetInputs:
         holders: dict[int, list[Holder]] = {}
         found: dict[int, Any] = {}
         for name, value in list(self._flow.shell.user_ns.items()):
-            if name.startswith("_"):
-                continue  # IPython's _, _1, __ ... and private names hold nothing new
+            if not links_cells(name):
+                continue  # IPython's Out, _, _1 ... hold what cells showed, not inputs
             for widget, direct in _widgets_in(value, widget_type):
                 holders.setdefault(id(widget), []).append((name, direct))
                 found[id(widget)] = widget
