@@ -61,6 +61,7 @@ class Kernel:
         self.client.wait_for_ready(timeout=TIMEOUT)
         self.ready = time.perf_counter() - begin
         self.started = begin
+        self.last_messages: list[dict[str, Any]] = []  # IOPub of the last execute, to idle
 
     def execute(self, code: str, cell_id: str | None = None) -> dict[str, Any]:
         """Run ``code`` as a cell; returns the execute_reply content once the kernel is idle."""
@@ -77,7 +78,7 @@ class Kernel:
         self.client.shell_channel.send(msg)
         msg_id = msg["header"]["msg_id"]
         reply = self._shell_reply(msg_id)
-        self.wait_idle(msg_id)
+        self.last_messages = self.wait_idle(msg_id)
         if reply["status"] != "ok":
             raise KernelError(f"{self.name}: {reply.get('ename')}: {reply.get('evalue')}")
         return reply

@@ -18,6 +18,8 @@ reactive). ``rss()`` is the memory of the process that holds the user's values.
 
 from __future__ import annotations
 
+import re
+
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -185,7 +187,17 @@ class KernelSession:
         self.cells[cell_id] = code
         if not edited or self.frontend == "in-kernel":
             self.kernel.execute(code, cell_id=cell_id)
-            return 1
+            if self.frontend != "in-kernel":
+                return 1
+            # The kernel re-ran cells within the request; the executed cell's output ends
+            # with a line naming them ("reflow: re-ran: In [3] `...`, In [4] `...`").
+            return 1 + sum(
+                len(re.findall(r"In \[\d+\] `", line))
+                for m in self.kernel.last_messages
+                if m["msg_type"] == "display_data"
+                for line in str(m["content"]["data"].get("text/plain", "")).splitlines()
+                if line.startswith(("reflow: re-ran: ", "reflow: ran first (upstream): "))
+            )
         order = list(self.cells)
         below = order[order.index(cell_id) :]
         for cid in below:

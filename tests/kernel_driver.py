@@ -192,11 +192,18 @@ class Comm:
 
 
 @contextmanager
-def running_kernel(name: str = "reflow", cwd: str | None = None) -> Iterator[Kernel]:
-    """A started kernel; ``cwd``: its working directory (Jupyter starts it in the notebook's)."""
+def running_kernel(
+    name: str = "reflow", cwd: str | None = None, arguments: list[str] | None = None
+) -> Iterator[Kernel]:
+    """A started kernel; ``cwd``: its working directory (Jupyter starts it in the notebook's);
+    ``arguments``: added to its command line (``--ReflowKernel.cache=disk``)."""
     manager = KernelManager(kernel_name=name)
-    options = {} if cwd is None else {"cwd": cwd}
-    manager.start_kernel(env={**os.environ, "IPYTHONDIR": ipython_dir()}, **options)
+    options: dict[str, Any] = {} if cwd is None else {"cwd": cwd}
+    manager.start_kernel(
+        env={**os.environ, "IPYTHONDIR": ipython_dir()},
+        extra_arguments=list(arguments or []),
+        **options,
+    )
     client = manager.client()
     client.start_channels()
     try:

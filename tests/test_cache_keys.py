@@ -4,6 +4,12 @@ Each row sets up two namespaces (as two notebooks would, each with its own
 setup code) and keys the same or another cell in each: a row says whether the
 two keys must be equal. Equal keys where the values differ would be a wrong
 hit; the rows with ``same=False`` guard against exactly that.
+
+Every row is keyed twice: with the inputs digested whole, and with the parts
+the cell reads (``parts=``, as ``run_memoized`` and the notebook pass them).
+``PART_CASES`` are the rows where the two differ on purpose: a read of
+``cfg["a"]`` keeps its key when ``cfg["b"]`` changes, as long as the object
+vouches that ``["a"]`` is a part of its own.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ import numpy as np
 import pytest
 
 from reflow.analysis import analyze
-from reflow.cache.keys import Undigestable, block_key, cell_key, function_key
+from reflow.cache.keys import Undigestable, block_key, cell_key, function_key, partial_inputs
+from reflow.cache.parts import parts_from_analysis
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,12 @@ def namespace(setup: str) -> dict[str, Any]:
     return ns
 
 
-def key_of(cell: str, ns: dict[str, Any]) -> str:
-    return cell_key(cell, analyze(cell).refs, ns)
+def key_of(cell: str, ns: dict[str, Any], by_parts: bool = False) -> str:
+    analysis = analyze(cell)
+    if not by_parts:
+        return cell_key(cell, analysis.refs, ns)
+    parts = parts_from_analysis(analysis.read_paths, ns, analysis.defs)
+    return cell_key(cell, analysis.refs, ns, parts)
 
 
 NP = "import numpy as np\n"
@@ -290,6 +301,31 @@ CASES = [
         None,
         False,
     ),
+    # A notebook class over a dict or a list, or with slots: its state is not all in __dict__.
+    KeyCase(
+        "dict-subclass-items",
+        "class M(dict):\n    pass\nm = M(a=1, b=2)",
+        "class M(dict):\n    pass\nm = M(a=1, b=3)",
+        "y = dict(m)",
+        None,
+        False,
+    ),
+    KeyCase(
+        "list-subclass-items",
+        "class L(list):\n    pass\nxs = L([1, 2])",
+        "class L(list):\n    pass\nxs = L([1, 3])",
+        "y = sum(xs)",
+        None,
+        False,
+    ),
+    KeyCase(
+        "slots-below-a-dict",
+        "class A:\n    pass\nclass B(A):\n    __slots__ = ('x',)\nb = B(); b.x = 1",
+        "class A:\n    pass\nclass B(A):\n    __slots__ = ('x',)\nb = B(); b.x = 2",
+        "y = b.x",
+        None,
+        False,
+    ),
     KeyCase("module", "import json as m", "import json as m", "y = m.dumps(1)", None, True),
     # Widgets by their synced state, not their model ids: a slider moved back hits.
     KeyCase(
@@ -330,11 +366,189 @@ CASES = [
 ]
 
 
+PROPERTY = "class C:\n    def __init__(self, a, b): self._a, self._b = a, b\n"
+PROPERTY += "    @property\n    def a(self): return self._b\n"
+LOOKUP = "class M(dict):\n    def __getitem__(self, k): return dict.get(self, 'b')\n"
+SLOTTED_AB = (
+    "class P:\n    __slots__ = ('a', 'b')\n    def __init__(self, a, b): self.a, self.b = a, b\n"
+)
+
+PART_CASES = [
+    # ---- read in part: another part changing keeps the key
+    KeyCase(
+        "dict-other-key",
+        "cfg = {'a': 1, 'b': 2}",
+        "cfg = {'a': 1, 'b': 3}",
+        "y = cfg['a']",
+        None,
+        True,
+    ),
+    KeyCase(
+        "dict-read-key",
+        "cfg = {'a': 1, 'b': 2}",
+        "cfg = {'a': 5, 'b': 2}",
+        "y = cfg['a']",
+        None,
+        False,
+    ),
+    KeyCase(
+        "dict-nested-other",
+        "d = {'a': {'x': 1, 'y': 2}, 'b': 0}",
+        "d = {'a': {'x': 1, 'y': 9}, 'b': 7}",
+        "v = d['a']['x']",
+        None,
+        True,
+    ),
+    KeyCase(
+        "dict-nested-read",
+        "d = {'a': {'x': 1, 'y': 2}}",
+        "d = {'a': {'x': 4, 'y': 2}}",
+        "v = d['a']['x']",
+        None,
+        False,
+    ),
+    KeyCase("list-other-index", "xs = [1, 2, 3]", "xs = [1, 2, 4]", "y = xs[0]", None, True),
+    KeyCase("list-read-index", "xs = [1, 2, 3]", "xs = [0, 2, 3]", "y = xs[0]", None, False),
+    KeyCase(
+        "tuple-of-arrays-other",
+        NP + "t = (np.ones(3), np.zeros(3))",
+        NP + "t = (np.ones(3), np.ones(3))",
+        "y = t[0].sum()",
+        None,
+        True,
+    ),
+    KeyCase(
+        "instance-other-attribute",
+        "class C:\n    pass\nc = C(); c.a = 1; c.b = 2",
+        "class C:\n    pass\nc = C(); c.a = 1; c.b = 3",
+        "y = c.a",
+        None,
+        True,
+    ),
+    KeyCase(
+        "runtime-key-other",
+        "d = {'a': 1, 'b': 2}; k = 'a'",
+        "d = {'a': 1, 'b': 3}; k = 'a'",
+        "y = d[k]",
+        None,
+        True,
+    ),
+    KeyCase(
+        "runtime-key-moved",
+        "d = {'a': 1, 'b': 2}; k = 'a'",
+        "d = {'a': 1, 'b': 2}; k = 'b'",
+        "y = d[k]",
+        None,
+        False,
+    ),
+    KeyCase(
+        "two-parts-other",
+        "d = {'a': 1, 'b': 2, 'c': 3}",
+        "d = {'a': 1, 'b': 2, 'c': 4}",
+        "y = d['a'] + d['b']",
+        None,
+        True,
+    ),
+    KeyCase(
+        "two-parts-read",
+        "d = {'a': 1, 'b': 2, 'c': 3}",
+        "d = {'a': 1, 'b': 5, 'c': 3}",
+        "y = d['a'] + d['b']",
+        None,
+        False,
+    ),
+    # ---- what the object does not vouch for is digested whole
+    KeyCase("property", PROPERTY + "c = C(1, 2)", PROPERTY + "c = C(1, 3)", "y = c.a", None, False),
+    KeyCase(
+        "property-below-a-key",
+        PROPERTY + "d = {'k': C(1, 2)}",
+        PROPERTY + "d = {'k': C(1, 3)}",
+        "y = d['k'].a",
+        None,
+        False,
+    ),
+    KeyCase(
+        "custom-getitem",
+        LOOKUP + "m = M(a=1, b=2)",
+        LOOKUP + "m = M(a=1, b=3)",
+        "y = m['a']",
+        None,
+        False,
+    ),
+    KeyCase(
+        "class-attribute",
+        "class C:\n    a = 1\nc = C(); c.b = 2",
+        "class C:\n    a = 2\nc = C(); c.b = 2",
+        "y = c.a",
+        None,
+        False,
+    ),
+    KeyCase(
+        "slots", SLOTTED_AB + "p = P(1, 2)", SLOTTED_AB + "p = P(1, 3)", "y = p.a", None, False
+    ),
+    KeyCase("missing-key", "cfg = {'b': 1}", "cfg = {'b': 2}", "y = cfg['a']", None, False),
+    KeyCase(
+        "also-read-whole",
+        "cfg = {'a': 1, 'b': 2}",
+        "cfg = {'a': 1, 'b': 3}",
+        "y = cfg['a'] + len(cfg)",
+        None,
+        False,
+    ),
+    KeyCase(
+        "read-whole-by-a-function",
+        "cfg = {'a': 1, 'b': 2}\ndef f(): return cfg['b']",
+        "cfg = {'a': 1, 'b': 3}\ndef f(): return cfg['b']",
+        "y = cfg['a'] + f()",
+        None,
+        False,
+    ),
+    KeyCase(
+        "read-by-a-function-of-the-cell",
+        "cfg = {'a': 1, 'b': 2}",
+        "cfg = {'a': 1, 'b': 3}",
+        "def g(): return cfg['b']\ny = cfg['a'] + g()",
+        None,
+        False,
+    ),
+    KeyCase(
+        "dict-subclass",
+        "import collections\nd = collections.OrderedDict(a=1, b=2)",
+        "import collections\nd = collections.OrderedDict(a=1, b=3)",
+        "y = d['a']",
+        None,
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize("by_parts", [False, True], ids=["whole", "parts"])
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_key(case: KeyCase) -> None:
-    a = key_of(case.cell_a, namespace(case.setup_a))
-    b = key_of(case.cell_b or case.cell_a, namespace(case.setup_b))
+def test_key(case: KeyCase, by_parts: bool) -> None:
+    a = key_of(case.cell_a, namespace(case.setup_a), by_parts)
+    b = key_of(case.cell_b or case.cell_a, namespace(case.setup_b), by_parts)
     assert (a == b) is case.same
+
+
+@pytest.mark.parametrize("case", PART_CASES, ids=[c.id for c in PART_CASES])
+def test_key_by_parts(case: KeyCase) -> None:
+    a = key_of(case.cell_a, namespace(case.setup_a), by_parts=True)
+    b = key_of(case.cell_b or case.cell_a, namespace(case.setup_b), by_parts=True)
+    assert (a == b) is case.same
+    if case.same:  # and only because of the parts: whole, the inputs differ
+        assert key_of(case.cell_a, namespace(case.setup_a)) != key_of(
+            case.cell_a, namespace(case.setup_b)
+        )
+
+
+def test_a_key_by_parts_is_not_the_key_of_the_whole() -> None:
+    """Same namespace, same cell: the two keys must differ, or a run stored under one
+    (which changed the part it read) could be restored through the other."""
+    ns = namespace("cfg = {'a': 1}")
+    parts = {"cfg": frozenset({("'a'",)})}
+    assert cell_key("y = cfg['a']", ["cfg"], ns, parts) != cell_key("y = cfg['a']", ["cfg"], ns)
+    assert partial_inputs(parts, ns) == {"cfg"}
+    assert partial_inputs({"cfg": frozenset({("'z'",)})}, ns) == frozenset()  # missing: whole
 
 
 def test_key_is_stable() -> None:

@@ -488,6 +488,131 @@ def test_block_transformer_works_for_a_host_executor(tmp_path: Path, log: Path) 
     assert runs(log) == 1
 
 
+# ---- inputs read in part: keyed by the parts ------------------------------------------------
+
+
+def test_a_cell_reading_a_part_is_restored_when_another_part_changed(
+    tmp_path: Path, log: Path
+) -> None:
+    cell = "%%memoize\n" + logged(log, "y = d['a'] * 10")
+    notebook(tmp_path, "d = {'a': 1, 'b': 2}", cell).run_all()
+    other_part = notebook(tmp_path, "d = {'a': 1, 'b': 3}", cell)
+    other_part.run_all()
+    assert other_part.cell("c1").from_cache and other_part["y"] == 10 and runs(log) == 1
+    read_part = notebook(tmp_path, "d = {'a': 2, 'b': 3}", cell)
+    read_part.run_all()
+    assert not read_part.cell("c1").from_cache and read_part["y"] == 20 and runs(log) == 2
+
+
+def test_every_cell_cached_reads_parts_too(tmp_path: Path, log: Path) -> None:
+    cells = ("cfg = {'lr': 0.1, 'epochs': 3}", logged(log, "steps = [cfg['epochs']] * 2"))
+    notebook(tmp_path, *cells, cache="disk").run_all()
+    again = notebook(tmp_path, "cfg = {'lr': 0.5, 'epochs': 3}", cells[1], cache="disk")
+    again.run_all()
+    assert again.cell("c1").from_cache and again["steps"] == [3, 3] and runs(log) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["d['c'] = d['a']", "x = d['a']\nx.append(1)", "d['a'].append(1)"],
+    ids=["a-store", "through-an-alias", "a-method"],
+)
+def test_a_cell_changing_what_it_reads_in_part_is_kept_under_the_whole(
+    tmp_path: Path, log: Path, body: str
+) -> None:
+    """The stored ``d`` holds ``d['b']`` too: restored for another ``d['b']``, it would
+    bring the old one back."""
+    cell = "%%memoize\n" + logged(log, body)
+    first = notebook(tmp_path, "d = {'a': [0], 'b': 2}", cell)
+    first.run_all()
+    expected = dict(first["d"])
+    other_part = notebook(tmp_path, "d = {'a': [0], 'b': 3}", cell)
+    other_part.run_all()
+    assert not other_part.cell("c1").from_cache and other_part["d"]["b"] == 3
+    assert runs(log) == 2
+    same = notebook(tmp_path, "d = {'a': [0], 'b': 2}", cell)
+    same.run_all()
+    assert same.cell("c1").from_cache and same["d"] == expected and runs(log) == 2
+
+
+def test_a_property_read_is_keyed_on_the_whole_object(tmp_path: Path, log: Path) -> None:
+    setup = "class C:\n    def __init__(self, b): self.b = b\n"
+    setup += "    @property\n    def a(self): return self.b\n"
+    cell = "%%memoize\n" + logged(log, "y = c.a")
+    notebook(tmp_path, setup + "c = C(1)", cell).run_all()
+    changed = notebook(tmp_path, setup + "c = C(2)", cell)
+    changed.run_all()
+    assert not changed.cell("c1").from_cache and changed["y"] == 2 and runs(log) == 2
+
+
+def test_a_part_read_of_an_input_that_cannot_be_fingerprinted_whole(
+    tmp_path: Path, log: Path
+) -> None:
+    """Its part has a key, but whether the run changed the rest cannot be told: not stored."""
+    cells = ("import threading\nd = {'a': 1, 'lock': threading.Lock()}", logged(log, "y = d['a']"))
+    for _ in range(2):
+        nb = notebook(tmp_path, *cells, cache="memory")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # c0 warns too: a lock cannot be pickled
+            nb.run_all()
+        assert any("cannot tell whether the run changed it" in str(w.message) for w in caught)
+        assert not nb.cell("c1").from_cache and nb["y"] == 1
+    assert runs(log) == 2
+
+
+def test_run_memoized_keys_parts(log: Path) -> None:
+    store = MemoryStore()
+    namespace: dict[str, Any] = {"__name__": "__main__", "d": {"a": 1, "b": 2}}
+    executor = Executor(namespace)
+
+    def execute(body: str) -> Any:
+        return executor.execute(body, "<kernel cell>")
+
+    code = "%%memoize\n" + logged(log, "y = d['a'] + 1")
+    assert not run_memoized(code, namespace, execute, store).hit
+    namespace["d"] = {"a": 1, "b": 7}
+    assert run_memoized(code, namespace, execute, store).hit and runs(log) == 1
+    namespace["d"] = {"a": 5, "b": 7}
+    assert not run_memoized(code, namespace, execute, store).hit and namespace["y"] == 6
+
+
+# ---- the memory tier in front of a notebook's disk -------------------------------------------
+
+
+def test_a_disk_notebook_keeps_on_its_disk_what_memory_already_held(
+    tmp_path: Path, log: Path
+) -> None:
+    """Another notebook of the process computed the cells: their hits come from memory,
+    and the entries must reach this notebook's directory all the same."""
+    from reflow.cache.disk import DiskStore
+
+    path = tmp_path / "nb.py"
+    path.write_text(f"# %%\nn = 3\n\n# %%\n{logged(log, 'squares = [i * i for i in range(n)]')}\n")
+    Notebook.open(path, cache="memory").run_all()
+    on_disk = Notebook.open(path, cache="disk")
+    on_disk.run_all()
+    assert all(c.from_cache for c in on_disk.cells) and runs(log) == 1
+    assert len(list(DiskStore(tmp_path / ".reflow" / "cache").entries())) == 2
+    done = run_cli("run", "nb.py", "--cache", cwd=tmp_path)  # a new process: memory is empty
+    assert done.returncode == 0, done.stderr
+    assert "2 of 2 cells restored" in done.stdout and runs(log) == 1
+
+
+def test_the_cache_setting_can_change_on_an_open_notebook(tmp_path: Path, log: Path) -> None:
+    nb = notebook(tmp_path, "n = 2", logged(log, "m = n + 1"))
+    assert nb.cache is None
+    nb.run_all()
+    nb.cache = "disk"
+    nb.run_all()  # stored now
+    nb.run_all()
+    assert nb.cache == "disk" and nb.cell("c1").from_cache and runs(log) == 2
+    nb.cache = None
+    nb.run_all()
+    assert not nb.cell("c1").from_cache and runs(log) == 3
+    with pytest.raises(ValueError, match="cache must be"):
+        nb.cache = "everything"
+
+
 # ---- the seam for a host's %%memoize (the Jupyter kernel) -----------------------------------
 
 

@@ -22,7 +22,8 @@ from reflow.cache.entry import OUTPUT, Entry, encode
 from reflow.cache.memoize import store_entry
 from reflow.cache.memory import MemoryStore
 from reflow.cache.remote import RemoteStore
-from reflow.cache.store import CacheWarning
+from reflow.cache.sizes import DEFAULT_DISK_MAX_BYTES, parse_size
+from reflow.cache.store import CacheWarning, TieredStore
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -175,6 +176,45 @@ def test_disk_put_evicts_to_fit(tmp_path: Path) -> None:
     assert key(5) in {e.key for e in store.entries()}
 
 
+SIZES = [
+    ("20000", 20000),
+    ("512K", 512 << 10),
+    ("500M", 500 << 20),
+    ("5G", 5 << 30),
+    ("1.5GiB", 3 << 29),
+    ("2TB", 2 << 40),
+    (" 7 mb ", 7 << 20),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SIZES, ids=[t for t, _ in SIZES])
+def test_sizes_people_type(text: str, expected: int) -> None:
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "lots", "5X", "-1G", "1e3"])
+def test_what_is_not_a_size(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a size"):
+        parse_size(text)
+
+
+def test_the_disk_cap_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert DiskStore(tmp_path).max_bytes == DEFAULT_DISK_MAX_BYTES
+    monkeypatch.setenv("REFLOW_CACHE_MAX_BYTES", "700K")
+    store = DiskStore(tmp_path)
+    assert store.max_bytes == 700 << 10
+    for n in (1, 2, 3):
+        store.put(key(n), encode(array_entry(300_000)))
+        time.sleep(0.01)  # distinct modification times
+    assert {e.key for e in store.entries()} == {key(2), key(3)}  # the oldest went
+    assert DiskStore(tmp_path, max_bytes=10).max_bytes == 10  # an explicit cap wins
+    monkeypatch.setenv("REFLOW_CACHE_MAX_BYTES", "plenty")
+    with pytest.warns(CacheWarning, match="REFLOW_CACHE_MAX_BYTES"):
+        assert DiskStore(tmp_path).max_bytes == DEFAULT_DISK_MAX_BYTES
+
+
 def test_clear_older_than(tmp_path: Path) -> None:
     store = DiskStore(tmp_path)
     for n in (1, 2):
@@ -278,6 +318,35 @@ def test_keys_must_be_hex(tmp_path: Path) -> None:
         DiskStore(tmp_path).get("../../etc/passwd")
 
 
+# ---- memory in front of disk ----------------------------------------------------------------
+
+
+def test_a_memory_hit_writes_through_to_a_disk_that_lacks_it(tmp_path: Path) -> None:
+    """The memory store is the process's: an entry there may come from another tier."""
+    memory, disk = MemoryStore(), DiskStore(tmp_path)
+    tiered = TieredStore(memory, disk)
+    frame = pd.DataFrame({"u": np.arange(300_000)})  # a buffer out of band
+    entry = Entry({"a": np.asfortranarray(np.ones((3, 2))), "df": frame, "xs": [1]}, label="t")
+    assert memory.put(key(1), encode(entry))  # as another notebook's memory-only cache did
+    assert disk.get(key(1)) is None
+    assert tiered.get(key(1)) is not None  # from memory ...
+    on_disk = disk.get(key(1))  # ... and now on disk too, whole
+    assert on_disk is not None and on_disk.label == "t" and on_disk.values["xs"] == [1]
+    np.testing.assert_array_equal(on_disk.values["a"], np.ones((3, 2)))
+    assert on_disk.values["df"]["u"].sum() == frame["u"].sum()
+
+
+def test_a_memory_hit_marks_the_disk_entry_used(tmp_path: Path) -> None:
+    memory, disk = MemoryStore(), DiskStore(tmp_path)
+    tiered = TieredStore(memory, disk)
+    assert tiered.put(key(1), encode(Entry({"x": 1})))
+    manifest = tmp_path / "entries" / key(1)[:2] / key(1) / "manifest.json"
+    os.utime(manifest, (1000.0, 1000.0))
+    assert tiered.get(key(1)) is not None and key(1) in memory
+    assert manifest.stat().st_mtime > 1000.0  # eviction and --older-than see the use
+    assert not disk.touch(key(2)) and not memory.touch(key(2))
+
+
 # ---- remote (fsspec) ----------------------------------------------------------------------
 
 
@@ -309,6 +378,14 @@ def test_remote_corrupt_entry_is_a_miss(remote: RemoteStore) -> None:
     remote.fs.pipe_file(path, data[: len(data) - 10])
     assert remote.get(key(1)) is None
     assert list(remote.entries()) == []
+
+
+def test_remote_touch_says_what_it_holds(remote: RemoteStore) -> None:
+    assert not remote.touch(key(1))
+    remote.put(key(1), encode(Entry({"x": 1})))
+    assert remote.touch(key(1))
+    remote.remove(key(1))
+    assert not remote.touch(key(1))
 
 
 def test_remote_clear(remote: RemoteStore) -> None:

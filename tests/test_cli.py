@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -245,3 +246,41 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     if source.is_file():
         assert target.read_bytes() == source.read_bytes()
+
+
+# ---- cache ------------------------------------------------------------------------
+
+
+def test_cache_clear_max_size_evicts_least_recently_used(tmp_path: Path) -> None:
+    import numpy as np
+
+    from reflow.cache.disk import DiskStore
+    from reflow.cache.entry import Entry, encode
+
+    store = DiskStore(tmp_path / "cache")
+    keys = [f"{n:0>40}" for n in (1, 2, 3)]
+    for age, key in zip((3, 1, 2), keys, strict=True):  # keys[0] least recently used
+        store.put(key, encode(Entry({"a": np.ones(100_000 // 8)}, label=key[-1])))
+        manifest = tmp_path / "cache" / "entries" / key[:2] / key / "manifest.json"
+        os.utime(manifest, (1e9 - age * 1000,) * 2)
+    info = reflow("cache", "info", "--dir", tmp_path / "cache")
+    assert "3 entries" in info.stdout and "(cap 20.0 GB)" in info.stdout
+    done = reflow("cache", "clear", "--dir", tmp_path / "cache", "--max-size", "250K")
+    assert done.returncode == 0, done.stderr
+    assert "removed 1 entries" in done.stdout
+    assert {e.key for e in store.entries()} == {keys[1], keys[2]}
+    assert reflow("cache", "clear", "--dir", tmp_path / "cache", "--max-size", "0").returncode == 0
+    assert list(store.entries()) == []
+
+
+def test_cache_max_size_and_its_environment_variable(tmp_path: Path) -> None:
+    bad = reflow("cache", "clear", "--dir", tmp_path, "--max-size", "huge")
+    assert bad.returncode == 2 and "is not a size" in bad.stderr
+    info = subprocess.run(
+        [sys.executable, "-m", "reflow", "cache", "info", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "REFLOW_CACHE_MAX_BYTES": "5G"},
+        timeout=60,
+    )
+    assert info.returncode == 0 and "(cap 5.0 GB)" in info.stdout

@@ -141,12 +141,13 @@ class Notebook:
         self._mode = _parse_mode(mode)
         self._graph = DataflowGraph(_parse_direction(direction))
         self._cache_dir = _cache_location(cache, cache_dir)
+        self._cache = cache
         self._session = Session(
             self._graph,
             fingerprint_budget,
             namespace=namespace,
             executor=executor,
-            memo=self._memo(cache),
+            memo=self._memo(cache, executor),
         )
         # Cached blocks skip their body by a rewrite of the cell (a host's executor,
         # such as IPython's shell, registers the same transformer its own way).
@@ -174,6 +175,22 @@ class Notebook:
     def direction(self, direction: str) -> None:
         self._graph.direction = _parse_direction(direction)
         self._changed()
+
+    @property
+    def cache(self) -> str | None:
+        """Which cells are memoized: ``None`` (``%%memoize`` cells), ``"memory"`` or ``"disk"``
+        (every cell); see ``Notebook()``."""
+        return self._cache
+
+    @cache.setter
+    def cache(self, cache: str | None) -> None:
+        """Memoize every cell from the next run on (``"memory"``, ``"disk"``), or only
+        ``%%memoize`` cells again (``None``): a notebook already open, or a kernel's
+        (``%flow cache disk``), need not be made again to start caching. Entries go to
+        the directory the notebook was given; nothing stored is removed."""
+        _cache_location(cache, None)  # checks the value
+        self._session.memo = self._memo(cache, self._session.executor)
+        self._cache = cache
 
     # ---- cells ---------------------------------------------------------------------
 
@@ -422,15 +439,19 @@ class Notebook:
 
     # ---- internals --------------------------------------------------------------------
 
-    def _memo(self, cache: str | None) -> CellMemo:
+    def _memo(self, cache: str | None, executor: CellExecutor | None) -> CellMemo:
         from reflow.cache.location import memory_store, persistent_store
-        from reflow.cache.memoize import CellMemoizer
+        from reflow.cache.memoize import CellMemoizer, MemoHost
 
         location = self._cache_dir
+        # A host executor that shows cells its own way (the kernel) shows hits too.
+        host = executor if isinstance(executor, MemoHost) else None
         if cache == "memory":
-            return CellMemoizer(memory_store, policy="all")
+            return CellMemoizer(memory_store, policy="all", host=host)
         return CellMemoizer(
-            lambda: persistent_store(location), policy="all" if cache == "disk" else "marked"
+            lambda: persistent_store(location),
+            policy="all" if cache == "disk" else "marked",
+            host=host,
         )
 
     def _id(self, cell: CellRef) -> CellId:

@@ -2,9 +2,11 @@
 
 - ``keys``/``digest``: what a result was computed from, as a key that means the
   same in every process (normalised code, content digests of inputs, a salt);
+  ``parts``: which inputs a key may digest by the parts a cell reads;
 - ``entry``: a result as parts a store keeps (arrays apart, to be mapped back);
 - ``memory``, ``disk``, ``remote``: the stores; ``location``: which one a
-  notebook, block or function uses;
+  notebook, block or function uses; ``sizes``: the disk cap
+  (``REFLOW_CACHE_MAX_BYTES``);
 - ``memoize``: memoized cells (``%%memoize``, ``Notebook(cache="disk")``), and
   ``run_memoized``, the seam a host running cells its own way calls;
 - ``blocks`` and ``decorators``: ``with reflow.persistent_cache("name"):`` and

@@ -346,7 +346,30 @@ def _is_widget(value: Any) -> bool:
 
 def _is_notebook_object(value: Any) -> bool:
     kind = type(value)
-    return kind.__module__ == "__main__" and type(getattr(value, "__dict__", None)) is dict
+    return (
+        kind.__module__ == "__main__"
+        and type(getattr(value, "__dict__", None)) is dict
+        and _state_is_its_dict(kind)
+    )
+
+
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement (or its like)
+_PLAIN_SIZE = object.__basicsize__ + 2 * struct.calcsize("P")  # a dict and a weakref, at most
+
+
+def _state_is_its_dict(kind: type) -> bool:
+    """Whether an instance holds nothing but its ``__dict__``, all ``vars()`` shows.
+
+    Not so for a subclass of ``dict``, ``list``, an exception or any class made in
+    C (their items and fields live outside ``__dict__``), nor for a class with
+    ``__slots__`` somewhere above it: those go by their pickle, which has it all.
+    """
+    if kind.__itemsize__ or kind.__basicsize__ > _PLAIN_SIZE:
+        return False
+    return all(
+        cls is object or (cls.__flags__ & _HEAP_TYPE and "__slots__" not in vars(cls))
+        for cls in kind.__mro__
+    )
 
 
 def _module_of(obj: Any) -> str:

@@ -17,8 +17,9 @@ Layout under the root (``.reflow/cache/`` beside the notebook by default)::
   so the run that follows writes it again. Files are not fsynced: a crash
   can only leave an entry that this check rejects.
 - **Bounded**: after each write, the least recently used entries go until
-  the total is under ``max_bytes``; a hit touches the manifest's mtime, which
-  is what "used" means here (and what ``reflow cache clear --older-than`` reads).
+  the total is under ``max_bytes`` (``REFLOW_CACHE_MAX_BYTES``, else 20 GiB:
+  ``sizes.py``); a hit touches the manifest's mtime, which is what "used"
+  means here (and what ``reflow cache clear --older-than`` reads).
 - **Copy-on-write**: arrays come back as ``np.load(..., mmap_mode="c")``
   views: writing to one changes the process's copy of those pages, never the file.
 """
@@ -37,14 +38,18 @@ from pathlib import Path
 from typing import Any
 
 from reflow.cache.entry import CorruptEntry, Encoded, Entry, decode, part_names
-from reflow.cache.store import EntryInfo, warn
+from reflow.cache.sizes import DEFAULT_DISK_MAX_BYTES, disk_max_bytes
+from reflow.cache.store import EntryInfo, evict_lru, warn
 
-DEFAULT_MAX_BYTES = 20 << 30
+DEFAULT_MAX_BYTES = DEFAULT_DISK_MAX_BYTES
 MANIFEST = "manifest.json"
 
 
 class DiskStore:
-    def __init__(self, root: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, root: str | os.PathLike[str], max_bytes: int | None = None) -> None:
+        """``max_bytes``: the cap; by default ``REFLOW_CACHE_MAX_BYTES``, else 20 GiB."""
+        if max_bytes is None:
+            max_bytes = disk_max_bytes()
         if max_bytes < 0:
             raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
         self.root = Path(root)
@@ -80,6 +85,16 @@ class DiskStore:
         with contextlib.suppress(OSError):
             os.utime(where / MANIFEST)  # last used: what eviction and --older-than read
         return entry
+
+    def touch(self, key: str) -> bool:
+        manifest = self._dir(key) / MANIFEST
+        try:
+            os.utime(manifest)
+        except FileNotFoundError:
+            return False
+        except OSError:  # read-only: used or not, it is there
+            return manifest.exists()
+        return True
 
     def _check_sizes(self, where: Path, manifest: dict[str, Any]) -> None:
         sizes = manifest.get("sizes")
@@ -168,16 +183,7 @@ class DiskStore:
 
     def evict(self) -> list[str]:
         """Remove least recently used entries until the total fits ``max_bytes``."""
-        found = sorted(self.entries(), key=lambda e: e.last_used)
-        total = sum(e.nbytes for e in found)
-        removed = []
-        for info in found:
-            if total <= self.max_bytes:
-                break
-            self.remove(info.key)
-            total -= info.nbytes
-            removed.append(info.key)
-        return removed
+        return [info.key for info in evict_lru(self, self.max_bytes)]
 
     def clear(self, older_than: float | None = None) -> list[EntryInfo]:
         """Remove every entry, or those not used for ``older_than`` seconds."""

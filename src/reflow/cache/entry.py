@@ -2,7 +2,8 @@
 
 An entry holds what a run left: values by name (a cell's globals, a block's
 variables, a function's return value), the names it deleted, what it printed,
-and its last expression's value. Encoding splits it into
+what it displayed (rich outputs, in a kernel) and its last expression's
+value. Encoding splits it into
 
 - ``arrays``: top-level plain numpy arrays, which stores keep as ``.npy`` (on
   disk) or as raw memory, so that a hit maps them instead of copying them;
@@ -30,6 +31,11 @@ from typing import Any
 
 OUTPUT = "<output>"
 """The name a cell's last expression value is stored under (no global has it)."""
+DISPLAYS = "<displays>"
+"""The name rich displays are pickled under: images can be large, the manifest stays small."""
+
+Display = dict[str, Any]
+"""One rich output as IPython published it: ``{"data": {mime: ...}, "metadata": {...}}``."""
 _OUT_OF_BAND = 1 << 20  # buffers this large are parts of their own, mapped on a hit
 FORMAT = 1
 
@@ -51,6 +57,7 @@ class Entry:
     run_seconds: float = 0.0
     label: str = ""
     """What made it, for ``reflow cache info``: ``cell 1a2b3c4d``, ``block 'train'``, ..."""
+    displays: tuple[Display, ...] = ()
 
 
 @dataclass(slots=True)
@@ -71,6 +78,9 @@ def encode(entry: Entry) -> Encoded:
     values: dict[str, Any] = {}
     arrays: dict[str, Any] = {}
     pickled: dict[str, Any] = {}
+    if entry.displays:
+        pickled[DISPLAYS] = list(entry.displays)
+        values[DISPLAYS] = {"pickled": True}
     for name, value in entry.values.items():
         if _is_plain_array(value):
             part = f"a{len(arrays)}"
@@ -131,6 +141,7 @@ def decode(
                 values[name] = importlib.import_module(where["module"])
             else:
                 values[name] = pickled[name]
+        displays = tuple(values.pop(DISPLAYS, ()))
     except CorruptEntry:
         raise
     except Exception as problem:  # unpickling runs arbitrary code: any failure is a bad entry
@@ -145,6 +156,7 @@ def decode(
         str(manifest.get("stderr", "")),
         float(manifest.get("run_seconds", 0.0)),
         str(manifest.get("label", "")),
+        displays,
     )
 
 

@@ -5,10 +5,12 @@ The Jupyter kernel (and ``%load_ext reflow`` in a plain IPython kernel) calls
 of it. What ``register`` adds:
 
 - the ``%%memoize [--quiet|--verbose]`` cell magic: ``run_memoized`` over the
-  shell's namespace; what the body prints is shown as it runs (and kept for
-  ``--verbose`` replays), its last expression's value is the magic's result,
-  so IPython displays it as the cell's output. The body is plain Python
-  (no other magics, no top-level ``await``);
+  shell's namespace; what the body prints and displays (``display()`` of HTML,
+  images, plots) is shown as it runs, and kept for ``--verbose`` replays (the
+  printed text first, then the displays: their interleaving is not kept); its
+  last expression's value is the magic's result, so IPython displays it as
+  the cell's output. The body is plain Python (no other magics, no top-level
+  ``await``);
 - ``CachedBlockTransformer`` in ``shell.ast_transformers``: ``with
   reflow.persistent_cache("name"):`` skips its body on a hit in every cell.
 
@@ -23,13 +25,14 @@ import io
 import linecache
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 from reflow.analysis.magics import MagicUsageError, parse_memoize_args
 from reflow.cache.blocks import CachedBlockTransformer
+from reflow.cache.entry import Display
 from reflow.cache.location import persistent_store
-from reflow.cache.memoize import run_memoized
+from reflow.cache.memoize import Shown, run_memoized
 from reflow.cache.store import CacheStore
 from reflow.runtime.errors import CellError
 from reflow.runtime.executor import Execution, compile_cell
@@ -49,6 +52,82 @@ class _Tee(io.TextIOBase):
     def flush(self) -> None:
         self.through.flush()
 
+    # The rest is the stream's: code asks sys.stdout for its fd, encoding, tty-ness.
+    def fileno(self) -> int:
+        return int(self.through.fileno())
+
+    def isatty(self) -> bool:
+        return bool(self.through.isatty())
+
+    @property  # io.TextIOBase's, read-only in C, an attribute to typeshed
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.through, "encoding", None) or "utf-8")
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self.through, "errors", None)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.through, name)
+
+
+LIVE_MIME = "application/vnd.jupyter.widget-view+json"
+"""A widget's view: it names a live comm model, which a later session does not have."""
+
+
+class Recorded:
+    """What a run printed and displayed, as ``recording`` kept it."""
+
+    def __init__(self, out: _Tee, err: _Tee) -> None:
+        self.out = out
+        self.err = err
+        self.displays: list[Display] = []
+
+    def shown(self) -> Shown:
+        return Shown(self.out.kept.getvalue(), self.err.kept.getvalue(), tuple(self.displays))
+
+
+@contextlib.contextmanager
+def recording(shell: Any) -> Iterator[Recorded]:
+    """Keep what a run prints and displays while it still reaches the shell as usual.
+
+    Displays are kept by wrapping the shell's display publisher for the run (the
+    one thing both a kernel's and a terminal's publisher share); updates of a
+    display handle and widget views are not kept, a ``clear_output`` forgets
+    what came before, as the frontend does.
+    """
+    recorded = Recorded(_Tee(sys.stdout), _Tee(sys.stderr))
+    publisher = shell.display_pub
+    wrapped = ("publish", "clear_output")
+    own = {name: vars(publisher)[name] for name in wrapped if name in vars(publisher)}
+    publish, clear = publisher.publish, publisher.clear_output
+
+    def publish_kept(data: dict[str, Any], metadata: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("update") and isinstance(data, dict) and data and LIVE_MIME not in data:
+            recorded.displays.append({"data": dict(data), "metadata": dict(metadata or {})})
+        return publish(data, metadata, *args, **kwargs)
+
+    def clear_kept(*args: Any, **kwargs: Any) -> Any:
+        recorded.displays.clear()
+        return clear(*args, **kwargs)
+
+    publisher.publish, publisher.clear_output = publish_kept, clear_kept
+    try:
+        with contextlib.redirect_stdout(recorded.out), contextlib.redirect_stderr(recorded.err):
+            yield recorded
+    finally:
+        for name in wrapped:
+            if name in own:
+                setattr(publisher, name, own[name])
+            else:
+                vars(publisher).pop(name, None)
+
+
+def show_displays(shell: Any, displays: Iterable[Display]) -> None:
+    """Publish kept displays again, as the run did."""
+    for display in displays:
+        shell.display_pub.publish(data=display["data"], metadata=display.get("metadata") or {})
+
 
 def memoize_magic(
     shell: Any, store: Callable[[], CacheStore] = persistent_store
@@ -63,13 +142,15 @@ def memoize_magic(
             return None
         number = getattr(shell, "execution_count", 0)
 
+        kept: list[Recorded] = []
+
         def execute(body: str) -> Execution:
             filename = f"<memoized cell {number}>"
             linecache.cache[filename] = (len(body), None, body.splitlines(True), filename)
-            out, err = _Tee(sys.stdout), _Tee(sys.stderr)
             output: Any = None
             error: CellError | None = None
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            with recording(shell) as recorded:
+                kept.append(recorded)
                 try:
                     compiled = compile_cell(body, filename, [CachedBlockTransformer()])
                     exec(compiled.body, shell.user_ns)
@@ -78,13 +159,22 @@ def memoize_magic(
                 except Exception as exc:
                     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
                     error = CellError(type(exc).__name__, str(exc), text)
-            return Execution(output, out.kept.getvalue(), err.kept.getvalue(), error)
+            shown = recorded.shown()
+            return Execution(output, shown.stdout, shown.stderr, error)
 
-        outcome = run_memoized(cell, shell.user_ns, execute, store(), directive=directive)
+        outcome = run_memoized(
+            cell,
+            shell.user_ns,
+            execute,
+            store(),
+            directive=directive,
+            shown=lambda: kept[-1].shown() if kept else None,
+        )
         execution = outcome.execution
         if outcome.hit:  # a run printed as it went; a hit prints what it restored
             sys.stdout.write(execution.stdout)
             sys.stderr.write(execution.stderr)
+            show_displays(shell, outcome.displays)
         if execution.error is not None:
             print(execution.error.traceback or str(execution.error), file=sys.stderr)
             return None

@@ -6,7 +6,10 @@ A key is a digest of
   version and those of numpy and pandas when installed (bytecode, pickles and
   hashing differ between them);
 - the normalised code (an AST dump: comments and layout do not matter);
-- each input by name: the digest of its value, or "absent";
+- each input by name: the digest of its value (a digest of its own, which
+  a caller may keep: ``digests=``), or "absent"; an input the cell
+  reads only at some paths (``cfg["a"]``, ``cfg.lr``) that the object vouches
+  for, by those paths and the values there instead (``parts.py``);
 - the modules the code imports (where their files are, how big, how old).
 
 Functions the code calls are inputs like any other: a notebook function's
@@ -23,11 +26,12 @@ from functools import cache, lru_cache
 from typing import Any
 
 from reflow.analysis.normalize import normalized
-from reflow.cache.digest import Digest, Undigestable, module_identity_by_name
+from reflow.cache.digest import Digest, Undigestable, digest_of, module_identity_by_name
+from reflow.cache.parts import Keyed, Parts, keyed_parts, render
 
-KEY_FORMAT = 1
+KEY_FORMAT = 2  # 2: each input digested apart, and inputs read in part
 
-__all__ = ["Undigestable", "block_key", "cell_key", "function_key", "salt"]
+__all__ = ["Undigestable", "block_key", "cell_key", "function_key", "partial_inputs", "salt"]
 
 
 @cache
@@ -54,17 +58,33 @@ def salt() -> str:
     )
 
 
-def cell_key(source: str, inputs: Iterable[str], namespace: Mapping[str, Any]) -> str:
+def cell_key(
+    source: str,
+    inputs: Iterable[str],
+    namespace: Mapping[str, Any],
+    parts: Parts | None = None,
+    digests: dict[str, str] | None = None,
+) -> str:
     """The key of a cell's source run on the given inputs read from ``namespace``.
 
-    Raises ``Undigestable`` (naming the input) when one cannot be fingerprinted,
-    and ``SyntaxError`` when the source does not parse.
+    ``parts``: inputs the cell reads only at these paths; each is digested by
+    its parts where ``keyed_parts`` allows, else whole. ``digests``: filled with
+    the digest of each input digested whole (``digest_of(value, name)``), to
+    tell later whether a run changed it. Raises ``Undigestable`` (naming the
+    input) when one cannot be fingerprinted, and ``SyntaxError`` when the
+    source does not parse.
     """
     digest = Digest()
     digest.tag(salt())
     _code(digest, "cell", source)
-    _inputs(digest, inputs, namespace)
+    keyed = keyed_parts(parts, namespace) if parts else {}
+    _inputs(digest, inputs, namespace, keyed, digests)
     return digest.hexdigest()
+
+
+def partial_inputs(parts: Parts | None, namespace: Mapping[str, Any]) -> frozenset[str]:
+    """The inputs ``cell_key`` digests by parts rather than whole, given the same arguments."""
+    return frozenset(keyed_parts(parts, namespace)) if parts else frozenset()
 
 
 def block_key(name: str, body: str, inputs: Iterable[str], namespace: Mapping[str, Any]) -> str:
@@ -108,11 +128,25 @@ def _parsed(source: str) -> tuple[str | None, tuple[str, ...]]:
     return dump, tuple(sorted(_imported_modules(source))) if dump is not None else ()
 
 
-def _inputs(digest: Digest, inputs: Iterable[str], namespace: Mapping[str, Any]) -> None:
+def _inputs(
+    digest: Digest,
+    inputs: Iterable[str],
+    namespace: Mapping[str, Any],
+    parts: Keyed | None = None,
+    digests: dict[str, str] | None = None,
+) -> None:
     for name in sorted(set(inputs)):
-        if name in namespace:
-            digest.tag(f"input:{name}")
-            digest.add(namespace[name], name)
+        read = parts.get(name) if parts else None
+        if read is not None:  # "parts:" never collides with "input:": the two keys differ
+            digest.tag(f"parts:{name}:{len(read)}")
+            for path, value in read:
+                digest.tag(repr(path))
+                digest.add(value, render(name, path))
+        elif name in namespace:
+            whole = digest_of(namespace[name], name)
+            digest.tag(f"input:{name}:{whole}")
+            if digests is not None:
+                digests[name] = whole
         else:
             digest.tag(f"absent:{name}")
 

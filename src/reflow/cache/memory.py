@@ -117,6 +117,32 @@ class MemoryStore:
             self.evict()
             return key in self._held
 
+    def touch(self, key: str) -> bool:
+        with self._lock:
+            held = self._held.get(key)
+            if held is None:
+                return False
+            self._held.move_to_end(key)
+            held.last_used = time.time()
+            return True
+
+    def encoded(self, key: str) -> Encoded | None:
+        """The entry's parts again, as ``put`` was given them: to write it to another store.
+
+        Buffers come back as private copies (mapped copy-on-write where possible), so
+        writing them out reads the pages, never copies the entry first.
+        """
+        with self._lock:
+            held = self._held.get(key)
+        if held is None:
+            return None
+        load_array, load_blob = _array_loader(held), _blob_loader(held)
+        return Encoded(
+            dict(held.manifest),
+            {part: load_array(part) for part in held.arrays},
+            {part: memoryview(load_blob(part)) for part in held.blobs},
+        )
+
     def _hold(self, encoded: Encoded, nbytes: int) -> _Held:
         arrays = {}
         import numpy as np

@@ -37,6 +37,7 @@ class RemoteStore:
         self.fs, self.root = fsspec.core.url_to_fs(url, **storage_options)
         self.root = self.root.rstrip("/")
         self._warned = False
+        self._known: set[str] = set()  # keys seen there: touch() asks each once
 
     @property
     def location(self) -> str:
@@ -70,12 +71,26 @@ class RemoteStore:
             self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
             self.fs.pipe_file(temporary, _bundle(key, encoded))
             self.fs.mv(temporary, path)
+            self._known.add(key)
         except Exception as problem:
             with contextlib.suppress(Exception):
                 self.fs.rm_file(temporary)
             self._warn("write to", problem)
             return False
         return True
+
+    def touch(self, key: str) -> bool:
+        """Whether the entry is there. Object stores keep no "last used" to update, and
+        a request per memory hit would cost more than the hit: asked once per key."""
+        if key in self._known:
+            return True
+        try:
+            there = bool(self.fs.exists(self._path(key)))
+        except Exception:  # unreachable: no reason to write through, nothing to warn about
+            return True
+        if there:
+            self._known.add(key)
+        return there
 
     def entries(self) -> Iterator[EntryInfo]:
         try:
@@ -98,6 +113,7 @@ class RemoteStore:
             yield EntryInfo(key, label, int(details.get("size") or 0), used)
 
     def remove(self, key: str) -> None:
+        self._known.discard(key)
         with contextlib.suppress(Exception):
             self.fs.rm_file(self._path(key))
 

@@ -4,7 +4,8 @@ A store maps a key to an ``Entry``. ``get`` never raises: a missing, corrupt
 or unreadable entry is a miss (a corrupt one is dropped, so that the next run
 rewrites it). ``put`` never raises either: a full disk or an unwritable
 directory is one ``CacheWarning`` per store, and the computation goes on
-uncached.
+uncached. ``touch`` marks an entry used without reading it, and says whether
+the store holds it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reflow.cache.entry import Encoded, Entry
+
+if TYPE_CHECKING:
+    from reflow.cache.memory import MemoryStore
 
 
 class CacheWarning(UserWarning):
@@ -45,9 +49,26 @@ class CacheStore(Protocol):
     def put(self, key: str, encoded: Encoded) -> bool:
         """Keep an entry; ``False`` (after one warning per store) when it could not."""
 
+    def touch(self, key: str) -> bool:
+        """Mark the entry used (what eviction reads); whether the store holds it."""
+
     def entries(self) -> Iterator[EntryInfo]: ...
 
     def remove(self, key: str) -> None: ...
+
+
+def evict_lru(store: CacheStore, max_bytes: int) -> list[EntryInfo]:
+    """Remove least recently used entries until the store's total fits ``max_bytes``."""
+    found = sorted(store.entries(), key=lambda e: e.last_used)
+    total = sum(e.nbytes for e in found)
+    removed = []
+    for info in found:
+        if total <= max_bytes:
+            break
+        store.remove(info.key)
+        total -= info.nbytes
+        removed.append(info)
+    return removed
 
 
 class TieredStore:
@@ -57,9 +78,15 @@ class TieredStore:
     (a millisecond or so for 100 MB), so a copy in memory would cost a miss more
     (a copy of every byte) than it saves a hit. Nor is a hit from the slower
     store copied into memory, for the same reason.
+
+    The memory store is the process's, shared by every tier: a hit there may be
+    an entry another notebook (or a memory-only cache) put. So a memory hit
+    touches the slower store's entry (its last use, for eviction) and, when that
+    store lacks it, writes it through: a notebook cached on disk finds its
+    entries on its own disk when it is opened again, whoever computed them.
     """
 
-    def __init__(self, fast: CacheStore, slow: CacheStore, fast_limit: int = 16 << 20) -> None:
+    def __init__(self, fast: MemoryStore, slow: CacheStore, fast_limit: int = 16 << 20) -> None:
         self.fast = fast
         self.slow = slow
         self.fast_limit = fast_limit
@@ -70,7 +97,16 @@ class TieredStore:
 
     def get(self, key: str, namespace: dict[str, Any] | None = None) -> Entry | None:
         found = self.fast.get(key, namespace)
-        return found if found is not None else self.slow.get(key, namespace)
+        if found is None:
+            return self.slow.get(key, namespace)
+        if not self.slow.touch(key):
+            encoded = self.fast.encoded(key)
+            if encoded is not None:
+                self.slow.put(key, encoded)
+        return found
+
+    def touch(self, key: str) -> bool:
+        return self.slow.touch(key) or self.fast.touch(key)
 
     def put(self, key: str, encoded: Encoded) -> bool:
         kept = encoded.nbytes <= self.fast_limit and self.fast.put(key, encoded)

@@ -20,10 +20,15 @@ Show or clear reflow's persistent cache: the results of memoized cells
 of 'with reflow.persistent_cache(...)' blocks. The cache is .reflow/cache
 beside the notebook; --dir names another directory (or an fsspec URL).
 
+A cache directory is capped at 20 GiB, least recently used entries out;
+REFLOW_CACHE_MAX_BYTES (e.g. 5G) sets another cap for every cache written
+while it is set. 'clear --max-size' shrinks a cache once, to that size.
+
 examples:
   reflow cache info
   reflow cache info --dir analysis/.reflow/cache
   reflow cache clear --older-than 7d
+  reflow cache clear --max-size 5G
   reflow cache clear --dir s3://bucket/reflow-cache
 """
 
@@ -50,6 +55,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=parse_age,
         help="only entries not used for this long: 90s, 30m, 12h, 7d, 2w",
     )
+    clear.add_argument(
+        "--max-size",
+        metavar="SIZE",
+        type=_size,
+        help="only least recently used entries, until the cache fits SIZE: 500M, 5G, 1.5GiB",
+    )
     clear.set_defaults(command=remove)
 
 
@@ -68,6 +79,15 @@ def parse_age(text: str) -> float:
             f"{text!r} is not an age: a number and a unit, as in 90s, 30m, 12h, 7d, 2w"
         )
     return float(match[1]) * _UNITS[match[2] or "s"]
+
+
+def _size(text: str) -> int:
+    from reflow.cache.sizes import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
 
 
 def _store(location: str) -> DiskStore | RemoteStore:
@@ -89,7 +109,9 @@ def show(args: argparse.Namespace) -> int:
     store = _store(args.dir)
     entries = sorted(store.entries(), key=lambda e: e.last_used)
     total = sum(e.nbytes for e in entries)
-    print(f"{args.dir}: {len(entries)} entries, {human_bytes(total)}")
+    cap = getattr(store, "max_bytes", None)
+    capped = f" (cap {human_bytes(cap)})" if cap is not None else ""
+    print(f"{args.dir}: {len(entries)} entries, {human_bytes(total)}{capped}")
     if entries:
         now = time.time()
         print(f"  least recently used {human_age(now - entries[0].last_used)} ago")
@@ -102,8 +124,14 @@ def show(args: argparse.Namespace) -> int:
 
 
 def remove(args: argparse.Namespace) -> int:
+    from reflow.cache.store import evict_lru
+
     store = _store(args.dir)
-    removed = store.clear(args.older_than)
+    if args.max_size is None:
+        removed = store.clear(args.older_than)
+    else:  # --older-than first, then least recently used until it fits
+        removed = store.clear(args.older_than) if args.older_than is not None else []
+        removed += evict_lru(store, args.max_size)
     freed = sum(e.nbytes for e in removed)
     print(f"{args.dir}: removed {len(removed)} entries, {human_bytes(freed)}")
     return 0

@@ -10,6 +10,9 @@ output captured for its slot.
 A cell with top-level ``await`` cannot be driven by the kernel's own event
 loop from inside a synchronous plan, so its coroutine runs to completion on
 a fresh loop in a helper thread, with the caller's context.
+
+With every cell memoized (``%flow cache``), the executor is also the memo's
+host: it records what a miss showed and shows a hit through IPython (memo.py).
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from reflow.kernel.memo import plain_python, replaying
 from reflow.kernel.outputs import capture_rerun, result_as_slot
 from reflow.runtime.errors import CellError
 from reflow.runtime.executor import Execution
 
 if TYPE_CHECKING:
     from reflow._types import CellId
-    from reflow.kernel.flow import Flow
+    from reflow.cache.entry import Display
+    from reflow.cache.memoize import Shown
+    from reflow.kernel.flow import Flow, KernelCell, Request
 
 
 _NOT_RUN = "its code was edited in the notebook since it last ran here; run the cell to use it"
@@ -36,6 +42,8 @@ _NOT_RUN = "its code was edited in the notebook since it last ran here; run the 
 class ShellExecutor:
     def __init__(self, flow: Flow) -> None:
         self._flow = flow
+        self._shown: dict[CellId, Shown] = {}  # what a memoized cell's miss showed
+        self._replaying = False
 
     def close(self) -> None:
         pass
@@ -56,15 +64,74 @@ class ShellExecutor:
             # The model's code came from the frontend extension (a comm edit), not from an
             # execute_request: the kernel never runs such code (docs/protocol.md).
             return Execution(None, "", "", CellError("NotRun", _NOT_RUN))
+        self._shown.pop(cell, None)
+        return self._through_ipython(cell, known, request)
+
+    def _through_ipython(self, cell: CellId, known: KernelCell, request: Request) -> Execution:
+        flow = self._flow
         with self._loop_runner(known.raw):
             if cell == request.target:
                 return self._run_target(cell, known.raw)
             with capture_rerun(flow.shell) as capture:
-                result = flow.plain_run_cell(known.raw, store_history=False)
+                result = self._plain_run_cell(cell, known.raw, store_history=False)
             request.captures[cell] = capture
             return _execution(
                 flow.shell, result, capture.stdout.getvalue(), "\n".join(capture.tracebacks)
             )
+
+    def _plain_run_cell(self, cell: CellId, raw: str, **options: Any) -> Any:
+        """IPython's run_cell; with every cell memoized, what it shows is kept for the memo."""
+        flow = self._flow
+        if flow.notebook.cache is None or self._replaying:
+            return flow.plain_run_cell(raw, **options)
+        from reflow.cache.ipython import recording
+
+        with recording(flow.shell) as recorded:
+            result = flow.plain_run_cell(raw, **options)
+        self._shown[cell] = recorded.shown()
+        return result
+
+    # ---- the memo's host (reflow.cache.memoize.MemoHost), with %flow cache on ----------
+
+    def memoizable(self, cell: CellId, body: str) -> bool:
+        """A cell of the current request, with its own execute_request's code, plain Python.
+
+        With ``%flow parallel`` on, only the executed cell (which always runs here): the
+        others may have run ahead in a worker, whose results a hit would contradict.
+        """
+        flow = self._flow
+        request = flow.request
+        known = flow.cells.get(cell)
+        return (
+            request is not None
+            and request.current == cell
+            and (flow.parallel is None or cell == request.target)
+            and known is not None
+            and known.code == body
+            and plain_python(known)
+        )
+
+    def shown(self, cell: CellId) -> Shown | None:
+        return self._shown.pop(cell, None)
+
+    def show_hit(
+        self, cell: CellId, restored: Execution, displays: tuple[Display, ...]
+    ) -> Execution:
+        """The cell goes through IPython as a run would (history, count, slot, a re-run's
+        capture), its code replaced by what the run left (memo.py)."""
+        flow = self._flow
+        request = flow.request
+        assert request is not None  # memoizable() said so
+        self._replaying = True
+        try:
+            with replaying(flow.shell, restored, displays):
+                execution = self._through_ipython(cell, flow.cells[cell], request)
+        finally:
+            self._replaying = False
+        if execution.error is not None:
+            return execution
+        # The session records the run restored: what it printed, not the replay's echo.
+        return Execution(restored.output, restored.stdout, restored.stderr, None)
 
     def _run_target(self, cell: CellId, raw: str) -> Execution:
         flow = self._flow
@@ -73,8 +140,8 @@ class ShellExecutor:
         known = flow.cells[cell]
         slot = flow.slots and known.keyed
         with result_as_slot(flow.shell, self.slot_id(cell)) if slot else _no_hook() as hook:
-            result = flow.plain_run_cell(
-                raw, store_history=request.store_history, cell_id=request.cell_id
+            result = self._plain_run_cell(
+                cell, raw, store_history=request.store_history, cell_id=request.cell_id
             )
         request.result = result
         known.number = result.execution_count

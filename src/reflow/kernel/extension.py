@@ -2,8 +2,9 @@
 
 The same attachment the reflow kernel makes at start: a Flow on the shell's
 ``run_cell``, the ``%flow`` and ``%%memoize`` magics, and the ``reflow`` comm
-target when the shell lives in a kernel. Defaults come from ``c.ReflowKernel.mode`` and
-``c.ReflowKernel.direction`` in the IPython config when they are set.
+target when the shell lives in a kernel. Defaults come from ``c.ReflowKernel.mode``,
+``c.ReflowKernel.direction`` and ``c.ReflowKernel.cache`` in the IPython config when
+they are set.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from reflow.kernel.widgets import WidgetInputs
 _ATTACHED: weakref.WeakKeyDictionary[Any, Flow] = weakref.WeakKeyDictionary()
 
 
-def attach(shell: Any, mode: str | None = None, direction: str | None = None) -> Flow:
+def attach(
+    shell: Any, mode: str | None = None, direction: str | None = None, cache: str | None = None
+) -> Flow:
     """The shell's Flow, created and installed on first use."""
     flow = _ATTACHED.get(shell)
     if flow is not None:
@@ -29,6 +32,7 @@ def attach(shell: Any, mode: str | None = None, direction: str | None = None) ->
         shell,
         mode=mode or str(config.get("mode", "reactive")),
         direction=direction or str(config.get("direction", "in_order")),
+        cache=cache or str(config.get("cache", "off")),
     )
     flow.install()
     shell.register_magics(FlowMagics(shell, flow))

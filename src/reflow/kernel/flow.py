@@ -27,6 +27,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reflow._types import CellId
@@ -78,7 +79,9 @@ PlanListener = Callable[[list[CellId], str], None]
 
 
 class Flow:
-    def __init__(self, shell: Any, mode: str = "reactive", direction: str = "in_order") -> None:
+    def __init__(
+        self, shell: Any, mode: str = "reactive", direction: str = "in_order", cache: str = "off"
+    ) -> None:
         self.shell = shell
         self.slots = has_slots(shell)
         self.cells: dict[CellId, KernelCell] = {}
@@ -95,7 +98,17 @@ class Flow:
         self._anonymous = itertools.count(1)
         self._warned_fallback = False
         self.executor = ShellExecutor(self)
-        self.notebook = Notebook(mode, direction, namespace=shell.user_ns, executor=self.executor)
+        # Where every-cell caching stores (%flow cache disk): the directory the kernel
+        # started in, the notebook's, as %%memoize and `reflow run --cache` do.
+        self.cache_dir = Path.cwd() / ".reflow" / "cache"
+        self.notebook = Notebook(
+            mode,
+            direction,
+            namespace=shell.user_ns,
+            executor=self.executor,
+            cache=_notebook_cache(cache),
+            cache_dir=self.cache_dir,
+        )
         self.notebook.history.numbering = self._numbering
 
     # ---- installation --------------------------------------------------------------
@@ -271,8 +284,17 @@ class Flow:
 
     def _apply_settings(self) -> None:
         for what, value in self.pending_settings.items():
-            setattr(self.notebook, what, value)
+            setattr(self if what == "cache" else self.notebook, what, value)
         self.pending_settings.clear()
+
+    @property
+    def cache(self) -> str:
+        """``%flow cache``: ``off`` (only ``%%memoize`` cells), ``memory`` or ``disk``."""
+        return self.notebook.cache or "off"
+
+    @cache.setter
+    def cache(self, cache: str) -> None:
+        self.notebook.cache = _notebook_cache(cache)
 
     def model_cell(self, raw: str, cell_id: str | None) -> CellId:
         """Add or edit the cell in the Notebook; its IPython syntax is analysed as Python."""
@@ -420,6 +442,10 @@ class Flow:
             )
         if run.unpulled:
             lines.append("out of date upstream: " + ", ".join(map(self.label, run.unpulled)))
+        notebook = self.notebook
+        restored = [c for c in run.ran if notebook.has_cell(c) and notebook.cell(c).from_cache]
+        if restored:
+            lines.append("restored from the cache: " + ", ".join(map(self.label, restored)))
         if elsewhere:
             lines.append("ran in worker processes: " + ", ".join(map(self.label, elsewhere)))
         if run.interrupted and target in run.ran:
@@ -491,3 +517,10 @@ class Flow:
             yield
         finally:
             self.notebook.mode = before
+
+
+def _notebook_cache(setting: str) -> str | None:
+    """``%flow cache``'s word as ``Notebook.cache`` says it (``off`` is ``None``)."""
+    if setting not in ("off", "memory", "disk"):
+        raise ValueError(f"cache must be 'off', 'memory' or 'disk', got {setting!r}")
+    return None if setting == "off" else setting

@@ -36,6 +36,15 @@ class ReflowKernel(IPythonKernel):  # type: ignore[misc]
         "any_order: any cell, one definer per name (marimo).",
     )
 
+    cache = Enum(
+        ["off", "memory", "disk"],
+        default_value="off",
+        config=True,
+        help="Memoize every cell of plain Python: off (only %%memoize cells), memory "
+        "(this kernel), disk (also in .reflow/cache of the directory the kernel started "
+        "in, so that a new kernel restores what an earlier one computed).",
+    )
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.flow = attach(self.shell, mode=self.mode, direction=self.direction)
+        self.flow = attach(self.shell, mode=self.mode, direction=self.direction, cache=self.cache)

@@ -6,6 +6,7 @@
     %flow graph                            the cell graph, one line per edge
     %flow status                           every cell's status and stale reason
     %flow parallel [on [N]|off]            run a reactive run's independent cells in N workers
+    %flow cache [off|memory|disk]          memoize every cell (disk: in .reflow/cache, kept)
 
 Cell magics whose body is Python (``%%time``, ``%%capture``, the cache's
 ``%%memoize``) are analysed by their body: ``register_cell_magic`` adds one,
@@ -130,6 +131,7 @@ class FlowMagics(Magics):  # type: ignore[misc]
             "graph": self._graph,
             "status": self._status,
             "parallel": self._parallel,
+            "cache": self._cache,
         }.get(command)
         if handler is None:
             raise UsageError(f"%flow: unknown command {command!r}\n{USAGE}")
@@ -151,6 +153,22 @@ class FlowMagics(Magics):  # type: ignore[misc]
         # Applied once the current run is over: a run keeps the rules it started with.
         self._flow.pending_settings[what] = arguments[0]
         print(f"{what}: {arguments[0]}")
+
+    def _cache(self, arguments: list[str]) -> None:
+        """Every cell of plain Python memoized from the next execution on, as ``Notebook(
+        cache=...)`` does; ``%%memoize`` cells and cells with magics or ``!`` are left alone."""
+        flow = self._flow
+        setting = arguments[0] if arguments else flow.cache
+        if len(arguments) > 1 or setting not in ("off", "memory", "disk"):
+            raise UsageError("%flow cache takes one of off, memory, disk")
+        if arguments:
+            flow.pending_settings["cache"] = setting  # as mode: from the next execution on
+        where = {
+            "off": "only %%memoize cells are memoized",
+            "memory": "every cell is memoized in this kernel's memory",
+            "disk": f"every cell is memoized, in {flow.cache_dir} too",
+        }[setting]
+        print(f"cache: {setting} ({where})")
 
     def _parallel(self, arguments: list[str]) -> None:
         flow = self._flow

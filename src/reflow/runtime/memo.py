@@ -10,11 +10,12 @@ runs the cell and hands the attempt what it wrote, to store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from reflow._types import CellId
+from reflow.analysis.effects import PathPart
 from reflow.analysis.magics import MemoizeDirective
 from reflow.runtime.executor import Execution
 
@@ -33,6 +34,9 @@ class MemoRequest:
     namespace: dict[str, Any]
     binds: frozenset[str] = frozenset()
     """The globals the cell may bind (not those it deletes)."""
+    parts: Mapping[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
+    """Inputs the cell reads only at these paths, as far as the objects bound now vouch
+    (``Session.paths_read``): a key may digest those parts instead of the whole object."""
 
 
 class MemoAttempt(Protocol):

@@ -145,6 +145,7 @@ class Session:
             reads_all=expanded.reads_all or analysis.star_import,
             namespace=self.namespace,
             binds=(expanded.binds | analysis.defs) - expanded.deletes - analysis.deletes,
+            parts={n: p for n in expanded.path_reads if (p := self.paths_read(cell, n))},
         )
         return self.memo.attempt(request)
 
