@@ -18,9 +18,8 @@ reactive). ``rss()`` is the memory of the process that holds the user's values.
 
 from __future__ import annotations
 
-import re
-
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
