@@ -97,11 +97,15 @@ class ProcessBackend:
 
     def recover(self) -> None:
         broken = self._pool
-        broken.shutdown(wait=False, cancel_futures=True)
         # Its surviving workers may still be running a cell that is lost anyway.
         processes = getattr(broken, "_processes", None) or {}  # no public API before 3.14
         for process in list(processes.values()):
             process.terminate()
+        # Wait for its manager thread to finish closing the pool's pipes before a new pool
+        # opens its own: closing them while the new pool starts workers through the
+        # forkserver raced with it (a file descriptor closed under the new pool's feet),
+        # and a manager thread left behind kept the process from exiting.
+        broken.shutdown(wait=True, cancel_futures=True)
         self._pool = self._new_pool()
 
     def describe(self) -> str:
