@@ -42,7 +42,10 @@ $(PEERS)/.installed: benchmarks/peers-requirements.txt pyproject.toml
 	$(PEERS)/bin/reflow kernel install --sys-prefix
 	touch $@
 
+# reflow is installed editable there; compile its sources as `pip install` of a wheel does for
+# every peer, or a kernel started under PYTHONDONTWRITEBYTECODE=1 compiles them on each start.
 bench: $(PEERS)/.installed
+	$(PEERS_PY) -m compileall -q src
 	$(PEERS_PY) benchmarks/peers.py --write benchmarks/RESULTS.md --plot benchmarks/scaling.png --json benchmarks/peers-results.json
 	$(PEERS_PY) benchmarks/graph_build.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/cell_overhead.py --append benchmarks/RESULTS.md

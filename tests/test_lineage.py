@@ -1001,6 +1001,261 @@ PATHS = [
     ),
 ]
 
+# Found by the run-all property (tests/test_run_all_equivalence.py), shrunk. A cell that
+# may change an object through another name (`f(c[0])` once `c = [d]`) and was last
+# seen not to is trusted only while what it reads is unchanged; a part stored by a
+# deleted cell is no run-all's; a part written over by a cell above must be written
+# again, and an object changed by a cell above its binder is no run-all's; a store
+# through `vars(o)` changes `o`; `xs += [1]` changes `xs` in place.
+FOUND = [
+    Case(
+        "deleting-a-part-writer-above-another-part-writer-rebuilds",
+        {"a": "d = {'p': 0, 'q': 0}", "b": "d['q'] = 1", "c": "d['p'] = 0"},
+        ["run_all", "delete b"],
+        ran=["a", "c"],  # c is the writer a run-all leaves d to: it rebuilds d first
+        ns={"d": {"p": 0, "q": 0}},
+    ),
+    Case(
+        "deleting-a-part-writer-above-another-part-writer-lazy",
+        {"a": "xs = [0, 0]", "b": "xs[1] = 5", "c": "xs[0] = 0", "d": "n = sum(xs)"},
+        ["run_all", "delete b"],
+        status={"c": "stale", "d": "stale"},
+        mode="lazy",
+    ),
+    Case(
+        "deleting-a-change-that-a-change-through-an-alias-wrote-over-rebuilds",
+        {
+            "k": "class O:\n    pass\nb = O()\nb.p = 0\na = {'p': 0}\nc = [a]",
+            "q": "b.q = c",
+            "g": "b.p += 1",
+            "m": "c[0]['p'] = 1",  # changes b (b.q is c) last
+        },
+        ["run_all", "delete g"],
+        ran=["k", "q", "m"],  # b still holds g's change: rebuilt from its binder
+    ),
+    Case(
+        "deleting-a-change-that-a-change-through-an-alias-wrote-over-lazy",
+        {
+            "k": "class O:\n    pass\nb = O()\nb.p = 0\na = {'p': 0}\nc = [a]",
+            "q": "b.q = c",
+            "g": "b.p += 1",
+            "m": "c[0]['p'] = 1",
+        },
+        ["run_all", "delete g"],
+        status={"m": "stale"},
+        mode="lazy",
+    ),
+    Case(
+        "a-part-written-over-by-a-cell-above-is-written-again",
+        {"a": "a = [0, 0]", "s": "a[0] = 0", "u": "a[0] += 0"},
+        ["run_all", "add x@1: a[0] = 3", "run x"],
+        ran=["x", "s", "u"],  # s's a[0] is what a run-all gives u, not x's
+        ns={"a": [0, 0]},
+    ),
+    Case(
+        "a-part-written-over-by-a-cell-above-lazy",
+        {"a": "a = [0, 0]", "s": "a[0] = 0", "u": "a[0] += 0"},
+        ["run_all", "add x@1: a[0] = 3", "run x"],
+        status={"s": "stale", "u": "stale"},
+        mode="lazy",
+    ),
+    Case(
+        "an-object-changed-by-a-cell-above-its-binder-is-no-run-alls",
+        {
+            "k": "class O:\n    def __init__(self, p):\n        self.p = p\n"
+            "    def __repr__(self):\n        return 'O' + repr(vars(self))",
+            "a": "a = {'p': 0, 'q': 0}\nrepr(a)",
+            "b": "b = O(0)\nrepr(b)",
+            "d": "d = {'p': 1}\nrepr(d)",
+            "o": "o = O(1)\nrepr(o)",
+            "c": "c = [a]\nrepr(c)",
+            "f": "def f(m):\n    m['q'] = 1",
+            "g": "def g(m):\n    m.p += 1",
+        },
+        [
+            "run_all",
+            "edit f: d['p'] = 0\\nrepr(d)",
+            "move a 7",
+            "add n1@1: c = [b]\\nrepr(c)",  # reads b, bound below: out of order
+            "add n2@7: c = [b]\\nrepr(c)",
+            "move c 2",
+            "run_all",
+            "edit o: c[0].q = d\\nrepr(c)",
+            "move o 2",
+            "move d 2",
+            "run n1",
+            "run k",  # b is bound again below o, which then changes the new b through n1's c
+        ],
+        status={"b": "stale", "n2": "stale"},  # a run-all shows n2 [O{'p': 0}]
+    ),
+    Case(
+        "a-part-a-deleted-cell-wrote-stays-stale-after-another-part-is-written",
+        {"a": "d = {'p': 0, 'q': 0}", "b": "d['q'] = 3", "c": "d['p'] = 0"},
+        ["run_all", "mode lazy", "delete b", "alone c"],
+        status={"c": "stale"},  # d['q'] is still 3: only a run from the binder undoes it
+    ),
+    Case(
+        "a-new-alias-makes-a-call-change-another-name",
+        {
+            "a": "a = {'p': 0}",
+            "d": "d = {'p': 1}",
+            "c": "c = [a]",
+            "f": "def f(m):\n    m['q'] = 1",
+            "x": "f(c[0])",
+            "r": "v = dict(d)",
+        },
+        ["run_all", "add e@3: c = [d]"],
+        status={"x": "stale", "r": "stale"},  # in a run-all, x changes d, which r reads
+    ),
+    Case(
+        "a-new-alias-makes-a-call-change-another-name-run",
+        {
+            "a": "a = {'p': 0}",
+            "d": "d = {'p': 1}",
+            "c": "c = [a]",
+            "f": "def f(m):\n    m['q'] = 1",
+            "x": "f(c[0])",
+            "r": "v = dict(d)",
+        },
+        ["run_all", "add e@3: c = [d]", "run r"],
+        ran=["a", "c", "e", "x", "r"],  # x's last run changed a: a is rebuilt too
+        ns={"v": {"p": 1, "q": 1}, "a": {"p": 0}},
+    ),
+    Case(
+        "an-alias-edited-and-run-alone-marks-readers-of-the-new-one-stale",
+        {
+            "a": "a = {'p': 0}",
+            "d": "d = {'p': 1}",
+            "c": "c = [a]",
+            "f": "def f(m):\n    m['q'] = 1",
+            "x": "f(c[0])",
+            "r": "v = dict(d)",
+        },
+        ["run_all", "edit c: c = [d]", "alone c"],
+        status={"x": "stale", "r": "stale"},
+    ),
+    Case(
+        "an-alias-stored-in-a-container-is-one",
+        {
+            "a": "a = {}",
+            "b": "b = {'p': 0}",
+            "o": "o = {'p': 0}",
+            "s": "a['q'] = b",
+            "f": "def f(m):\n    m['p'] = 1",
+            "x": "f(a['q'])",
+            "r": "v = dict(o)",
+        },
+        ["run_all", "edit s: a['q'] = o"],
+        status={"x": "stale", "r": "stale"},
+    ),
+    Case(
+        "a-function-edited-to-mutate-its-argument-marks-its-readers-stale",
+        {
+            "d": "d = {'p': 1}",
+            "f": "def f(m):\n    return len(m)",
+            "x": "f(d)",
+            "r": "v = dict(d)",
+        },
+        ["run_all", "edit f: def f(m):\n    m['q'] = 1"],
+        status={"x": "stale", "r": "stale"},
+    ),
+    Case(
+        "a-failing-call-whose-inputs-are-current-leaves-readers-of-aliases-fresh",
+        {
+            "a": "a = {'p': 0}",
+            "c": "c = [a]",
+            "f": "def f(m):\n    m.x = 1",
+            "x": "f(c[0])",
+            "r": "v = dict(a)",
+        },
+        ["run_all", "run_all"],
+        errors={"x": "AttributeError"},
+        status={"r": "fresh"},  # x fails again in a run-all, having changed nothing
+    ),
+    Case(
+        "a-cancelled-change-through-an-alias-cancels-its-readers",
+        {
+            "a": "a = {'p': 0}",
+            "c": "c = [a]",
+            "x": "pass",
+            "y": "c[0]['p'] = 0",
+            "r": "v = dict(a)",
+        },
+        ["run_all", "edit x: c[0].p = 0", "run_all"],
+        cancelled=["y", "r"],  # y changes a in a run-all; not run, r cannot be either
+    ),
+    Case(
+        "a-store-through-vars-changes-the-object",
+        {
+            "a": "class O:\n    pass\nb = O()\nb.p = 0",
+            "d": "d = vars(b)",
+            "x": "d['q'] = 1",
+            "r": "v = b.q",
+        },
+        ["run_all", "edit x: d['q'] = 2", "run x"],
+        ran=["a", "d", "x", "r"],
+        ns={"v": 2},
+    ),
+    Case(
+        "a-call-storing-through-vars-changes-the-object",
+        {
+            "a": "class O:\n    pass\nb = O()\nb.p = 0",
+            "d": "d = vars(b)",
+            "f": "def f(m):\n    m['q'] = 1",
+            "x": "f(d)",
+            "r": "n = len(vars(b))",
+        },
+        ["run_all", "run d"],
+        ran=["a", "d", "x", "r"],  # b was changed by x: d re-runs from a fresh b
+        ns={"n": 2},
+    ),
+    Case(
+        "an-alias-removed-by-an-edit-is-no-reason-to-be-stale",
+        {"a": "a = {'p': 0}", "c": "c = [a]", "x": "v = vars(c[0])", "r": "w = a"},
+        # x fails (a dict has no __dict__), then has another c: it may change a, until
+        # c's new code holds no alias of a. Carried statuses must see that too.
+        ["run_all", "edit c: c = [a, 1]", "alone c", "edit c: c = [1]"],
+        status={"x": "error", "r": "fresh"},
+    ),
+    Case(
+        "a-change-seen-through-an-alias-does-not-bind-the-name",
+        {"a": "a = {'p': 0}", "c": "c = [a]", "m": "a['p'] = 1", "r": "v = dict(c[0])"},
+        ["run_all", "edit c: e = 0"],
+        status={"r": "stale", "m": "fresh"},  # no cell binds c now: r fails in a run-all
+    ),
+    Case(
+        "a-change-of-a-part-seen-through-an-alias-does-not-bind-the-name",
+        {"a": "a = {'p': 0}", "c": "c = [a]", "m": "a['p'] = 1", "r": "v = dict(c[0])"},
+        ["run_all", "run_all", "edit c: e = 0"],  # the second run tells c[0] changed
+        status={"r": "stale", "m": "fresh"},
+    ),
+    Case(
+        "an-edited-binder-drops-a-name-changed-since-through-its-class",
+        {"k": "class O:\n    pass", "o": "o = O()", "x": "O.q = 0"},
+        ["run_all", "edit o: a = 1", "run o"],
+        absent=["o"],  # x changed o (through O) last: the binding is still o's cell's
+    ),
+    Case(
+        "an-equal-value-bound-again-while-another-name-holds-the-old-is-a-change",
+        {"a": "a = {'p': 0}", "c": "c = [a]", "m": "a['p'] = 1"},
+        ["run_all", "mode lazy", "run c", "run a"],
+        status={"c": "stale"},  # c holds the old a: m would change the new one only
+    ),
+    Case(
+        "augmented-assignment-of-a-list-changes-it-in-place",
+        {"a": "xs = [0]", "x": "xs += [1]", "c": "n = len(xs)"},
+        ["run_all", "edit x: xs += [1, 2]", "run x"],
+        ran=["a", "x", "c"],  # the same object, changed: from the binder on, then c
+        ns={"n": 3},
+    ),
+    Case(
+        "augmented-assignment-of-a-dict-changes-what-readers-above-saw",
+        {"a": "a = {'p': 0}", "c": "c = [a]", "x": "a |= {'p': 1}"},
+        ["run_all", "move c 2"],
+        status={"c": "stale"},  # c's output showed a before x changed it
+    ),
+]
+
 
 def _draws(seed: int, count: int = 2, numpy: bool = False) -> list[float]:
     """What a fresh run-all draws after seeding the global generator with ``seed``."""
@@ -1086,7 +1341,8 @@ RANDOM_STATE = [
 ]
 
 CASES = (
-    RANDOM_STATE
+    FOUND
+    + RANDOM_STATE
     + DEEP
     + PATHS
     + MUTATIONS

@@ -1,8 +1,10 @@
 """Property: whatever a user does, every fresh cell agrees with a fresh run-all.
 
 Hypothesis generates small in_order notebooks of assignments, redefinitions,
-augmented assignments, function definitions and calls, then random steps
-(add, edit, delete, move, run, run alone, run all, run stale, mode switches).
+augmented assignments, function definitions and calls (then of lists, of parts,
+and of dicts and objects changed in place, through aliases and containers and by
+notebook functions), then random steps (add, edit, delete, move, run, run alone,
+run all, run stale, mode switches).
 After every step, each cell reflow shows as fresh must have the output a
 fresh top-to-bottom run of the current cells gives it, and each name whose
 last writer is fresh must hold the value that run leaves (SPEC section 1).
@@ -14,6 +16,7 @@ everything downstream of them: there a run-all raises NameError by design.
 
 from __future__ import annotations
 
+from itertools import product
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -97,6 +100,19 @@ def tainted(nb: Notebook) -> set[str]:
     return bad
 
 
+def behind(nb: Notebook, outputs: list[Any]) -> set[str]:
+    """Cells with an out-of-order usage or left stale where a run-all fails, and every
+    cell whose status may rest on theirs (descendants, and readers of what they may
+    change through an alias)."""
+    bad = {c.id for c in nb.cells if nb.out_of_order_usages(c.id)}
+    bad |= {
+        c.id
+        for c, out in zip(nb.cells, outputs, strict=True)
+        if out is _FAILED and c.status == "stale"
+    }
+    return bad | nb._graph.dependents(bad)
+
+
 def check_against_run_all(nb: Notebook) -> None:
     cells = nb.cells
     namespace, outputs = fresh_run([c.code for c in cells])
@@ -114,30 +130,42 @@ def check_against_run_all(nb: Notebook) -> None:
             )
 
 
-@st.composite
-def list_cell_sources(draw: st.DrawFn) -> str:
-    """Cells over lists: copies, aliases, containers, in-place changes, mutating functions."""
-    target, source = draw(names), draw(names)
-    k = draw(small)
-    function = draw(st.sampled_from(FUNCTIONS))
-    kind = draw(st.integers(0, 10))
-    if kind == 7:
-        return f"def {function}(l):\n    l.append({k})"
-    statement = [
-        f"{target} = [{k}]",
-        f"{target} = list({source})",
-        f"{target} = {source}",
-        f"{target}.append({k})",
-        f"{target}[0] = {k}",
-        f"{target}.extend({source})",
-        f"{target} = [{source}]",
-        "",
-        f"{function}({target})",
-        f"{target}.clear()",
-        f"{target} = [{target}, {k}]",
-    ][kind]
-    return f"{statement}\nrepr({target})"
+def tabled(kinds: list[list[str]]) -> st.SearchStrategy[str]:
+    """A kind of cell, then one of its sources, each uniformly.
 
+    The same distribution as drawing each piece of a cell in turn (kind, target,
+    source, constant) at two draws a cell: drawing the pieces, not running the
+    notebooks, had been most of this file's time.
+    """
+    return st.one_of([st.sampled_from(list(dict.fromkeys(kind))) for kind in kinds])
+
+
+def _list_kinds() -> list[list[str]]:
+    """Cells over lists: copies, aliases, containers, in-place changes, mutating functions."""
+    statements = [
+        "{t} = [{k}]",
+        "{t} = list({s})",
+        "{t} = {s}",
+        "{t}.append({k})",
+        "{t}[0] = {k}",
+        "{t}.extend({s})",
+        "{t} = [{s}]",
+        None,  # a function that changes its argument
+        "{f}({t})",
+        "{t}.clear()",
+        "{t} = [{t}, {k}]",
+        "{t} += [{k}]",
+    ]
+    pieces = list(product(NAMES, NAMES, range(4), FUNCTIONS))
+    return [
+        [f"def {f}(l):\n    l.append({k})" for _, _, k, f in pieces]
+        if statement is None
+        else [f"{statement.format(t=t, s=s, k=k, f=f)}\nrepr({t})" for t, s, k, f in pieces]
+        for statement in statements
+    ]
+
+
+list_cell_sources = tabled(_list_kinds())
 
 # Each name holds one kind of object, so that cells fail only on names not bound yet.
 KINDS = {
@@ -147,33 +175,130 @@ KINDS = {
 }
 
 
-@st.composite
-def part_cell_sources(draw: st.DrawFn) -> str:
+def _part_kinds() -> list[list[str]]:
     """Cells that store, read and change parts of a list, a dict and a plain object."""
-    target, source = draw(names), draw(names)
-    k = draw(small)
-    build, parts = KINDS[target]
-    part = draw(st.sampled_from(parts))
-    other = draw(st.sampled_from(KINDS[source][1]))
-    statement = draw(
-        st.sampled_from(
-            [
-                f"{target} = {build.format(k=k)}",
-                f"{target}{part} = {k}",
-                f"{target}{part} += {k}",
-                f"{target}{part} = {source}{other}",
-                f"{target}{part} = [{k}]",
-                f"{target}{part} = {source}{other} + {k}",
-                "",
-            ]
-        )
-    )
-    shown = draw(st.sampled_from([f"repr({target})", f"{target}{part}", f"{source}{other}"]))
-    return f"{statement}\n{shown}"
+    statements = [
+        "{t} = {build}",
+        "{t}{part} = {k}",
+        "{t}{part} += {k}",
+        "{t}{part} = {s}{other}",
+        "{t}{part} = [{k}]",
+        "{t}{part} = {s}{other} + {k}",
+        "",
+    ]
+    kinds = []
+    for statement in statements:
+        cells = []
+        for t, s, k in product(NAMES, NAMES, range(4)):
+            build, parts = KINDS[t]
+            for part, other in product(parts, KINDS[s][1]):
+                line = statement.format(
+                    t=t, s=s, k=k, build=build.format(k=k), part=part, other=other
+                )
+                cells += [
+                    f"{line}\n{shown}" for shown in (f"repr({t})", f"{t}{part}", f"{s}{other}")
+                ]
+        kinds.append(cells)
+    return kinds
+
+
+part_cell_sources = tabled(_part_kinds())
+
+
+# Dicts and plain objects get what lists get: item and attribute stores and deletes,
+# `update`, aliases through assignment and through containers (`c = [a]`,
+# `c = {0: b}`, `d = vars(b)`), notebook functions that mutate their argument or a
+# global, and reads of parts and of wholes. Names start out holding one kind of
+# object each (`a`, `d` dicts; `b`, `o` instances of a class a cell defines; `c` a
+# container of one of them; `v` what reads give), so that most cells run; aliases,
+# edits and deletions still leave cells that raise (KeyError, AttributeError,
+# TypeError, NameError), and the oracle expects the same error.
+
+DICTS, OBJECTS = ["a", "d"], ["b", "o"]
+OBJECT_NAMES = [*DICTS, *OBJECTS, "c", "v"]
+CLASS = (
+    "class O:\n    def __init__(self, p):\n        self.p = p\n"
+    "    def __repr__(self):\n        return 'O' + repr(vars(self))"
+)
+OBJECT_BINDERS = [
+    CLASS,
+    "a = {'p': 0, 'q': 0}\nrepr(a)",
+    "b = O(0)\nrepr(b)",
+    "d = {'p': 1}\nrepr(d)",
+    "o = O(1)\nrepr(o)",
+    "c = [a]\nrepr(c)",
+    "def f(m):\n    m['q'] = 1",
+    "def g(m):\n    m.p += 1",
+]
+KEYS = ["'p'", "'q'"]
+ATTRS = ["p", "q"]
+
+
+def _object_kinds() -> list[list[str]]:
+    """The tables: each cell is a statement, then the repr of a name it is about."""
+    ks = range(3)
+    names = [*DICTS, *OBJECTS, "c"]
+    maps = [*DICTS, "c[0]"]  # a dict, or the one in the box
+    objects = [*OBJECTS, "c[0]"]
+
+    def cells(rows: list[tuple[str, str]]) -> list[str]:
+        return [f"{statement}\nrepr({shown.split('[')[0]})" for statement, shown in rows]
+
+    builds = [(f"{x} = {{'p': {k}}}", x) for x in DICTS for k in ks]
+    builds += [(f"{x} = O({k})", x) for x in OBJECTS for k in ks]
+    builds += [
+        (f"c = {shape.format(x)}", "c") for x in names[:4] for shape in ("[{}]", "{{0: {}}}")
+    ]
+    aliases = [(f"{x} = {y}", x) for group in (DICTS, OBJECTS) for x in group for y in group]
+    aliases += [(f"{x} = dict({y})", x) for x in DICTS for y in maps]
+    aliases += [(f"{x} = vars({y})", x) for x in DICTS for y in objects]
+    aliases += [(f"{x} = c[0]", x) for x in names[:4]]
+    aliases += [(f"c = {x}", "c") for x in names[:4]]
+    items = [(f"{x}[{key}] = {k}", x) for x in maps for key in KEYS for k in ks]
+    items += [(f"{x}[{key}] = {y}", x) for x in maps for key in KEYS for y in names]
+    items += [(f"del {x}[{key}]", x) for x in maps for key in KEYS]
+    items += [(f"{x}[{key}] += {k}", x) for x in maps for key in KEYS for k in (0, 1)]
+    attributes = [(f"{x}.{a} = {k}", x) for x in objects for a in ATTRS for k in ks]
+    attributes += [(f"{x}.{a} = {y}", x) for x in objects for a in ATTRS for y in names]
+    attributes += [(f"del {x}.{a}", x) for x in objects for a in ATTRS]
+    attributes += [(f"{x}.{a} += {k}", x) for x in objects for a in ATTRS for k in (0, 1)]
+    methods = [(f"{x}.update({a}={k})", x) for x in maps for a in ATTRS for k in ks]
+    methods += [(f"{x}.update({y})", x) for x in maps for y in DICTS]
+    methods += [(f"{x} |= {{{key}: {k}}}", x) for x in maps for key in KEYS for k in ks]
+    methods += [(f"{x}.pop({key})", x) for x in maps for key in KEYS]
+    methods += [(f"{x}.clear()", x) for x in maps]
+    reads = [(f"v = {x}[{key}]", "v") for x in maps for key in KEYS]
+    reads += [(f"v = {x}.{a}", "v") for x in objects for a in ATTRS]
+    wholes = ["len({})", "sorted({})", "{}.get('p')", "list(vars({}))", "{}"]
+    reads += [(f"v = {shape.format(x)}", "v") for x in names for shape in wholes]
+    defs = [f"def f(m):\n    m[{key}] = {k}" for key in KEYS for k in ks]
+    defs += [f"def f(m):\n    m.update({y})" for y in DICTS]
+    defs += [f"def f(m):\n    del m[{key}]" for key in KEYS]
+    defs += [f"def f(m):\n    return m[{key}]" for key in KEYS]
+    defs += [f"def f(m):\n    {x}['q'] = m" for x in DICTS]  # a global, holding the argument
+    defs += [f"def g(m):\n    m.{a} += 1" for a in ATTRS]
+    defs += [f"def g(m):\n    m.{a} = {y}" for a in ATTRS for y in names]
+    defs += [f"def g(m):\n    return m.{a}" for a in ATTRS]
+    calls = [(f"f({x})", x.split("[")[0]) for x in maps]
+    calls += [(f"g({x})", x.split("[")[0]) for x in objects]
+    calls += [(f"v = f({x})", "v") for x in names] + [(f"v = g({x})", "v") for x in names]
+    classes = [CLASS] + [f"O.q = {k}\nrepr(b)" for k in ks]
+    classes += [CLASS.replace("    def __init__", f"    q = {k}\n    def __init__") for k in ks]
+    nothing = [f"\nrepr({x})" for x in OBJECT_NAMES]
+    tables = [builds, aliases, items, attributes, methods, reads, calls]
+    return [*(cells(table) for table in tables), defs, classes, nothing]
+
+
+object_cell_sources = tabled(_object_kinds())
 
 
 def exercise(
-    initial: list[str], actions: list[tuple[str, Any, Any]], check: Any, *, settles: bool = True
+    initial: list[str],
+    actions: list[tuple[str, Any, Any]],
+    check: Any,
+    *,
+    settles: bool = True,
+    aliased: bool = False,
 ) -> None:
     """A notebook of ``initial`` cells, run all, then the steps, checked after each."""
     nb = Notebook()
@@ -182,15 +307,21 @@ def exercise(
     nb.run_all()
     assert_carried_statuses_are_fresh(nb)
     check(nb)
-    play(nb, actions, check, settles=settles)
+    play(nb, actions, check, settles=settles, aliased=aliased)
     nb.close()
 
 
 def play(
-    nb: Notebook, actions: list[tuple[str, Any, Any]], check: Any, *, settles: bool = True
+    nb: Notebook,
+    actions: list[tuple[str, Any, Any]],
+    check: Any,
+    *,
+    settles: bool = True,
+    aliased: bool = False,
 ) -> None:
     """Apply the steps, checking after each; ``settles``: also that run_all leaves
-    nothing stale that a run-all can run."""
+    nothing stale that a run-all can run; ``aliased``: but for what a cell it cannot run
+    may have changed in place (see below)."""
     for verb, number, source in actions:
         ids = [c.id for c in nb.cells]
         target = ids[number % len(ids)] if ids else None
@@ -211,16 +342,24 @@ def play(
         elif verb == "run_all":
             run = nb.run_all()
             # Nothing is left behind, except cells cancelled because a cell they depend
-            # on raised, and cells that read a value only their own earlier run left
-            # (`x += 1` with no `x` above): a run-all fails there, and reflow keeps the
-            # value but marks the cell stale rather than destroy data.
+            # on raised (or found to depend on it once they ran), and cells that read a
+            # value only their own earlier run left (`x += 1` with no `x` above): a
+            # run-all fails there, and reflow keeps the value but marks the cell stale
+            # rather than destroy data. Where objects are changed in place, such a cell,
+            # or one with an out-of-order usage, may also change an object that cells
+            # below read (`a['q'] = c` with `c` bound below; `O.q = 0` then a NameError):
+            # they stay stale too (conservative, a known gap: reflow cannot tell what
+            # such a cell would do in a run-all).
             _, outputs = fresh_run([c.code for c in nb.cells])
+            left_stale = behind(nb, outputs) if aliased else set()
+            left_stale.update(c for failed in run.errors for c in nb.downstream(failed))
             left = [
                 c
                 for c, out in zip(nb.cells, outputs, strict=True)
                 if c.status not in ("fresh", "error")
                 and out is not _FAILED
                 and c.id not in run.cancelled
+                and c.id not in left_stale
             ]
             assert not left, f"after run_all: {left}"
         elif verb == "run_stale":
@@ -231,7 +370,7 @@ def play(
         check(nb)
 
 
-def check_mutable_against_run_all(nb: Notebook) -> None:
+def check_mutable_against_run_all(nb: Notebook, names: list[str] = NAMES) -> None:
     """Outputs (reprs taken when each cell ran) of fresh cells; the namespace when all are."""
     cells = nb.cells
     namespace, outputs = fresh_run([c.code for c in cells])
@@ -241,8 +380,12 @@ def check_mutable_against_run_all(nb: Notebook) -> None:
             assert expected is not _FAILED, f"{cell!r} is fresh but fails in a run-all"
             assert cell.output == expected, f"{cell!r}: {cell.output!r} != run-all {expected!r}"
     if not skip and all(c.status == "fresh" for c in cells):
-        for name in NAMES:
+        for name in names:
             assert repr(nb.namespace.get(name)) == repr(namespace.get(name)), name
+
+
+def check_objects(nb: Notebook) -> None:
+    check_mutable_against_run_all(nb, OBJECT_NAMES)
 
 
 def settings_for(examples: int) -> Any:
@@ -265,27 +408,42 @@ def test_fresh_cells_match_a_fresh_run_all(
     exercise(initial, actions, check_against_run_all)
 
 
-@settings_for(2000)  # the lineage issue asks for at least 2,000 sequences in CI
+# The lineage issue asks for at least 2,000 sequences with mutations in CI, with the
+# file's time bounded (under 90 s on two cores): 1,000 over lists and 1,000 over dicts
+# and objects below, besides the 1,000 over parts.
+@settings_for(1000)
 @given(
-    initial=st.lists(list_cell_sources(), min_size=1, max_size=6),
-    actions=st.lists(steps(list_cell_sources()), max_size=14),
+    initial=st.lists(list_cell_sources, min_size=1, max_size=6),
+    actions=st.lists(steps(list_cell_sources), max_size=14),
 )
 def test_mutations_match_a_fresh_run_all(
     initial: list[str], actions: list[tuple[str, Any, Any]]
 ) -> None:
-    # Soundness only: after out-of-order usages that alias lists, a run_all can leave
-    # a cell marked stale that a run-all could run (conservative, a known gap).
-    exercise(initial, actions, check_mutable_against_run_all, settles=False)
+    exercise(initial, actions, check_mutable_against_run_all, aliased=True)
 
 
 @settings_for(1000)
 @given(
-    initial=st.lists(part_cell_sources(), min_size=1, max_size=6),
-    actions=st.lists(steps(part_cell_sources()), max_size=14),
+    initial=st.lists(part_cell_sources, min_size=1, max_size=6),
+    actions=st.lists(steps(part_cell_sources), max_size=14),
 )
 def test_parts_match_a_fresh_run_all(
     initial: list[str], actions: list[tuple[str, Any, Any]]
 ) -> None:
     # Readers of one part skip writes of others: every fresh cell must still agree.
     binders = [f"{name} = {build.format(k=0)}\nrepr({name})" for name, (build, _) in KINDS.items()]
+    # Soundness only: a binder run again to an equal value, whose parts later cells
+    # stored, leaves a cell that stores a part marked stale (conservative, a known gap).
     exercise(binders + initial, actions, check_mutable_against_run_all, settles=False)
+
+
+@settings_for(1000)
+@given(
+    initial=st.lists(object_cell_sources, min_size=1, max_size=6),
+    actions=st.lists(steps(object_cell_sources), max_size=14),
+)
+def test_objects_match_a_fresh_run_all(
+    initial: list[str], actions: list[tuple[str, Any, Any]]
+) -> None:
+    # What the list property asks, of dicts and of instances of a class a cell defines.
+    exercise(OBJECT_BINDERS + initial, actions, check_objects, aliased=True)

@@ -228,7 +228,9 @@ class Notebook:
         record = self._record(cell_id)
         if code != record.code:
             analysis = analyze(code)
-            before = self._graph.descendants([cell_id]) | self._users_of(cell_id)
+            # The readers and writers of what the old code wrote; the scheduler adds
+            # their dependents (and the new code's) when it forgets their statuses.
+            before = self._users_of(cell_id)
             record.edit(code, analysis)
             self._graph.update(cell_id, self._graph.effects(cell_id).with_analysis(analysis))
             self._changed([cell_id, *before])

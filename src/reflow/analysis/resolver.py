@@ -354,6 +354,13 @@ def _roots(node: ast.expr) -> list[str]:
         return [root for element in node.elts for root in _roots(element)]
     if isinstance(node, ast.Dict):
         return [root for value in node.values for root in _roots(value)]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "vars"
+        and len(node.args) == 1
+    ):
+        return _roots(node.args[0])  # `vars(o)` hands over o's own attribute dict
     found = symbol_path(node)
     return [found[0]] if found is not None else []
 

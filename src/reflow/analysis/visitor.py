@@ -217,12 +217,21 @@ class CellVisitor:
         self.visit_all(node.targets)
         bound = [t.id for t in node.targets if isinstance(t, ast.Name)]
         self.names.close_summary(summary, bound)
-        self.names.record_sharing(bound, node.value)
+        # `x[k] = y` and `x.a = y` make x hold y's object: they share, as after `x = [y]`.
+        holders = [
+            found[0]
+            for t in node.targets
+            if isinstance(t, ast.Attribute | ast.Subscript) and (found := symbol_path(t))
+        ]
+        self.names.record_sharing(bound + holders, node.value)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         target = node.target
         if isinstance(target, ast.Name):
             self.names.read(target.id)
+            # `xs += [1]`, `d |= e` change a mutable object in place (`__iadd__`) and bind
+            # the name to it again: a candidate, as the binding alone would not change.
+            self.names.record_candidate(target)
             self.visit(node.value)
             self.names.bind(target.id)
             return

@@ -125,6 +125,10 @@ class NotebookFunctions:
             },
         )
 
+    def sharing_closure(self, names: Iterable[str]) -> frozenset[str]:
+        """``names`` and every name some cell makes share objects with them, transitively."""
+        return self._sharing_closure(names)
+
     def _sharing_closure(self, names: Iterable[str]) -> frozenset[str]:
         found: set[str] = set()
         pending = list(names)

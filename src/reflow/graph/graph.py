@@ -46,6 +46,12 @@ class DataflowGraph:
         self._exec_order: list[CellId] | None = None
         self._rank: dict[CellId, int] = {}
         self._errors: dict[CellId, GraphError] | None = None
+        self._changers_of: dict[str, list[CellId]] | None = None
+        self._reached: dict[CellId, frozenset[str]] = {}
+        self._reach_epoch = 0
+        # Cells that may change some object in place: only they can reach a name
+        # through sharing, so the rest skip that part of ``dependents``.
+        self._changing: set[CellId] = set()
 
     # ---- structure -------------------------------------------------------
 
@@ -197,6 +203,42 @@ class DataflowGraph:
             return writers[-1]
         return max(writers, key=self.rank)
 
+    def changers(self, name: str) -> list[CellId]:
+        """Cells that may change the object bound to ``name`` in place, yet are not among
+        its writers: through a name some cell makes share it (``c = [d]``, then
+        ``f(c[0])`` changes ``d``), or by a call last seen to leave it alone (``f(d)``).
+        What they change was found when they last ran; once what they read is another
+        value (the alias rebuilt, ``f`` redefined), a run-all may see them change more.
+        In execution order.
+        """
+        if self._changers_of is None:
+            index: dict[str, list[CellId]] = {}
+            for cell, expanded in self._expanded.items():
+                if expanded.may_change:
+                    for reached in self.reached(cell):
+                        index.setdefault(reached, []).append(cell)
+            for cells in index.values():
+                cells.sort(key=self.rank)
+            self._changers_of = index
+        return self._changers_of.get(name, [])
+
+    @property
+    def reach_epoch(self) -> int:
+        """Changes whenever ``changers`` may answer otherwise for some name: when what a
+        cell may change, or which names some cell makes share objects, changes. Statuses
+        resting on a changer are then decided again, whoever asked (the readers of what
+        a cell may reach are no graph edges, so no edge says whom it concerns)."""
+        return self._reach_epoch
+
+    def reached(self, cell: CellId) -> frozenset[str]:
+        """The names ``cell`` is one of the ``changers`` of."""
+        cached = self._reached.get(cell)
+        if cached is None:
+            expanded = self._expanded[cell]
+            shared = self._functions.sharing_closure(expanded.may_change)
+            cached = self._reached[cell] = shared - expanded.writes
+        return cached
+
     def execution_order(self) -> list[CellId]:
         if self._exec_order is None:
             if self._direction is Direction.IN_ORDER:
@@ -221,6 +263,29 @@ class DataflowGraph:
     def descendants(self, cells: Iterable[CellId]) -> set[CellId]:
         return self._reach(cells, self.children)
 
+    def dependents(self, cells: Iterable[CellId]) -> set[CellId]:
+        """Cells whose status may rest on those of ``cells``: their descendants, and the
+        readers below any of them (or their descendants) that one of them is a changer for
+        (see ``changers``)."""
+        changing = self._changing
+        if not changing:
+            return self.descendants(cells)
+        seen: set[CellId] = set()
+        queue = deque(cells)
+        while queue:
+            cell = queue.popleft()
+            found = list(self.children(cell))
+            reached = self.reached(cell) if cell in changing else ()
+            if reached:
+                rank = self.rank(cell)
+                for name in reached:
+                    found.extend(r for r in self._readers.cells(name) if self.rank(r) > rank)
+            for other in found:
+                if other not in seen:
+                    seen.add(other)
+                    queue.append(other)
+        return seen
+
     def errors(self) -> Mapping[CellId, GraphError]:
         if self._errors is None:
             errors = self._errors = self._find_errors()
@@ -235,11 +300,16 @@ class DataflowGraph:
         self._exec_order = None
         self._rank = {}
         self._errors = None
+        self._changers_of = None
+        self._reached = {}
 
     def _set_effects(self, cell: CellId, effects: CellEffects | None) -> None:
         old = self._expanded.pop(cell, None)
         if old is not None:
             self._unindex(cell, old)
+        before = self._effects.get(cell)
+        if _sharing(before) != _sharing(effects):
+            self._reach_epoch += 1
         changed = self._functions.set_cell(cell, effects)
         if effects is None:
             self._effects.pop(cell, None)
@@ -247,6 +317,7 @@ class DataflowGraph:
             self._effects[cell] = effects
             self._expanded[cell] = self._expand(effects)
             self._index(cell, self._expanded[cell])
+        self._count_reach(cell, old, self._expanded.get(cell))
         # Cells calling a function whose summary changed read and write other names now;
         # cells calling a method of a name that became (or stopped being) a module too.
         for name in changed:
@@ -260,6 +331,15 @@ class DataflowGraph:
             self._unindex(cell, old)
         self._expanded[cell] = self._expand(self._effects[cell])
         self._index(cell, self._expanded[cell])
+        self._count_reach(cell, old, self._expanded[cell])
+
+    def _count_reach(self, cell: CellId, old: Expanded | None, new: Expanded | None) -> None:
+        if (old.may_change if old else frozenset()) != (new.may_change if new else frozenset()):
+            self._reach_epoch += 1
+        if new is not None and new.may_change:
+            self._changing.add(cell)
+        else:
+            self._changing.discard(cell)
 
     def _links(self, name: str) -> bool:
         if not links_cells(name):
@@ -324,3 +404,10 @@ class DataflowGraph:
                     seen.add(other)
                     queue.append(other)
         return seen
+
+
+def _sharing(effects: CellEffects | None) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
+    """What of a cell's effects decides which names share objects (modules share none)."""
+    if effects is None:
+        return frozenset(), frozenset()
+    return effects.analysis.shares, effects.analysis.imports

@@ -34,7 +34,22 @@ from reflow.runtime.fingerprint import Budget, cannot_change, equal_values, fing
 _MISSING: Any = object()
 _SCAN_LIMIT = 10_000  # objects searched below one global for a changed object
 _SCAN_DEPTH = 4  # containers inside containers: `outer = {"a": [inner]}` holds inner
-_OLD_REFS = 5  # see ChangeDetector._same_value
+
+
+def _refs_of_an_object_held_once(obj: Any) -> int:
+    return sys.getrefcount(obj)
+
+
+def _refs_held_by_a_snapshot_alone() -> int:
+    """What ``_same_value`` counts of an old object nothing else holds: the snapshot's
+    reference, the caller's local, the parameter and getrefcount's argument (measured,
+    not assumed: how calls hold their arguments differs between Python versions)."""
+    snapshot: dict[str, list[int]] = {"x": []}
+    old = snapshot.get("x")
+    return _refs_of_an_object_held_once(old)
+
+
+_OLD_REFS = _refs_held_by_a_snapshot_alone()  # see ChangeDetector._same_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +163,9 @@ class ChangeDetector:
         # shows through the others. Equal is the same only when neither object is
         # held by anything else (another global, a container, a closure, an output).
         # References counted: the namespace's (new) or the snapshot's and the two
-        # locals on the way here (old), and getrefcount's argument.
+        # locals on the way here (old), and getrefcount's argument. (One more for the
+        # old object, as this once allowed, let `c = [a]` keep the old `a` while `a`
+        # was bound to the new one.)
         return (
             owned(name)
             and sys.getrefcount(namespace[name]) <= 2
@@ -290,6 +307,7 @@ def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> set[str]:
     for name, value in namespace.items():
         if (
             id(value) in changed
+            or _state_changed(value, changed)
             or _holds(value, changed)
             or any(id(base) in changed for base in _bases(value))
         ):
@@ -308,4 +326,19 @@ def _bases(obj: Any) -> list[Any]:
 
 
 def _holds(value: Any, changed: dict[int, Any]) -> bool:
-    return any(id(element) in changed for element in _reachable(value, with_class=True))
+    return any(
+        id(element) in changed or _state_changed(element, changed)
+        for element in _reachable(value, with_class=True)
+    )
+
+
+def _state_changed(value: Any, changed: dict[int, Any]) -> bool:
+    """Whether ``value`` is a plain object whose attribute dict is a changed object: a
+    store through `d = vars(o)` changes `o`, though no attribute of `o` holds `d`."""
+    if type(value) in _LEAVES or isinstance(value, _OPAQUE):
+        return False
+    try:
+        state = object.__getattribute__(value, "__dict__")
+    except Exception:
+        return False
+    return type(state) is dict and id(state) in changed

@@ -78,22 +78,26 @@ class Scheduler:
         # only the cells it may have changed, so asking about a cell at the end of a
         # long chain does not decide its whole upstream again.
         self._known: StatusBoard | None = None
+        self._reach_epoch = graph.reach_epoch  # see DataflowGraph.reach_epoch
 
     def board(self, trusted: frozenset[CellId] | set[CellId] = frozenset()) -> StatusBoard:
         """The statuses now; with ``trusted`` (a wave's own view), a board of its own."""
         if trusted:
             return StatusBoard(self._graph, self._session.records, self._session.ledger, trusted)
-        if self._known is None:
+        if self._known is None or self._reach_epoch != self._graph.reach_epoch:
             self._known = StatusBoard(self._graph, self._session.records, self._session.ledger)
+            self._reach_epoch = self._graph.reach_epoch
         return self._known
 
     def forget_statuses(self, cells: Iterable[CellId] | None = None) -> None:
-        """The statuses of ``cells`` and their descendants may have changed (``None``: any)."""
-        if cells is None or self._known is None:
+        """The statuses of ``cells`` and their dependents (descendants, and readers of what
+        they may change through an alias: ``DataflowGraph.dependents``) may have changed
+        (``None``: any)."""
+        if cells is None or self._known is None or self._reach_epoch != self._graph.reach_epoch:
             self._known = None
             return
         changed = {c for c in cells if c in self._graph}
-        self._known.forget(changed | self._graph.descendants(changed))
+        self._known.forget(changed | self._graph.dependents(changed))
 
     def users_of(self, names: Iterable[str]) -> set[CellId]:
         """Cells whose status rests on the versions of ``names``: readers and writers."""
@@ -129,7 +133,7 @@ class Scheduler:
             written |= graph.expanded(cell).writes
         self.forget_statuses(touched | self.users_of(written))
         after = self.board()
-        affected = graph.descendants(run.ran) | set(run.ran) | set(run.left_over)
+        affected = graph.dependents(run.ran) | set(run.ran) | set(run.left_over)
         run.stale = sorted(
             (c for c in affected if after.status(c) is Status.STALE), key=graph.position
         )
@@ -231,7 +235,9 @@ class Scheduler:
             ]
             checks += [(name, None, True) for name in self._changed_in_place(cell)]
             for name, paths, in_place in checks:
-                chain = writes_reaching(graph, records, cell, name, paths, board.in_sync)
+                chain = writes_reaching(
+                    graph, records, cell, name, paths, board.in_sync, board.settled
+                )
                 if chain.unsynced is not None:
                     due = [chain.unsynced]
                 elif chain.writers and self._displaced(cell, name, paths, chain.newest, in_place):
@@ -293,6 +299,11 @@ class Scheduler:
             )
             record.output = None
             run.cancelled.append(cell)
+            # Not run, it did not make the changes a run-all's run would: the cells that
+            # may see them through an alias (it is one of ``graph.changers``) cannot run
+            # either. (A cell that ran and raised did make its changes, and was seen to.)
+            for dependent in graph.dependents([cell]):
+                doomed.setdefault(dependent, cause)
             if observer is not None:
                 observer.finished(cell, "cancelled")
             return None

@@ -168,6 +168,22 @@ class Session:
         record = self.records.pop(cell)
         self.blocked.discard(cell)
         self._unbind(record.wrote, keep=frozenset(), by=None)
+        for symbol, version in record.wrote.items():
+            name = symbol.name
+            bound = self.ledger.bound_at(name)
+            if (
+                version.cell == cell
+                and not version.deleted
+                and name in self.namespace
+                and self.ledger.bound_by(name) != cell
+                and (bound is None or bound < version.stamp)
+            ):
+                # The object the name holds was changed by the deleted cell after it was
+                # bound, and keeps that change, which a run-all would not make, whatever
+                # cells wrote it since: a write by no cell, newer than any cell's, so
+                # that the cell whose value a run-all leaves in the name goes stale (and,
+                # reactive, rebuilds it from the binder), and its readers too.
+                self.ledger.write(symbol, None)
         for name in self.ledger.names_bound_by(cell):  # bound here, changed elsewhere since
             self.namespace.pop(name, None)
             self.ledger.write(Symbol(name), None, deleted=True)
@@ -202,7 +218,16 @@ class Session:
         """
         record = self.records[cell]
         keep = record.analysis.defs | record.analysis.mutated_names
-        return self._unbind(record.wrote, keep, by=cell)
+        gone = set(self._unbind(record.wrote, keep, by=cell))
+        for name in self.ledger.names_bound_by(cell):
+            # Bound by the old code and changed since through an alias (`O.q = 0` changes
+            # the instances of O): the binding is still the old code's, so it goes too,
+            # as when the cell is deleted.
+            if name not in keep and name in self.namespace:
+                del self.namespace[name]
+                record.wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)
+                gone.add(name)
+        return frozenset(gone)
 
     def _unbind(
         self, wrote: dict[Symbol, Version], keep: frozenset[str], by: CellId | None
@@ -316,6 +341,16 @@ class Session:
                     wrote[symbol] = current
         for name in deleted:
             wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)
+        rank = self.graph.rank(cell)
+        for name in mutated:
+            binder = self.ledger.bound_by(name)
+            if (
+                binder is not None
+                and binder in self.graph
+                and binder != cell
+                and self.graph.rank(binder) > rank
+            ):
+                self.ledger.mark_changed_above(name, cell)  # see StatusBoard._stale_reason
         if execution.error is None:
             # What the last run left and this one did not write (a branch not taken,
             # a binding removed by an edit) is not in a run-all's namespace either.

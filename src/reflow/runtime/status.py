@@ -47,14 +47,19 @@ def writes_reaching(
     name: str,
     paths: Paths,
     in_sync: Callable[[CellId], bool],
+    settled: Callable[[CellId], bool] | None = None,
 ) -> Chain:
     """Walk up the writers of ``name`` from ``cell`` to the first that wrote all of it.
 
     A writer that changed only parts the reader does not read is passed by; one
-    that ran and left the name alone too.
+    that ran and left the name alone too. ``settled`` (default ``in_sync``) says of a
+    cell between the binder and the reader that may change the object without being
+    its writer (``DataflowGraph.changers``) whether its last run still tells what it
+    changes (``StatusBoard.settled``).
     """
     chain = Chain()
     writer = graph.reaching_writer(cell, name)
+    through_alias = False
     while writer is not None:
         if not in_sync(writer):
             chain.unsynced = writer
@@ -70,10 +75,40 @@ def writes_reaching(
                 chain.newest, chain.source = version, writer
         if contributed:
             chain.writers.append(writer)
-        if whole:
+        if contributed and changed_through_alias_only(graph, writer, name):
+            through_alias = True
+        elif whole:
             break
         writer = graph.reaching_writer(writer, name)
+    if writer is None and through_alias:
+        # Seen changed through another name only (`a['p'] = 1` with `c = [a]`), and no
+        # cell above binds it: a run-all has no such name there.
+        chain.newest = chain.source = None
+    # A cell that runs between the binder and the reader and may change the object
+    # without being one of its writers (``DataflowGraph.changers``: `f(c[0])` after
+    # `c = [d]`) is known to leave it alone only as far as its last run tells: once
+    # what it reads has changed, a run-all may hand it other aliases, or another `f`.
+    low = -1 if writer is None else graph.rank(writer)
+    high = graph.rank(cell)
+    for changer in graph.changers(name):
+        rank = graph.rank(changer)
+        if rank >= high:
+            break
+        if rank > low and not (settled or in_sync)(changer):
+            chain.unsynced = changer
+            return chain
     return chain
+
+
+def changed_through_alias_only(graph: DataflowGraph, writer: CellId, name: str) -> bool:
+    """Whether ``writer`` neither binds ``name`` nor changes it in its own code, but was
+    seen to change its object through another name: that says nothing of the binding."""
+    effects = graph.effects(writer)
+    return (
+        name in effects.observed_mutates
+        and name not in effects.analysis.mutated_names
+        and name not in graph.expanded(writer).binds
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +146,7 @@ class StatusBoard:
         self._errors = graph.errors()
         self._trusted = trusted
         self._sync: dict[CellId, bool] = {}
+        self._settled: dict[CellId, bool] = {}  # cells in error whose inputs are current
         self._status: dict[CellId, Status] = {}
         self.reasons: dict[CellId, str] = {}
 
@@ -130,6 +166,7 @@ class StatusBoard:
         for cell in cells:
             self._status.pop(cell, None)
             self._sync.pop(cell, None)
+            self._settled.pop(cell, None)
             self.reasons.pop(cell, None)
 
     def status(self, cell: CellId) -> Status:
@@ -139,6 +176,12 @@ class StatusBoard:
     def in_sync(self, cell: CellId) -> bool:
         self._decide_with_writers(cell)
         return self._sync[cell]
+
+    def settled(self, cell: CellId) -> bool:
+        """In sync, or in error from a run that read what a run-all gives it now: either
+        way its last run did what a run-all's would (a failing cell fails again)."""
+        self._decide_with_writers(cell)
+        return self._sync[cell] or self._settled.get(cell, False)
 
     def reason(self, cell: CellId) -> str | None:
         self._decide_with_writers(cell)
@@ -161,6 +204,7 @@ class StatusBoard:
             name,
             self._records[cell].read_paths.get(name),
             lambda writer: self._sync.get(writer, False),
+            lambda changer: self._sync.get(changer, False) or self._settled.get(changer, False),
         )
         if chain.unsynced is not None:
             return Expected(None, chain.unsynced, ok=False)
@@ -196,18 +240,25 @@ class StatusBoard:
     def _writers_consulted(self, cell: CellId) -> list[CellId]:
         """The writers whose sync ``expected`` will ask about for this cell's reads."""
         record = self._records[cell]
-        if cell in self._trusted or cell in self._errors or record.dirty or record.error:
-            return []
+        if cell in self._trusted or cell in self._errors or record.dirty:
+            return []  # (a cell in error is decided after its writers: see ``settled``)
         graph = self._graph
         found = []
+        rank = graph.rank(cell)
         for name in self.read_names(cell):
             symbol = Symbol(name)
             writer = graph.reaching_writer(cell, name)
             while writer is not None:
                 found.append(writer)
-                if symbol in self._records[writer].wrote:
+                if symbol in self._records[writer].wrote and not changed_through_alias_only(
+                    graph, writer, name
+                ):
                     break
                 writer = graph.reaching_writer(writer, name)
+            for changer in graph.changers(name):  # those writes_reaching asks about
+                if graph.rank(changer) >= rank:
+                    break
+                found.append(changer)
         return found
 
     def _decide(self, cell: CellId) -> Status:
@@ -221,6 +272,7 @@ class StatusBoard:
         if record.dirty:
             return Status.DIRTY
         if record.error is not None:  # raised, or cancelled (then it may never have run)
+            self._settled[cell] = record.has_run and self._stale_reason(cell, record) is None
             return Status.ERROR
         if not record.has_run and not (record.blocked or record.interrupted_before_run):
             return Status.NEVER_RUN
@@ -266,9 +318,20 @@ class StatusBoard:
                 if expected.source is None:
                     return f"reads `{name}`, which no cell above defines any more"
                 return f"reads `{name}`, changed by cell [{expected.source}]"
+        for name in sorted(self._graph.expanded(cell).binds):
+            above = self._ledger.changed_above(name)
+            if above is not None and self._ledger.bound_by(name) == cell:
+                # A cell above changed the object this cell bound (an out-of-order usage
+                # handed it over): whatever was written since, a run-all would not.
+                return f"`{name}` was changed by cell [{above}], which runs before it"
         for name in sorted(self._graph.expanded(cell).writes):
             if self._graph.final_writer(name) != cell:
                 continue
+            for _, left in self._ledger.writes_of(name):
+                if not left.deleted and (left.cell is None or left.cell not in self._graph):
+                    # A part still holds what a deleted cell wrote (``Session.forget``),
+                    # even where this cell wrote other parts since.
+                    return f"`{name}` was changed by a deleted cell; this cell defines it"
             last = self._ledger.visible(name)  # of the whole or of any part
             if last is None or last.cell == cell or last.stamp < record.run_stamp:
                 continue
@@ -280,4 +343,26 @@ class StatusBoard:
             if self._graph.rank(last.cell) < self._graph.rank(cell):
                 return f"`{name}` was overwritten by cell [{last.cell}], which runs before it"
             return f"`{name}` holds what cell [{last.cell}] wrote before it was edited"
+        return self._overwritten_part(cell, record)
+
+    def _overwritten_part(self, cell: CellId, record: CellRecord) -> str | None:
+        """Why a writer that is not the last of a name is out of sync: a cell that runs
+        before it wrote over what it wrote since (`a[0] = 3` run again above `a[0] = 0`).
+        A reader below would see that cell's write where a run-all shows this one's."""
+        graph, rank = self._graph, self._graph.rank(cell)
+        for symbol, version in record.wrote.items():
+            if version.deleted or graph.final_writer(symbol.name) == cell:
+                continue  # (the last writer is judged by the ledger's last write above)
+            for other_symbol, other in self._ledger.writes_of(symbol.name):
+                if (
+                    other.stamp > version.stamp
+                    and other.cell is not None
+                    and other.cell != cell
+                    and other.cell in graph
+                    and graph.rank(other.cell) < rank
+                    and overlaps(other_symbol.path, frozenset([symbol.path]))
+                ):
+                    return (
+                        f"`{symbol}` was overwritten by cell [{other.cell}], which runs before it"
+                    )
         return None

@@ -73,6 +73,10 @@ class VersionLedger:
         # Which cell bound each name's current object (mutations since do not change it):
         # deleting that cell removes the name, however many cells changed the object.
         self._bound_by: dict[str, CellId] = {}
+        self._bound_at: dict[str, int] = {}  # and the stamp of that binding
+        # A cell that changed a name's current object though it runs before its binder
+        # (through an alias an out-of-order usage made): no run-all can do that.
+        self._changed_above: dict[str, CellId] = {}
         self._watchers: list[set[str]] = []
 
     def watch(self) -> set[str]:
@@ -86,6 +90,17 @@ class VersionLedger:
 
     def bound_by(self, name: str) -> CellId | None:
         return self._bound_by.get(name)
+
+    def bound_at(self, name: str) -> int | None:
+        """The stamp of the binding of ``name``'s current object (None: not known)."""
+        return self._bound_at.get(name)
+
+    def changed_above(self, name: str) -> CellId | None:
+        """A cell that runs before the binder of ``name``'s object and changed it since."""
+        return self._changed_above.get(name)
+
+    def mark_changed_above(self, name: str, cell: CellId) -> None:
+        self._changed_above[name] = cell
 
     def names_bound_by(self, cell: CellId) -> list[str]:
         return [name for name, binder in self._bound_by.items() if binder == cell]
@@ -136,6 +151,8 @@ class VersionLedger:
         """A new binding of the name to a new object, by ``cell``."""
         version = self.write(symbol, cell, value=value)
         self._bound_by[symbol.name] = cell
+        self._bound_at[symbol.name] = version.stamp
+        self._changed_above.pop(symbol.name, None)
         return version
 
     def write(
@@ -157,4 +174,6 @@ class VersionLedger:
             del self._current[Symbol(symbol.name, part)]
         if deleted:
             self._bound_by.pop(symbol.name, None)
+            self._bound_at.pop(symbol.name, None)
+            self._changed_above.pop(symbol.name, None)
         return version
