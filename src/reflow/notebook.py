@@ -228,12 +228,14 @@ class Notebook:
         record = self._record(cell_id)
         if code != record.code:
             analysis = analyze(code)
-            # The readers and writers of what the old code wrote; the scheduler adds
-            # their dependents (and the new code's) when it forgets their statuses.
+            # The statuses that may change: the cell's, those of the readers and writers
+            # of what its old and new code write, and (the scheduler adds them) their
+            # dependents. Not the users of what those write: a status rests on the
+            # cell's own record and its upstream, and only this cell's record changed.
             before = self._users_of(cell_id)
             record.edit(code, analysis)
             self._graph.update(cell_id, self._graph.effects(cell_id).with_analysis(analysis))
-            self._changed([cell_id, *before])
+            self._scheduler.forget_statuses({cell_id} | before | self._users_of(cell_id))
         return Cell(self, cell_id)
 
     def delete(self, cell: CellRef) -> Run:
