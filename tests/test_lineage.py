@@ -166,6 +166,47 @@ DECLARED = [
 
 ALIASES = [
     Case(
+        "a-bound-method-called-by-another-name-changes-its-receiver",
+        {"a": "xs = []", "b": "add = xs.append", "c": "add(1)", "d": "n = len(xs)"},
+        ["run_all", "run c"],
+        # Calling `add` again appends again; a run-all appends once: xs is rebuilt.
+        ran=["a", "b", "c", "d"],
+        ns={"xs": [1], "n": 1},
+    ),
+    Case(
+        "a-notebook-method-bound-to-a-name-changes-its-instance",
+        {
+            "a": "class Counter:\n    def __init__(self):\n        self.n = 0\n"
+            "    def bump(self):\n        self.n += 1",
+            "b": "h = Counter()\nbump = h.bump",
+            "c": "bump()",
+            "d": "seen = h.n",
+        },
+        ["run_all", "edit c: bump()\nbump()", "run c"],
+        ran=["b", "c", "d"],
+        ns={"seen": 2},
+    ),
+    Case(
+        "a-callable-object-changes-its-own-state",
+        {
+            "a": "class Tally:\n    def __init__(self):\n        self.calls = 0\n"
+            "    def __call__(self):\n        self.calls += 1",
+            "b": "tally = Tally()",
+            "c": "tally()",
+            "d": "seen = tally.calls",
+        },
+        ["run_all", "edit c: tally()\ntally()", "run c"],
+        ran=["b", "c", "d"],
+        ns={"seen": 2},
+    ),
+    Case(
+        "calling-a-notebook-function-by-name-changes-nothing-it-does-not",
+        {"a": "xs = [1]", "b": "def total():\n    return sum(xs)", "c": "t = total()"},
+        ["run_all", "run c"],
+        ran=["c"],
+        status={"a": "fresh", "b": "fresh"},
+    ),
+    Case(
         "alias-mutation-changes-both-names",
         {"a": "inner = [1]", "b": "alias = inner", "c": "alias.append(2)", "d": "n = len(inner)"},
         ["run_all", "edit c: alias.append(3)", "run c"],

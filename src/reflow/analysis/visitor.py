@@ -178,7 +178,12 @@ class CellVisitor:
         if isinstance(func, ast.Name):
             if func.id in DYNAMIC_CALLS or (func.id == "vars" and not node.args):
                 self.dynamic = True
-            self._arguments_may_change(node, func.id not in PURE_FUNCTIONS)
+            unknown = func.id not in PURE_FUNCTIONS
+            if unknown:
+                # What the name calls may change itself: a bound method its receiver
+                # (`m = xs.append; m(1)`), a callable object its own state.
+                self.names.record_candidate(func)
+            self._arguments_may_change(node, unknown)
         elif isinstance(func, ast.Attribute):
             method = func.attr
             if _mutates_receiver(method, node.keywords):

@@ -74,9 +74,11 @@ class ChangeDetector:
         self._before = dict(namespace)  # keeps the old objects alive for the comparison
         self._keys = list(self._before)
         self._values = list(self._before.values())
-        names = {n for n in candidates if n in namespace and not cannot_change(namespace[n])}
+        names = {
+            n for n in candidates if n in namespace and not cannot_change(changeable(namespace[n]))
+        }
         names |= _elements_bound_elsewhere(namespace, names)
-        self._prints = {name: fingerprint(namespace[name], budget) for name in names}
+        self._prints = {name: fingerprint(changeable(namespace[name]), budget) for name in names}
 
     def after(
         self,
@@ -109,7 +111,7 @@ class ChangeDetector:
         changed_objects: dict[int, Any] = {}
         parts_of: dict[int, frozenset[PathPart] | None] = {}  # by object id
         for name, print_before in self._prints.items():
-            obj = before[name]
+            obj = changeable(before[name])
             print_after = fingerprint(obj, self._budget)
             if print_after != print_before:
                 changed_objects[id(obj)] = obj
@@ -155,7 +157,9 @@ class ChangeDetector:
         """Whether the new value of ``name`` equals the old; may put the old object back."""
         if not equal_values(old, namespace[name], self._budget):
             return False
-        if name in self._prints and self._prints[name] != fingerprint(old, self._budget):
+        if name in self._prints and self._prints[name] != fingerprint(
+            changeable(old), self._budget
+        ):
             return False  # the old object was changed before the name was rebound
         if cannot_change(namespace[name]):
             return True
@@ -171,6 +175,16 @@ class ChangeDetector:
             and sys.getrefcount(namespace[name]) <= 2
             and sys.getrefcount(old) <= _OLD_REFS
         )
+
+
+def changeable(value: Any) -> Any:
+    """What a cell changes in place when it changes or calls ``value``: a bound method's
+    receiver (``m = xs.append`` then ``m(1)`` changes ``xs``), else the value itself."""
+    if isinstance(value, types.MethodType | types.BuiltinMethodType):
+        receiver = getattr(value, "__self__", None)
+        if receiver is not None and not isinstance(receiver, types.ModuleType):
+            return receiver
+    return value
 
 
 def changed_parts(before: Any, after: Any) -> frozenset[PathPart] | None:

@@ -64,6 +64,12 @@ _BY_IDENTITY = (
     property,  # code in a class body, tracked with the cell that defines it
     staticmethod,
     classmethod,
+    # What the interpreter puts in a class: `__slots__` members and C-level methods.
+    types.MemberDescriptorType,
+    types.GetSetDescriptorType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
 )
 IMMUTABLE_TYPES: tuple[type, ...] = (*_SCALARS, float, bytes, frozenset, tuple)
 """Values that no cell can change in place (tuples and frozensets only shallowly)."""
