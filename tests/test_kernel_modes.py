@@ -39,6 +39,22 @@ def test_lazy_mode_marks_readers_stale_in_their_output(kernel: Kernel) -> None:
         kernel.cell("%flow mode reactive")
 
 
+def test_a_marker_comes_off_when_its_cell_is_fresh_again(kernel: Kernel) -> None:
+    """Markers are only revisited for cells stale now or marked before: one that
+    becomes fresh without running (its input back to what it read) is unmarked."""
+    kernel.cell("%flow mode lazy")
+    try:
+        a, _ = kernel.cell("lm = 1")
+        _, read = kernel.cell("lm + 100")
+        marked = kernel.execute("lm = 2", a).updates()[read.slot()]["text/plain"]
+        assert marked.startswith("stale: reads `lm`")
+        back = kernel.execute("lm = 1", a)
+        assert back.updates()[read.slot()]["text/plain"] == "101"
+        assert "stale" not in back.summary()
+    finally:
+        kernel.cell("%flow mode reactive")
+
+
 @pytest.mark.parametrize(
     ("name", "second"),
     [("dup_a", "dup_a = 2"), ("dup_b", "dup_b += 1"), ("dup_c", "for dup_c in range(3): pass")],

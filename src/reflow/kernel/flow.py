@@ -85,6 +85,7 @@ class Flow:
         self.shell = shell
         self.slots = has_slots(shell)
         self.cells: dict[CellId, KernelCell] = {}
+        self._marked: set[CellId] = set()  # cells whose slot shows a stale marker
         self.frontend_runs_plan = False  # a frontend extension runs pushed cells itself
         self.listeners: list[Listener] = []
         # Told of the cells to run after a change no execution made (a widget moved),
@@ -128,6 +129,8 @@ class Flow:
 
     def plain_should_run_async(self, raw: str) -> bool:
         """Whether IPython needs an event loop for this cell (top-level ``await``)."""
+        if "await" not in raw and "async" not in raw:
+            return False  # no transform needed to tell (it costs as much as a small cell)
         try:
             transformed = self.shell.transform_cell(raw)
         except Exception:
@@ -401,14 +404,22 @@ class Flow:
             self.shell.display_pub.publish(data={"text/plain": summary}, metadata={})
 
     def _mark_stale(self) -> None:
+        """Markers on the slots of stale cells, off those no longer stale. Only those
+        two sets are visited: every other slot shows its base already, and a kernel
+        with hundreds of cells must not pay for each of them on every execution."""
         stale = set(self.notebook.stale())
-        for cell_id, known in self.cells.items():
-            if known.slot is None or not self.notebook.has_cell(cell_id):
+        for cell_id in stale | self._marked:
+            known = self.cells.get(cell_id)
+            if known is None or known.slot is None or not self.notebook.has_cell(cell_id):
+                self._marked.discard(cell_id)
                 continue
             note = ""
             if cell_id in stale:
                 reason = self.notebook.cell(cell_id).stale_reason or ""
                 note = self.relabel(f"stale: {reason}" if reason else "stale")
+                self._marked.add(cell_id)
+            else:
+                self._marked.discard(cell_id)
             self._update_slot(known, with_note(known.base, note))
 
     def _update_slot(self, known: KernelCell, bundle: Bundle) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -140,7 +141,36 @@ def capture_rerun(shell: Any) -> Iterator[RerunCapture]:
 
 
 def publish_slot(shell: Any, display_id: str, bundle: Bundle, *, update: bool) -> None:
-    """Send a slot, or replace what it shows."""
-    shell.display_pub.publish(
-        data=bundle, metadata={}, transient={"display_id": display_id}, update=update
-    )
+    """Send a slot, or replace what it shows.
+
+    ipykernel's publisher flushes stdout and stderr first, so that a display lands
+    after what the cell printed; each flush waits for a round trip through its IO
+    thread, which made the empty slot of a trivial cell cost more than the cell.
+    With nothing waiting in either stream the flushes would send nothing, so they
+    are skipped.
+    """
+    publisher = shell.display_pub
+    skip = _streams_idle() and callable(getattr(publisher, "_flush_streams", None))
+    if skip:
+        publisher._flush_streams = _nothing
+    try:
+        publisher.publish(
+            data=bundle, metadata={}, transient={"display_id": display_id}, update=update
+        )
+    finally:
+        if skip:
+            del publisher._flush_streams
+
+
+def _streams_idle() -> bool:
+    """Whether ipykernel's stdout and stderr hold no unsent output (unknown: not idle)."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "_flush_pending", True) or getattr(
+            stream, "_subprocess_flush_pending", True
+        ):
+            return False
+    return True
+
+
+def _nothing() -> None:
+    return None
