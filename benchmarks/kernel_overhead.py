@@ -5,9 +5,12 @@
   as JupyterLab sends it, waiting for the kernel to be idle after each;
 - memory: the kernel's resident set size after those 200 cells.
 
-Kernels alternate (ipykernel, reflow, ipykernel, ...) so that the machine's
-noise falls on both. Targets: 200 cells at most 1.15x ipykernel's time,
-start at most 1.2x.
+Each round starts one kernel of each kind (which starts first alternates) and
+then runs the cells on both, cell by cell in turn, so that the machine's noise
+falls on both alike: on this shared machine the speed of one 200-cell run
+drifts by a third from one minute to the next, which alternating whole runs
+did not cancel. The ratio is the median over rounds of the paired ratios.
+Targets: 200 cells at most 1.15x ipykernel's time, start at most 1.2x.
 
 Run: ``make bench`` (appends to RESULTS.md) or ``python benchmarks/kernel_overhead.py``.
 """
@@ -25,29 +28,43 @@ from jupyter_client.manager import KernelManager
 from timing import fmt, report
 
 CELLS = 200
-ROUNDS = 5
+ROUNDS = 7
 
 
-def one_round(kernel_name: str) -> tuple[float, float, float]:
-    """(start seconds, 200-cell seconds, RSS MiB after) for one fresh kernel."""
-    manager = KernelManager(kernel_name=kernel_name)
-    began = time.perf_counter()
-    manager.start_kernel()
-    client = manager.client()
-    client.start_channels()
+KERNELS = ("python3", "reflow")
+
+
+def one_round(first: str) -> dict[str, tuple[float, float, float]]:
+    """Per kernel: (start seconds, 200-cell seconds, RSS MiB after), both kernels alive
+    together and their cells interleaved; ``first`` starts first and runs each cell first."""
+    order = [first, *(k for k in KERNELS if k != first)]
+    managers: dict[str, KernelManager] = {}
+    clients: dict[str, object] = {}
+    started: dict[str, float] = {}
     try:
-        client.wait_for_ready(timeout=120)
-        started = time.perf_counter() - began
-        sources = [f"x{i} = {i}" for i in range(CELLS)]
-        began = time.perf_counter()
-        for source in sources:
-            _execute(client, source, uuid.uuid4().hex[:8])
-        ran = time.perf_counter() - began
-        rss = _rss_mib(manager.provisioner.pid)  # type: ignore[union-attr]
-        return started, ran, rss
+        for name in order:
+            manager = managers[name] = KernelManager(kernel_name=name)
+            began = time.perf_counter()
+            manager.start_kernel()
+            client = clients[name] = manager.client()
+            client.start_channels()
+            client.wait_for_ready(timeout=120)
+            started[name] = time.perf_counter() - began
+        ran = dict.fromkeys(order, 0.0)
+        for i in range(CELLS):
+            for name in order:
+                began = time.perf_counter()
+                _execute(clients[name], f"x{i} = {i}", uuid.uuid4().hex[:8])
+                ran[name] += time.perf_counter() - began
+        return {
+            name: (started[name], ran[name], _rss_mib(managers[name].provisioner.pid))  # type: ignore[union-attr]
+            for name in order
+        }
     finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+        for client in clients.values():
+            client.stop_channels()  # type: ignore[attr-defined]
+        for manager in managers.values():
+            manager.shutdown_kernel(now=True)
 
 
 def _execute(client: object, code: str, cell: str) -> None:
@@ -92,10 +109,11 @@ def main() -> None:
     parser.add_argument("--append", type=Path, help="append the results section to this file")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args()
-    samples: dict[str, list[tuple[float, float, float]]] = {"python3": [], "reflow": []}
-    for _ in range(args.rounds):
-        for name in samples:
-            samples[name].append(one_round(name))
+    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in KERNELS}
+    for round_number in range(args.rounds):
+        measured = one_round(KERNELS[round_number % 2])
+        for name in KERNELS:
+            samples[name].append(measured[name])
     rows = []
     base = samples["python3"]
     for name, label in (("python3", "ipykernel"), ("reflow", "reflow kernel")):
@@ -107,9 +125,9 @@ def main() -> None:
             {
                 "kernel": label,
                 "start to first reply ms": fmt(start),
-                "start ratio": _ratio(start, [s for s, _, _ in base]),
+                "start ratio": _paired(start, [s for s, _, _ in base]),
                 f"{CELLS} cells ms": fmt(cells),
-                "cells ratio": _ratio(cells, [c for _, c, _ in base]),
+                "cells ratio": _paired(cells, [c for _, c, _ in base]),
                 "per cell ms": f"{statistics.median(cells) / CELLS * 1e3:.2f}",
                 "RSS after MiB": f"{statistics.median(rss):.1f}",
             }
@@ -117,10 +135,11 @@ def main() -> None:
     report(
         "The Jupyter kernel (`benchmarks/kernel_overhead.py`)",
         [
-            f"Medians (min-max) of {args.rounds} fresh kernels each, alternating, through "
-            "jupyter_client on this machine; each cell is an execute_request with a cellId, "
-            "waited for until the kernel is idle. Targets (issue 5): 200 cells at most 1.15x "
-            "ipykernel, start at most 1.2x.",
+            f"Medians (min-max) of {args.rounds} rounds, through jupyter_client on this "
+            "machine; each round starts one kernel of each kind and runs the cells on both in "
+            "turn, each cell an execute_request with a cellId, waited for until the kernel is "
+            "idle. Ratios: the median (min-max) of the rounds' paired ratios. Targets "
+            "(issue 5): 200 cells at most 1.15x ipykernel, start at most 1.2x.",
         ],
         rows,
         args.append,
@@ -128,8 +147,10 @@ def main() -> None:
     )
 
 
-def _ratio(samples: list[float], floor: list[float]) -> str:
-    return f"{statistics.median(samples) / statistics.median(floor):.2f}x"
+def _paired(samples: list[float], floor: list[float]) -> str:
+    """The median of the round-by-round ratios, and their range."""
+    ratios = [a / b for a, b in zip(samples, floor, strict=True)]
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 if __name__ == "__main__":
