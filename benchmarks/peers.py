@@ -125,11 +125,11 @@ def child(workload: str, name: str, plan: Plan) -> dict[str, list[float]]:
     import workloads
 
     sys_ = system(name)
+    floor = system(KERNEL_FLOOR if sys_.session == "kernel" else PLAIN_FLOOR)
+    paired = factory(floor) if floor != sys_ else None
     if workload == "cells":
-        return workloads.trivial_cells(factory(sys_), min(plan.repeats, sys_.max_repeats))
+        return workloads.trivial_cells(factory(sys_), min(plan.repeats, sys_.max_repeats), paired)
     if workload == "tracking":
-        floor = system(KERNEL_FLOOR if sys_.session == "kernel" else PLAIN_FLOOR)
-        paired = factory(floor) if floor != sys_ else None
         reps = min(plan.tracking_repeats, sys_.max_repeats)
         return workloads.tracking(factory(sys_), reps, paired)
     if workload == "propagation":

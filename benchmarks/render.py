@@ -96,7 +96,7 @@ def cells_section(results: Mapping[str, Any]) -> str:
         per_cell = Summary(
             *(v / TRIVIAL_CELLS for v in (total.median, total.low, total.high)), total.n
         )
-        floor = _floor(systems, name, "cells")
+        floor = samples_of(entry, "floor:cells") or _floor(systems, name, "cells")
         kernel = _is_kernel(entry)
         rows.append(
             [
@@ -112,7 +112,9 @@ def cells_section(results: Mapping[str, Any]) -> str:
         [
             f"`x{{i}} = {{i}}` for i < {TRIVIAL_CELLS}, each run as its own cell (a new notebook,",
             "or a fresh kernel, per repeat); milliseconds from the first cell sent to the last",
-            "cell done (for kernels: its `execute_reply` and the kernel back to idle).",
+            "cell done (for kernels: its `execute_reply` and the kernel back to idle). Ratios",
+            "are to a notebook (or kernel) of the floor run alongside, cell by cell in turn,",
+            "in the same process: whole runs minutes apart drift by a third on this machine.",
         ],
         markdown_table(
             ["system", f"{TRIVIAL_CELLS} cells ms", "per cell ms", "x plain exec", "x ipykernel"],

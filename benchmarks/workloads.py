@@ -66,28 +66,37 @@ def _check(session: Session, name: str, expected: object) -> None:
         raise AssertionError(f"{name} is {got!r}, expected {expected!r}")
 
 
-def trivial_cells(factory: Factory, repeats: int) -> Samples:
+def trivial_cells(factory: Factory, repeats: int, floor: Factory | None = None) -> Samples:
     """200 independent one-line cells run one by one, in a fresh notebook per repeat.
 
     The first repeat also records the memory of the process holding the values:
-    right after the notebook was created, and after the 200 cells.
+    right after the notebook was created, and after the 200 cells. With ``floor``,
+    a notebook of that system runs the same cells alongside, cell by cell in turn
+    (``floor:cells``), for the same reason as in ``tracking``.
     """
     out: Samples = {"cells": [], "rss:start": [], "rss:after": []}
     for r in range(repeats):
-        session = factory()
+        sessions = {"cells": factory()}
         try:
+            if floor is not None:
+                sessions["floor:cells"] = floor()
             if r == 0:
-                out["rss:start"].append(session.rss())
+                out["rss:start"].append(sessions["cells"].rss())
             gc.collect()
-            begin = time.perf_counter()
+            spent = dict.fromkeys(sessions, 0.0)
             for i in range(TRIVIAL_CELLS):
-                session.run(f"c{i}", f"x{i} = {i}")
-            out["cells"].append(time.perf_counter() - begin)
-            _check(session, f"x{TRIVIAL_CELLS - 1}", TRIVIAL_CELLS - 1)
+                for key, session in sessions.items():
+                    begin = time.perf_counter()
+                    session.run(f"c{i}", f"x{i} = {i}")
+                    spent[key] += time.perf_counter() - begin
+            for key, session in sessions.items():
+                out.setdefault(key, []).append(spent[key])
+                _check(session, f"x{TRIVIAL_CELLS - 1}", TRIVIAL_CELLS - 1)
             if r == 0:
-                out["rss:after"].append(session.rss())
+                out["rss:after"].append(sessions["cells"].rss())
         finally:
-            session.close()
+            for session in sessions.values():
+                session.close()
     return out
 
 

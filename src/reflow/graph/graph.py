@@ -137,6 +137,16 @@ class DataflowGraph:
     def readers(self, name: str) -> list[CellId]:
         return list(self._readers.cells(name))
 
+    def users(self, names: Iterable[str]) -> set[CellId]:
+        """Cells that read or write any of ``names`` (one pass, no copies: a cell that
+        writes hundreds of names asks this after every run)."""
+        found: set[CellId] = set()
+        readers, writers = self._readers.cells, self._writers.cells
+        for name in names:
+            found.update(readers(name))
+            found.update(writers(name))
+        return found
+
     def out_of_order_usages(self, cell: CellId) -> frozenset[str]:
         """in_order: names the cell reads whose only writers are below it."""
         if self._direction is Direction.ANY_ORDER:

@@ -8,6 +8,7 @@ them, which the graph decides from its writers index, not here.
 from __future__ import annotations
 
 import builtins
+import functools
 import re
 
 BUILTIN_NAMES: frozenset[str] = frozenset(dir(builtins))
@@ -47,6 +48,9 @@ def is_private(name: str) -> bool:
     return name.startswith("_") and not is_dunder(name)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def links_cells(name: str) -> bool:
-    """Whether a name may create an edge in in_order; any_order also drops private names."""
+    """Whether a name may create an edge in in_order; any_order also drops private names.
+
+    Cached: asked of every name a cell writes, after every run."""
     return not is_ipython_name(name) and not is_dunder(name)

@@ -101,12 +101,7 @@ class Scheduler:
 
     def users_of(self, names: Iterable[str]) -> set[CellId]:
         """Cells whose status rests on the versions of ``names``: readers and writers."""
-        graph = self._graph
-        found: set[CellId] = set()
-        for name in names:
-            found.update(graph.readers(name))
-            found.update(graph.writers(name))
-        return found
+        return self._graph.users(names)
 
     def run(
         self,

@@ -325,8 +325,8 @@ class StatusBoard:
                 # handed it over): whatever was written since, a run-all would not.
                 return f"`{name}` was changed by cell [{above}], which runs before it"
         for name in sorted(self._graph.expanded(cell).writes):
-            if self._graph.final_writer(name) != cell:
-                continue
+            if self._graph.final_writer(name) != cell or self._ledger.whole_by(name, cell):
+                continue  # (the second: every check below would pass)
             for _, left in self._ledger.writes_of(name):
                 if not left.deleted and (left.cell is None or left.cell not in self._graph):
                     # A part still holds what a deleted cell wrote (``Session.forget``),

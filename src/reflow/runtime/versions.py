@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from reflow._types import CellId
 from reflow.analysis.effects import PathPart
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Symbol:
+class Symbol(NamedTuple):
+    """A name, or a part of its object. A tuple: the ledger and every record key their
+    dicts by symbols, and a tuple hashes and compares in C (a dataclass's ``__hash__``
+    ran in Python, once per lookup, tens of thousands of times in a large cell)."""
+
     name: str
     path: tuple[PathPart, ...] = ()
 
@@ -130,6 +134,15 @@ class VersionLedger:
                 if best is None or version.stamp > best.stamp:
                     best = version
         return best
+
+    def whole_by(self, name: str, cell: CellId) -> bool:
+        """Whether ``cell`` made the last write of ``name`` and it was of the whole name,
+        no part written since: what a writer run last leaves, asked of every name it
+        writes whenever its status is decided."""
+        if self._parts.get(name):
+            return False
+        version = self._current.get(Symbol(name))
+        return version is not None and version.cell == cell
 
     def writes_of(self, name: str) -> list[tuple[Symbol, Version]]:
         """The current versions of ``name`` as a whole and of each part written since."""
