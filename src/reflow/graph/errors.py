@@ -27,14 +27,12 @@ class GraphError:
     names: tuple[str, ...] = ()
 
 
-def syntax_errors(effects: Mapping[CellId, CellEffects]) -> dict[CellId, GraphError]:
-    errors = {}
-    for cell, effect in effects.items():
-        syntax = effect.analysis.syntax_error
-        if syntax is not None:
-            where = f" (line {syntax.lineno})" if syntax.lineno else ""
-            errors[cell] = GraphError("syntax", f"SyntaxError: {syntax.message}{where}")
-    return errors
+def syntax_error(effects: CellEffects) -> GraphError | None:
+    syntax = effects.analysis.syntax_error
+    if syntax is None:
+        return None
+    where = f" (line {syntax.lineno})" if syntax.lineno else ""
+    return GraphError("syntax", f"SyntaxError: {syntax.message}{where}")
 
 
 def any_order_errors(

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from reflow._types import CellId, Direction
 from reflow.graph import any_order, in_order
 from reflow.graph.effects import CellEffects
-from reflow.graph.errors import GraphError, any_order_errors, syntax_errors
+from reflow.graph.errors import GraphError, any_order_errors, syntax_error
 from reflow.graph.expansion import Expanded, NotebookFunctions
 from reflow.graph.index import NameIndex
 from reflow.graph.names import BUILTIN_NAMES, is_private, links_cells
@@ -52,6 +52,8 @@ class DataflowGraph:
         # Cells that may change some object in place: only they can reach a name
         # through sharing, so the rest skip that part of ``dependents``.
         self._changing: set[CellId] = set()
+        # Cells that do not parse, kept as cells change: errors() must not scan them all.
+        self._syntax: dict[CellId, GraphError] = {}
 
     # ---- structure -------------------------------------------------------
 
@@ -321,6 +323,11 @@ class DataflowGraph:
         if _sharing(before) != _sharing(effects):
             self._reach_epoch += 1
         changed = self._functions.set_cell(cell, effects)
+        error = syntax_error(effects) if effects is not None else None
+        if error is None:
+            self._syntax.pop(cell, None)
+        else:
+            self._syntax[cell] = error
         if effects is None:
             self._effects.pop(cell, None)
         else:
@@ -389,7 +396,7 @@ class DataflowGraph:
         )
 
     def _find_errors(self) -> dict[CellId, GraphError]:
-        errors = syntax_errors(self._effects)
+        errors = dict(self._syntax)
         if self._direction is Direction.ANY_ORDER:
             for cell, error in any_order_errors(
                 self._order.ids,

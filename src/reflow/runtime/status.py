@@ -193,7 +193,13 @@ class StatusBoard:
         return {cell: self.status(cell) for cell in self._graph.cells}
 
     def stale(self) -> list[CellId]:
-        return [c for c in self._graph.cells if self.status(c) is Status.STALE]
+        # Asked after every execution: the decided statuses are read directly.
+        known, stale = self._status.get, Status.STALE
+        return [
+            c
+            for c in self._graph.cells
+            if (s := known(c)) is stale or (s is None and self.status(c) is stale)
+        ]
 
     def expected(self, cell: CellId, name: str) -> Expected:
         """What ``cell`` should have seen of ``name``, given the parts it read last time."""
