@@ -113,7 +113,7 @@ def cells_section(results: Mapping[str, Any]) -> str:
             f"`x{{i}} = {{i}}` for i < {TRIVIAL_CELLS}, each run as its own cell (a new notebook,",
             "or a fresh kernel, per repeat); milliseconds from the first cell sent to the last",
             "cell done (for kernels: its `execute_reply` and the kernel back to idle). Ratios",
-            "are to a notebook (or kernel) of the floor run alongside, cell by cell in turn,",
+            "are to a notebook (or kernel) of the floor run alongside, in turns of 20 cells,",
             "in the same process: whole runs minutes apart drift by a third on this machine.",
         ],
         markdown_table(

@@ -108,6 +108,13 @@ def test_report_renders_every_section_with_ratios_to_the_right_floor() -> None:
             },
             "ipykernel": {"kind": "kernel", "workloads": ["cells"], "cells": [1.0]},
             "IPyflow": {"kind": "kernel", "workloads": ["cells"], "cells": [3.0]},
+            # Paired: its ratio is to the floor kernel run alongside, not to ipykernel's row.
+            "marimo": {
+                "kind": "in-process",
+                "workloads": ["cells"],
+                "cells": [0.006],
+                "floor:cells": [0.002],
+            },
             "reflow kernel": {"kind": "kernel", "workloads": ["cells"], "missing": "no spec"},
         },
         "graph": {"reflow": {"parse:chain:10": [0.001], "build:chain:10": [0.004]}},
@@ -117,6 +124,7 @@ def test_report_renders_every_section_with_ratios_to_the_right_floor() -> None:
         assert title in text
     assert "| reflow | 4.00 | 0.020 | 4.00x | - |" in text  # against plain exec
     assert "| IPyflow | 3,000.00 | 15.000 | - | 3.00x |" in text  # against ipykernel
+    assert "| marimo | 6.00 | 0.030 | 3.00x | - |" in text  # against its own paired floor
     assert "| reflow kernel | not installed |" in text
     assert "| reflow | 10.0 | 12.0 | +2.0 |" in text
     assert "| chain | 10 | 1.00 | 4.00 | - | 4.00x | - |" in text
@@ -130,6 +138,12 @@ def test_workloads_run_and_check_their_results(session: workloads.Factory) -> No
     chain = workloads.propagation(session, [5, 12], repeats=2)
     assert set(chain) == {"chain-build:5", "propagate:5", "chain-build:12", "propagate:12"}
     assert len(chain["propagate:12"]) == 2
+
+
+def test_trivial_cells_run_alongside_their_floor() -> None:
+    out = workloads.trivial_cells(ReflowSession, repeats=2, floor=PlainSession)
+    assert len(out["cells"]) == len(out["floor:cells"]) == 2
+    assert all(t > 0 for t in out["floor:cells"])
 
 
 def test_tracking_workloads_compute_what_they_claim_paired_with_their_floor() -> None:
