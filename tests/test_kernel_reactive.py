@@ -243,3 +243,19 @@ def test_top_level_await_runs_directly_and_when_rerun(kernel: Kernel) -> None:
     assert awaiting.status == "ok" and awaiting.texts() == ["2"]
     edited = kernel.execute("aw = 3", a)
     assert edited.updates()[awaiting.slot()]["text/plain"] == "6"
+
+
+def test_ipython_transforms_an_executed_cell_once(kernel: Kernel) -> None:
+    """The model needs the cell's Python form before IPython runs it; IPython reuses
+    that transform for its own run, and only for it (a magic cell still works)."""
+    kernel.cell(
+        "from reflow.kernel.extension import flow_of\n"
+        "_tf_flow = flow_of(get_ipython())\n_tf_calls = []\n_tf_plain = _tf_flow._plain_transform\n"
+        "_tf_flow._plain_transform = lambda raw: (_tf_calls.append(raw), _tf_plain(raw))[1]"
+    )
+    _, ran = kernel.cell("tf_value = 41 + 1")
+    assert ran.status == "ok" and kernel.value("tf_value") == "42"
+    assert kernel.value("_tf_calls.count('tf_value = 41 + 1')") == "1"
+    _, timed = kernel.cell("%time tf_timed = tf_value + 1")
+    assert timed.status == "ok" and kernel.value("tf_timed") == "43"
+    kernel.cell("_tf_flow._plain_transform = _tf_plain")

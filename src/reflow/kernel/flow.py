@@ -96,6 +96,8 @@ class Flow:
         self.parallel: Backend | None = None  # %flow parallel on: worker processes
         self._plain_run_cell: Callable[..., Any] = shell.run_cell
         self._plain_should_run_async: Callable[..., Any] = shell.should_run_async
+        self._plain_transform: Callable[[str], str] = shell.transform_cell
+        self._transformed: tuple[str, str] | None = None  # see transform_cell
         self._anonymous = itertools.count(1)
         self._warned_fallback = False
         self.executor = ShellExecutor(self)
@@ -117,9 +119,10 @@ class Flow:
     def install(self) -> None:
         self.shell.run_cell = self.run_cell
         self.shell.should_run_async = self.should_run_async
+        self.shell.transform_cell = self.transform_cell
 
     def uninstall(self) -> None:
-        for name in ("run_cell", "should_run_async"):
+        for name in ("run_cell", "should_run_async", "transform_cell"):
             if name in vars(self.shell):
                 delattr(self.shell, name)
 
@@ -139,6 +142,19 @@ class Flow:
 
     # ---- the shell's entry points --------------------------------------------------
 
+    def transform_cell(self, raw_cell: str) -> str:
+        """IPython's input transform, done once per execute request: ipykernel asks for
+        it before running the cell, the model of the cell needs it, and IPython's run
+        asks again, each time as costly as running a small cell. The answer is kept
+        until the request's ``run_cell`` returns, so no later state of the shell (a
+        magic defined since) meets an old answer."""
+        kept = self._transformed
+        if kept is not None and kept[0] == raw_cell:
+            return kept[1]
+        transformed = self._plain_transform(raw_cell)
+        self._transformed = (raw_cell, transformed)
+        return transformed
+
     def run_cell(
         self,
         raw_cell: str,
@@ -148,17 +164,20 @@ class Flow:
         cell_id: str | None = None,
         cell_meta: dict[str, Any] | None = None,
     ) -> Any:
-        if silent or not shell_futures or self.request is not None:
-            # Tooling (silent), or a cell calling run_cell: plain IPython, untracked.
-            return self.plain_run_cell(
-                raw_cell,
-                store_history=store_history,
-                silent=silent,
-                shell_futures=shell_futures,
-                cell_id=cell_id,
-                cell_meta=cell_meta,
-            )
-        return self.execute(raw_cell, store_history=store_history, cell_id=cell_id)
+        try:
+            if silent or not shell_futures or self.request is not None:
+                # Tooling (silent), or a cell calling run_cell: plain IPython, untracked.
+                return self.plain_run_cell(
+                    raw_cell,
+                    store_history=store_history,
+                    silent=silent,
+                    shell_futures=shell_futures,
+                    cell_id=cell_id,
+                    cell_meta=cell_meta,
+                )
+            return self.execute(raw_cell, store_history=store_history, cell_id=cell_id)
+        finally:
+            self._transformed = None  # see transform_cell
 
     def should_run_async(
         self,
@@ -302,7 +321,7 @@ class Flow:
     def model_cell(self, raw: str, cell_id: str | None) -> CellId:
         """Add or edit the cell in the Notebook; its IPython syntax is analysed as Python."""
         cell = CellId(cell_id) if cell_id else CellId(f"anonymous-{next(self._anonymous)}")
-        code = self.python_source(raw)
+        code = self.python_source(raw, keep=True)
         known = self.cells.get(cell)
         if known is None:
             if self.notebook.has_cell(cell):
@@ -315,7 +334,9 @@ class Flow:
             self.notebook.edit(cell, code)
         return cell
 
-    def python_source(self, raw: str) -> str:
+    def python_source(self, raw: str, *, keep: bool = False) -> str:
+        """The cell as Python (IPython's transforms, line magics inlined). ``keep``: the
+        request being executed asks, so the transform is shared (``transform_cell``)."""
         from reflow.kernel.magics import inline_line_magics, magic_body
 
         body = magic_body(raw)
@@ -324,7 +345,8 @@ class Flow:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return inline_line_magics(str(self.shell.transform_cell(raw)))
+                transform = self.transform_cell if keep else self._plain_transform
+                return inline_line_magics(str(transform(raw)))
         except Exception:
             return raw
 
