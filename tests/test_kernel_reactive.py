@@ -253,9 +253,11 @@ def test_ipython_transforms_an_executed_cell_once(kernel: Kernel) -> None:
         "_tf_flow = flow_of(get_ipython())\n_tf_calls = []\n_tf_plain = _tf_flow._plain_transform\n"
         "_tf_flow._plain_transform = lambda raw: (_tf_calls.append(raw), _tf_plain(raw))[1]"
     )
-    _, ran = kernel.cell("tf_value = 41 + 1")
-    assert ran.status == "ok" and kernel.value("tf_value") == "42"
-    assert kernel.value("_tf_calls.count('tf_value = 41 + 1')") == "1"
-    _, timed = kernel.cell("%time tf_timed = tf_value + 1")
-    assert timed.status == "ok" and kernel.value("tf_timed") == "43"
-    kernel.cell("_tf_flow._plain_transform = _tf_plain")
+    try:
+        _, ran = kernel.cell("tf_value = 41 + 1")
+        assert ran.status == "ok" and kernel.value("tf_value") == "42"
+        assert kernel.value("_tf_calls.count('tf_value = 41 + 1')") == "1"
+        _, timed = kernel.cell("%time tf_timed = tf_value + 1")
+        assert timed.status == "ok" and kernel.value("tf_timed") == "43"
+    finally:
+        kernel.cell("_tf_flow._plain_transform = _tf_plain")

@@ -95,7 +95,7 @@ class NotebookFunctions:
         binds = frozenset(n for n in effects.binds if links(n))
         mutating = effects.mutates
         if effects.pending:  # not run yet: anything it may change, or what shares with it
-            mutating = mutating | self._sharing_closure(may_change)
+            mutating = mutating | self.sharing_closure(may_change)
         # A module's functions are not its methods (``np.mean(x)`` leaves ``np`` alone, and
         # ``os.remove`` is no ``list.remove``): a module changes only as seen when the cell
         # ran (``random.seed(2)``, ``np.random.rand()``: the global generator's state).
@@ -127,9 +127,6 @@ class NotebookFunctions:
 
     def sharing_closure(self, names: Iterable[str]) -> frozenset[str]:
         """``names`` and every name some cell makes share objects with them, transitively."""
-        return self._sharing_closure(names)
-
-    def _sharing_closure(self, names: Iterable[str]) -> frozenset[str]:
         found: set[str] = set()
         pending = list(names)
         while pending:
