@@ -386,6 +386,35 @@ NUMPY_PANDAS = [
         status={"c": "fresh"},
     ),
     Case(
+        "numpy-array-with-nan-rebuilt-equal-cuts-off",
+        {
+            "a": "import numpy as np",
+            "b": "x = np.array([np.nan, 1.0])[::-1]",
+            "c": "s = repr(x.tolist())",
+        },
+        ["run_all", "run b"],
+        ran=["b"],
+        status={"c": "fresh"},
+    ),
+    Case(
+        "numpy-negative-zero-is-another-value",
+        {"a": "import numpy as np", "b": "x = np.zeros(2)", "c": "s = repr(x.tolist())"},
+        ["run_all", "edit b: x = -np.zeros(2)", "run b"],
+        ran=["b", "c"],  # equal by ==, but `1 / x` tells them apart
+        ns={"s": "[-0.0, -0.0]"},
+    ),
+    Case(
+        "numpy-column-view-rebuilt-changed-reruns",
+        {
+            "a": "import numpy as np",
+            "b": "x = np.arange(6).reshape(2, 3)[:, 1]",
+            "c": "s = int(x.sum())",
+        },
+        ["run_all", "edit b: x = np.arange(6).reshape(2, 3)[:, 2]", "run b"],
+        ran=["b", "c"],
+        ns={"s": 7},
+    ),
+    Case(
         "pandas-inplace-mutates",
         {
             "a": "import pandas as pd",
