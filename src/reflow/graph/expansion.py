@@ -37,6 +37,10 @@ class Expanded:
     )
     """Refs the cell reads only at these constant paths (see ``CellAnalysis.read_paths``);
     never a name a called function reads, since a body reads whole."""
+    unrun_widens: bool = False
+    """Whether ``mutates`` holds names only because the cell has not run yet (what it
+    may change shares objects with them): when false, a first run that sees nothing
+    static analysis did not leaves the expansion as it is."""
 
     @property
     def writes(self) -> frozenset[str]:
@@ -94,8 +98,11 @@ class NotebookFunctions:
                 may_change.update(summary.may_change)
         binds = frozenset(n for n in effects.binds if links(n))
         mutating = effects.mutates
+        unrun_widens = False
         if effects.pending:  # not run yet: anything it may change, or what shares with it
-            mutating = mutating | self.sharing_closure(may_change)
+            widened = mutating | self.sharing_closure(may_change)
+            unrun_widens = widened != mutating
+            mutating = widened
         # A module's functions are not its methods (``np.mean(x)`` leaves ``np`` alone, and
         # ``os.remove`` is no ``list.remove``): a module changes only as seen when the cell
         # ran (``random.seed(2)``, ``np.random.rand()``: the global generator's state).
@@ -114,6 +121,7 @@ class NotebookFunctions:
             deletes=frozenset(n for n in effects.deletes if links(n)),
             reads_all=effects.reads_all,
             may_change=frozenset(n for n in may_change if links(n)),
+            unrun_widens=unrun_widens,
             path_reads={}
             if effects.reads_all
             else {

@@ -96,6 +96,11 @@ class DataflowGraph:
     def update(self, cell: CellId, effects: CellEffects) -> None:
         before = self._effects[cell]
         unchanged = self._expanded[cell]
+        if _first_run_saw_nothing_new(before, effects) and not unchanged.unrun_widens:
+            # Asked after the first run of every cell: expanding it again would give
+            # the same answer, and indexing it again would touch every name it writes.
+            self._effects[cell] = effects
+            return
         self._set_effects(cell, effects)
         if (
             self._expanded[cell] == unchanged
@@ -421,6 +426,18 @@ class DataflowGraph:
                     seen.add(other)
                     queue.append(other)
         return seen
+
+
+def _first_run_saw_nothing_new(before: CellEffects, after: CellEffects) -> bool:
+    """Whether ``after`` is ``before`` run, its run having seen what ``before`` expected."""
+    return (
+        before.pending
+        and not after.pending
+        and after.analysis is before.analysis
+        and after.observed_binds == before.observed_binds
+        and after.observed_deletes == before.observed_deletes
+        and after.observed_mutates == before.observed_mutates
+    )
 
 
 def _sharing(effects: CellEffects | None) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
