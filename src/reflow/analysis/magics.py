@@ -20,6 +20,7 @@ from typing import Literal
 
 MEMOIZE = "memoize"
 _MAGIC_LINE = re.compile(r"[ \t]*%%(?P<name>\w+)(?P<args>[^\n]*)")
+_CELL_MAGIC_FIRST = re.compile(r"\s*%%")  # (blank lines first, as IPython allows)
 
 Report = Literal["line", "quiet"]
 
@@ -50,6 +51,8 @@ class MemoizedSource:
 
 def split_memoize(source: str) -> MemoizedSource:
     """The ``%%memoize`` directive of a cell, if it has one, and the body to run."""
+    if _CELL_MAGIC_FIRST.match(source) is None:
+        return MemoizedSource(None, source)  # asked twice of every run: no split of a big cell
     lines = source.split("\n")
     for index, line in enumerate(lines):
         if not line.strip():
