@@ -116,8 +116,9 @@ class Scheduler:
         before = self.board()
         written = self._session.ledger.watch()
         touched: set[CellId] = set()  # cells whose record or effects the run may change
+        counted: set[str] = set()  # names whose readers and writers are in ``touched``
         try:
-            run = self._run(targets, mode, alone, observer, before, touched)
+            run = self._run(targets, mode, alone, observer, before, touched, counted)
         except BaseException:
             self.forget_statuses()
             raise
@@ -126,7 +127,7 @@ class Scheduler:
         # What the run wrote, and the writes the cells it ran had and have now.
         for cell in run.ran:
             written |= graph.expanded(cell).writes
-        self.forget_statuses(touched | self.users_of(written))
+        self.forget_statuses(touched | self.users_of(written - counted))
         after = self.board()
         affected = graph.dependents(run.ran) | set(run.ran) | set(run.left_over)
         run.stale = sorted(
@@ -142,6 +143,7 @@ class Scheduler:
         observer: CellObserver | None,
         before: StatusBoard,
         touched: set[CellId],
+        counted: set[str],
     ) -> Run:
         graph, records = self._graph, self._session.records
         run = Run()
@@ -173,7 +175,9 @@ class Scheduler:
                 if cell in done:
                     continue
                 done.add(cell)
-                touched |= self.users_of(graph.expanded(cell).writes)  # before it runs
+                writes = graph.expanded(cell).writes  # before it runs
+                touched |= self.users_of(writes)
+                counted |= writes
                 changed = self._run_one(cell, run, doomed, observer)
                 if run.interrupted:
                     break
