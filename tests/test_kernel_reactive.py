@@ -261,3 +261,53 @@ def test_ipython_transforms_an_executed_cell_once(kernel: Kernel) -> None:
         assert timed.status == "ok" and kernel.value("tf_timed") == "43"
     finally:
         kernel.cell("_tf_flow._plain_transform = _tf_plain")
+
+
+@pytest.mark.parametrize(
+    ("code", "slotted"),
+    [
+        ("sc_n = 3", False),  # a constant
+        ("import json as sc_json", False),
+        ("def sc_f(v):\n    return v + sc_n", False),  # a body's reads are the caller's
+        ("class ScBox:\n    size = 2", False),
+        ("sc_m = sc_n * 2", True),  # reads a name
+        ("sc_l = len('abc')", True),  # a call, even of a builtin
+        ("print('sc')", True),
+        ("%time sc_t = 1", True),  # IPython prints the timing again on a re-run
+        ("sc_d = 1\ndel sc_d", True),  # a delete may fail when run again
+        ("sc_e = 1 / 0", True),  # raised
+    ],
+)
+def test_an_empty_slot_only_where_a_rerun_may_show_something(
+    kernel: Kernel, code: str, slotted: bool
+) -> None:
+    """In reactive mode a cell that reads nothing shows nothing new when run again, so a
+    cell with no result gets an empty slot only if it reads something (or failed)."""
+    kernel.cell("sc_n = 3")
+    _, ran = kernel.cell(code)
+    assert (ran.slot() is not None) == slotted
+
+
+def test_slotless_cells_still_run_again_and_are_named_in_the_summary(kernel: Kernel) -> None:
+    upper, first = kernel.cell("so_v = 5")
+    _, lower = kernel.cell("so_v = 0")  # the last writer of so_v: what a run-all leaves
+    _, reader = kernel.cell("so_v + 1")
+    assert first.slot() is None and lower.slot() is None and reader.texts() == ["1"]
+    again = kernel.execute("so_v = 5", upper)
+    assert again.status == "ok" and again.slot() is None
+    assert "re-ran: In [" in again.summary() and "`so_v = 0`" in again.summary()
+    assert kernel.value("so_v") == "0"
+    assert reader.slot() not in again.updates()  # the value it read is back: not re-run
+
+
+def test_in_lazy_mode_every_cell_gets_a_slot_for_its_stale_marker(kernel: Kernel) -> None:
+    kernel.cell("%flow mode lazy")
+    try:
+        upper, first = kernel.cell("sl_v = 5")
+        _, lower = kernel.cell("sl_v = 0")
+        assert first.slot() is not None and lower.slot() is not None
+        again = kernel.execute("sl_v = 5", upper)
+        marker = again.updates()[lower.slot()]["text/plain"]
+        assert marker.startswith("stale: `sl_v` was overwritten by In [")
+    finally:
+        kernel.cell("%flow mode reactive")

@@ -385,6 +385,19 @@ class Notebook:
     def defs(self, cell: CellRef) -> list[str]:
         return sorted(self._graph.defs(self._id(cell)))
 
+    def self_contained(self, cell: CellRef) -> bool:
+        """Whether the cell's code reads no name at all (builtins included: no call, no
+        print) and deletes none: an import, a definition, a constant. Run again, it can
+        only do what it did; a frontend has nothing new to show for it."""
+        analysis = self._record(self._id(cell)).analysis
+        return not (
+            analysis.refs
+            or analysis.deletes
+            or analysis.dynamic
+            or analysis.star_import
+            or analysis.syntax_error
+        )
+
     def parents(self, cell: CellRef) -> list[CellId]:
         return sorted(self._graph.parents(self._id(cell)), key=self._graph.position)
 

@@ -414,7 +414,12 @@ class Flow:
     def _show(self, run: Run, request: Request) -> None:
         assert request.target is not None  # an execution's request
         target = self.cells[request.target]
-        if self.slots and target.keyed and target.slot is None:
+        if (
+            self.slots
+            and target.keyed
+            and target.slot is None
+            and self._needs_slot(request.target, run)
+        ):
             # No result to carry the slot (or the cell did not run): an empty one.
             target.slot = f"reflow-{request.target}-{target.number}"
             target.base, target.shown = {}, {}
@@ -424,6 +429,26 @@ class Flow:
         summary = self.summary(run, request.target, request.elsewhere)
         if summary:
             self.shell.display_pub.publish(data={"text/plain": summary}, metadata={})
+
+    def _needs_slot(self, cell: CellId, run: Run) -> bool:
+        """Whether a cell that showed nothing needs an empty slot for later updates.
+
+        An import, a definition or a constant that ran without error in reactive mode
+        does not: run again (its writes overwritten from above), it shows nothing new,
+        and in reactive mode it does not stay stale. Every such cell (most of a
+        notebook's first cells) would otherwise carry an empty output into the file,
+        and the message cost as much as the rest of reflow's work for the cell. In
+        lazy mode stale markers need slots; if a reactive run is interrupted before
+        such a cell re-ran, the executed cell's summary names it.
+        """
+        known = self.cells[cell]
+        return not (
+            self.notebook.mode == "reactive"
+            and cell in run.ran
+            and cell not in run.errors
+            and known.raw.strip() == known.code.strip()  # no magic to print again
+            and self.notebook.self_contained(cell)
+        )
 
     def _mark_stale(self) -> None:
         """Markers on the slots of stale cells, off those no longer stale. Only those
