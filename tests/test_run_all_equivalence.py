@@ -366,6 +366,9 @@ def play(
             nb.run_stale()
         elif verb == "mode":
             nb.mode = "lazy" if nb.mode == "reactive" else "reactive"
+        # stale() looks again only at what the step made the board forget: it must agree
+        # with every cell's own status.
+        assert nb.stale() == [c.id for c in nb.cells if c.status == "stale"]
         assert_carried_statuses_are_fresh(nb)
         check(nb)
 

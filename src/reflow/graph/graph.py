@@ -230,10 +230,9 @@ class DataflowGraph:
         """
         if self._changers_of is None:
             index: dict[str, list[CellId]] = {}
-            for cell, expanded in self._expanded.items():
-                if expanded.may_change:
-                    for reached in self.reached(cell):
-                        index.setdefault(reached, []).append(cell)
+            for cell in self._changing:  # the cells whose expansion may change objects
+                for reached in self.reached(cell):
+                    index.setdefault(reached, []).append(cell)
             for cells in index.values():
                 cells.sort(key=self.rank)
             self._changers_of = index

@@ -149,6 +149,10 @@ class StatusBoard:
         self._settled: dict[CellId, bool] = {}  # cells in error whose inputs are current
         self._status: dict[CellId, Status] = {}
         self.reasons: dict[CellId, str] = {}
+        # For ``stale``, asked after every execution: the cells decided stale, and those
+        # not classified since this board was made or forgot them (None: all of them).
+        self._stale: set[CellId] = set()
+        self._unclassified: set[CellId] | None = None
 
     def forget(self, cells: set[CellId]) -> None:
         """Drop the decisions about ``cells``, keeping the rest for the state now.
@@ -168,6 +172,9 @@ class StatusBoard:
             self._sync.pop(cell, None)
             self._settled.pop(cell, None)
             self.reasons.pop(cell, None)
+        self._stale -= cells
+        if self._unclassified is not None:
+            self._unclassified |= cells
 
     def status(self, cell: CellId) -> Status:
         self._decide_with_writers(cell)
@@ -193,13 +200,16 @@ class StatusBoard:
         return {cell: self.status(cell) for cell in self._graph.cells}
 
     def stale(self) -> list[CellId]:
-        # Asked after every execution: the decided statuses are read directly.
-        known, stale = self._status.get, Status.STALE
-        return [
-            c
-            for c in self._graph.cells
-            if (s := known(c)) is stale or (s is None and self.status(c) is stale)
-        ]
+        """The stale cells, in notebook order. A decision stands until ``forget`` drops it,
+        so only the cells forgotten since the last call are looked at again: a kernel
+        with thousands of cells asks after every execution."""
+        graph = self._graph
+        unclassified = graph.cells if self._unclassified is None else self._unclassified
+        for cell in unclassified:
+            if cell in graph and self.status(cell) is Status.STALE:
+                self._stale.add(cell)
+        self._unclassified = set()
+        return sorted((c for c in self._stale if c in graph), key=graph.position)
 
     def expected(self, cell: CellId, name: str) -> Expected:
         """What ``cell`` should have seen of ``name``, given the parts it read last time."""
