@@ -437,7 +437,7 @@ class Flow:
         does not: run again (its writes overwritten from above), it shows nothing new,
         and in reactive mode it does not stay stale. Every such cell (most of a
         notebook's first cells) would otherwise carry an empty output into the file,
-        and the message cost as much as the rest of reflow's work for the cell. In
+        and the message was the largest part of reflow's cost for such a cell. In
         lazy mode stale markers need slots; if a reactive run is interrupted before
         such a cell re-ran, the executed cell's summary names it.
         """
