@@ -46,6 +46,25 @@ def test_a_rerun_cells_prints_go_to_its_own_slot(kernel: Kernel) -> None:
     assert edited.updates()[slot]["text/plain"] == "pa is two"
 
 
+@pytest.mark.parametrize(
+    ("cell", "python"),
+    [
+        ("%time y = f(x)", "y = f(x)"),
+        ("%timeit -n 10 -r 3 f(x)", "f(x)"),
+        ("r = %time f(x)", "r = f(x)"),  # the magic's value is the expression's
+        ("r = %timeit -o -n 1 g(y)", "r = g(y)"),  # what it reads and binds, for analysis
+        ("r = %time y = 1", "r = get_ipython().run_line_magic('time', 'y = 1')"),  # no value
+        ("r = %env HOME", "r = get_ipython().run_line_magic('env', 'HOME')"),  # not Python
+    ],
+)
+def test_line_magics_running_python_are_analysed_as_their_code(cell: str, python: str) -> None:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from reflow.kernel.magics import inline_line_magics
+
+    assert inline_line_magics(TransformerManager().transform_cell(cell)).strip() == python
+
+
 def test_a_line_magic_running_python_reads_and_binds_what_its_code_does(
     kernel: Kernel,
 ) -> None:
@@ -54,11 +73,16 @@ def test_a_line_magic_running_python_reads_and_binds_what_its_code_does(
     _, timed = kernel.cell("%time lt = lm + 1")
     assert "Wall time" in timed.stdout
     _, repeated = kernel.cell("%timeit -n 1 -r 1 lm * 3")
+    _, assigned = kernel.cell("la = %time lm * 10")  # the magic's value: lm * 10
+    _, reader = kernel.cell("la + 1")
+    assert reader.texts() == ["11"]
     edited = kernel.execute("lm = 5", a)
     assert "`%time lt = lm + 1`" in edited.summary()
     assert "`%timeit -n 1 -r 1 lm * 3`" in edited.summary()
-    assert kernel.value("lt") == "6"
-    assert repeated.status == "ok"
+    assert "`la = %time lm * 10`" in edited.summary()
+    assert kernel.value("lt") == "6" and kernel.value("la") == "50"
+    assert edited.updates()[reader.slot()]["text/plain"] == "51"
+    assert repeated.status == assigned.status == "ok"
 
 
 def test_rerunning_an_update_pulls_its_writer_first(kernel: Kernel) -> None:

@@ -63,7 +63,9 @@ def inline_line_magics(python: str) -> str:
     IPython turns ``%time y = f(x)`` into a call with the code as a string, which
     reads and binds nothing that analysis can see: the cell would look independent
     of ``x``, a stale result shown as fresh. Only statements at cell level are
-    replaced; an argument that does not parse (after ``%timeit``'s options) stays.
+    replaced, and assignments of such a magic's value (``r = %time f(x)``: ``r =
+    f(x)``, which reads and binds what the magic does); an argument that does not
+    parse (after ``%timeit``'s options) stays.
     """
     if "run_line_magic" not in python:
         return python
@@ -82,7 +84,21 @@ def inline_line_magics(python: str) -> str:
 
 
 def _line_magic_code(statement: ast.stmt) -> list[ast.stmt] | None:
-    call = statement.value if isinstance(statement, ast.Expr) else None
+    if isinstance(statement, ast.Expr):
+        return _magic_python(statement.value, "exec")
+    if isinstance(statement, ast.Assign):
+        found = _magic_python(statement.value, "eval")
+        if found is not None:
+            [value] = found
+            assert isinstance(value, ast.Expr)
+            assigned = ast.Assign(targets=statement.targets, value=value.value)
+            return [ast.copy_location(assigned, statement)]
+    return None
+
+
+def _magic_python(call: ast.expr, mode: str) -> list[ast.stmt] | None:
+    """The Python a ``get_ipython().run_line_magic('time', CODE)`` call runs: CODE's
+    statements (``exec``), or one expression statement (``eval``); None if not such."""
     if not (
         isinstance(call, ast.Call)
         and isinstance(call.func, ast.Attribute)
@@ -101,8 +117,12 @@ def _line_magic_code(statement: ast.stmt) -> list[ast.stmt] | None:
     for start in range(len(words)):  # past the options (`%timeit -n 10 -r 3 f(x)`)
         if start and not (words[start - 1].startswith("-") or words[start - 1].isdigit()):
             return None
+        code = " ".join(words[start:])
         try:
-            return ast.parse(" ".join(words[start:])).body
+            if mode == "eval":
+                expression = ast.parse(code, mode="eval").body
+                return [ast.Expr(expression)]
+            return ast.parse(code).body
         except SyntaxError:
             continue
     return None
