@@ -380,6 +380,32 @@ def test_a_change_outside_any_cell_in_lazy_mode_marks_readers_and_below_stale() 
     assert nb["z"] == 21 and nb.stale() == []
 
 
+@pytest.mark.parametrize(
+    "binder",
+    [
+        "class W:\n    pass\ns = W()\ns.value = 3",
+        # Unfingerprintable: the setter's store counts as a change of all of `s`.
+        "import threading\nclass W:\n    pass\ns = W()\ns.value = 3\ns.lock = threading.Lock()",
+    ],
+    ids=["attributes-tracked", "object-whole"],
+)
+def test_a_change_outside_keeps_the_users_value_over_a_cell_that_set_it(binder: str) -> None:
+    """A cell that set the value (`s.value = 5`) is not run again to undo the user's move,
+    and readers above and below it see the user's value."""
+    nb = Notebook()
+    cells = [nb.add(binder).id, nb.add("y0 = s.value * 2").id]
+    cells += [nb.add("s.value = 5").id, nb.add("y = s.value * 2").id]
+    nb.run_all()
+    nb["s"].value = 8
+    run = nb.changed_outside({"s": frozenset({"value"})})
+    assert run.ran == [cells[1], cells[3]]
+    assert (nb["y0"], nb["y"], nb["s"].value) == (16, 16, 8)
+    assert [nb.cell(c).status for c in cells] == ["fresh"] * 4
+    nb.run(cells[2])  # running the setter again is the user's choice: it sets 5
+    assert (nb["y"], nb["s"].value) == (10, 5)
+    assert [nb.cell(c).status for c in cells] == ["fresh"] * 4
+
+
 def test_a_change_of_a_name_no_cell_bound_changes_nothing() -> None:
     nb, _ = knob_notebook()
     nb.namespace["loose"] = Knob(1)

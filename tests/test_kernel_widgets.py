@@ -203,6 +203,21 @@ def test_a_cell_setting_the_value_is_its_own_write(kernel: Kernel) -> None:
     assert kernel.value("(y, s.value)") == "(12, 6)"
 
 
+def test_moving_a_slider_a_cell_set_keeps_the_users_value(kernel: Kernel) -> None:
+    """The user's move is the newest input: the cell that set the value is not run again
+    to undo it (a run-all would, and the slider could never be moved)."""
+    kernel.execute(SLIDER, "a")
+    setter = kernel.execute("s.value = 5", "e")
+    b = kernel.execute("y = s.value * 2\ny", "b")
+    assert text(b.of("display_data")[0]["data"]) == "10"
+    move(kernel, "s", value=8)
+    assert text(slot_updates(kernel, {b.slot()})[b.slot()]) == "16"
+    time.sleep(0.3)  # had the setter been taken as overwritten, it ran and b ran again
+    assert kernel.value("(y, s.value)") == "(16, 8)"
+    assert kernel.execute("%flow status", "probe").summary() == ""
+    assert setter.status == "ok"
+
+
 def test_memoized_reader_replays_when_the_slider_comes_back(kernel: Kernel) -> None:
     kernel.execute(SLIDER, "a")
     b = kernel.execute("%%memoize\nsquare = s.value ** 2\nprint('computed', square)", "b")

@@ -194,20 +194,32 @@ class Session:
 
         That cell stays in sync: running it again would make a new object and lose
         the change. Its readers see a newer version than they read, so they are
-        stale. Returns that cell, or None when no cell of the notebook bound the
-        object (then no cell's status rests on it).
+        stale. A change of attributes is also charged to the other cells that wrote
+        the name since (``s.value = 5``): a reader below one of them sees the user's
+        value as newest too, and no such cell counts as overwritten (it would run
+        again and undo the user's move). Returns the binder, or None when no cell of
+        the notebook bound the object (then no cell's status rests on it).
         """
         binder = self.ledger.bound_by(name)
         if binder is None or binder not in self.records or name not in self.namespace:
             return None
-        record = self.records[binder]
         if attributes is None:
             symbols = [Symbol(name)]
+            charged = [binder]  # (a whole write in another cell's record could unbind it)
         else:
             symbols = [Symbol(name, ("." + attribute,)) for attribute in sorted(attributes)]
-            record.wrote_parts |= {name}
+            charged = [binder] + [
+                cell
+                for cell, record in self.records.items()
+                if cell != binder and any(s.name == name for s in record.wrote)
+            ]
         for symbol in symbols:
-            record.wrote[symbol] = self.ledger.write(symbol, binder)
+            version = self.ledger.write(symbol, binder, outside=True)
+            for cell in charged:
+                record = self.records[cell]
+                record.wrote[symbol] = version
+                if symbol.path:
+                    record.wrote_parts |= {name}
         return binder
 
     def retire(self, cell: CellId) -> frozenset[str]:

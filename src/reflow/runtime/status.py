@@ -351,6 +351,8 @@ class StatusBoard:
             last = self._ledger.visible(name)  # of the whole or of any part
             if last is None or last.cell == cell or last.stamp < record.run_stamp:
                 continue
+            if last.outside:
+                continue  # the user's input (a widget moved) is newer than any cell's
             # The last write is not this cell's, and no cell that writes the name now
             # runs after it: the namespace holds a value a run-all would not leave.
             if last.cell is None or last.cell not in self._graph:
@@ -372,6 +374,7 @@ class StatusBoard:
             for other_symbol, other in self._ledger.writes_of(symbol.name):
                 if (
                     other.stamp > version.stamp
+                    and not other.outside
                     and other.cell is not None
                     and other.cell != cell
                     and other.cell in graph

@@ -41,12 +41,15 @@ class Version:
     is the fingerprint of an immutable value written (``None`` otherwise): two
     versions holding equal immutable values are the same to any reader (early
     cutoff). Mutable values never compare so, since a reader may hold an alias.
+    ``outside``: no cell made it, the user did (a widget moved); it is charged to the
+    cell that bound the object, and no cell's own write counts as overwritten by it.
     """
 
     stamp: int
     cell: CellId | None
     deleted: bool = False
     value: Hashable | None = field(default=None, compare=False)
+    outside: bool = field(default=False, compare=False)
 
     def same_value(self, other: Version | None) -> bool:
         """Whether a reader that saw ``self`` would see nothing new in ``other``."""
@@ -175,8 +178,9 @@ class VersionLedger:
         *,
         deleted: bool = False,
         value: Hashable | None = None,
+        outside: bool = False,
     ) -> Version:
-        version = Version(self.tick(), cell, deleted, value)
+        version = Version(self.tick(), cell, deleted, value, outside)
         self._current[symbol] = version
         for names in self._watchers:
             names.add(symbol.name)
