@@ -406,6 +406,17 @@ def test_a_change_outside_keeps_the_users_value_over_a_cell_that_set_it(binder: 
     assert [nb.cell(c).status for c in cells] == ["fresh"] * 4
 
 
+def test_a_change_outside_leaves_readers_of_an_earlier_binding_alone() -> None:
+    nb = Notebook()
+    first, reader = nb.add("s = 0").id, nb.add("v = repr(s)").id
+    nb.add("class W:\n    pass\ns = W()\ns.value = 3")
+    nb.run_all()
+    nb["s"].value = 8
+    run = nb.changed_outside({"s": frozenset({"value"})})
+    assert run.ran == [] and nb["v"] == "0"  # it reads the `s` above, as a run-all does
+    assert nb.cell(reader).status == nb.cell(first).status == "fresh"
+
+
 def test_a_change_of_a_name_no_cell_bound_changes_nothing() -> None:
     nb, _ = knob_notebook()
     nb.namespace["loose"] = Knob(1)

@@ -194,8 +194,8 @@ class Session:
 
         That cell stays in sync: running it again would make a new object and lose
         the change. Its readers see a newer version than they read, so they are
-        stale. A change of attributes is also charged to the other cells that wrote
-        the name since (``s.value = 5``): a reader below one of them sees the user's
+        stale. A change of attributes is also charged to the cells below the binder
+        that wrote the name (``s.value = 5``): a reader below one of them sees the user's
         value as newest too, and no such cell counts as overwritten (it would run
         again and undo the user's move). Returns the binder, or None when no cell of
         the notebook bound the object (then no cell's status rests on it).
@@ -208,10 +208,13 @@ class Session:
             charged = [binder]  # (a whole write in another cell's record could unbind it)
         else:
             symbols = [Symbol(name, ("." + attribute,)) for attribute in sorted(attributes)]
+            rank = self.graph.rank(binder)
             charged = [binder] + [
                 cell
                 for cell, record in self.records.items()
-                if cell != binder and any(s.name == name for s in record.wrote)
+                if cell != binder
+                and any(s.name == name for s in record.wrote)
+                and self.graph.rank(cell) > rank  # below the binder: what it set, the move sets
             ]
         for symbol in symbols:
             version = self.ledger.write(symbol, binder, outside=True)
