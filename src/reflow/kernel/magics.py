@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
@@ -85,20 +85,19 @@ def inline_line_magics(python: str) -> str:
 
 def _line_magic_code(statement: ast.stmt) -> list[ast.stmt] | None:
     if isinstance(statement, ast.Expr):
-        return _magic_python(statement.value, "exec")
+        found = _magic_python(statement.value, "exec")
+        return found.body if isinstance(found, ast.Module) else None
     if isinstance(statement, ast.Assign):
         found = _magic_python(statement.value, "eval")
-        if found is not None:
-            [value] = found
-            assert isinstance(value, ast.Expr)
-            assigned = ast.Assign(targets=statement.targets, value=value.value)
+        if isinstance(found, ast.Expression):
+            assigned = ast.Assign(targets=statement.targets, value=found.body)
             return [ast.copy_location(assigned, statement)]
     return None
 
 
-def _magic_python(call: ast.expr, mode: str) -> list[ast.stmt] | None:
-    """The Python a ``get_ipython().run_line_magic('time', CODE)`` call runs: CODE's
-    statements (``exec``), or one expression statement (``eval``); None if not such."""
+def _magic_python(call: ast.expr, mode: Literal["exec", "eval"]) -> ast.AST | None:
+    """The Python a ``get_ipython().run_line_magic('time', CODE)`` call runs, parsed in
+    ``mode`` (a Module of statements, or an Expression); None if not such a call."""
     if not (
         isinstance(call, ast.Call)
         and isinstance(call.func, ast.Attribute)
@@ -117,12 +116,8 @@ def _magic_python(call: ast.expr, mode: str) -> list[ast.stmt] | None:
     for start in range(len(words)):  # past the options (`%timeit -n 10 -r 3 f(x)`)
         if start and not (words[start - 1].startswith("-") or words[start - 1].isdigit()):
             return None
-        code = " ".join(words[start:])
         try:
-            if mode == "eval":
-                expression = ast.parse(code, mode="eval").body
-                return [ast.Expr(expression)]
-            return ast.parse(code).body
+            return ast.parse(" ".join(words[start:]), mode=mode)
         except SyntaxError:
             continue
     return None

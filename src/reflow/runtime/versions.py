@@ -42,7 +42,8 @@ class Version:
     versions holding equal immutable values are the same to any reader (early
     cutoff). Mutable values never compare so, since a reader may hold an alias.
     ``outside``: no cell made it, the user did (a widget moved); it is charged to the
-    cell that bound the object, and no cell's own write counts as overwritten by it.
+    cell that bound the object and to the cells below it that wrote the name
+    (``Session.changed_outside``), and no cell's write counts as overwritten by it.
     """
 
     stamp: int
