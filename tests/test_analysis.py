@@ -1,4 +1,4 @@
-"""Static analysis of one cell, one row per Python construct (SPEC section 6).
+"""Static analysis of one cell, one row per Python construct (docs/semantics.md).
 
 Each row is: an id, the cell source, the expected ``refs`` and ``defs`` (as
 space-separated names), and optionally any other field of ``CellAnalysis``.
@@ -155,6 +155,15 @@ TRY = [
     row("handler-body-binding-unsure", "try:\n y = 1\nexcept E:\n print(y)", "E print y", "y"),
     row("except-as-not-a-def", "try:\n pass\nexcept E as e:\n print(e)", "E print", ""),
     row("except-as-unbound-after", "try:\n pass\nexcept E as e:\n pass\nprint(e)", "E print e", ""),
+    row("except-as-rebound-in-handler", "try:\n pass\nexcept E as e:\n e = 5", "E", ""),
+    row(
+        "except-as-rebound-then-read",
+        "try:\n pass\nexcept E as e:\n e = str(e)\n y = e",
+        "E str",
+        "y",
+    ),
+    row("except-as-bound-after-handler", "try:\n pass\nexcept E as e:\n e = 1\ne = 2", "E", "e"),
+    row("except-as-bound-before-handler", "e = 1\ntry:\n pass\nexcept E as e:\n e = 2", "E", "e"),
     row(
         "try-else",
         "try:\n x = 1\nexcept E:\n raise\nelse:\n y = x\nprint(y)",

@@ -192,7 +192,7 @@ def test_a_cell_setting_the_value_is_its_own_write(kernel: Kernel) -> None:
     kernel.execute("s.value = 5", "e")
     b = kernel.execute("y = s.value * 2\ny", "b")
     setter = kernel.execute("s.value = 6", "e")
-    # Run again, the store pulls the cell that made the slider (SPEC 5, as `x += 1` would).
+    # Run again, the store pulls the cell that made the slider (pull, as `x += 1` would).
     assert setter.summary().splitlines() == [
         "reflow: ran first (upstream): In [1] `import ipywidgets as widgets`",
         "reflow: re-ran: In [3] `y = s.value * 2`",

@@ -1,4 +1,4 @@
-"""Lineage: mutations, aliases, containers, function calls and early cutoff (SPEC 6, 7).
+"""Lineage: mutations, aliases, containers, function calls and early cutoff.
 
 One scenario per row, in the step language of ``scenarios.py``. ``PATHS``
 holds the rows where a part of an object (``xs[0]``, ``d["k"]``, ``cfg.lr``)
@@ -159,7 +159,7 @@ DECLARED = [
             "e": "n = len(view)",
         },
         ["run_all", "run d"],
-        ran=["a", "b", "d", "e"],  # d re-runs a change of data: its binder first (SPEC 5.1)
+        ran=["a", "b", "d", "e"],  # d re-runs a change of data: its binder first (pull)
         ns={"n": 1},
     ),
 ]
@@ -1156,7 +1156,10 @@ FOUND = [
             "run n1",
             "run k",  # b is bound again below o, which then changes the new b through n1's c
         ],
-        status={"b": "stale", "n2": "stale"},  # a run-all shows n2 [O{'p': 0}]
+        # The run settles: b and n2, stale after the first wave, run again from b's
+        # binder on and show what a run-all shows.
+        status={"b": "fresh", "n2": "fresh"},
+        outputs={"b": "O{'p': 0}", "n2": "[O{'p': 0}]"},
     ),
     Case(
         "a-part-a-deleted-cell-wrote-stays-stale-after-another-part-is-written",
@@ -1338,7 +1341,7 @@ def _draws(seed: int, count: int = 2, numpy: bool = False) -> list[float]:
 
 
 # Random generators hold hidden state: seeding resets it and every draw advances it, so
-# a run-all's draws depend on the cells above that seeded or drew before (SPEC 1).
+# a run-all's draws depend on the cells above that seeded or drew before.
 RANDOM_STATE = [
     Case(
         "random-seed-edit-reruns-the-draws",
@@ -1363,7 +1366,7 @@ RANDOM_STATE = [
             "c": "v = random.random()",
         },
         ["run_all", "edit b: random.seed(3)", "run b"],
-        ran=["a", "b", "c"],  # b changed `random` since a bound it: a runs first (SPEC 5)
+        ran=["a", "b", "c"],  # b changed `random` since a bound it: a runs first (pull)
         ns={"v": _draws(3)[0]},
     ),
     Case(
@@ -1433,7 +1436,7 @@ def test_lineage(case: Case) -> None:
 
 
 def test_fingerprint_budget_is_configurable() -> None:
-    """Over the budget a value cannot be told equal: its readers re-run (SPEC 7)."""
+    """Over the budget a value cannot be told equal: its readers re-run."""
     from reflow import Budget, Notebook
 
     for budget, reruns in ((Budget(), 1), (Budget(elements=10), 2)):

@@ -7,7 +7,7 @@ notebook functions), then random steps (add, edit, delete, move, run, run alone,
 run all, run stale, mode switches).
 After every step, each cell reflow shows as fresh must have the output a
 fresh top-to-bottom run of the current cells gives it, and each name whose
-last writer is fresh must hold the value that run leaves (SPEC section 1).
+last writer is fresh must hold the value that run leaves (docs/semantics.md, "The promise").
 
 Cells that read a name only a cell below defines (out-of-order usages, a
 warning in in_order, as in Jupyter) are left out of the comparison, with

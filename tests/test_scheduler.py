@@ -1,4 +1,4 @@
-"""Scheduler semantics, one scenario per row (SPEC sections 3 to 5).
+"""Scheduler semantics, one scenario per row (docs/semantics.md).
 
 Each row is a notebook, a few steps, and what must hold after the last one;
 see ``scenarios.py`` for the step language.

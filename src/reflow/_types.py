@@ -31,7 +31,7 @@ class Direction(StrEnum):
 
 
 class Status(StrEnum):
-    """A cell's status as a user interface shows it (SPEC section 3)."""
+    """A cell's status as a user interface shows it (docs/semantics.md, "Cell statuses")."""
 
     NEVER_RUN = "never_run"
     FRESH = "fresh"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from reflow._types import CellId
 from reflow.analysis import CellAnalysis, analyze
 from reflow.graph.cycles import cycles
-from reflow.graph.names import BUILTIN_NAMES, is_dunder, is_ipython_name, is_private
+from reflow.graph.names import BUILTIN_NAMES, is_host_name, is_ipython_name, is_private
 
 if TYPE_CHECKING:
     from reflow.notebook import Notebook
@@ -63,7 +63,7 @@ RULES: tuple[Rule, ...] = (
 _RULE = {rule.name: rule for rule in RULES}
 
 # Names a Jupyter kernel puts in every namespace besides the builtins.
-KERNEL_NAMES: frozenset[str] = frozenset({"display"})
+KERNEL_NAMES: frozenset[str] = frozenset({"display", "__IPYTHON__"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +190,7 @@ class _Checker:
                 if any_order and is_private(name):
                     message = (
                         f"`{name}` is read but no cell defines it "
-                        "(names starting with `_` are private to their cell)"
+                        "(names with exactly one leading `_` are private to their cell)"
                     )
                 elif name in elsewhere:
                     continue
@@ -222,7 +222,9 @@ class _Checker:
 
 
 def _always_defined(name: str) -> bool:
-    return name in BUILTIN_NAMES or name in KERNEL_NAMES or is_ipython_name(name) or is_dunder(name)
+    return (
+        name in BUILTIN_NAMES or name in KERNEL_NAMES or is_ipython_name(name) or is_host_name(name)
+    )
 
 
 class _Positions:

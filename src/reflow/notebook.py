@@ -1,4 +1,4 @@
-"""``reflow.Notebook``: the in-process front door (SPEC section 8).
+"""``reflow.Notebook``: the in-process front door (the API the README tours).
 
 It turns user calls into graph updates and scheduler runs and checks what it
 is given; the rules live in ``graph/`` and ``runtime/``.
@@ -26,7 +26,6 @@ from reflow.runtime.scheduler import CellObserver, Run, Scheduler, graph_error
 from reflow.runtime.session import Session
 from reflow.runtime.state import StateQueries
 from reflow.runtime.status import StatusBoard
-from reflow.runtime.versions import Symbol
 
 if TYPE_CHECKING:
     from reflow.formats.model import NotebookFile
@@ -113,7 +112,7 @@ CellRef = Cell | str
 
 
 class Notebook:
-    """A reactive notebook in this process; see SPEC section 8 for the contract."""
+    """A reactive notebook in this process; the rules are in docs/semantics.md."""
 
     def __init__(
         self,
@@ -126,7 +125,7 @@ class Notebook:
         cache: str | None = None,
         cache_dir: str | Path | None = None,
     ) -> None:
-        """``fingerprint_budget`` bounds the work spent telling "same value" (SPEC 7):
+        """``fingerprint_budget`` bounds the work spent telling "same value":
         values over it count as changed whenever a cell may have touched them.
 
         ``namespace`` and ``executor`` are for hosts that own the globals and the way
@@ -250,7 +249,7 @@ class Notebook:
         if self._mode is Mode.LAZY or not newly_stale:
             return Run(stale=newly_stale)
         # Readers left with no writer would only fail with a NameError: they stay stale.
-        restorable = [c for c in newly_stale if not self._orphaned(c, after)]
+        restorable = [c for c in newly_stale if not self._scheduler.orphaned(c, after)]
         run = self._run(restorable)
         run.stale = sorted(
             set(run.stale) | (set(newly_stale) - set(run.ran)), key=self._graph.position
@@ -281,16 +280,24 @@ class Notebook:
         return self._run(self._graph.execution_order(), observer=observer)
 
     def run_stale(self, *, observer: CellObserver | None = None) -> Run:
-        return self._run(self._board().stale(), observer=observer)
+        """Run every stale cell, and what that leaves stale, until no stale cell is left
+        that running can bring up to date (in lazy mode too: one call is a fixpoint)."""
+        return self._run(self._board().stale(), observer=observer, settle=True)
 
     def _run(
-        self, targets: list[CellId], alone: bool = False, observer: CellObserver | None = None
+        self,
+        targets: list[CellId],
+        alone: bool = False,
+        observer: CellObserver | None = None,
+        settle: bool | None = None,
     ) -> Run:
         from reflow.cache.location import CACHE_DIR
 
         token = CACHE_DIR.set(self._cache_dir)  # where persistent caches in cells store
         try:
-            return self._scheduler.run(targets, self._mode, alone=alone, observer=observer)
+            return self._scheduler.run(
+                targets, self._mode, alone=alone, observer=observer, settle=settle
+            )
         finally:
             CACHE_DIR.reset(token)
 
@@ -507,14 +514,6 @@ class Notebook:
 
     def _users_of(self, cell: CellId) -> set[CellId]:
         return self._scheduler.users_of(self._graph.expanded(cell).writes)
-
-    def _orphaned(self, cell: CellId, board: StatusBoard) -> bool:
-        record = self._record(cell)
-        for name in board.read_names(cell):
-            expected = board.expected(cell, name)
-            if expected.ok and expected.source is None and record.seen.get(Symbol(name)):
-                return True
-        return False
 
 
 def _cache_location(cache: object, cache_dir: str | Path | None) -> str:

@@ -3,7 +3,7 @@
 ``analyze(source)`` is a pure function of the source text: one ``ast.parse``
 and one walk, nothing imported beyond the standard library, nothing
 executed. It never raises; a cell Python cannot compile comes back with
-``syntax_error`` set and no effects (SPEC section 6).
+``syntax_error`` set and no effects.
 
 What it deliberately leaves to later layers:
 

@@ -48,7 +48,7 @@ class FunctionSummary:
     """The globals a function, lambda or class bound at cell level touches when called.
 
     The defining cell does not read these; every cell that calls the function
-    does (SPEC section 6). ``reads`` includes names of other functions it may
+    does (docs/semantics.md). ``reads`` includes names of other functions it may
     call, which the graph expands transitively; ``may_change`` the globals whose
     objects its body may change in place (mutated or handed to unknown calls).
     """
@@ -114,3 +114,20 @@ class CellAnalysis:
     def mutated_names(self) -> frozenset[str]:
         """Globals this cell may change in place."""
         return frozenset(m.name for m in self.mutations)
+
+    @property
+    def stored_names(self) -> frozenset[str]:
+        """Globals the cell's own statements store into or delete from (``m.y = 7``,
+        ``del d[k]``, ``m.y += 1``): changes whatever the object is, a module included."""
+        return frozenset(m.name for m in self.mutations if m.kind in _STORES)
+
+
+_STORES = frozenset(
+    {
+        MutationKind.ITEM_STORE,
+        MutationKind.ATTR_STORE,
+        MutationKind.ITEM_DELETE,
+        MutationKind.ATTR_DELETE,
+        MutationKind.AUG_ASSIGN,
+    }
+)

@@ -1,7 +1,7 @@
 """From an expression like ``x.a[1].b`` to the symbol path it names: ``("x", (".a", 1, ".b"))``.
 
-Paths are how the graph and runtime tell ``xs[0]`` from ``xs[1]`` (SPEC section
-2), so a path part must never claim more precision than the source gives.
+Paths are how the graph and runtime tell ``xs[0]`` from ``xs[1]`` (parts, in
+docs/semantics.md), so a path part must never claim more precision than the source gives.
 Keys that could alias another spelling of the same element are treated as
 unknown, which cuts the path there: reading or writing "some part" of the
 object is always sound.

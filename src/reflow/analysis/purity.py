@@ -5,7 +5,7 @@ name alone. That makes every entry a *candidate*: ``xs.sort()`` is a mutation
 of ``xs``, but ``np.sort(xs)`` is a call of a pure function found on a module.
 The analysis records both as a ``METHOD_CALL`` mutation of the receiver; the
 runtime, which sees the receiver's type, discards the ones whose receiver is a
-module or is otherwise known not to change (SPEC section 6, "fast paths").
+module or is otherwise known not to change (the fast paths of change tracking).
 
 Entries were chosen by two rules:
 

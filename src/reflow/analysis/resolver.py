@@ -91,7 +91,7 @@ class NameResolver:
         """Resolve a read from ``stack[index]`` downwards, skipping class bodies.
 
         Reads inside function bodies are whole: the body may run many times, with
-        any state (SPEC section 11 lets them be coarse).
+        any state; tracking them per part would slow user code down.
         """
         deferred = False
         stack = self.stack
@@ -121,7 +121,7 @@ class NameResolver:
     def _read_through_call(self, name: str) -> None:
         """Using a function the cell defined reads what its body reads (it may be called now).
 
-        SPEC section 6 keeps a function's free globals out of the defining
+        docs/semantics.md keeps a function's free globals out of the defining
         cell's refs; but once the cell itself uses the function, the call may
         happen in this cell, and no other cell can stand in for that read.
         """

@@ -21,7 +21,8 @@ definitely-bound set per flow scope that branches split and merge:
 Choices where Python's behaviour is not a plain bind:
 
 - ``except E as e`` binds ``e`` inside the handler and unbinds it after
-  (Python's implicit ``del e``). ``e`` is in neither ``defs`` nor ``refs``:
+  (Python's implicit ``del e``, which also undoes an ``e = ...`` inside the
+  handler). ``e`` is in neither ``defs`` nor ``refs``:
   notebooks reuse ``e`` in handler after handler, and making each such cell a
   definer of ``e`` would turn every pair into a multiple-definition error in
   any_order. A later read of ``e`` in the cell is a ref.
@@ -590,9 +591,14 @@ class CellVisitor:
                 flow.bound.add(handler.name)  # bound, but no def: see the module docstring
             else:
                 self.names.bind(handler.name)
+        defined_before = handler.name in self.names.defs
         self.visit_all(handler.body)
         if handler.name is not None and flow is not None:
             flow.unbind(handler.name)
+            if not defined_before:
+                # `except E as e: e = ...`: Python deletes `e` when the handler ends,
+                # whatever the body bound to it, so nothing is left for other cells.
+                self.names.defs.discard(handler.name)
 
     # -- match --------------------------------------------------------------
 

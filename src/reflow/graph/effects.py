@@ -28,6 +28,10 @@ class CellEffects:
     observed: bool = False
     """Whether the current code has run: until it has, every object it may change
     counts as changed (``pending_mutates``), so no reader below is shown fresh."""
+    observed_carried: frozenset[tuple[str, FunctionSummary]] = frozenset()
+    """Names the last run wrote whose values carry notebook code (``fs = [foo]``, an
+    instance of a notebook class), with what that code touches (``runtime.carried``):
+    a cell that reads such a name may call it, as if it called a function by name."""
     binds: frozenset[str] = field(init=False)
     mutates: frozenset[str] = field(init=False)
     deletes: frozenset[str] = field(init=False)
@@ -47,7 +51,9 @@ class CellEffects:
 
     @property
     def functions(self) -> Mapping[str, FunctionSummary]:
-        return self.analysis.functions
+        if not self.observed_carried:
+            return self.analysis.functions
+        return {**dict(self.observed_carried), **self.analysis.functions}
 
     @property
     def reads_all(self) -> bool:
@@ -68,15 +74,28 @@ class CellEffects:
         return self.analysis.may_change | self.mutates
 
     def with_observed(
-        self, binds: Iterable[str], deletes: Iterable[str], mutates: Iterable[str]
+        self,
+        binds: Iterable[str],
+        deletes: Iterable[str],
+        mutates: Iterable[str],
+        carried: Mapping[str, FunctionSummary] | None = None,
     ) -> CellEffects:
         return CellEffects(
-            self.analysis, frozenset(binds), frozenset(deletes), frozenset(mutates), observed=True
+            self.analysis,
+            frozenset(binds),
+            frozenset(deletes),
+            frozenset(mutates),
+            observed=True,
+            observed_carried=frozenset((carried or {}).items()),
         )
 
     def with_analysis(self, analysis: CellAnalysis) -> CellEffects:
         """New source, same observations: until it runs, what its last run did still stands
         (and, the new code being unobserved, whatever it may change counts as changed)."""
         return CellEffects(
-            analysis, self.observed_binds, self.observed_deletes, self.observed_mutates
+            analysis,
+            self.observed_binds,
+            self.observed_deletes,
+            self.observed_mutates,
+            observed_carried=self.observed_carried,
         )

@@ -1,7 +1,7 @@
 """Widening a cell's effects through the notebook's functions and modules.
 
 A cell that calls ``f`` reads, at call time, the globals ``f`` reads, and
-writes those it declares ``global`` (SPEC section 6): the summaries of every
+writes those it declares ``global`` (docs/semantics.md): the summaries of every
 function defined anywhere in the notebook are kept here and applied
 transitively, so that ``f`` calling ``g`` calling for ``z`` makes the caller
 read ``z``. Summaries are united over every cell defining a name, which is
@@ -105,11 +105,13 @@ class NotebookFunctions:
             mutating = widened
         # A module's functions are not its methods (``np.mean(x)`` leaves ``np`` alone, and
         # ``os.remove`` is no ``list.remove``): a module changes only as seen when the cell
-        # ran (``random.seed(2)``, ``np.random.rand()``: the global generator's state).
+        # ran (``random.seed(2)``, ``np.random.rand()``: the global generator's state), or
+        # where the cell stores into it (``mymod.y = 7``, ``pd.options.x = 1``).
+        stored = effects.analysis.stored_names
         mutates = frozenset(
             n
             for n in mutating
-            if links(n) and (n not in self._modules or n in effects.observed_mutates)
+            if links(n) and (n not in self._modules or n in effects.observed_mutates or n in stored)
         )
         # Names the cell was only seen to change through an alias: read for their binding.
         alias_only = frozenset(n for n in effects.observed_mutates if links(n)) - refs

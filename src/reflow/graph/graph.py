@@ -252,7 +252,10 @@ class DataflowGraph:
         if cached is None:
             expanded = self._expanded[cell]
             shared = self._functions.sharing_closure(expanded.may_change)
-            cached = self._reached[cell] = shared - expanded.writes
+            # A call into a module changes it only as seen (a cell that changed one is
+            # among its writers): a cell that failed or never ran changed no module.
+            modules = {n for n in shared if self._functions.is_module(n)}
+            cached = self._reached[cell] = frozenset(shared - expanded.writes - modules)
         return cached
 
     def execution_order(self) -> list[CellId]:
@@ -436,6 +439,7 @@ def _first_run_saw_nothing_new(before: CellEffects, after: CellEffects) -> bool:
         and after.observed_binds == before.observed_binds
         and after.observed_deletes == before.observed_deletes
         and after.observed_mutates == before.observed_mutates
+        and after.observed_carried == before.observed_carried
     )
 
 

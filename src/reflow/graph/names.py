@@ -1,7 +1,7 @@
 """Which names may link cells at all.
 
 A name links two cells only if it is a user variable: IPython's bookkeeping
-names never do (SPEC section 4), and builtins do only when a cell shadows
+names never do (docs/semantics.md), and builtins do only when a cell shadows
 them, which the graph decides from its writers index, not here.
 """
 
@@ -39,13 +39,38 @@ def is_ipython_name(name: str) -> bool:
     return name in IPYTHON_NAMES or _IPYTHON_NUMBERED.fullmatch(name) is not None
 
 
-def is_dunder(name: str) -> bool:
-    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+HOST_NAMES: frozenset[str] = frozenset(
+    {
+        "__builtins__",
+        "__builtin__",
+        "__name__",
+        "__doc__",
+        "__loader__",
+        "__spec__",
+        "__package__",
+        "__file__",
+        "__cached__",
+        "__annotations__",
+        "__warningregistry__",
+        "__session__",
+    }
+)
+"""Module attributes the interpreter or the host sets or keeps itself (an annotated
+assignment at cell level adds to ``__annotations__``, a warning to
+``__warningregistry__``): no cell defines them for another,
+so they never link cells. Every other dunder (``__version__``, ``__all__``) is a global
+like any other."""
+
+
+def is_host_name(name: str) -> bool:
+    """True for the module attributes the interpreter or host keeps (``HOST_NAMES``)."""
+    return name in HOST_NAMES
 
 
 def is_private(name: str) -> bool:
-    """Cell-private in any_order (marimo's rule): ``_tmp``, ``__x`` and ``__``, not dunders."""
-    return name.startswith("_") and not is_dunder(name)
+    """Cell-private in any_order, as marimo has it: exactly one leading underscore
+    (``_tmp``), or ``__`` itself; ``__x`` and dunders are ordinary globals."""
+    return name == "__" or (name.startswith("_") and not name.startswith("__"))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -53,4 +78,4 @@ def links_cells(name: str) -> bool:
     """Whether a name may create an edge in in_order; any_order also drops private names.
 
     Cached: asked of every name a cell writes, after every run."""
-    return not is_ipython_name(name) and not is_dunder(name)
+    return not is_ipython_name(name) and name not in HOST_NAMES

@@ -8,7 +8,7 @@ One execution of cell C is, in phases:
     model    C's source (IPython syntax turned into Python for analysis) is
              added to, or edited in, the reflow Notebook; a cell is known by
              the frontend's ``cellId``, else it is a new cell of its own;
-    run      the Notebook plans pull, C, push (SPEC section 5); each cell runs
+    run      the Notebook plans pull, C, push (docs/semantics.md); each cell runs
              through ``ShellExecutor``, i.e. through IPython's run_cell;
     show     C's output goes to C as usual; a re-run cell's output replaces
              its slot (see ``outputs``); lazy mode marks stale slots; C's

@@ -2,8 +2,8 @@
 
 Bindings come from a diff of the namespace (so ``exec``, ``globals()`` and
 functions' ``global`` writes are seen); mutations from fingerprints of the
-objects the cell may have changed, taken before and after (SPEC sections 6,
-7 and 11: only candidates are fingerprinted, never what cannot change).
+objects the cell may have changed, taken before and after (docs/semantics.md,
+"What reflow tracks"; only candidates are fingerprinted, never what cannot change).
 
 Two refinements keep readers from re-running for nothing, and stay sound:
 

@@ -1,4 +1,4 @@
-"""Fingerprints: telling "same value" cheaply, and saying so when it cannot (SPEC 7).
+"""Fingerprints: telling "same value" cheaply, and saying so when it cannot.
 
 A fingerprint is a hashable value; two equal fingerprints mean equal values.
 ``UNKNOWN`` means "cannot tell" and equals nothing, not even itself, so

@@ -1,4 +1,4 @@
-"""Every cell run of a session, numbered, for ``reproduce_cell(n)`` (SPEC section 8).
+"""Every cell run of a session, numbered, for ``reproduce_cell(n)`` (docs/semantics.md).
 
 A front door numbers runs its own way: the library counts them; the Jupyter
 kernel uses IPython's execution count of the request during which a cell ran

@@ -67,6 +67,8 @@ class CellRecord:
         """New source; dirty if it ran and the edit changed more than comments and layout."""
         self.code = code
         self.analysis = analysis
+        if self.ran_code is None and self.error is not None and self.error.cause is not None:
+            self.error = None  # cancelled before it ever ran: the new code has not run
         if self.ran_code is None or self.ran_code == code:
             self.dirty = False
         else:

@@ -1,4 +1,4 @@
-"""What runs, in what order: the phases of a run (SPEC section 5).
+"""What runs, in what order: the phases of a run (docs/semantics.md, "Reactive and lazy").
 
     plan     the cells asked for, plus (pull) every upstream writer whose
              value the namespace no longer holds or that is out of sync;
@@ -18,17 +18,22 @@ after every cell of the wave it depends on.
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from reflow._types import CellId, Mode, Status
+from reflow._types import CellId, Direction, Mode, Status
 from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph, GraphError
 from reflow.runtime.errors import CellError
 from reflow.runtime.session import Session
 from reflow.runtime.status import StatusBoard, writes_reaching
 from reflow.runtime.versions import Paths, Symbol, Version
+
+_SETTLE_WAVES = 8
+"""At most this many waves in one run: each after the first runs only cells left stale
+that the waves before did not run last, so a run settles in two or three."""
 
 _GRAPH_ERROR_TYPES = {
     "syntax": "SyntaxError",
@@ -110,30 +115,109 @@ class Scheduler:
         *,
         alone: bool = False,
         observer: CellObserver | None = None,
+        settle: bool | None = None,
     ) -> Run:
+        """Run ``targets`` (pulled, pushed as ``mode`` says), then settle.
+
+        ``settle`` (default: in reactive mode, unless ``alone``): run again, wave
+        after wave, the cells this run left stale that running can bring up to
+        date, until none is left: a name an edited cell no longer writes restored
+        from the writer that reaches now, a part store it dropped rebuilt from the
+        binder. In lazy mode only ``run_stale`` settles, over every stale cell.
+        """
         graph = self._graph
         targets = list(dict.fromkeys(targets))
+        if settle is None:
+            settle = mode is Mode.REACTIVE and not alone
+        run = Run()
+        concerned: set[CellId] = set()  # cells whose status the run may have changed
+        wave = targets
+        for _ in range(_SETTLE_WAVES):
+            self._wave(wave, mode, alone, observer, run, concerned)
+            if not settle or run.interrupted:
+                break
+            twice = {c for c, n in Counter(run.ran).items() if n > 1}
+            wave = self._unsettled(concerned, twice, roots_only=mode is Mode.REACTIVE)
+            if not wave:
+                break
+        after = self.board()
+        affected = concerned | graph.dependents(run.ran) | set(run.ran) | set(run.left_over)
+        run.stale = sorted(
+            (c for c in affected if c in graph and after.status(c) is Status.STALE),
+            key=graph.position,
+        )
+        return run
+
+    def _wave(
+        self,
+        targets: list[CellId],
+        mode: Mode,
+        alone: bool,
+        observer: CellObserver | None,
+        run: Run,
+        concerned: set[CellId],
+    ) -> list[CellId]:
+        """One wave of a run, folded into ``run``; returns the cells it ran."""
+        graph = self._graph
         before = self.board()
         written = self._session.ledger.watch()
         touched: set[CellId] = set()  # cells whose record or effects the run may change
         counted: set[str] = set()  # names whose readers and writers are in ``touched``
         try:
-            run = self._run(targets, mode, alone, observer, before, touched, counted)
+            wave = self._run(targets, mode, alone, observer, before, touched, counted)
         except BaseException:
             self.forget_statuses()
             raise
         finally:
             self._session.ledger.unwatch(written)
         # What the run wrote, and the writes the cells it ran had and have now.
-        for cell in run.ran:
+        for cell in wave.ran:
             written |= graph.expanded(cell).writes
-        self.forget_statuses(touched | self.users_of(written - counted))
-        after = self.board()
-        affected = graph.dependents(run.ran) | set(run.ran) | set(run.left_over)
-        run.stale = sorted(
-            (c for c in affected if after.status(c) is Status.STALE), key=graph.position
-        )
-        return run
+        forgotten = touched | self.users_of(written - counted)
+        self.forget_statuses(forgotten)
+        concerned |= forgotten | graph.dependents(forgotten)
+        run.ran += wave.ran
+        run.errors.update(wave.errors)
+        run.cancelled += [c for c in wave.cancelled if c not in run.cancelled]
+        run.unpulled += wave.unpulled
+        run.interrupted = wave.interrupted
+        run.left_over = wave.left_over
+        return wave.ran
+
+    def _unsettled(
+        self, concerned: set[CellId], spent: set[CellId], roots_only: bool
+    ) -> list[CellId]:
+        """The stale cells among ``concerned`` that running can bring up to date.
+
+        Not a cell in ``spent`` (it ran twice in this run already: what leaves it
+        stale is no input another run could fix), nor a reader left with no writer
+        for a name it read (it would only fail with a NameError, or read a value only
+        its own earlier run left: `x += 1` with no `x` above; it stays stale, its
+        value kept). ``roots_only``: not the cells downstream of another such cell
+        either; pushes reach those where their inputs change.
+        """
+        graph, board = self._graph, self.board()
+        stale = [
+            c
+            for c in concerned
+            if c in graph
+            and c not in spent
+            and board.status(c) is Status.STALE
+            and not self.orphaned(c, board)
+        ]
+        if roots_only and len(stale) > 1:
+            below = graph.dependents(stale)
+            stale = [c for c in stale if c not in below]
+        return sorted(stale, key=graph.rank)
+
+    def orphaned(self, cell: CellId, board: StatusBoard) -> bool:
+        """Whether the cell reads a name it saw bound that no cell defines for it now."""
+        record = self._session.records[cell]
+        for name in board.read_names(cell):
+            expected = board.expected(cell, name)
+            if expected.ok and expected.source is None and record.seen.get(Symbol(name)):
+                return True
+        return False
 
     def _run(
         self,
@@ -169,25 +253,46 @@ class Scheduler:
         done: set[CellId] = set()
         succeeded: set[CellId] = set()
         doomed: dict[CellId, CellId] = {}  # cell -> the failed cell it depends on
+        wave_wrote: set[str] = set()
         try:
             while heap:
                 _, cell = heapq.heappop(heap)
                 if cell in done:
                     continue
+                if not alone and wave_wrote & self._names_needed(cell):
+                    # Cells this wave ran wrote what it needs: a writer it reads from may
+                    # have lost its value since the plan was made (`i = 3` run again
+                    # above `i = 1`, both above `i += 9`): pull again.
+                    due = self.pull([cell], self.board(trusted=succeeded)) - done - queued
+                    if due:
+                        for writer in due:
+                            queued.add(writer)
+                            heapq.heappush(heap, (graph.rank(writer), writer))
+                        heapq.heappush(heap, (graph.rank(cell), cell))
+                        continue
                 done.add(cell)
                 writes = graph.expanded(cell).writes  # before it runs
                 touched |= self.users_of(writes)
                 counted |= writes
+                wave_wrote |= writes
                 changed = self._run_one(cell, run, doomed, observer)
                 if run.interrupted:
                     break
-                if alone or changed is None:
+                if alone:
                     continue
-                succeeded.add(cell)
+                for follower in sorted(doomed.keys() - done - queued, key=graph.rank):
+                    # Cancelled by this cell's failure: they enter the wave to say so.
+                    if (needed is None or follower in needed) and records[follower].ever_planned:
+                        queued.add(follower)
+                        heapq.heappush(heap, (graph.rank(follower), follower))
+                if changed is None:
+                    continue
+                if cell not in run.errors:
+                    succeeded.add(cell)
                 order_before = graph.rank(cell)
                 board = self.board(trusted=succeeded)  # what this wave ran is in sync
                 for follower in self._affected(cell, changed):
-                    if follower in done or follower in queued:
+                    if follower in done or follower in queued or follower in doomed:
                         continue
                     if needed is not None and follower not in needed:
                         continue
@@ -234,8 +339,11 @@ class Scheduler:
             ]
             checks += [(name, None, True) for name in self._changed_in_place(cell)]
             for name, paths, in_place in checks:
+                # (A writer in error whose inputs are what they were is not run again
+                # for its readers: its error is its result until its code or inputs
+                # change, and it bound what it bound before raising.)
                 chain = writes_reaching(
-                    graph, records, cell, name, paths, board.in_sync, board.settled
+                    graph, records, cell, name, paths, board.settled, board.settled
                 )
                 if chain.unsynced is not None:
                     due = [chain.unsynced]
@@ -248,6 +356,15 @@ class Scheduler:
                         pulled.add(writer)
                         stack.append(writer)
         return pulled
+
+    def _names_needed(self, cell: CellId) -> set[str]:
+        """The names whose writers ``pull`` looks at for ``cell``."""
+        expanded = self._graph.expanded(cell)
+        names = set(expanded.refs)
+        if expanded.reads_all:
+            for edge in self._graph.parents(cell).values():
+                names.update(edge)
+        return names
 
     def _changed_in_place(self, cell: CellId) -> list[str]:
         """Names the cell mutates but reads only in part (read whole, they are checked as reads)."""
@@ -318,8 +435,17 @@ class Scheduler:
         if error is not None:
             run.errors[cell] = error
             run.interrupted = outcome.execution.interrupted
-            self._doom(cell, doomed)
-            return None
+            if graph.direction is Direction.ANY_ORDER:
+                self._doom(cell, doomed)  # marimo: every descendant of a failed cell
+                return None
+            # Jupyter's run-all goes on past the error: what the cell bound before it
+            # raised is read as it is; a reader of what it would have written and did
+            # not (the value left from an earlier run, or none) cannot run.
+            written = {s.name for s in record.wrote}
+            for child, names in graph.children(cell).items():
+                if names - written:
+                    doomed.setdefault(child, cell)
+            return outcome.changed
         return outcome.changed
 
     def _doom(self, failed: CellId, doomed: dict[CellId, CellId]) -> None:

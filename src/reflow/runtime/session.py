@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,6 +18,7 @@ from reflow.analysis.effects import CellAnalysis, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
+from reflow.runtime.carried import carried_summaries
 from reflow.runtime.changes import ChangeDetector, Changes
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import CellExecutor, Execution, Executor
@@ -77,7 +79,11 @@ class Session:
         record = self.records[cell]
         seen, read_paths = self._versions_seen(cell)
         stamp = self.ledger.tick()
-        detector = ChangeDetector(self.namespace, self.graph.expanded(cell).may_change, self.budget)
+        detector = ChangeDetector(
+            self.namespace,
+            _with_partners(self.graph.expanded(cell).may_change, record.analysis.shares),
+            self.budget,
+        )
         context = CellContext(
             cell,
             tuple(sorted(self.graph.refs(cell))),
@@ -167,7 +173,7 @@ class Session:
         """Drop a deleted cell: the globals whose current value it wrote go with it."""
         record = self.records.pop(cell)
         self.blocked.discard(cell)
-        self._unbind(record.wrote, keep=frozenset(), by=None)
+        self._unbind(record.wrote, keep=frozenset(), by=None, owner=cell)
         for symbol, version in record.wrote.items():
             name = symbol.name
             bound = self.ledger.bound_at(name)
@@ -228,12 +234,24 @@ class Session:
     def retire(self, cell: CellId) -> frozenset[str]:
         """Before an edited cell runs: unbind what its old code wrote and its new code cannot.
 
-        The old code's effects stay until the cell runs (SPEC section 4); a run that
+        The old code's effects stay until the cell runs (docs/semantics.md); a run that
         includes it removes them first, so that no cell of that run reads them.
         """
         record = self.records[cell]
         keep = record.analysis.defs | record.analysis.mutated_names
-        gone = set(self._unbind(record.wrote, keep, by=cell))
+        gone = set(self._unbind(record.wrote, keep, by=cell, owner=cell))
+        for symbol, version in record.wrote.items():
+            if (
+                symbol.path
+                and symbol.name not in keep
+                and version.cell == cell
+                and not version.deleted
+                and self.ledger.last_write(symbol) == version
+            ):
+                # A part the old code stored (`d['k'] += 1`) and the new code does not:
+                # it holds what no cell of the notebook writes now, even where other
+                # cells stored other parts since, as when the cell is deleted.
+                record.wrote[symbol] = self.ledger.write(symbol, None)
         for name in self.ledger.names_bound_by(cell):
             # Bound by the old code and changed since through an alias (`O.q = 0` changes
             # the instances of O): the binding is still the old code's, so it goes too,
@@ -245,12 +263,14 @@ class Session:
         return frozenset(gone)
 
     def _unbind(
-        self, wrote: dict[Symbol, Version], keep: frozenset[str], by: CellId | None
+        self, wrote: dict[Symbol, Version], keep: frozenset[str], by: CellId | None, owner: CellId
     ) -> frozenset[str]:
-        """Unbind each name whose current value is one of ``wrote``, except ``keep``."""
+        """Unbind each name whose current value is one of ``wrote`` that ``owner`` made,
+        except ``keep``. (A cell's record also holds versions other cells made: a store
+        to no effect keeps the version already there, the binder's.)"""
         gone = set()
         for symbol, version in list(wrote.items()):
-            if symbol.name in keep or version.deleted or symbol.path:
+            if symbol.name in keep or version.deleted or symbol.path or version.cell != owner:
                 continue  # a part written stays; readers of it see it was not a run-all's
             if self.ledger.last_write(symbol) == version:
                 self.namespace.pop(symbol.name, None)
@@ -340,13 +360,19 @@ class Session:
             # No value to compare: a change in place (or one declared with
             # reflow.mutate, even of a str) is a change, whatever the value reads.
             wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell)
+        for symbol in _module_stores(analysis, namespace):
+            if tracked(symbol.name) and symbol.name not in mutated:
+                # A module's fingerprint is its identity: what a store into it changed is
+                # not seen, so every run of the store is a new write of the part it names.
+                wrote[symbol] = self.ledger.write(symbol, cell)
         written = {s.name for s in wrote}
         static_writes = analysis.defs | (analysis.mutated_names & self.graph.expanded(cell).mutates)
-        for name in static_writes:
+        for name in static_writes if execution.error is None else ():
             # Bound again to an equal value, or mutated to no effect: a write all the same
             # (readers below must see this cell as their writer), but of the version
             # already there, so nothing downstream counts it as a change. Only what the
             # code itself writes: a mutation last run saw through an alias may be gone.
+            # (Not after an error: the statement may never have run.)
             if name in namespace and name not in written and tracked(name):
                 for symbol in _static_symbols(analysis, name):
                     current = self.ledger.visible(name, frozenset([symbol.path]))
@@ -370,7 +396,7 @@ class Session:
             # What the last run left and this one did not write (a branch not taken,
             # a binding removed by an edit) is not in a run-all's namespace either.
             leftovers = {s: v for s, v in record.wrote.items() if s not in wrote}
-            self._unbind(leftovers, frozenset(), by=cell)
+            self._unbind(leftovers, frozenset(), by=cell, owner=cell)
             wrote.update((s, v) for s, v in leftovers.items() if v.deleted and v.cell == cell)
 
         previous = record.wrote
@@ -409,13 +435,55 @@ class Session:
         # What the code says it mutates is known already, except of modules, which the
         # graph takes as changed only when seen to change (``random.seed``).
         static = {n for n in analysis.mutated_names if not self.graph.is_module(n)}
-        mutates = frozenset(mutated - static - analysis.defs)
-        if effects.pending or (binds, deletes, mutates) != (
+        # An import binds the name to the module every import of it gives: the cell
+        # does not make the module's state (``np.random.seed`` above it did), so a
+        # module it imports and was seen to change counts as read and changed.
+        mutates = frozenset(mutated - static - (analysis.defs - analysis.imports))
+        # A name bound to a function, lambda or class by the cell's own code has its
+        # summary from static analysis; any other value may carry notebook code too.
+        carried = carried_summaries(
+            sorted((rebound | mutated) - analysis.functions.keys()), self.namespace
+        )
+        if effects.pending or (binds, deletes, mutates, frozenset(carried.items())) != (
             effects.observed_binds,
             effects.observed_deletes,
             effects.observed_mutates,
+            effects.observed_carried,
         ):
-            self.graph.update(cell, effects.with_observed(binds, deletes, mutates))
+            self.graph.update(cell, effects.with_observed(binds, deletes, mutates, carried))
+
+
+def _module_stores(analysis: CellAnalysis, namespace: dict[str, Any]) -> list[Symbol]:
+    """The parts of modules the cell's statements store into or delete (``mymod.y = 7``)."""
+    found = []
+    for mutation in analysis.mutations:
+        if (
+            mutation.name in analysis.stored_names
+            and mutation.path
+            and isinstance(namespace.get(mutation.name), types.ModuleType)
+        ):
+            found.append(Symbol(mutation.name, mutation.path[:1]))
+    return list(dict.fromkeys(found))
+
+
+def _with_partners(names: frozenset[str], shares: frozenset[tuple[str, str]]) -> frozenset[str]:
+    """``names`` and the names the cell itself makes share objects with them, transitively.
+
+    `alias = b` then `alias.append(5)`: before the cell runs, `alias` is not yet `b`'s
+    object (or not bound at all), so only a fingerprint of `b` taken beforehand shows
+    that `b` changed.
+    """
+    if not shares:
+        return names
+    found = set(names)
+    grew = True
+    while grew:
+        grew = False
+        for a, b in shares:
+            if (a in found) != (b in found):
+                found.update((a, b))
+                grew = True
+    return frozenset(found)
 
 
 def _static_symbols(analysis: CellAnalysis, name: str) -> list[Symbol]:

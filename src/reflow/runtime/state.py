@@ -1,4 +1,4 @@
-"""Questions a running cell may ask about the notebook's state (SPEC section 8).
+"""Questions a running cell may ask about the notebook's state (docs/semantics.md, "The state API").
 
 ``deps``, ``users``, ``code``, ``timestamp`` and ``lift`` answer from the
 versions and the graph, for a whole name or a part of it (``xs[0]``): the

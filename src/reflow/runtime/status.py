@@ -153,6 +153,9 @@ class StatusBoard:
         # not classified since this board was made or forgot them (None: all of them).
         self._stale: set[CellId] = set()
         self._unclassified: set[CellId] | None = None
+        # Cancelled cells by the failed cell that cancelled them: their status rests on
+        # its status, whatever edges join them now.
+        self._cancelled_by: dict[CellId, set[CellId]] = {}
 
     def forget(self, cells: set[CellId]) -> None:
         """Drop the decisions about ``cells``, keeping the rest for the state now.
@@ -167,6 +170,7 @@ class StatusBoard:
         if self._trusted:
             raise ValueError("a board with trusted cells decides for its wave only")
         self._errors = self._graph.errors()  # the graph's own answer, cached there
+        cells = cells | {c for cause in cells for c in self._cancelled_by.pop(cause, ())}
         for cell in cells:
             self._status.pop(cell, None)
             self._sync.pop(cell, None)
@@ -219,7 +223,9 @@ class StatusBoard:
             cell,
             name,
             self._records[cell].read_paths.get(name),
-            lambda writer: self._sync.get(writer, False),
+            # A writer in error counts by what its failed run wrote, as long as it read
+            # what a run-all gives it (``settled``): a run-all fails the same way.
+            lambda writer: self._sync.get(writer, False) or self._settled.get(writer, False),
             lambda changer: self._sync.get(changer, False) or self._settled.get(changer, False),
         )
         if chain.unsynced is not None:
@@ -287,7 +293,18 @@ class StatusBoard:
             return Status.FRESH
         if record.dirty:
             return Status.DIRTY
-        if record.error is not None:  # raised, or cancelled (then it may never have run)
+        cause = record.error.cause if record.error is not None else None
+        if cause is not None:  # cancelled: it did not run, its record is an older run's
+            self._cancelled_by.setdefault(cause, set()).add(cell)
+            cause = self._first_cause(cell, cause)
+            if cause is None:
+                return Status.ERROR  # cancelled by cells cancelled in turn by it
+            if cause not in self._graph or not self._fails(cause):
+                gone = "was deleted" if cause not in self._graph else "no longer fails"
+                self.reasons[cell] = f"cell [{cause}], whose failure cancelled it, {gone}"
+                return Status.STALE
+            return Status.ERROR
+        if record.error is not None:  # raised
             self._settled[cell] = record.has_run and self._stale_reason(cell, record) is None
             return Status.ERROR
         if not record.has_run and not (record.blocked or record.interrupted_before_run):
@@ -298,6 +315,29 @@ class StatusBoard:
             return Status.STALE
         self._sync[cell] = True
         return Status.FRESH
+
+    def _fails(self, cell: CellId) -> bool:
+        """Whether a cell that is no cancelled one is in error (as ``_decide`` would say),
+        without deciding it: a cancelled cell's status must not wait on its cause's
+        writers, some of which may wait on it."""
+        if cell in self._errors:
+            return True
+        record = self._records[cell]
+        return cell not in self._trusted and not record.dirty and record.error is not None
+
+    def _first_cause(self, cell: CellId, cause: CellId) -> CellId | None:
+        """The cell whose own failure (or refusal) cancelled ``cell``: a cause whose record
+        says it was cancelled in turn (a refused cell keeps its older record) points on;
+        ``None`` when the causes go round."""
+        seen = {cell}
+        while cause in self._graph and cause not in seen:
+            error = self._records[cause].error
+            if error is None or error.cause is None:
+                return cause
+            seen.add(cause)
+            self._cancelled_by.setdefault(error.cause, set()).add(cell)
+            cause = error.cause
+        return None if cause in seen else cause
 
     def _out_of_order(self, cell: CellId, name: str, seen: Version | None) -> bool:
         """Whether ``seen`` came from a cell below that still writes ``name``."""
@@ -327,7 +367,7 @@ class StatusBoard:
                 and name in record.out_of_order
                 and self._out_of_order(cell, name, seen)
             ):
-                continue  # a warning, never a dependency (SPEC section 4)
+                continue  # a warning, never a dependency (docs/semantics.md)
             if expected.source is None and name in self._graph.expanded(cell).alias_only:
                 continue  # seen changed through an alias only, and no cell above binds it
             if seen != expected.version and not (seen and seen.same_value(expected.version)):

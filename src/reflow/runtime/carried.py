@@ -1,0 +1,162 @@
+"""Code carried by values: the notebook functions a value can call into.
+
+Static analysis sees a call of ``foo`` by name and makes the caller read what
+``foo`` reads. A value can carry notebook code as well: ``fs = [foo]``,
+``lst.append(lambda e: e + x)``, ``d = {"f": lambda: x}``, an instance whose
+notebook class has methods and properties, a closure or a ``partial`` that
+holds one. Any use of such a value may run that code (``fs[0]()``,
+``foo.baz()``, ``obj.total``, ``a + b`` calling ``__add__``), so a cell that
+reads the name reads what the code reads.
+
+After a cell runs, each name it wrote is searched (bounded, like the alias
+search of ``runtime.changes``) for functions whose globals are the notebook's,
+and their code is summarised from the bytecode: the global names it loads,
+stores and deletes, nested functions and comprehensions included. The summary
+goes to the graph as a function summary of the name, so the graph widens its
+readers exactly as it widens the callers of a function defined by name.
+"""
+
+from __future__ import annotations
+
+import dis
+import functools
+import types
+from collections.abc import Iterable
+from typing import Any
+
+from reflow.analysis.effects import FunctionSummary
+
+_LIMIT = 2_000  # objects visited below one name
+_DEPTH = 6
+_LEAVES = frozenset({int, float, str, bytes, bool, type(None), complex, range})
+_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
+_STORES = frozenset({"STORE_GLOBAL", "DELETE_GLOBAL", "STORE_NAME", "DELETE_NAME"})
+
+
+def carried_summaries(
+    names: Iterable[str], namespace: dict[str, Any]
+) -> dict[str, FunctionSummary]:
+    """For each of ``names`` whose value carries notebook code, what calling it may touch."""
+    found = {}
+    for name in names:
+        codes = _codes_below(namespace.get(name), namespace)
+        if codes:
+            reads: set[str] = set()
+            writes: set[str] = set()
+            for code in codes:
+                loaded, stored = _code_globals(code)
+                reads |= loaded
+                writes |= stored
+            # Which objects the code changes in place is not told by the bytecode: any
+            # global it reads may be one (fingerprinted around a reader's run).
+            found[name] = FunctionSummary(frozenset(reads), frozenset(writes), frozenset(reads))
+    return found
+
+
+def _codes_below(value: Any, namespace: dict[str, Any]) -> set[types.CodeType]:
+    """The code objects of notebook functions reachable from ``value``, within limits."""
+    codes: set[types.CodeType] = set()
+    if type(value) in _LEAVES or isinstance(value, types.ModuleType):
+        return codes
+    stack = [(value, 0)]
+    seen = {id(value)}
+    visited = 0
+    while stack and visited < _LIMIT:
+        current, depth = stack.pop()
+        visited += 1
+        if isinstance(current, types.FunctionType):
+            if current.__globals__ is namespace:
+                codes.add(current.__code__)
+            elements: list[Any] = [
+                *(c.cell_contents for c in current.__closure__ or () if _filled(c)),
+                *(current.__defaults__ or ()),
+                *(current.__kwdefaults__ or {}).values(),
+            ]
+        else:
+            elements = _elements(current, namespace)
+        if depth + 1 > _DEPTH:
+            continue
+        for element in elements:
+            if type(element) in _LEAVES or id(element) in seen:
+                continue
+            if isinstance(element, types.ModuleType):
+                continue
+            seen.add(id(element))
+            stack.append((element, depth + 1))
+    return codes
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 (an empty cell raises)
+    except ValueError:
+        return False
+    return True
+
+
+def _elements(value: Any, namespace: dict[str, Any]) -> list[Any]:
+    """What a value holds that may be or hold notebook code."""
+    kind = type(value)
+    try:
+        if kind is list or kind is tuple or kind is set or kind is frozenset:
+            if len(value) > _LIMIT:
+                return []
+            if not set(map(type, value)) - _LEAVES:
+                return []  # numbers and strings only: nothing to call (a C-speed check)
+            return list(value)
+        if kind is dict:
+            if len(value) > _LIMIT:
+                return []
+            return [v for v in value.values() if type(v) not in _LEAVES]
+        if isinstance(value, types.MethodType):
+            return [value.__func__, value.__self__]
+        if isinstance(value, functools.partial):
+            return [value.func, *value.args, *value.keywords.values()]
+        if isinstance(value, staticmethod | classmethod):
+            return [value.__func__]
+        if isinstance(value, property):
+            return [value.fget, value.fset, value.fdel]
+        if isinstance(value, type):
+            return _class_members(value, namespace)
+        found: list[Any] = []
+        if _notebook_class(kind, namespace):
+            found.append(kind)  # its methods run when the instance is used
+        state = getattr(value, "__dict__", None)
+        if type(state) is dict and len(state) <= _LIMIT:
+            found += [v for v in state.values() if type(v) not in _LEAVES]
+        return found
+    except Exception:  # a container whose iteration raises: nothing found in it
+        return []
+
+
+def _notebook_class(kind: type, namespace: dict[str, Any]) -> bool:
+    """Whether ``kind`` (or a base) was defined by a cell: its module is the notebook's."""
+    name = namespace.get("__name__")
+    return any(getattr(base, "__module__", None) == name for base in kind.__mro__[:-1])
+
+
+def _class_members(kind: type, namespace: dict[str, Any]) -> list[Any]:
+    if not _notebook_class(kind, namespace):
+        return []
+    found: list[Any] = []
+    for base in kind.__mro__[:-1]:
+        if getattr(base, "__module__", None) == namespace.get("__name__"):
+            found += [v for v in vars(base).values() if type(v) not in _LEAVES]
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_globals(code: types.CodeType) -> tuple[frozenset[str], frozenset[str]]:
+    """The global names ``code`` (and the code nested in it) loads, and stores or deletes."""
+    loads: set[str] = set()
+    stores: set[str] = set()
+    pending = [code]
+    while pending:
+        current = pending.pop()
+        for instruction in dis.get_instructions(current):
+            if instruction.opname in _LOADS:
+                loads.add(instruction.argval)
+            elif instruction.opname in _STORES:
+                stores.add(instruction.argval)
+        pending += [c for c in current.co_consts if isinstance(c, types.CodeType)]
+    return frozenset(loads), frozenset(stores)

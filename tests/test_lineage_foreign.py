@@ -1,0 +1,207 @@
+"""Lineage on patterns found in code reflow was not written for.
+
+Each row is a pattern that IPyflow's and marimo's public test suites, or public
+notebooks, use, and that once left a value a fresh run-all would change shown as
+fresh. Rows that fix a false alarm come with a twin that shows the real change is
+still caught. The step language is ``scenarios.py``'s.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scenarios import Case, Scenario
+
+DUNDERS_AND_PRIVATE = [
+    Case(
+        "dunder-name-links-cells",
+        {"a": "__x__ = 0", "b": "y = __x__ + 1"},
+        ["run_all", "edit a: __x__ = 5", "run a"],
+        ran=["a", "b"],
+        ns={"y": 6},
+    ),
+    Case(
+        "dunder-version-links-cells-any-order",
+        {"a": "__version__ = '1'", "b": "v = __version__ + '!'"},
+        ["run_all", "edit a: __version__ = '2'", "run a"],
+        ran=["a", "b"],
+        ns={"v": "2!"},
+        direction="any_order",
+    ),
+    Case(
+        "double-underscore-name-is-no-private-name-any-order",
+        {"a": "__x = 1", "b": "y = __x + 1"},
+        ["run_all"],
+        ran=["a", "b"],
+        ns={"y": 2},
+        parents={"b": ["a"]},
+        direction="any_order",
+    ),
+    Case(
+        "single-underscore-name-is-private-any-order",
+        {"a": "_x = 1\nx = _x", "b": "_x = 2\ny = _x"},
+        ["run_all"],
+        ran=["a", "b"],  # no multiple definition: each cell has its own _x
+        ns={"x": 1, "y": 2},
+        parents={"b": []},
+        direction="any_order",
+    ),
+    Case(
+        "annotations-dict-links-no-cells-any-order",
+        {"a": "x: int = 1", "b": "y: int = 2"},
+        ["run_all"],
+        ran=["a", "b"],
+        ns={"x": 1, "y": 2},
+        status={"a": "fresh", "b": "fresh"},
+        direction="any_order",
+    ),
+]
+
+ALIASES_MADE_IN_THE_CELL = [
+    Case(
+        "alias-made-in-the-cell-changes-the-original",
+        {
+            "a": "b = [2, 5]",
+            "c": "d = {'j': 0}",
+            "e": "d['j'] = len(b)",
+            "f": "alias = b\nalias.append(5)",
+        },
+        ["run_all", "run e"],
+        # e's run saw b as f left it: b is rebuilt from a first, and f runs again.
+        ran=["a", "e", "f"],
+        ns={"d": {"j": 2}, "b": [2, 5, 5]},
+        status={"a": "fresh", "c": "fresh", "e": "fresh", "f": "fresh"},
+    ),
+    Case(
+        "alias-made-in-the-cell-dropped-by-an-edit-rebuilds",
+        {"a": "b = [2, 5]", "f": "alias = b\nalias.append(5)", "g": "n = len(b)"},
+        ["run_all", "edit f: q = 1", "run f"],
+        ns={"b": [2, 5], "n": 2},
+        status={"a": "fresh", "f": "fresh", "g": "fresh"},
+    ),
+]
+
+MODULES = [
+    Case(
+        "attribute-stored-on-a-module-pushes",
+        {"a": "import math", "b": "math.qq = 7", "c": "x = math.qq + 1"},
+        ["run_all", "edit b: math.qq = 42", "run b"],
+        ran=["b", "c"],
+        ns={"x": 43},
+    ),
+    Case(
+        "item-stored-in-a-module-attribute-pushes",
+        {
+            "a": "import types\nm = types.ModuleType('m')\nm.opts = {}",
+            "b": "import sys\nsys.modules['m'] = m",
+            "c": "import m\nm.opts['k'] = 1",
+            "d": "k = m.opts['k']",
+        },
+        ["run_all", "edit c: import m\\nm.opts['k'] = 2", "run c"],
+        ns={"k": 2},
+        status={"d": "fresh"},
+    ),
+    Case(
+        # The twin: calling a module's functions still leaves the module alone.
+        "module-functions-still-leave-the-module-alone",
+        {"a": "import math", "b": "math.qq = 7", "c": "r = math.sqrt(4.0)", "d": "x = math.qq"},
+        ["run_all", "run c"],
+        ran=["c"],
+        status={"d": "fresh"},
+    ),
+    Case(
+        "re-import-does-not-hide-the-seed-above",
+        {
+            "a": "import numpy as np; np.random.seed(42)",
+            "b": "import numpy as np; x = float(np.random.rand())",
+            "c": "y = float(np.random.rand())",
+        },
+        ["run_all", "edit b: import numpy as np; x = float(np.random.rand())  # again", "run b"],
+        ran=["a", "b", "c"],
+        ns={"x": 0.3745401188473625, "y": 0.9507143064099162},
+    ),
+    Case(
+        "re-import-without-a-state-change-pulls-nothing",
+        {"a": "import math", "b": "import math\nr = math.sqrt(4.0)"},
+        ["run_all", "edit b: import math\\nr = math.sqrt(9.0)", "run b"],
+        ran=["b"],
+        ns={"r": 3.0},
+    ),
+]
+
+CODE_IN_VALUES = [
+    Case(
+        "function-called-through-a-list",
+        {"a": "x = 0", "b": "def foo():\n    return x", "c": "fs = [foo]", "d": "y = fs[0]()"},
+        ["run_all", "edit a: x = 1", "run a"],
+        ns={"y": 1},
+        status={"d": "fresh"},
+    ),
+    Case(
+        "lambda-appended-to-a-list",
+        {"a": "x = 0", "b": "lst = []", "c": "lst.append(lambda e: e + x)", "d": "y = lst[0](7)"},
+        ["run_all", "edit a: x = 1", "run a"],
+        ns={"y": 8},
+        status={"d": "fresh"},
+    ),
+    Case(
+        "lambda-in-a-dict",
+        {"a": "x = 0", "b": "d = {'f': lambda: x}", "c": "y = d['f']()"},
+        ["run_all", "edit a: x = 1", "run a"],
+        ns={"y": 1},
+        status={"c": "fresh"},
+    ),
+    Case(
+        "method-reads-globals-of-the-caller-s-time",
+        {
+            "a": "class Bar:\n    def baz(self):\n        return z",
+            "b": "foo = Bar()",
+            "c": "z = 42",
+            "d": "w = 3 + foo.baz()",
+        },
+        ["run_all", "edit c: z = 84", "run c"],
+        ns={"w": 87},
+        status={"d": "fresh"},
+    ),
+    Case(
+        "property-reads-globals",
+        {
+            "a": "class Bar:\n    @property\n    def baz(self):\n        return z",
+            "b": "foo = Bar()",
+            "c": "z = 42",
+            "d": "w = 3 + foo.baz",
+        },
+        ["run_all", "edit c: z = 84", "run c"],
+        ns={"w": 87},
+        status={"d": "fresh"},
+    ),
+    Case(
+        "closure-from-a-factory-in-a-tuple",
+        {
+            "a": "k = 2",
+            "b": "def make():\n    def inner(v):\n        return v * k\n    return inner",
+            "c": "pair = (make(), 1)",
+            "d": "y = pair[0](5)",
+        },
+        ["run_all", "edit a: k = 3", "run a"],
+        ns={"y": 15},
+        status={"d": "fresh"},
+    ),
+    Case(
+        # The twin: a list of plain values carries no code; its readers stay put.
+        "a-list-of-numbers-carries-no-code",
+        {"a": "x = 0", "b": "fs = [1, 2]", "c": "y = fs[0]"},
+        ["run_all", "edit a: x = 1", "run a"],
+        ran=["a"],
+        status={"c": "fresh"},
+    ),
+]
+
+CASES = DUNDERS_AND_PRIVATE + ALIASES_MADE_IN_THE_CELL + MODULES + CODE_IN_VALUES
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_lineage_on_foreign_patterns(case: Case) -> None:
+    scenario = Scenario(case)
+    scenario.play()
+    scenario.check()
