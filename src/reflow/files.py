@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from reflow import formats
 from reflow.formats import marimo_md, marimo_py
+from reflow.formats.marimo_cells import runnable_source, saved_source
 from reflow.formats.model import FileCell, NotebookFile
 from reflow.formats.outputs import cell_outputs, error_output
 
@@ -54,7 +55,8 @@ def open_notebook(
     file = formats.read(path)
     notebook = cls(mode=mode, direction=direction or file_direction(file), **options)
     for cell in file.code_cells:
-        notebook.add(cell.source, id=cell.id)
+        # A cell its notebook does not run (marimo: disabled, SQL) refuses to run.
+        notebook.add(runnable_source(cell), id=cell.id)
     notebook._file = file
     return notebook
 
@@ -162,11 +164,12 @@ def _code_cell(
     notebook: Notebook, cell_id: str, stored: FileCell | None, counts: dict[str, int]
 ) -> FileCell:
     live = notebook.cell(cell_id)
-    cell = (
-        dataclasses.replace(stored, source=live.code, metadata=dict(stored.metadata))
-        if stored is not None
-        else FileCell("code", live.code, cell_id)
-    )
+    unchanged = stored is not None and live.code == runnable_source(stored)
+    if stored is not None:
+        source, metadata = saved_source(stored, live.code)
+        cell = dataclasses.replace(stored, source=source, metadata=metadata)
+    else:
+        cell = FileCell("code", live.code, cell_id)
     if live.error is not None and live.error.cause is not None:
         # Cancelled: a cell it depends on failed, so what it showed before is not current.
         cell.outputs, cell.execution_count = [], None
@@ -177,6 +180,6 @@ def _code_cell(
     elif live.refused and live.error is not None:
         # Refused by the graph (a clash, a cycle): say why where the output would be.
         cell.outputs, cell.execution_count = [error_output(live.error)], None
-    elif live.error is not None or stored is None or stored.source != live.code:
+    elif live.error is not None or not unchanged:
         cell.outputs, cell.execution_count = [], None
     return cell

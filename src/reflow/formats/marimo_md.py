@@ -10,9 +10,16 @@
     x = 1                    a code cell: the braces name python or marimo
     ```
 
-A fence whose braces do not name ``python`` or ``marimo`` (a plain
+    ```sql {.marimo query="result"}
+    SELECT * FROM t          a SQL cell: marimo runs the query
+    ```
+
+A fence whose braces do not name ``python``, ``sql`` or ``marimo`` (a plain
 ```` ```python ```` block included) is part of the markdown around it, as
-is anything inside a longer fence that quotes an example. Writing produces
+is anything inside a longer fence that quotes an example. A SQL cell is a
+code cell whose source is the query, marked ``metadata["marimo"]["language"]
+== "sql"`` with its options (``query``, ``hide_output``, ``engine``) under
+``["sql"]``; it does not run in reflow (``marimo_cells``). Writing produces
 the layout marimo's own exporter does, so a notebook read and written again
 is unchanged.
 """
@@ -32,6 +39,7 @@ _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _BRACED = re.compile(r"^(?P<lang>[\w+-]*)\s*\{(?P<inner>.*)\}\s*$")
 _ATTRIBUTE = re.compile(r"""([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
 _FRONT_MATTER_KEY = re.compile(r"^([\w-]+):\s*(.*)$")
+_SQL_OPTIONS = ("query", "hide_output", "engine")
 
 
 def read(text: str) -> NotebookFile:
@@ -113,29 +121,34 @@ class _Reader:
                 index += 1
                 continue
             end = _closing(self.lines, index + 1, opening.group("fence"))
-            attributes = _code_attributes(opening.group("fence"), opening.group("info"))
-            if attributes is None:
+            found = _code_attributes(opening.group("fence"), opening.group("info"))
+            if found is None:
                 self._markdown.extend(
                     (i, self.lines[i]) for i in range(index, min(end + 1, len(self.lines)))
                 )
             else:
                 self._flush_markdown()
-                self._add_code(index + 1, end, attributes)
+                self._add_code(index + 1, end, *found)
             index = end + 1
         self._flush_markdown()
 
-    def _add_code(self, first: int, end: int, attributes: dict[str, str]) -> None:
+    def _add_code(self, first: int, end: int, language: str, attributes: dict[str, str]) -> None:
         source = "\n".join(self.lines[first:end])
         cell = FileCell("code", source, "", location=Location(first + 1))
-        marimo: dict[str, Any] = {}
+        marimo: dict[str, Any] = {"language": "sql"} if language == "sql" else {}
         config: dict[str, Any] = {}
+        sql: dict[str, str] = {}
         for key, value in attributes.items():
             if key == "name":
                 marimo["name"] = value
+            elif language == "sql" and key in _SQL_OPTIONS:
+                sql[key] = value  # as written: marimo reads "True" and "true" alike
             else:
                 config[key] = {"true": True, "false": False}.get(value.lower(), value)
         if config:
             marimo["config"] = config
+        if sql:
+            marimo["sql"] = sql
         if marimo:
             cell.metadata["marimo"] = marimo
         self.cells.append(cell)
@@ -167,12 +180,12 @@ def _closing(lines: list[str], start: int, fence: str) -> int:
     return len(lines)
 
 
-def _code_attributes(fence: str, info: str) -> dict[str, str] | None:
-    """The attributes of a marimo code fence, or ``None`` for a fence that is markdown."""
+def _code_attributes(fence: str, info: str) -> tuple[str, dict[str, str]] | None:
+    """The language and attributes of a marimo code fence, ``None`` for a fence that is markdown."""
     if fence[0] == "`" and "`" in info:
         return None
     braced = _BRACED.match(info.strip())
-    if braced is None or braced.group("lang") not in ("", "python"):
+    if braced is None or braced.group("lang") not in ("", "python", "sql"):
         return None
     inner = braced.group("inner")
     attributes = {
@@ -180,9 +193,10 @@ def _code_attributes(fence: str, info: str) -> dict[str, str] | None:
         for m in _ATTRIBUTE.finditer(inner)
     }
     words = re.split(r"[\s.]+", _ATTRIBUTE.sub(" ", inner))
-    if "python" not in words and "marimo" not in words:
+    if not {"python", "sql", "marimo"} & set(words):
         return None
-    return attributes
+    sql = braced.group("lang") == "sql" or (not braced.group("lang") and "sql" in words)
+    return ("sql" if sql else "python"), attributes
 
 
 # ---- writing ----------------------------------------------------------------------
@@ -200,7 +214,11 @@ def _code_block(cell: FileCell) -> list[str]:
     name = marimo.get("name")
     if isinstance(name, str) and name:
         attributes.append(f'name="{name}"')
+    language = "sql" if marimo.get("language") == "sql" else "python"
+    sql = marimo.get("sql")
+    if language == "sql" and isinstance(sql, dict):
+        attributes.extend(f'{key}="{value}"' for key, value in sql.items())
     longest = max((len(run) for run in re.findall(r"`{3,}", cell.source)), default=2)
     fence = "`" * (longest + 1)
     body = cell.source.split("\n") if cell.source else []
-    return [f"{fence}python {{{' '.join(attributes)}}}", *body, fence]
+    return [f"{fence}{language} {{{' '.join(attributes)}}}", *body, fence]

@@ -1,0 +1,180 @@
+"""Real notebooks from public projects (tests/corpus/, sources and licences in its README).
+
+Each is opened with ``Notebook.open``, checked (``reflow check``'s rules) and
+run, and the run is compared with the notebook's own tool running it
+(``corpus_oracle.py``: nbclient on ipykernel for ``.ipynb``, marimo's script
+run for marimo files): each code cell's stdout and error type (``.ipynb``),
+and the globals left at the end.
+
+Where reflow is wrong today the case is ``xfail(strict=True)`` with the issue
+that will fix it: a to-do list that runs, and that fails once the fix lands
+so the mark comes off.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corpus_oracle import _MARK, SEED, digest
+from reflow import Notebook
+from reflow.checks import check
+
+CORPUS = Path(__file__).parent / "corpus"
+ORACLE = Path(__file__).parent / "corpus_oracle.py"
+
+
+@dataclass(frozen=True)
+class Case:
+    path: str
+    needs: tuple[str, ...] = ()
+    """Packages the notebook imports beyond the test extra's (the case is skipped, saying so)."""
+    findings: tuple[str, ...] = ()
+    """The true ``reflow check`` findings, as ``RULE cell-index``."""
+    check_xfail: str | None = None
+    run_xfail: str | None = None
+
+
+CASES = [
+    Case("ipynb/wtop-07-Control-Flow-Statements.ipynb"),
+    Case("ipynb/wtop-08-Defining-Functions.ipynb"),
+    Case(
+        "ipynb/wtop-10-Iterators.ipynb",
+        check_xfail="issue 20 item 15: RF003 says builtin `next` is only defined below",
+    ),
+    Case("ipynb/wtop-11-List-Comprehensions.ipynb"),
+    Case("ipynb/wtop-12-Generators.ipynb"),
+    Case("ipynb/pdsh-02.02-The-Basics-Of-NumPy-Arrays.ipynb"),
+    Case("ipynb/pdsh-03.01-Introducing-Pandas-Objects.ipynb"),
+    Case(
+        "ipynb/homl2-tools_numpy.ipynb",
+        needs=("matplotlib",),
+        check_xfail="issue 22: RF005 on `%matplotlib inline` (then RF003 `plt`); "
+        "issue 20 item 15: RF003 says builtin `open` is only defined below",
+        run_xfail="issue 22: `%matplotlib inline` is refused as a SyntaxError, so the "
+        "cell's `import matplotlib.pyplot as plt` never runs and the next cell fails",
+    ),
+    Case(
+        "marimo/task_list.py",
+        needs=("marimo",),
+        run_xfail="issue 20 items 11 and 13: after the first cells run, the cells that pass "
+        "UI elements holding notebook functions to marimo calls get call-time reads "
+        "(`Task`, `get_tasks`) and form a CycleError that marimo does not have",
+    ),
+    Case("marimo/compound_interest.py", needs=("marimo", "matplotlib")),
+    Case("marimo/bayes_theorem.py", needs=("marimo", "matplotlib")),
+    Case("marimo/plots.py", needs=("marimo", "matplotlib")),
+    Case("marimo/dynamic_markdown.py", needs=("marimo",)),
+    Case(
+        "marimo/layout.py",
+        needs=("marimo",),
+        run_xfail="issue 20 item 11: CycleError at run time between the cells that build "
+        "`boxes` and pass it to `mo.hstack`/`mo.vstack` (the mutation-ordering rule), "
+        "which marimo does not have and `reflow check` does not report",
+    ),
+]
+
+
+def _param(case: Case, xfail: str | None) -> Any:
+    marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
+    return pytest.param(case, id=case.path.split("/")[-1], marks=marks)
+
+
+def _needs(case: Case) -> None:
+    for package in case.needs:
+        if importlib.util.find_spec(package) is None:
+            pytest.skip(f"{case.path} imports {package}, which the test extra does not install")
+
+
+@pytest.fixture
+def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The notebook in a directory of its own, the working directory (some write files)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+
+    def place(case: Case) -> Path:
+        target = tmp_path / Path(case.path).name
+        shutil.copy(CORPUS / case.path, target)
+        return target
+
+    return place
+
+
+@pytest.mark.parametrize("case", [_param(c, c.check_xfail) for c in CASES])
+def test_check_reports_only_real_problems(case: Case) -> None:
+    nb = Notebook.open(CORPUS / case.path)
+    found = [f"{d.rule.code} {d.index}: {d.message}" for d in check(nb)]
+    assert [f.split(":")[0] for f in found] == list(case.findings), found
+
+
+@pytest.fixture(scope="module")
+def oracles(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Every notebook's oracle run, two at a time in the background (a kernel's start
+    is most of the cost), each in a directory of its own."""
+    pool = ThreadPoolExecutor(max_workers=2)
+    runs: dict[str, Future[dict[str, Any]]] = {}
+    for case in CASES:
+        if all(importlib.util.find_spec(p) is not None for p in case.needs):
+            target = tmp_path_factory.mktemp("oracle") / Path(case.path).name
+            shutil.copy(CORPUS / case.path, target)
+            runs[case.path] = pool.submit(_oracle, target)
+    yield runs
+    pool.shutdown(cancel_futures=True)
+
+
+@pytest.mark.parametrize("case", [_param(c, c.run_xfail) for c in CASES])
+def test_run_matches_the_notebooks_own_tool(case: Case, copy: Any, oracles: Any) -> None:
+    _needs(case)
+    path = copy(case)
+    kind = "ipynb" if path.suffix == ".ipynb" else "marimo"
+    expected = oracles[case.path].result()
+    nb = Notebook.open(path)
+    exec(SEED, {})  # the oracle's seed: unseeded random draws give the same numbers
+    run = nb.run_all()
+    if kind == "ipynb":
+        got = [
+            {"stdout": cell.stdout, "error": cell.error.type if cell.error else None}
+            for cell in nb.cells
+        ]
+        mismatched = [
+            (index, mine, theirs)
+            for index, (mine, theirs) in enumerate(zip(got, expected["cells"], strict=True))
+            if mine != theirs
+        ]
+        assert mismatched == []
+    else:
+        assert {nb.cell(c).index: e.message for c, e in run.errors.items()} == {}
+    state = digest(nb.namespace)
+    differences = {
+        name: (state.get(name), value)
+        for name, value in expected["state"].items()
+        if state.get(name) != value
+    }
+    assert differences == {}
+    assert set(state) - set(expected["state"]) == set()
+
+
+def _oracle(path: Path) -> dict[str, Any]:
+    kind = "ipynb" if path.suffix == ".ipynb" else "marimo"
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(ORACLE.parent)}
+    done = subprocess.run(
+        [sys.executable, str(ORACLE), kind, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=path.parent,
+    )
+    assert _MARK in done.stdout, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(done.stdout.split(_MARK, 1)[1])
+    return result
