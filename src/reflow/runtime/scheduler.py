@@ -94,6 +94,12 @@ class Scheduler:
             self._reach_epoch = self._graph.reach_epoch
         return self._known
 
+    def _wave_board(self, succeeded: set[CellId]) -> StatusBoard:
+        """A board for the middle of a wave: the cells it ran without error are in sync;
+        the rest is decided afresh (the carried board still holds the decisions from
+        before the wave, even when no cell of it has succeeded yet)."""
+        return StatusBoard(self._graph, self._session.records, self._session.ledger, succeeded)
+
     def forget_statuses(self, cells: Iterable[CellId] | None = None) -> None:
         """The statuses of ``cells`` and their dependents (descendants, and readers of what
         they may change through an alias: ``DataflowGraph.dependents``) may have changed
@@ -132,12 +138,20 @@ class Scheduler:
         run = Run()
         concerned: set[CellId] = set()  # cells whose status the run may have changed
         wave = targets
+        replayed = False
         for _ in range(_SETTLE_WAVES):
             self._wave(wave, mode, alone, observer, run, concerned)
             if not settle or run.interrupted:
                 break
-            twice = {c for c, n in Counter(run.ran).items() if n > 1}
-            wave = self._unsettled(concerned, twice, roots_only=mode is Mode.REACTIVE)
+            spent = {c for c, n in Counter(run.ran).items() if n > 1}
+            wave = self._unsettled(concerned, spent, roots_only=mode is Mode.REACTIVE)
+            if not wave and not replayed:
+                # Cells left stale after two runs each: their inputs pass through aliases
+                # that one cell at a time cannot put in order (`c = [a]`, then `c[0][k] =
+                # ...`, then `c = [d]` below). Replay the stretch of the notebook they
+                # span, from the binders of what they read, in order, as a run-all would.
+                replayed = True
+                wave = self._replay(self._unsettled(concerned, set(), roots_only=False))
             if not wave:
                 break
         after = self.board()
@@ -210,6 +224,26 @@ class Scheduler:
             stale = [c for c in stale if c not in below]
         return sorted(stale, key=graph.rank)
 
+    def _replay(self, stale: list[CellId]) -> list[CellId]:
+        """Every cell that ran before, from the first binder of a name ``stale`` cells read
+        to the last of them, in execution order."""
+        if not stale:
+            return []
+        graph, ledger, records = self._graph, self._session.ledger, self._session.records
+        ranks = [graph.rank(c) for c in stale]
+        start, end = min(ranks), max(ranks)
+        for cell in stale:
+            for name in self._names_needed(cell):
+                binder = ledger.bound_by(name)
+                if binder is not None and binder in graph:
+                    start = min(start, graph.rank(binder))
+        order = graph.execution_order()
+        return [
+            c
+            for c in order[start : end + 1]
+            if records[c].has_run and not records[c].dirty and c not in graph.errors()
+        ]
+
     def orphaned(self, cell: CellId, board: StatusBoard) -> bool:
         """Whether the cell reads a name it saw bound that no cell defines for it now."""
         record = self._session.records[cell]
@@ -254,6 +288,7 @@ class Scheduler:
         succeeded: set[CellId] = set()
         doomed: dict[CellId, CellId] = {}  # cell -> the failed cell it depends on
         wave_wrote: set[str] = set()
+        again: set[CellId] = set()  # cells this wave runs a second time
         try:
             while heap:
                 _, cell = heapq.heappop(heap)
@@ -263,9 +298,21 @@ class Scheduler:
                     # Cells this wave ran wrote what it needs: a writer it reads from may
                     # have lost its value since the plan was made (`i = 3` run again
                     # above `i = 1`, both above `i += 9`): pull again.
-                    due = self.pull([cell], self.board(trusted=succeeded)) - done - queued
+                    # A writer this wave ran already runs again (once) when a cell pulled
+                    # after it, above it, wrote over its value (`a = vars(b)` run, then `c =
+                    # [a]` pulled with the `a = {...}` it reads from).
+                    pulled = self.pull([cell], self._wave_board(succeeded))
+                    due = {
+                        w
+                        for w in pulled
+                        if w not in queued or (w in succeeded and w not in again and w != cell)
+                    }
                     if due:
                         for writer in due:
+                            if writer in done:
+                                done.discard(writer)
+                                succeeded.discard(writer)
+                                again.add(writer)
                             queued.add(writer)
                             heapq.heappush(heap, (graph.rank(writer), writer))
                         heapq.heappush(heap, (graph.rank(cell), cell))
@@ -290,7 +337,22 @@ class Scheduler:
                 if cell not in run.errors:
                     succeeded.add(cell)
                 order_before = graph.rank(cell)
-                board = self.board(trusted=succeeded)  # what this wave ran is in sync
+                rank = graph.rank(cell)
+                for name in changed:
+                    # A writer below that this wave ran already lost its value to this
+                    # run (pulled late, for a cell below it): it runs again, once, so the
+                    # cells after it see what a run-all leaves.
+                    for writer in graph.writers(name):
+                        if (
+                            writer in succeeded
+                            and writer not in again
+                            and graph.rank(writer) > rank
+                        ):
+                            done.discard(writer)
+                            succeeded.discard(writer)
+                            again.add(writer)
+                            heapq.heappush(heap, (graph.rank(writer), writer))
+                board = self._wave_board(succeeded)  # what this wave ran is in sync
                 for follower in self._affected(cell, changed):
                     if follower in done or follower in queued or follower in doomed:
                         continue

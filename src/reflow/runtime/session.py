@@ -380,6 +380,10 @@ class Session:
                         bound = name in analysis.defs
                         current = (self.ledger.bind if bound else self.ledger.write)(symbol, cell)
                     wrote[symbol] = current
+                if name in analysis.defs and self.ledger.bound_by(name) == cell:
+                    # Bound again to an equal value: what a cell above changed in the
+                    # object before is gone with this binding, as with a new object.
+                    self.ledger.clear_changed_above(name)
         for name in deleted:
             wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)
         rank = self.graph.rank(cell)

@@ -110,6 +110,9 @@ class VersionLedger:
     def mark_changed_above(self, name: str, cell: CellId) -> None:
         self._changed_above[name] = cell
 
+    def clear_changed_above(self, name: str) -> None:
+        self._changed_above.pop(name, None)
+
     def names_bound_by(self, cell: CellId) -> list[str]:
         return [name for name, binder in self._bound_by.items() if binder == cell]
 
