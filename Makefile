@@ -53,6 +53,7 @@ bench: $(PEERS)/.installed
 	$(PEERS_PY) benchmarks/kernel_overhead.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/cache.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/parallel.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/cli_startup.py --append benchmarks/RESULTS.md
 
 bench-quick: $(PEERS)/.installed
 	$(PEERS_PY) benchmarks/peers.py --quick

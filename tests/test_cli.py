@@ -29,6 +29,7 @@ def reflow(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedPr
         text=True,
         cwd=cwd,
         timeout=60,
+        stdin=subprocess.DEVNULL,  # not a terminal: nobody to ask before overwriting
     )
 
 
@@ -65,7 +66,10 @@ def test_run_writes_outputs_back_and_prints_a_line_per_cell(tmp_path: Path) -> N
     assert done.returncode == 1  # its last cell divides by zero
     lines = done.stdout.splitlines()
     assert re.fullmatch(r"\[1/4\] cell load \.\.\. ok \(\d+\.\d\ds\)", lines[0])
-    assert lines[3].startswith("[4/4] cell oops ... error")
+    assert lines[1].startswith("[2/4] cell total ... ok")
+    assert lines[2] == "summing"  # what the cell printed, under its line
+    assert lines[4].startswith("[4/4] cell oops ... error")
+    assert lines[5] == f"wrote {path}"
     saved = nbformat.read(path, as_version=4)
     nbformat.validate(saved)
     assert [c.execution_count for c in saved.cells if c.cell_type == "code"] == [1, 2, 3, 4]
@@ -78,9 +82,11 @@ def test_a_failing_cell_is_named_with_its_traceback(tmp_path: Path) -> None:
     path = copy("ipynb/failing.ipynb", tmp_path)
     done = reflow("run", path)
     assert done.returncode == 1
-    assert "cell [boom] (cell 2) failed:" in done.stderr
+    assert "cell [boom] (code cell 2) failed:" in done.stderr
     assert "return a / 0" in done.stderr and "ZeroDivisionError" in done.stderr
-    assert "not run, because a cell they depend on failed: cell [after] (cell 3)" in done.stderr
+    assert (
+        "not run, because a cell they depend on failed: cell [after] (code cell 3)" in done.stderr
+    )
     outputs = {c.id: c.outputs for c in nbformat.read(path, as_version=4).cells}
     assert outputs["boom"][0]["ename"] == "ZeroDivisionError"
     assert outputs["free"][0]["text"] == "independent\n"
@@ -264,7 +270,7 @@ def test_cache_clear_max_size_evicts_least_recently_used(tmp_path: Path) -> None
         manifest = tmp_path / "cache" / "entries" / key[:2] / key / "manifest.json"
         os.utime(manifest, (1e9 - age * 1000,) * 2)
     info = reflow("cache", "info", "--dir", tmp_path / "cache")
-    assert "3 entries" in info.stdout and "(cap 20.0 GB)" in info.stdout
+    assert "3 entries" in info.stdout and "(cap 20.0 GiB)" in info.stdout
     done = reflow("cache", "clear", "--dir", tmp_path / "cache", "--max-size", "250K")
     assert done.returncode == 0, done.stderr
     assert "removed 1 entries" in done.stdout
@@ -283,4 +289,261 @@ def test_cache_max_size_and_its_environment_variable(tmp_path: Path) -> None:
         env={**os.environ, "REFLOW_CACHE_MAX_BYTES": "5G"},
         timeout=60,
     )
-    assert info.returncode == 0 and "(cap 5.0 GB)" in info.stdout
+    assert info.returncode == 0 and "(cap 5.0 GiB)" in info.stdout
+
+
+# ---- never lose a user's file -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "{nb}", "--to", "script"],  # the derived target, nb.py
+        ["export", "{nb}", "--to", "py"],
+        ["export", "{nb}", "--to", "ipynb", "-o", "{other}"],  # a named one
+        ["convert", "{nb}", "{py}"],
+        ["convert", "{py}", "{other}"],  # an executed notebook's outputs are at stake
+    ],
+    ids=["export-script", "export-py", "export-o", "convert-to-py", "convert-to-ipynb"],
+)
+def test_an_existing_file_is_replaced_only_with_force(tmp_path: Path, command: list[str]) -> None:
+    nb = copy("ipynb/jupyter.ipynb", tmp_path)
+    py = tmp_path / "jupyter.py"
+    other = tmp_path / "executed.ipynb"
+    py.write_text("# written by hand\n")
+    shutil.copy(fixture("ipynb/failing.ipynb"), other)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    names = {"{nb}": nb, "{py}": py, "{other}": other}
+    args = [str(names.get(a, a)) for a in command]
+    target = Path(args[-1]) if args[-2] in ("-o", args[1]) else py
+
+    refused = reflow(*args)
+    assert refused.returncode == 2
+    assert (
+        refused.stderr == f"reflow: error: {target}: already exists; add --force to overwrite it\n"
+    )
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+    forced = reflow(*args, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout == f"wrote {target}\n"
+    assert target.read_bytes() != before[target.name]
+
+
+def test_a_new_file_is_written_and_named(tmp_path: Path) -> None:
+    nb = copy("ipynb/jupyter.ipynb", tmp_path)
+    done = reflow("export", nb, "--to", "script")
+    assert (done.returncode, done.stdout) == (0, f"wrote {tmp_path / 'jupyter.py'}\n")
+    assert "sales = json.loads" in (tmp_path / "jupyter.py").read_text()
+
+
+def test_converting_a_notebook_onto_itself_says_how_without_a_missing_option(
+    tmp_path: Path,
+) -> None:
+    nb = copy("ipynb/jupyter.ipynb", tmp_path)
+    done = reflow("convert", nb, nb, "--force")
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"reflow: error: {nb}: would overwrite the notebook being read; name another TARGET\n"
+    )
+
+
+def test_on_a_terminal_reflow_asks_before_overwriting(tmp_path: Path) -> None:
+    import pty
+
+    nb = copy("ipynb/jupyter.ipynb", tmp_path)
+    target = tmp_path / "jupyter.py"
+    for answer, kept in (("n\n", True), ("y\n", False)):
+        target.write_text("# written by hand\n")
+        controller, terminal = pty.openpty()
+        with subprocess.Popen(
+            [sys.executable, "-m", "reflow", "export", str(nb), "--to", "py"],
+            stdin=terminal,
+            stderr=terminal,
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as process:
+            os.close(terminal)
+            prompt = b""
+            while b"[y/N]" not in prompt:
+                prompt += os.read(controller, 1024)
+            assert f"{target} exists. Overwrite it?".encode() in prompt
+            os.write(controller, answer.encode())
+            out, _ = process.communicate(timeout=60)
+        os.close(controller)
+        assert process.returncode == (2 if kept else 0)
+        assert (target.read_text() == "# written by hand\n") == kept
+        assert out == ("" if kept else f"wrote {target}\n")
+
+
+# ---- reflow run -o: checked before any cell runs -------------------------------------
+
+
+def _notebook_that_leaves_a_trace(directory: Path) -> Path:
+    """A notebook whose first cell creates `ran.txt`: whether any cell ran shows on disk."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("open('ran.txt', 'w').close()", id="trace"),
+        nbformat.v4.new_code_cell("print('hello')", id="hello"),
+    ]
+    path = directory / "trace.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("out", "problem"),
+    [
+        ("missing/out.ipynb", "cannot write: its directory does not exist"),
+        ("adir", "is a directory, not a notebook file"),
+        ("out.txt", "unsupported file type ('.txt'; expected .ipynb, .py or .md)"),
+        ("mine.ipynb", "already exists; add --force to overwrite it"),
+    ],
+)
+def test_run_checks_its_output_before_running_any_cell(
+    tmp_path: Path, out: str, problem: str
+) -> None:
+    path = _notebook_that_leaves_a_trace(tmp_path)
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "mine.ipynb").write_text("{}")
+    done = reflow("run", path, "-o", out, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == f"reflow: error: {out}: {problem}\n"
+    assert not (tmp_path / "ran.txt").exists()
+    assert (tmp_path / "mine.ipynb").read_text() == "{}"
+
+
+def test_run_replaces_its_own_output_and_others_only_with_force(tmp_path: Path) -> None:
+    path = _notebook_that_leaves_a_trace(tmp_path)
+    first = reflow("run", path, "-o", "out.ipynb", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[-1] == "wrote out.ipynb"
+    assert nbformat.read(tmp_path / "out.ipynb", as_version=4).metadata["reflow"]["run_of"] == (
+        "trace.ipynb"
+    )
+    # The next run of the same notebook may replace what the last one wrote...
+    assert reflow("run", path, "-o", "out.ipynb", cwd=tmp_path).returncode == 0
+    # ... a run of another notebook may not, unless told.
+    other = tmp_path / "other.ipynb"
+    shutil.copy(path, other)
+    refused = reflow("run", other, "-o", "out.ipynb", cwd=tmp_path)
+    assert refused.returncode == 2 and "add --force" in refused.stderr
+    assert reflow("run", other, "-o", "out.ipynb", "--force", cwd=tmp_path).returncode == 0
+    assert nbformat.read(tmp_path / "out.ipynb", as_version=4).metadata["reflow"]["run_of"] == (
+        "other.ipynb"
+    )
+
+
+def test_run_shows_what_each_cell_printed_under_its_line_and_quiet_hides_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "talk.py"
+    path.write_text(
+        "# %%\nimport sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n"
+        "# %%\nx = 1\n# %%\nprint('second', x)\n"
+    )
+    done = reflow("run", path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("[1/3] cell c1 ... ok")
+    assert lines[1] == "to stdout"
+    assert lines[2].startswith("[2/3] cell c2 ... ok")
+    assert lines[3].startswith("[3/3] cell c3 ... ok")
+    assert lines[4] == "second 1"
+    assert done.stderr == "to stderr\n"
+    quiet = reflow("run", path, "-q")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+
+
+def test_a_syntax_error_reads_as_python_says_it_where_check_puts_it(tmp_path: Path) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text("# %%\nx = 1\n# %%\ny = (x,\n")
+    ran = reflow("run", path)
+    checked = reflow("check", path)
+    assert ran.returncode == 1
+    assert f"{path}:4:5: SyntaxError: '(' was never closed" in ran.stderr
+    assert ran.stderr.count("SyntaxError") == 1
+    assert checked.stdout.startswith(f"{path}:4:5: RF005 SyntaxError: '(' was never closed")
+
+
+def test_broken_json_is_described_once(tmp_path: Path) -> None:
+    path = tmp_path / "cut.ipynb"
+    path.write_text('{\n "cells": [\n  {\n   "source": "abc')
+    done = reflow("check", path)
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"reflow: error: {path}: not valid JSON: Unterminated string starting at line 4, "
+        "column 14\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["check", "run", "graph", "export"])
+def test_a_markdown_file_that_is_not_a_marimo_notebook_is_refused(
+    tmp_path: Path, command: str
+) -> None:
+    path = tmp_path / "README.md"
+    path.write_text("# Notes\n\nSome prose, and an example:\n\n```python\nx = 1\n```\n")
+    extra = ["--to", "script"] if command == "export" else []
+    done = reflow(command, path, *extra)
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"reflow: error: {path}: not a marimo notebook: no ```python {{.marimo}} cell and no "
+        "marimo-version in its front matter\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+
+
+def test_a_marimo_markdown_notebook_with_prose_only_is_still_one(tmp_path: Path) -> None:
+    path = tmp_path / "empty.md"
+    path.write_text("---\ntitle: Empty\nmarimo-version: 0.10.0\n---\n\n# Nothing yet\n")
+    assert reflow("check", path).stdout == "All checks passed.\n"
+
+
+# ---- start fast -----------------------------------------------------------------------
+
+HEAVY = ("nbformat", "jsonschema", "IPython", "ipykernel", "numpy")
+# Runs the command as the `reflow` script does, then lists which heavy modules it loaded.
+IMPORTS_PROBE = """
+import sys
+from reflow.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+sys.stdout.flush()
+print("LOADED", sorted(m for m in {heavy!r} if m in sys.modules), code)
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["--help"], ["run", "--help"], ["check", "{py}"], ["check", "{marimo}"]],
+    ids=["version", "help", "run-help", "check-percent", "check-marimo"],
+)
+def test_the_command_line_imports_no_heavy_module_it_does_not_need(
+    tmp_path: Path, args: list[str]
+) -> None:
+    py = tmp_path / "x.py"
+    py.write_text("# %%\nimport numpy as np\n# %%\ny = np.zeros(3)\n")
+    names = {"{py}": str(py), "{marimo}": str(fixture("marimo/clean.py"))}
+    probe = IMPORTS_PROBE.format(heavy=HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *(names.get(a, a) for a in args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    last = done.stdout.splitlines()[-1]
+    assert last in ("LOADED [] 0", "LOADED [] None"), done.stdout + done.stderr
+
+
+def test_checking_an_ipynb_needs_no_jsonschema(tmp_path: Path) -> None:
+    probe = IMPORTS_PROBE.format(heavy=HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "check", str(fixture("ipynb/jupyter.ipynb"))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.splitlines()[-1] == "LOADED [] 0"

@@ -159,6 +159,76 @@ def test_rich_representations_become_mime_types() -> None:
     assert mime_bundle(_Rich)[0] == {"text/plain": repr(_Rich)}  # the class is not an instance
 
 
+def _every_kind_of_output() -> dict[str, object]:
+    multi = "first line\nsecond line\n"
+    bundle = {
+        "text/plain": multi,
+        "text/html": "<b>a</b>\n<i>b</i>",
+        "image/svg+xml": "<svg>\n</svg>",
+        "application/javascript": "let a = 1;\nlet b = 2;",
+        "application/json": {"keep": "as\nis"},
+        "image/png": "iVBORw0KGgo=\nAAAA",
+    }
+    return {
+        "cells": [
+            {
+                "cell_type": "markdown",
+                "id": "md",
+                "metadata": {},
+                "source": multi,
+                "attachments": {"a.png": {"image/png": "iVBORw==", "text/plain": multi}},
+            },
+            {"cell_type": "raw", "id": "raw", "metadata": {}, "source": "one line"},
+            {
+                "cell_type": "code",
+                "id": "code",
+                "metadata": {},
+                "execution_count": 3,
+                "source": "print(1)\n1",
+                "outputs": [
+                    {"output_type": "stream", "name": "stdout", "text": multi},
+                    {"output_type": "display_data", "data": bundle, "metadata": {}},
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 3,
+                        "data": bundle,
+                        "metadata": {},
+                    },
+                    {
+                        "output_type": "error",
+                        "ename": "E",
+                        "evalue": "a\nb",
+                        "traceback": ["line 1\nline 2"],
+                    },
+                ],
+            },
+            {
+                "cell_type": "code",
+                "id": "empty",
+                "metadata": {},
+                "execution_count": None,
+                "source": "",
+                "outputs": [],
+            },
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def test_written_layout_is_the_one_nbformat_writes(tmp_path: Path) -> None:
+    """reflow lays out the JSON itself (no nbformat import to write): it must match."""
+    path = tmp_path / "every.ipynb"
+    path.write_text(json.dumps(_every_kind_of_output(), indent=1))
+    ours = ipynb.render(read(path))
+    theirs = nbformat.writes(nbformat.from_dict(_every_kind_of_output()))
+    assert ours == theirs + "\n"  # nbformat.write adds the final newline
+    assert '"second line\\n"' in ours  # split into lines, not one string
+
+
 @pytest.mark.parametrize(
     ("name", "problem"),
     [

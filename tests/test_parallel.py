@@ -340,7 +340,7 @@ def test_rerun_on_invalidation_is_counted(pool: Backend) -> None:
 
 
 PLACEMENTS = [
-    ("x = y + 1", "worker", "lineage knows"),
+    ("x = y + 1", "worker", "names reflow tracks"),
     ("import numpy as np", "main", "only imports"),
     ("def f():\n    return 1", "main", "defines `f`"),
     ("class C:\n    pass", "main", "defines `C`"),
@@ -363,7 +363,7 @@ PLACEMENTS = [
     ("from reflow import deps\nd = deps('x')", "main", "reflow's state API"),
     ("y = heavy(x)  # reflow: main", "main", "pinned"),
     ("y = 1 +", "main", "refused by the graph"),
-    ("total = sum(v for v in data)", "worker", "lineage knows"),
+    ("total = sum(v for v in data)", "worker", "names reflow tracks"),
 ]
 
 

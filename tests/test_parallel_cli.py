@@ -70,13 +70,15 @@ def test_the_file_written_is_the_sequential_runs(tmp_path: Path, where: list[str
     expected = reflow("run", sequential, cwd=tmp_path)
     done = reflow("run", parallel, *where, "--explain", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (expected.returncode, expected.stderr)
-    assert done.returncode == 1 and "cell [c7] (cell 8) failed" in done.stderr
+    assert done.returncode == 1 and "cell [c7] (code cell 8) failed" in done.stderr
     assert parallel.read_bytes() == sequential.read_bytes()
     out = done.stdout
     assert "where cells run:" in out
-    assert "cell [c1] (cell 2): main: defines `work`" in out
-    assert "cell [c2] (cell 3): worker (after c0, c1)" in out
-    assert "cell [c5] (cell 6): ran in the main process instead: a value it made cannot be" in out
+    assert "cell [c1] (code cell 2): main: defines `work`" in out
+    assert "cell [c2] (code cell 3): worker (after c0, c1)" in out
+    assert (
+        "cell [c5] (code cell 6): ran in the main process instead: a value it made cannot be" in out
+    )
     assert "cell c2 ... running in a worker" in out
     if where == ["--dask"]:
         assert "dashboard: http://127.0.0.1:" in out
@@ -95,9 +97,9 @@ def test_a_worker_that_dies_fails_its_cell_only(tmp_path: Path) -> None:
     path = write_notebook(tmp_path / "dies.ipynb", cells)
     done = reflow("run", path, "--parallel", "2", cwd=tmp_path)
     assert done.returncode == 1
-    assert "cell [c1] (cell 2) failed" in done.stderr
+    assert "cell [c1] (code cell 2) failed" in done.stderr
     assert "WorkerLost: the worker process running cell [c1] died" in done.stderr
-    assert "not run, because a cell they depend on failed: cell [c3] (cell 4)" in done.stderr
+    assert "not run, because a cell they depend on failed: cell [c3] (code cell 4)" in done.stderr
     # Written once, whole: a valid notebook with every other cell's outputs, no temp files.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dies.ipynb"]
     saved = nbformat.read(path, as_version=4)
@@ -146,3 +148,37 @@ def test_a_run_killed_midway_leaves_the_file_as_it_was(tmp_path: Path) -> None:
             process.wait(timeout=30)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["killed.ipynb", "log.txt"]
+
+
+def test_dask_with_no_address_before_the_notebook_runs_it_on_a_local_cluster(
+    tmp_path: Path,
+) -> None:
+    """The README's spelling: `--dask` takes an optional address, never the notebook."""
+    path = write_notebook(tmp_path / "n.ipynb", ["x = 20", "y = x + 1\nprint('y is', y)"])
+    done = reflow("run", "--dask", path, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "cells run in a local Dask cluster" in done.stdout
+    assert "y is 21" in done.stdout
+    assert nbformat.read(path, as_version=4).cells[1].outputs[0]["text"] == "y is 21\n"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        ["--dask=tcp://127.0.0.1:9", "{nb}"],
+        ["--dask", "tcp://127.0.0.1:9", "{nb}"],
+        ["{nb}", "--dask", "tcp://127.0.0.1:9"],
+        ["--dask-address", "tcp://127.0.0.1:9", "{nb}"],
+        ["{nb}", "--dask-address=tcp://127.0.0.1:9"],
+    ],
+    ids=["equals", "before", "after", "address-option", "address-option-equals"],
+)
+def test_every_spelling_of_a_dask_address_reaches_that_scheduler(
+    tmp_path: Path, spelling: list[str]
+) -> None:
+    # Nothing listens on port 9: reaching for it shows which address and notebook were read.
+    path = write_notebook(tmp_path / "n.ipynb", ["x = 1"])
+    done = reflow("run", *(str(path) if s == "{nb}" else s for s in spelling), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "cannot reach the Dask scheduler tcp://127.0.0.1:9" in done.stderr
+    assert nbformat.read(path, as_version=4).cells[0].outputs == []

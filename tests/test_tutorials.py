@@ -94,6 +94,18 @@ def test_running_the_tutorials_adds_nothing_to_the_package(ran: Ran) -> None:
     assert left == sorted(p.name for p in TUTORIALS)
 
 
+# ---- what the dataflow tutorial says -----------------------------------------------------
+
+
+def test_dataflow_tutorial_says_private_names_stay_in_their_cell(ran: Ran) -> None:
+    nb, _ = ran("dataflow")
+    printed = stdout(nb, "_tmp = 10").splitlines()
+    assert printed[:2] == [
+        "both ran: ['one', 'two'] ; x, y = 11 22",
+        "`_tmp` visible outside its cell: False",
+    ]
+
+
 # ---- what the caching tutorial says ------------------------------------------------------
 
 

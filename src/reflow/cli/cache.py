@@ -139,11 +139,12 @@ def remove(args: argparse.Namespace) -> int:
 
 def human_bytes(count: int) -> str:
     size = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
+    # Powers of 1024, named as such: the caps are written 1 GiB and 20 GiB too.
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
-    return f"{size:.1f} GB"
+    return f"{size:.1f} GiB"
 
 
 def human_age(seconds: float) -> str:

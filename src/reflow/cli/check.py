@@ -64,7 +64,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         for item in found:
             # Where the file's layout gave no position, the cell says where to look.
-            where = "" if item["mapped"] else f" (cell {item['cell_index']} [{item['cell']}])"
+            where = "" if item["mapped"] else f" (code cell {item['cell_index']} [{item['cell']}])"
             print(
                 f"{item['path']}:{item['line']}:{item['column']}: {item['code']} "
                 f"{item['message']}{where}"

@@ -34,7 +34,7 @@ def load(path: str, direction: str | None, **options: Any) -> Notebook:
 
 
 def cell_name(notebook: Notebook, cell_id: str) -> str:
-    return f"cell [{cell_id}] (cell {notebook.cell(cell_id).index + 1})"
+    return f"cell [{cell_id}] (code cell {notebook.cell(cell_id).index + 1})"
 
 
 def error(message: str) -> None:

@@ -6,20 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from reflow.cli.common import CommandFailed, HelpFormatter, add_direction, load
-from reflow.files import in_run_order, notebook_file
-from reflow.formats import format_for, render, write
-from reflow.formats.ipynb import FORMAT as IPYNB
-from reflow.formats.marimo_md import FORMAT as MARIMO_MD
-from reflow.formats.percent import FORMAT as PERCENT
-from reflow.formats.script import FORMAT as SCRIPT
+from reflow.cli.common import HelpFormatter, add_direction, load
+from reflow.cli.targets import claim, refuse_source, wrote
 
-# --to value -> (format, extension of the default output file)
+# --to value -> (format, extension of the default output file); the format names are
+# those of reflow.formats, spelled here so that `reflow --help` imports no format.
 TARGETS = {
-    "script": (SCRIPT, ".py"),
-    "ipynb": (IPYNB, ".ipynb"),
-    "py": (PERCENT, ".py"),
-    "md": (MARIMO_MD, ".md"),
+    "script": ("script", ".py"),
+    "ipynb": ("ipynb", ".ipynb"),
+    "py": ("percent", ".py"),
+    "md": ("marimo_md", ".md"),
 }
 
 EXPORT_DESCRIPTION = """\
@@ -31,22 +27,26 @@ Write a notebook in another format:
   md      a marimo Markdown notebook
 
 The output goes next to the input with the new extension, or to -o FILE
-(-o - for standard output).
+(-o - for standard output). An existing file is replaced only with --force
+(on a terminal, reflow asks).
 
 examples:
   reflow export analysis.ipynb --to script -o analysis_script.py
   reflow export app.py --to ipynb
   reflow export notes.ipynb --to md -o -
+  reflow export analysis.ipynb --to py --force    # replace analysis.py
 """
 
 CONVERT_DESCRIPTION = """\
 Convert a notebook from one format to another, each chosen by its extension
 (.ipynb, .py for the percent format, .md for marimo Markdown). marimo .py
-notebooks can be read but not written.
+notebooks can be read but not written. An existing TARGET is replaced only
+with --force (on a terminal, reflow asks).
 
 examples:
   reflow convert analysis.ipynb analysis.py
   reflow convert app.py app.ipynb
+  reflow convert app.py app.ipynb --force    # replace app.ipynb, outputs and all
 """
 
 
@@ -60,6 +60,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     export.add_argument("notebook", help="the notebook file (.ipynb, .py or .md)")
     export.add_argument("--to", required=True, choices=tuple(TARGETS), help="the format to write")
     export.add_argument("-o", "--output", metavar="FILE", help="where to write ('-': stdout)")
+    export.add_argument("--force", action="store_true", help="replace an existing file")
     add_direction(export)
     export.set_defaults(command=main_export)
 
@@ -71,6 +72,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     convert.add_argument("source", help="the notebook to read")
     convert.add_argument("target", help="the file to write; its extension picks the format")
+    convert.add_argument("--force", action="store_true", help="replace an existing TARGET")
     add_direction(convert)
     convert.set_defaults(command=main_convert)
 
@@ -78,22 +80,30 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def main_export(args: argparse.Namespace) -> int:
     format, extension = TARGETS[args.to]
     output = args.output or str(Path(args.notebook).with_suffix(extension))
-    return _export(args.notebook, output, format, args.direction)
+    refuse_source(args.notebook, output, "name another file with -o")
+    return _export(args.notebook, output, format, args.direction, args.force)
 
 
 def main_convert(args: argparse.Namespace) -> int:
-    return _export(args.source, args.target, format_for(args.target), args.direction)
+    refuse_source(args.source, args.target, "name another TARGET")
+    return _export(args.source, args.target, None, args.direction, args.force)
 
 
-def _export(source: str, output: str, format: str, direction: str | None) -> int:
-    if output != "-" and Path(output).resolve() == Path(source).resolve():
-        raise CommandFailed(f"{output}: would overwrite the notebook being exported; use -o")
+def _export(
+    source: str, output: str, format: str | None, direction: str | None, force: bool
+) -> int:
+    from reflow.files import in_run_order, notebook_file
+    from reflow.formats import format_for, render, write
+
+    if output != "-":
+        format = claim(output, force=force, format=format)
     notebook = load(source, direction)
     file = notebook_file(notebook)
-    if format == SCRIPT:
+    if format == "script":
         file = in_run_order(file, [str(c) for c in notebook.execution_order()])
     if output == "-":
-        sys.stdout.write(render(file, format))
+        sys.stdout.write(render(file, format or format_for(output)))
     else:
         write(file, output, format)
+        wrote(output)
     return 0

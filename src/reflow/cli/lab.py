@@ -2,29 +2,47 @@
 
 The server binds to 127.0.0.1 and asks for a token (a fresh random one unless
 given), and starts new notebooks with the reflow kernel. A notebook path that
-does not exist yet becomes an empty notebook using the reflow kernel.
+does not exist yet becomes an empty notebook using the reflow kernel; one that
+asks for another Python kernel (``python3``: ipykernel, no reactivity), or
+for none (JupyterLab would ask, preselecting ipykernel), is switched to the
+reflow kernel in its metadata, saying so, unless ``--keep-kernel``. A notebook
+in another language keeps its kernel.
+
+The URL printed is the one the server reports in its runtime file once it
+listens (Jupyter moves to the next free port when the one asked for is
+busy). The server runs in a session of its own: reflow stops it on Ctrl-C,
+SIGTERM and SIGHUP alike, and waits for it to shut its kernels down.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from reflow.cli.common import CommandFailed, HelpFormatter
+
+KERNELSPEC = {"display_name": "Python 3 (reflow)", "language": "python", "name": "reflow"}
 
 DESCRIPTION = """\
 Start JupyterLab with the "Python 3 (reflow)" kernel as the default, bound to
 127.0.0.1 with a token, opening NOTEBOOK if given (created, empty, if it does
-not exist). Runs until you stop it with Ctrl-C. Needs JupyterLab:
-pip install 'reflow[lab]'.
+not exist). A Python notebook saved with another kernel (python3) or none is
+switched to the reflow kernel in its metadata (reflow says so); --keep-kernel
+leaves it as it is. Prints the URL the server listens on, and runs until you
+stop it (Ctrl-C, or SIGTERM/SIGHUP). Needs JupyterLab: pip install 'reflow[lab]'.
 
 examples:
   reflow lab                         JupyterLab in the current directory
-  reflow lab analysis.ipynb          open (or create) a notebook
+  reflow lab analysis.ipynb          open (or create) a notebook, on the reflow kernel
+  reflow lab analysis.ipynb --keep-kernel
   reflow lab --port 9000 --no-browser
 """
 
@@ -40,6 +58,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--port", type=int, default=8888, help="default: 8888, or the next free")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
     parser.add_argument("--token", help="the token to require (default: a random one)")
+    parser.add_argument(
+        "--keep-kernel",
+        action="store_true",
+        help="open NOTEBOOK on the kernel it names, not on the reflow kernel",
+    )
     parser.set_defaults(command=main)
 
 
@@ -57,6 +80,8 @@ def main(args: argparse.Namespace) -> int:
             raise CommandFailed(f"{args.notebook}: reflow lab opens .ipynb notebooks")
         if not path.exists():
             _create(path)
+        elif not args.keep_kernel:
+            _switch_kernel(args.notebook, path)
         root = path.parent
         opened = [str(path)]
     token = args.token or secrets.token_urlsafe(24)
@@ -74,9 +99,99 @@ def main(args: argparse.Namespace) -> int:
         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         *opened,
     ]
-    print(f"reflow lab: http://127.0.0.1:{args.port}/lab?token={token} (Ctrl-C stops it)")
-    sys.stdout.flush()
-    return subprocess.call(command)
+    return _serve(command, token)
+
+
+class _Stopped(Exception):
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+
+def _serve(command: list[str], token: str) -> int:
+    """Run the server until it exits or reflow is told to stop; stop it with reflow."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise _Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # Its own session: Ctrl-C reaches reflow only, which stops the server without
+    # Jupyter's "Shutdown this Jupyter server (y/[n])?" question.
+    server = subprocess.Popen(command, start_new_session=True)
+    try:
+        info = _server_info(server)
+        if info is not None:
+            print(f"reflow lab: {_lab_url(info, token)} (Ctrl-C stops it)", flush=True)
+        return server.wait()
+    except KeyboardInterrupt:
+        _shut_down(server)
+        return 130
+    except _Stopped as stopped:
+        _shut_down(server)
+        return 128 + stopped.signum
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _server_info(server: subprocess.Popen[bytes]) -> dict[str, Any] | None:
+    """What the server writes to its runtime file once it listens; None if it exited first."""
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    info_file = Path(jupyter_runtime_dir()) / f"jpserver-{server.pid}.json"
+    while server.poll() is None:
+        try:
+            found = json.loads(info_file.read_text())
+        except (OSError, ValueError):  # not there yet, or being written
+            time.sleep(0.1)
+            continue
+        if isinstance(found, dict) and "port" in found:
+            return found
+    return None
+
+
+def _lab_url(info: dict[str, Any], token: str) -> str:
+    base = str(info.get("base_url") or "/")
+    return f"http://127.0.0.1:{info['port']}{base}lab?token={token}"
+
+
+def _shut_down(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM: Jupyter shuts its kernels down and exits; a server that hangs is killed."""
+    if server.poll() is not None:
+        return
+    print("reflow lab: stopping JupyterLab", file=sys.stderr, flush=True)
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _switch_kernel(shown: str, path: Path) -> None:
+    """Make a Python notebook ask for the reflow kernel; say what it asked for before."""
+    import dataclasses
+
+    from reflow import formats
+
+    file = formats.read(path)
+    spec = file.metadata.get("kernelspec")
+    spec = spec if isinstance(spec, dict) else {}
+    if spec.get("name") == "reflow":
+        return
+    language = spec.get("language") or (file.metadata.get("language_info") or {}).get("name")
+    if language not in (None, "python"):
+        kept = f"its kernel {spec['name']!r}" if spec.get("name") else "its kernel"
+        print(f"reflow lab: {shown} is a notebook in {language}, not Python: it keeps {kept}")
+        return
+    metadata = {**file.metadata, "kernelspec": dict(KERNELSPEC)}
+    metadata.setdefault("language_info", {"name": "python"})
+    formats.write(dataclasses.replace(file, metadata=metadata), path)
+    before = f"kernel {spec['name']!r}" if spec.get("name") else "no kernel"
+    print(
+        f"reflow lab: {shown} asked for {before}; it now uses the reflow kernel "
+        "(--keep-kernel to leave it as it was)",
+        flush=True,
+    )
 
 
 def _ensure_kernelspec() -> None:
@@ -106,14 +221,7 @@ def _create(path: Path) -> None:
                 "source": [],
             }
         ],
-        "metadata": {
-            "kernelspec": {
-                "display_name": "Python 3 (reflow)",
-                "language": "python",
-                "name": "reflow",
-            },
-            "language_info": {"name": "python"},
-        },
+        "metadata": {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}},
         "nbformat": 4,
         "nbformat_minor": 5,
     }

@@ -8,6 +8,9 @@ A reporter is the run's observer (``Notebook.run_all(observer=...)``): the
 run itself stays ``Notebook.run_all``, with its semantics, rather than a
 second implementation of the wave that could drift from it.
 
+What a cell printed is shown under its line once it finishes, stdout to
+stdout and stderr to stderr, as a script's would be: ``printed`` gives it.
+
 A parallel run (``--parallel``, ``--dask``) also tells it when a cell starts
 in a worker (``dispatched``) and comes back (``returned``): a cell is then
 *running* from its dispatch, *waiting* once back until the cells before it
@@ -17,11 +20,20 @@ are done, and *done* when the run reaches it (``finished``).
 from __future__ import annotations
 
 import shutil
+import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
     from reflow.runtime.scheduler import Run
+
+Printed = Callable[[str], tuple[str, str]]
+"""A cell id -> what the cell's last run printed: (stdout, stderr)."""
+
+
+def _nothing_printed(cell: str) -> tuple[str, str]:
+    return "", ""
 
 
 class Reporter(Protocol):
@@ -32,12 +44,20 @@ class Reporter(Protocol):
     def close(self, run: Run) -> None: ...
 
 
-def reporter_for(stream: TextIO, total: int, *, quiet: bool = False) -> Reporter:
+def reporter_for(
+    stream: TextIO, total: int, *, quiet: bool = False, printed: Printed = _nothing_printed
+) -> Reporter:
     if quiet:
         return SilentReporter()
     if stream.isatty():
-        return BarReporter(stream, total)
-    return LineReporter(stream, total)
+        return BarReporter(stream, total, printed)
+    return LineReporter(stream, total, printed)
+
+
+def _echo(stream: TextIO, text: str) -> None:
+    if text:
+        stream.write(text if text.endswith("\n") else text + "\n")
+        stream.flush()
 
 
 class SilentReporter:
@@ -63,9 +83,10 @@ class LineReporter:
     In a parallel run, also ``[ >  ] cell ab12cd34 ... running in a worker`` as a
     cell starts there; its time then counts from that start."""
 
-    def __init__(self, stream: TextIO, total: int) -> None:
+    def __init__(self, stream: TextIO, total: int, printed: Printed = _nothing_printed) -> None:
         self.stream = stream
         self.total = total
+        self.printed = printed
         self.count = 0
         self.clocks: dict[str, float] = {}
         self.reported: set[str] = set()
@@ -77,6 +98,9 @@ class LineReporter:
         start = self.clocks.pop(cell, None)
         elapsed = 0.0 if start is None else time.perf_counter() - start
         self._line(cell, f"{outcome} ({elapsed:.2f}s)")
+        out, err = self.printed(cell)
+        _echo(self.stream, out)
+        _echo(sys.stderr, err)
 
     def dispatched(self, cell: str) -> None:
         self.clocks[cell] = time.perf_counter()
@@ -111,9 +135,10 @@ class BarReporter:
 
     WIDTH = 20
 
-    def __init__(self, stream: TextIO, total: int) -> None:
+    def __init__(self, stream: TextIO, total: int, printed: Printed = _nothing_printed) -> None:
         self.stream = stream
         self.total = max(total, 1)
+        self.printed = printed
         self.count = 0
         self.start = time.perf_counter()
         self.running: dict[str, None] = {}  # in a worker, in dispatch order
@@ -128,6 +153,14 @@ class BarReporter:
         self.count += 1
         self.running.pop(cell, None)
         self.waiting.discard(cell)
+        out, err = self.printed(cell)
+        if out or err:
+            # The bar gives way to a line of its own for this cell, its output below,
+            # and comes back under them.
+            self._clear()
+            self.stream.write(f"[{self.count}/{self.total}] cell {cell} ... {outcome}\n")
+            _echo(self.stream, out)
+            _echo(sys.stderr, err)
         self._draw(self._parallel_status() or f"cell {cell} {outcome}")
 
     def dispatched(self, cell: str) -> None:
@@ -154,6 +187,11 @@ class BarReporter:
         summary = f"{len(run.ran)} ran in {elapsed:.1f}s" + (f", {failed} failed" if failed else "")
         self._draw(summary)
         self.stream.write("\n")
+        self.stream.flush()
+
+    def _clear(self) -> None:
+        width = shutil.get_terminal_size().columns - 1
+        self.stream.write("\r" + " " * width + "\r")
         self.stream.flush()
 
     def _draw(self, status: str) -> None:

@@ -5,25 +5,33 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reflow.cli import progress
 from reflow.cli.common import CommandFailed, HelpFormatter, add_direction, cell_name, load
-from reflow.files import expected_errors, save_notebook
+from reflow.cli.targets import RUN_SOURCE_KEY, claim, run_marker, written_by_run_of, wrote
+
+if TYPE_CHECKING:
+    from reflow.notebook import Notebook
+    from reflow.runtime.errors import CellError
 
 DESCRIPTION = """\
 Run every cell of a notebook in the order a fresh "restart and run all" would
 (dependency order in any_order), then write the outputs back into the .ipynb
-(or to --out). Exits 1 if a cell raises, printing which cell and its traceback;
+(or to --out). What each cell prints is shown under its progress line (-q
+hides both). Exits 1 if a cell raises, printing which cell and its traceback;
 a cell tagged raises-exception (as nbclient and nbval read it) shows an error on
 purpose: its error is kept in its output and fails nothing.
 
 Percent and marimo .py and .md files have no place for outputs: they are run
 and left as they are, unless --out names a file to write (an .ipynb keeps the
-outputs).
+outputs). --out is checked before any cell runs, and an existing file there is
+replaced only with --force, or if an earlier run of the same notebook wrote it.
 
 Cells can run at the same time: --parallel N runs the cells whose inputs
-are ready in N worker processes, --dask on a Dask cluster (a local one when
-no ADDRESS is given). Results are the same as a sequential run's: each cell's
+are ready in N worker processes, --dask on a local Dask cluster, and
+--dask=ADDRESS (or --dask-address ADDRESS) on the cluster whose scheduler is
+at ADDRESS. Results are the same as a sequential run's: each cell's
 values enter the notebook in its sequential place. Cells a worker cannot run
 faithfully (they write files, change an object in place, define functions,
 hold values that cannot be pickled, ...) run in this process; --explain says
@@ -35,7 +43,8 @@ examples:
   reflow run app.py --direction any_order
   reflow run analysis.ipynb --cache    # unchanged cells restored from .reflow/cache
   reflow run analysis.ipynb --parallel 4 --explain
-  reflow run analysis.ipynb --dask tcp://10.0.0.5:8786
+  reflow run analysis.ipynb --dask
+  reflow run analysis.ipynb --dask=tcp://10.0.0.5:8786
 """
 
 
@@ -46,12 +55,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=DESCRIPTION,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("notebook", help="the notebook file (.ipynb, .py or .md)")
+    # Optional for argparse only: `--dask nb.py` gives the notebook to --dask (see _settle).
+    parser.add_argument("notebook", nargs="?", help="the notebook file (.ipynb, .py or .md)")
     parser.add_argument(
         "-o", "--out", metavar="FILE", help="write the notebook with outputs here instead"
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --out file that reflow did not write",
+    )
     add_direction(parser)
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress, only failures")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress and no cell output, only failures"
+    )
     parser.add_argument(
         "--cache",
         action="store_true",
@@ -71,15 +88,31 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="ADDRESS",
         nargs="?",
         const="",
-        help="run independent cells on a Dask cluster: the scheduler at ADDRESS, "
-        "or a local cluster (one worker process per core) when none is given",
+        help="run independent cells on a Dask cluster: a local one (one worker process "
+        "per core), or with --dask=ADDRESS the scheduler at ADDRESS",
+    )
+    where.add_argument(
+        "--dask-address",
+        metavar="ADDRESS",
+        help="the same as --dask=ADDRESS",
     )
     parser.add_argument(
         "--explain",
         action="store_true",
         help="with --parallel or --dask: say which cells run where, and why",
     )
-    parser.set_defaults(command=main)
+    parser.set_defaults(command=main, parser=parser)
+
+
+def _settle(args: argparse.Namespace) -> None:
+    """``--dask`` takes an optional value, so ``reflow run --dask nb.py`` hands it the
+    notebook: with no notebook left, that value was the notebook (on a local cluster)."""
+    if args.dask_address is not None:
+        args.dask = args.dask_address
+    if args.notebook is None and args.dask:
+        args.notebook, args.dask = args.dask, ""
+    if args.notebook is None:
+        args.parser.error("the following arguments are required: notebook")
 
 
 def _workers(text: str) -> int:
@@ -93,14 +126,18 @@ def _workers(text: str) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    _settle(args)
     parallel = args.parallel is not None or args.dask is not None
     if args.explain and not parallel:
         raise CommandFailed("--explain goes with --parallel or --dask")
+    target = _target(args)
     options = {"cache": "disk"} if args.cache else {}
     if args.cache_dir is not None:
         options["cache_dir"] = args.cache_dir
     notebook = load(args.notebook, args.direction, **options)
-    reporter = progress.reporter_for(sys.stdout, len(notebook), quiet=args.quiet)
+    reporter = progress.reporter_for(
+        sys.stdout, len(notebook), quiet=args.quiet, printed=_printed(notebook)
+    )
     explained: list[str] = []
     if parallel:
         from reflow.cli.run_parallel import run_in_parallel
@@ -115,17 +152,16 @@ def main(args: argparse.Namespace) -> int:
     if explained:
         print("\n".join(explained))
 
-    target = args.out
-    if target is None and Path(args.notebook).suffix.lower() == ".ipynb":
-        target = args.notebook
     if target is not None:
-        save_notebook(notebook, target)
+        _save(notebook, args.notebook, target, quiet=args.quiet)
+
+    from reflow.files import expected_errors
 
     expected = expected_errors(notebook)
     failures = {c: e for c, e in run.errors.items() if c not in expected}
     for cell_id, failure in failures.items():
         print(f"{cell_name(notebook, cell_id)} failed:", file=sys.stderr)
-        print((failure.traceback or str(failure)).rstrip("\n"), file=sys.stderr)
+        print(_described(notebook, args.notebook, cell_id, failure), file=sys.stderr)
     if run.cancelled:
         names = ", ".join(cell_name(notebook, c) for c in run.cancelled)
         print(f"not run, because a cell they depend on failed: {names}", file=sys.stderr)
@@ -136,3 +172,57 @@ def main(args: argparse.Namespace) -> int:
         shown = ", ".join(cell_name(notebook, c) for c in run.errors if c in expected)
         print(f"raised as tagged (raises-exception): {shown}")
     return 1 if failures or run.cancelled else 0
+
+
+def _target(args: argparse.Namespace) -> str | None:
+    """Where the outputs go, checked before any cell runs: a run's work is never lost
+    to a target it cannot write, nor written over a file the user has."""
+    if args.out is None:
+        if Path(args.notebook).suffix.lower() != ".ipynb":
+            return None  # a text notebook has no place for outputs: left as it is
+        claim(args.notebook, force=True)
+        return str(args.notebook)
+    own = Path(args.out).resolve() == Path(args.notebook).resolve() or (
+        Path(args.out).is_file() and written_by_run_of(args.notebook, args.out)
+    )
+    claim(args.out, force=args.force, replaceable=own)
+    return str(args.out)
+
+
+def _save(notebook: Notebook, source: str, target: str, *, quiet: bool) -> None:
+    from reflow.files import METADATA_KEY, notebook_file
+    from reflow.formats import write
+
+    file = notebook_file(notebook)
+    if Path(target).resolve() != Path(source).resolve():
+        # Marks the file as this run's output: the next run of `source` may replace it.
+        file.metadata[METADATA_KEY][RUN_SOURCE_KEY] = run_marker(source, target)
+    changed = write(file, target)
+    if not quiet:
+        if changed:
+            wrote(target)
+        else:
+            print(f"{target}: unchanged", flush=True)
+
+
+def _printed(notebook: Notebook) -> progress.Printed:
+    def printed(cell: str) -> tuple[str, str]:
+        found = notebook.cell(cell)
+        return found.stdout or "", found.stderr or ""
+
+    return printed
+
+
+def _described(notebook: Notebook, path: str, cell_id: str, failure: CellError) -> str:
+    """The failure as Python would say it; a syntax error once, where `reflow check` puts it."""
+    if failure.type == "SyntaxError":
+        from reflow.analysis import analyze
+        from reflow.files import position_in_file
+
+        found = analyze(notebook.cell(cell_id).code).syntax_error
+        if found is not None:
+            line, column = found.lineno or 1, found.offset or 1
+            where = position_in_file(notebook, cell_id, line, column)
+            place = f"{path}:{where[0]}:{where[1]}" if where else f"line {line}, column {column}"
+            return f"{place}: SyntaxError: {found.message}"
+    return (failure.traceback or str(failure)).rstrip("\n")

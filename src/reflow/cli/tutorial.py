@@ -82,7 +82,11 @@ def main(args: argparse.Namespace) -> int:
     from reflow.cli import lab
 
     lab_args = argparse.Namespace(
-        notebook=str(target), port=args.port, no_browser=args.no_browser, token=args.token
+        notebook=str(target),
+        port=args.port,
+        no_browser=args.no_browser,
+        token=args.token,
+        keep_kernel=False,
     )
     return lab.main(lab_args)
 

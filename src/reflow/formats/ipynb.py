@@ -1,4 +1,4 @@
-"""Jupyter's ``.ipynb``, through ``nbformat``.
+"""Jupyter's ``.ipynb``.
 
 Reading keeps what reflow does not use (markdown and raw cells, attachments,
 unknown metadata, outputs) and gives every cell an id, as nbformat 4.5 does:
@@ -8,6 +8,11 @@ converted by nbformat; newer ones are refused rather than guessed at.
 Writing follows nbformat's own layout (sorted keys, lines split into lists,
 a final newline) with the indent the file had, so that a notebook whose
 content did not change is written back byte for byte.
+
+Only the conversion of old versions imports ``nbformat``: importing it
+imports ``jsonschema``, whose format checkers take seconds to build in an
+environment with JupyterLab, and reading or writing a version 4 notebook
+needs neither.
 """
 
 from __future__ import annotations
@@ -16,9 +21,6 @@ import json
 import re
 import uuid
 from typing import Any, cast
-
-import nbformat
-from nbformat.v4.rwbase import split_lines
 
 from reflow.formats.errors import FormatProblem
 from reflow.formats.model import CELL_KINDS, CellKind, FileCell, Location, NotebookFile
@@ -81,8 +83,11 @@ def _load_notebook_dict(text: str) -> dict[str, Any]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
+        # json's messages that end in "at" ("Unterminated string starting at") expect
+        # the position to follow.
+        what = error.msg.removesuffix(" at")
         raise FormatProblem(
-            f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+            f"not valid JSON: {what} at line {error.lineno}, column {error.colno}"
         ) from None
     if not isinstance(raw, dict) or "nbformat" not in raw:
         raise FormatProblem("not a Jupyter notebook (no 'nbformat' version)")
@@ -95,6 +100,8 @@ def _load_notebook_dict(text: str) -> dict[str, Any]:
         )
     if major == _NEWEST_MAJOR:
         return raw
+    import nbformat  # only here: see the module's docstring
+
     try:
         old = nbformat.from_dict(raw)  # type: ignore[no-untyped-call]
         converted = cast(dict[str, Any], nbformat.convert(old, _NEWEST_MAJOR))  # type: ignore[no-untyped-call]
@@ -179,11 +186,50 @@ def _source_locations(text: str, indent: int | None, count: int) -> list[Locatio
 # ---- writing ----------------------------------------------------------------------
 
 
+# Besides ``text/*``, the mimetypes Jupyter stores as a list of lines.
+_SPLIT_MIMETYPES = frozenset({"application/javascript", "image/svg+xml"})
+
+
 def _jupyter_layout(notebook: dict[str, Any]) -> dict[str, Any]:
-    """nbformat's own line splitting, so that the JSON is laid out as Jupyter writes it."""
-    node = nbformat.from_dict(notebook)  # type: ignore[no-untyped-call]
-    split_lines(node)  # type: ignore[no-untyped-call]
-    return cast(dict[str, Any], node)
+    """A copy of the notebook with multi-line text split into lists of lines, as Jupyter
+    writes it (line-based diffs): cell sources, stream text, text-like mime data of
+    outputs and attachments. The cells and outputs given are not changed."""
+    return {**notebook, "cells": [_split_cell(cell) for cell in notebook["cells"]]}
+
+
+def _split_cell(cell: dict[str, Any]) -> dict[str, Any]:
+    node = dict(cell)
+    if isinstance(node.get("source"), str):
+        node["source"] = node["source"].splitlines(True)
+    attachments = node.get("attachments")
+    if isinstance(attachments, dict):
+        node["attachments"] = {
+            name: _split_bundle(bundle) if isinstance(bundle, dict) else bundle
+            for name, bundle in attachments.items()
+        }
+    if node.get("cell_type") == "code" and isinstance(node.get("outputs"), list):
+        node["outputs"] = [_split_output(output) for output in node["outputs"]]
+    return node
+
+
+def _split_output(output: Any) -> Any:
+    if not isinstance(output, dict):
+        return output
+    kind = output.get("output_type")
+    if kind in {"execute_result", "display_data"} and isinstance(output.get("data"), dict):
+        return {**output, "data": _split_bundle(output["data"])}
+    if kind == "stream" and isinstance(output.get("text"), str):
+        return {**output, "text": output["text"].splitlines(True)}
+    return output
+
+
+def _split_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
+    return {
+        mimetype: value.splitlines(True)
+        if isinstance(value, str) and (mimetype.startswith("text/") or mimetype in _SPLIT_MIMETYPES)
+        else value
+        for mimetype, value in bundle.items()
+    }
 
 
 def _cell_dict(cell: FileCell) -> dict[str, Any]:

@@ -85,7 +85,7 @@ def place(graph: DataflowGraph, code: Mapping[CellId, str], cell: CellId) -> Pla
         return Placement(Where.MAIN, f"defines {shown}: its globals are the notebook's namespace")
     if analysis.defs and analysis.defs <= analysis.imports:
         return Placement(Where.MAIN, "only imports")
-    return Placement(Where.WORKER, "reads and binds only names the lineage knows")
+    return Placement(Where.WORKER, "reads and binds only names reflow tracks")
 
 
 def _outside_through_functions(

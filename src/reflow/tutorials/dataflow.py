@@ -47,6 +47,7 @@ total
 #
 # The demo notebook below has three cells, with ids `a`, `b`, `c`:
 
+
 # %%
 def demo(mode: str = "reactive", direction: str = "in_order") -> Notebook:
     nb = Notebook(mode=mode, direction=direction)
@@ -133,8 +134,9 @@ raise RuntimeError(f"{error.type}: {error.message} (as a run-all would say)")
 # %% [markdown]
 # ## 4. Private names and deleted cells
 #
-# In any_order, names that start with an underscore are private to their
-# cell: two cells may both use `_tmp`, and no other cell sees it.
+# In any_order, names with exactly one leading underscore (and `__` itself)
+# are private to their cell, as in marimo: two cells may both use `_tmp`, and
+# no other cell sees it. `__version__` and `__x` are ordinary names.
 #
 # Deleting a cell deletes the globals it defined, as a run-all without that
 # cell would. A cell that still reads them becomes stale (or fails when run),
@@ -145,7 +147,7 @@ private = Notebook(direction="any_order")
 private.add("_tmp = 10\nx = _tmp + 1", id="one")
 private.add("_tmp = 20\ny = _tmp + 2", id="two")
 print("both ran:", private.run_all().ran, "; x, y =", private["x"], private["y"])
-print("_tmp is private:", "_tmp" in private)
+print("`_tmp` visible outside its cell:", "_tmp" in private)
 
 deleting = Notebook(mode="lazy")
 deleting.add("rate = 0.2", id="defines")
@@ -172,7 +174,9 @@ print("the reader is", deleting.cell("reads").status, ":", deleting.cell("reads"
 
 # %%
 files = Notebook()
-files.add("import os, tempfile, reflow\npath = os.path.join(tempfile.mkdtemp(), 'notes.txt')", id="where")
+files.add(
+    "import os, tempfile, reflow\npath = os.path.join(tempfile.mkdtemp(), 'notes.txt')", id="where"
+)
 files.add("with open(path, 'w') as f:\n    f.write('v1')", id="write")
 files.add("with open(path) as source:\n    text = source.read()", id="read")
 files.run_all()
