@@ -21,6 +21,7 @@ from reflow.runtime.executor import CellExecutor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget
 from reflow.runtime.history import ExecutionLog
 from reflow.runtime.memo import CellMemo
+from reflow.runtime.private import PrivateNames
 from reflow.runtime.records import CellRecord
 from reflow.runtime.scheduler import CellObserver, Run, Scheduler, graph_error
 from reflow.runtime.session import Session
@@ -152,9 +153,15 @@ class Notebook:
         # such as IPython's shell, registers the same transformer its own way).
         transformers = getattr(self._session.executor, "transformers", None)
         if transformers is not None:
+            transformers.append(self.private_names())
             transformers.append(_block_transformer())
         self._scheduler = Scheduler(self._graph, self._session)
         self._file: NotebookFile | None = None  # what open() read: prose, metadata, outputs
+
+    def private_names(self) -> PrivateNames:
+        """The rewrite that keeps each cell's private names its own in any_order; a host
+        that runs cells its own way (the kernel's IPython shell) registers it there."""
+        return PrivateNames(lambda: self._graph.direction is Direction.ANY_ORDER)
 
     # ---- settings -------------------------------------------------------------
 

@@ -113,6 +113,7 @@ class Flow:
             cache_dir=self.cache_dir,
         )
         self.notebook.history.numbering = self._numbering
+        self._private_names = self.notebook.private_names()  # registered by install()
 
     # ---- installation --------------------------------------------------------------
 
@@ -120,11 +121,15 @@ class Flow:
         self.shell.run_cell = self.run_cell
         self.shell.should_run_async = self.should_run_async
         self.shell.transform_cell = self.transform_cell
+        # any_order: each cell's private names are its own (runtime.private).
+        self.shell.ast_transformers.append(self._private_names)
 
     def uninstall(self) -> None:
         for name in ("run_cell", "should_run_async", "transform_cell"):
             if name in vars(self.shell):
                 delattr(self.shell, name)
+        if self._private_names in self.shell.ast_transformers:
+            self.shell.ast_transformers.remove(self._private_names)
 
     def plain_run_cell(self, raw: str, **kwargs: Any) -> Any:
         """IPython's own run_cell, as it was before reflow was installed."""

@@ -103,7 +103,7 @@ class Executor:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.transformers: list[ast.NodeTransformer] = []
         # Re-running a cell is the common case: parse and compile its source once.
-        self._compiled: OrderedDict[tuple[str, str], CompiledCell] = OrderedDict()
+        self._compiled: OrderedDict[tuple[str, str, tuple[Any, ...]], CompiledCell] = OrderedDict()
 
     def close(self) -> None:
         if self._loop is not None:
@@ -136,7 +136,10 @@ class Executor:
         return Execution(output, stdout.getvalue(), stderr.getvalue(), error, interrupted)
 
     def _compile(self, source: str, filename: str) -> CompiledCell:
-        key = (source, filename)
+        # A transformer whose rewrite depends on more than the tree (which cell runs, the
+        # notebook's direction) says so with a ``state``; the compiled code depends on it.
+        states = tuple(getattr(t, "state", None) for t in self.transformers)
+        key = (source, filename, states)
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = compile_cell(source, filename, self.transformers)

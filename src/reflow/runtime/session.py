@@ -26,6 +26,7 @@ from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
 from reflow.runtime.history import Entry, ExecutionLog
 from reflow.runtime.memo import CellMemo, MemoAttempt, MemoRequest
 from reflow.runtime.parts import bound, resolve_keys, trusted_paths
+from reflow.runtime.private import original, unmangled
 from reflow.runtime.records import CellRecord
 from reflow.runtime.state import StateQueries
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger
@@ -107,6 +108,8 @@ class Session:
                 attempt.after_run()
         seconds = time.perf_counter() - started
         execution = _warn_about_threads(execution, threads)
+        if execution.error is not None and self.graph.direction is Direction.ANY_ORDER:
+            execution = replace(execution, error=unmangled(execution.error, cell))
         changes = detector.after(
             self.namespace,
             cut_off=lambda name: bool(self.graph.readers(name)),
@@ -337,7 +340,9 @@ class Session:
         analysis = record.analysis
         if any_order:
             for name in changes.rebound:
-                if is_private(name) and name not in analysis.closes_over:
+                # A private name is kept (under its cell's own name: ``runtime.private``)
+                # only while a function, lambda or class of the cell may read it.
+                if is_private(name) and (original(name, cell) or name) not in analysis.closes_over:
                     del namespace[name]
 
         def tracked(name: str) -> bool:
