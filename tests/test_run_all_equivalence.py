@@ -90,14 +90,25 @@ _FAILED = object()
 
 
 def tainted(nb: Notebook) -> set[str]:
-    """Cells with an out-of-order usage, and everything downstream of them."""
+    """Cells with an out-of-order usage, and everything downstream of them: by the
+    graph's edges, and past a writer in error (run-all goes on past it, so a reader below
+    gets the name from the writer above the failed one, which no edge says)."""
     bad = {c.id for c in nb.cells if nb.out_of_order_usages(c.id)}
-    frontier = list(bad)
-    while frontier:
-        for child in nb.children(frontier.pop()):
-            if child not in bad:
-                bad.add(child)
-                frontier.append(child)
+    graph = nb._graph
+    grew = True
+    while grew:
+        grew = False
+        for cell in nb.cells:
+            if cell.id in bad:
+                continue
+            for name in graph.expanded(cell.id).refs:
+                writer = graph.reaching_writer(cell.id, name)
+                while writer is not None and writer not in bad and nb.cell(writer).error:
+                    writer = graph.reaching_writer(writer, name)
+                if writer is not None and writer in bad:
+                    bad.add(cell.id)
+                    grew = True
+                    break
     return bad
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reflow._types import CellId, Direction, Mode, Status
-from reflow.analysis import analyze
+from reflow.analysis import CellAnalysis, CellSyntaxError, analyze
+from reflow.analysis.magics import IPythonMissing
 from reflow.graph.effects import CellEffects
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.errors import CellError, UnknownCellError
@@ -221,7 +222,7 @@ class Notebook:
         cell_id = CellId(id if id is not None else uuid.uuid4().hex[:8])
         if cell_id in self._graph:
             raise ValueError(f"a cell with id {cell_id!r} is already in the notebook")
-        analysis = analyze(code)
+        analysis = self._analyze(code)
         self._session.records[cell_id] = CellRecord(code, analysis)
         self._graph.add(cell_id, CellEffects(analysis), index)
         self._changed([cell_id])
@@ -233,7 +234,7 @@ class Notebook:
         _check_code(code)
         record = self._record(cell_id)
         if code != record.code:
-            analysis = analyze(code)
+            analysis = self._analyze(code)
             # The statuses that may change: the cell's, those of the readers and writers
             # of what its old and new code write, and (the scheduler adds them) their
             # dependents. Not the users of what those write: a status rests on the
@@ -281,7 +282,7 @@ class Notebook:
 
         ``observer`` is told as each cell of the run starts and ends.
         """
-        return self._run([self._id(cell)], alone=alone, observer=observer)
+        return self._run([self._id(cell)], alone=alone, observer=observer, asked=True)
 
     def run_all(self, *, observer: CellObserver | None = None) -> Run:
         return self._run(self._graph.execution_order(), observer=observer)
@@ -297,13 +298,14 @@ class Notebook:
         alone: bool = False,
         observer: CellObserver | None = None,
         settle: bool | None = None,
+        asked: bool = False,
     ) -> Run:
         from reflow.cache.location import CACHE_DIR
 
         token = CACHE_DIR.set(self._cache_dir)  # where persistent caches in cells store
         try:
             return self._scheduler.run(
-                targets, self._mode, alone=alone, observer=observer, settle=settle
+                targets, self._mode, alone=alone, observer=observer, settle=settle, asked=asked
             )
         finally:
             CACHE_DIR.reset(token)
@@ -467,6 +469,21 @@ class Notebook:
 
     def close(self) -> None:
         self._session.close()
+
+    def _python_source(self, code: str) -> str:
+        """The Python a cell's code is analysed as: for IPython cells (a notebook opened
+        from an ``.ipynb``), after IPython's input transformation (``%time f(x)`` reads
+        ``f`` and ``x``); raises ``IPythonMissing`` for IPython code without IPython."""
+        python_source = getattr(self._session.executor, "python_source", None)
+        return code if python_source is None else str(python_source(code))
+
+    def _analyze(self, code: str) -> CellAnalysis:
+        try:
+            return analyze(self._python_source(code))
+        except IPythonMissing as missing:
+            return CellAnalysis(
+                syntax_error=CellSyntaxError(str(missing), missing.line, 1, missing.text)
+            )
 
     # ---- internals --------------------------------------------------------------------
 

@@ -84,6 +84,7 @@ class Scheduler:
         # long chain does not decide its whole upstream again.
         self._known: StatusBoard | None = None
         self._reach_epoch = graph.reach_epoch  # see DataflowGraph.reach_epoch
+        self._asked: frozenset[CellId] = frozenset()  # see run
 
     def board(self, trusted: frozenset[CellId] | set[CellId] = frozenset()) -> StatusBoard:
         """The statuses now; with ``trusted`` (a wave's own view), a board of its own."""
@@ -122,6 +123,7 @@ class Scheduler:
         alone: bool = False,
         observer: CellObserver | None = None,
         settle: bool | None = None,
+        asked: bool = False,
     ) -> Run:
         """Run ``targets`` (pulled, pushed as ``mode`` says), then settle.
 
@@ -139,8 +141,12 @@ class Scheduler:
         concerned: set[CellId] = set()  # cells whose status the run may have changed
         wave = targets
         replayed = False
+        # Cells the user asked for by name run even where a failure above leaves them
+        # reading an old value (Jupyter's Shift+Enter); cells reflow adds are cancelled.
+        self._asked = frozenset(targets) if asked or alone else frozenset()
         for _ in range(_SETTLE_WAVES):
             self._wave(wave, mode, alone, observer, run, concerned)
+            self._asked = frozenset()
             if not settle or run.interrupted:
                 break
             spent = {c for c, n in Counter(run.ran).items() if n > 1}
@@ -415,9 +421,22 @@ class Scheduler:
                     continue
                 for writer in due:
                     if writer not in pulled and writer not in targets:
+                        if self._cancelled_still(writer):
+                            continue  # it cannot run: its cause still fails
                         pulled.add(writer)
                         stack.append(writer)
         return pulled
+
+    def _cancelled_still(self, cell: CellId) -> bool:
+        """Whether the cell was cancelled by a failure that still stands."""
+        graph, records = self._graph, self._session.records
+        error = records[cell].error
+        if error is None or error.cause is None or records[cell].dirty:
+            return False
+        root = error.cause
+        return root in graph and (
+            root in graph.errors() or (records[root].error is not None and not records[root].dirty)
+        )
 
     def _names_needed(self, cell: CellId) -> set[str]:
         """The names whose writers ``pull`` looks at for ``cell``."""
@@ -471,6 +490,8 @@ class Scheduler:
                 observer.finished(cell, "refused")
             return None
         cause = doomed.get(cell)
+        if cause is None and cell not in self._asked:
+            cause = self._failed_upstream(cell)
         if cause is not None:
             record.error = CellError(
                 "Cancelled", f"not run: cell [{cause}], which it depends on, failed", cause=cause
@@ -480,7 +501,11 @@ class Scheduler:
             # Not run, it did not make the changes a run-all's run would: the cells that
             # may see them through an alias (it is one of ``graph.changers``) cannot run
             # either. (A cell that ran and raised did make its changes, and was seen to.)
+            children = graph.children(cell)
             for dependent in graph.dependents([cell]):
+                edge = children.get(dependent)
+                if edge is not None and not edge & graph.expanded(dependent).refs:
+                    continue  # joined only by `globals()`-style reads of every name above
                 doomed.setdefault(dependent, cause)
             if observer is not None:
                 observer.finished(cell, "cancelled")
@@ -509,6 +534,33 @@ class Scheduler:
                     doomed.setdefault(child, cell)
             return outcome.changed
         return outcome.changed
+
+    def _failed_upstream(self, cell: CellId) -> CellId | None:
+        """The failed cell that keeps ``cell`` from running, as a run-all would: a writer
+        it reads from failed before writing the name (in_order; in any_order, failed at
+        all), or was cancelled by a failure that still stands. ``None``: it may run."""
+        graph, records = self._graph, self._session.records
+        errors = graph.errors()
+        # (Only the names its code reads: `globals()` makes a cell read every name above,
+        # and a run-all does not cancel it for every failure above.)
+        for name in graph.expanded(cell).refs:
+            writer = graph.reaching_writer(cell, name)
+            if writer is None or writer == cell:
+                continue
+            error = records[writer].error
+            if writer in errors and records[writer].blocked:
+                return writer
+            if error is None or records[writer].dirty:
+                continue
+            if error.cause is not None:
+                if self._cancelled_still(writer):
+                    return error.cause
+                continue
+            if graph.direction is Direction.ANY_ORDER or all(
+                s.name != name for s in records[writer].wrote
+            ):
+                return writer
+        return None
 
     def _doom(self, failed: CellId, doomed: dict[CellId, CellId]) -> None:
         for cell in self._graph.descendants([failed]):

@@ -1,0 +1,92 @@
+"""The reflow kernel's reactive execution reaches run-all, as the Notebook API does
+(tests/test_convergence.py): one test per pattern, through jupyter_client, no frontend
+extension. Each test uses names and cell ids of its own in one shared kernel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kernel_driver import Kernel, running_kernel
+
+
+@pytest.fixture(scope="module")
+def kernel() -> Iterator[Kernel]:
+    with running_kernel() as k:
+        yield k
+
+
+def test_an_edit_dropping_a_write_restores_the_writer_above(kernel: Kernel) -> None:
+    kernel.cell("cx = 1")
+    kernel.cell("cy = cx + 1\ncy")
+    later, _ = kernel.cell("cx = 5")
+    edited = kernel.execute("cz = 0", later)
+    assert edited.status == "ok"
+    assert kernel.value("cx") == "1" and kernel.value("cy") == "2"
+    assert "stale" not in edited.summary()
+
+
+def test_an_edit_dropping_a_mutation_keeps_the_list(kernel: Kernel) -> None:
+    kernel.cell("cl = [0]")
+    kernel.cell("cn = 4")
+    mutating, _ = kernel.cell("if cn % 2:\n    cl.append(8)")
+    kernel.execute("cm = 1", mutating)
+    assert kernel.value("cl") == "[0]"
+
+
+def test_a_dropped_part_store_hidden_by_another_store_is_rebuilt(kernel: Kernel) -> None:
+    kernel.cell("cd = {'k': 5}")
+    store, _ = kernel.cell("cd['k'] += 1")
+    kernel.cell("cd['j'] = 2")
+    edited = kernel.execute("ca = 1", store)
+    assert edited.status == "ok"
+    assert kernel.value("cd") == "{'k': 5, 'j': 2}"
+    assert "stale" not in edited.summary()
+
+
+def test_a_raising_edit_cancels_the_readers_of_what_it_did_not_write(kernel: Kernel) -> None:
+    first, _ = kernel.cell("ex = 1")
+    _, reader = kernel.cell("ey = ex + 1\ney")
+    _, other = kernel.cell("ew = 5\new")
+    edited = kernel.execute("ex = 1 / 0", first)
+    marked = edited.updates()[reader.slot()]["text/plain"]
+    assert "Cancelled" in marked
+    assert "not run, a cell they depend on failed" in edited.summary()
+    assert other.slot() not in edited.updates()  # it does not depend on ex
+
+
+def test_a_reader_of_what_the_failed_cell_bound_runs(kernel: Kernel) -> None:
+    kernel.cell("ep = 2\neq = undefined_name_here")
+    _, executed = kernel.cell("er = ep + 1\ner")
+    assert executed.status == "ok" and executed.texts() == ["3"]
+
+
+def test_a_failed_cell_is_not_run_again_for_its_readers(kernel: Kernel) -> None:
+    kernel.cell("fruns = []")
+    _, first = kernel.cell("import math as fm\nfruns.append(1)\nraise RuntimeError('once')")
+    assert first.status == "error"
+    for code in ("fa = fm.pi", "fb = fm.e", "fc = fm.tau"):
+        _, executed = kernel.cell(code)
+        assert executed.status == "ok", executed.of("error")
+        assert "ran first" not in executed.summary()
+    assert kernel.value("len(fruns)") == "1"
+
+
+def test_fixing_the_cause_runs_the_cancelled_reader(kernel: Kernel) -> None:
+    cause, _ = kernel.cell("gx = undefined_name_there")
+    _, reader = kernel.cell("gy = gx\ngy")
+    fixed = kernel.execute("gx = 7", cause)
+    assert fixed.status == "ok"
+    assert fixed.updates()[reader.slot()]["text/plain"] == "7"
+    assert kernel.value("gy") == "7"
+
+
+def test_private_names_are_their_cells_own_in_any_order() -> None:
+    with running_kernel() as kernel:  # a kernel of its own: any_order from its first cell
+        kernel.execute("%flow direction any_order")
+        kernel.cell("_hx = 1\ndef hf():\n    return _hx")
+        _, reader = kernel.cell("hy = _hx + 1")
+        assert reader.status == "error" and reader.reply["ename"] == "NameError"
+        _, caller = kernel.cell("hz = hf()\nhz")
+        assert caller.texts() == ["1"]
