@@ -48,10 +48,7 @@ class Case:
 CASES = [
     Case("ipynb/wtop-07-Control-Flow-Statements.ipynb"),
     Case("ipynb/wtop-08-Defining-Functions.ipynb"),
-    Case(
-        "ipynb/wtop-10-Iterators.ipynb",
-        check_xfail="issue 20 item 15: RF003 says builtin `next` is only defined below",
-    ),
+    Case("ipynb/wtop-10-Iterators.ipynb"),
     Case("ipynb/wtop-11-List-Comprehensions.ipynb"),
     Case("ipynb/wtop-12-Generators.ipynb"),
     Case("ipynb/pdsh-02.02-The-Basics-Of-NumPy-Arrays.ipynb"),
@@ -59,8 +56,7 @@ CASES = [
     Case(
         "ipynb/homl2-tools_numpy.ipynb",
         needs=("matplotlib",),
-        check_xfail="issue 22: RF005 on `%matplotlib inline` (then RF003 `plt`); "
-        "issue 20 item 15: RF003 says builtin `open` is only defined below",
+        check_xfail="issue 22: RF005 on `%matplotlib inline` (then RF003 `plt`)",
         run_xfail="issue 22: `%matplotlib inline` is refused as a SyntaxError, so the "
         "cell's `import matplotlib.pyplot as plt` never runs and the next cell fails",
     ),

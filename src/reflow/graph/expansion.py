@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from reflow._types import CellId
 from reflow.analysis.effects import FunctionSummary, PathPart
 from reflow.graph.effects import CellEffects
+from reflow.graph.names import BUILTIN_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ class Expanded:
     )
     """Refs the cell reads only at these constant paths (see ``CellAnalysis.read_paths``);
     never a name a called function reads, since a body reads whole."""
+    call_reads_bound: frozenset[str] = frozenset()
+    """Refs read only by functions the cell calls, which the cell binds itself."""
     unrun_widens: bool = False
     """Whether ``mutates`` holds names only because the cell has not run yet (what it
     may change shares objects with them): when false, a first run that sees nothing
@@ -107,14 +110,25 @@ class NotebookFunctions:
         # ``os.remove`` is no ``list.remove``): a module changes only as seen when the cell
         # ran (``random.seed(2)``, ``np.random.rand()``: the global generator's state), or
         # where the cell stores into it (``mymod.y = 7``, ``pd.options.x = 1``).
+        # A builtin handed to a call (`f(int)`, `raise ValueError(...)` in a function) is
+        # no global of the notebook: only a cell that stores into it, or a builtin a cell
+        # shadows and was seen to change, makes a cell its writer.
         stored = effects.analysis.stored_names
+        observed = effects.observed_mutates
         mutates = frozenset(
             n
             for n in mutating
-            if links(n) and (n not in self._modules or n in effects.observed_mutates or n in stored)
+            if links(n)
+            and (n not in self._modules or n in observed or n in stored)
+            and (n not in BUILTIN_NAMES or n in observed or n in stored)
         )
         # Names the cell was only seen to change through an alias: read for their binding.
         alias_only = frozenset(n for n in effects.observed_mutates if links(n)) - refs
+        # Read by a function the cell calls, and bound by the cell itself (`l = 1; x = f()`):
+        # an edge to a writer above where there is one, but no out-of-order usage where the
+        # only other writers are below.
+        own = effects.binds - effects.analysis.refs
+        call_reads_bound = frozenset(n for n in read_by_calls if n in own and links(n))
         return Expanded(
             refs=frozenset(refs) | alias_only,
             alias_only=alias_only,
@@ -124,6 +138,7 @@ class NotebookFunctions:
             reads_all=effects.reads_all,
             may_change=frozenset(n for n in may_change if links(n)),
             unrun_widens=unrun_widens,
+            call_reads_bound=call_reads_bound,
             path_reads={}
             if effects.reads_all
             else {
