@@ -50,10 +50,12 @@ bench: $(PEERS)/.installed
 	$(PEERS_PY) benchmarks/graph_build.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/cell_overhead.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/tracking_overhead.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/convergence.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/kernel_overhead.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/cache.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/parallel.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/cli_startup.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/headless.py --append benchmarks/RESULTS.md
 
 bench-quick: $(PEERS)/.installed
 	$(PEERS_PY) benchmarks/peers.py --quick

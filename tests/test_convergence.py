@@ -22,6 +22,13 @@ REACTIVE = [
         status={"a": "fresh", "b": "fresh", "c": "fresh"},
     ),
     Case(
+        "edit-dropping-a-write-between-two-writers-reruns-the-reader-below",
+        {"a": "c = 1", "b": "c = 2", "r": "c = c + 1", "x": "n = 0"},
+        ["run_all", "edit b: m = 0", "run b"],
+        ns={"c": 2, "m": 0},  # r now reads c from a
+        status={"a": "fresh", "b": "fresh", "r": "fresh"},
+    ),
+    Case(
         "edit-dropping-a-mutation-that-never-happened-keeps-the-name",
         {"a": "l = [0]", "b": "n = 4", "c": "if n % 2:\n    l.append(8)"},
         ["run_all", "edit c: m = 1", "run c"],

@@ -85,6 +85,7 @@ class Scheduler:
         self._known: StatusBoard | None = None
         self._reach_epoch = graph.reach_epoch  # see DataflowGraph.reach_epoch
         self._asked: frozenset[CellId] = frozenset()  # see run
+        self._retired_users: set[CellId] = set()  # users of what cells retired mid-wave wrote
 
     def board(self, trusted: frozenset[CellId] | set[CellId] = frozenset()) -> StatusBoard:
         """The statuses now; with ``trusted`` (a wave's own view), a board of its own."""
@@ -285,6 +286,9 @@ class Scheduler:
 
         for cell in wave:
             if records[cell].dirty:
+                # The readers of what its old code wrote read another writer's value now
+                # (`c = len(d)` edited away between `c = 1` and `c = c + 1`).
+                touched |= self.users_of({s.name for s in records[cell].wrote})
                 self._session.retire(cell)
 
         heap = [(graph.rank(c), c) for c in wave]
@@ -382,7 +386,8 @@ class Scheduler:
             run.left_over = [c for _, c in heap if c not in done]
             for cell in run.left_over:
                 records[cell].interrupted_before_run = True
-        touched |= queued | done
+        touched |= queued | done | self._retired_users
+        self._retired_users = set()
         return run
 
     def pull(self, targets: Iterable[CellId], board: StatusBoard) -> set[CellId]:
@@ -511,6 +516,7 @@ class Scheduler:
                 observer.finished(cell, "cancelled")
             return None
         if record.dirty:  # pulled in mid-wave: its old code's leftovers go now
+            self._retired_users |= self.users_of({s.name for s in record.wrote})
             self._session.retire(cell)
         if observer is not None:
             observer.started(cell)
