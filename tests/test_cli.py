@@ -60,8 +60,11 @@ def test_version_and_usage_errors() -> None:
 # ---- run --------------------------------------------------------------------------
 
 
-def test_run_writes_outputs_back_and_prints_a_line_per_cell(tmp_path: Path) -> None:
+def test_run_writes_outputs_beside_the_notebook_and_prints_a_line_per_cell(
+    tmp_path: Path,
+) -> None:
     path = copy("ipynb/jupyter.ipynb", tmp_path)
+    before = path.read_bytes()
     done = reflow("run", path)
     assert done.returncode == 1  # its last cell divides by zero
     lines = done.stdout.splitlines()
@@ -69,18 +72,47 @@ def test_run_writes_outputs_back_and_prints_a_line_per_cell(tmp_path: Path) -> N
     assert lines[1].startswith("[2/4] cell total ... ok")
     assert lines[2] == "summing"  # what the cell printed, under its line
     assert lines[4].startswith("[4/4] cell oops ... error")
-    assert lines[5] == f"wrote {path}"
-    saved = nbformat.read(path, as_version=4)
+    out = tmp_path / "jupyter.out.ipynb"
+    assert lines[5] == f"wrote {out}"
+    assert path.read_bytes() == before  # the notebook itself is left as it was
+    saved = nbformat.read(out, as_version=4)
     nbformat.validate(saved)
     assert [c.execution_count for c in saved.cells if c.cell_type == "code"] == [1, 2, 3, 4]
     assert saved.cells[0].attachments  # markdown, raw and metadata are all still there
     assert saved.cells[2].cell_type == "raw"
     assert saved.metadata["custom_tool"] == {"setting": [1, 2]}
+    assert saved.metadata["reflow"]["run_of"] == "jupyter.ipynb"
+    # The next run replaces its own output; --inplace writes into the notebook.
+    assert reflow("run", path, "-q").returncode == 1
+    inplace = reflow("run", path, "--inplace")
+    assert inplace.stdout.splitlines()[-1] == f"wrote {path}"
+    cells = nbformat.read(path, as_version=4).cells
+    assert [c.execution_count for c in cells if c.cell_type == "code"] == [1, 2, 3, 4]
+
+
+def test_run_leaves_a_file_it_did_not_write_where_its_output_goes(tmp_path: Path) -> None:
+    path = copy("ipynb/jupyter.ipynb", tmp_path)
+    (tmp_path / "jupyter.out.ipynb").write_text("{}")
+    done = reflow("run", path)
+    assert done.returncode == 2
+    assert "jupyter.out.ipynb: already exists; add --force to overwrite it" in done.stderr
+    assert (tmp_path / "jupyter.out.ipynb").read_text() == "{}"
+    assert reflow("run", path, "--force", "-q").returncode == 1  # (its last cell fails)
+    assert "cells" in json.loads((tmp_path / "jupyter.out.ipynb").read_text())
+
+
+def test_inplace_and_a_text_notebook(tmp_path: Path) -> None:
+    path = copy("percent/vscode.py", tmp_path)
+    done = reflow("run", path, "--inplace")
+    assert done.returncode == 2
+    assert "--inplace: a text notebook has no place for outputs; use --out" in done.stderr
+    both = reflow("run", path, "--inplace", "-o", tmp_path / "x.ipynb")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
 
 
 def test_a_failing_cell_is_named_with_its_traceback(tmp_path: Path) -> None:
     path = copy("ipynb/failing.ipynb", tmp_path)
-    done = reflow("run", path)
+    done = reflow("run", path, "--inplace")
     assert done.returncode == 1
     assert "cell [boom] (code cell 2) failed:" in done.stderr
     assert "return a / 0" in done.stderr and "ZeroDivisionError" in done.stderr

@@ -56,9 +56,6 @@ CASES = [
     Case(
         "ipynb/homl2-tools_numpy.ipynb",
         needs=("matplotlib",),
-        check_xfail="issue 22: RF005 on `%matplotlib inline` (then RF003 `plt`)",
-        run_xfail="issue 22: `%matplotlib inline` is refused as a SyntaxError, so the "
-        "cell's `import matplotlib.pyplot as plt` never runs and the next cell fails",
     ),
     Case(
         "marimo/task_list.py",

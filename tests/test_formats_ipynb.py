@@ -66,12 +66,25 @@ def test_cells_without_ids_get_them_as_nbformat_4_5_does(tmp_path: Path) -> None
     nbformat.validate(upgraded)
     assert upgraded.nbformat_minor >= 5
     assert [c["id"] for c in upgraded.cells] == ids
+    # Every read gives the same ids: a re-run notebook's diff shows only what changed.
+    assert [c.id for c in read(fixture("ipynb/no_ids.ipynb")).cells] == ids
 
 
 def test_duplicate_ids_are_replaced() -> None:
     text = fixture("ipynb/failing.ipynb").read_text().replace('"boom"', '"first"')
     ids = [c.id for c in ipynb.read(text).cells]
     assert ids[0] == "first" and len(set(ids)) == 4
+    assert [c.id for c in ipynb.read(text).cells] == ids
+
+
+def test_cells_with_the_same_source_and_no_ids_get_distinct_stable_ids() -> None:
+    cell = {"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": []}
+    text = json.dumps(
+        {"cells": [cell, cell, cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    )
+    ids = [c.id for c in ipynb.read(text).cells]
+    assert len(set(ids)) == 3
+    assert [c.id for c in ipynb.read(text).cells] == ids
 
 
 def test_older_versions_are_converted_by_nbformat() -> None:

@@ -67,8 +67,8 @@ def reflow(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_the_file_written_is_the_sequential_runs(tmp_path: Path, where: list[str]) -> None:
     sequential = write_notebook(tmp_path / "sequential.ipynb", CELLS)
     parallel = write_notebook(tmp_path / "parallel.ipynb", CELLS)
-    expected = reflow("run", sequential, cwd=tmp_path)
-    done = reflow("run", parallel, *where, "--explain", cwd=tmp_path)
+    expected = reflow("run", sequential, "--inplace", cwd=tmp_path)
+    done = reflow("run", parallel, *where, "--explain", "--inplace", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (expected.returncode, expected.stderr)
     assert done.returncode == 1 and "cell [c7] (code cell 8) failed" in done.stderr
     assert parallel.read_bytes() == sequential.read_bytes()
@@ -95,7 +95,7 @@ def test_a_worker_that_dies_fails_its_cell_only(tmp_path: Path) -> None:
         "z = y * 2\nz",
     ]
     path = write_notebook(tmp_path / "dies.ipynb", cells)
-    done = reflow("run", path, "--parallel", "2", cwd=tmp_path)
+    done = reflow("run", path, "--parallel", "2", "--inplace", cwd=tmp_path)
     assert done.returncode == 1
     assert "cell [c1] (code cell 2) failed" in done.stderr
     assert "WorkerLost: the worker process running cell [c1] died" in done.stderr
@@ -129,7 +129,7 @@ def test_a_run_killed_midway_leaves_the_file_as_it_was(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(fixture("parallel")))
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "reflow", "run", str(path), "--parallel", "2"],
+            [sys.executable, "-m", "reflow", "run", str(path), "--parallel", "2", "--inplace"],
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=tmp_path,
@@ -155,7 +155,7 @@ def test_dask_with_no_address_before_the_notebook_runs_it_on_a_local_cluster(
 ) -> None:
     """The README's spelling: `--dask` takes an optional address, never the notebook."""
     path = write_notebook(tmp_path / "n.ipynb", ["x = 20", "y = x + 1\nprint('y is', y)"])
-    done = reflow("run", "--dask", path, cwd=tmp_path)
+    done = reflow("run", "--dask", path, "--inplace", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "cells run in a local Dask cluster" in done.stdout
     assert "y is 21" in done.stdout

@@ -318,7 +318,7 @@ def test_reflow_run_runs_the_copied_tutorial(name: str, tmp_path: Path) -> None:
     )
     assert copy.returncode == 0, copy.stderr
     run = subprocess.run(
-        [*REFLOW, "run", f"{name}.ipynb", "--quiet"],
+        [*REFLOW, "run", f"{name}.ipynb", "--quiet", "--inplace"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reflow._types import CellId
-from reflow.analysis import CellAnalysis, analyze
+from reflow.analysis import CellAnalysis
 from reflow.graph.cycles import cycles
 from reflow.graph.names import BUILTIN_NAMES, is_host_name, is_ipython_name, is_private
 
@@ -88,8 +88,11 @@ class _Checker:
         self.notebook = notebook
         self.cells = [cell.id for cell in notebook.cells]
         self.index = {cell: number for number, cell in enumerate(self.cells)}
-        self.code = {cell.id: cell.code for cell in notebook.cells}
-        self.analysis: dict[CellId, CellAnalysis] = {c: analyze(self.code[c]) for c in self.cells}
+        # IPython cells (an .ipynb's) are checked as the Python they are analysed as.
+        self.code = {cell.id: _python(notebook, cell.code) for cell in notebook.cells}
+        self.analysis: dict[CellId, CellAnalysis] = {
+            cell.id: notebook._record(cell.id).analysis for cell in notebook.cells
+        }
         self.found: list[Diagnostic] = []
 
     def run(self) -> list[Diagnostic]:
@@ -219,6 +222,13 @@ class _Checker:
     def _add(self, cell: CellId, where: tuple[int, int], rule: str, message: str) -> None:
         line, column = where
         self.found.append(Diagnostic(cell, self.index[cell], line, column, _RULE[rule], message))
+
+
+def _python(notebook: Notebook, code: str) -> str:
+    try:
+        return notebook._python_source(code)
+    except ImportError:  # IPython code without IPython: its cell has a syntax error
+        return code
 
 
 def _always_defined(name: str) -> bool:

@@ -17,15 +17,21 @@ cells into it:
 from __future__ import annotations
 
 import dataclasses
+import traceback
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reflow import formats
-from reflow.formats import marimo_md, marimo_py
+from reflow._types import CellId
+from reflow.analysis import CellSyntaxError
+from reflow.analysis.magics import ipython_line, is_python
+from reflow.formats import ipynb, marimo_md, marimo_py, percent
 from reflow.formats.marimo_cells import runnable_source, saved_source
 from reflow.formats.model import FileCell, NotebookFile
-from reflow.formats.outputs import cell_outputs, error_output
+from reflow.formats.outputs import Output, cell_outputs, error_output
+from reflow.runtime.executor import CellExecutor, Executor
+from reflow.runtime.main_module import MainModule
 
 if TYPE_CHECKING:
     from reflow.notebook import Notebook
@@ -51,14 +57,46 @@ def open_notebook(
     direction: str | None = None,
     **options: Any,
 ) -> NotebookT:
-    """``options`` go to the notebook's constructor (``cache``, ``cache_dir``)."""
+    """``options`` go to the notebook's constructor (``cache``, ``cache_dir``).
+
+    The cells run in a ``__main__`` module whose ``__file__`` is the file (``sys.argv``
+    names it while they run); the cells of an ``.ipynb``, and of a percent file that
+    uses IPython syntax, are IPython cells (``runtime/ipython.py``).
+    """
     file = formats.read(path)
-    notebook = cls(mode=mode, direction=direction or file_direction(file), **options)
+    main = MainModule(path)
+    executor: CellExecutor
+    if ipython_cells(file):
+        from reflow.runtime.ipython import IPythonExecutor
+
+        executor = IPythonExecutor(main)
+    else:
+        executor = Executor(main.namespace, main)
+    notebook = cls(
+        mode=mode,
+        direction=direction or file_direction(file),
+        namespace=main.namespace,
+        executor=executor,
+        **options,
+    )
     for cell in file.code_cells:
         # A cell its notebook does not run (marimo: disabled, SQL) refuses to run.
         notebook.add(runnable_source(cell), id=cell.id)
     notebook._file = file
     return notebook
+
+
+def ipython_cells(file: NotebookFile) -> bool:
+    """Whether the file's cells are IPython cells: an ``.ipynb``'s are (Jupyter wrote them
+    for IPython), a percent file's when one of them is IPython code (``%time``, ``!ls``)."""
+    if file.format == ipynb.FORMAT:
+        return True
+    if file.format != percent.FORMAT:
+        return False
+    return any(
+        not is_python(cell.source) and ipython_line(cell.source) is not None
+        for cell in file.code_cells
+    )
 
 
 def file_direction(file: NotebookFile) -> str:
@@ -175,11 +213,47 @@ def _code_cell(
         cell.outputs, cell.execution_count = [], None
     elif live.last_run is not None and live.id in counts:
         count = counts[live.id]
-        cell.outputs = cell_outputs(live.output, live.stdout, live.stderr, live.error, count)
+        shown = _shown_outputs(notebook, cell_id, count)
+        if shown is None:
+            shown = cell_outputs(live.output, live.stdout, live.stderr, live.error, count)
+        cell.outputs = shown
         cell.execution_count = count
     elif live.refused and live.error is not None:
-        # Refused by the graph (a clash, a cycle): say why where the output would be.
-        cell.outputs, cell.execution_count = [error_output(live.error)], None
+        # Refused by the graph (a clash, a cycle, a syntax error): say why where the
+        # output would be; a syntax error as Python shows it.
+        syntax = notebook._record(CellId(cell_id)).analysis.syntax_error
+        refusal = (
+            error_output(live.error) if syntax is None else syntax_error_output(syntax, cell_id)
+        )
+        cell.outputs, cell.execution_count = [refusal], None
     elif live.error is not None or not unchanged:
         cell.outputs, cell.execution_count = [], None
     return cell
+
+
+def _shown_outputs(notebook: Notebook, cell_id: str, count: int) -> list[Output] | None:
+    """What the cell's last run showed, as it showed it, where its executor kept that (IPython
+    cells: streams, displays and the result in their order, each as it was then)."""
+    kept = getattr(notebook._session.executor, "outputs", None)
+    found = kept.get(notebook._session.filename(CellId(cell_id))) if kept is not None else None
+    if found is None:
+        return None
+    outputs: list[Output] = found.saved()
+    for output in outputs:
+        if output["output_type"] == "execute_result":
+            output["execution_count"] = count
+    return outputs
+
+
+def syntax_error_output(error: CellSyntaxError, cell_id: str) -> Output:
+    """The error output of a cell Python cannot parse, worded as Python words it."""
+    raised = SyntaxError(
+        error.message, (f"<cell {cell_id}>", error.lineno, error.offset, error.text)
+    )
+    lines = "".join(traceback.format_exception_only(SyntaxError, raised)).rstrip("\n")
+    return {
+        "output_type": "error",
+        "ename": "SyntaxError",
+        "evalue": error.message,
+        "traceback": lines.split("\n"),
+    }

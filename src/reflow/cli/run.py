@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reflow.cli import progress
 from reflow.cli.common import CommandFailed, HelpFormatter, add_direction, cell_name, load
@@ -17,16 +17,32 @@ if TYPE_CHECKING:
 
 DESCRIPTION = """\
 Run every cell of a notebook in the order a fresh "restart and run all" would
-(dependency order in any_order), then write the outputs back into the .ipynb
-(or to --out). What each cell prints is shown under its progress line (-q
-hides both). Exits 1 if a cell raises, printing which cell and its traceback;
-a cell tagged raises-exception (as nbclient and nbval read it) shows an error on
-purpose: its error is kept in its output and fails nothing.
+(dependency order in any_order), and save the notebook with its outputs as
+Jupyter would: printed text, figures, display() output and each cell's result
+as it was when the cell ran. The notebook itself is left as it is: the outputs
+go to NB.out.ipynb beside it, or to --out FILE, or with --inplace into NB.
+What each cell prints is shown under its progress line (-q hides both). Exits 1
+if a cell raises, printing which cell and its traceback; a cell tagged
+raises-exception (as nbclient and nbval read it) shows an error on purpose:
+its error is kept in its output and fails nothing.
+
+The cells of an .ipynb (and of a percent file that uses magics) are IPython
+cells: %matplotlib inline, %time, %%capture, !cmd and the like run as in
+Jupyter (IPython must be installed for them).
 
 Percent and marimo .py and .md files have no place for outputs: they are run
 and left as they are, unless --out names a file to write (an .ipynb keeps the
-outputs). --out is checked before any cell runs, and an existing file there is
-replaced only with --force, or if an earlier run of the same notebook wrote it.
+outputs). The file written is checked before any cell runs, and an existing
+file there is replaced only with --force, or if an earlier run of the same
+notebook wrote it.
+
+Parameters, as papermill passes them: -p NAME VALUE (repeatable) and -f
+FILE.yaml override the defaults in the cell tagged `parameters`; they go in a
+cell inserted after it, tagged `injected-parameters`, so the saved notebook
+says what ran. A VALUE is a Python literal (42, 0.5, [1, 2], None), else a
+string. A name the parameters cell does not assign is an error, before any
+cell runs. With --cache, a run with one parameter changed runs only the cells
+that depend on it.
 
 Cells can run at the same time: --parallel N runs the cells whose inputs
 are ready in N worker processes, --dask on a local Dask cluster, and
@@ -38,8 +54,10 @@ hold values that cannot be pickled, ...) run in this process; --explain says
 which and why. Needs the `parallel` extra (and `dask` for --dask).
 
 examples:
-  reflow run analysis.ipynb
+  reflow run analysis.ipynb            # writes analysis.out.ipynb
+  reflow run analysis.ipynb --inplace  # the outputs go into analysis.ipynb
   reflow run notebook.py --out executed.ipynb
+  reflow run report.ipynb -p year 2024 -p region north -f params.yaml
   reflow run app.py --direction any_order
   reflow run analysis.ipynb --cache    # unchanged cells restored from .reflow/cache
   reflow run analysis.ipynb --parallel 4 --explain
@@ -51,14 +69,21 @@ examples:
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "run",
-        help="run a notebook headless and write its outputs back",
+        help="run a notebook headless and save it with its outputs (NB.out.ipynb)",
         description=DESCRIPTION,
         formatter_class=HelpFormatter,
     )
     # Optional for argparse only: `--dask nb.py` gives the notebook to --dask (see _settle).
     parser.add_argument("notebook", nargs="?", help="the notebook file (.ipynb, .py or .md)")
-    parser.add_argument(
-        "-o", "--out", metavar="FILE", help="write the notebook with outputs here instead"
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument(
+        "-o",
+        "--out",
+        metavar="FILE",
+        help="write the notebook with its outputs here (default: NB.out.ipynb beside NB)",
+    )
+    target.add_argument(
+        "--inplace", action="store_true", help="write the outputs into the notebook itself"
     )
     parser.add_argument(
         "--force",
@@ -66,6 +91,24 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="replace an existing --out file that reflow did not write",
     )
     add_direction(parser)
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter (a name the cell tagged `parameters` assigns); VALUE is a "
+        "Python literal, else a string",
+    )
+    parser.add_argument(
+        "-f",
+        "--parameters-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="parameters from a YAML or JSON file (-p wins over it)",
+    )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress and no cell output, only failures"
     )
@@ -135,9 +178,12 @@ def main(args: argparse.Namespace) -> int:
     if args.cache_dir is not None:
         options["cache_dir"] = args.cache_dir
     notebook = load(args.notebook, args.direction, **options)
+    _inject_parameters(notebook, args)
     reporter = progress.reporter_for(
         sys.stdout, len(notebook), quiet=args.quiet, printed=_printed(notebook)
     )
+    if args.cache:
+        reporter = _SaysRestored(reporter, notebook)
     explained: list[str] = []
     if parallel:
         from reflow.cli.run_parallel import run_in_parallel
@@ -174,19 +220,54 @@ def main(args: argparse.Namespace) -> int:
     return 1 if failures or run.cancelled else 0
 
 
+def _inject_parameters(notebook: Notebook, args: argparse.Namespace) -> None:
+    """The overrides of -f and -p in a cell after the ``parameters`` cell; a name the
+    notebook does not take fails here, before any cell runs."""
+    from reflow.parameters import ParameterError, inject, parse_value, read_file
+
+    values: dict[str, object] = {}
+    try:
+        for path in args.parameters_file:
+            values.update(read_file(path))
+        for name, text in args.parameter:
+            values[name] = parse_value(text)
+        injected = inject(notebook, values)
+    except ParameterError as problem:
+        raise CommandFailed(f"{args.notebook}: {problem}") from None
+    if injected is not None and not args.quiet:
+        shown = ", ".join(f"{name} = {value!r}" for name, value in values.items())
+        print(f"parameters: {shown}", flush=True)
+
+
 def _target(args: argparse.Namespace) -> str | None:
     """Where the outputs go, checked before any cell runs: a run's work is never lost
     to a target it cannot write, nor written over a file the user has."""
-    if args.out is None:
-        if Path(args.notebook).suffix.lower() != ".ipynb":
+    notebook = str(args.notebook)
+    ipynb = Path(notebook).suffix.lower() == ".ipynb"
+    if args.inplace:
+        if not ipynb:
+            raise CommandFailed(
+                f"{notebook}: --inplace: a text notebook has no place for outputs; "
+                "use --out FILE.ipynb"
+            )
+        claim(notebook, force=True)
+        return notebook
+    out = args.out
+    if out is None:
+        if not ipynb:
             return None  # a text notebook has no place for outputs: left as it is
-        claim(args.notebook, force=True)
-        return str(args.notebook)
-    own = Path(args.out).resolve() == Path(args.notebook).resolve() or (
-        Path(args.out).is_file() and written_by_run_of(args.notebook, args.out)
+        out = default_output(notebook)
+    own = Path(out).resolve() == Path(notebook).resolve() or (
+        Path(out).is_file() and written_by_run_of(notebook, out)
     )
-    claim(args.out, force=args.force, replaceable=own)
-    return str(args.out)
+    claim(out, force=args.force, replaceable=own)
+    return str(out)
+
+
+def default_output(notebook: str) -> str:
+    """``analysis.ipynb`` -> ``analysis.out.ipynb``, beside it."""
+    path = Path(notebook)
+    return str(path.with_name(f"{path.stem}.out.ipynb"))
 
 
 def _save(notebook: Notebook, source: str, target: str, *, quiet: bool) -> None:
@@ -205,6 +286,22 @@ def _save(notebook: Notebook, source: str, target: str, *, quiet: bool) -> None:
             print(f"{target}: unchanged", flush=True)
 
 
+class _SaysRestored:
+    """A cell restored from the cache says so on its progress line."""
+
+    def __init__(self, reporter: progress.Reporter, notebook: Notebook) -> None:
+        self._reporter = reporter
+        self._notebook = notebook
+
+    def finished(self, cell: str, outcome: str) -> None:
+        if outcome == "ok" and self._notebook.cell(cell).from_cache:
+            outcome = "restored"
+        self._reporter.finished(cell, outcome)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reporter, name)
+
+
 def _printed(notebook: Notebook) -> progress.Printed:
     def printed(cell: str) -> tuple[str, str]:
         found = notebook.cell(cell)
@@ -216,10 +313,10 @@ def _printed(notebook: Notebook) -> progress.Printed:
 def _described(notebook: Notebook, path: str, cell_id: str, failure: CellError) -> str:
     """The failure as Python would say it; a syntax error once, where `reflow check` puts it."""
     if failure.type == "SyntaxError":
-        from reflow.analysis import analyze
+        from reflow._types import CellId
         from reflow.files import position_in_file
 
-        found = analyze(notebook.cell(cell_id).code).syntax_error
+        found = notebook._record(CellId(cell_id)).analysis.syntax_error
         if found is not None:
             line, column = found.lineno or 1, found.offset or 1
             where = position_in_file(notebook, cell_id, line, column)

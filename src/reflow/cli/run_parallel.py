@@ -24,15 +24,21 @@ def run_in_parallel(
     from reflow.parallel import Parallel, plan
 
     backend = _backend(args)
+    main = _ipython_syntax(notebook)
     try:
         if not args.quiet:
             print(f"cells run in {backend.describe()}", flush=True)
         if args.explain:
             from reflow.parallel.explain import plan_lines
 
-            print("\n".join(plan_lines(plan(notebook), _namer(notebook))), flush=True)
+            print("\n".join(plan_lines(plan(notebook, main=main), _namer(notebook))), flush=True)
         parallel = Parallel(notebook, backend, events=reporter)
-        run = parallel.run_all(reporter)
+        run = parallel.run(
+            notebook.execution_order(),
+            lambda observer: notebook.run_all(observer=observer),
+            reporter,
+            main,
+        )
     finally:
         backend.close()
     if args.explain and parallel.prefetcher is not None:
@@ -58,6 +64,18 @@ def _backend(args: argparse.Namespace) -> Backend:
         ) from None
     except OSError as problem:
         raise CommandFailed(f"cannot reach the Dask scheduler {args.dask}: {problem}") from None
+
+
+def _ipython_syntax(notebook: Notebook) -> dict[CellId, str]:
+    """Cells of IPython syntax (``%time``, ``!ls``): only this process runs them through
+    IPython; a worker runs plain Python."""
+    from reflow.analysis.magics import ipython_line, is_python
+
+    return {
+        CellId(cell.id): "IPython syntax: runs through IPython, here"
+        for cell in notebook.cells
+        if not is_python(cell.code) and ipython_line(cell.code) is not None
+    }
 
 
 def _namer(notebook: Notebook) -> Callable[[str], str]:

@@ -17,9 +17,9 @@ needs neither.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-import uuid
 from typing import Any, cast
 
 from reflow.formats.errors import FormatProblem
@@ -124,7 +124,7 @@ def _read_cell(index: int, raw: object, seen: set[str], location: Location | Non
         raise FormatProblem(f"{where}: 'source' is neither a string nor a list of strings")
     cell_id = raw.get("id")
     if not isinstance(cell_id, str) or not _ID.match(cell_id) or cell_id in seen:
-        cell_id = _fresh_id(seen)
+        cell_id = _fresh_id(seen, str(kind), source)
     seen.add(cell_id)
     metadata = raw.get("metadata", {})
     outputs = raw.get("outputs", [])
@@ -143,9 +143,15 @@ def _read_cell(index: int, raw: object, seen: set[str], location: Location | Non
     )
 
 
-def _fresh_id(seen: set[str]) -> str:
+def _fresh_id(seen: set[str], kind: str, source: str) -> str:
+    """An id for a cell the file gives none (nbformat < 4.5) or a duplicate one: eight hex
+    digits, as nbformat's ``random_cell_id`` makes, but drawn from the cell's kind and
+    source, so that every read of the same file gives the same ids and a re-run
+    notebook's diff shows only what changed. (The n-th cell with the same source gets
+    the n-th id of a chain.)"""
+    cell_id = f"{kind}\n{source}"
     while True:
-        cell_id = uuid.uuid4().hex[:8]  # what nbformat's random_cell_id makes
+        cell_id = hashlib.sha1(cell_id.encode("utf-8")).hexdigest()[:8]
         if cell_id not in seen:
             return cell_id
 

@@ -255,7 +255,10 @@ class DataflowGraph:
             # A call into a module changes it only as seen (a cell that changed one is
             # among its writers): a cell that failed or never ran changed no module.
             modules = {n for n in shared if self._functions.is_module(n)}
-            cached = self._reached[cell] = frozenset(shared - expanded.writes - modules)
+            # Nor is a builtin handed to a call a global of the notebook, unless a cell
+            # binds the name.
+            builtins = {n for n in shared if n in BUILTIN_NAMES and not self._writers.cells(n)}
+            cached = self._reached[cell] = frozenset(shared - expanded.writes - modules - builtins)
         return cached
 
     def execution_order(self) -> list[CellId]:

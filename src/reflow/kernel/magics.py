@@ -15,19 +15,32 @@ so that the names the body reads and writes link cells like any other code.
 
 from __future__ import annotations
 
-import ast
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
+# Shared with headless runs, which analyse IPython cells the same way (re-exported here).
+from reflow.analysis.magics import (
+    BODY_IS_PYTHON,
+    LINE_BODY_IS_PYTHON,
+    inline_line_magics,
+    magic_body,
+)
+
 if TYPE_CHECKING:
     from reflow.kernel.flow import Flow
 
-BODY_IS_PYTHON: set[str] = {"time", "timeit", "capture", "prun"}
-"""Cell magics whose body reflow analyses as the cell's code."""
+__all__ = [
+    "BODY_IS_PYTHON",
+    "LINE_BODY_IS_PYTHON",
+    "FlowMagics",
+    "inline_line_magics",
+    "magic_body",
+    "register_cell_magic",
+]
 
 USAGE = __doc__.split("\n\n")[1] if __doc__ else ""
 
@@ -41,86 +54,6 @@ def register_cell_magic(
         BODY_IS_PYTHON.add(name)
     else:
         BODY_IS_PYTHON.discard(name)
-
-
-def magic_body(raw: str) -> str | None:
-    """The body of a cell that starts with a cell magic whose body is Python."""
-    stripped = raw.lstrip()
-    if not stripped.startswith("%%"):
-        return None
-    first, _, body = stripped.partition("\n")
-    name = first[2:].split(maxsplit=1)[0] if first[2:].strip() else ""
-    return body if name in BODY_IS_PYTHON else None
-
-
-LINE_BODY_IS_PYTHON = frozenset({"time", "timeit", "prun"})
-"""Line magics whose argument is Python run in the user's namespace (``%time y = f(x)``)."""
-
-
-def inline_line_magics(python: str) -> str:
-    """IPython's Python form of a cell, with ``%time CODE`` and the like replaced by CODE.
-
-    IPython turns ``%time y = f(x)`` into a call with the code as a string, which
-    reads and binds nothing that analysis can see: the cell would look independent
-    of ``x``, a stale result shown as fresh. Only statements at cell level are
-    replaced, and assignments of such a magic's value (``r = %time f(x)``: ``r =
-    f(x)``, which reads and binds what the magic does); an argument that does not
-    parse (after ``%timeit``'s options) stays.
-    """
-    if "run_line_magic" not in python:
-        return python
-    try:
-        tree = ast.parse(python)
-    except SyntaxError:
-        return python
-    body: list[ast.stmt] = []
-    for statement in tree.body:
-        inner = _line_magic_code(statement)
-        body.extend(inner if inner is not None else [statement])
-    if body == tree.body:
-        return python
-    tree.body = body
-    return ast.unparse(tree)
-
-
-def _line_magic_code(statement: ast.stmt) -> list[ast.stmt] | None:
-    if isinstance(statement, ast.Expr):
-        found = _magic_python(statement.value, "exec")
-        return found.body if isinstance(found, ast.Module) else None
-    if isinstance(statement, ast.Assign):
-        found = _magic_python(statement.value, "eval")
-        if isinstance(found, ast.Expression):
-            assigned = ast.Assign(targets=statement.targets, value=found.body)
-            return [ast.copy_location(assigned, statement)]
-    return None
-
-
-def _magic_python(call: ast.expr, mode: Literal["exec", "eval"]) -> ast.AST | None:
-    """The Python a ``get_ipython().run_line_magic('time', CODE)`` call runs, parsed in
-    ``mode`` (a Module of statements, or an Expression); None if not such a call."""
-    if not (
-        isinstance(call, ast.Call)
-        and isinstance(call.func, ast.Attribute)
-        and call.func.attr == "run_line_magic"
-        and isinstance(call.func.value, ast.Call)
-        and isinstance(call.func.value.func, ast.Name)
-        and call.func.value.func.id == "get_ipython"
-        and len(call.args) == 2
-        and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)
-    ):
-        return None
-    name, argument = (str(a.value) for a in call.args if isinstance(a, ast.Constant))
-    if name not in LINE_BODY_IS_PYTHON:
-        return None
-    words = argument.split(" ")
-    for start in range(len(words)):  # past the options (`%timeit -n 10 -r 3 f(x)`)
-        if start and not (words[start - 1].startswith("-") or words[start - 1].isdigit()):
-            return None
-        try:
-            return ast.parse(" ".join(words[start:]), mode=mode)
-        except SyntaxError:
-            continue
-    return None
 
 
 @magics_class

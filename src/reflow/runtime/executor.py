@@ -5,7 +5,10 @@
 - top-level ``await``, ``async for`` and ``async with`` work;
 - stdout and stderr are captured per cell;
 - whatever the cell raises (``SystemExit`` and ``KeyboardInterrupt`` included)
-  comes back as data; tracebacks show the cell's own lines, not reflow's frames.
+  comes back as data; tracebacks show the cell's own lines, not reflow's frames;
+- the cell runs in the notebook's ``__main__`` module (``main_module.py``);
+- the output is the value as it was when the cell ended (``shown_value``): a
+  later cell's ``xs.append(3)`` does not change what ``xs`` showed.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
+import copy
 import inspect
 import io
 import linecache
@@ -22,9 +26,12 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import CodeType, TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reflow.runtime.errors import CellError
+
+if TYPE_CHECKING:
+    from reflow.runtime.main_module import MainModule
 
 _FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 _COMPILED_KEPT = 2048  # cells whose code objects stay cached
@@ -98,8 +105,11 @@ def compile_cell(
 class Executor:
     """Executes cells in one namespace; owns the event loop that top-level ``await`` uses."""
 
-    def __init__(self, namespace: dict[str, Any]) -> None:
+    def __init__(self, namespace: dict[str, Any], main: MainModule | None = None) -> None:
+        """``main``: the module whose globals ``namespace`` is, installed as ``__main__``
+        while a cell runs (a host's own namespace, the kernel's, has its own)."""
         self.namespace = namespace
+        self.main = main
         self._loop: asyncio.AbstractEventLoop | None = None
         self.transformers: list[ast.NodeTransformer] = []
         # Re-running a cell is the common case: parse and compile its source once.
@@ -111,17 +121,21 @@ class Executor:
             self._loop = None
 
     def execute(self, source: str, filename: str) -> Execution:
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        # Lines as a file's, each with its newline: without one, Python 3.11 puts a
+        # traceback's carets a column off.
+        lines = [line.rstrip("\r\n") + "\n" for line in source.splitlines()]
+        linecache.cache[filename] = (len(source), None, lines, filename)
         stdout, stderr = io.StringIO(), io.StringIO()
         output: Any = None
         error: CellError | None = None
         interrupted = False
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        main = self.main.installed() if self.main is not None else contextlib.nullcontext()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), main:
             try:
                 compiled = self._compile(source, filename)
                 self._run(compiled.body)
                 if compiled.last_expression is not None:
-                    output = self._run(compiled.last_expression)
+                    output = shown_value(self._run(compiled.last_expression))
             except KeyboardInterrupt as exc:
                 interrupted = True
                 error = _as_error(exc, filename)
@@ -129,7 +143,7 @@ class Executor:
                 error = CellError(
                     "SystemExit",
                     f"the cell called sys.exit({exc.code!r}); reflow kept the notebook running",
-                    _traceback_text(exc, filename),
+                    traceback_text(exc, filename),
                 )
             except BaseException as exc:
                 error = _as_error(exc, filename)
@@ -161,11 +175,39 @@ class Executor:
         return self._loop
 
 
+_SHOWN_ITEMS = 10_000
+_SCALARS = (int, float, complex, str, bytes, bool, type(None))
+
+
+def shown_value(value: Any) -> Any:
+    """The output to keep for a cell: a copy of a list, dict or set of plain data (up to
+    10,000 items in all), so that what the cell showed stays what it showed when a later
+    cell changes the object in place, as Jupyter's saved output does; anything else, the
+    object itself (copying it could be costly, or change what it is)."""
+    if type(value) in (list, dict, set) and _plain_data(value, [_SHOWN_ITEMS]):
+        return copy.deepcopy(value)
+    return value
+
+
+def _plain_data(value: Any, budget: list[int]) -> bool:
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind in (list, tuple, set, frozenset):
+        return all(_plain_data(item, budget) for item in value)
+    if kind is dict:
+        return all(_plain_data(k, budget) and _plain_data(v, budget) for k, v in value.items())
+    return False
+
+
 def _as_error(exc: BaseException, filename: str) -> CellError:
-    return CellError(type(exc).__name__, str(exc), _traceback_text(exc, filename))
+    return CellError(type(exc).__name__, str(exc), traceback_text(exc, filename))
 
 
-def _traceback_text(exc: BaseException, filename: str) -> str:
+def traceback_text(exc: BaseException, filename: str) -> str:
     """The traceback from the cell's first frame on: reflow's frames are noise to the user."""
     tb: TracebackType | None = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != filename:

@@ -24,6 +24,7 @@ from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import CellExecutor, Execution, Executor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
 from reflow.runtime.history import Entry, ExecutionLog
+from reflow.runtime.main_module import MainModule
 from reflow.runtime.memo import CellMemo, MemoAttempt, MemoRequest
 from reflow.runtime.parts import bound, resolve_keys, trusted_paths
 from reflow.runtime.private import original, unmangled
@@ -56,13 +57,18 @@ class Session:
         self.graph = graph
         self.memo = memo
         self.budget = budget
+        main = None
         if namespace is None:
-            namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+            # A real module, installed as __main__ while cells run: their functions pickle.
+            main = MainModule()
+            namespace = main.namespace
         self.namespace: dict[str, Any] = namespace
         self.ledger = VersionLedger()
         self.records: dict[CellId, CellRecord] = {}
         self.blocked: set[CellId] = set()  # refused by the graph; they run once it allows
-        self.executor: CellExecutor = executor if executor is not None else Executor(namespace)
+        if executor is None:
+            executor = Executor(namespace, main)
+        self.executor: CellExecutor = executor
         self.state = StateQueries(graph, self)
         self.log = ExecutionLog()
         self.offload: Callable[[CellId], Execution | None] | None = None

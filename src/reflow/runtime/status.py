@@ -383,11 +383,21 @@ class StatusBoard:
         for name in sorted(self._graph.expanded(cell).writes):
             if self._graph.final_writer(name) != cell or self._ledger.whole_by(name, cell):
                 continue  # (the second: every check below would pass)
-            for _, left in self._ledger.writes_of(name):
-                if not left.deleted and (left.cell is None or left.cell not in self._graph):
+            for symbol, left in self._ledger.writes_of(name):
+                if left.deleted or left.cell == cell:
+                    continue
+                if left.cell is None or left.cell not in self._graph:
                     # A part still holds what a deleted cell wrote (``Session.forget``),
                     # even where this cell wrote other parts since.
                     return f"`{name}` was changed by a deleted cell; this cell defines it"
+                if (
+                    symbol.path
+                    and self._records[left.cell].dirty
+                    and name not in self._graph.expanded(left.cell).writes
+                ):
+                    # ... or what an edited cell's old code stored in a part, which its new
+                    # code does not write: gone once it runs, meanwhile no run-all's.
+                    return f"`{name}` holds what cell [{left.cell}] wrote before it was edited"
             last = self._ledger.visible(name)  # of the whole or of any part
             if last is None or last.cell == cell or last.stamp < record.run_stamp:
                 continue

@@ -1,0 +1,282 @@
+"""The cells of an ``.ipynb`` are IPython cells, outside a kernel too.
+
+``Notebook.open``, ``reflow run`` and ``reflow check`` analyse them after
+IPython's input transformation and run them through an IPython shell: magics,
+``!cmd``, ``x?``, ``display()`` and inline figures work as in Jupyter, and
+the result is compared with nbclient running the same notebook on ipykernel.
+Without IPython, a cell of IPython syntax fails naming the package.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nbclient
+import nbformat
+import pytest
+
+from reflow import Notebook
+
+Check = Callable[[Notebook, Any], None]
+
+
+def reflow(*args: str | Path, cwd: Path | None = None, python: list[str] | None = None) -> Any:
+    return subprocess.run(
+        [sys.executable, *(python or ["-m", "reflow"]), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def write_ipynb(path: Path, cells: list[str]) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(code, id=f"c{i}") for i, code in enumerate(cells)]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(notebook, path)
+    return path
+
+
+def _stdout_has(text: str) -> Check:
+    def check(nb: Notebook, cell: Any) -> None:
+        assert text in cell.stdout.replace("\r\n", "\n")
+
+    return check
+
+
+def _value(name: str, expected: object) -> Check:
+    def check(nb: Notebook, cell: Any) -> None:
+        assert nb[name] == expected
+
+    return check
+
+
+def _quiet(nb: Notebook, cell: Any) -> None:
+    assert (cell.stdout, cell.output) == ("", None)
+
+
+def _captured(nb: Notebook, cell: Any) -> None:
+    assert nb["captured"].stdout == "21\n"
+    assert cell.stdout == ""
+
+
+def _lines(nb: Notebook, cell: Any) -> None:
+    assert list(nb["lines"]) == ["a b"]
+
+
+# One row per IPython construct: (what, cell after `x = 21`, checks, names the cell reads)
+CONSTRUCTS: list[tuple[str, str, list[Check], set[str]]] = [
+    (
+        "%time runs its code",
+        "%time y = 2 * x",
+        [_value("y", 42), _stdout_has("Wall time")],
+        {"x"},
+    ),
+    (
+        "%%time runs its body",
+        "%%time\ny = 2 * x",
+        [_value("y", 42), _stdout_has("Wall time")],
+        {"x"},
+    ),
+    ("%timeit times its code", "%timeit -n 1 -r 1 2 * x", [_stdout_has("per loop")], {"x"}),
+    ("%%capture keeps what its body printed", "%%capture captured\nprint(x)", [_captured], {"x"}),
+    (
+        "!cmd runs in a shell, $names expanded",
+        "!echo shell says $x",
+        [_stdout_has("shell says 21")],
+        set(),
+    ),
+    ("name = !cmd binds the lines", "lines = !echo a b", [_lines], set()),
+    ("name? asks for help and shows nothing", "x?", [_quiet], set()),
+    ("%load_ext loads an extension", "%load_ext autoreload", [_quiet], set()),
+    (
+        "%env sets the environment",
+        "%env REFLOW_TEST_SETTING=on",
+        [_stdout_has("env: REFLOW_TEST_SETTING=on")],
+        set(),
+    ),
+    (
+        "a line magic among Python lines",
+        "z = x + 1\n%time w = z * 2\nprint(w)",
+        [_value("w", 44), _stdout_has("44")],
+        {"x"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "checks", "reads"),
+    [pytest.param(code, checks, reads, id=what) for what, code, checks, reads in CONSTRUCTS],
+)
+def test_ipython_constructs_run_and_link_cells(
+    tmp_path: Path, code: str, checks: list[Check], reads: set[str]
+) -> None:
+    nb = Notebook.open(write_ipynb(tmp_path / "magic.ipynb", ["x = 21", code]))
+    run = nb.run_all()
+    cell = nb.cells[1]
+    assert run.errors == {}, cell.error
+    for check in checks:
+        check(nb, cell)
+    assert set(nb.refs(cell)) & {"x"} == reads
+    assert nb.parents(cell) == (["c0"] if reads else [])
+
+
+def test_a_figure_and_rich_displays_are_saved_as_jupyter_saves_them(tmp_path: Path) -> None:
+    path = write_ipynb(
+        tmp_path / "plots.ipynb",
+        [
+            "%matplotlib inline\nimport matplotlib.pyplot as plt",
+            "plt.plot([1, 2, 3]);",
+            "from IPython.display import HTML, display\ndisplay(HTML('<b>bold</b>'))\n"
+            "print('after')",
+            "import matplotlib.pyplot as plt2\nplt2.figure()\nplt2.bar([1], [2])\nplt2.show()",
+        ],
+    )
+    nb = Notebook.open(path)
+    assert nb.run_all().errors == {}
+    nb.save(path)
+    cells = nbformat.read(path, as_version=4).cells
+    assert [o["output_type"] for o in cells[1].outputs] == ["display_data"]
+    assert "image/png" in cells[1].outputs[0]["data"]
+    assert [o["output_type"] for o in cells[2].outputs] == ["display_data", "stream"]
+    assert cells[2].outputs[0]["data"]["text/html"] == "<b>bold</b>"
+    assert "image/png" in cells[3].outputs[-1]["data"]
+    nbformat.validate(nbformat.read(path, as_version=4))
+
+
+def test_check_reads_ipython_cells_as_their_python(tmp_path: Path) -> None:
+    path = write_ipynb(
+        tmp_path / "magic.ipynb",
+        [
+            "x = 21",
+            "%time y = 2 * x",
+            "%%capture captured\nprint(y)",
+            "lines = !ls",
+            "print(captured, lines)",
+            "y?",
+        ],
+    )
+    done = reflow("check", path)
+    assert (done.returncode, done.stdout) == (0, "All checks passed.\n")
+
+
+def test_a_percent_file_with_magics_has_ipython_cells(tmp_path: Path) -> None:
+    path = tmp_path / "magic.py"
+    path.write_text("# %%\nx = 21\n\n# %%\n%time y = 2 * x\n\n# %%\nprint(y)\n")
+    done = reflow("run", path)
+    assert done.returncode == 0, done.stderr
+    assert "Wall time" in done.stdout and "\n42\n" in done.stdout
+
+
+# Runs reflow as the `reflow` script does, in a Python where `import IPython` fails.
+WITHOUT_IPYTHON = [
+    "-c",
+    "import sys; sys.modules['IPython'] = None\n"
+    "from reflow.cli import main\nsys.exit(main(sys.argv[1:]))",
+]
+
+
+def test_without_ipython_an_ipython_cell_fails_naming_the_package(tmp_path: Path) -> None:
+    path = write_ipynb(tmp_path / "magic.ipynb", ["x = 1", "%time y = x", "print('plain', x)"])
+    ran = reflow("run", path, "-o", tmp_path / "out.ipynb", python=WITHOUT_IPYTHON)
+    message = (
+        "this cell is IPython code (line 1: `%time y = x`) and IPython is not installed: "
+        "pip install ipython"
+    )
+    assert ran.returncode == 1
+    assert "cell [c1] (code cell 2) failed:" in ran.stderr
+    assert message in ran.stderr
+    assert "plain 1" in ran.stdout  # the plain Python cells ran
+    checked = reflow("check", path, python=WITHOUT_IPYTHON)
+    assert f"RF005 SyntaxError: {message}" in checked.stdout
+
+
+# ---- against Jupyter ------------------------------------------------------------------
+
+SAME_AS_JUPYTER = [
+    "%matplotlib inline\nimport matplotlib.pyplot as plt",
+    "plt.plot([1, 2, 3]);",
+    "from IPython.display import HTML, Markdown, display\n"
+    "print('before')\ndisplay(HTML('<b>bold</b>'))\nprint('after')\nMarkdown('*result*')",
+    "xs = [1, 2]\nxs",
+    "xs.append(3)\nlen(xs)",
+    "!echo from the shell",
+    "%%capture cap\nprint('hidden')\ndisplay(HTML('<i>hidden too</i>'))",
+    "print(cap.stdout, len(cap.outputs))",
+    "import pandas as pd\npd.DataFrame({'a': [1, 2]})",
+    "1 / 0",
+    "print('still running')",
+]
+
+
+def _comparable(cell: Any) -> list[tuple[Any, ...]]:
+    found: list[tuple[Any, ...]] = []
+    for output in cell.outputs:
+        kind = output["output_type"]
+        if kind == "stream":
+            found.append((kind, output["name"], output["text"].replace("\r\n", "\n")))
+        elif kind == "error":
+            found.append((kind, output["ename"], output["evalue"]))
+        else:
+            data = output["data"]
+            found.append((kind, sorted(data), data.get("text/plain")))
+    return found
+
+
+def test_outputs_match_nbclient_on_ipykernel_cell_for_cell(tmp_path: Path) -> None:
+    path = write_ipynb(tmp_path / "same.ipynb", SAME_AS_JUPYTER)
+    jupyter = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(jupyter, timeout=60, allow_errors=True, kernel_name="python3").execute()
+    done = reflow("run", path, "-o", tmp_path / "out.ipynb")
+    assert done.returncode == 1 and "ZeroDivisionError" in done.stderr
+    mine = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    for index, (theirs, ours) in enumerate(zip(jupyter.cells, mine.cells, strict=True)):
+        assert _comparable(ours) == _comparable(theirs), (index, theirs.source)
+
+
+# ---- outputs as they were when the cell ran -------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["api", "ipynb"])
+def test_a_cells_output_is_what_it_showed_when_it_ran(tmp_path: Path, kind: str) -> None:
+    cells = ["xs = [1, 2]\nxs", "d = {'k': [0]}\nd", "xs.append(3)\nd['k'].append(1)"]
+    if kind == "api":
+        nb = Notebook()
+        for code in cells:
+            nb.add(code)
+    else:
+        nb = Notebook.open(write_ipynb(tmp_path / "shown.ipynb", cells))
+    assert nb.run_all().errors == {}
+    assert nb["xs"] == [1, 2, 3]
+    assert [nb.cells[0].output, nb.cells[1].output] == [[1, 2], {"k": [0]}]
+    path = tmp_path / "saved.ipynb"
+    nb.save(path)
+    saved = nbformat.read(path, as_version=4).cells
+    assert [c.outputs[0]["data"]["text/plain"] for c in saved[:2]] == ["[1, 2]", "{'k': [0]}"]
+
+
+def test_a_syntax_error_is_saved_as_python_shows_it(tmp_path: Path) -> None:
+    path = write_ipynb(tmp_path / "broken.ipynb", ["x = 1", "y = (x,"])
+    done = reflow("run", path)
+    assert done.returncode == 1
+    assert done.stderr.count("SyntaxError") == 1
+    saved = nbformat.read(tmp_path / "broken.out.ipynb", as_version=4).cells[1].outputs
+    assert saved == [
+        {
+            "output_type": "error",
+            "ename": "SyntaxError",
+            "evalue": "'(' was never closed",
+            "traceback": [
+                '  File "<cell c1>", line 1',
+                "    y = (x,",
+                "        ^",
+                "SyntaxError: '(' was never closed",
+            ],
+        }
+    ]
