@@ -258,8 +258,29 @@ CHECK_FALSE_ALARMS = [
     ),
 ]
 
+LENGTH_CHANGES = [
+    Case(
+        # An insert at the front shifts the first item: its reader is stale.
+        "insert-at-the-front-changes-the-first-item",
+        {"a": "xs = [1, 2]", "c": "xs.insert(0, 9)", "b": "v = xs[0]"},
+        ["run_all", "alone c"],
+        status={"b": "stale"},
+    ),
+    Case(
+        "append-changes-the-length",
+        {"a": "xs = [1, 2]", "c": "xs.append(3)", "b": "n = len(xs)"},
+        ["run_all", "alone c"],
+        status={"b": "stale"},
+    ),
+]
+
 CASES = (
-    CHECK_FALSE_ALARMS + DUNDERS_AND_PRIVATE + ALIASES_MADE_IN_THE_CELL + MODULES + CODE_IN_VALUES
+    LENGTH_CHANGES
+    + CHECK_FALSE_ALARMS
+    + DUNDERS_AND_PRIVATE
+    + ALIASES_MADE_IN_THE_CELL
+    + MODULES
+    + CODE_IN_VALUES
 )
 
 
@@ -278,3 +299,30 @@ def test_no_out_of_order_usage_is_reported(case: Case) -> None:
     assert all(nb.out_of_order_usages(cell) == [] for cell in nb.cells)
     scenario.play()
     assert all(nb.out_of_order_usages(cell) == [] for cell in nb.cells)
+
+
+@pytest.mark.parametrize(
+    ("before", "change", "parts"),
+    [
+        ([1, 2], "xs.append(3)", {2}),
+        ([1, 2, 3], "xs.pop()", {2}),
+        ([1, 2, 3], "xs.remove(3)", {2}),
+        ([1, 2], "xs.extend([3, 4])", {2, 3}),
+        ([1, 2], "xs.insert(0, 9)", {0, 1, 2}),
+        ([1, 2, 3], "del xs[0]", {0, 1, 2}),
+        ([1, 2], "xs[1] = 5", {1}),
+        (list(range(10)), "xs.extend(range(100))", None),  # over the limit: the whole list
+    ],
+)
+def test_a_length_change_is_a_change_of_the_indices_it_moves(
+    before: list[int], change: str, parts: set[int] | None
+) -> None:
+    """Issue 20 item 14: after `append` or `pop`, `xs[0]` is unchanged; what shifts is."""
+    from reflow.runtime.changes import changed_parts
+    from reflow.runtime.fingerprint import fingerprint
+
+    xs = list(before)
+    old = fingerprint(xs)
+    exec(change, {"xs": xs})
+    found = changed_parts(old, fingerprint(xs))
+    assert found == (None if parts is None else frozenset(parts))

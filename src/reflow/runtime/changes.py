@@ -191,17 +191,22 @@ def changed_parts(before: Any, after: Any) -> frozenset[PathPart] | None:
     """The items or attributes in which two fingerprints of one object differ.
 
     ``None`` when that cannot be told part by part: another kind of object, a
-    list whose length changed (indices shift), a key that is no safe path part
-    (see ``analysis.paths.constant_key``).
+    key that is no safe path part (see ``analysis.paths.constant_key``), more
+    parts than a ledger should hold versions for (``_PARTS_LIMIT``: a loop that
+    appends ten thousand items changes the list as a whole).
     """
     if type(before) is not tuple or type(after) is not tuple or len(before) < 2:
         return None
     kind = before[0]
     if kind is list or kind is tuple:
         old, new = before[1], after[1]
-        if after[0] is not kind or len(old) != len(new):
+        if after[0] is not kind:
             return None
-        found: set[PathPart] = {i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b}
+        # Index by index; a length change is a change of every index past the shorter
+        # length (`append`, `pop()`): `xs[0]` is unchanged by `xs.append(1)`, while
+        # `insert(0, v)` shifts, and so changes, every index that holds another value.
+        found: set[PathPart] = {i for i, (a, b) in enumerate(zip(old, new)) if a != b}
+        found.update(range(min(len(old), len(new)), max(len(old), len(new))))
     elif kind is dict:
         if after[0] is not dict:
             return None
@@ -225,7 +230,12 @@ def changed_parts(before: Any, after: Any) -> frozenset[PathPart] | None:
                 found.add("." + key)
     else:
         return None
+    if len(found) > _PARTS_LIMIT:
+        return None
     return frozenset(found) or None
+
+
+_PARTS_LIMIT = 64
 
 
 def _key_part(key_print: Any) -> PathPart | None:
