@@ -479,6 +479,15 @@ def _headless_shell_class() -> Any:
         displayhook_class = Type(Hook)
         executor = AnyTrait(None, allow_none=True)
 
+        def enable_matplotlib(self, gui: str | None = None) -> Any:
+            # matplotlib_inline sets the figure formats once per process (its
+            # ``configure_inline_support.current_backend``), on the first shell to ask;
+            # each notebook has a shell of its own.
+            inline = sys.modules.get("matplotlib_inline.backend_inline")
+            if inline is not None:
+                inline.configure_inline_support.current_backend = "unset"
+            return super().enable_matplotlib(gui)
+
         def enable_gui(self, gui: str | None = None) -> None:
             """No event loop to hook into: ``%matplotlib inline`` needs none, and a GUI
             backend draws nothing a saved notebook could keep."""
