@@ -242,13 +242,6 @@ CHECK_FALSE_ALARMS = [
         parents={"a": [], "c": ["b"]},
     ),
     Case(
-        "a-function-reading-what-the-caller-bound-is-no-out-of-order-usage",
-        {"a": "def f():\n    return l", "b": "l = 1\nx = f()", "c": "l = 2"},
-        ["run_all"],
-        ns={"x": 1},
-        parents={"b": ["a"]},
-    ),
-    Case(
         # The twin: a cell that shadows a builtin is its writer, and its readers see it.
         "a-shadowed-builtin-links-cells",
         {"a": "len = lambda v: 42", "b": "n = len([1])"},

@@ -118,6 +118,19 @@ FOUND += [
 ]
 
 
+FOUND += [
+    (
+        # A function read by the cell's own call before the cell binds the name it reads:
+        # an out-of-order usage (unsound once, when a call's reads the cell binds counted
+        # as the cell's own).
+        "ints-a-call-reads-a-name-the-cell-binds-after-the-call",
+        ["def f():\n    return a + 0", "a = f() + 0\na", "a = 0\na"],
+        [("run", 0, "a += 0\na")],
+        check_against_run_all,
+        {},
+    ),
+]
+
 KNOWN_GAPS = {
     "ints-a-function-redefined-above-to-read-the-name-below": (
         "liveness, a known gap: a cell calling a function defined twice reads what either "

@@ -38,8 +38,6 @@ class Expanded:
     )
     """Refs the cell reads only at these constant paths (see ``CellAnalysis.read_paths``);
     never a name a called function reads, since a body reads whole."""
-    call_reads_bound: frozenset[str] = frozenset()
-    """Refs read only by functions the cell calls, which the cell binds itself."""
     unrun_widens: bool = False
     """Whether ``mutates`` holds names only because the cell has not run yet (what it
     may change shares objects with them): when false, a first run that sees nothing
@@ -124,11 +122,6 @@ class NotebookFunctions:
         )
         # Names the cell was only seen to change through an alias: read for their binding.
         alias_only = frozenset(n for n in effects.observed_mutates if links(n)) - refs
-        # Read by a function the cell calls, and bound by the cell itself (`l = 1; x = f()`):
-        # an edge to a writer above where there is one, but no out-of-order usage where the
-        # only other writers are below.
-        own = effects.binds - effects.analysis.refs
-        call_reads_bound = frozenset(n for n in read_by_calls if n in own and links(n))
         return Expanded(
             refs=frozenset(refs) | alias_only,
             alias_only=alias_only,
@@ -138,7 +131,6 @@ class NotebookFunctions:
             reads_all=effects.reads_all,
             may_change=frozenset(n for n in may_change if links(n)),
             unrun_widens=unrun_widens,
-            call_reads_bound=call_reads_bound,
             path_reads={}
             if effects.reads_all
             else {

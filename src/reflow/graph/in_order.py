@@ -73,6 +73,6 @@ def out_of_order_usages(
     pos = position(cell)
     return frozenset(
         name
-        for name in expanded.refs - expanded.call_reads_bound
+        for name in expanded.refs
         if writers.nearest_before(name, pos) is None and writers.first_after(name, pos) is not None
     )

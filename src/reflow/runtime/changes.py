@@ -205,7 +205,7 @@ def changed_parts(before: Any, after: Any) -> frozenset[PathPart] | None:
         # Index by index; a length change is a change of every index past the shorter
         # length (`append`, `pop()`): `xs[0]` is unchanged by `xs.append(1)`, while
         # `insert(0, v)` shifts, and so changes, every index that holds another value.
-        found: set[PathPart] = {i for i, (a, b) in enumerate(zip(old, new)) if a != b}
+        found: set[PathPart] = {i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b}
         found.update(range(min(len(old), len(new)), max(len(old), len(new))))
     elif kind is dict:
         if after[0] is not dict:
