@@ -131,6 +131,47 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # Lazy mode's run_stale marked what its runs left stale and ran it in a next wave,
+        # one layer a wave, until the waves ran out: it now runs them as a reactive run
+        # would (seed 11).
+        "lists-alone-then-lazy-run-stale-over-copies",
+        [
+            A_LIST,
+            "a = list(b)\nrepr(a)",
+            "a = list(b)\nrepr(a)",
+            A_LIST,
+            A_LIST,
+            "b = [0]\nrepr(b)",
+        ],
+        [
+            ("delete", 3, A_LIST),
+            ("add", 0, "b = [0]\nrepr(b)"),
+            ("add", 3, A_LIST),
+            ("run", 0, A_LIST),
+            ("alone", 17, A_LIST),
+            ("mode", 0, A_LIST),
+            ("run_stale", 0, A_LIST),
+        ],
+        check_mutable_against_run_all,
+        {"aliased": True},
+    ),
+    (
+        "objects-a-class-attribute-store-added-then-run-stale",
+        ["c = b\nrepr(c)", "a = {'p': 0}\nrepr(a)", OBJECT_BINDERS[0]],
+        [
+            ("add", 3, "a = {'p': 0}\nrepr(a)"),
+            ("move", 9, "a = {'p': 0}\nrepr(a)"),
+            ("mode", 0, ""),
+            ("add", 4, "O.q = 0\nrepr(b)"),
+            ("run_stale", 0, ""),
+        ],
+        check_objects,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS = {
     "ints-a-function-redefined-above-to-read-the-name-below": (
         "liveness, a known gap: a cell calling a function defined twice reads what either "

@@ -289,8 +289,10 @@ class Notebook:
 
     def run_stale(self, *, observer: CellObserver | None = None) -> Run:
         """Run every stale cell, and what that leaves stale, until no stale cell is left
-        that running can bring up to date (in lazy mode too: one call is a fixpoint)."""
-        return self._run(self._board().stale(), observer=observer, settle=True)
+        that running can bring up to date. In lazy mode too: what a run of a stale cell
+        would mark stale is stale too, so it runs in the same call (one call is a
+        fixpoint), as a reactive run of those cells would."""
+        return self._run(self._board().stale(), observer=observer, settle=True, mode=Mode.REACTIVE)
 
     def _run(
         self,
@@ -299,13 +301,19 @@ class Notebook:
         observer: CellObserver | None = None,
         settle: bool | None = None,
         asked: bool = False,
+        mode: Mode | None = None,
     ) -> Run:
         from reflow.cache.location import CACHE_DIR
 
         token = CACHE_DIR.set(self._cache_dir)  # where persistent caches in cells store
         try:
             return self._scheduler.run(
-                targets, self._mode, alone=alone, observer=observer, settle=settle, asked=asked
+                targets,
+                mode or self._mode,
+                alone=alone,
+                observer=observer,
+                settle=settle,
+                asked=asked,
             )
         finally:
             CACHE_DIR.reset(token)
