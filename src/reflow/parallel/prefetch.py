@@ -38,7 +38,7 @@ from reflow.parallel.tasks import TaskSpec
 from reflow.parallel.worker import CellResult, CellTask, Inputs, dumps, dumps_inputs
 from reflow.runtime.errors import CellError
 from reflow.runtime.executor import Execution
-from reflow.runtime.versions import Symbol, Version
+from reflow.runtime.versions import Version
 
 if TYPE_CHECKING:
     from reflow.runtime.session import Session
@@ -161,7 +161,7 @@ class Prefetcher:
             ref = self.backend.values_ref(task.handle)
             ledger = self.session.ledger
             for name in task.result.bound:
-                version = ledger.current(Symbol(name))
+                version = ledger.current_for(name)  # of the whole or of any part
                 if version is not None:
                     self._blobs[name] = (version, ref)
         # Every task that ran ahead and read a name this cell wrote, from the namespace or
@@ -237,7 +237,7 @@ class Prefetcher:
                 continue
             value = namespace[name]
             shipped = self._blobs.get(name)
-            if shipped is not None and shipped[0] == self.session.ledger.current(Symbol(name)):
+            if shipped is not None and shipped[0] == self.session.ledger.current_for(name):
                 remote.setdefault(id(shipped[1]), (shipped[1], []))[1].append(name)
             elif isinstance(value, Remote):
                 remote.setdefault(id(value.ref), (value.ref, []))[1].append(name)
