@@ -75,7 +75,7 @@ def test_jupyterlab_reactive_alone_stale_highlights_toolbar_and_saved_graph(
 
     write_notebook(lab.root / "flow.ipynb", [""])
     nb = NotebookPage(page).open(lab.url("flow.ipynb"))
-    expect(nb.badge(0)).to_have_text(re.compile("not run"))
+    expect(nb.badge(0)).to_have_text(re.compile("never run"))
 
     nb.run(0, "x = 1")
     nb.run(1, "y = x + 1\ny")

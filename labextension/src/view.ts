@@ -20,11 +20,11 @@ const ACTIVE = 'reflow-active';
 const LOOK: Record<Status, { icon: string; word: string }> = {
   fresh: { icon: '\u2713', word: 'fresh' }, // check mark
   stale: { icon: '\u25B2', word: 'stale' }, // triangle
-  dirty: { icon: '\u270E', word: 'edited' }, // pencil
+  dirty: { icon: '\u270E', word: 'dirty' }, // pencil: edited since it ran
   error: { icon: '\u2716', word: 'error' }, // heavy cross
   queued: { icon: '\u29D7', word: 'queued' }, // hourglass
   running: { icon: '\u25B6', word: 'running' }, // play
-  never_run: { icon: '\u25CB', word: 'not run' } // circle
+  never_run: { icon: '\u25CB', word: 'never run' } // circle
 };
 
 export class View {
