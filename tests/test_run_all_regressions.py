@@ -172,6 +172,24 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # A part another cell stored, hidden behind a newer store of another part, then
+        # that cell moved below the reader: the newest version alone did not show it
+        # (unsound: a fresh cell showed [0, 1]; seed 5, found by a helper).
+        "parts-a-store-moved-below-a-reader-hidden-by-a-newer-store",
+        [
+            *(f"{n} = {build.format(k=0)}\nrepr({n})" for n, (build, _) in KINDS.items()),
+            *["a = [0, 0]\nrepr(a)"] * 4,
+            "a[1] = 1\nrepr(a)",
+            "a[0] = a[0] + 2\na[0]",
+        ],
+        [("add", 9, "a[0] = 0\nrepr(a)"), ("run_all", 0, ""), ("move", 17, "")],
+        check_mutable_against_run_all,
+        {"settles": False},
+    ),
+]
+
 KNOWN_GAPS = {
     "ints-a-function-redefined-above-to-read-the-name-below": (
         "liveness, a known gap: a cell calling a function defined twice reads what either "

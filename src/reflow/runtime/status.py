@@ -122,6 +122,8 @@ class Expected:
     version: Version | None
     source: CellId | None
     ok: bool
+    writers: tuple[CellId, ...] = ()
+    """The writers above whose writes of the parts read make up what a run-all gives."""
 
 
 class StatusBoard:
@@ -231,7 +233,8 @@ class StatusBoard:
         if chain.unsynced is not None:
             return Expected(None, chain.unsynced, ok=False)
         newest = chain.newest
-        return Expected(None if newest is None or newest.deleted else newest, chain.source, ok=True)
+        version = None if newest is None or newest.deleted else newest
+        return Expected(version, chain.source, ok=True, writers=tuple(chain.writers))
 
     def read_names(self, cell: CellId) -> set[str]:
         names = set(self._graph.expanded(cell).refs)
@@ -316,6 +319,34 @@ class StatusBoard:
         self._sync[cell] = True
         return Status.FRESH
 
+    def _stray_write(
+        self, cell: CellId, name: str, seen: Version | None, expected: Expected
+    ) -> CellId | None:
+        """A cell, not among the writers a run-all has write before ``cell``, whose write of
+        a part the cell read was there when it ran: hidden behind a newer write of another
+        part (`a[1] = 1` moved below `a[0] = 0\nrepr(a)`), the newest version alone does
+        not show it, but the value the cell saw held it."""
+        if seen is None:
+            return None
+        paths = self._records[cell].read_paths.get(name)
+        for symbol, version in self._ledger.writes_of(name):
+            writer = version.cell
+            if (
+                not symbol.path  # (a whole write is what `seen` compares, unless hidden)
+                or writer is None
+                or writer == cell
+                or version.deleted
+                or version.outside
+                or version.stamp > seen.stamp
+                or writer in expected.writers
+                or writer not in self._graph
+                or not overlaps(symbol.path, paths)
+            ):
+                continue
+            if self._graph.rank(writer) > self._graph.rank(cell):
+                return writer
+        return None
+
     def _fails(self, cell: CellId) -> bool:
         """Whether a cell that is no cancelled one is in error (as ``_decide`` would say),
         without deciding it: a cancelled cell's status must not wait on its cause's
@@ -374,6 +405,9 @@ class StatusBoard:
                 if expected.source is None:
                     return f"reads `{name}`, which no cell above defines any more"
                 return f"reads `{name}`, changed by cell [{expected.source}]"
+            stray = self._stray_write(cell, name, seen, expected)
+            if stray is not None:
+                return f"reads `{name}`, which holds what cell [{stray}] wrote; it runs after it"
         for name in sorted(self._graph.expanded(cell).binds):
             above = self._ledger.changed_above(name)
             if above is not None and self._ledger.bound_by(name) == cell:
