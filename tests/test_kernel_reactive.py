@@ -46,6 +46,23 @@ def test_a_rerun_cells_prints_go_to_its_own_slot(kernel: Kernel) -> None:
     assert edited.updates()[slot]["text/plain"] == "pa is two"
 
 
+def test_an_empty_slot_lands_after_what_the_cell_printed(kernel: Kernel) -> None:
+    """The slot's flush of stdout and stderr is queued, not waited for: the text must
+    still reach the frontend before the slot, or a re-run's output would show above it."""
+    kernel.cell("po = 1")
+    _, printer = kernel.cell(
+        "import sys\nprint('out', po)\nprint('err', po, file=sys.stderr)\npq = po + 1"
+    )
+    kinds = [
+        (m["msg_type"], m["content"].get("name"))
+        for m in printer.messages
+        if m["msg_type"] in ("stream", "display_data")
+    ]
+    assert printer.slot() is not None
+    assert kinds[-1] == ("display_data", None), kinds
+    assert {("stream", "stdout"), ("stream", "stderr")} <= set(kinds[:-1]), kinds
+
+
 @pytest.mark.parametrize(
     ("cell", "python"),
     [

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from reflow._types import CellId
 from reflow.kernel.bundles import Bundle, SlotContent, with_note
 from reflow.kernel.executor import ShellExecutor
-from reflow.kernel.outputs import RerunCapture, has_slots, publish_slot
+from reflow.kernel.outputs import RerunCapture, has_slots, publish, publish_slot
 from reflow.notebook import Notebook
 from reflow.runtime.errors import CellError
 from reflow.runtime.scheduler import Run
@@ -45,7 +45,7 @@ _SHOWN_CODE = 40
 _CELL_REF = re.compile(r"cell \[([^\]]+)\]")
 
 
-@dataclass
+@dataclass(slots=True)  # one per cell a session executed: kept small
 class KernelCell:
     """What the kernel knows of a cell beyond the Notebook: its IPython source and
     where its output is."""
@@ -433,7 +433,7 @@ class Flow:
             self._mark_stale()
         summary = self.summary(run, request.target, request.elsewhere)
         if summary:
-            self.shell.display_pub.publish(data={"text/plain": summary}, metadata={})
+            publish(self.shell, {"text/plain": summary}, {}, update=False)
 
     def _needs_slot(self, cell: CellId, run: Run) -> bool:
         """Whether a cell that showed nothing needs an empty slot for later updates.

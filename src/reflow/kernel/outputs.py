@@ -145,31 +145,81 @@ def publish_slot(shell: Any, display_id: str, bundle: Bundle, *, update: bool) -
 
     ipykernel's publisher flushes stdout and stderr first, so that a display lands
     after what the cell printed; each flush waits for a round trip through its IO
-    thread, which made the empty slot of a trivial cell cost more than the cell.
-    With nothing waiting in either stream the flushes would send nothing, so they
-    are skipped.
+    thread, which made the empty slot of a cell that printed cost more than the
+    cell. Here no flush is waited for: a stream holding no unsent output is left
+    alone, and when one does, the slot is handed to the IO thread behind its flush
+    (``_SentAfterStreams``), which sends in order.
     """
+    publish(shell, bundle, {"display_id": display_id}, update=update)
+
+
+def publish(shell: Any, bundle: Bundle, transient: dict[str, Any], *, update: bool) -> None:
+    """A display message, after what the cell printed, without waiting for the streams
+    (``publish_slot``)."""
     publisher = shell.display_pub
-    skip = _streams_idle() and callable(getattr(publisher, "_flush_streams", None))
-    if skip:
-        publisher._flush_streams = _nothing
+    flush = getattr(publisher, "_flush_streams", None)
+    sender = _SentAfterStreams.of(publisher) if callable(flush) else None
+    if sender is None:  # not ipykernel's streams and IO thread: its own way
+        publisher.publish(data=bundle, metadata={}, transient=transient, update=update)
+        return
+    publisher._flush_streams = _nothing
+    if sender.streams:
+        publisher.register_hook(sender)  # the last hook: it sees the message as sent
     try:
-        publisher.publish(
-            data=bundle, metadata={}, transient={"display_id": display_id}, update=update
-        )
+        publisher.publish(data=bundle, metadata={}, transient=transient, update=update)
     finally:
-        if skip:
-            del publisher._flush_streams
+        if sender.streams:
+            publisher.unregister_hook(sender)
+        del publisher._flush_streams
 
 
-def _streams_idle() -> bool:
-    """Whether ipykernel's stdout and stderr hold no unsent output (unknown: not idle)."""
-    for stream in (sys.stdout, sys.stderr):
-        if getattr(stream, "_flush_pending", True) or getattr(
-            stream, "_subprocess_flush_pending", True
+class _SentAfterStreams:
+    """A display hook that sends the message from ipykernel's IO thread, after that
+    thread has flushed the streams holding unsent output.
+
+    The IO thread runs what it is given in order, and a stream's flush, run there,
+    queues the stream's message there in turn: queuing the display from the same
+    call puts it after the text, and the kernel's thread waits for neither.
+    """
+
+    def __init__(self, publisher: Any, thread: Any, streams: list[Any]) -> None:
+        self.publisher = publisher
+        self.thread = thread
+        self.streams = streams
+
+    @classmethod
+    def of(cls, publisher: Any) -> _SentAfterStreams | None:
+        """For ipykernel's publisher and streams, else None."""
+        thread = getattr(getattr(publisher, "pub_socket", None), "io_thread", None)
+        if (
+            thread is None
+            or not callable(getattr(thread, "schedule", None))
+            or not callable(getattr(publisher, "register_hook", None))
         ):
-            return False
-    return True
+            return None
+        pending = []
+        for stream in (sys.stdout, sys.stderr):
+            if getattr(stream, "_flush_pending", True) is False and (
+                getattr(stream, "_subprocess_flush_pending", True) is False
+            ):
+                continue  # nothing unsent
+            if getattr(stream, "pub_thread", None) is not thread or not callable(
+                getattr(stream, "_flush", None)
+            ):
+                return None
+            pending.append(stream)
+        return cls(publisher, thread, pending)
+
+    def __call__(self, msg: Message) -> None:
+        publisher, streams = self.publisher, self.streams
+
+        def send() -> None:  # on the IO thread
+            for stream in streams:
+                stream._flush()
+            publisher.session.send(publisher.pub_socket, msg, ident=publisher.topic)
+
+        self.thread.schedule(send)
+        return None  # sent by the IO thread
 
 
 def _nothing() -> None:

@@ -29,6 +29,7 @@ from operator import is_not
 from typing import Any
 
 from reflow.analysis.effects import PathPart
+from reflow.graph.names import links_cells
 from reflow.runtime.fingerprint import Budget, cannot_change, equal_values, fingerprint
 
 _MISSING: Any = object()
@@ -251,17 +252,22 @@ def _key_part(key_print: Any) -> PathPart | None:
 
 
 def _elements_bound_elsewhere(namespace: dict[str, Any], names: set[str]) -> set[str]:
-    """Globals bound to an element of a candidate: ``outer[0].append(1)`` changes ``inner``."""
+    """Globals bound to an element of a candidate: ``outer[0].append(1)`` changes ``inner``.
+
+    Asked before every cell that may change something: the candidates' elements come
+    first, and only when there are some is the namespace scanned for them (most
+    candidates, arrays and frames, hold no object a global could be bound to).
+    """
     if not names:
         return set()
-    by_id: dict[int, list[str]] = {}
-    for name, value in namespace.items():
-        if not cannot_change(value):
-            by_id.setdefault(id(value), []).append(name)
-    found: set[str] = set()
-    for name in names:
-        for element in _reachable(namespace[name]):
-            found.update(by_id.get(id(element), ()))
+    elements = {id(e): e for name in names for e in _reachable(namespace[name])}
+    if not elements:
+        return set()
+    found = {
+        name
+        for name, value in namespace.items()
+        if id(value) in elements and not cannot_change(value)
+    }
     return found - names
 
 
@@ -329,6 +335,8 @@ def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> set[str]:
             changed[id(base)] = base
     found = set()
     for name, value in namespace.items():
+        if not links_cells(name):
+            continue  # IPython's `Out`, `_5`...: no cell reads them, so none is told
         if (
             id(value) in changed
             or _state_changed(value, changed)
