@@ -41,7 +41,7 @@ def runnable_source(cell: FileCell) -> str:
     if marimo.get("language") == "sql":
         return f"{SQL}\n{_sql_call(cell.source, _options(marimo))}"
     config = marimo.get("config")
-    if isinstance(config, dict) and config.get("disabled") is True and _parses(cell.source):
+    if isinstance(config, dict) and config.get("disabled") is True and parses(cell.source):
         return f"{DISABLED}\n{cell.source}"
     return cell.source  # (a cell Python cannot parse refuses to run already)
 
@@ -92,7 +92,7 @@ def _sql_call(query: str, options: dict[str, str]) -> str:
     if options.get("engine"):
         closing.append(f"    engine={options['engine']}")
     call = "\n".join([f"{target} = mo.sql(", *arguments, ",\n".join(closing), ")"])
-    if target.isidentifier() and _parses(call):
+    if target.isidentifier() and parses(call):
         return call
     # A query that an f-string cannot hold: show it, and keep the result name.
     shown = "\n".join(f"# {line}" if line else "#" for line in query.split("\n"))
@@ -100,7 +100,8 @@ def _sql_call(query: str, options: dict[str, str]) -> str:
     return f"{shown}\n{name} = mo.sql(...)"
 
 
-def _parses(source: str) -> bool:
+def parses(source: str) -> bool:
+    """Whether this Python parses ``source`` (a marimo cell may hold newer syntax)."""
     try:
         ast.parse(source)
     except SyntaxError:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reflow.formats.errors import FormatProblem
+from reflow.formats.marimo_cells import parses
 from reflow.formats.model import FileCell, Location, NotebookFile, number_cells
 
 FORMAT = "marimo_py"
@@ -119,7 +120,7 @@ class _BrokenCell:
             body_start += 1
         source = "\n".join(_dedent(line, indent) for line in body)
         location = Location(self.start + body_start + 2, column_offset=indent)
-        if _parses(source):
+        if parses(source):
             # What is broken is the signature: the cell shows it, and is in error.
             source = "\n".join(block[definition:])
             location = Location(self.start + definition + 1)
@@ -152,14 +153,6 @@ def _top_level(text: str, lines: list[str]) -> list[ast.stmt | _BrokenCell]:
                 ) from None
             found.append(_BrokenCell(start, end))
     return found
-
-
-def _parses(source: str) -> bool:
-    try:
-        ast.parse(source)
-    except SyntaxError:
-        return False
-    return True
 
 
 def _decorator_config(decorator: str) -> dict[str, Any]:
