@@ -67,8 +67,7 @@ def _lab(tmp_path: Path) -> Iterator[str]:
             "--no-browser",
             "--port",
             str(port),
-            "--token",
-            token,
+            f"--token={token}",  # a token may start with `-`: not a separate argument
         ],
         env=env,
         stdout=log,

@@ -279,7 +279,8 @@ def test_a_new_copy_is_opened_with_reflow_lab(tmp_path: Path) -> None:
     port, token = free_port(), secrets.token_urlsafe(8)
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}
     server = subprocess.Popen(
-        [*REFLOW, "tutorial", "widgets", "--no-browser", "--port", str(port), "--token", token],
+        # `--token=...`: a token may start with `-`, which argparse takes for an option.
+        [*REFLOW, "tutorial", "widgets", "--no-browser", "--port", str(port), f"--token={token}"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
