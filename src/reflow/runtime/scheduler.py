@@ -28,7 +28,7 @@ from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph, GraphError
 from reflow.runtime.errors import CellError
 from reflow.runtime.session import Session
-from reflow.runtime.status import StatusBoard, writes_reaching
+from reflow.runtime.status import StatusBoard, read_names, writes_reaching
 from reflow.runtime.versions import Paths, Symbol, Version
 
 _SETTLE_WAVES = 8
@@ -87,10 +87,8 @@ class Scheduler:
         self._asked: frozenset[CellId] = frozenset()  # see run
         self._retired_users: set[CellId] = set()  # users of what cells retired mid-wave wrote
 
-    def board(self, trusted: frozenset[CellId] | set[CellId] = frozenset()) -> StatusBoard:
-        """The statuses now; with ``trusted`` (a wave's own view), a board of its own."""
-        if trusted:
-            return StatusBoard(self._graph, self._session.records, self._session.ledger, trusted)
+    def board(self) -> StatusBoard:
+        """The statuses now (a wave's own view is ``_wave_board``)."""
         if self._known is None or self._reach_epoch != self._graph.reach_epoch:
             self._known = StatusBoard(self._graph, self._session.records, self._session.ledger)
             self._reach_epoch = self._graph.reach_epoch
@@ -240,7 +238,7 @@ class Scheduler:
         ranks = [graph.rank(c) for c in stale]
         start, end = min(ranks), max(ranks)
         for cell in stale:
-            for name in self._names_needed(cell):
+            for name in read_names(self._graph, cell):
                 binder = ledger.bound_by(name)
                 if binder is not None and binder in graph:
                     start = min(start, graph.rank(binder))
@@ -304,7 +302,7 @@ class Scheduler:
                 _, cell = heapq.heappop(heap)
                 if cell in done:
                     continue
-                if not alone and wave_wrote & self._names_needed(cell):
+                if not alone and wave_wrote & read_names(self._graph, cell):
                     # Cells this wave ran wrote what it needs: a writer it reads from may
                     # have lost its value since the plan was made (`i = 3` run again
                     # above `i = 1`, both above `i += 9`): pull again.
@@ -442,15 +440,6 @@ class Scheduler:
         return root in graph and (
             root in graph.errors() or (records[root].error is not None and not records[root].dirty)
         )
-
-    def _names_needed(self, cell: CellId) -> set[str]:
-        """The names whose writers ``pull`` looks at for ``cell``."""
-        expanded = self._graph.expanded(cell)
-        names = set(expanded.refs)
-        if expanded.reads_all:
-            for edge in self._graph.parents(cell).values():
-                names.update(edge)
-        return names
 
     def _changed_in_place(self, cell: CellId) -> list[str]:
         """Names the cell mutates but reads only in part (read whole, they are checked as reads)."""

@@ -30,6 +30,7 @@ from reflow.runtime.parts import bound, resolve_keys, trusted_paths
 from reflow.runtime.private import original, unmangled
 from reflow.runtime.records import CellRecord
 from reflow.runtime.state import StateQueries
+from reflow.runtime.status import read_names
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger
 
 
@@ -300,10 +301,7 @@ class Session:
     ) -> tuple[dict[Symbol, Version | None], dict[str, frozenset[tuple[PathPart, ...]]]]:
         """The version of each name the cell is about to read, and the parts it reads."""
         graph = self.graph
-        names = set(graph.expanded(cell).refs)
-        if graph.expanded(cell).reads_all:
-            for edge in graph.parents(cell).values():
-                names.update(edge)
+        names = read_names(graph, cell)
         seen: dict[Symbol, Version | None] = {}
         read_paths = {}
         for name in names:

@@ -100,6 +100,17 @@ def writes_reaching(
     return chain
 
 
+def read_names(graph: DataflowGraph, cell: CellId) -> set[str]:
+    """The names whose versions a cell's run reads: its refs, and for a cell that may read
+    any name (``exec``, ``globals()``), every name its parents write."""
+    expanded = graph.expanded(cell)
+    names = set(expanded.refs)
+    if expanded.reads_all:
+        for edge in graph.parents(cell).values():
+            names.update(edge)
+    return names
+
+
 def changed_through_alias_only(graph: DataflowGraph, writer: CellId, name: str) -> bool:
     """Whether ``writer`` neither binds ``name`` nor changes it in its own code, but was
     seen to change its object through another name: that says nothing of the binding."""
@@ -237,11 +248,7 @@ class StatusBoard:
         return Expected(version, chain.source, ok=True, writers=tuple(chain.writers))
 
     def read_names(self, cell: CellId) -> set[str]:
-        names = set(self._graph.expanded(cell).refs)
-        if self._graph.expanded(cell).reads_all:
-            for edge in self._graph.parents(cell).values():
-                names.update(edge)
-        return names
+        return read_names(self._graph, cell)
 
     def _decide_with_writers(self, cell: CellId) -> None:
         """Decide ``cell`` after the writers its decision looks at, without recursion."""
