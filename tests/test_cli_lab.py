@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -143,6 +144,10 @@ def test_the_url_printed_is_the_port_jupyter_serves_on(tmp_path: Path) -> None:
 def test_a_signal_to_reflow_lab_stops_its_jupyterlab(tmp_path: Path, signum: int) -> None:
     with reflow_lab(tmp_path) as lab:
         port = int(lab.url.split(":")[2].split("/")[0])
+        # The URL can be printed a moment before the socket accepts (seen once in CI).
+        deadline = time.monotonic() + 30
+        while not _listening(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert _listening(port)
         lab.process.send_signal(signum)
         assert lab.process.wait(timeout=60) == 128 + signum
