@@ -56,6 +56,31 @@ REACTIVE = [
         ns={"b": [2, 5], "n": 2},
         status={"a": "fresh", "f": "fresh", "g": "fresh"},
     ),
+    Case(
+        # c.p = 1 edited away above `c.q = 1`, a newer store to another part of c: the
+        # reader saw c.p == 1, which the newest version of c alone does not show.
+        "edit-dropping-a-part-store-hidden-by-a-store-to-another-part",
+        {
+            "a": "c = __import__('types').SimpleNamespace(p=0, q=0)",
+            "b": "c.p = 1",
+            "x": "c.q = 1",
+            "r": "c.q = 0\np = c.p",
+            "z": "c = __import__('types').SimpleNamespace(p=0, q=0)",
+        },
+        ["run_all", "edit b: pass", "run b"],
+        ns={"p": 0},
+        status={"a": "fresh", "b": "fresh", "x": "fresh", "r": "fresh", "z": "fresh"},
+    ),
+    Case(
+        # A binder run again gives a value equal to what cells below left in the object
+        # (`clear` then `append(0)`): a new object all the same, which they change again.
+        "binding-again-an-equal-value-that-cells-below-changed-reruns-them",
+        {"a": "a = [0]", "b": "a.clear()\nn = len(a)", "c": "a.append(0)\nm = len(a)"},
+        ["run_all", "run a"],
+        ran=["a", "b", "c"],
+        ns={"a": [0], "n": 0, "m": 1},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
 ]
 
 ERRORS = [
@@ -175,6 +200,19 @@ LAZY = [
         ["run_all", "mode lazy", "edit b: a = 1", "run b", "run_stale"],
         ns={"d": {"k": 5, "j": 2}},
         status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "lazy-part-store-edited-away-behind-another-part-is-stale",
+        {
+            "a": "c = __import__('types').SimpleNamespace(p=0, q=0)",
+            "b": "c.p = 1",
+            "x": "c.q = 1",
+            "r": "c.q = 0\np = c.p",
+            "z": "c = __import__('types').SimpleNamespace(p=0, q=0)",
+        },
+        ["run_all", "mode lazy", "edit b: pass"],
+        ns={"p": 1},
+        status={"a": "fresh", "b": "dirty", "x": "fresh", "r": "stale", "z": "fresh"},
     ),
 ]
 

@@ -188,6 +188,35 @@ FOUND += [
         check_mutable_against_run_all,
         {"settles": False},
     ),
+    (
+        # (unsound: `c.q = 0\nc.p` showed 1 as fresh, run-all 0: the edited cell's old
+        # store of c.p was hidden behind `c.q = 1`, a newer store to another part; seed 13).
+        "parts-a-store-edited-away-hidden-by-a-newer-store-to-another-part",
+        [
+            *(f"{n} = {build.format(k=0)}\nrepr({n})" for n, (build, _) in KINDS.items()),
+            *["a = [0, 0]\nrepr(a)"] * 2,
+            "c.p = 1\nrepr(c)",
+            "c.q = 1\na[0]",
+            "c.q = 0\nc.p",
+            "c = __import__('types').SimpleNamespace(p=0, q=0)\nrepr(c)",
+        ],
+        [
+            *[("add", 0, "a = [0, 0]\nrepr(a)")] * 2,
+            *[("delete", 0, "")] * 3,
+            ("edit", 4, "\nrepr(a)"),
+        ],
+        check_mutable_against_run_all,
+        {"settles": False},
+    ),
+    (
+        # (liveness: `c = [a]`, `a = a`, `c[0]['p'] = 0` left stale after a reactive
+        # run_all; seed 13).
+        "objects-an-alias-bound-again-to-itself",
+        [*OBJECT_BINDERS, "a['p'] = 1\nrepr(a)", "c[0]['p'] = 0\nrepr(c)"],
+        [("edit", 8, "a = a\nrepr(a)"), ("mode", 0, ""), ("run_all", 0, "")],
+        check_objects,
+        {"aliased": True},
+    ),
 ]
 
 KNOWN_GAPS = {

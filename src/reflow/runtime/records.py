@@ -18,6 +18,8 @@ class CellRecord:
     ``seen`` holds, for each name the cell read, the newest version it saw
     (``None`` where no cell above had written it), of the parts in
     ``read_paths`` where the cell read only those (see ``VersionLedger.visible``);
+    ``seen_writes`` holds, for a name whose object had parts stored into since its
+    binding, every write the cell saw of what it read (``VersionLedger.visible_writes``);
     ``wrote`` the versions its last run made, of whole names and of parts
     (``wrote_parts`` names the latter, so that nobody scans ``wrote`` for them).
     Status is derived from these, never stored, except for the two flags:
@@ -31,6 +33,7 @@ class CellRecord:
     run_stamp: int = -1
     seen: dict[Symbol, Version | None] = field(default_factory=dict)
     read_paths: dict[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
+    seen_writes: dict[str, frozenset[Version]] = field(default_factory=dict)
     wrote: dict[Symbol, Version] = field(default_factory=dict)
     wrote_parts: frozenset[str] = frozenset()
     out_of_order: frozenset[str] = frozenset()

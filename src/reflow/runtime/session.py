@@ -85,7 +85,7 @@ class Session:
 
     def run_cell(self, cell: CellId) -> Outcome:
         record = self.records[cell]
-        seen, read_paths = self._versions_seen(cell)
+        seen, read_paths, seen_writes = self._versions_seen(cell)
         stamp = self.ledger.tick()
         detector = ChangeDetector(
             self.namespace,
@@ -122,7 +122,7 @@ class Session:
             cut_off=lambda name: bool(self.graph.readers(name)),
             # The ledger is written only in _record below: it still holds the versions
             # as they were when the cell started.
-            owned=lambda name: getattr(self.ledger.last_write(Symbol(name)), "cell", None) == cell,
+            owned=lambda name: self.ledger.owned_by(name, cell),
             declared=context.declared_mutations,
         )
         for name in changes.mutated:
@@ -134,6 +134,7 @@ class Session:
             read_paths[name] = frozenset()
         record.out_of_order = self._out_of_order_reads(cell, seen)
         record.read_paths = read_paths
+        record.seen_writes = seen_writes
         changed = self._record(cell, record, changes, seen, stamp, execution)
         number, trigger = self.log.next_number(cell)
         self.log.add(
@@ -298,18 +299,27 @@ class Session:
 
     def _versions_seen(
         self, cell: CellId
-    ) -> tuple[dict[Symbol, Version | None], dict[str, frozenset[tuple[PathPart, ...]]]]:
-        """The version of each name the cell is about to read, and the parts it reads."""
+    ) -> tuple[
+        dict[Symbol, Version | None],
+        dict[str, frozenset[tuple[PathPart, ...]]],
+        dict[str, frozenset[Version]],
+    ]:
+        """The version of each name the cell is about to read, the parts it reads, and
+        every write it sees of a name stored into by parts (``CellRecord.seen_writes``)."""
         graph = self.graph
         names = read_names(graph, cell)
         seen: dict[Symbol, Version | None] = {}
         read_paths = {}
+        seen_writes = {}
         for name in names:
             paths = self.paths_read(cell, name)
             if paths is not None:
                 read_paths[name] = paths
             seen[Symbol(name)] = self.ledger.current_for(name, paths)
-        return seen, read_paths
+            writes = self.ledger.visible_writes(name, paths)
+            if writes is not None:
+                seen_writes[name] = writes
+        return seen, read_paths, seen_writes
 
     def _out_of_order_reads(
         self, cell: CellId, seen: dict[Symbol, Version | None]

@@ -28,13 +28,17 @@ from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger, overl
 class Chain:
     """The writes of one name that a reader's parts overlap, walking up its writers.
 
-    ``writers`` are those that wrote an overlapping part, nearest first;
-    ``newest`` the latest of their writes (what the reader should see) and
-    ``source`` its writer. ``unsynced`` is the first writer on the way that is
-    not in sync, where the walk stopped.
+    ``writers`` are those that wrote an overlapping part, nearest first, and
+    ``writes`` those writes; ``newest`` the latest of them (what the reader should
+    see) and ``source`` its writer; ``base`` the stamp of the write of the whole
+    where the walk ended (-1: none), which stands for every write before it.
+    ``unsynced`` is the first writer on the way that is not in sync, where the walk
+    stopped.
     """
 
     writers: list[CellId] = field(default_factory=list)
+    writes: set[Version] = field(default_factory=set)
+    base: int = -1
     newest: Version | None = None
     source: CellId | None = None
     unsynced: CellId | None = None
@@ -70,7 +74,9 @@ def writes_reaching(
             if symbol.path and not overlaps(symbol.path, paths):
                 continue
             contributed = True
-            whole = whole or not symbol.path
+            chain.writes.add(version)
+            if not symbol.path:
+                whole, chain.base = True, version.stamp
             if chain.newest is None or version.stamp > chain.newest.stamp:
                 chain.newest, chain.source = version, writer
         if contributed:
@@ -135,6 +141,9 @@ class Expected:
     ok: bool
     writers: tuple[CellId, ...] = ()
     """The writers above whose writes of the parts read make up what a run-all gives."""
+    writes: frozenset[Version] = frozenset()
+    """Those writes, from a write of the whole at stamp ``base`` (-1: none) on."""
+    base: int = -1
 
 
 class StatusBoard:
@@ -245,7 +254,14 @@ class StatusBoard:
             return Expected(None, chain.unsynced, ok=False)
         newest = chain.newest
         version = None if newest is None or newest.deleted else newest
-        return Expected(version, chain.source, ok=True, writers=tuple(chain.writers))
+        return Expected(
+            version,
+            chain.source,
+            ok=True,
+            writers=tuple(chain.writers),
+            writes=frozenset(chain.writes),
+            base=chain.base,
+        )
 
     def read_names(self, cell: CellId) -> set[str]:
         return read_names(self._graph, cell)
@@ -326,33 +342,47 @@ class StatusBoard:
         self._sync[cell] = True
         return Status.FRESH
 
-    def _stray_write(
-        self, cell: CellId, name: str, seen: Version | None, expected: Expected
-    ) -> CellId | None:
-        """A cell, not among the writers a run-all has write before ``cell``, whose write of
-        a part the cell read was there when it ran: hidden behind a newer write of another
-        part (`a[1] = 1` moved below `a[0] = 0\nrepr(a)`), the newest version alone does
-        not show it, but the value the cell saw held it."""
-        if seen is None:
+    def _stray_write(self, cell: CellId, name: str, expected: Expected) -> str | None:
+        """Why a write the cell saw of ``name`` is none of the writes a run-all gives it
+        there, if one is: hidden behind a newer store to another part (`a[1] = 1` moved
+        below `a[0] = 0\nrepr(a)`; `c.p = 1` edited away above `c.q = 1`), the newest
+        version alone does not show it, but the value the cell saw held it."""
+        seen = self._records[cell].seen_writes.get(name)
+        if not seen:
             return None
-        paths = self._records[cell].read_paths.get(name)
-        for symbol, version in self._ledger.writes_of(name):
-            writer = version.cell
-            if (
-                not symbol.path  # (a whole write is what `seen` compares, unless hidden)
-                or writer is None
-                or writer == cell
-                or version.deleted
-                or version.outside
-                or version.stamp > seen.stamp
-                or writer in expected.writers
-                or writer not in self._graph
-                or not overlaps(symbol.path, paths)
-            ):
-                continue
-            if self._graph.rank(writer) > self._graph.rank(cell):
-                return writer
-        return None
+        # Not strays: a write older than the whole write a run-all starts from, which
+        # that write stands for (a cell bound the name again to an equal value, keeping
+        # the versions); a write the user's own change since was charged to as well
+        # (``Session.changed_outside``: the move sets what the setter set).
+        moves = [v for v in seen if v.outside]
+        stray = [
+            v
+            for v in seen
+            if v not in expected.writes
+            and v.stamp > expected.base
+            and not any(self._absorbs(move, v) for move in moves)
+        ]
+        if not stray:
+            return None
+        writer = min(stray, key=lambda v: v.stamp).cell
+        graph = self._graph
+        if writer is None or writer not in graph:
+            return f"reads `{name}`, which holds what a deleted cell wrote"
+        if writer == cell:
+            return f"reads `{name}`, which holds what its own last run wrote"
+        if graph.rank(writer) > graph.rank(cell):
+            return f"reads `{name}`, which holds what cell [{writer}] wrote; it runs after it"
+        return f"reads `{name}`, which holds what cell [{writer}] wrote once and does not now"
+
+    def _absorbs(self, move: Version, write: Version) -> bool:
+        """Whether the user's change ``move`` came after ``write`` and was charged to its
+        cell: what that cell set, the move set anew."""
+        record = self._records.get(write.cell) if write.cell is not None else None
+        return (
+            move.stamp > write.stamp
+            and record is not None
+            and any(v is move or v == move for v in record.wrote.values())
+        )
 
     def _fails(self, cell: CellId) -> bool:
         """Whether a cell that is no cancelled one is in error (as ``_decide`` would say),
@@ -412,9 +442,9 @@ class StatusBoard:
                 if expected.source is None:
                     return f"reads `{name}`, which no cell above defines any more"
                 return f"reads `{name}`, changed by cell [{expected.source}]"
-            stray = self._stray_write(cell, name, seen, expected)
+            stray = self._stray_write(cell, name, expected)
             if stray is not None:
-                return f"reads `{name}`, which holds what cell [{stray}] wrote; it runs after it"
+                return stray
         for name in sorted(self._graph.expanded(cell).binds):
             above = self._ledger.changed_above(name)
             if above is not None and self._ledger.bound_by(name) == cell:

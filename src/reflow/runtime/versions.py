@@ -142,6 +142,25 @@ class VersionLedger:
                     best = version
         return best
 
+    def visible_writes(self, name: str, paths: Paths = None) -> frozenset[Version] | None:
+        """Every write a reader of ``paths`` of ``name`` would see, where there is more than
+        one (a binding and stores into parts since); ``None`` otherwise.
+
+        ``visible`` gives the newest of them, which shows every write made since a
+        reader's run, but not a write it saw that a run-all would not make: one whose cell
+        no longer writes the part, hidden behind a newer store to another part.
+        """
+        parts = self._parts.get(name)
+        if not parts:
+            return None
+        found = [self._current[Symbol(name, part)] for part in parts if overlaps(part, paths)]
+        if not found:
+            return None
+        whole = self._current.get(Symbol(name))
+        if whole is not None:
+            found.append(whole)
+        return frozenset(found)
+
     def whole_by(self, name: str, cell: CellId) -> bool:
         """Whether ``cell`` made the last write of ``name`` and it was of the whole name,
         no part written since: what a writer run last leaves, asked of every name it
@@ -150,6 +169,14 @@ class VersionLedger:
             return False
         version = self._current.get(Symbol(name))
         return version is not None and version.cell == cell
+
+    def owned_by(self, name: str, cell: CellId) -> bool:
+        """Whether what ``name`` holds is ``cell``'s own write alone: its binding, and every
+        part stored since (a store by another cell makes the value partly theirs)."""
+        whole = self._current.get(Symbol(name))
+        if whole is None or whole.cell != cell:
+            return False
+        return all(self._current[Symbol(name, p)].cell == cell for p in self._parts.get(name, ()))
 
     def writes_of(self, name: str) -> list[tuple[Symbol, Version]]:
         """The current versions of ``name`` as a whole and of each part written since."""
