@@ -8,7 +8,7 @@
 Both report the same things reflow's run is compared on: each code cell's
 stdout and the type of its error, and a digest of the globals left at the
 end (``digest``). Run as a script in a fresh process, it prints that as JSON:
-``python corpus_oracle.py (ipynb|marimo) PATH``.
+``python corpus_oracle.py (ipynb|marimo) PATH [KERNEL]``.
 """
 
 from __future__ import annotations
@@ -81,7 +81,9 @@ SEED = (
 numbers give the same numbers to both runs (any seed is a valid run of such a notebook)."""
 
 
-def run_ipynb(path: Path) -> dict[str, Any]:
+def run_ipynb(path: Path, kernel: str = "python3") -> dict[str, Any]:
+    """``kernel``: ipykernel's ``python3`` for the oracle; ``reflow`` runs the same
+    notebook the same way on reflow's kernel, to compare the two cell for cell."""
     import nbclient
     import nbformat
 
@@ -98,7 +100,7 @@ def run_ipynb(path: Path) -> dict[str, Any]:
     client = nbclient.NotebookClient(
         notebook, timeout=60, allow_errors=True, resources={"metadata": {"path": str(path.parent)}}
     )
-    client.kernel_name = "python3"
+    client.kernel_name = kernel
     client.execute()
     cells = []
     for cell in notebook.cells[1:-1]:
@@ -128,5 +130,5 @@ def run_marimo(path: Path) -> dict[str, Any]:
 
 if __name__ == "__main__":
     kind, where = sys.argv[1], Path(sys.argv[2]).resolve()
-    result = run_ipynb(where) if kind == "ipynb" else run_marimo(where)
+    result = run_ipynb(where, *sys.argv[3:4]) if kind == "ipynb" else run_marimo(where)
     sys.stdout.write(_MARK + json.dumps(result) + "\n")

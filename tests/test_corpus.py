@@ -48,11 +48,18 @@ class Case:
 CASES = [
     Case("ipynb/wtop-07-Control-Flow-Statements.ipynb"),
     Case("ipynb/wtop-08-Defining-Functions.ipynb"),
+    # Seven cells raise on purpose; cells below read what two of them bound first.
+    Case("ipynb/wtop-09-Errors-and-Exceptions.ipynb", findings=("RF004 0",)),
     Case("ipynb/wtop-10-Iterators.ipynb"),
     Case("ipynb/wtop-11-List-Comprehensions.ipynb"),
     Case("ipynb/wtop-12-Generators.ipynb"),
     Case("ipynb/pdsh-02.02-The-Basics-Of-NumPy-Arrays.ipynb"),
+    # A cell raises in each of these three (a broadcasting error, an index assignment,
+    # a slice of an unsorted index, and a cell that is not valid Python); the cells after
+    # it read what cells above bound.
+    Case("ipynb/pdsh-02.05-Computation-on-arrays-broadcasting.ipynb", needs=("matplotlib",)),
     Case("ipynb/pdsh-03.01-Introducing-Pandas-Objects.ipynb"),
+    Case("ipynb/pdsh-03.05-Hierarchical-Indexing.ipynb", findings=("RF005 31",)),
     Case(
         "ipynb/homl2-tools_numpy.ipynb",
         needs=("matplotlib",),
@@ -125,6 +132,43 @@ def oracles(tmp_path_factory: pytest.TempPathFactory) -> Any:
     pool.shutdown(cancel_futures=True)
 
 
+IPYNB = [c for c in CASES if c.path.endswith(".ipynb")]
+
+
+@pytest.fixture(scope="module")
+def reflow_kernel_runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The ``.ipynb`` notebooks run as the oracle runs them (nbclient, top to bottom,
+    past errors), on reflow's kernel, two at a time in the background."""
+    pool = ThreadPoolExecutor(max_workers=2)
+    runs: dict[str, Future[dict[str, Any]]] = {}
+    for case in IPYNB:
+        if all(importlib.util.find_spec(p) is not None for p in case.needs):
+            target = tmp_path_factory.mktemp("reflow-kernel") / Path(case.path).name
+            shutil.copy(CORPUS / case.path, target)
+            runs[case.path] = pool.submit(_oracle, target, "reflow")
+    yield runs
+    pool.shutdown(cancel_futures=True)
+
+
+@pytest.mark.parametrize("case", [_param(c, None) for c in IPYNB])
+def test_the_reflow_kernel_runs_each_cell_as_ipykernel_does(
+    case: Case, oracles: Any, reflow_kernel_runs: Any
+) -> None:
+    """Cell for cell, failures included: a cell that raises under ipykernel raises the
+    same error on reflow's kernel, and every other cell runs and prints the same (a
+    failure cancels only the readers of what the failed cell did not bind)."""
+    _needs(case)
+    expected = oracles[case.path].result()
+    got = reflow_kernel_runs[case.path].result()
+    mismatched = [
+        (index, mine, theirs)
+        for index, (mine, theirs) in enumerate(zip(got["cells"], expected["cells"], strict=True))
+        if mine != theirs
+    ]
+    assert mismatched == []
+    assert got["state"] == expected["state"]
+
+
 @pytest.mark.parametrize("case", [_param(c, c.run_xfail) for c in CASES])
 def test_run_matches_the_notebooks_own_tool(case: Case, copy: Any, oracles: Any) -> None:
     _needs(case)
@@ -157,11 +201,11 @@ def test_run_matches_the_notebooks_own_tool(case: Case, copy: Any, oracles: Any)
     assert set(state) - set(expected["state"]) == set()
 
 
-def _oracle(path: Path) -> dict[str, Any]:
+def _oracle(path: Path, *kernel: str) -> dict[str, Any]:
     kind = "ipynb" if path.suffix == ".ipynb" else "marimo"
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(ORACLE.parent)}
     done = subprocess.run(
-        [sys.executable, str(ORACLE), kind, str(path)],
+        [sys.executable, str(ORACLE), kind, str(path), *kernel],
         capture_output=True,
         text=True,
         timeout=120,
