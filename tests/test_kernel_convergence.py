@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kernel_driver import Kernel, running_kernel
+from kernel_driver import Comm, Kernel, running_kernel
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +90,81 @@ def test_private_names_are_their_cells_own_in_any_order() -> None:
         assert reader.status == "error" and reader.reply["ename"] == "NameError"
         _, caller = kernel.cell("hz = hf()\nhz")
         assert caller.texts() == ["1"]
+
+
+class PlanRunner:
+    """A frontend that runs plans (docs/protocol.md, "plan"): one queue of the cells of
+    every plan heard, each executed with its source unless the latest state no longer
+    says it is stale. What the JupyterLab extension does, without a browser."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.comm = Comm(kernel, {"type": "hello", "protocol": 1, "executes_plan": True})
+        self.status: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
+        self.queue: list[str] = []
+        self._hear(self.comm.opened())
+
+    def _hear(self, messages: list[dict]) -> None:
+        for message in messages:
+            if message["type"] == "state":
+                self.status.update({c["id"]: c["status"] for c in message["cells"]})
+            elif message["type"] == "plan":
+                self.queue += [c for c in message["cells"] if c not in self.queue]
+
+    def run(self, cell: str, code: str) -> None:
+        """The user runs ``cell`` (with its new ``code``); then the plans, to the end."""
+        self.sources[cell] = code
+        self._hear(self.comm.heard(self.kernel.execute(code, cell)))
+        while self.queue:
+            queued = self.queue.pop(0)
+            if self.status.get(queued) == "stale":
+                self._hear(self.comm.heard(self.kernel.execute(self.sources[queued], queued)))
+
+
+@pytest.mark.parametrize(
+    ("cells", "edit", "expected"),
+    [
+        pytest.param(
+            {"a": "x = 1", "b": "y = x + 1", "c": "x = 5"},
+            ("c", "z = 0"),
+            {"x": "1", "y": "2"},
+            id="an-edit-dropping-a-write",
+        ),
+        pytest.param(
+            {"a": "d = {'k': 5}", "b": "d['k'] += 1", "c": "d['j'] = 2"},
+            ("b", "e = 1"),
+            {"d": "{'k': 5, 'j': 2}"},
+            id="a-dropped-part-store-hidden-by-another-store",
+        ),
+        pytest.param(
+            {
+                "a": "c = __import__('types').SimpleNamespace(p=0, q=0)",
+                "b": "c.p = 1",
+                "x": "c.q = 1",
+                "r": "c.q = 0\np = c.p",
+            },
+            ("b", "pass"),
+            {"p": "0"},
+            id="a-part-store-edited-away-behind-a-store-to-another-part",
+        ),
+        pytest.param(
+            {"a": "i = 3", "b": "i += 9", "c": "l = [i]", "d": "j = i * 2"},
+            ("a", "i = 4"),
+            {"i": "13", "l": "[13]", "j": "26"},
+            id="a-chain-of-readers",
+        ),
+    ],
+)
+def test_a_frontend_running_plans_reaches_run_all(
+    cells: dict[str, str], edit: tuple[str, str], expected: dict[str, str]
+) -> None:
+    with running_kernel() as kernel:  # ids of its own: each case is one notebook
+        frontend = PlanRunner(kernel)
+        for cell, code in cells.items():
+            frontend.run(cell, code)
+        frontend.run(*edit)
+        assert {name: kernel.value(name) for name in expected} == expected
+        [state] = frontend.comm.send({"type": "state_request"})
+        left = {c["id"]: c["status"] for c in state["cells"] if c["status"] != "fresh"}
+        assert left == {}

@@ -209,6 +209,16 @@ FOUND += [
         {"settles": False},
     ),
     (
+        # (liveness: a binding made below, hidden behind a store an out-of-order usage
+        # made, counted as a stray: the settle loop ran `b = list(b)` after `b = [0]`,
+        # leaving that stale; found by a helper on 555d6b0).
+        "lists-a-binding-below-hidden-behind-an-out-of-order-store",
+        ["b = list(b)\nrepr(b)", "b = [0]\nrepr(b)", "b = list(a)\nrepr(b)"],
+        [("add", 0, "b.append(0)\nrepr(b)"), ("run_all", 0, "")],
+        check_mutable_against_run_all,
+        {"aliased": True},
+    ),
+    (
         # (liveness: `c = [a]`, `a = a`, `c[0]['p'] = 0` left stale after a reactive
         # run_all; seed 13).
         "objects-an-alias-bound-again-to-itself",

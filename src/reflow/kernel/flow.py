@@ -243,9 +243,16 @@ class Flow:
         """The reactive run of ``cell``; with ``%flow parallel on``, the other cells of its
         wave that a worker can run faithfully run ahead in worker processes, their values
         committed at their sequential places (``reflow.parallel``)."""
-        alone = self.frontend_runs_plan
-        if self.parallel is None or alone:
-            return self.notebook.run(cell, alone=alone, observer=self)
+        if self.frontend_runs_plan:
+            if self.notebook.cell(cell).status == "stale":
+                # From a plan: the frontend ran what plans list, but a cell stale for what
+                # no plan can list (a writer above it that must run again, the value a
+                # dropped store left) needs its own run's pull: lazy, nothing past it.
+                with self.mode_for("lazy"):
+                    return self.notebook.run(cell, observer=self)
+            return self.notebook.run(cell, alone=True, observer=self)
+        if self.parallel is None:
+            return self.notebook.run(cell, observer=self)
         from reflow.parallel import Parallel
 
         downstream = self.notebook.downstream(cell)

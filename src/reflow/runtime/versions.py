@@ -143,23 +143,19 @@ class VersionLedger:
         return best
 
     def visible_writes(self, name: str, paths: Paths = None) -> frozenset[Version] | None:
-        """Every write a reader of ``paths`` of ``name`` would see, where there is more than
-        one (a binding and stores into parts since); ``None`` otherwise.
+        """The writes of parts a reader of ``paths`` of ``name`` would see (``None``: none).
 
-        ``visible`` gives the newest of them, which shows every write made since a
-        reader's run, but not a write it saw that a run-all would not make: one whose cell
-        no longer writes the part, hidden behind a newer store to another part.
+        ``visible`` gives the newest write, which shows every write made since a reader's
+        run, but not a store it saw that a run-all would not make: one whose cell no
+        longer stores the part, hidden behind a newer store to another part. (A binding
+        hidden so is seen through the stores made since, each of which read it; one no
+        cell above makes is an out-of-order usage, a warning.)
         """
         parts = self._parts.get(name)
         if not parts:
             return None
         found = [self._current[Symbol(name, part)] for part in parts if overlaps(part, paths)]
-        if not found:
-            return None
-        whole = self._current.get(Symbol(name))
-        if whole is not None:
-            found.append(whole)
-        return frozenset(found)
+        return frozenset(found) if found else None
 
     def whole_by(self, name: str, cell: CellId) -> bool:
         """Whether ``cell`` made the last write of ``name`` and it was of the whole name,
