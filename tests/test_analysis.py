@@ -17,9 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reflow.analysis import CellAnalysis, Mutation, MutationKind, analyze
+from reflow.analysis import BindingKind, CellAnalysis, Mutation, MutationKind, analyze
 from reflow.analysis.purity import MUTATING_METHODS, PURE_METHODS
 
+CONSTANT = BindingKind.CONSTANT
+FUNCTION = BindingKind.FUNCTION
+CLASS = BindingKind.CLASS
+IMPORTED = BindingKind.IMPORTED
 ITEM = MutationKind.ITEM_STORE
 ATTR = MutationKind.ATTR_STORE
 DEL_ITEM = MutationKind.ITEM_DELETE
@@ -687,8 +691,130 @@ READ_PATHS = [
     row("path-negative-index-is-whole", "y = xs[-1]", "xs", "y", read_paths={}),
 ]
 
+# What a call may change (issue 20 items 12 and 13): the names a cell only calls, what
+# each binding binds (`bound_as`), and a class whose own code may change it (its summary
+# names it: `changes`).
+CALLS_AND_KINDS = [
+    row("call-callee-is-called", "b = f(a)", "f a", "b", called="f", may_change="a f"),
+    row("call-callee-also-handed-over", "f(f)", "f", "", called="", may_change="f"),
+    row("call-callee-also-mutated", "f(1)\nf.n = 2", "f", "", called=""),
+    row("call-in-a-body-is-called", "def h():\n    g(1)", "", "h", changes={"h": "g"}),
+    row("call-of-a-loop-variable", "for g in fs:\n    g()", "fs", "g", called="g"),
+    row("bound-before-a-call", "l = 1; x = f()", "f", "l x", bound_at_reads={"f": "l"}),
+    row("bound-after-a-call", "x = f(); l = 1", "f", "x l", bound_at_reads={}),
+    row("bound-on-one-branch", "if c:\n    l = 1\nx = f()", "c f", "l x", bound_at_reads={}),
+    row(
+        "bound-at-two-calls-intersects",
+        "k = 0\nx = f()\nl = 1\ny = f()",
+        "f",
+        "k l x y",
+        bound_at_reads={"f": "k"},
+    ),
+    row("bound-then-deleted", "l = 1\nx = f()\ndel l", "f", "l x", bound_at_reads={}),
+    row(
+        "bound-before-a-generator-runs",
+        "l = 1\ng = (f() for _ in r)",
+        "f r",
+        "l g",
+        bound_at_reads={},  # f is called when the generator runs; r is not called
+    ),
+    row(
+        "bound-before-a-function-handed-over",
+        "l = 1\nys = map(f, r)",
+        "f map r",
+        "l ys",
+        bound_at_reads={"map": "l"},
+    ),
+    row(
+        "bound-before-a-call-and-a-hand-over",
+        "l = 1\nx = f()\nys = map(f, r)",
+        "f map r",
+        "l x ys",
+        bound_at_reads={"map": "l x"},  # f: handed over once, so nothing
+    ),
+    row("kind-constant", "n = 5", "", "n", bound_as={"n": CONSTANT}),
+    row(
+        "kind-constant-expressions",
+        "a, b = -1, (2 ** 10, 'x', None)\nc = f'{a}!' if a else 1.5",
+        "",
+        "a b c",
+        bound_as={"a": CONSTANT, "b": CONSTANT, "c": CONSTANT},
+    ),
+    row("kind-bare-fstring-is-no-constant", "s = f'{x}'", "x", "s", bound_as={}),
+    row("kind-starred-target-makes-a-list", "a, *b = 1, 2", "", "a b", bound_as={}),
+    row("kind-list-is-no-constant", "xs = [1]", "", "xs", bound_as={}),
+    row("kind-rebound-to-another-kind", "n = 1\nn = g()", "g", "n", bound_as={}),
+    row("kind-ann-assign-constant", "n: int = 1", "int", "n", bound_as={"n": CONSTANT}),
+    row("kind-function", "def f():\n    pass", "", "f", bound_as={"f": FUNCTION}),
+    row("kind-lambda", "f = lambda: 1", "", "f", bound_as={"f": FUNCTION}),
+    row("kind-decorated-function-unknown", "@d\ndef f():\n    pass", "d", "f", bound_as={}),
+    row("kind-class", "class K:\n    pass", "", "K", bound_as={"K": CLASS}, changes={"K": ""}),
+    row(
+        "kind-dataclass",
+        "@dataclass(frozen=True)\nclass K:\n    x: int = 0\n"
+        "    ys: list = field(default_factory=list)",
+        "dataclass int list field",
+        "K",
+        bound_as={"K": CLASS},
+        changes={"K": ""},
+    ),
+    row("kind-decorated-class-unknown", "@d\nclass K:\n    pass", "d", "K", bound_as={}),
+    row(
+        "kind-imported",
+        "from m import x, y as z",
+        "",
+        "x z",
+        bound_as={"x": IMPORTED, "z": IMPORTED},
+    ),
+    row("kind-module-is-imports", "import m", "", "m", bound_as={}, imports=names("m")),
+    row(
+        "class-with-a-class-level-list-changes-itself",
+        "class K:\n    made = []\n    def __init__(self):\n        self.made.append(self)",
+        "",
+        "K",
+        changes={"K": "K"},
+    ),
+    row(
+        "class-with-literal-attributes-does-not",
+        "class K:\n    'doc'\n    n = 0\n    def __init__(self, v):\n        self.v = [v]",
+        "",
+        "K",
+        changes={"K": ""},
+    ),
+    row(
+        "class-reaching-itself-through-type-changes-itself",
+        "class K:\n    def __init__(self):\n        type(self).n = 1",
+        "",
+        "K",
+        changes={"K": "K"},
+    ),
+    row(
+        "class-handing-its-instance-over-changes-itself",
+        "class K:\n    def __init__(self):\n        register(self)",
+        "",
+        "K",
+        changes={"K": "K register"},
+    ),
+    row(
+        "class-with-a-classmethod-changes-itself",
+        "class K:\n    @classmethod\n    def make(cls):\n        return cls()",
+        "classmethod",
+        "K",
+        changes={"K": "K"},
+    ),
+    row("class-with-bases-changes-itself", "class K(B):\n    pass", "B", "K", changes={"K": "K"}),
+    row(
+        "class-storing-through-its-name",
+        "class K:\n    n = 0\n    def __init__(self):\n        K.n += 1",
+        "",
+        "K",
+        changes={"K": "K"},
+    ),
+]
+
 ROWS = (
-    READ_PATHS
+    CALLS_AND_KINDS
+    + READ_PATHS
     + BASICS
     + IMPORTS
     + BRANCHES
@@ -709,8 +835,15 @@ ROWS = (
 
 def check_fields(result: CellAnalysis, fields: dict[str, Any]) -> None:
     for key, expected in fields.items():
+        if key == "changes":  # what calling each function or class may change
+            got = {name: result.functions[name].may_change for name in expected}
+            assert got == {name: names(n) for name, n in expected.items()}, key
+            continue
+        if key == "bound_at_reads":
+            assert result.bound_at_reads == {n: names(b) for n, b in expected.items()}, key
+            continue
         actual = getattr(result, key)
-        if key in {"deletes", "closes_over"}:
+        if key in {"deletes", "closes_over", "called", "may_change"}:
             assert actual == names(expected), key
         elif key == "mutations":
             assert actual == tuple(Mutation(n, p, k) for n, p, k in expected), key

@@ -117,6 +117,44 @@ def test_what_is_and_is_not_an_undefined_name(cells: list[str], expected: list[s
     assert [d.rule.code for d in check(nb)] == expected
 
 
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        # Issue 20 item 15: a function called after the cell bound a name reads the cell's.
+        (["def f():\n    return l", "l = 1; x = f()", "l = 2"], []),
+        (["def f():\n    return l", "x = f(); l = 1", "l = 2"], ["RF003"]),  # the twin
+        (["def f():\n    return l", "if c:\n    l = 1\nx = f()", "l = 2", "c = 1"],
+         ["RF003", "RF003"]),  # the twin: bound on one branch only (`c` and `l`)
+    ],
+)  # fmt: skip
+def test_what_is_and_is_not_an_out_of_order_usage(cells: list[str], expected: list[str]) -> None:
+    nb = Notebook()
+    for code in cells:
+        nb.add(code)
+    assert [d.rule.code for d in check(nb)] == expected
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        # Issue 20 item 12: instances of one class share nothing with it, nor each other.
+        (["from collections import OrderedDict",
+          "def make() -> OrderedDict:\n    return OrderedDict()",
+          "d1 = make()\nd2 = OrderedDict()\nd2.update(a=1)"], []),
+        # Issue 20 item 11: two cells handing the same objects to calls, each reading what
+        # the other may change, are ordered, not refused.
+        (["def touch(*xs):\n    for x in xs:\n        x.append(0)", "align = []", "boxes = []",
+          "touch(align)\nn = len(boxes)", "touch(align, boxes)"], []),
+        (["a = b + 1", "b = a + 1"], ["RF002", "RF002"]),  # the twin: data cycles stay
+    ],
+)  # fmt: skip
+def test_what_is_and_is_not_a_cycle_in_any_order(cells: list[str], expected: list[str]) -> None:
+    nb = Notebook(direction="any_order")
+    for code in cells:
+        nb.add(code)
+    assert [d.rule.code for d in check(nb)] == expected
+
+
 def test_every_rule_has_a_fixture_that_shows_it() -> None:
     shown = {code for _, _, expected in CASES for code, _, _ in expected}
     assert shown == {rule.code for rule in RULES}

@@ -64,24 +64,12 @@ CASES = [
         "ipynb/homl2-tools_numpy.ipynb",
         needs=("matplotlib",),
     ),
-    Case(
-        "marimo/task_list.py",
-        needs=("marimo",),
-        run_xfail="issue 20 items 11 and 13: after the first cells run, the cells that pass "
-        "UI elements holding notebook functions to marimo calls get call-time reads "
-        "(`Task`, `get_tasks`) and form a CycleError that marimo does not have",
-    ),
+    Case("marimo/task_list.py", needs=("marimo",)),
     Case("marimo/compound_interest.py", needs=("marimo", "matplotlib")),
     Case("marimo/bayes_theorem.py", needs=("marimo", "matplotlib")),
     Case("marimo/plots.py", needs=("marimo", "matplotlib")),
     Case("marimo/dynamic_markdown.py", needs=("marimo",)),
-    Case(
-        "marimo/layout.py",
-        needs=("marimo",),
-        run_xfail="issue 20 item 11: CycleError at run time between the cells that build "
-        "`boxes` and pass it to `mo.hstack`/`mo.vstack` (the mutation-ordering rule), "
-        "which marimo does not have and `reflow check` does not report",
-    ),
+    Case("marimo/layout.py", needs=("marimo",)),
 ]
 
 

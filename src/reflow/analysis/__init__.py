@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 
 from reflow.analysis.effects import (
+    BindingKind,
     CellAnalysis,
     CellSyntaxError,
     FunctionSummary,
@@ -30,6 +31,7 @@ from reflow.analysis.magics import split_memoize
 from reflow.analysis.visitor import CellVisitor
 
 __all__ = [
+    "BindingKind",
     "CellAnalysis",
     "CellSyntaxError",
     "FunctionSummary",

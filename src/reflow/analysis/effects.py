@@ -43,6 +43,20 @@ class Mutation:
     kind: MutationKind
 
 
+class BindingKind(StrEnum):
+    """What a cell binds a global to, as far as its source tells (``CellAnalysis.bound_as``).
+
+    The graph asks it of every cell binding a name to decide what a call can change
+    (docs/semantics.md, "What reflow tracks"): an int cannot change in place, and
+    calling a class or an imported function changes it only as seen.
+    """
+
+    CONSTANT = "constant"  # a value that cannot change in place: `n = 5`, `s = "a"`, `t = (1, 2)`
+    FUNCTION = "function"  # `def f` or `f = lambda`, undecorated: a function object
+    CLASS = "class"  # `class K`, undecorated or with a decorator that returns the class itself
+    IMPORTED = "imported"  # `from m import x`: what a library module holds (a module: `imports`)
+
+
 @dataclass(frozen=True, slots=True)
 class FunctionSummary:
     """The globals a function, lambda or class bound at cell level touches when called.
@@ -50,12 +64,16 @@ class FunctionSummary:
     The defining cell does not read these; every cell that calls the function
     does (docs/semantics.md). ``reads`` includes names of other functions it may
     call, which the graph expands transitively; ``may_change`` the globals whose
-    objects its body may change in place (mutated or handed to unknown calls).
+    objects its body may change in place (mutated or handed to unknown calls), and
+    for a class whose own code may change the class's state (a class-level list its
+    methods append to, ``cls.n += 1``), the class itself; ``called`` those of them
+    it only calls (``g(1)``), which change only as ``BindingKind`` allows.
     """
 
     reads: frozenset[str]
     writes: frozenset[str]
     may_change: frozenset[str] = frozenset()
+    called: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +99,16 @@ class CellAnalysis:
     methods, arguments of calls not known to leave them alone): the runtime
     fingerprints them before and after. ``shares`` are pairs of globals the cell
     makes share objects (``a = b``, ``a = [b]``): a cell that has not run yet and
-    may change one may change the other. ``functions`` maps each global the cell binds to a
-    function, lambda or class onto what calling it touches. ``closes_over`` are
+    may change one may change the other. ``called`` are the names in ``may_change``
+    only because the cell calls them (``f(x)`` may change ``f``, a callable object; a
+    class or a function changes only as ``bound_as`` allows). ``bound_as`` gives, for
+    the globals the cell binds always to one kind of value, that kind (a name
+    missing there may be bound to anything). ``bound_at_reads`` gives, for refs
+    the cell reads only to call them there (``f()``, not ``map(f, xs)``), the globals
+    it has definitely bound at every such read (statement order, branches and loops
+    as for refs): the function reads those from the cell itself (``l = 1; x = f()``).
+    ``functions`` maps each global the cell binds to a function, lambda or class onto
+    what calling it touches. ``closes_over`` are
     globals that functions, lambdas or classes of the cell read (so a private
     name they use must outlive the cell). ``star_import`` and ``dynamic``
     (``exec``/``eval``/``globals()``/``vars()``/``locals()`` at any depth) mark
@@ -104,6 +130,9 @@ class CellAnalysis:
     mutations: tuple[Mutation, ...] = ()
     may_change: frozenset[str] = frozenset()
     shares: frozenset[tuple[str, str]] = frozenset()
+    called: frozenset[str] = frozenset()
+    bound_as: dict[str, BindingKind] = field(default_factory=dict)
+    bound_at_reads: dict[str, frozenset[str]] = field(default_factory=dict)
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     closes_over: frozenset[str] = frozenset()
     star_import: bool = False

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 
 from reflow.analysis.effects import (
+    BindingKind,
     CellAnalysis,
     FunctionSummary,
     Mutation,
@@ -56,6 +57,17 @@ class NameResolver:
         self.deletes: set[str] = set()
         self.mutations: dict[Mutation, None] = {}  # an ordered set
         self.may_change: set[str] = set()
+        # Of the candidates, those the cell calls (``f(x)``) and those it hands over or
+        # changes otherwise: ``CellAnalysis.called`` is the first less the second.
+        self.callees: set[str] = set()
+        self.handled: set[str] = set()
+        # What each cell-level binding of a name gives it (None: any value).
+        self.bind_kinds: dict[str, set[BindingKind | None]] = {}
+        # Ref -> the globals the cell has definitely bound at every read of it (a function
+        # it calls then reads those from the cell itself); names it ever unbinds.
+        self.bound_at_reads: dict[str, set[str]] = {}
+        self.unbound: set[str] = set()
+        self.calling: str | None = None  # the name a call is being made through, if any
         self.shares: set[tuple[str, str]] = set()
         # Loop and comprehension variables -> names of what they iterate over: changing
         # `row` in `for row in rows` changes an element of `rows`.
@@ -113,12 +125,14 @@ class NameResolver:
         """A read of the global ``name`` while the cell runs (or later, for a generator)."""
         if deferred:
             self.arrive({name}, set())
+        called = self.calling == name and not deferred
         if not self.cell.is_bound(name):
             self.add_ref(name, path)
+            self._note_bound_at_read(name, called=called)
         if name in self.summaries:
-            self._read_through_call(name)
+            self._read_through_call(name, called=called)
 
-    def _read_through_call(self, name: str) -> None:
+    def _read_through_call(self, name: str, *, called: bool) -> None:
         """Using a function the cell defined reads what its body reads (it may be called now).
 
         docs/semantics.md keeps a function's free globals out of the defining
@@ -131,9 +145,26 @@ class NameResolver:
             for read in self.summaries[pending.pop()].reads:
                 if not self.cell.is_bound(read):
                     self.add_ref(read)
+                    self._note_bound_at_read(read, called=called)
                 if read in self.summaries and read not in seen:
                     seen.add(read)
                     pending.append(read)
+
+    def _note_bound_at_read(self, name: str, *, called: bool) -> None:
+        """What the cell has definitely bound where it reads ``name``, kept across reads as
+        their intersection. Only a read that calls it right there (``f()``) tells: a
+        function handed over (``map(f, xs)``) or read in a generator may be called later,
+        with nothing of the cell's bound yet. (Only calls copy the set: one copy per name
+        called, not per name read, or a cell of many lines would cost its square.)"""
+        known = self.bound_at_reads.get(name)
+        if known is not None and not known:
+            return  # nothing is bound at some read: nothing at all
+        if not called:
+            self.bound_at_reads[name] = set()
+        elif known is None:
+            self.bound_at_reads[name] = set(self.cell.bound)
+        else:
+            known &= self.cell.bound
 
     def add_ref(self, name: str, path: tuple[PathPart, ...] | None = None) -> None:
         self.refs.add(name)
@@ -163,9 +194,9 @@ class NameResolver:
 
     # -- bindings -----------------------------------------------------------
 
-    def bind(self, name: str) -> None:
-        """A store of ``name`` where the walk is now."""
-        self.bind_in(len(self.stack) - 1, name)
+    def bind(self, name: str, kind: BindingKind | None = None) -> None:
+        """A store of ``name`` where the walk is now, of a value of ``kind`` if known."""
+        self.bind_in(len(self.stack) - 1, name, kind)
 
     def bind_import(self, name: str) -> None:
         """An import's store: remembered apart, since a module's "methods" are functions."""
@@ -173,11 +204,12 @@ class NameResolver:
             self.imports.add(name)
         self.bind(name)
 
-    def bind_in(self, index: int, name: str) -> None:
+    def bind_in(self, index: int, name: str, kind: BindingKind | None = None) -> None:
         scope = self.stack[index]
         if isinstance(scope, CellScope):
             self.defs.add(name)
             scope.bound.add(name)
+            self.bind_kinds.setdefault(name, set()).add(kind)
         elif isinstance(scope, ClassScope):
             if name in scope.global_decls:
                 self._bind_declared_global(index - 1, name)
@@ -210,6 +242,7 @@ class NameResolver:
         if isinstance(top, CellScope):
             self.read(name)  # del needs the binding: a ref unless bound above
             self.deletes.add(name)
+            self.unbound.add(name)
             top.unbind(name)
         elif isinstance(top, ClassScope):
             top.unbind(name)
@@ -249,17 +282,28 @@ class NameResolver:
         self.open_summaries.append(summary)
         return summary
 
-    def close_summary(self, summary: SummaryAccumulator | None, names: list[str]) -> None:
-        """Attach a finished summary to the globals it was bound to (a union on rebinding)."""
+    def close_summary(
+        self, summary: SummaryAccumulator | None, names: list[str], *, changes_itself: bool = False
+    ) -> None:
+        """Attach a finished summary to the globals it was bound to (a union on rebinding).
+
+        ``changes_itself``: calling what was bound (a class) may change that object.
+        """
         if summary is None:
             return
         closed = self.open_summaries.pop()  # opened and closed like brackets
         assert closed is summary
+        globals_touched = summary.reads | summary.writes
         for name in names:
             kept = self.summaries.setdefault(name, SummaryAccumulator())
             kept.reads |= summary.reads
             kept.writes |= summary.writes
-            kept.candidates |= summary.candidates & (summary.reads | summary.writes)
+            kept.candidates |= summary.candidates & globals_touched
+            kept.called |= summary.called & globals_touched
+            kept.handled |= summary.handled & globals_touched
+            if changes_itself:
+                kept.candidates.add(name)
+                kept.handled.add(name)
 
     # -- mutations ----------------------------------------------------------
 
@@ -278,12 +322,26 @@ class NameResolver:
         after the cell; inside a body, a candidate of every summary being built
         (kept, when the summary closes, for the names the body reads as globals).
         """
-        for root in self._with_containers(_roots(node)):
-            if self._inside_body():
-                for summary in self.open_summaries:
-                    summary.candidates.add(root)
-            elif self.is_global_now(root):
+        self._candidates(self._with_containers(_roots(node)), called=False)
+
+    def record_callee(self, name: str) -> None:
+        """``name(...)``: what the name holds may change itself (a bound method its
+        receiver, a callable object its own state); a loop variable's containers hold it."""
+        self._candidates({name}, called=True)
+        self._candidates(self._with_containers([name]) - {name}, called=False)
+
+    def _candidates(self, roots: set[str], *, called: bool) -> None:
+        if not roots:
+            return
+        if self._inside_body():
+            for summary in self.open_summaries:
+                summary.candidates |= roots
+                (summary.called if called else summary.handled).update(roots)
+            return
+        for root in roots:
+            if self.is_global_now(root):
                 self.may_change.add(root)
+                (self.callees if called else self.handled).add(root)
 
     def record_sharing(self, targets: list[str], value: ast.expr) -> None:
         """`a = b`, `a = b.x`, `a = [b]`: at cell level, `a` may share objects with `b`."""
@@ -330,9 +388,25 @@ class NameResolver:
             mutations=tuple(self.mutations),
             may_change=frozenset(self.may_change),
             shares=frozenset(self.shares),
+            called=frozenset(self.callees - self.handled),
+            # A name the cell unbinds somewhere may be unbound at a read on a later round
+            # of a loop, which the definitely-bound set at the read does not show.
+            bound_at_reads={
+                name: frozenset(kept)
+                for name, bound in self.bound_at_reads.items()
+                if name in self.refs and (kept := bound - self.unbound)
+            },
+            bound_as={
+                name: kind
+                for name, kinds in self.bind_kinds.items()
+                if name in self.defs and len(kinds) == 1 and (kind := next(iter(kinds))) is not None
+            },
             functions={
                 name: FunctionSummary(
-                    frozenset(s.reads), frozenset(s.writes), frozenset(s.candidates)
+                    frozenset(s.reads),
+                    frozenset(s.writes),
+                    frozenset(s.candidates),
+                    frozenset(s.called - s.handled),
                 )
                 for name, s in self.summaries.items()
             },

@@ -207,3 +207,6 @@ class SummaryAccumulator:
     reads: set[str] = field(default_factory=set)
     writes: set[str] = field(default_factory=set)
     candidates: set[str] = field(default_factory=set)
+    # Of the candidates, those only ever called (``g(1)``), not handed over or changed.
+    called: set[str] = field(default_factory=set)
+    handled: set[str] = field(default_factory=set)

@@ -41,7 +41,12 @@ import ast
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from reflow.analysis.effects import MutationKind
+from reflow.analysis.effects import BindingKind, MutationKind
+from reflow.analysis.kinds import (
+    cannot_change_in_place,
+    class_may_change_itself,
+    returns_the_class,
+)
 from reflow.analysis.paths import RUNTIME_KEY, symbol_path
 from reflow.analysis.purity import (
     ARGUMENT_MUTATING,
@@ -183,7 +188,7 @@ class CellVisitor:
             if unknown:
                 # What the name calls may change itself: a bound method its receiver
                 # (`m = xs.append; m(1)`), a callable object its own state.
-                self.names.record_candidate(func)
+                self.names.record_callee(func.id)
             self._arguments_may_change(node, unknown)
         elif isinstance(func, ast.Attribute):
             method = func.attr
@@ -199,7 +204,12 @@ class CellVisitor:
         else:
             self._arguments_may_change(node, True)
         # A method reads its whole receiver (``d.get`` reads ``d``, ``x.a.keys`` reads ``x.a``).
-        self.visit(func.value if isinstance(func, ast.Attribute) else func)
+        if isinstance(func, ast.Name):
+            self.names.calling = func.id  # (a call through the name: see bound_at_reads)
+            self.visit(func)
+            self.names.calling = None
+        else:
+            self.visit(func.value if isinstance(func, ast.Attribute) else func)
         self.visit_all(node.args)
         self.visit_all(node.keywords)
 
@@ -220,7 +230,9 @@ class CellVisitor:
     def visit_Assign(self, node: ast.Assign) -> None:
         summary = self.names.open_summary() if isinstance(node.value, ast.Lambda) else None
         self.visit(node.value)
-        self.visit_all(node.targets)
+        kind = _value_kind(node.value)
+        for target in node.targets:
+            self._bind_target(target, kind)
         bound = [t.id for t in node.targets if isinstance(t, ast.Name)]
         self.names.close_summary(summary, bound)
         # `x[k] = y` and `x.a = y` make x hold y's object: they share, as after `x = [y]`.
@@ -256,7 +268,8 @@ class CellVisitor:
         if isinstance(target, ast.Name):
             # A bare ``x: int`` binds nothing, but in a function it still makes x local.
             if node.value is not None or in_function:
-                self.names.bind(target.id)
+                kind = _value_kind(node.value) if node.value is not None else None
+                self.names.bind(target.id, kind)
         elif node.value is not None:
             self.visit(target)
         else:
@@ -264,6 +277,19 @@ class CellVisitor:
         if not in_function and not self.lazy_annotations:
             self.visit(node.annotation)
         self.names.close_summary(summary, [target.id] if isinstance(target, ast.Name) else [])
+
+    def _bind_target(self, target: ast.expr, kind: BindingKind | None) -> None:
+        """Visit an assignment target; the names it binds get ``kind`` if every element
+        of the value does (a starred target makes a list: no kind)."""
+        if kind is not None and any(isinstance(t, ast.Starred) for t in ast.walk(target)):
+            kind = None
+        if isinstance(target, ast.Name):
+            self.names.bind(target.id, kind)
+        elif isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                self._bind_target(element, kind)
+        else:
+            self.visit(target)
 
     def _visit_target_parts(self, target: ast.expr) -> None:
         """Evaluate an attribute/subscript target's object and key without storing."""
@@ -284,8 +310,8 @@ class CellVisitor:
         for alias in node.names:
             if alias.name == "*":
                 self.star_import = True
-            else:  # may bind any object, not only a module: an ordinary binding
-                self.names.bind(alias.asname or alias.name)
+            else:  # may bind any object, not only a module
+                self.names.bind(alias.asname or alias.name, BindingKind.IMPORTED)
 
     def visit_Global(self, node: ast.Global) -> None:
         top = self.names.stack[-1]
@@ -319,7 +345,8 @@ class CellVisitor:
         self.names.finish_function(body)
         if type_scope:
             self.names.stack.pop()
-        self.names.bind(node.name)
+        # A decorator may return anything (an object counting its calls): no kind then.
+        self.names.bind(node.name, None if node.decorator_list else BindingKind.FUNCTION)
         self.names.close_summary(summary, [node.name])
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -345,8 +372,9 @@ class CellVisitor:
         self.names.stack.pop()
         if type_scope:
             self.names.stack.pop()
-        self.names.bind(node.name)
-        self.names.close_summary(summary, [node.name])
+        kind = BindingKind.CLASS if returns_the_class(node.decorator_list) else None
+        self.names.bind(node.name, kind)
+        self.names.close_summary(summary, [node.name], changes_itself=class_may_change_itself(node))
 
     def visit_TypeAlias(self, node: Any) -> None:
         """``type X[T] = ...`` (3.12+): binds X now; the value is evaluated lazily, like a body."""
@@ -595,6 +623,7 @@ class CellVisitor:
         self.visit_all(handler.body)
         if handler.name is not None and flow is not None:
             flow.unbind(handler.name)
+            self.names.unbound.add(handler.name)
             if not defined_before:
                 # `except E as e: e = ...`: Python deletes `e` when the handler ends,
                 # whatever the body bound to it, so nothing is left for other cells.
@@ -636,6 +665,13 @@ class CellVisitor:
         self.visit_all(node.patterns)
         if node.rest is not None:
             self.names.bind(node.rest)
+
+
+def _value_kind(value: ast.expr) -> BindingKind | None:
+    """What binding ``value`` gives a name: a constant, a function (a lambda), or unknown."""
+    if isinstance(value, ast.Lambda):
+        return BindingKind.FUNCTION
+    return BindingKind.CONSTANT if cannot_change_in_place(value) else None
 
 
 def _all_parameters(arguments: ast.arguments) -> list[ast.arg]:

@@ -8,8 +8,14 @@
 
 A mutation edge yields to data: when a reader feeds the mutator (``n =
 len(df)`` then ``df["n"] = n``), the reader keeps running first rather than
-the notebook being refused as a cycle. Only data edges (binder to reader) are
-consulted for that, so the rule cannot chase its own tail.
+the notebook being refused as a cycle. Mutation edges yield to each other too:
+marimo has none, so they may order cells but never refuse them. Where some
+would close a cycle (two cells handing the same objects to calls, each reading
+what the other may change), those that keep notebook order (marimo's order for
+cells no data links) are taken first, then the others, deletions before
+readers-after-changes before changes-in-order within each; an edge that would
+close a cycle with the data edges and those taken before it is left out. Only
+data edges (binder to reader) make cycles, as in marimo.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from reflow._types import CellId
+from reflow.graph.cycles import cycles
 
 if TYPE_CHECKING:
     from reflow.graph.expansion import Expanded
@@ -93,7 +100,8 @@ def build_parents(
             ancestry[cell] = known
         return upstream in known
 
-    # 2. mutation and deletion order.
+    # 2. mutation and deletion order: (rank, child, parent, name), the child running after.
+    ordering: list[tuple[int, CellId, CellId, str]] = []
     for name in all_names:
         users = writers.cells(name)
         mutators = [w for w in users if name in expanded[w].mutates]
@@ -109,15 +117,78 @@ def build_parents(
         for i, mutator in enumerate(mutators):
             for earlier in mutators[:i]:
                 if not feeds(mutator, earlier):
-                    found[mutator][earlier].add(name)
+                    ordering.append((_CHANGES_IN_ORDER, mutator, earlier, name))
             for reader in plain:
                 if not feeds(reader, mutator):
-                    found[reader][mutator].add(name)
+                    ordering.append((_READERS_AFTER_CHANGES, reader, mutator, name))
         for deleter in deleters:
             for user in plain + mutators:
                 if user != deleter and not feeds(deleter, user):
-                    found[deleter][user].add(name)
+                    ordering.append((_DELETIONS_LAST, deleter, user, name))
+    position = {cell: index for index, cell in enumerate(cells)}
+    _add_without_cycles(found, ordering, data_parents, position)
     return {c: {p: frozenset(n) for p, n in edges.items()} for c, edges in found.items()}
+
+
+_DELETIONS_LAST = 0  # `del x` after every user: otherwise a user fails
+_READERS_AFTER_CHANGES = 1  # so that every reader sees every change
+_CHANGES_IN_ORDER = 2  # changes of one object in notebook order: a tie-break
+
+
+def _add_without_cycles(
+    found: dict[CellId, dict[CellId, set[str]]],
+    ordering: list[tuple[int, CellId, CellId, str]],
+    data_parents: Mapping[CellId, set[CellId]],
+    position: Mapping[CellId, int],
+) -> None:
+    """Add the ordering edges to the data edges in ``found``, leaving out those that would
+    close a cycle with the data edges and the ordering edges taken before them.
+
+    Only edges inside a cycle of all the edges together can close one, so the others are
+    taken at once (the common case: one pass to find the cycles, no search).
+    """
+    everything: dict[CellId, set[CellId]] = {c: set(p) for c, p in data_parents.items()}
+    for _, child, parent, _ in ordering:
+        everything[child].add(parent)
+    component_of: dict[CellId, int] = {}
+    for number, component in enumerate(cycles(everything, lambda c: everything[c])):
+        for cell in component:
+            component_of[cell] = number
+    contested = []
+    for edge in ordering:
+        _, child, parent, name = edge
+        cycle = component_of.get(child)
+        if cycle is not None and component_of.get(parent) == cycle:
+            contested.append(edge)
+        else:
+            found[child][parent].add(name)
+    # Edges keeping notebook order first, each rank in turn; a stable sort keeps the rest
+    # in the order they were found.
+    contested.sort(key=lambda edge: (position[edge[2]] > position[edge[1]], edge[0]))
+    for _, child, parent, name in contested:
+        if parent in found[child] or not _reaches(found, parent, child, component_of):
+            found[child][parent].add(name)
+
+
+def _reaches(
+    found: Mapping[CellId, Mapping[CellId, object]],
+    start: CellId,
+    target: CellId,
+    component_of: Mapping[CellId, int],
+) -> bool:
+    """Whether ``target`` is ``start`` or an ancestor of it, within ``start``'s cycle."""
+    number = component_of[start]
+    seen = {start}
+    stack = [start]
+    while stack:
+        cell = stack.pop()
+        if cell == target:
+            return True
+        for parent in found[cell]:
+            if parent not in seen and component_of.get(parent) == number:
+                seen.add(parent)
+                stack.append(parent)
+    return False
 
 
 def execution_order(

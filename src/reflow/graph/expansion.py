@@ -9,6 +9,13 @@ sound when a name is defined twice.
 
 Names bound by an ``import`` are modules: ``np.sort(a)`` calls a function,
 it does not change ``np``, so such names are never mutated.
+
+What a call may change, when the cell has not run yet or its last run no longer
+tells (``Expanded.alters``), also depends on what every cell binds the names to
+(``BindingKind``): a constant and a function cannot be seen to change (an int
+has no state; a function is fingerprinted by identity); a class, or a name
+``from m import`` bound, changes when called only as its own code says (the
+class's summary) or as a run saw.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reflow._types import CellId
-from reflow.analysis.effects import FunctionSummary, PathPart
+from reflow.analysis.effects import BindingKind, FunctionSummary, PathPart
 from reflow.graph.effects import CellEffects
 from reflow.graph.names import BUILTIN_NAMES
 
@@ -42,20 +49,45 @@ class Expanded:
     """Whether ``mutates`` holds names only because the cell has not run yet (what it
     may change shares objects with them): when false, a first run that sees nothing
     static analysis did not leaves the expansion as it is."""
+    alters: frozenset[str] = frozenset()
+    """Of ``may_change`` (what the runtime fingerprints), the names whose objects a run
+    of the cell may change where no earlier run can vouch for it (before it ran, or once
+    what it reads changed): not a constant nor a function, nor a class or an imported
+    name the cell only calls (see the module docstring)."""
 
     @property
     def writes(self) -> frozenset[str]:
         return self.binds | self.mutates | self.deletes
 
 
+_NEVER_CHANGES = frozenset({BindingKind.CONSTANT, BindingKind.FUNCTION})
+"""Kinds of values no run can be seen to change: an immutable value, and a function
+(fingerprinted by identity: its code is tracked by the cell that defines it)."""
+
+_CHANGES_WHEN_CALLED_AS_SEEN = frozenset(
+    {BindingKind.CONSTANT, BindingKind.FUNCTION, BindingKind.CLASS, BindingKind.IMPORTED}
+)
+"""Kinds of values that calling does not change unless their code says so (a class's
+summary names the class when its methods may change it) or a run saw it: an object
+made by calling a class does not share the class."""
+
+
 class NotebookFunctions:
-    """Function summaries and module names of every cell, for widening effects."""
+    """Function summaries, module names and binding kinds of every cell, for widening."""
 
     def __init__(self) -> None:
         self._functions: dict[str, dict[CellId, FunctionSummary]] = {}
         self._modules: dict[str, set[CellId]] = {}
         # name -> names some cell makes it share objects with (both ways), per cell
         self._shares: dict[str, dict[str, set[CellId]]] = {}
+        # name -> the kind each binding cell binds it to (None: any value), and the cells
+        # defining functions that bind it with `global` (to anything)
+        self._kinds: dict[str, dict[CellId, BindingKind | None]] = {}
+        self._bound_in_functions: dict[str, set[CellId]] = {}
+        self._kinds_touched: dict[CellId, frozenset[str]] = {}  # the names each cell is in
+        self._kind_of: dict[str, BindingKind] = {}  # the answers of ``kind``, kept up to date
+        self.kinds_epoch = 0
+        """Changes whenever ``kind`` may answer otherwise for some name."""
 
     def set_cell(self, cell: CellId, effects: CellEffects | None) -> set[str]:
         """Record (or, with ``None``, forget) a cell's functions and imports.
@@ -70,38 +102,79 @@ class NotebookFunctions:
             self._set_functions(cell, functions)
             | self._set_modules(cell, imports)
             | self._set_shares(cell, shares)
+            | self._set_kinds(cell, effects)
         )
 
     def is_module(self, name: str) -> bool:
         """Whether some cell binds ``name`` with an ``import`` statement."""
         return name in self._modules
 
+    def kind(self, name: str) -> BindingKind | None:
+        """What every cell binding ``name`` binds it to, if they agree and it is known."""
+        return self._kind_of.get(name)
+
+    def _agreed_kind(self, name: str) -> BindingKind | None:
+        if name in self._bound_in_functions:
+            return None
+        kinds = self._kinds.get(name)
+        if not kinds:
+            return None
+        found = set(kinds.values())
+        return found.pop() if len(found) == 1 else None
+
+    def never_changes(self, name: str) -> bool:
+        """Whether no run can be seen to change the object ``name`` holds in place."""
+        return self.kind(name) in _NEVER_CHANGES
+
     def expand(self, effects: CellEffects, links: Callable[[str], bool]) -> Expanded:
         refs = {n for n in effects.analysis.refs if links(n)}
         writes: set[str] = set()
         may_change = set(effects.may_change)
-        pending = [n for n in refs if n in self._functions]
-        seen: set[str] = set()
+        # Names only called, and names handed over or changed otherwise (see ``alters``).
+        called = set(effects.analysis.called)
+        handled = may_change - called
+        # A function called where the cell has bound a name itself (`l = 1; x = f()`) reads
+        # that name from the cell: no ref. Each function is expanded with the names bound
+        # at every call reaching it (again, with fewer, when another call has fewer).
+        bound_at = effects.analysis.bound_at_reads
+        empty: frozenset[str] = frozenset()
+        pending = [(n, bound_at.get(n, empty)) for n in refs if n in self._functions]
+        expanded_with: dict[str, frozenset[str]] = {}
         read_by_calls: set[str] = set()
         while pending:
-            name = pending.pop()
-            if name in seen:
-                continue
-            seen.add(name)
+            name, bound = pending.pop()
+            known = expanded_with.get(name)
+            if known is not None:
+                if known <= bound:
+                    continue
+                bound = known & bound
+            expanded_with[name] = bound
             for summary in self._functions.get(name, {}).values():
                 read_by_calls |= summary.reads
                 for read in summary.reads:
-                    if links(read) and read not in refs:
+                    if not links(read):
+                        continue
+                    if read not in bound:
                         refs.add(read)
-                        if read in self._functions:
-                            pending.append(read)
+                    if read in self._functions:
+                        pending.append((read, bound))
                 writes.update(n for n in summary.writes if links(n))
                 may_change.update(summary.may_change)
+                called.update(summary.called)
+                handled.update(summary.may_change - summary.called)
+        called -= handled
+        alters = frozenset(
+            n
+            for n in may_change
+            if links(n)
+            and not (n in called and self.kind(n) in _CHANGES_WHEN_CALLED_AS_SEEN)
+            and not self.never_changes(n)
+        )
         binds = frozenset(n for n in effects.binds if links(n))
         mutating = effects.mutates
         unrun_widens = False
         if effects.pending:  # not run yet: anything it may change, or what shares with it
-            widened = mutating | self.sharing_closure(may_change)
+            widened = mutating | self.sharing_closure(alters, changeable=True)
             unrun_widens = widened != mutating
             mutating = widened
         # A module's functions are not its methods (``np.mean(x)`` leaves ``np`` alone, and
@@ -130,6 +203,7 @@ class NotebookFunctions:
             deletes=frozenset(n for n in effects.deletes if links(n)),
             reads_all=effects.reads_all,
             may_change=frozenset(n for n in may_change if links(n)),
+            alters=alters,
             unrun_widens=unrun_widens,
             path_reads={}
             if effects.reads_all
@@ -142,8 +216,9 @@ class NotebookFunctions:
             },
         )
 
-    def sharing_closure(self, names: Iterable[str]) -> frozenset[str]:
-        """``names`` and every name some cell makes share objects with them, transitively."""
+    def sharing_closure(self, names: Iterable[str], *, changeable: bool = False) -> frozenset[str]:
+        """``names`` and every name some cell makes share objects with them, transitively;
+        with ``changeable``, less the names no run can be seen to change."""
         found: set[str] = set()
         pending = list(names)
         while pending:
@@ -152,7 +227,54 @@ class NotebookFunctions:
                 found.add(name)
                 if name not in self._modules:  # `sep = os.sep` shares nothing mutable
                     pending.extend(self._shares.get(name, ()))
+        if changeable:
+            return frozenset(n for n in found if not self.never_changes(n))
         return frozenset(found)
+
+    def _set_kinds(self, cell: CellId, effects: CellEffects | None) -> set[str]:
+        """Record what the cell binds each name to; the names whose ``kind`` changed."""
+        bound: dict[str, BindingKind | None] = {}
+        in_functions: set[str] = set()
+        if effects is not None:
+            kinds = effects.analysis.bound_as
+            for name in effects.binds:
+                # (a binding seen at run time only, `globals()[n] = ...`: any value)
+                kind = kinds.get(name) if name in effects.analysis.defs else None
+                bound[name] = kind
+            for summary in effects.functions.values():
+                in_functions.update(summary.writes)
+        now = frozenset(bound) | in_functions
+        touched = now | self._kinds_touched.pop(cell, frozenset())
+        if now:
+            self._kinds_touched[cell] = now
+        before = {name: self.kind(name) for name in touched}
+        for name in touched:
+            cells = self._kinds.get(name)
+            if name in bound:
+                self._kinds.setdefault(name, {})[cell] = bound[name]
+            elif cells is not None and cell in cells:
+                del cells[cell]
+                if not cells:
+                    del self._kinds[name]
+            holders = self._bound_in_functions.get(name)
+            if name in in_functions:
+                self._bound_in_functions.setdefault(name, set()).add(cell)
+            elif holders is not None and cell in holders:
+                holders.discard(cell)
+                if not holders:
+                    del self._bound_in_functions[name]
+        changed = set()
+        for name in touched:
+            kind = self._agreed_kind(name)
+            if kind is None:
+                self._kind_of.pop(name, None)
+            else:
+                self._kind_of[name] = kind
+            if kind != before[name]:
+                changed.add(name)
+        if changed:
+            self.kinds_epoch += 1
+        return changed
 
     def _set_shares(self, cell: CellId, shares: frozenset[tuple[str, str]]) -> set[str]:
         pairs = shares | {(b, a) for a, b in shares}

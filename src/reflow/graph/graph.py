@@ -101,9 +101,11 @@ class DataflowGraph:
             # the same answer, and indexing it again would touch every name it writes.
             self._effects[cell] = effects
             return
+        kinds_epoch = self._functions.kinds_epoch
         self._set_effects(cell, effects)
         if (
             self._expanded[cell] == unchanged
+            and kinds_epoch == self._functions.kinds_epoch
             and effects.functions == before.functions
             and effects.analysis.imports == before.analysis.imports
             and effects.analysis.shares == before.analysis.shares
@@ -251,7 +253,7 @@ class DataflowGraph:
         cached = self._reached.get(cell)
         if cached is None:
             expanded = self._expanded[cell]
-            shared = self._functions.sharing_closure(expanded.may_change)
+            shared = self._functions.sharing_closure(expanded.alters, changeable=True)
             # A call into a module changes it only as seen (a cell that changed one is
             # among its writers): a cell that failed or never ran changed no module.
             modules = {n for n in shared if self._functions.is_module(n)}
@@ -330,9 +332,10 @@ class DataflowGraph:
         if old is not None:
             self._unindex(cell, old)
         before = self._effects.get(cell)
-        if _sharing(before) != _sharing(effects):
-            self._reach_epoch += 1
+        kinds_epoch = self._functions.kinds_epoch
         changed = self._functions.set_cell(cell, effects)
+        if _sharing(before) != _sharing(effects) or kinds_epoch != self._functions.kinds_epoch:
+            self._reach_epoch += 1
         error = syntax_error(effects) if effects is not None else None
         if error is None:
             self._syntax.pop(cell, None)
@@ -361,9 +364,9 @@ class DataflowGraph:
         self._count_reach(cell, old, self._expanded[cell])
 
     def _count_reach(self, cell: CellId, old: Expanded | None, new: Expanded | None) -> None:
-        if (old.may_change if old else frozenset()) != (new.may_change if new else frozenset()):
+        if (old.alters if old else frozenset()) != (new.alters if new else frozenset()):
             self._reach_epoch += 1
-        if new is not None and new.may_change:
+        if new is not None and new.alters:
             self._changing.add(cell)
         else:
             self._changing.discard(cell)
