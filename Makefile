@@ -58,6 +58,7 @@ bench: $(PEERS)/.installed
 	$(PEERS_PY) benchmarks/parallel.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/cli_startup.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/headless.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/app.py --append benchmarks/RESULTS.md
 
 bench-quick: $(PEERS)/.installed
 	$(PEERS_PY) benchmarks/peers.py --quick

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -42,7 +43,7 @@ def copy(name: str, directory: Path) -> Path:
 # ---- help -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["", "run", "check", "export", "convert", "graph"])
+@pytest.mark.parametrize("command", ["", "run", "check", "export", "convert", "graph", "app"])
 def test_every_help_says_what_it_does_with_an_example(command: str) -> None:
     done = reflow(*([command] if command else []), "--help")
     assert done.returncode == 0
@@ -219,6 +220,67 @@ def test_export_next_to_the_input_and_never_over_it(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "would overwrite" in refused.stderr
     shown = reflow("export", path, "--to", "py", "-o", "-")
     assert shown.stdout.startswith("# %% [markdown]\n# # A clean notebook\n")
+
+
+PLOTTING = """\
+# %% [markdown]
+# # Squares
+
+# %%
+%matplotlib inline
+import matplotlib.pyplot as plt
+n = 6
+
+# %%
+print(f"the largest square is {(n - 1) ** 2}")
+plt.plot([i * i for i in range(n)])
+plt.show()
+"""
+
+
+def test_export_html_runs_first_and_keeps_the_outputs_plots_as_images(tmp_path: Path) -> None:
+    pytest.importorskip("nbconvert")
+    path = tmp_path / "squares.py"
+    path.write_text(PLOTTING)
+    done = reflow("export", path, "--to", "html", "--run")
+    assert done.returncode == 0, done.stderr
+    page = tmp_path / "squares.html"
+    assert done.stdout == f"wrote {page}\n"
+    text = page.read_text()
+    assert text.lstrip().lower().startswith("<!doctype html>")
+    assert "the largest square is 25" in text and ">Squares<" in text
+    images = re.findall(r'<img[^>]+src="data:image/png;base64,([A-Za-z0-9+/=\n]+)"', text)
+    assert len(images) == 1
+    assert base64.b64decode(images[0]).startswith(b"\x89PNG")
+
+    # The export command's rules: never over an existing file unasked.
+    again = reflow("export", path, "--to", "html")
+    assert again.returncode == 2 and "add --force" in again.stderr
+    assert page.read_text() == text
+    # Without --run, the outputs the notebook holds: a percent file holds none.
+    assert reflow("export", path, "--to", "html", "--force").returncode == 0
+    assert "the largest square is 25" not in page.read_text()
+    assert "the largest square is" in page.read_text()  # the code is on the page
+
+
+def test_export_html_of_an_ipynb_keeps_its_outputs_and_says_when_a_cell_fails(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("nbconvert")
+    path = copy("ipynb/jupyter.ipynb", tmp_path)
+    shown = reflow("export", path, "--to", "html", "-o", "-")
+    assert shown.returncode == 0, shown.stderr
+    # What the notebook holds: a stream, an HTML result, an image, an error.
+    assert "summing" in shown.stdout and "<b>12</b>" in shown.stdout
+    assert 'src="data:image/png;base64,iVBORw0KGgo=' in shown.stdout
+    assert "ZeroDivisionError" in shown.stdout
+    ran = reflow("export", path, "--to", "html", "--run", "-o", tmp_path / "ran.html")
+    assert ran.returncode == 1
+    assert "failed (its error is on the page)" in ran.stderr
+    page = (tmp_path / "ran.html").read_text()
+    assert "ZeroDivisionError" in page and "<b>12</b>" not in page  # a fresh run's outputs
+    assert ">12<" in page
+    assert reflow("export", path, "--to", "py", "--run").returncode == 2
 
 
 def test_convert_ipynb_to_percent_that_jupytext_reads(tmp_path: Path) -> None:

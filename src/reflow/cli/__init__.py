@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from reflow import __version__
-from reflow.cli import cache, check, export, graph, kernel, lab, run, tutorial
+from reflow.cli import app, cache, check, export, graph, kernel, lab, run, tutorial
 from reflow.cli.common import CommandFailed, HelpFormatter, error
 from reflow.formats import NotebookFileError
 
@@ -26,6 +26,7 @@ COMMANDS: tuple[Registrar, ...] = (
     export.add_parsers,
     graph.add_parser,
     lab.add_parser,
+    app.add_parser,
     kernel.add_parser,
     cache.add_parser,
     tutorial.add_parser,
@@ -42,6 +43,7 @@ examples:
   reflow export app.py --to script     a plain script, cells in run order
   reflow graph analysis.ipynb          the dependency graph as Mermaid
   reflow lab analysis.ipynb            JupyterLab with the reactive kernel
+  reflow app dashboard.ipynb           the notebook as a web app (Voilà), widgets live
   reflow cache info                    what the persistent cache holds
   reflow tutorial dataflow             a tutorial notebook, copied here and opened
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from reflow.cli.common import HelpFormatter, add_direction, load
+from reflow.cli.common import CommandFailed, HelpFormatter, add_direction, cell_name, load
 from reflow.cli.targets import claim, refuse_source, wrote
 
 # --to value -> (format, extension of the default output file); the format names are
@@ -16,6 +16,7 @@ TARGETS = {
     "ipynb": ("ipynb", ".ipynb"),
     "py": ("percent", ".py"),
     "md": ("marimo_md", ".md"),
+    "html": ("html", ".html"),
 }
 
 EXPORT_DESCRIPTION = """\
@@ -25,6 +26,8 @@ Write a notebook in another format:
   ipynb   a Jupyter notebook (outputs kept when the source is an .ipynb)
   py      the percent format (# %% cells), as Jupytext and VS Code read it
   md      a marimo Markdown notebook
+  html    a web page with the outputs (nbconvert's HTML exporter), for someone
+          without Python; --run runs the notebook first (as `reflow run` does)
 
 The output goes next to the input with the new extension, or to -o FILE
 (-o - for standard output). An existing file is replaced only with --force
@@ -35,6 +38,7 @@ examples:
   reflow export app.py --to ipynb
   reflow export notes.ipynb --to md -o -
   reflow export analysis.ipynb --to py --force    # replace analysis.py
+  reflow export analysis.py --to html --run        # analysis.html, with fresh outputs
 """
 
 CONVERT_DESCRIPTION = """\
@@ -53,7 +57,7 @@ examples:
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = commands.add_parser(
         "export",
-        help="write a notebook as a script (cells in run order), ipynb, py or md",
+        help="write a notebook as a script (cells in run order), ipynb, py, md or html",
         description=EXPORT_DESCRIPTION,
         formatter_class=HelpFormatter,
     )
@@ -61,6 +65,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     export.add_argument("--to", required=True, choices=tuple(TARGETS), help="the format to write")
     export.add_argument("-o", "--output", metavar="FILE", help="where to write ('-': stdout)")
     export.add_argument("--force", action="store_true", help="replace an existing file")
+    export.add_argument(
+        "--run", action="store_true", help="with --to html: run every cell first, for its outputs"
+    )
     add_direction(export)
     export.set_defaults(command=main_export)
 
@@ -81,6 +88,10 @@ def main_export(args: argparse.Namespace) -> int:
     format, extension = TARGETS[args.to]
     output = args.output or str(Path(args.notebook).with_suffix(extension))
     refuse_source(args.notebook, output, "name another file with -o")
+    if format == "html":
+        return _export_html(args.notebook, output, args.direction, args.force, args.run)
+    if args.run:
+        raise CommandFailed("--run goes with --to html")
     return _export(args.notebook, output, format, args.direction, args.force)
 
 
@@ -107,3 +118,44 @@ def _export(
         write(file, output, format)
         wrote(output)
     return 0
+
+
+def _export_html(source: str, output: str, direction: str | None, force: bool, run: bool) -> int:
+    """nbconvert's HTML page of the notebook, with the outputs it holds, or (``run``) with
+    those of a fresh run in dependency order; 1 if a cell failed (its error is on the page)."""
+    import importlib.util
+
+    if importlib.util.find_spec("nbconvert") is None:
+        raise CommandFailed("--to html needs nbconvert: pip install nbconvert")
+    if output != "-":
+        claim(output, force=force, format="html")
+    from reflow.files import expected_errors, notebook_file
+    from reflow.formats import ipynb
+
+    notebook = load(source, direction)
+    failed: list[str] = []
+    if run:
+        done = notebook.run_all()
+        expected = expected_errors(notebook)
+        failed = [c for c in [*done.errors, *done.cancelled] if c not in expected]
+    page = _html(ipynb.render(notebook_file(notebook)))
+    if output == "-":
+        sys.stdout.write(page)
+    else:
+        from reflow.formats.atomic import write_atomic
+
+        write_atomic(Path(output), page.encode("utf-8"))
+        wrote(output)
+    for cell_id in failed:
+        print(f"{cell_name(notebook, cell_id)} failed (its error is on the page)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _html(notebook_json: str) -> str:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    # reads, not from_dict: it joins the sources that the file stores as lists of lines.
+    notebook = nbformat.reads(notebook_json, as_version=4)  # type: ignore[no-untyped-call]
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    return str(body)

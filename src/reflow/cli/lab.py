@@ -10,17 +10,14 @@ in another language keeps its kernel.
 
 The URL printed is the one the server reports in its runtime file once it
 listens (Jupyter moves to the next free port when the one asked for is
-busy). The server runs in a session of its own: reflow stops it on Ctrl-C,
-SIGTERM and SIGHUP alike, and waits for it to shut its kernels down.
+busy). How it runs and stops is ``serving``'s, shared with ``reflow app``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -28,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reflow.cli.common import CommandFailed, HelpFormatter
+from reflow.cli.serving import allow_root, ensure_kernelspec, serve
 
 KERNELSPEC = {"display_name": "Python 3 (reflow)", "language": "python", "name": "reflow"}
 
@@ -71,7 +69,7 @@ def main(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("jupyterlab") is None:
         raise CommandFailed("reflow lab needs JupyterLab: pip install 'reflow[lab]'")
-    _ensure_kernelspec()
+    ensure_kernelspec()
     root = Path.cwd()
     opened: list[str] = []
     if args.notebook:
@@ -95,42 +93,15 @@ def main(args: argparse.Namespace) -> int:
         f"--IdentityProvider.token={token}",
         "--MappingKernelManager.default_kernel_name=reflow",
         *(["--no-browser"] if args.no_browser else []),
-        # Containers often run as root; Jupyter refuses that unless told.
-        *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        *allow_root(),
         *opened,
     ]
-    return _serve(command, token)
 
-
-class _Stopped(Exception):
-    def __init__(self, signum: int) -> None:
-        self.signum = signum
-
-
-def _serve(command: list[str], token: str) -> int:
-    """Run the server until it exits or reflow is told to stop; stop it with reflow."""
-
-    def stop(signum: int, _frame: object) -> None:
-        raise _Stopped(signum)
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    # Its own session: Ctrl-C reaches reflow only, which stops the server without
-    # Jupyter's "Shutdown this Jupyter server (y/[n])?" question.
-    server = subprocess.Popen(command, start_new_session=True)
-    try:
+    def locate(server: subprocess.Popen[bytes]) -> str | None:
         info = _server_info(server)
-        if info is not None:
-            print(f"reflow lab: {_lab_url(info, token)} (Ctrl-C stops it)", flush=True)
-        return server.wait()
-    except KeyboardInterrupt:
-        _shut_down(server)
-        return 130
-    except _Stopped as stopped:
-        _shut_down(server)
-        return 128 + stopped.signum
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        return None if info is None else _lab_url(info, token)
+
+    return serve("lab", "JupyterLab", command, locate)
 
 
 def _server_info(server: subprocess.Popen[bytes]) -> dict[str, Any] | None:
@@ -152,19 +123,6 @@ def _server_info(server: subprocess.Popen[bytes]) -> dict[str, Any] | None:
 def _lab_url(info: dict[str, Any], token: str) -> str:
     base = str(info.get("base_url") or "/")
     return f"http://127.0.0.1:{info['port']}{base}lab?token={token}"
-
-
-def _shut_down(server: subprocess.Popen[bytes]) -> None:
-    """SIGTERM: Jupyter shuts its kernels down and exits; a server that hangs is killed."""
-    if server.poll() is not None:
-        return
-    print("reflow lab: stopping JupyterLab", file=sys.stderr, flush=True)
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def _switch_kernel(shown: str, path: Path) -> None:
@@ -192,15 +150,6 @@ def _switch_kernel(shown: str, path: Path) -> None:
         "(--keep-kernel to leave it as it was)",
         flush=True,
     )
-
-
-def _ensure_kernelspec() -> None:
-    from jupyter_client.kernelspec import find_kernel_specs
-
-    if "reflow" not in find_kernel_specs():
-        from reflow.kernel.kernelspec import install
-
-        install(prefix=sys.prefix)
 
 
 def _create(path: Path) -> None:

@@ -138,6 +138,8 @@ class ShellExecutor:
         request = flow.request
         assert request is not None
         known = flow.cells[cell]
+        if flow.widget_slots is not None and known.keyed:
+            return self._run_target_in_widget(cell, known, raw)
         slot = flow.slots and known.keyed
         with result_as_slot(flow.shell, self.slot_id(cell)) if slot else _no_hook() as hook:
             result = self._plain_run_cell(
@@ -151,6 +153,25 @@ class ShellExecutor:
         else:
             known.slot = None  # a fresh execution: the old slot is gone from the frontend
         return _execution(flow.shell, result, "")
+
+    def _run_target_in_widget(self, cell: CellId, known: KernelCell, raw: str) -> Execution:
+        """An app's cell (widget_slots.py): what it prints, displays and returns goes into
+        its slot, an Output widget; its error goes out as usual."""
+        flow = self._flow
+        request = flow.request
+        assert request is not None and flow.widget_slots is not None
+        with capture_rerun(flow.shell, tracebacks=False) as capture:
+            result = self._plain_run_cell(
+                cell, raw, store_history=request.store_history, cell_id=request.cell_id
+            )
+        request.result = result
+        known.number = result.execution_count
+        known.slot = None
+        bundle = flow.slot_bundle(capture.content(""))
+        if bundle:
+            known.slot, known.base, known.shown = self.slot_id(cell), bundle, bundle
+            flow.publish_slot(known.slot, bundle, update=False)
+        return _execution(flow.shell, result, capture.stdout.getvalue())
 
     @contextlib.contextmanager
     def _loop_runner(self, raw: str) -> Iterator[None]:

@@ -34,6 +34,7 @@ from reflow._types import CellId
 from reflow.kernel.bundles import Bundle, SlotContent, with_note
 from reflow.kernel.executor import ShellExecutor
 from reflow.kernel.outputs import RerunCapture, has_slots, publish, publish_slot
+from reflow.kernel.widget_slots import WidgetSlots, for_environment
 from reflow.notebook import Notebook
 from reflow.runtime.errors import CellError
 from reflow.runtime.scheduler import Run
@@ -52,7 +53,7 @@ class KernelCell:
 
     raw: str  # the source an execute_request gave, the only code the kernel runs
     code: str  # its Python form, as the Notebook holds it
-    keyed: bool  # known by a frontend's cellId, so it has an output slot
+    keyed: bool  # has an output slot: known by a frontend's cellId, or in an app
     number: int | None = None  # execution count of its last direct run
     slot: str | None = None  # display id of the slot in that run's output
     base: Bundle = field(default_factory=dict)  # what the slot shows, marker aside
@@ -84,6 +85,8 @@ class Flow:
     ) -> None:
         self.shell = shell
         self.slots = has_slots(shell)
+        # Under Voilà: slots are Output widgets, and cells without a cellId have them too.
+        self.widget_slots: WidgetSlots | None = for_environment() if self.slots else None
         self.cells: dict[CellId, KernelCell] = {}
         self._marked: set[CellId] = set()  # cells whose slot shows a stale marker
         self.frontend_runs_plan = False  # a frontend extension runs pushed cells itself
@@ -340,11 +343,18 @@ class Flow:
                 self.notebook.edit(cell, code)  # synced by the extension, never run here
             else:
                 self.notebook.add(code, id=cell)
-            self.cells[cell] = KernelCell(raw, code, keyed=cell_id is not None)
+            keyed = cell_id is not None or self._widget_slot(cell)
+            self.cells[cell] = KernelCell(raw, code, keyed=keyed)
         else:
             known.raw, known.code = raw, code
             self.notebook.edit(cell, code)
         return cell
+
+    def _widget_slot(self, cell: CellId) -> bool:
+        """Whether an app's cell gets a slot: once a widget can exist, if it reads a name
+        (a cell that reads none is never re-run to show something new)."""
+        slots = self.widget_slots
+        return slots is not None and slots.active() and not self.notebook.self_contained(cell)
 
     def python_source(self, raw: str, *, keep: bool = False) -> str:
         """The cell as Python (IPython's transforms, line magics inlined). ``keep``: the
@@ -379,13 +389,13 @@ class Flow:
         capture = request.captures.get(cell)
         if capture is not None:
             note = "" if outcome == "ok" else f"re-run after {trigger} failed"
-            known.base = capture.content(note).bundle()
+            known.base = self.slot_bundle(capture.content(note))
         elif outcome in ("ok", "error"):  # it ran, but not through IPython: in a worker
             request.elsewhere.append(cell)
             known.base = self._ran_elsewhere(cell, trigger if outcome == "error" else "")
         else:
             error = self.notebook.cell(cell).error
-            known.base = with_note({}, self.relabel(f"not run after {trigger}: {error}"))
+            known.base = self.with_note({}, self.relabel(f"not run after {trigger}: {error}"))
         self._update_slot(known, known.base)
 
     def _ran_elsewhere(self, cell: CellId, failed_after: str | None) -> Bundle:
@@ -400,7 +410,23 @@ class Flow:
         if view.output is not None:
             data, _ = self.shell.display_formatter.format(view.output)
             content.result = data
+        return self.slot_bundle(content)
+
+    def slot_bundle(self, content: SlotContent) -> Bundle:
+        if self.widget_slots is not None:
+            return self.widget_slots.bundle(content)
         return content.bundle()
+
+    def with_note(self, base: Bundle, note: str) -> Bundle:
+        if self.widget_slots is not None:
+            return self.widget_slots.with_note(base, note)
+        return with_note(base, note)
+
+    def publish_slot(self, slot: str, bundle: Bundle, *, update: bool) -> None:
+        if self.widget_slots is not None:
+            self.widget_slots.publish(self.shell, slot, bundle, update=update)
+        else:
+            publish_slot(self.shell, slot, bundle, update=update)
 
     # ---- showing -------------------------------------------------------------------------
 
@@ -435,11 +461,11 @@ class Flow:
             # No result to carry the slot (or the cell did not run): an empty one.
             target.slot = f"reflow-{request.target}-{target.number}"
             target.base, target.shown = {}, {}
-            publish_slot(self.shell, target.slot, {}, update=False)
+            self.publish_slot(target.slot, {}, update=False)
         if self.slots:
             self._mark_stale()
         summary = self.summary(run, request.target, request.elsewhere)
-        if summary:
+        if summary and self.widget_slots is None:  # an app's page shows the cells alone
             publish(self.shell, {"text/plain": summary}, {}, update=False)
 
     def _needs_slot(self, cell: CellId, run: Run) -> bool:
@@ -479,11 +505,11 @@ class Flow:
                 self._marked.add(cell_id)
             else:
                 self._marked.discard(cell_id)
-            self._update_slot(known, with_note(known.base, note))
+            self._update_slot(known, self.with_note(known.base, note))
 
     def _update_slot(self, known: KernelCell, bundle: Bundle) -> None:
         if known.slot is not None and bundle != known.shown:
-            publish_slot(self.shell, known.slot, bundle, update=True)
+            self.publish_slot(known.slot, bundle, update=True)
             known.shown = bundle
 
     def summary(self, run: Run, target: CellId, elsewhere: Sequence[CellId] = ()) -> str:

@@ -111,8 +111,9 @@ class RerunCapture:
 
 
 @contextlib.contextmanager
-def capture_rerun(shell: Any) -> Iterator[RerunCapture]:
-    """Route a re-run's prints, displays, result and tracebacks into a RerunCapture."""
+def capture_rerun(shell: Any, *, tracebacks: bool = True) -> Iterator[RerunCapture]:
+    """Route a re-run's prints, displays, result and tracebacks into a RerunCapture;
+    ``tracebacks=False``: an error goes out as usual, as the executed cell's."""
     capture = RerunCapture()
     slots = has_slots(shell)
     own = vars(shell).get("_showtraceback")  # normally None: the class's method
@@ -125,16 +126,18 @@ def capture_rerun(shell: Any) -> Iterator[RerunCapture]:
     if slots:
         shell.displayhook.register_hook(capture.on_result)
         shell.display_pub.register_hook(capture.on_display)
-    shell._showtraceback = keep_traceback
+    if tracebacks:
+        shell._showtraceback = keep_traceback
     try:
         with contextlib.redirect_stdout(capture.stdout), contextlib.redirect_stderr(capture.stdout):
             yield capture
     finally:
-        shell._last_traceback = last_traceback
-        if own is None:
-            del shell._showtraceback
-        else:
-            shell._showtraceback = own
+        if tracebacks:
+            shell._last_traceback = last_traceback
+            if own is None:
+                del shell._showtraceback
+            else:
+                shell._showtraceback = own
         if slots:
             shell.displayhook.unregister_hook(capture.on_result)
             shell.display_pub.unregister_hook(capture.on_display)
