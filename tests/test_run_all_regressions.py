@@ -209,6 +209,29 @@ FOUND += [
         {"settles": False},
     ),
     (
+        # (unsound: `a[1] = [0]` edited to `a[0] = 0` and run alone left a == [0, [0]]
+        # with every cell fresh: the old store of a[1] was kept since the new code still
+        # changes `a`; seed 17).
+        "parts-a-store-edited-to-a-store-of-another-part",
+        [
+            *(f"{n} = {build.format(k=0)}\nrepr({n})" for n, (build, _) in KINDS.items()),
+            "a = [0, 0]\nrepr(a)",
+            "a[1] = [0]\nrepr(a)",
+        ],
+        [("edit", 4, "a[0] = 0\na[0]"), ("alone", 4, "")],
+        check_mutable_against_run_all,
+        {"settles": False},
+    ),
+    (
+        # (unsound: `a['q'] = b` showed b.q, stored by a cell below, as fresh: a change of
+        # d, held in b.q, wrote all of b and so hid that store; seed 17).
+        "objects-a-store-below-hidden-by-a-change-in-place-of-what-it-stored",
+        [*OBJECT_BINDERS, "a['q'] = b\nrepr(a)", "c[0]['q'] = 0\nrepr(c)", "b.q = d\nrepr(b)"],
+        [("add", 4, "d['p'] = 0\nrepr(d)"), ("run", 1, "")],
+        check_objects,
+        {"aliased": True},
+    ),
+    (
         # (liveness: a binding made below, hidden behind a store an out-of-order usage
         # made, counted as a stray: the settle loop ran `b = list(b)` after `b = [0]`,
         # leaving that stale; found by a helper on 555d6b0).

@@ -234,7 +234,7 @@ class Session:
                 and self.graph.rank(cell) > rank  # below the binder: what it set, the move sets
             ]
         for symbol in symbols:
-            version = self.ledger.write(symbol, binder, outside=True)
+            version = self.ledger.write(symbol, binder, outside=True, in_place=True)
             for cell in charged:
                 record = self.records[cell]
                 record.wrote[symbol] = version
@@ -254,14 +254,14 @@ class Session:
         for symbol, version in record.wrote.items():
             if (
                 symbol.path
-                and symbol.name not in keep
                 and version.cell == cell
                 and not version.deleted
                 and self.ledger.last_write(symbol) == version
             ):
-                # A part the old code stored (`d['k'] += 1`) and the new code does not:
-                # it holds what no cell of the notebook writes now, even where other
-                # cells stored other parts since, as when the cell is deleted.
+                # A part the old code stored (`d['k'] += 1`): it holds what no cell of the
+                # notebook writes now, even where other cells stored other parts since, as
+                # when the cell is deleted; and where the new code still changes the name
+                # (`a[1] = [0]` edited to `a[0] = 0`), until it stores that part again.
                 record.wrote[symbol] = self.ledger.write(symbol, None)
         for name in self.ledger.names_bound_by(cell):
             # Bound by the old code and changed since through an alias (`O.q = 0` changes
@@ -378,7 +378,7 @@ class Session:
                 continue
             # No value to compare: a change in place (or one declared with
             # reflow.mutate, even of a str) is a change, whatever the value reads.
-            wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell)
+            wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, in_place=True)
         for symbol in _module_stores(analysis, namespace):
             if tracked(symbol.name) and symbol.name not in mutated:
                 # A module's fingerprint is its identity: what a store into it changed is
@@ -397,7 +397,10 @@ class Session:
                     current = self.ledger.visible(name, frozenset([symbol.path]))
                     if current is None or current.deleted:
                         bound = name in analysis.defs
-                        current = (self.ledger.bind if bound else self.ledger.write)(symbol, cell)
+                        if bound:
+                            current = self.ledger.bind(symbol, cell)
+                        else:
+                            current = self.ledger.write(symbol, cell, in_place=True)
                     wrote[symbol] = current
                 if name in analysis.defs and self.ledger.bound_by(name) == cell:
                     # Bound again to an equal value: what a cell above changed in the

@@ -30,8 +30,9 @@ class Chain:
 
     ``writers`` are those that wrote an overlapping part, nearest first, and
     ``writes`` those writes; ``newest`` the latest of them (what the reader should
-    see) and ``source`` its writer; ``base`` the stamp of the write of the whole
-    where the walk ended (-1: none), which stands for every write before it.
+    see) and ``source`` its writer; ``base`` the stamp of the binding (or deletion)
+    where the walk ended (-1: none, or a change of the whole in place), which stands
+    for every write before it.
     ``unsynced`` is the first writer on the way that is not in sync, where the walk
     stopped.
     """
@@ -76,7 +77,9 @@ def writes_reaching(
             contributed = True
             chain.writes.add(version)
             if not symbol.path:
-                whole, chain.base = True, version.stamp
+                whole = True
+                if version.deleted or name in graph.expanded(writer).binds:
+                    chain.base = version.stamp  # a new object: stores before it are gone
             if chain.newest is None or version.stamp > chain.newest.stamp:
                 chain.newest, chain.source = version, writer
         if contributed:
@@ -345,14 +348,15 @@ class StatusBoard:
     def _stray_write(self, cell: CellId, name: str, expected: Expected) -> str | None:
         """Why a write the cell saw of ``name`` is none of the writes a run-all gives it
         there, if one is: hidden behind a newer store to another part (`a[1] = 1` moved
-        below `a[0] = 0\nrepr(a)`; `c.p = 1` edited away above `c.q = 1`), the newest
-        version alone does not show it, but the value the cell saw held it."""
+        below `a[0] = 0\nrepr(a)`; `c.p = 1` edited away above `c.q = 1`) or behind a
+        change of the whole in place, the newest version alone does not show it, but the
+        value the cell saw held it."""
         seen = self._records[cell].seen_writes.get(name)
         if not seen:
             return None
-        # Not strays: a write older than the whole write a run-all starts from, which
-        # that write stands for (a cell bound the name again to an equal value, keeping
-        # the versions); a write the user's own change since was charged to as well
+        # Not strays: a write older than the binding a run-all starts from, which that
+        # binding stands for (a cell bound the name again to an equal value, keeping the
+        # versions); a write the user's own change since was charged to as well
         # (``Session.changed_outside``: the move sets what the setter set).
         moves = [v for v in seen if v.outside]
         stray = [
@@ -362,6 +366,8 @@ class StatusBoard:
             and v.stamp > expected.base
             and not any(self._absorbs(move, v) for move in moves)
         ]
+        if stray and expected.base < 0 and expected.writers:
+            stray = self._beyond_in_place(cell, name, expected.writers[-1], stray)
         if not stray:
             return None
         writer = min(stray, key=lambda v: v.stamp).cell
@@ -373,6 +379,30 @@ class StatusBoard:
         if graph.rank(writer) > graph.rank(cell):
             return f"reads `{name}`, which holds what cell [{writer}] wrote; it runs after it"
         return f"reads `{name}`, which holds what cell [{writer}] wrote once and does not now"
+
+    def _beyond_in_place(
+        self, cell: CellId, name: str, last: CellId, stray: list[Version]
+    ) -> list[Version]:
+        """``stray`` less the writes a run-all makes above ``last``, whose change of the
+        whole in place ended the walk of ``writes_reaching`` (they are still in the value):
+        the walk goes on to the binding. Only here, where a store is in doubt, so a chain
+        of cells appending to one list costs no more than before."""
+        graph, records = self._graph, self._records
+        paths = records[cell].read_paths.get(name)
+        left = set(stray)
+        writer = graph.reaching_writer(last, name)
+        while writer is not None and left:
+            if not self.in_sync(writer) and not self.settled(writer):
+                return list(left)  # what a run-all gives above is not known: in doubt
+            for symbol, version in records[writer].writes_of(name):
+                if not symbol.path or overlaps(symbol.path, paths):
+                    left.discard(version)
+                    if not symbol.path and (
+                        version.deleted or name in graph.expanded(writer).binds
+                    ):
+                        return [v for v in left if v.stamp > version.stamp]
+            writer = graph.reaching_writer(writer, name)
+        return list(left)
 
     def _absorbs(self, move: Version, write: Version) -> bool:
         """Whether the user's change ``move`` came after ``write`` and was charged to its

@@ -4,8 +4,9 @@ A symbol is a name, or a part of the object bound to it (``xs[0]``,
 ``cfg.lr``). The graph links cells by name; the runtime is finer: a write of
 ``xs[1]`` gets a version of the symbol ``xs[1]``, and a cell that read only
 ``xs[0]`` looks at the versions of ``xs`` itself and of the parts that
-overlap ``xs[0]`` (``ledger.visible``). Binding, deleting or mutating a
-name as a whole supersedes every part version below it.
+overlap ``xs[0]`` (``ledger.visible``). Binding or deleting a name
+supersedes every part version below it; changing its object as a whole in
+place does not (what was stored into its parts is still there).
 """
 
 from __future__ import annotations
@@ -206,13 +207,19 @@ class VersionLedger:
         deleted: bool = False,
         value: Hashable | None = None,
         outside: bool = False,
+        in_place: bool = False,
     ) -> Version:
+        """A new version of ``symbol``. ``in_place``: a change of the whole object in place
+        (`xs.append(1)`, an element it holds changed), which leaves what was stored into
+        its parts there: their versions stay, as the value still holds those stores."""
         version = Version(self.tick(), cell, deleted, value, outside)
         self._current[symbol] = version
         for names in self._watchers:
             names.add(symbol.name)
         if symbol.path:
             self._parts.setdefault(symbol.name, set()).add(symbol.path)
+            return version
+        if in_place and not deleted:
             return version
         for part in self._parts.pop(symbol.name, ()):  # superseded by a write of the whole
             del self._current[Symbol(symbol.name, part)]
