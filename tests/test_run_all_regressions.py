@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from test_run_all_equivalence import (
+    CLASS,
     KINDS,
     OBJECT_BINDERS,
     check_against_run_all,
@@ -228,6 +229,24 @@ FOUND += [
         "objects-a-store-below-hidden-by-a-change-in-place-of-what-it-stored",
         [*OBJECT_BINDERS, "a['q'] = b\nrepr(a)", "c[0]['q'] = 0\nrepr(c)", "b.q = d\nrepr(b)"],
         [("add", 4, "d['p'] = 0\nrepr(d)"), ("run", 1, "")],
+        check_objects,
+        {"aliased": True},
+    ),
+    (
+        # (liveness: `a = a` was cancelled by `o.q += 0`'s failure through a cell since
+        # edited away; the run that fixed the failure left it stale, joined to the cause
+        # by no edge now; seed 19).
+        "objects-a-cell-cancelled-through-an-edited-cell-runs-once-the-cause-is-fixed",
+        [
+            *OBJECT_BINDERS,
+            "a = {'p': 0}\nrepr(a)",
+            "o.q += 0\nrepr(o)",
+            "a = vars(o)\nrepr(a)",
+            CLASS.replace("    def __init__", "    q = 0\n    def __init__"),
+            "d = {'p': 0}\nrepr(d)",
+            "a = a\nrepr(a)",
+        ],
+        [("edit", 10, "d = {'p': 0}\nrepr(d)"), ("move", 18, ""), ("run", 0, "")],
         check_objects,
         {"aliased": True},
     ),

@@ -85,6 +85,9 @@ class Scheduler:
         self._known: StatusBoard | None = None
         self._reach_epoch = graph.reach_epoch  # see DataflowGraph.reach_epoch
         self._asked: frozenset[CellId] = frozenset()  # see run
+        # Cells cancelled, by the failed cell that cancelled them: when it runs without
+        # error, their status may change whatever edges join them now (see ``_wave``).
+        self._cancelled_by: dict[CellId, set[CellId]] = {}
         self._retired_users: set[CellId] = set()  # users of what cells retired mid-wave wrote
 
     def board(self) -> StatusBoard:
@@ -195,6 +198,9 @@ class Scheduler:
         forgotten = touched | self.users_of(written - counted)
         self.forget_statuses(forgotten)
         concerned |= forgotten | graph.dependents(forgotten)
+        for cell in wave.ran:
+            if cell not in wave.errors:  # a cause fixed: what it cancelled may run now
+                concerned |= {c for c in self._cancelled_by.pop(cell, ()) if c in graph}
         run.ran += wave.ran
         run.errors.update(wave.errors)
         run.cancelled += [c for c in wave.cancelled if c not in run.cancelled]
@@ -492,6 +498,7 @@ class Scheduler:
             )
             record.output = None
             run.cancelled.append(cell)
+            self._cancelled_by.setdefault(cause, set()).add(cell)
             # Not run, it did not make the changes a run-all's run would: the cells that
             # may see them through an alias (it is one of ``graph.changers``) cannot run
             # either. (A cell that ran and raised did make its changes, and was seen to.)
