@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from reflow._types import CellId
 from reflow.analysis.effects import BindingKind, FunctionSummary, PathPart
@@ -58,6 +59,18 @@ class Expanded:
     @property
     def writes(self) -> frozenset[str]:
         return self.binds | self.mutates | self.deletes
+
+
+_T = TypeVar("_T")
+_EMPTY: frozenset[Any] = frozenset()
+
+
+def _frozen(items: Iterable[_T]) -> frozenset[_T]:
+    """``frozenset(items)``, or the one shared empty set when there are none: CPython 3.11
+    makes a new 216-byte empty frozenset each time, and every cell keeps several expanded
+    sets, mostly empty (issue 24: what a long kernel session grows by per execution)."""
+    found = frozenset(items)
+    return found if found else _EMPTY
 
 
 _NEVER_CHANGES = frozenset({BindingKind.CONSTANT, BindingKind.FUNCTION})
@@ -137,8 +150,7 @@ class NotebookFunctions:
         # that name from the cell: no ref. Each function is expanded with the names bound
         # at every call reaching it (again, with fewer, when another call has fewer).
         bound_at = effects.analysis.bound_at_reads
-        empty: frozenset[str] = frozenset()
-        pending = [(n, bound_at.get(n, empty)) for n in refs if n in self._functions]
+        pending = [(n, bound_at.get(n, _EMPTY)) for n in refs if n in self._functions]
         expanded_with: dict[str, frozenset[str]] = {}
         read_by_calls: set[str] = set()
         while pending:
@@ -163,14 +175,14 @@ class NotebookFunctions:
                 called.update(summary.called)
                 handled.update(summary.may_change - summary.called)
         called -= handled
-        alters = frozenset(
+        alters = _frozen(
             n
             for n in may_change
             if links(n)
             and not (n in called and self.kind(n) in _CHANGES_WHEN_CALLED_AS_SEEN)
             and not self.never_changes(n)
         )
-        binds = frozenset(n for n in effects.binds if links(n))
+        binds = _frozen(n for n in effects.binds if links(n))
         mutating = effects.mutates
         unrun_widens = False
         if effects.pending:  # not run yet: anything it may change, or what shares with it
@@ -186,7 +198,7 @@ class NotebookFunctions:
         # shadows and was seen to change, makes a cell its writer.
         stored = effects.analysis.stored_names
         observed = effects.observed_mutates
-        mutates = frozenset(
+        mutates = _frozen(
             n
             for n in mutating
             if links(n)
@@ -194,15 +206,15 @@ class NotebookFunctions:
             and (n not in BUILTIN_NAMES or n in observed or n in stored)
         )
         # Names the cell was only seen to change through an alias: read for their binding.
-        alias_only = frozenset(n for n in effects.observed_mutates if links(n)) - refs
+        alias_only = _frozen(n for n in effects.observed_mutates if links(n) and n not in refs)
         return Expanded(
-            refs=frozenset(refs) | alias_only,
+            refs=_frozen(refs | alias_only),
             alias_only=alias_only,
-            binds=binds | frozenset(writes - effects.deletes),
-            mutates=mutates - binds,
-            deletes=frozenset(n for n in effects.deletes if links(n)),
+            binds=_frozen(binds | (writes - effects.deletes)),
+            mutates=_frozen(mutates - binds),
+            deletes=_frozen(n for n in effects.deletes if links(n)),
             reads_all=effects.reads_all,
-            may_change=frozenset(n for n in may_change if links(n)),
+            may_change=_frozen(n for n in may_change if links(n)),
             alters=alters,
             unrun_widens=unrun_widens,
             path_reads={}
@@ -230,6 +242,19 @@ class NotebookFunctions:
         if changeable:
             return frozenset(n for n in found if not self.never_changes(n))
         return frozenset(found)
+
+    def sharing_component(self, names: Iterable[str]) -> set[str]:
+        """``names`` and every name some cell makes share objects with them, transitively,
+        modules included (wider than ``sharing_closure``): every name whose
+        ``sharing_closure`` may hold one of ``names`` is here."""
+        found: set[str] = set()
+        pending = list(names)
+        while pending:
+            name = pending.pop()
+            if name not in found:
+                found.add(name)
+                pending.extend(self._shares.get(name, ()))
+        return found
 
     def _set_kinds(self, cell: CellId, effects: CellEffects | None) -> set[str]:
         """Record what the cell binds each name to; the names whose ``kind`` changed."""

@@ -49,6 +49,10 @@ class DataflowGraph:
         self._changers_of: dict[str, list[CellId]] | None = None
         self._reached: dict[CellId, frozenset[str]] = {}
         self._reach_epoch = 0
+        # Cells whose ``alters`` changed since ``take_reach_changes``, with the names they
+        # altered before and after, and changers that may reach a name bound to another
+        # kind now, with those names: whom they are ``changers`` of may have changed.
+        self._reach_changes: dict[CellId, frozenset[str]] = {}
         # Cells that may change some object in place: only they can reach a name
         # through sharing, so the rest skip that part of ``dependents``.
         self._changing: set[CellId] = set()
@@ -242,11 +246,35 @@ class DataflowGraph:
 
     @property
     def reach_epoch(self) -> int:
-        """Changes whenever ``changers`` may answer otherwise for some name: when what a
-        cell may change, or which names some cell makes share objects, changes. Statuses
-        resting on a changer are then decided again, whoever asked (the readers of what
-        a cell may reach are no graph edges, so no edge says whom it concerns)."""
+        """Changes whenever ``changers`` may answer otherwise for names no one cell's change
+        tells: when which names some cell makes share objects (or binds to modules)
+        changes. Statuses resting on a changer are then decided again, whoever asked (the
+        readers of what a cell may reach are no graph edges, so no edge says whom it
+        concerns). A change of one cell's ``alters``, or of the kind of a name a changer
+        may reach, is told by ``take_reach_changes`` instead."""
         return self._reach_epoch
+
+    def take_reach_changes(self) -> set[CellId]:
+        """The cells whose status may rest on a change, since the last call (which this one
+        forgets), of what some cell reaches (``alters``, or the kinds of names it may reach):
+        the cell, and the readers below it of every name it may reach, before or after,
+        through sharing (``changers`` counts a cell for the readers below it only, see
+        ``writes_reaching``). Their dependents are the caller's.
+        Without a ``reach_epoch`` change, sharing is as it was when the change was told."""
+        changes, self._reach_changes = self._reach_changes, {}
+        found: set[CellId] = set()
+        for cell, altered in changes.items():
+            # Not only ``changeable`` names, nor less what the cell writes: a wider set than
+            # ``reached`` gave before or gives now, which forgetting can afford.
+            names = self._functions.sharing_closure(altered)
+            rank = self.rank(cell) if cell in self._order else -1
+            if rank >= 0:
+                found.add(cell)
+            for name in names:
+                found.update(r for r in self._readers.cells(name) if self.rank(r) > rank)
+            # A cell that may read any name reads those its parents write (``read_names``).
+            found.update(r for r in self._reads_all if self.rank(r) > rank)
+        return found
 
     def reached(self, cell: CellId) -> frozenset[str]:
         """The names ``cell`` is one of the ``changers`` of."""
@@ -334,7 +362,7 @@ class DataflowGraph:
         before = self._effects.get(cell)
         kinds_epoch = self._functions.kinds_epoch
         changed = self._functions.set_cell(cell, effects)
-        if _sharing(before) != _sharing(effects) or kinds_epoch != self._functions.kinds_epoch:
+        if _sharing(before) != _sharing(effects):
             self._reach_epoch += 1
         error = syntax_error(effects) if effects is not None else None
         if error is None:
@@ -354,6 +382,22 @@ class DataflowGraph:
             for reader in list(self._readers.cells(name)):
                 if reader != cell:
                     self._reindex(reader)
+        if kinds_epoch != self._functions.kinds_epoch:
+            self._tell_kinds_changed(changed)
+
+    def _tell_kinds_changed(self, names: set[str]) -> None:
+        """Some of ``names`` are bound to another kind now (``BindingKind``): each may enter
+        or leave what a changer that may reach it through sharing reaches (``reached``
+        leaves out names no run can be seen to change), whose ``alters`` stay as they were.
+        Most new cells bind a new name, so this must not cost a fresh board each time."""
+        if not self._changing:
+            return
+        linked = self._functions.sharing_component(names)
+        told = frozenset(names)
+        for cell in self._changing:
+            if not linked.isdisjoint(self._expanded[cell].alters):
+                before = self._reach_changes.get(cell)
+                self._reach_changes[cell] = told if before is None else before | told
 
     def _reindex(self, cell: CellId) -> None:
         old = self._expanded.pop(cell, None)
@@ -364,8 +408,12 @@ class DataflowGraph:
         self._count_reach(cell, old, self._expanded[cell])
 
     def _count_reach(self, cell: CellId, old: Expanded | None, new: Expanded | None) -> None:
-        if (old.alters if old else frozenset()) != (new.alters if new else frozenset()):
-            self._reach_epoch += 1
+        before = old.alters if old else frozenset()
+        after = new.alters if new else frozenset()
+        if before != after:
+            told = self._reach_changes.get(cell)
+            altered = before | after
+            self._reach_changes[cell] = altered if told is None else told | altered
         if new is not None and new.alters:
             self._changing.add(cell)
         else:

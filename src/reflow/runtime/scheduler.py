@@ -92,9 +92,9 @@ class Scheduler:
 
     def board(self) -> StatusBoard:
         """The statuses now (a wave's own view is ``_wave_board``)."""
-        if self._known is None or self._reach_epoch != self._graph.reach_epoch:
+        self._forget_reach_changes()
+        if self._known is None:
             self._known = StatusBoard(self._graph, self._session.records, self._session.ledger)
-            self._reach_epoch = self._graph.reach_epoch
         return self._known
 
     def _wave_board(self, succeeded: set[CellId]) -> StatusBoard:
@@ -107,11 +107,27 @@ class Scheduler:
         """The statuses of ``cells`` and their dependents (descendants, and readers of what
         they may change through an alias: ``DataflowGraph.dependents``) may have changed
         (``None``: any)."""
-        if cells is None or self._known is None or self._reach_epoch != self._graph.reach_epoch:
+        self._forget_reach_changes()
+        if cells is None or self._known is None:
             self._known = None
             return
         changed = {c for c in cells if c in self._graph}
         self._known.forget(changed | self._graph.dependents(changed))
+
+    def _forget_reach_changes(self) -> None:
+        """Forget what rests on whom some cell may change in place (``changers``): all of it
+        when sharing changed (``reach_epoch``), else the statuses of the cells whose
+        ``alters`` changed, of the readers below them of what they may reach, and of their
+        dependents (``DataflowGraph.take_reach_changes``). In a numpy notebook most first
+        runs change ``alters`` (``np.sum(a)`` may change ``a``): a fresh board each time
+        decided every cell again after every execution in the kernel."""
+        graph = self._graph
+        resting = graph.take_reach_changes()
+        if self._reach_epoch != graph.reach_epoch:
+            self._reach_epoch = graph.reach_epoch
+            self._known = None
+        if self._known is not None and resting:
+            self._known.forget(resting | graph.dependents(resting))
 
     def users_of(self, names: Iterable[str]) -> set[CellId]:
         """Cells whose status rests on the versions of ``names``: readers and writers."""
