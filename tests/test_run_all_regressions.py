@@ -251,6 +251,17 @@ FOUND += [
         {"aliased": True},
     ),
     (
+        # (unsound: `a += 0`, run by hand while it read `a` from a cell below, stayed
+        # fresh with 0 once a failing `a = b + 0` moved above it: a run-all fails there;
+        # an out-of-order usage is a warning only while no cell above writes the name;
+        # seed 23).
+        "ints-an-out-of-order-read-below-a-writer-that-failed",
+        ["a += 0\na"] * 4 + ["a = 0\na", "a = b + 0\na"],
+        [("edit", 0, "a += 0\na"), ("run", 0, ""), ("add", 1, "a = 0\na"), ("move", 20, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
         # (liveness: a binding made below, hidden behind a store an out-of-order usage
         # made, counted as a stray: the settle loop ran `b = list(b)` after `b = [0]`,
         # leaving that stale; found by a helper on 555d6b0).

@@ -464,12 +464,18 @@ class StatusBoard:
                 expected.source is None
                 and name in record.out_of_order
                 and self._out_of_order(cell, name, seen)
+                # (unless a cell above now writes it, and failed before it did: a run-all
+                # fails here, or reads another value)
+                and self._graph.reaching_writer(cell, name) is None
             ):
                 continue  # a warning, never a dependency (docs/semantics.md)
             if expected.source is None and name in self._graph.expanded(cell).alias_only:
                 continue  # seen changed through an alias only, and no cell above binds it
             if seen != expected.version and not (seen and seen.same_value(expected.version)):
                 if expected.source is None:
+                    writer = self._graph.reaching_writer(cell, name)
+                    if writer is not None:
+                        return f"reads `{name}`, which cell [{writer}] above did not bind"
                     return f"reads `{name}`, which no cell above defines any more"
                 return f"reads `{name}`, changed by cell [{expected.source}]"
             stray = self._stray_write(cell, name, expected)
