@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -41,6 +42,58 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def reflow_command(
+    command: str,
+    cwd: Path,
+    args: tuple[str, ...],
+    port: int | None,
+    *,
+    scratch_in: Path,
+    config: dict[str, Any] | None = None,
+) -> Iterator[tuple[subprocess.Popen[str], list[str], str]]:
+    """``reflow COMMAND ARGS --no-browser --port N`` (``reflow lab``, ``reflow app``) started
+    in ``cwd`` as a user starts it, with a Jupyter configuration, runtime and IPython
+    directory of its own (in ``scratch_in``; ``config``: JSON files to put in the
+    configuration directory first, by relative path): the process, the lines it printed
+    up to and including the one with its URL, and that URL. Stopped with Ctrl-C's SIGINT
+    at the end."""
+    scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=scratch_in))
+    (scratch / "config").mkdir()
+    for relative, content in (config or {}).items():
+        (scratch / "config" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (scratch / "config" / relative).write_text(json.dumps(content))
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(scratch / "config"),
+        "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces"),
+        "IPYTHONDIR": str(scratch / "ipython"),
+    }
+    line = [sys.executable, "-m", "reflow", command, *args, "--no-browser"]
+    line += ["--port", str(port or free_port())]
+    log_path = scratch / f"{command}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            line, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=cwd
+        )
+    try:
+        printed: list[str] = []
+        assert process.stdout is not None
+        for output in process.stdout:
+            printed.append(output.rstrip("\n"))
+            if output.startswith(f"reflow {command}: http"):
+                break
+        else:
+            raise AssertionError(f"{printed}\n{log_path.read_text()}")
+        url = printed[-1].removeprefix(f"reflow {command}: ").split(" ")[0]
+        yield process, printed, url
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
 
 
 @dataclass

@@ -10,12 +10,10 @@ kernel only.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +24,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from browser import CHROMIUM, LOAD, chromium, free_port, write_notebook
+from browser import CHROMIUM, LOAD, chromium, reflow_command, write_notebook
 from reflow.cli.app import app_notebook
 
 pytest.importorskip("voila")
@@ -73,29 +71,13 @@ class App:
 
 @contextmanager
 def reflow_app(folder: Path, *args: str, port: int | None = None) -> Iterator[App]:
-    scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=folder.parent))
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(scratch / "config"),
-        "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
-        "IPYTHONDIR": str(scratch / "ipython"),
-    }
-    command = [sys.executable, "-m", "reflow", "app", *args, "--no-browser"]
-    command += ["--port", str(port or free_port())]
-    with (scratch / "app.log").open("w") as log:
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=folder
-        )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("reflow app: http"):
-            raise AssertionError(f"{line!r}\n{(scratch / 'app.log').read_text()}")
-        yield App(process, line.removeprefix("reflow app: ").split(" ")[0])
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
+    with reflow_command("app", folder, args, port, scratch_in=folder.parent) as (
+        process,
+        printed,
+        url,
+    ):
+        assert len(printed) == 1, printed  # the URL is the first line it prints
+        yield App(process, url)
 
 
 def page_of(url: str) -> str:

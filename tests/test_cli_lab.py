@@ -10,12 +10,9 @@ notebook then runs on the reflow kernel in the browser is
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,7 +23,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser import CHROMIUM, QUIET, NotebookPage, chromium, free_port, write_notebook
+from browser import (
+    CHROMIUM,
+    QUIET,
+    NotebookPage,
+    chromium,
+    reflow_command,
+    write_notebook,
+)
 
 pytest.importorskip("jupyterlab")
 
@@ -40,37 +44,13 @@ class Lab:
 
 @contextmanager
 def reflow_lab(tmp_path: Path, *args: str, port: int | None = None) -> Iterator[Lab]:
-    scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=tmp_path))
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(scratch / "config"),
-        "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces"),
-        "IPYTHONDIR": str(scratch / "ipython"),
-    }
-    (scratch / "config" / "labconfig").mkdir(parents=True)
-    (scratch / "config" / "labconfig" / "page_config.json").write_text(json.dumps(QUIET))
-    command = [sys.executable, "-m", "reflow", "lab", *args, "--no-browser"]
-    command += ["--port", str(port or free_port())]
-    with (scratch / "lab.log").open("w") as log:
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=tmp_path
-        )
-    try:
-        printed: list[str] = []
-        assert process.stdout is not None
-        for line in process.stdout:
-            printed.append(line.rstrip("\n"))
-            if line.startswith("reflow lab: http"):
-                break
-        else:
-            raise AssertionError(f"{printed}\n{(scratch / 'lab.log').read_text()}")
-        url = printed[-1].removeprefix("reflow lab: ").split(" ")[0]
+    page_config = {"labconfig/page_config.json": QUIET}
+    with reflow_command("lab", tmp_path, args, port, scratch_in=tmp_path, config=page_config) as (
+        process,
+        printed,
+        url,
+    ):
         yield Lab(process, printed, url)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
 
 
 def _status(url: str) -> dict[str, object]:

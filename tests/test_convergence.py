@@ -12,6 +12,16 @@ import pytest
 
 from scenarios import Case, Scenario
 
+# `c.p = 1` (b) is edited away above `c.q = 1` (x), a newer store to another part of c:
+# the reader r saw c.p == 1, which the newest version of c alone does not show.
+STORE_BEHIND_ANOTHER_PART = {
+    "a": "c = __import__('types').SimpleNamespace(p=0, q=0)",
+    "b": "c.p = 1",
+    "x": "c.q = 1",
+    "r": "c.q = 0\np = c.p",
+    "z": "c = __import__('types').SimpleNamespace(p=0, q=0)",
+}
+
 REACTIVE = [
     Case(
         "edit-dropping-a-write-restores-the-writer-above",
@@ -57,16 +67,8 @@ REACTIVE = [
         status={"a": "fresh", "f": "fresh", "g": "fresh"},
     ),
     Case(
-        # c.p = 1 edited away above `c.q = 1`, a newer store to another part of c: the
-        # reader saw c.p == 1, which the newest version of c alone does not show.
         "edit-dropping-a-part-store-hidden-by-a-store-to-another-part",
-        {
-            "a": "c = __import__('types').SimpleNamespace(p=0, q=0)",
-            "b": "c.p = 1",
-            "x": "c.q = 1",
-            "r": "c.q = 0\np = c.p",
-            "z": "c = __import__('types').SimpleNamespace(p=0, q=0)",
-        },
+        STORE_BEHIND_ANOTHER_PART,
         ["run_all", "edit b: pass", "run b"],
         ns={"p": 0},
         status={"a": "fresh", "b": "fresh", "x": "fresh", "r": "fresh", "z": "fresh"},
@@ -203,13 +205,7 @@ LAZY = [
     ),
     Case(
         "lazy-part-store-edited-away-behind-another-part-is-stale",
-        {
-            "a": "c = __import__('types').SimpleNamespace(p=0, q=0)",
-            "b": "c.p = 1",
-            "x": "c.q = 1",
-            "r": "c.q = 0\np = c.p",
-            "z": "c = __import__('types').SimpleNamespace(p=0, q=0)",
-        },
+        STORE_BEHIND_ANOTHER_PART,
         ["run_all", "mode lazy", "edit b: pass"],
         ns={"p": 1},
         status={"a": "fresh", "b": "dirty", "x": "fresh", "r": "stale", "z": "fresh"},

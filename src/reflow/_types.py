@@ -6,8 +6,9 @@ they cost nothing at run time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import NewType
+from typing import Any, NewType, TypeVar
 
 CellId = NewType("CellId", str)
 """A cell's stable id (the nbformat cell id where the notebook has one)."""
@@ -38,3 +39,18 @@ class Status(StrEnum):
     STALE = "stale"
     DIRTY = "dirty"
     ERROR = "error"
+
+
+_T = TypeVar("_T")
+
+EMPTY: frozenset[Any] = frozenset()
+"""The one empty frozenset every layer shares (see ``freeze``)."""
+
+
+def freeze(items: Iterable[_T]) -> frozenset[_T]:
+    """``frozenset(items)``, or ``EMPTY`` when there are none: CPython 3.11 makes a new
+    216-byte empty frozenset each time, and every cell's analysis, expansion, effects and
+    record keep a dozen sets, mostly empty (what a long kernel session grew by per
+    execution). A frozenset given is returned as it is."""
+    found = frozenset(items)
+    return found if found else EMPTY

@@ -21,9 +21,8 @@ only the graph knows whether some cell of the notebook shadows it.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
-from typing import Any, TypeVar
 
+from reflow._types import freeze
 from reflow.analysis.effects import (
     BindingKind,
     CellAnalysis,
@@ -378,23 +377,23 @@ class NameResolver:
 
     def result(self, *, star_import: bool, dynamic: bool) -> CellAnalysis:
         return CellAnalysis(
-            refs=_frozen(self.refs),
+            refs=freeze(self.refs),
             read_paths={
-                name: _frozen(paths)
+                name: freeze(paths)
                 for name, paths in self.path_reads.items()
                 if name in self.refs and name not in self.whole_reads
             },
-            defs=_frozen(self.defs),
-            imports=_frozen(self.imports),
-            deletes=_frozen(self.deletes),
+            defs=freeze(self.defs),
+            imports=freeze(self.imports),
+            deletes=freeze(self.deletes),
             mutations=tuple(self.mutations),
-            may_change=_frozen(self.may_change),
-            shares=_frozen(self.shares),
-            called=_frozen(self.callees - self.handled),
+            may_change=freeze(self.may_change),
+            shares=freeze(self.shares),
+            called=freeze(self.callees - self.handled),
             # A name the cell unbinds somewhere may be unbound at a read on a later round
             # of a loop, which the definitely-bound set at the read does not show.
             bound_at_reads={
-                name: _frozen(kept)
+                name: freeze(kept)
                 for name, bound in self.bound_at_reads.items()
                 if name in self.refs and (kept := bound - self.unbound)
             },
@@ -405,29 +404,17 @@ class NameResolver:
             },
             functions={
                 name: FunctionSummary(
-                    _frozen(s.reads),
-                    _frozen(s.writes),
-                    _frozen(s.candidates),
-                    _frozen(s.called - s.handled),
+                    freeze(s.reads),
+                    freeze(s.writes),
+                    freeze(s.candidates),
+                    freeze(s.called - s.handled),
                 )
                 for name, s in self.summaries.items()
             },
-            closes_over=_frozen(self.closes_over),
+            closes_over=freeze(self.closes_over),
             star_import=star_import,
             dynamic=dynamic,
         )
-
-
-_T = TypeVar("_T")
-_EMPTY: frozenset[Any] = frozenset()
-
-
-def _frozen(items: Iterable[_T]) -> frozenset[_T]:
-    """``frozenset(items)``, or the one shared empty set when there are none: CPython 3.11
-    makes a new 216-byte empty frozenset each time, and every cell keeps a dozen, mostly
-    empty (issue 24: what a long kernel session grows by per execution)."""
-    found = frozenset(items)
-    return found if found else _EMPTY
 
 
 def _roots(node: ast.expr) -> list[str]:

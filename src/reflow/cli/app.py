@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from reflow.cli.common import CommandFailed, HelpFormatter
-from reflow.cli.serving import ensure_kernelspec, serve
+from reflow.cli.serving import add_server_arguments, ensure_kernelspec, notebook_language, serve
 
 KERNELSPEC = {"display_name": "Python 3 (reflow)", "language": "python", "name": "reflow"}
 
@@ -64,9 +64,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=HelpFormatter,
     )
     parser.add_argument("notebook", help="the notebook file (.ipynb, .py or .md)")
-    parser.add_argument("--port", type=int, default=8866, help="default: 8866, or a free one")
-    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    parser.add_argument("--token", help="the token to require (default: a random one)")
+    add_server_arguments(parser, 8866, "default: 8866, or a free one")
     parser.add_argument(
         "--show-tracebacks",
         action="store_true",
@@ -159,9 +157,7 @@ def app_notebook(path: Path) -> str:
     from reflow.formats.marimo_cells import runnable_source
 
     file = formats.read(path)
-    spec = file.metadata.get("kernelspec")
-    language = (spec or {}).get("language") if isinstance(spec, dict) else None
-    language = language or (file.metadata.get("language_info") or {}).get("name")
+    language = notebook_language(file.metadata)
     if language not in (None, "python"):
         raise CommandFailed(f"{path}: a notebook in {language}; reflow app serves Python")
     cells = list(file.cells)

@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from reflow.cli.common import CommandFailed, HelpFormatter
-from reflow.cli.serving import allow_root, ensure_kernelspec, serve
+from reflow.cli.serving import (
+    add_server_arguments,
+    allow_root,
+    ensure_kernelspec,
+    notebook_language,
+    serve,
+)
 
 KERNELSPEC = {"display_name": "Python 3 (reflow)", "language": "python", "name": "reflow"}
 
@@ -53,9 +59,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=HelpFormatter,
     )
     parser.add_argument("notebook", nargs="?", help="a notebook to open (.ipynb)")
-    parser.add_argument("--port", type=int, default=8888, help="default: 8888, or the next free")
-    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    parser.add_argument("--token", help="the token to require (default: a random one)")
+    add_server_arguments(parser, 8888, "default: 8888, or the next free")
     parser.add_argument(
         "--keep-kernel",
         action="store_true",
@@ -136,7 +140,7 @@ def _switch_kernel(shown: str, path: Path) -> None:
     spec = spec if isinstance(spec, dict) else {}
     if spec.get("name") == "reflow":
         return
-    language = spec.get("language") or (file.metadata.get("language_info") or {}).get("name")
+    language = notebook_language(file.metadata)
     if language not in (None, "python"):
         kept = f"its kernel {spec['name']!r}" if spec.get("name") else "its kernel"
         print(f"reflow lab: {shown} is a notebook in {language}, not Python: it keeps {kept}")

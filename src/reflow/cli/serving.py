@@ -9,14 +9,30 @@ both move to another port when the one asked for is busy.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 Locate = Callable[["subprocess.Popen[bytes]"], "str | None"]
 """The URL a started server serves, once it listens; None if it exited first."""
+
+
+def add_server_arguments(parser: argparse.ArgumentParser, port: int, port_help: str) -> None:
+    """``--port``, ``--no-browser`` and ``--token``, as both commands take them."""
+    parser.add_argument("--port", type=int, default=port, help=port_help)
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--token", help="the token to require (default: a random one)")
+
+
+def notebook_language(metadata: Mapping[str, Any]) -> str | None:
+    """The language a notebook's metadata names (its kernelspec's, else language_info's)."""
+    spec = metadata.get("kernelspec")
+    language = spec.get("language") if isinstance(spec, dict) else None
+    return language or (metadata.get("language_info") or {}).get("name")
 
 
 class _Stopped(Exception):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
+from reflow._types import freeze
 from reflow.analysis.effects import CellAnalysis, FunctionSummary
 
 
@@ -39,10 +39,10 @@ class CellEffects:
 
     def __post_init__(self) -> None:
         a = self.analysis
-        object.__setattr__(self, "binds", _shared(a.defs | self.observed_binds))
+        object.__setattr__(self, "binds", freeze(a.defs | self.observed_binds))
         mutates = (a.mutated_names | self.observed_mutates) - a.defs
-        object.__setattr__(self, "mutates", _shared(mutates))
-        object.__setattr__(self, "deletes", _shared(a.deletes | self.observed_deletes))
+        object.__setattr__(self, "mutates", freeze(mutates))
+        object.__setattr__(self, "deletes", freeze(a.deletes | self.observed_deletes))
 
     @property
     def refs(self) -> frozenset[str]:
@@ -83,11 +83,11 @@ class CellEffects:
     ) -> CellEffects:
         return CellEffects(
             self.analysis,
-            _frozen(binds),
-            _frozen(deletes),
-            _frozen(mutates),
+            freeze(binds),
+            freeze(deletes),
+            freeze(mutates),
             observed=True,
-            observed_carried=_frozen(carried.items()) if carried else _EMPTY,
+            observed_carried=freeze(carried.items() if carried else ()),
         )
 
     def with_analysis(self, analysis: CellAnalysis) -> CellEffects:
@@ -100,20 +100,3 @@ class CellEffects:
             self.observed_mutates,
             observed_carried=self.observed_carried,
         )
-
-
-_T = TypeVar("_T")
-_EMPTY: frozenset[Any] = frozenset()
-
-
-def _frozen(items: Iterable[_T]) -> frozenset[_T]:
-    """``frozenset(items)``, or the one shared empty set when there are none: CPython 3.11
-    makes a new 216-byte empty frozenset each time, and every cell keeps a dozen, mostly
-    empty (issue 24: what a long kernel session grows by per execution)."""
-    found = frozenset(items)
-    return found if found else _EMPTY
-
-
-def _shared(found: frozenset[_T]) -> frozenset[_T]:
-    """``found``, or the one shared empty set when it is empty (see ``_frozen``)."""
-    return found if found else _EMPTY

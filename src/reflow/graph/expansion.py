@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
-from reflow._types import CellId
+from reflow._types import EMPTY, CellId, freeze
 from reflow.analysis.effects import BindingKind, FunctionSummary, PathPart
 from reflow.graph.effects import CellEffects
 from reflow.graph.names import BUILTIN_NAMES
@@ -59,18 +58,6 @@ class Expanded:
     @property
     def writes(self) -> frozenset[str]:
         return self.binds | self.mutates | self.deletes
-
-
-_T = TypeVar("_T")
-_EMPTY: frozenset[Any] = frozenset()
-
-
-def _frozen(items: Iterable[_T]) -> frozenset[_T]:
-    """``frozenset(items)``, or the one shared empty set when there are none: CPython 3.11
-    makes a new 216-byte empty frozenset each time, and every cell keeps several expanded
-    sets, mostly empty (issue 24: what a long kernel session grows by per execution)."""
-    found = frozenset(items)
-    return found if found else _EMPTY
 
 
 _NEVER_CHANGES = frozenset({BindingKind.CONSTANT, BindingKind.FUNCTION})
@@ -150,7 +137,7 @@ class NotebookFunctions:
         # that name from the cell: no ref. Each function is expanded with the names bound
         # at every call reaching it (again, with fewer, when another call has fewer).
         bound_at = effects.analysis.bound_at_reads
-        pending = [(n, bound_at.get(n, _EMPTY)) for n in refs if n in self._functions]
+        pending = [(n, bound_at.get(n, EMPTY)) for n in refs if n in self._functions]
         expanded_with: dict[str, frozenset[str]] = {}
         read_by_calls: set[str] = set()
         while pending:
@@ -175,14 +162,14 @@ class NotebookFunctions:
                 called.update(summary.called)
                 handled.update(summary.may_change - summary.called)
         called -= handled
-        alters = _frozen(
+        alters = freeze(
             n
             for n in may_change
             if links(n)
             and not (n in called and self.kind(n) in _CHANGES_WHEN_CALLED_AS_SEEN)
             and not self.never_changes(n)
         )
-        binds = _frozen(n for n in effects.binds if links(n))
+        binds = freeze(n for n in effects.binds if links(n))
         mutating = effects.mutates
         unrun_widens = False
         if effects.pending:  # not run yet: anything it may change, or what shares with it
@@ -198,7 +185,7 @@ class NotebookFunctions:
         # shadows and was seen to change, makes a cell its writer.
         stored = effects.analysis.stored_names
         observed = effects.observed_mutates
-        mutates = _frozen(
+        mutates = freeze(
             n
             for n in mutating
             if links(n)
@@ -206,15 +193,15 @@ class NotebookFunctions:
             and (n not in BUILTIN_NAMES or n in observed or n in stored)
         )
         # Names the cell was only seen to change through an alias: read for their binding.
-        alias_only = _frozen(n for n in effects.observed_mutates if links(n) and n not in refs)
+        alias_only = freeze(n for n in effects.observed_mutates if links(n) and n not in refs)
         return Expanded(
-            refs=_frozen(refs | alias_only),
+            refs=freeze(refs | alias_only),
             alias_only=alias_only,
-            binds=_frozen(binds | (writes - effects.deletes)),
-            mutates=_frozen(mutates - binds),
-            deletes=_frozen(n for n in effects.deletes if links(n)),
+            binds=freeze(binds | (writes - effects.deletes)),
+            mutates=freeze(mutates - binds),
+            deletes=freeze(n for n in effects.deletes if links(n)),
             reads_all=effects.reads_all,
-            may_change=_frozen(n for n in may_change if links(n)),
+            may_change=freeze(n for n in may_change if links(n)),
             alters=alters,
             unrun_widens=unrun_widens,
             path_reads={}

@@ -9,11 +9,11 @@ from __future__ import annotations
 import threading
 import time
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reflow._types import CellId, Direction
+from reflow._types import CellId, Direction, freeze
 from reflow.analysis.effects import CellAnalysis, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
@@ -338,7 +338,7 @@ class Session:
                 and graph.reaching_writer(cell, symbol.name) is None
             ):
                 names.add(symbol.name)
-        return _frozen(names)
+        return freeze(names)
 
     def _record(
         self,
@@ -431,7 +431,7 @@ class Session:
         record.run_stamp = stamp
         record.seen = seen
         record.wrote = wrote
-        record.wrote_parts = _frozen(s.name for s in wrote if s.path)
+        record.wrote_parts = freeze(s.name for s in wrote if s.path)
         record.output = execution.output if execution.error is None else None
         record.stdout = execution.stdout
         record.stderr = execution.stderr
@@ -456,15 +456,15 @@ class Session:
         """
         effects = self.graph.effects(cell)
         analysis = effects.analysis
-        binds = _frozen(rebound - analysis.defs)
-        deletes = _frozen(deleted - analysis.deletes)
+        binds = freeze(rebound - analysis.defs)
+        deletes = freeze(deleted - analysis.deletes)
         # What the code says it mutates is known already, except of modules, which the
         # graph takes as changed only when seen to change (``random.seed``).
         static = {n for n in analysis.mutated_names if not self.graph.is_module(n)}
         # An import binds the name to the module every import of it gives: the cell
         # does not make the module's state (``np.random.seed`` above it did), so a
         # module it imports and was seen to change counts as read and changed.
-        mutates = _frozen(mutated - static - (analysis.defs - analysis.imports))
+        mutates = freeze(mutated - static - (analysis.defs - analysis.imports))
         # A name bound to a function, lambda or class by the cell's own code has its
         # summary from static analysis; any other value may carry notebook code too.
         carried = carried_summaries(
@@ -477,17 +477,6 @@ class Session:
             effects.observed_carried,
         ):
             self.graph.update(cell, effects.with_observed(binds, deletes, mutates, carried))
-
-
-_EMPTY: frozenset[Any] = frozenset()
-
-
-def _frozen(items: Iterable[str]) -> frozenset[str]:
-    """``frozenset(items)``, the one shared empty set when there are none: a record
-    keeps several per cell, mostly empty, and each empty frozenset costs 216 bytes, a
-    good part of what a long kernel session grows by per execution."""
-    found = frozenset(items)
-    return found if found else _EMPTY
 
 
 def _module_stores(analysis: CellAnalysis, namespace: dict[str, Any]) -> list[Symbol]:

@@ -408,11 +408,7 @@ class StatusBoard:
         """Whether the user's change ``move`` came after ``write`` and was charged to its
         cell: what that cell set, the move set anew."""
         record = self._records.get(write.cell) if write.cell is not None else None
-        return (
-            move.stamp > write.stamp
-            and record is not None
-            and any(v is move or v == move for v in record.wrote.values())
-        )
+        return move.stamp > write.stamp and record is not None and move in record.wrote.values()
 
     def _fails(self, cell: CellId) -> bool:
         """Whether a cell that is no cancelled one is in error (as ``_decide`` would say),
