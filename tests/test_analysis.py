@@ -17,7 +17,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reflow.analysis import BindingKind, CellAnalysis, Mutation, MutationKind, analyze
+from reflow.analysis import (
+    BindingKind,
+    CellAnalysis,
+    Mutation,
+    MutationKind,
+    analyze,
+    analyze_completed,
+)
 from reflow.analysis.purity import MUTATING_METHODS, PURE_METHODS
 
 CONSTANT = BindingKind.CONSTANT
@@ -959,3 +966,24 @@ def test_type_alias_and_type_params() -> None:
 def test_purity_tables_are_disjoint_and_explained() -> None:
     assert not set(MUTATING_METHODS) & set(PURE_METHODS)
     assert all(reason.strip() for reason in (*MUTATING_METHODS.values(), *PURE_METHODS.values()))
+
+
+# What a cell that raised at a line surely wrote: the statements that end above that line.
+COMPLETED = [
+    # (source, line that raised, defs, mutated names)
+    ("a = 1\nb = a / 0\nc = 2", 2, {"a"}, set()),
+    ("a = 1\nxs[0] = 1\nmissing", 3, {"a"}, {"xs"}),
+    ("a = 1; b = 1 / 0", 1, set(), set()),  # same line: `a = 1` may be past, not known
+    ("for i in range(3):\n    xs.append(i)\n    1 / 0", 3, set(), set()),  # not ended
+    ("a = (1,\n     2)\nb = 1 / 0", 3, {"a"}, set()),  # a statement over two lines
+    ("%%memoize\nv = 1\nw = 1 / 0", 3, {"v"}, set()),  # the blanked magic line counts
+    ("a = (", 1, set(), set()),  # does not parse: nothing
+]
+
+
+@pytest.mark.parametrize(("source", "line", "defs", "mutated"), COMPLETED)
+def test_what_a_failed_run_surely_wrote(
+    source: str, line: int, defs: set[str], mutated: set[str]
+) -> None:
+    completed = analyze_completed(source, line)
+    assert (completed.defs, completed.mutated_names) == (defs, mutated)

@@ -281,3 +281,27 @@ def test_a_syntax_error_is_saved_as_python_shows_it(tmp_path: Path) -> None:
             ],
         }
     ]
+
+
+# ---- a cell that raises ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["api", "ipynb"])
+def test_a_failed_cell_wrote_what_its_finished_statements_wrote(tmp_path: Path, kind: str) -> None:
+    """`xs[1] = 1` ran before the cell raised, storing the value `xs[1]` already held
+    (from the cell below): a store all the same, which the reader below has not seen."""
+    cells = ["xs = [0, 0]", "pass", "xs[1] += 1\ny = list(xs)"]
+    if kind == "api":
+        nb = Notebook()
+        for code in cells:
+            nb.add(code)
+    else:
+        nb = Notebook.open(write_ipynb(tmp_path / "failed.ipynb", cells))
+    nb.mode = "lazy"
+    assert nb.run_all().errors == {}
+    failing, reader = nb.cells[1], nb.cells[2]
+    nb.edit(failing.id, "xs[1] = 1\nmissing_name")
+    assert nb.run(failing.id, alone=True).errors[failing.id].type == "NameError"
+    assert nb.cell(reader.id).status == "stale"
+    nb.run_stale()
+    assert nb["y"] == [0, 2]  # as a run-all, which goes on past the error, gives

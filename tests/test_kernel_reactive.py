@@ -353,3 +353,18 @@ def test_in_lazy_mode_every_cell_gets_a_slot_for_its_stale_marker(kernel: Kernel
         assert marker.startswith("stale: `sl_v` was overwritten by In [")
     finally:
         kernel.cell("%flow mode reactive")
+
+
+def test_a_failed_cell_bound_what_its_finished_statements_bound(kernel: Kernel) -> None:
+    """`kb = 1` ran before the cell raised, binding the value `kb` already held: the
+    reader below reads what a run-all gives it (which goes on past the error), so it is
+    not cancelled."""
+    kernel.cell("kb = 1")
+    failing, _ = kernel.cell("pass")
+    kernel.cell("kc = kb + 1")
+    failed = kernel.execute("kb = 1\nmissing_kb", failing)
+    assert failed.status == "error" and failed.reply["ename"] == "NameError"
+    assert "cancel" not in failed.summary().lower(), failed.summary()
+    _, status = kernel.cell("%flow status")
+    line = next(ln for ln in status.stdout.splitlines() if "`kc = kb + 1`" in ln)
+    assert "fresh" in line, line

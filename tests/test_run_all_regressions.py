@@ -282,6 +282,41 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # (unsound: `a[1] = 1\nb['p']` stored a[1] an equal value, then failed: a failed
+        # run recorded no write of what it bound or stored again to an equal value, so
+        # `a[1] += 1` below, which ran before, stayed fresh showing [0, 1]; run-all
+        # [0, 2]; seed 29). The statements that end above the failing line did run.
+        "parts-a-failed-cell-stores-an-equal-value-before-it-raises",
+        [
+            *(f"{n} = {build.format(k=0)}\nrepr({n})" for n, (build, _) in KINDS.items()),
+            "c = __import__('types').SimpleNamespace(p=0, q=0)\nrepr(c)",
+            *["a[0] = 0\nrepr(a)"] * 5,
+        ],
+        [
+            ("add", 2, "a[1] += 1\nrepr(a)"),
+            ("run", 0, ""),
+            ("add", 0, "a = [0, 0]\nrepr(a)"),
+            ("edit", 13, "a[1] = 1\nb['p']"),
+            ("alone", 2, ""),
+        ],
+        check_mutable_against_run_all,
+        {"settles": False},
+    ),
+    (
+        # (unsound: `c[0] |= {'p': 1}`, run out of order on `c = [vars(b)]` from below,
+        # changed `b`, which no fingerprint taken before looked at: `a = vars(b)` stayed
+        # fresh showing {'p': 1}, run-all {'p': 0}; seed 29). An object whose attribute
+        # dict a candidate holds is fingerprinted with it.
+        "objects-a-store-into-an-attribute-dict-held-in-a-list",
+        [*OBJECT_BINDERS, "c[0] |= {'p': 1}\nrepr(c)", "a = vars(b)\nrepr(a)", "c = [a]\nrepr(c)"],
+        [("delete", 5, "")],
+        check_objects,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS = {
     "ints-a-function-redefined-above-to-read-the-name-below": (
         "liveness, a known gap: a cell calling a function defined twice reads what either "

@@ -479,11 +479,9 @@ class Notebook:
         self._session.close()
 
     def _python_source(self, code: str) -> str:
-        """The Python a cell's code is analysed as: for IPython cells (a notebook opened
-        from an ``.ipynb``), after IPython's input transformation (``%time f(x)`` reads
-        ``f`` and ``x``); raises ``IPythonMissing`` for IPython code without IPython."""
-        python_source = getattr(self._session.executor, "python_source", None)
-        return code if python_source is None else str(python_source(code))
+        """The Python a cell's code is analysed as (``Session.python_source``): IPython's
+        input transformation for a notebook opened from an ``.ipynb``."""
+        return self._session.python_source(code)
 
     def _analyze(self, code: str) -> CellAnalysis:
         try:

@@ -17,6 +17,7 @@ What it deliberately leaves to later layers:
 from __future__ import annotations
 
 import ast
+import itertools
 
 from reflow.analysis.effects import (
     BindingKind,
@@ -39,6 +40,7 @@ __all__ = [
     "MutationKind",
     "PathPart",
     "analyze",
+    "analyze_completed",
 ]
 
 
@@ -77,6 +79,25 @@ def analyze(source: str) -> CellAnalysis:
         message, node = visitor.problem
         return CellAnalysis(syntax_error=_error_at(source, message, node))
     return visitor.names.result(star_import=visitor.star_import, dynamic=visitor.dynamic)
+
+
+def analyze_completed(source: str, line: int) -> CellAnalysis:
+    """The static effects of the top-level statements of a cell that end above ``line``,
+    the line at which its run raised: those statements ran to the end, whatever the rest
+    did (``Execution.stopped_at``). Nothing when none did or the source does not parse."""
+    body = split_memoize(source).body
+    try:
+        tree = ast.parse(body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return CellAnalysis()
+    completed = list(itertools.takewhile(lambda s: (s.end_lineno or line) < line, tree.body))
+    if not completed:
+        return CellAnalysis()
+    try:
+        prefix = ast.unparse(ast.Module(body=completed, type_ignores=[]))
+    except RecursionError:
+        return CellAnalysis()
+    return analyze(prefix)
 
 
 def _has_lazy_annotations(body: list[ast.stmt]) -> bool:

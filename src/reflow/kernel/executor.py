@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from reflow.kernel.memo import plain_python, replaying
 from reflow.kernel.outputs import capture_rerun, result_as_slot
 from reflow.runtime.errors import CellError
-from reflow.runtime.executor import Execution
+from reflow.runtime.executor import Execution, stopped_at
 
 if TYPE_CHECKING:
     from reflow._types import CellId
@@ -242,4 +242,11 @@ def _execution(shell: Any, result: Any, stdout: str, traceback: str | None = Non
     if traceback is None:
         traceback = "\n".join(getattr(shell, "_last_traceback", None) or [])
     cell_error = CellError(type(error).__name__, str(error), traceback)
-    return Execution(None, stdout, "", cell_error, interrupted=isinstance(error, KeyboardInterrupt))
+    return Execution(
+        None,
+        stdout,
+        "",
+        cell_error,
+        interrupted=isinstance(error, KeyboardInterrupt),
+        stopped_at=stopped_at(error, shell.user_global_ns),
+    )

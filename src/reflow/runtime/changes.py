@@ -268,6 +268,14 @@ def _elements_bound_elsewhere(namespace: dict[str, Any], names: set[str]) -> set
         for name, value in namespace.items()
         if id(value) in elements and not cannot_change(value)
     }
+    if any(type(e) is dict for e in elements.values()):
+        # An object whose attribute dict a candidate holds (`c = [vars(o)]`): a store
+        # into `c[0]` changes `o`, which holds nothing of `c`'s.
+        found.update(
+            name
+            for name, value in namespace.items()
+            if _state_changed(value, elements) and links_cells(name)
+        )
     return found - names
 
 

@@ -44,6 +44,9 @@ class Execution:
     stderr: str
     error: CellError | None
     interrupted: bool = False
+    stopped_at: int | None = None
+    """For an error, the line of the cell's own top-level code that raised: the statements
+    that end above it ran to the end. ``None`` when that is not known."""
 
 
 class CellExecutor(Protocol):
@@ -129,6 +132,7 @@ class Executor:
         output: Any = None
         error: CellError | None = None
         interrupted = False
+        raised: BaseException | None = None
         main = self.main.installed() if self.main is not None else contextlib.nullcontext()
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), main:
             try:
@@ -137,17 +141,20 @@ class Executor:
                 if compiled.last_expression is not None:
                     output = shown_value(self._run(compiled.last_expression))
             except KeyboardInterrupt as exc:
-                interrupted = True
+                interrupted, raised = True, exc
                 error = _as_error(exc, filename)
             except SystemExit as exc:
+                raised = exc
                 error = CellError(
                     "SystemExit",
                     f"the cell called sys.exit({exc.code!r}); reflow kept the notebook running",
                     traceback_text(exc, filename),
                 )
             except BaseException as exc:
+                raised = exc
                 error = _as_error(exc, filename)
-        return Execution(output, stdout.getvalue(), stderr.getvalue(), error, interrupted)
+        line = stopped_at(raised, self.namespace) if raised is not None else None
+        return Execution(output, stdout.getvalue(), stderr.getvalue(), error, interrupted, line)
 
     def _compile(self, source: str, filename: str) -> CompiledCell:
         # A transformer whose rewrite depends on more than the tree (which cell runs, the
@@ -205,6 +212,19 @@ def _plain_data(value: Any, budget: list[int]) -> bool:
 
 def _as_error(exc: BaseException, filename: str) -> CellError:
     return CellError(type(exc).__name__, str(exc), traceback_text(exc, filename))
+
+
+def stopped_at(raised: BaseException, namespace: dict[str, Any]) -> int | None:
+    """The line of the cell's top-level code at which ``raised`` left it: the outermost
+    module-level frame that runs in the notebook's namespace (a function the cell called
+    raised at that call). ``None`` when the cell's code never started (a syntax error)."""
+    tb: TracebackType | None = raised.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "<module>" and frame.f_globals is namespace:
+            return tb.tb_lineno
+        tb = tb.tb_next
+    return None
 
 
 def traceback_text(exc: BaseException, filename: str) -> str:

@@ -37,7 +37,13 @@ from typing import TYPE_CHECKING, Any
 
 from reflow.analysis.magics import IPythonMissing, ipython_line, is_python, python_form
 from reflow.runtime.errors import CellError
-from reflow.runtime.executor import Execution, Executor, shown_value, traceback_text
+from reflow.runtime.executor import (
+    Execution,
+    Executor,
+    shown_value,
+    stopped_at,
+    traceback_text,
+)
 
 if TYPE_CHECKING:
     from reflow._types import CellId
@@ -211,8 +217,9 @@ class IPythonExecutor:
         self.outputs[filename] = outputs
         self._last = (filename, outputs)
         output = None if error is not None else shown_value(result.result)
+        line = stopped_at(raised, self.namespace) if raised is not None else None
         return Execution(
-            output, outputs.stdout.getvalue(), outputs.stderr.getvalue(), error, interrupted
+            output, outputs.stdout.getvalue(), outputs.stderr.getvalue(), error, interrupted, line
         )
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reflow._types import CellId, Direction, freeze
+from reflow.analysis import analyze_completed
 from reflow.analysis.effects import CellAnalysis, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
@@ -79,6 +80,13 @@ class Session:
 
     def close(self) -> None:
         self.executor.close()
+
+    def python_source(self, code: str) -> str:
+        """The Python a cell's code is analysed as: for IPython cells run through IPython,
+        after its input transformation (``%time f(x)`` reads ``f`` and ``x``); raises
+        ``IPythonMissing`` for IPython code without IPython."""
+        python_source = getattr(self.executor, "python_source", None)
+        return code if python_source is None else str(python_source(code))
 
     def filename(self, cell: CellId) -> str:
         return f"<cell {cell}>"
@@ -385,24 +393,28 @@ class Session:
                 # not seen, so every run of the store is a new write of the part it names.
                 wrote[symbol] = self.ledger.write(symbol, cell)
         written = {s.name for s in wrote}
-        static_writes = analysis.defs | (analysis.mutated_names & self.graph.expanded(cell).mutates)
-        for name in static_writes if execution.error is None else ():
+        ran = analysis
+        if execution.error is not None:
+            # Only the statements that ran to the end: the rest may never have run.
+            line = execution.stopped_at
+            ran = analyze_completed(self.python_source(record.code), line) if line else EMPTY_RUN
+        static_writes = ran.defs | (ran.mutated_names & self.graph.expanded(cell).mutates)
+        for name in static_writes:
             # Bound again to an equal value, or mutated to no effect: a write all the same
             # (readers below must see this cell as their writer), but of the version
             # already there, so nothing downstream counts it as a change. Only what the
             # code itself writes: a mutation last run saw through an alias may be gone.
-            # (Not after an error: the statement may never have run.)
             if name in namespace and name not in written and tracked(name):
-                for symbol in _static_symbols(analysis, name):
+                for symbol in _static_symbols(ran, name):
                     current = self.ledger.visible(name, frozenset([symbol.path]))
                     if current is None or current.deleted:
-                        bound = name in analysis.defs
+                        bound = name in ran.defs
                         if bound:
                             current = self.ledger.bind(symbol, cell)
                         else:
                             current = self.ledger.write(symbol, cell, in_place=True)
                     wrote[symbol] = current
-                if name in analysis.defs and self.ledger.bound_by(name) == cell:
+                if name in ran.defs and self.ledger.bound_by(name) == cell:
                     # Bound again to an equal value: what a cell above changed in the
                     # object before is gone with this binding, as with a new object.
                     self.ledger.clear_changed_above(name)
@@ -477,6 +489,10 @@ class Session:
             effects.observed_carried,
         ):
             self.graph.update(cell, effects.with_observed(binds, deletes, mutates, carried))
+
+
+EMPTY_RUN = CellAnalysis()
+"""What a run that raised before its first statement ended surely wrote: nothing."""
 
 
 def _module_stores(analysis: CellAnalysis, namespace: dict[str, Any]) -> list[Symbol]:
