@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from carried import assert_carried_statuses_are_fresh
 from reflow import Notebook
+from reflow.analysis import analyze
 
 NAMES = ["a", "b", "c"]
 FUNCTIONS = ["f", "g"]
@@ -110,6 +111,25 @@ def tainted(nb: Notebook) -> set[str]:
                     grew = True
                     break
     return bad
+
+
+def callers_of_shadowed_definitions(nb: Notebook) -> set[str]:
+    """A named gap in liveness (docs/semantics.md, *What reflow does not track*): a cell
+    calling a function that more than one cell defines reads what every definition
+    reads, so when one its call cannot reach reads a name the caller binds itself, the
+    caller is left stale after its run (sound: never fresh on a wrong value)."""
+    analyses = {c.id: analyze(c.code) for c in nb.cells}
+    definitions: dict[str, list[frozenset[str]]] = {}
+    for analysis in analyses.values():
+        for name, summary in analysis.functions.items():
+            definitions.setdefault(name, []).append(summary.reads)
+    return {
+        cell
+        for cell, analysis in analyses.items()
+        for name in analysis.refs
+        if len(definitions.get(name, ())) > 1
+        and any(reads & analysis.defs for reads in definitions[name])
+    }
 
 
 def behind(nb: Notebook, outputs: list[Any]) -> set[str]:
@@ -304,6 +324,58 @@ def _object_kinds() -> list[list[str]]:
 object_cell_sources = tabled(_object_kinds())
 
 
+# Code reached other ways than by name: functions and lambdas held in lists and dicts,
+# closures from a factory, `functools.partial`, methods and properties that read
+# globals, attributes stored on a module object, and the calls that reach them all.
+# `x`, `y` hold ints, `v` what a call gives; each cell shows an int (or a list of them).
+CALL_NAMES = ["x", "y", "v"]
+CALL_BINDERS = [
+    "x = 0\nx",
+    "y = 1\ny",
+    "def f():\n    return x",
+    "def g(n):\n    return n + y",
+    "fs = [f]\nlen(fs)",
+    "d = {'f': f}\nlen(d)",
+    "class K:\n    def get(self):\n        return x\n    @property\n    def prop(self):\n"
+    "        return y",
+    "k = K()\n0",
+    "m = __import__('types').ModuleType('m')\nm.z = 0\nm.z",
+]
+
+
+def _call_kinds() -> list[list[str]]:
+    ks = range(3)
+    ints = [f"{n} = {k}\n{n}" for n in ("x", "y") for k in ks]
+    ints += [f"x += {k}\nx" for k in (0, 1)] + [f"y = x + {k}\ny" for k in ks]
+    defs = [f"def f():\n    return x + {k}" for k in ks]
+    defs += ["def f():\n    return y", "def f():\n    return m.z"]
+    defs += ["def g(n):\n    return n + x", "def g(n):\n    return n * y"]
+    defs += [f"f = lambda: y + {k}\n0" for k in ks] + ["g = lambda n: n - x\n0"]
+    boxes = ["fs = [f]\nlen(fs)", "fs.append(f)\nlen(fs)", "d = {'f': f}\nlen(d)"]
+    boxes += [f"fs = [lambda: x + {k}]\nlen(fs)" for k in ks]
+    boxes += ["fs.append(lambda: y)\nlen(fs)", "d['f'] = lambda: m.z\nlen(d)"]
+    boxes += [f"d = {{'f': lambda: y + {k}}}\nlen(d)" for k in ks]
+    boxes += [f"def make(n):\n    return lambda: n + y\nfs = [make({k})]\nlen(fs)" for k in ks]
+    boxes += [f"fs = [__import__('functools').partial(g, {k})]\nlen(fs)" for k in ks]
+    classes = [
+        f"class K:\n    def get(self):\n        return x + {k}\n    @property\n"
+        "    def prop(self):\n        return y"
+        for k in ks
+    ]
+    classes += ["class K:\n    def get(self):\n        return f()\n    prop = 2"]
+    classes += ["k = K()\n0", "K.get = lambda self: y\n0", "k.get = f\n0"]
+    modules = ["m = __import__('types').ModuleType('m')\nm.z = 0\nm.z"]
+    modules += [f"m.z = {k}\nm.z" for k in ks] + ["m.z += 1\nm.z", "m.f = f\n0"]
+    calls = ["v = fs[0]()\nv", "v = fs[-1]()\nv", "v = d['f']()\nv", "v = f()\nv"]
+    calls += [f"v = g({k})\nv" for k in ks] + ["v = k.get()\nv", "v = k.prop\nv"]
+    calls += ["v = m.z + 1\nv", "v = m.f()\nv", "v = sum(h() for h in fs)\nv"]
+    calls += ["v = [h() for h in d.values()]\nv", "v = x + y\nv"]
+    return [ints, defs, boxes, classes, modules, calls]
+
+
+call_cell_sources = tabled(_call_kinds())
+
+
 def exercise(
     initial: list[str],
     actions: list[tuple[str, Any, Any]],
@@ -371,6 +443,7 @@ def play(
             _, outputs = fresh_run([c.code for c in nb.cells])
             left_stale = behind(nb, outputs) if aliased else set()
             left_stale.update(c for failed in run.errors for c in nb.downstream(failed))
+            left_stale |= callers_of_shadowed_definitions(nb)
             left = [
                 c
                 for c, out in zip(nb.cells, outputs, strict=True)
@@ -412,8 +485,11 @@ def runnable_stale(nb: Notebook, aliased: bool) -> list[str]:
     if aliased:
         unrun = {c.id for c in nb.cells if c.status in ("dirty", "never_run")}
         excused |= nb._graph.dependents(unrun)
+    # Readers of a name no cell defines any more, and what rests on them.
     orphans = {c for c in stale if nb._scheduler.orphaned(c, nb._board())}
-    return [c for c in stale if c not in excused and c not in orphans]
+    excused |= orphans | nb._graph.dependents(orphans)
+    excused |= callers_of_shadowed_definitions(nb)
+    return [c for c in stale if c not in excused]
 
 
 def check_mutable_against_run_all(nb: Notebook, names: list[str] = NAMES) -> None:
@@ -498,3 +574,19 @@ def test_objects_match_a_fresh_run_all(
 ) -> None:
     # What the list property asks, of dicts and of instances of a class a cell defines.
     exercise(OBJECT_BINDERS + initial, actions, check_objects, aliased=True)
+
+
+@settings_for(800)
+@given(
+    initial=st.lists(call_cell_sources, min_size=1, max_size=6),
+    actions=st.lists(steps(call_cell_sources), max_size=14),
+)
+def test_calls_match_a_fresh_run_all(
+    initial: list[str], actions: list[tuple[str, Any, Any]]
+) -> None:
+    # Code reached through containers, instances and a module object.
+    exercise(CALL_BINDERS + initial, actions, check_calls, aliased=True)
+
+
+def check_calls(nb: Notebook) -> None:
+    check_mutable_against_run_all(nb, CALL_NAMES)

@@ -120,6 +120,13 @@ class CellAnalysis:
     stores into whatever ``xs`` is bound to). A ref missing here is read whole.
     Whether a path really names a separate part is the runtime's call (a
     property or a custom ``__getitem__`` may read anything).
+
+    ``part_stores`` are the globals the cell changes only by storing items one step below
+    them that its code names (``d[0] = v``, ``d['k'] = v``; see ``DIRECT_STORES``), never
+    through a call, a deeper path (``d[0][1] = v`` changes the object ``d[0]`` holds,
+    which another part may hold too) nor an augmented assignment (``d[0] += v`` may
+    change that object in place): whatever the cell's inputs, its run changes no other
+    part of their objects.
     """
 
     refs: frozenset[str] = frozenset()
@@ -129,6 +136,7 @@ class CellAnalysis:
     deletes: frozenset[str] = frozenset()
     mutations: tuple[Mutation, ...] = ()
     may_change: frozenset[str] = frozenset()
+    part_stores: frozenset[str] = frozenset()
     shares: frozenset[tuple[str, str]] = frozenset()
     called: frozenset[str] = frozenset()
     bound_as: dict[str, BindingKind] = field(default_factory=dict)
@@ -150,6 +158,18 @@ class CellAnalysis:
         ``del d[k]``, ``m.y += 1``): changes whatever the object is, a module included."""
         return frozenset(m.name for m in self.mutations if m.kind in _STORES)
 
+
+DIRECT_STORES = frozenset({MutationKind.ITEM_STORE})
+"""Changes that rebind a slot of the object (one step below a name, see ``part_stores``)
+and change no object: ``d[0] = v`` leaves the object ``d[0]`` held as it was (the
+object is a ``dict`` or a ``list`` wherever a reader's read of a part is trusted,
+``runtime.parts``). Not ``del xs[0]``: on a list it moves every item after it; nor an
+attribute store: a property's setter, or ``__setattr__``, may store other attributes."""
+
+_STORES = frozenset({MutationKind.ITEM_STORE, MutationKind.ATTR_STORE, MutationKind.ATTR_DELETE})
+"""Changes that rebind a slot of the object (one step below a name, see ``part_stores``)
+and change no object: ``d[0] = v`` leaves the object ``d[0]`` held as it was. Not
+``del xs[0]``: on a list it moves every item after it."""
 
 _STORES = frozenset(
     {

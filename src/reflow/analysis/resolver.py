@@ -24,6 +24,7 @@ import ast
 
 from reflow._types import freeze
 from reflow.analysis.effects import (
+    DIRECT_STORES,
     BindingKind,
     CellAnalysis,
     FunctionSummary,
@@ -58,6 +59,9 @@ class NameResolver:
         self.deletes: set[str] = set()
         self.mutations: dict[Mutation, None] = {}  # an ordered set
         self.may_change: set[str] = set()
+        # Of the candidates, those the cell may change otherwise than by a direct store
+        # into a part one step below (see ``CellAnalysis.part_stores``).
+        self.changed_otherwise: set[str] = set()
         # Of the candidates, those the cell calls (``f(x)``) and those it hands over or
         # changes otherwise: ``CellAnalysis.called`` is the first less the second.
         self.callees: set[str] = set()
@@ -311,10 +315,16 @@ class NameResolver:
     def record_mutation(self, node: ast.expr, kind: MutationKind) -> None:
         """``node`` (a target or a method receiver) is changed in place, if it is a global path."""
         found = symbol_path(node)
-        if found is not None and self.is_global_now(found[0]):
+        if found is None:
+            return
+        stored = None
+        if self.is_global_now(found[0]):
             self.mutations[Mutation(found[0], found[1], kind)] = None
-        if found is not None:
-            self.record_candidate(node)
+            if kind in DIRECT_STORES and len(found[1]) == 1:
+                stored = found[0]
+            else:
+                self.changed_otherwise.add(found[0])
+        self._candidates(self._with_containers(_roots(node)), called=False, stored=stored)
 
     def record_candidate(self, node: ast.expr) -> None:
         """The object ``node`` names may be changed in place by code reflow cannot see into.
@@ -331,7 +341,8 @@ class NameResolver:
         self._candidates({name}, called=True)
         self._candidates(self._with_containers([name]) - {name}, called=False)
 
-    def _candidates(self, roots: set[str], *, called: bool) -> None:
+    def _candidates(self, roots: set[str], *, called: bool, stored: str | None = None) -> None:
+        """``stored``: the root the cell changes only by a direct store (``d[0] = v``)."""
         if not roots:
             return
         if self._inside_body():
@@ -343,6 +354,8 @@ class NameResolver:
             if self.is_global_now(root):
                 self.may_change.add(root)
                 (self.callees if called else self.handled).add(root)
+                if root != stored:
+                    self.changed_otherwise.add(root)
 
     def record_sharing(self, targets: list[str], value: ast.expr) -> None:
         """`a = b`, `a = b.x`, `a = [b]`: at cell level, `a` may share objects with `b`."""
@@ -388,6 +401,7 @@ class NameResolver:
             deletes=freeze(self.deletes),
             mutations=tuple(self.mutations),
             may_change=freeze(self.may_change),
+            part_stores=freeze({m.name for m in self.mutations} - self.changed_otherwise),
             shares=freeze(self.shares),
             called=freeze(self.callees - self.handled),
             # A name the cell unbinds somewhere may be unbound at a read on a later round

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from reflow._types import CellId
 from reflow.analysis.paths import symbol_path
+from reflow.runtime.status import read_names, writes_reaching
 from reflow.runtime.versions import Paths, Symbol, Version, overlaps
 
 if TYPE_CHECKING:
@@ -188,9 +189,44 @@ class StateQueries:
         return seen.same_value(self._session.ledger.current_for(symbol.name, paths))
 
     def _program(self, cell: CellId) -> str:
-        needed = self._graph.ancestors([cell]) | {cell}
+        needed = self._needed(cell)
         order = [c for c in self._graph.execution_order() if c in needed]
         return "\n\n".join(self._session.records[c].code.rstrip() for c in order) + "\n"
+
+    def _needed(self, cell: CellId) -> set[CellId]:
+        """``cell`` and the cells whose writes it, and they in turn, read: for a cell whose
+        last run tells which parts it read, the writers a run-all gives those parts
+        (``writes_reaching``), not every writer of the name (`xs[1] = 5` is no input of
+        `y = xs[0]`); for any other cell, and past a writer out of sync, its graph parents."""
+        graph, records = self._graph, self._session.records
+
+        def in_sync(writer: CellId) -> bool:
+            record = records[writer]
+            return record.has_run and not record.dirty and record.error is None
+
+        needed = {cell}
+        pending = [cell]
+        while pending:
+            current = pending.pop()
+            parents = graph.parents(current)
+            if not in_sync(current):
+                found: set[CellId] = set(parents)
+            else:
+                paths = records[current].read_paths
+                reads = read_names(graph, current)
+                # Edges that are no reads (any_order's ordering edges) stay as they are.
+                found = {p for p, names in parents.items() if not names <= reads}
+                for name in reads:
+                    chain = writes_reaching(graph, records, current, name, paths.get(name), in_sync)
+                    if chain.unsynced is not None or chain.base < 0:
+                        # (past a writer out of sync, or a walk that ended at no binding)
+                        found.update(p for p, names in parents.items() if name in names)
+                    else:
+                        found.update(chain.writers)
+            for parent in found - needed:
+                needed.add(parent)
+                pending.append(parent)
+        return needed
 
     def _position(self, cell: CellId | None) -> int | None:
         return self._graph.position(cell) if cell is not None and cell in self._graph else None

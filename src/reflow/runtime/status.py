@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from reflow._types import CellId, Status
+from reflow.analysis.effects import PathPart
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.records import CellRecord
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger, overlaps
@@ -67,6 +68,9 @@ def writes_reaching(
     through_alias = False
     while writer is not None:
         if not in_sync(writer):
+            if paths is not None and stores_elsewhere(graph, records, writer, name, paths):
+                writer = graph.reaching_writer(writer, name)  # what it reruns, no reader sees
+                continue
             chain.unsynced = writer
             return chain
         whole = False
@@ -107,6 +111,49 @@ def writes_reaching(
             chain.unsynced = changer
             return chain
     return chain
+
+
+def stores_elsewhere(
+    graph: DataflowGraph,
+    records: Mapping[CellId, CellRecord],
+    writer: CellId,
+    name: str,
+    paths: frozenset[tuple[PathPart, ...]],
+) -> bool:
+    """Whether whatever ``writer`` wrote and may write of ``name``, its code as it is now
+    run on any inputs, is a direct store into parts a reader of ``paths`` does not read:
+    then its being out of sync (edited, stale, failed) is nothing to that reader.
+
+    Its code stores only into parts one step below the name (``CellAnalysis.part_stores``:
+    no call, deeper path or augmented assignment that could change an object another part
+    holds too), calls no notebook code that could change more, and may change nothing
+    else that could share the object; its last run wrote such parts only.
+    """
+    effects = graph.effects(writer)
+    analysis = effects.analysis
+    if analysis.dynamic or analysis.star_import or name not in analysis.part_stores:
+        return False
+    expanded = graph.expanded(writer)
+    if (
+        name in expanded.binds
+        or name in expanded.deletes
+        or name in effects.observed_mutates
+        or not expanded.alters <= {name}
+    ):
+        return False
+    for mutation in analysis.mutations:
+        if mutation.name == name and overlaps(mutation.path, paths):
+            return False
+    for symbol, _ in records[writer].writes_of(name):
+        if not symbol.path or overlaps(symbol.path, paths):
+            return False
+    # A function or class of the notebook it calls (or an object carrying one) may
+    # change the object in ways its summary does not tell part by part.
+    return not any(
+        ref in graph.effects(definer).functions
+        for ref in expanded.refs
+        for definer in graph.writers(ref)
+    )
 
 
 def read_names(graph: DataflowGraph, cell: CellId) -> set[str]:
