@@ -319,6 +319,45 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # (unsound: `b['p'] = b['p'] + 3` showed {'p': 5} as fresh, run-all {'p': 3}: it
+        # read the store `b['p'] = c.p + 2` made when run alone, above `b['p'] = c.q`,
+        # which ran before it and stores the part again in a run-all; a reader compared
+        # the newest store of a part, not the nearest cell's; seed 31).
+        "parts-a-store-run-alone-above-a-store-of-the-same-part",
+        [
+            *(f"{n} = {build.format(k=0)}\nrepr({n})" for n, (build, _) in KINDS.items()),
+            *["a = [0, 0]\nrepr(a)"] * 3,
+            "b['p'] = c.q\nc.q",
+            "a = [0, 0]\nrepr(a)",
+        ],
+        [
+            ("add", 0, "a = [0, 0]\nrepr(a)"),
+            ("add", 8, "b['p'] = b['p'] + 3\nrepr(b)"),
+            ("add", 9, "a = [0, 0]\nrepr(a)"),
+            ("edit", 4, "b['p'] = c.p + 2\nrepr(b)"),
+            ("alone", 4, ""),
+            ("alone", 19, ""),
+        ],
+        check_mutable_against_run_all,
+        {"settles": False},
+    ),
+]
+
+FOUND += [
+    (
+        # (liveness: `d['p'] = 2`, reading `d` that only the cell below binds, and that
+        # binder took turns: each run of the one left the other stale, the binder last;
+        # the settle loop no longer runs a cell with an out-of-order usage again; seed 31).
+        "objects-an-out-of-order-store-above-the-binder-after-run-all",
+        [*OBJECT_BINDERS, "d = c[0]\nrepr(d)", "c = [a]\nrepr(c)"],
+        [("add", 2, "d['p'] = 2\nrepr(d)"), ("edit", 1, "a['p'] = 0\nrepr(a)"), ("run_all", 0, "")],
+        check_objects,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 
 

@@ -245,6 +245,7 @@ class Scheduler:
             and c not in spent
             and board.status(c) is Status.STALE
             and not self.orphaned(c, board)
+            and not graph.out_of_order_usages(c)
         ]
         if roots_only and len(stale) > 1:
             below = graph.dependents(stale)

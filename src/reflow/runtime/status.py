@@ -66,6 +66,10 @@ def writes_reaching(
     chain = Chain()
     writer = graph.reaching_writer(cell, name)
     through_alias = False
+    # Parts a nearer writer stores: in a run-all its store comes after a farther writer's
+    # store of the same part, whenever each last ran (`b['p'] = 2` run alone above a
+    # `b['p'] = 0` that ran before it leaves 2, where a run-all leaves 0).
+    stored: set[tuple[PathPart, ...]] = set()
     while writer is not None:
         if not in_sync(writer):
             if paths is not None and stores_elsewhere(graph, records, writer, name, paths):
@@ -75,10 +79,13 @@ def writes_reaching(
             return chain
         whole = False
         contributed = False
+        parts = []
         for symbol, version in records[writer].writes_of(name):
-            if symbol.path and not overlaps(symbol.path, paths):
+            if symbol.path and (not overlaps(symbol.path, paths) or symbol.path in stored):
                 continue
             contributed = True
+            if symbol.path:
+                parts.append(symbol.path)
             chain.writes.add(version)
             if not symbol.path:
                 whole = True
@@ -86,6 +93,7 @@ def writes_reaching(
                     chain.base = version.stamp  # a new object: stores before it are gone
             if chain.newest is None or version.stamp > chain.newest.stamp:
                 chain.newest, chain.source = version, writer
+        stored.update(parts)
         if contributed:
             chain.writers.append(writer)
         if contributed and changed_through_alias_only(graph, writer, name):
