@@ -9,11 +9,13 @@ import pytest
 
 from reflow import Notebook
 from test_run_all_equivalence import (
+    CALL_BINDERS,
     CLASS,
     KINDS,
     OBJECT_BINDERS,
     callers_of_shadowed_definitions,
     check_against_run_all,
+    check_calls,
     check_mutable_against_run_all,
     check_objects,
     exercise,
@@ -353,6 +355,36 @@ FOUND += [
         "objects-an-out-of-order-store-above-the-binder-after-run-all",
         [*OBJECT_BINDERS, "d = c[0]\nrepr(d)", "c = [a]\nrepr(c)"],
         [("add", 2, "d['p'] = 2\nrepr(d)"), ("edit", 1, "a['p'] = 0\nrepr(a)"), ("run_all", 0, "")],
+        check_objects,
+        {"aliased": True},
+    ),
+]
+
+FOUND += [
+    (
+        # (unsound: `v = d['f']()` stayed fresh on 0 when `x = 1` was added above it: `d =
+        # {'f': f}`, run again to an equal value, lost the notebook code its value
+        # carries, so `v` no longer read `x`; seed 37).
+        "calls-a-container-of-functions-bound-again-to-an-equal-value",
+        [*CALL_BINDERS, "v = d['f']()\nv", "x = 0\nx"],
+        [("run", 16, ""), ("add", 6, "x = 1\nx")],
+        check_calls,
+        {"aliased": True},
+    ),
+    (
+        # (liveness: a cell that depends on a cancelled one pulled, again and again in one
+        # wave, the binder above that a reader needs, after the binder below had put the
+        # name back: `c = [a]` was left stale after each wave; seed 37).
+        "objects-no-pull-for-a-cell-a-failure-cancels",
+        [*OBJECT_BINDERS, *["a = {'p': 0}\nrepr(a)"] * 5, "c = [d]\nrepr(c)"],
+        [
+            ("add", 6, "c[0]['p'] = a\nrepr(c)"),
+            ("edit", 0, "a = {'p': 0}\nrepr(a)"),
+            ("delete", 7, ""),
+            ("run", 0, ""),
+            ("edit", 20, "O.q = 0\nrepr(b)"),
+            ("run", 0, ""),
+        ],
         check_objects,
         {"aliased": True},
     ),

@@ -234,8 +234,11 @@ class Scheduler:
         stale is no input another run could fix), nor a reader left with no writer
         for a name it read (it would only fail with a NameError, or read a value only
         its own earlier run left: `x += 1` with no `x` above; it stays stale, its
-        value kept). ``roots_only``: not the cells downstream of another such cell
-        either; pushes reach those where their inputs change.
+        value kept), nor a cell that reads a name only cells below it bind (an
+        out-of-order usage: a run-all fails there or reads another value, so running
+        it again brings nothing up to date, and what it changes in place would make
+        the binder below stale in turn). ``roots_only``: not the cells downstream of
+        another such cell either; pushes reach those where their inputs change.
         """
         graph, board = self._graph, self.board()
         stale = [
@@ -325,13 +328,14 @@ class Scheduler:
                 _, cell = heapq.heappop(heap)
                 if cell in done:
                     continue
-                if not alone and wave_wrote & read_names(self._graph, cell):
+                if not alone and cell not in doomed and wave_wrote & read_names(self._graph, cell):
                     # Cells this wave ran wrote what it needs: a writer it reads from may
                     # have lost its value since the plan was made (`i = 3` run again
                     # above `i = 1`, both above `i += 9`): pull again.
                     # A writer this wave ran already runs again (once) when a cell pulled
                     # after it, above it, wrote over its value (`a = vars(b)` run, then `c =
-                    # [a]` pulled with the `a = {...}` it reads from).
+                    # [a]` pulled with the `a = {...}` it reads from). Not for a cell a
+                    # failure cancels: it does not run.
                     pulled = self.pull([cell], self._wave_board(succeeded))
                     due = {
                         w

@@ -451,7 +451,9 @@ class Session:
         record.interrupted_before_run = False
         record.blocked = False
         self.blocked.discard(cell)
-        self._observe(cell, rebound, deleted, mutated)
+        # What it bound again to an equal value still holds what it held (``fs = [f]``).
+        held = {s.name for s, v in wrote.items() if not v.deleted and s.name in namespace}
+        self._observe(cell, rebound, deleted, mutated, held)
         # Changed for readers: a new version, or another than this cell left them last time
         # (a mutation to no effect of a value an upstream cell has just rebuilt).
         return frozenset(
@@ -459,12 +461,19 @@ class Session:
         )
 
     def _observe(
-        self, cell: CellId, rebound: set[str], deleted: set[str], mutated: set[str]
+        self,
+        cell: CellId,
+        rebound: set[str],
+        deleted: set[str],
+        mutated: set[str],
+        held: set[str],
     ) -> None:
         """Tell the graph about writes static analysis could not see.
 
         ``exec``, ``globals()``, ``import *`` and functions' ``global`` writes bind;
         calls of unknown functions mutate. The graph keeps the last run's findings.
+        ``held``: the names whose values the cell's writes left, an equal value bound
+        again included; what notebook code they carry is found again.
         """
         effects = self.graph.effects(cell)
         analysis = effects.analysis
@@ -480,7 +489,7 @@ class Session:
         # A name bound to a function, lambda or class by the cell's own code has its
         # summary from static analysis; any other value may carry notebook code too.
         carried = carried_summaries(
-            sorted((rebound | mutated) - analysis.functions.keys()), self.namespace
+            sorted((rebound | mutated | held) - analysis.functions.keys()), self.namespace
         )
         if effects.pending or (binds, deletes, mutates, frozenset(carried.items())) != (
             effects.observed_binds,
