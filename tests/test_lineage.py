@@ -829,6 +829,22 @@ EVEN_MORE = [
 
 DEEP = [
     Case(
+        # A store into the class in a cell not run yet: what the instance gives changes.
+        "a-class-attribute-store-not-run-yet-makes-instance-readers-stale",
+        {"a": "class W:\n    z = 1\nw = W()", "c": "v = w.z"},
+        ["run_all", "add b@1: W.z = 5"],
+        status={"b": "never_run", "c": "stale"},
+        mode="lazy",
+    ),
+    Case(
+        "a-method-store-not-run-yet-makes-callers-stale",
+        {"a": "y = 2\nclass K:\n    def get(self):\n        return 0\nk = K()", "c": "v = k.get()"},
+        ["run_all", "add b@1: K.get = lambda self: y", "run_stale"],
+        status={"b": "fresh", "c": "fresh"},
+        ns={"v": 2},
+        mode="lazy",
+    ),
+    Case(
         "class-attribute-change-reaches-instances",
         {"a": "class Cfg:\n    lr = 0.1\ncfg = Cfg()", "b": "pass", "c": "v = cfg.lr"},
         ["run_all", "edit b: Cfg.lr = 0.3", "run b"],

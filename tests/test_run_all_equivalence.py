@@ -351,6 +351,9 @@ def _call_kinds() -> list[list[str]]:
     defs += ["def f():\n    return y", "def f():\n    return m.z"]
     defs += ["def g(n):\n    return n + x", "def g(n):\n    return n * y"]
     defs += [f"f = lambda: y + {k}\n0" for k in ks] + ["g = lambda n: n - x\n0"]
+    # A function that binds a global when called, and one reached under another name.
+    defs += [f"def f():\n    global y\n    y = x + {k}\n    return y" for k in (1, 2)]
+    defs += ["h = f\n0", "def g(n):\n    return n + h()"]
     boxes = ["fs = [f]\nlen(fs)", "fs.append(f)\nlen(fs)", "d = {'f': f}\nlen(d)"]
     boxes += [f"fs = [lambda: x + {k}]\nlen(fs)" for k in ks]
     boxes += ["fs.append(lambda: y)\nlen(fs)", "d['f'] = lambda: m.z\nlen(d)"]
@@ -369,7 +372,7 @@ def _call_kinds() -> list[list[str]]:
     calls = ["v = fs[0]()\nv", "v = fs[-1]()\nv", "v = d['f']()\nv", "v = f()\nv"]
     calls += [f"v = g({k})\nv" for k in ks] + ["v = k.get()\nv", "v = k.prop\nv"]
     calls += ["v = m.z + 1\nv", "v = m.f()\nv", "v = sum(h() for h in fs)\nv"]
-    calls += ["v = [h() for h in d.values()]\nv", "v = x + y\nv"]
+    calls += ["v = [h() for h in d.values()]\nv", "v = x + y\nv", "v = h()\nv"]
     return [ints, defs, boxes, classes, modules, calls]
 
 

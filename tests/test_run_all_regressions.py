@@ -390,6 +390,19 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # (unsound: `v = k.get()` stayed fresh on 0 when `K.get = lambda self: y` was added
+        # above it and not run: a use of an instance reads the global its class is bound
+        # to; found by the calls property on its first run).
+        "calls-a-method-store-added-above-a-caller",
+        [*CALL_BINDERS, "v = k.get()\nv"],
+        [("add", 8, "K.get = lambda self: y\n0")],
+        check_calls,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 
 

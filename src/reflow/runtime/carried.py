@@ -39,31 +39,48 @@ def carried_summaries(
     """For each of ``names`` whose value carries notebook code, what calling it may touch."""
     found = {}
     for name in names:
-        codes = _codes_below(namespace.get(name), namespace)
-        if codes:
-            reads: set[str] = set()
-            writes: set[str] = set()
-            for code in codes:
-                loaded, stored = _code_globals(code)
-                reads |= loaded
-                writes |= stored
-            # Which objects the code changes in place is not told by the bytecode: any
-            # global it reads may be one (fingerprinted around a reader's run).
-            found[name] = FunctionSummary(frozenset(reads), frozenset(writes), frozenset(reads))
+        codes, classes = _codes_below(namespace.get(name), namespace)
+        if not codes and not classes:
+            continue
+        loads: set[str] = set()
+        writes: set[str] = set()
+        for code in codes:
+            loaded, stored = _code_globals(code)
+            loads |= loaded
+            writes |= stored
+        # An instance's methods and class attributes are looked up on its class: a store
+        # into the class (`K.get = ...`, `K.z = 5`) changes what a use of the instance
+        # gives, so the use reads the global the class is bound to (and changes it only
+        # as the code it runs may).
+        classes_read = {
+            base.__name__
+            for kind in classes
+            for base in kind.__mro__[:-1]
+            if namespace.get(base.__name__) is base
+        }
+        # Which objects the code changes in place is not told by the bytecode: any
+        # global it reads may be one (fingerprinted around a reader's run).
+        found[name] = FunctionSummary(
+            frozenset(loads | classes_read), frozenset(writes), frozenset(loads)
+        )
     return found
 
 
-def _codes_below(value: Any, namespace: dict[str, Any]) -> set[types.CodeType]:
-    """The code objects of notebook functions reachable from ``value``, within limits."""
+def _codes_below(value: Any, namespace: dict[str, Any]) -> tuple[set[types.CodeType], set[type]]:
+    """The code objects of notebook functions reachable from ``value``, and the notebook
+    classes, within limits."""
     codes: set[types.CodeType] = set()
+    classes: set[type] = set()
     if type(value) in _LEAVES or isinstance(value, types.ModuleType):
-        return codes
+        return codes, classes
     stack = [(value, 0)]
     seen = {id(value)}
     visited = 0
     while stack and visited < _LIMIT:
         current, depth = stack.pop()
         visited += 1
+        if isinstance(current, type) and _notebook_class(current, namespace):
+            classes.add(current)
         if isinstance(current, types.FunctionType):
             if current.__globals__ is namespace:
                 codes.add(current.__code__)
@@ -83,7 +100,7 @@ def _codes_below(value: Any, namespace: dict[str, Any]) -> set[types.CodeType]:
                 continue
             seen.add(id(element))
             stack.append((element, depth + 1))
-    return codes
+    return codes, classes
 
 
 def _filled(cell: Any) -> bool:
