@@ -403,6 +403,32 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # (liveness: `fs.append(lambda: y)` was stale after run_all: its own run made `fs`
+        # carry code that reads `y`, so it read `y` from then on, with no version seen;
+        # seed 43 of the calls property).
+        "calls-a-cell-whose-run-makes-it-read-more",
+        [*CALL_BINDERS, "x = 0\nx"],
+        [("add", 5, "fs.append(lambda: y)\nlen(fs)"), ("mode", 0, ""), ("run_all", 0, "")],
+        check_calls,
+        {"aliased": True},
+    ),
+]
+
+FOUND += [
+    (
+        # (liveness: `v = d['p']` stale after run_all: `d |= {'p': 1}`, an equal value,
+        # claimed for the whole of `d` the newest version of any part, `d['q']`'s, which
+        # a reader of `d['p']` never sees; seed 41).
+        "objects-an-equal-augmented-assignment-after-a-store-of-another-part",
+        [*OBJECT_BINDERS, "d['q'] = 0\nrepr(d)", "d |= {'p': 1}\nrepr(d)", "v = d['p']\nrepr(v)"],
+        [("run_all", 0, "")],
+        check_objects,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 
 

@@ -144,6 +144,7 @@ class Session:
         record.read_paths = read_paths
         record.seen_writes = seen_writes
         changed = self._record(cell, record, changes, seen, stamp, execution)
+        self._note_widened_reads(cell, record, stamp)
         number, trigger = self.log.next_number(cell)
         self.log.add(
             Entry(
@@ -329,6 +330,32 @@ class Session:
                 seen_writes[name] = writes
         return seen, read_paths, seen_writes
 
+    def _note_widened_reads(self, cell: CellId, record: CellRecord, stamp: int) -> None:
+        """A run can widen what the cell reads: its own writes may carry notebook code now
+        (`fs.append(lambda: y)`), which any use of the value may call. Code the run called
+        read, if anything, the versions the run started with: record those, for the names
+        the run did not write (for those it did, what the code saw is not known)."""
+        added = False
+        for name in read_names(self.graph, cell):
+            symbol = Symbol(name)
+            if symbol in record.seen:
+                continue
+            paths = self.paths_read(cell, name)
+            version = self.ledger.current_for(name, paths)
+            writes = self.ledger.visible_writes(name, paths)
+            if any(v.stamp > stamp for v in writes or ()) or (
+                version is not None and version.stamp > stamp
+            ):
+                continue
+            record.seen[symbol] = version
+            if paths is not None:
+                record.read_paths[name] = paths
+            if writes is not None:
+                record.seen_writes[name] = writes
+            added = True
+        if added:
+            record.out_of_order = self._out_of_order_reads(cell, record.seen)
+
     def _out_of_order_reads(
         self, cell: CellId, seen: dict[Symbol, Version | None]
     ) -> frozenset[str]:
@@ -406,7 +433,17 @@ class Session:
             # code itself writes: a mutation last run saw through an alias may be gone.
             if name in namespace and name not in written and tracked(name):
                 for symbol in _static_symbols(ran, name):
-                    current = self.ledger.visible(name, frozenset([symbol.path]))
+                    if symbol.path:
+                        current = self.ledger.visible(name, frozenset([symbol.path]))
+                    else:
+                        # The whole, as it is: its binding's version, and the version of
+                        # every part stored since (`d |= {'p': 1}` after `d['q'] = 0`
+                        # leaves `d['q']` as it was, for readers of `d['q']` only).
+                        current = self.ledger.last_write(symbol)
+                        if current is not None and not current.deleted:
+                            for stored, version in self.ledger.writes_of(name):
+                                if stored.path:
+                                    wrote[stored] = version
                     if current is None or current.deleted:
                         bound = name in ran.defs
                         if bound:

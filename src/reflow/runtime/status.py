@@ -581,7 +581,8 @@ class StatusBoard:
                 continue  # (the last writer is judged by the ledger's last write above)
             for other_symbol, other in self._ledger.writes_of(symbol.name):
                 if (
-                    other.stamp > version.stamp
+                    # Since it ran: a version it kept (a store to no effect) is older.
+                    other.stamp > max(version.stamp, record.run_stamp)
                     and not other.outside
                     and other.cell is not None
                     and other.cell != cell
