@@ -92,13 +92,19 @@ _FAILED = object()
 
 def tainted(nb: Notebook) -> set[str]:
     """Cells with an out-of-order usage, and everything downstream of them: by the
-    graph's edges, and past a writer in error (run-all goes on past it, so a reader below
-    gets the name from the writer above the failed one, which no edge says)."""
+    graph's edges and its changers (`f(a)` reading an out-of-order `a` changes what
+    `c = [a]` holds for the readers of `c` below), and past a writer in error (run-all
+    goes on past it, so a reader below gets the name from the writer above the failed
+    one, which no edge says)."""
     bad = {c.id for c in nb.cells if nb.out_of_order_usages(c.id)}
     graph = nb._graph
     grew = True
     while grew:
         grew = False
+        more = graph.dependents(bad) - bad
+        if more:
+            bad |= more
+            grew = True
         for cell in nb.cells:
             if cell.id in bad:
                 continue
@@ -130,6 +136,21 @@ def callers_of_shadowed_definitions(nb: Notebook) -> set[str]:
         if len(definitions.get(name, ())) > 1
         and any(reads & analysis.defs for reads in definitions[name])
     }
+
+
+def readers_above_code_stored_below(nb: Notebook) -> set[str]:
+    """A named gap in liveness (docs/semantics.md): a value that carries notebook code
+    counts as calling it wherever it is read, so a cell below that stores code into it
+    (`d['f'] = lambda: m.z`) makes the readers above read what that code reads, which
+    their runs, before the store, never did: they are left stale."""
+    graph = nb._graph
+    position = {c.id: i for i, c in enumerate(nb.cells)}
+    found = set()
+    for carrier in nb.cells:
+        carried = {name for name, _ in graph.effects(carrier.id).observed_carried}
+        for name in carried:
+            found |= {r for r in graph.readers(name) if position[r] < position[carrier.id]}
+    return found
 
 
 def behind(nb: Notebook, outputs: list[Any]) -> set[str]:
@@ -446,7 +467,8 @@ def play(
             _, outputs = fresh_run([c.code for c in nb.cells])
             left_stale = behind(nb, outputs) if aliased else set()
             left_stale.update(c for failed in run.errors for c in nb.downstream(failed))
-            left_stale |= callers_of_shadowed_definitions(nb)
+            gaps = callers_of_shadowed_definitions(nb) | readers_above_code_stored_below(nb)
+            left_stale |= gaps | nb._graph.dependents(gaps)
             left = [
                 c
                 for c, out in zip(nb.cells, outputs, strict=True)
@@ -491,7 +513,8 @@ def runnable_stale(nb: Notebook, aliased: bool) -> list[str]:
     # Readers of a name no cell defines any more, and what rests on them.
     orphans = {c for c in stale if nb._scheduler.orphaned(c, nb._board())}
     excused |= orphans | nb._graph.dependents(orphans)
-    excused |= callers_of_shadowed_definitions(nb)
+    gaps = callers_of_shadowed_definitions(nb) | readers_above_code_stored_below(nb)
+    excused |= gaps | nb._graph.dependents(gaps)
     return [c for c in stale if c not in excused]
 
 
