@@ -225,7 +225,11 @@ class Notebook:
         analysis = self._analyze(code)
         self._session.records[cell_id] = CellRecord(code, analysis)
         self._graph.add(cell_id, CellEffects(analysis), index)
-        self._changed([cell_id])
+        # It has not run: the statuses it may change rest on what it writes, where a
+        # cell looks for it (``DataflowGraph.users_resting_on``), and on those (their
+        # dependents: the scheduler adds them).
+        writes = self._graph.expanded(cell_id).writes
+        self._scheduler.forget_statuses(self._graph.users_resting_on(cell_id, writes))
         return Cell(self, cell_id)
 
     def edit(self, cell: CellRef, code: str) -> Cell:

@@ -46,13 +46,26 @@ class DataflowGraph:
         self._exec_order: list[CellId] | None = None
         self._rank: dict[CellId, int] = {}
         self._errors: dict[CellId, GraphError] | None = None
-        self._changers_of: dict[str, list[CellId]] | None = None
+        self._changers_of: dict[str, list[CellId]] | None = None  # any_order's, see changers
+        # What each cell reaches (``reached``), kept across changes: an entry rests only on
+        # the cell's expansion, on which names share objects (``reach_epoch``), on the kinds
+        # of the names it may reach, and on which builtin names some cell binds; each of
+        # those changes drops the entries it concerns (``_drop_reach``), nothing else does.
+        # In in_order, ``changers`` is an index by name kept in step the same way: a new
+        # cell used to rebuild it from every changer's sharing closure, after each
+        # execution of a numpy notebook (most of its cells may change an array).
         self._reached: dict[CellId, frozenset[str]] = {}
+        self._changer_index = NameIndex(self._order.position)
+        self._indexed_reach: dict[CellId, frozenset[str]] = {}  # names each is indexed under
+        self._reach_unindexed: set[CellId] = set()  # cells whose index entries are out of date
         self._reach_epoch = 0
         # Cells whose ``alters`` changed since ``take_reach_changes``, with the names they
         # altered before and after, and changers that may reach a name bound to another
         # kind now, with those names: whom they are ``changers`` of may have changed.
         self._reach_changes: dict[CellId, frozenset[str]] = {}
+        # Cells whose reads or writes another cell's change widened or narrowed (through
+        # a function's summary, a name's kind), with the names they wrote before and now.
+        self._reexpanded: dict[CellId, frozenset[str]] = {}
         # Cells that may change some object in place: only they can reach a name
         # through sharing, so the rest skip that part of ``dependents``.
         self._changing: set[CellId] = set()
@@ -127,6 +140,7 @@ class DataflowGraph:
     def move(self, cell: CellId, index: int) -> None:
         expanded = self._expanded[cell]
         self._unindex(cell, expanded)
+        self._unindex_reach(cell)  # its place in the changer lists is by position
         self._order.move(cell, index)
         self._index(cell, expanded)
         self._invalidate()
@@ -158,6 +172,45 @@ class DataflowGraph:
         for name in names:
             found.update(readers(name))
             found.update(writers(name))
+        return found
+
+    def users_resting_on(
+        self,
+        cell: CellId,
+        names: Iterable[str],
+        final_before: Mapping[str, CellId | None] | None = None,
+    ) -> set[CellId]:
+        """``cell`` and the readers and writers of ``names`` whose statuses may rest on what
+        ``cell`` writes of them (``users`` in any_order).
+
+        In in_order, a user above ``cell`` looks for a name no further than the writers
+        above itself: ``cell`` counts for it only where no cell above it writes the name
+        (it read what a cell below wrote: an out-of-order usage), or where it was or is
+        the name's last writer (``final_writer``, whose value a run-all leaves), which
+        ``cell`` may have made another. ``final_before``: each name's last writer before
+        ``cell`` wrote it; by default, as if ``cell`` had just been added. The other
+        users above are left out: every reader of the names a new cell at the end of
+        a notebook binds had its status decided again after each execution.
+        """
+        if self._direction is not Direction.IN_ORDER:
+            return self.users(names) | {cell}
+        position = self.position(cell)
+        found = {cell}
+        readers, writers = self._readers, self._writers
+        for name in names:
+            found.update(readers.between(name, position - 1, None))  # the cell and below
+            found.update(writers.between(name, position - 1, None))
+            final = self.final_writer(name)
+            if final_before is None:
+                before = writers.nearest_before(name, position) if final == cell else final
+            else:
+                before = final_before.get(name)
+            if before != final:
+                found.update(c for c in (before, final) if c is not None and c in self)
+            first = writers.cells(name)[0] if name in writers else None
+            # Users with no writer above them (those at the first writer's place included).
+            high = position if first is None else min(self.position(first), position)
+            found.update(readers.between(name, -1, high))
         return found
 
     def out_of_order_usages(self, cell: CellId) -> frozenset[str]:
@@ -234,6 +287,9 @@ class DataflowGraph:
         value (the alias rebuilt, ``f`` redefined), a run-all may see them change more.
         In execution order.
         """
+        if self._direction is Direction.IN_ORDER:  # execution order is notebook order
+            self._catch_up_changer_index()
+            return self._changer_index.cells(name)
         if self._changers_of is None:
             index: dict[str, list[CellId]] = {}
             for cell in self._changing:  # the cells whose expansion may change objects
@@ -247,11 +303,12 @@ class DataflowGraph:
     @property
     def reach_epoch(self) -> int:
         """Changes whenever ``changers`` may answer otherwise for names no one cell's change
-        tells: when which names some cell makes share objects (or binds to modules)
-        changes. Statuses resting on a changer are then decided again, whoever asked (the
-        readers of what a cell may reach are no graph edges, so no edge says whom it
-        concerns). A change of one cell's ``alters``, or of the kind of a name a changer
-        may reach, is told by ``take_reach_changes`` instead."""
+        tells: when which names some cell makes share objects changes. Statuses resting
+        on a changer are then decided again, whoever asked (the readers of what a cell
+        may reach are no graph edges, so no edge says whom it concerns). A change of one
+        cell's ``alters``, of the kind of a name a changer may reach, or of which names
+        are modules (``_tell_modules_changed``), is told by ``take_reach_changes``
+        instead."""
         return self._reach_epoch
 
     def take_reach_changes(self) -> set[CellId]:
@@ -276,6 +333,19 @@ class DataflowGraph:
             found.update(r for r in self._reads_all if self.rank(r) > rank)
         return found
 
+    def take_reexpanded(self) -> set[CellId]:
+        """The cells whose reads or writes changed since the last call (which this one
+        forgets) through a change of another cell (``users_resting_on`` leaves out the
+        users above a cell, whose expansions it may change), and the users of what they
+        wrote before and write now. Their dependents are the caller's."""
+        changes, self._reexpanded = self._reexpanded, {}
+        found: set[CellId] = set()
+        for cell, names in changes.items():
+            if cell in self._order:
+                found.add(cell)
+            found |= self.users(names)
+        return found
+
     def reached(self, cell: CellId) -> frozenset[str]:
         """The names ``cell`` is one of the ``changers`` of."""
         cached = self._reached.get(cell)
@@ -291,6 +361,41 @@ class DataflowGraph:
             cached = self._reached[cell] = frozenset(shared - expanded.writes - modules - builtins)
         return cached
 
+    def _drop_reach(self, cell: CellId) -> None:
+        """What ``cell`` reaches may have changed: decide it again when asked."""
+        self._reached.pop(cell, None)
+        self._reach_unindexed.add(cell)
+        self._changers_of = None
+
+    def _drop_all_reach(self) -> None:
+        self._reached = {}
+        self._changers_of = None
+        self._reach_unindexed.update(self._indexed_reach)
+        self._reach_unindexed.update(self._changing)
+
+    def _unindex_reach(self, cell: CellId) -> None:
+        names = self._indexed_reach.pop(cell, None)
+        if names:
+            self._changer_index.discard(cell, names)
+        self._reach_unindexed.add(cell)
+
+    def _catch_up_changer_index(self) -> None:
+        """Put the cells whose ``reached`` was dropped back in the in_order changer index."""
+        unindexed = self._reach_unindexed
+        if not unindexed:
+            return
+        for cell in unindexed:  # out first: a deleted cell has no position to sort by
+            names = self._indexed_reach.pop(cell, None)
+            if names:
+                self._changer_index.discard(cell, names)
+        for cell in unindexed:
+            if cell in self._changing:  # (only cells in the graph)
+                names = self.reached(cell)
+                if names:
+                    self._changer_index.add(cell, names)
+                    self._indexed_reach[cell] = names
+        self._reach_unindexed = set()
+
     def execution_order(self) -> list[CellId]:
         if self._exec_order is None:
             if self._direction is Direction.IN_ORDER:
@@ -305,7 +410,7 @@ class DataflowGraph:
     def rank(self, cell: CellId) -> int:
         """Position in execution order (notebook position in in_order)."""
         if self._direction is Direction.IN_ORDER:
-            return self.position(cell)
+            return self._order.position(cell)  # (asked tens of times per status decision)
         self.execution_order()
         return self._rank[cell]
 
@@ -353,7 +458,6 @@ class DataflowGraph:
         self._rank = {}
         self._errors = None
         self._changers_of = None
-        self._reached = {}
 
     def _set_effects(self, cell: CellId, effects: CellEffects | None) -> None:
         old = self._expanded.pop(cell, None)
@@ -362,8 +466,10 @@ class DataflowGraph:
         before = self._effects.get(cell)
         kinds_epoch = self._functions.kinds_epoch
         changed = self._functions.set_cell(cell, effects)
-        if _sharing(before) != _sharing(effects):
+        (shared_before, modules_before), (shared, modules) = _sharing(before), _sharing(effects)
+        if shared_before != shared:
             self._reach_epoch += 1
+            self._drop_all_reach()
         error = syntax_error(effects) if effects is not None else None
         if error is None:
             self._syntax.pop(cell, None)
@@ -384,18 +490,32 @@ class DataflowGraph:
                     self._reindex(reader)
         if kinds_epoch != self._functions.kinds_epoch:
             self._tell_kinds_changed(changed)
+        if modules_before != modules and shared_before == shared:
+            self._tell_modules_changed(modules_before ^ modules)
 
     def _tell_kinds_changed(self, names: set[str]) -> None:
         """Some of ``names`` are bound to another kind now (``BindingKind``): each may enter
         or leave what a changer that may reach it through sharing reaches (``reached``
         leaves out names no run can be seen to change), whose ``alters`` stay as they were.
         Most new cells bind a new name, so this must not cost a fresh board each time."""
+        self._tell_reach(self._functions.sharing_component(names), frozenset(names))
+
+    def _tell_modules_changed(self, names: frozenset[str]) -> None:
+        """Some of ``names`` became modules, or stopped being ones: ``reached`` leaves modules
+        out, and ``sharing_closure`` does not go past one, so any name sharing with them,
+        however far, may enter or leave what a changer reaches. Told like kinds, with the
+        whole sharing component (most imports bind a name nothing shares; each import
+        started a fresh board, deciding every cell again, before)."""
+        linked = self._functions.sharing_component(names)
+        self._tell_reach(linked, frozenset(linked))
+
+    def _tell_reach(self, linked: set[str], told: frozenset[str]) -> None:
+        """The changers whose ``alters`` share with ``linked`` may reach ``told`` otherwise."""
         if not self._changing:
             return
-        linked = self._functions.sharing_component(names)
-        told = frozenset(names)
         for cell in self._changing:
             if not linked.isdisjoint(self._expanded[cell].alters):
+                self._drop_reach(cell)
                 before = self._reach_changes.get(cell)
                 self._reach_changes[cell] = told if before is None else before | told
 
@@ -403,11 +523,17 @@ class DataflowGraph:
         old = self._expanded.pop(cell, None)
         if old is not None:
             self._unindex(cell, old)
-        self._expanded[cell] = self._expand(self._effects[cell])
-        self._index(cell, self._expanded[cell])
-        self._count_reach(cell, old, self._expanded[cell])
+        new = self._expanded[cell] = self._expand(self._effects[cell])
+        self._index(cell, new)
+        self._count_reach(cell, old, new)
+        if old is None or _status_inputs(old) != _status_inputs(new):
+            # Another cell changed what this one reads or writes (a function it calls
+            # redefined): told by ``take_reexpanded``.
+            names = self._reexpanded.get(cell, frozenset())
+            self._reexpanded[cell] = names | new.writes | (old.writes if old else frozenset())
 
     def _count_reach(self, cell: CellId, old: Expanded | None, new: Expanded | None) -> None:
+        self._drop_reach(cell)
         before = old.alters if old else frozenset()
         after = new.alters if new else frozenset()
         if before != after:
@@ -429,13 +555,20 @@ class DataflowGraph:
 
     def _index(self, cell: CellId, expanded: Expanded) -> None:
         self._readers.add(cell, expanded.refs)
+        builtins = expanded.writes & BUILTIN_NAMES
+        unbound = builtins and {n for n in builtins if n not in self._writers}
         self._writers.add(cell, expanded.writes)
+        if unbound:
+            self._drop_all_reach()  # ``reached`` leaves out builtins no cell binds
         if expanded.reads_all:
             self._reads_all.add(cell)
 
     def _unindex(self, cell: CellId, expanded: Expanded) -> None:
         self._readers.discard(cell, expanded.refs)
         self._writers.discard(cell, expanded.writes)
+        builtins = expanded.writes & BUILTIN_NAMES
+        if builtins and any(n not in self._writers for n in builtins):
+            self._drop_all_reach()  # a builtin no cell binds now
         self._reads_all.discard(cell)
 
     # ---- internals: any_order --------------------------------------------------
@@ -502,3 +635,17 @@ def _sharing(effects: CellEffects | None) -> tuple[frozenset[tuple[str, str]], f
     if effects is None:
         return frozenset(), frozenset()
     return effects.analysis.shares, effects.analysis.imports
+
+
+def _status_inputs(expanded: Expanded) -> tuple[object, ...]:
+    """What of an expansion a cell's status rests on (what it may change in place, the
+    rest, is told by ``take_reach_changes``)."""
+    return (
+        expanded.refs,
+        expanded.binds,
+        expanded.mutates,
+        expanded.deletes,
+        expanded.reads_all,
+        expanded.alias_only,
+        expanded.path_reads,
+    )

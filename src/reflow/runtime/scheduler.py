@@ -120,9 +120,11 @@ class Scheduler:
         ``alters`` changed, of the readers below them of what they may reach, and of their
         dependents (``DataflowGraph.take_reach_changes``). In a numpy notebook most first
         runs change ``alters`` (``np.sum(a)`` may change ``a``): a fresh board each time
-        decided every cell again after every execution in the kernel."""
+        decided every cell again after every execution in the kernel. Also the cells whose
+        reads or writes another cell's change widened (``take_reexpanded``: `def f()`
+        added below a caller of ``f``), which ``users_resting_on`` leaves to this."""
         graph = self._graph
-        resting = graph.take_reach_changes()
+        resting = graph.take_reach_changes() | graph.take_reexpanded()
         if self._reach_epoch != graph.reach_epoch:
             self._reach_epoch = graph.reach_epoch
             self._known = None
@@ -201,8 +203,9 @@ class Scheduler:
         written = self._session.ledger.watch()
         touched: set[CellId] = set()  # cells whose record or effects the run may change
         counted: set[str] = set()  # names whose readers and writers are in ``touched``
+        resting: set[CellId] = set()  # of ``touched``, those whose decisions may differ now
         try:
-            wave = self._run(targets, mode, alone, observer, before, touched, counted)
+            wave = self._run(targets, mode, alone, observer, before, touched, counted, resting)
         except BaseException:
             self.forget_statuses()
             raise
@@ -211,8 +214,9 @@ class Scheduler:
         # What the run wrote, and the writes the cells it ran had and have now.
         for cell in wave.ran:
             written |= graph.expanded(cell).writes
-        forgotten = touched | self.users_of(written - counted)
-        self.forget_statuses(forgotten)
+        unforeseen = self.users_of(written - counted)
+        self.forget_statuses(resting | unforeseen)
+        forgotten = touched | unforeseen
         concerned |= forgotten | graph.dependents(forgotten)
         for cell in wave.ran:
             if cell not in wave.errors:  # a cause fixed: what it cancelled may run now
@@ -293,6 +297,7 @@ class Scheduler:
         before: StatusBoard,
         touched: set[CellId],
         counted: set[str],
+        resting: set[CellId],
     ) -> Run:
         graph, records = self._graph, self._session.records
         run = Run()
@@ -312,7 +317,9 @@ class Scheduler:
             if records[cell].dirty:
                 # The readers of what its old code wrote read another writer's value now
                 # (`c = len(d)` edited away between `c = 1` and `c = c + 1`).
-                touched |= self.users_of({s.name for s in records[cell].wrote})
+                users = self.users_of({s.name for s in records[cell].wrote})
+                touched |= users
+                resting |= users
                 self._session.retire(cell)
 
         heap = [(graph.rank(c), c) for c in wave]
@@ -357,7 +364,17 @@ class Scheduler:
                 touched |= self.users_of(writes)
                 counted |= writes
                 wave_wrote |= writes
-                changed = self._run_one(cell, run, doomed, observer)
+                # Of those, the cells whose decisions may rest on what this cell writes: a
+                # user above it looks no further than the writers above itself, unless it
+                # is the last writer of a name, or the ledger's binding of it changed
+                # (``_rebound``).
+                finals = {name: graph.final_writer(name) for name in writes}
+                bindings = self._bindings(cell, writes)
+                try:
+                    changed = self._run_one(cell, run, doomed, observer)
+                finally:
+                    resting |= graph.users_resting_on(cell, writes, finals)
+                    resting |= self._rebound(cell, bindings)
                 if run.interrupted:
                     break
                 if alone:
@@ -412,8 +429,48 @@ class Scheduler:
             for cell in run.left_over:
                 records[cell].interrupted_before_run = True
         touched |= queued | done | self._retired_users
+        resting |= queued | done | self._retired_users
         self._retired_users = set()
         return run
+
+    def _bindings(self, cell: CellId, names: Iterable[str]) -> dict[str, tuple[object, ...]]:
+        """What the ledger says of each name that other cells' statuses look at: who bound
+        it last, which cell above the binder changed the object since, and the writes of
+        cells other than ``cell`` it still holds (a binding, a deletion or a write of the
+        whole ends the writes of parts before it)."""
+        ledger = self._session.ledger
+        return {
+            name: (
+                ledger.bound_by(name),
+                ledger.changed_above(name),
+                tuple(v for _, v in ledger.writes_of(name) if v.cell != cell),
+            )
+            for name in names
+        }
+
+    def _rebound(self, cell: CellId, bindings: dict[str, tuple[object, ...]]) -> set[CellId]:
+        """The cells above ``cell`` whose decisions rest on a binding it changed (``bindings``:
+        as they were before it ran): the binder (a binder's status looks at whether a cell
+        above changed what it bound), and the writers of the name that were not in sync,
+        whose writes may have been overwritten by cells above them, a story the new
+        binding ends (``StatusBoard._stale_reason``). A writer in sync stays so: the
+        ledger holds nothing of the cells above it that it did not before."""
+        graph, records, known = self._graph, self._session.records, self._known
+        found: set[CellId] = set()
+        now = self._bindings(cell, bindings)
+        for name, before in bindings.items():
+            if now[name] == before:
+                continue
+            binder = before[0]
+            if isinstance(binder, str) and binder in graph:
+                found.add(CellId(binder))
+            rank = graph.rank(cell) if cell in graph else len(graph)
+            for writer in graph.writers(name):
+                if graph.rank(writer) < rank and (
+                    known is None or writer in known.reasons or records[writer].error is not None
+                ):
+                    found.add(writer)
+        return found
 
     def pull(self, targets: Iterable[CellId], board: StatusBoard) -> set[CellId]:
         """Upstream writers that must run first for ``targets`` to read what a run-all gives.
