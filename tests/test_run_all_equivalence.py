@@ -121,20 +121,21 @@ def tainted(nb: Notebook) -> set[str]:
 
 def callers_of_shadowed_definitions(nb: Notebook) -> set[str]:
     """A named gap in liveness (docs/semantics.md, *What reflow does not track*): a cell
-    calling a function that more than one cell defines reads what every definition
-    reads, so when one its call cannot reach reads a name the caller binds itself, the
-    caller is left stale after its run (sound: never fresh on a wrong value)."""
+    using a function that more than one cell defines reads and writes what every
+    definition reads and writes, so when one its use cannot reach reads a name the cell
+    binds itself, or binds a global, the cell (and what rests on it) can be left stale
+    after its run (sound: never fresh on a wrong value)."""
     analyses = {c.id: analyze(c.code) for c in nb.cells}
-    definitions: dict[str, list[frozenset[str]]] = {}
+    definitions: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
     for analysis in analyses.values():
         for name, summary in analysis.functions.items():
-            definitions.setdefault(name, []).append(summary.reads)
+            definitions.setdefault(name, []).append((summary.reads, summary.writes))
     return {
         cell
         for cell, analysis in analyses.items()
         for name in analysis.refs
         if len(definitions.get(name, ())) > 1
-        and any(reads & analysis.defs for reads in definitions[name])
+        and any(reads & analysis.defs or writes for reads, writes in definitions[name])
     }
 
 

@@ -467,6 +467,43 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # (unsound: `repr(b)` run again showed b.p holding the store `c[0]['p'] = a` below
+        # made into the dict b.p and c[0] both hold, fresh: only `c` was seen to change;
+        # an object a candidate held before, found again at a part that changed, changed
+        # in place, and so did what else holds it; seed 53).
+        "objects-a-store-into-a-dict-two-names-hold-run-below",
+        [
+            *OBJECT_BINDERS,
+            "b.p = a\nrepr(b)",
+            "a = {'p': 0}\nrepr(a)",
+            "a = {'p': 0}\nrepr(a)",
+            "\nrepr(b)",
+            "c[0]['p'] = a\nrepr(c)",
+        ],
+        [("add", 0, "a = {'p': 0}\nrepr(a)"), ("run", 12, "")],
+        check_objects,
+        {"aliased": True},
+    ),
+    (
+        # (liveness: the replay of a stretch re-ran `def f(): return x` above the last
+        # `def f()`, leaving that one overwritten; a replay now runs on to the last writer
+        # of every name the stretch writes; seed 53).
+        "calls-a-replay-runs-on-to-the-last-definition",
+        [*CALL_BINDERS, *["x = 0\nx"] * 4, "y = 0\ny", "def f():\n    return x + 0"],
+        [
+            ("edit", 1, "x = 0\nx"),
+            ("add", 0, "x = 0\nx"),
+            ("add", 0, "x = 0\nx"),
+            ("add", 17, "def f():\n    global y\n    y = x + 1\n    return y"),
+            ("run", 0, ""),
+        ],
+        check_calls,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 
 

@@ -20,6 +20,7 @@ Two refinements keep readers from re-running for nothing, and stay sound:
 
 from __future__ import annotations
 
+import ast
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -78,7 +79,13 @@ class ChangeDetector:
         names = {
             n for n in candidates if n in namespace and not cannot_change(changeable(namespace[n]))
         }
-        names |= _elements_bound_elsewhere(namespace, names)
+        held = {id(e): e for name in names for e in _reachable(changeable(namespace[name]))}
+        # The objects the candidates hold, by id (holding them would skew the reference
+        # counts ``_same_value`` reads): one found again at a part that changed was
+        # changed in place, and so was whatever else holds it.
+        self._held = frozenset(held)
+        names |= _elements_bound_elsewhere(namespace, names, held)
+        del held
         self._prints = {name: fingerprint(changeable(namespace[name]), budget) for name in names}
 
     def after(
@@ -116,7 +123,12 @@ class ChangeDetector:
             print_after = fingerprint(obj, self._budget)
             if print_after != print_before:
                 changed_objects[id(obj)] = obj
-                parts_of[id(obj)] = changed_parts(print_before, print_after)
+                changed_at = parts_of[id(obj)] = changed_parts(print_before, print_after)
+                for element in _at_parts(obj, changed_at):
+                    # The same object as before, in a part that changed: it changed in place
+                    # (`c[0]['p'] = 1`), and so did whatever holds it (`b.p` is `c[0]`).
+                    if id(element) in self._held and not cannot_change(element):
+                        changed_objects[id(element)] = element
         for obj in declared:
             changed_objects[id(obj)] = obj
             parts_of[id(obj)] = None
@@ -251,17 +263,32 @@ def _key_part(key_print: Any) -> PathPart | None:
     return None
 
 
-def _elements_bound_elsewhere(namespace: dict[str, Any], names: set[str]) -> set[str]:
+def _at_parts(obj: Any, parts: frozenset[PathPart] | None) -> list[Any]:
+    """The objects ``obj`` holds now at ``parts`` (as ``changed_parts`` names them)."""
+    found = []
+    for part in parts or ():
+        try:
+            if isinstance(part, int):
+                found.append(obj[part])
+            elif part.startswith("."):
+                found.append(vars(obj)[part[1:]])
+            else:
+                found.append(obj[ast.literal_eval(part)])
+        except Exception:
+            continue  # deleted, or not there any more
+    return found
+
+
+def _elements_bound_elsewhere(
+    namespace: dict[str, Any], names: set[str], elements: dict[int, Any]
+) -> set[str]:
     """Globals bound to an element of a candidate: ``outer[0].append(1)`` changes ``inner``.
 
     Asked before every cell that may change something: the candidates' elements come
     first, and only when there are some is the namespace scanned for them (most
     candidates, arrays and frames, hold no object a global could be bound to).
     """
-    if not names:
-        return set()
-    elements = {id(e): e for name in names for e in _reachable(namespace[name])}
-    if not elements:
+    if not names or not elements:
         return set()
     found = {
         name

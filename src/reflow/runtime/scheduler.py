@@ -273,6 +273,17 @@ class Scheduler:
                 if binder is not None and binder in graph:
                     start = min(start, graph.rank(binder))
         order = graph.execution_order()
+        # On to the last writer of every name the stretch writes: a replayed writer above
+        # it would otherwise leave its value where a run-all leaves the last one's.
+        scanned = start
+        while scanned <= end:
+            limit = end
+            for cell in order[scanned : limit + 1]:
+                for name in graph.expanded(cell).writes:
+                    final = graph.final_writer(name)
+                    if final is not None and final in graph:
+                        end = max(end, graph.rank(final))
+            scanned = limit + 1
         return [
             c
             for c in order[start : end + 1]
