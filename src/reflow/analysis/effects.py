@@ -68,12 +68,16 @@ class FunctionSummary:
     for a class whose own code may change the class's state (a class-level list its
     methods append to, ``cls.n += 1``), the class itself; ``called`` those of them
     it only calls (``g(1)``), which change only as ``BindingKind`` allows.
+    ``classes``, for a value that carries notebook code (``runtime.carried``): the
+    globals bound to the classes of the instances it holds, which a use reads (a store
+    into the class changes what the instance gives) but does not call.
     """
 
     reads: frozenset[str]
     writes: frozenset[str]
     may_change: frozenset[str] = frozenset()
     called: frozenset[str] = frozenset()
+    classes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

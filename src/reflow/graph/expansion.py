@@ -149,6 +149,7 @@ class NotebookFunctions:
                 bound = known & bound
             expanded_with[name] = bound
             for summary in self._functions.get(name, {}).values():
+                refs.update(n for n in summary.classes if links(n))
                 read_by_calls |= summary.reads
                 for read in summary.reads:
                     if not links(read):

@@ -50,8 +50,7 @@ def carried_summaries(
             writes |= stored
         # An instance's methods and class attributes are looked up on its class: a store
         # into the class (`K.get = ...`, `K.z = 5`) changes what a use of the instance
-        # gives, so the use reads the global the class is bound to (and changes it only
-        # as the code it runs may).
+        # gives, so the use reads the global the class is bound to, without calling it.
         classes_read = {
             base.__name__
             for kind in classes
@@ -61,7 +60,7 @@ def carried_summaries(
         # Which objects the code changes in place is not told by the bytecode: any
         # global it reads may be one (fingerprinted around a reader's run).
         found[name] = FunctionSummary(
-            frozenset(loads | classes_read), frozenset(writes), frozenset(loads)
+            frozenset(loads), frozenset(writes), frozenset(loads), classes=frozenset(classes_read)
         )
     return found
 
