@@ -504,6 +504,26 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # (unsound kept status: `f(b)`, run by hand, was seen to change `b`, which its code
+        # did not say it writes, and `b = list(c)` below, in the same wave, counted `b` as
+        # its own: the binder `b = [0]` kept `fresh` though a cell above had changed its
+        # object; seed 61, on the narrower forgetting of bc4abf3).
+        "lists-a-change-seen-but-not-foreseen-forgets-the-binder",
+        ["a = [0]\nrepr(a)", "a = [0]\nrepr(a)", "b = [0]\nrepr(b)"],
+        [
+            ("add", 0, "f(b)\nrepr(b)"),
+            ("add", 4, "b = list(c)\nrepr(b)"),
+            ("add", 1, "def f(l):\n    l.append(0)"),
+            ("run_all", 0, ""),
+            ("run", 0, ""),
+        ],
+        check_mutable_against_run_all,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 
 

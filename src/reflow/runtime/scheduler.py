@@ -386,6 +386,11 @@ class Scheduler:
                 finally:
                     resting |= graph.users_resting_on(cell, writes, finals)
                     resting |= self._rebound(cell, bindings)
+                    # What its run was seen to write that its code did not say (`f(b)`
+                    # changing `b`): how the ledger stood before is not known, so every
+                    # user of it (another cell of the wave may count the name as its own).
+                    if cell in graph:
+                        resting |= self.users_of(graph.expanded(cell).writes - writes)
                 if run.interrupted:
                     break
                 if alone:
