@@ -469,6 +469,10 @@ def play(
             left_stale = behind(nb, outputs) if aliased else set()
             left_stale.update(c for failed in run.errors for c in nb.downstream(failed))
             gaps = callers_of_shadowed_definitions(nb) | readers_above_code_stored_below(nb)
+            # Readers of a name no cell defines any more (`b += 1` once `b = 0` is edited
+            # away), and what rests on them, as ``runnable_stale`` excuses them.
+            board = nb._board()
+            gaps |= {c for c in nb.stale() if nb._scheduler.orphaned(c, board)}
             left_stale |= gaps | nb._graph.dependents(gaps)
             left = [
                 c

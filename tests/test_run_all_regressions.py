@@ -524,6 +524,19 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # (test: after run_all, `a += 0` stayed stale behind `a = b + 0` and `b += 1`, which
+        # read a `b` no cell defines once `b = 0` is edited away; the run_all check now
+        # excuses such readers and what rests on them, as the docs say; seed 67).
+        "ints-what-rests-on-a-reader-of-a-name-no-cell-defines-after-run-all",
+        ["a += 0\na", "b = 0\nb", "b += 1\nb", "a = b + 0\na", "a += 0\na"],
+        [("edit", 1, "a = 0\na"), ("run_all", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 
 
