@@ -254,10 +254,16 @@ class NotebookPage:
         expect(self.cell(index).locator(".cm-editor.cm-focused")).to_have_count(1)
 
     def edit(self, index: int, code: str) -> None:
-        """Replace a cell's source by typing, as a user does."""
+        """Replace a cell's source by typing, as a user does; wait until the editor shows
+        it (a key pressed before that, Shift+Enter, could run the old code on a busy
+        machine)."""
+        from playwright.sync_api import expect
+
         self.focus(index)
         self.page.keyboard.press("Control+A")
         self.page.keyboard.type(code)
+        lines = self.cell(index).locator(".cm-content .cm-line")
+        expect(lines).to_have_text([line for line in code.split("\n")])
 
     def run(self, index: int, code: str | None = None, keys: str = "Shift+Enter") -> None:
         if code is not None:
