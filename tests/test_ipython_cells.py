@@ -244,15 +244,20 @@ def test_outputs_match_nbclient_on_ipykernel_cell_for_cell(tmp_path: Path) -> No
 # ---- outputs as they were when the cell ran -------------------------------------------
 
 
+def _notebook(kind: str, cells: list[str], path: Path) -> Notebook:
+    """The cells as plain Python through the API, or as IPython cells of an ``.ipynb``."""
+    if kind == "ipynb":
+        return Notebook.open(write_ipynb(path, cells))
+    nb = Notebook()
+    for code in cells:
+        nb.add(code)
+    return nb
+
+
 @pytest.mark.parametrize("kind", ["api", "ipynb"])
 def test_a_cells_output_is_what_it_showed_when_it_ran(tmp_path: Path, kind: str) -> None:
     cells = ["xs = [1, 2]\nxs", "d = {'k': [0]}\nd", "xs.append(3)\nd['k'].append(1)"]
-    if kind == "api":
-        nb = Notebook()
-        for code in cells:
-            nb.add(code)
-    else:
-        nb = Notebook.open(write_ipynb(tmp_path / "shown.ipynb", cells))
+    nb = _notebook(kind, cells, tmp_path / "shown.ipynb")
     assert nb.run_all().errors == {}
     assert nb["xs"] == [1, 2, 3]
     assert [nb.cells[0].output, nb.cells[1].output] == [[1, 2], {"k": [0]}]
@@ -291,12 +296,7 @@ def test_a_failed_cell_wrote_what_its_finished_statements_wrote(tmp_path: Path, 
     """`xs[1] = 1` ran before the cell raised, storing the value `xs[1]` already held
     (from the cell below): a store all the same, which the reader below has not seen."""
     cells = ["xs = [0, 0]", "pass", "xs[1] += 1\ny = list(xs)"]
-    if kind == "api":
-        nb = Notebook()
-        for code in cells:
-            nb.add(code)
-    else:
-        nb = Notebook.open(write_ipynb(tmp_path / "failed.ipynb", cells))
+    nb = _notebook(kind, cells, tmp_path / "failed.ipynb")
     nb.mode = "lazy"
     assert nb.run_all().errors == {}
     failing, reader = nb.cells[1], nb.cells[2]

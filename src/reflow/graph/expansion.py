@@ -219,14 +219,7 @@ class NotebookFunctions:
     def sharing_closure(self, names: Iterable[str], *, changeable: bool = False) -> frozenset[str]:
         """``names`` and every name some cell makes share objects with them, transitively;
         with ``changeable``, less the names no run can be seen to change."""
-        found: set[str] = set()
-        pending = list(names)
-        while pending:
-            name = pending.pop()
-            if name not in found:
-                found.add(name)
-                if name not in self._modules:  # `sep = os.sep` shares nothing mutable
-                    pending.extend(self._shares.get(name, ()))
+        found = self._shared_with(names, through_modules=False)  # `sep = os.sep`: nothing
         if changeable:
             return frozenset(n for n in found if not self.never_changes(n))
         return frozenset(found)
@@ -235,13 +228,17 @@ class NotebookFunctions:
         """``names`` and every name some cell makes share objects with them, transitively,
         modules included (wider than ``sharing_closure``): every name whose
         ``sharing_closure`` may hold one of ``names`` is here."""
+        return self._shared_with(names, through_modules=True)
+
+    def _shared_with(self, names: Iterable[str], *, through_modules: bool) -> set[str]:
         found: set[str] = set()
         pending = list(names)
         while pending:
             name = pending.pop()
             if name not in found:
                 found.add(name)
-                pending.extend(self._shares.get(name, ()))
+                if through_modules or name not in self._modules:
+                    pending.extend(self._shares.get(name, ()))
         return found
 
     def _set_kinds(self, cell: CellId, effects: CellEffects | None) -> set[str]:
