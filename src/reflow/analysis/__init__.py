@@ -70,7 +70,12 @@ def analyze(source: str) -> CellAnalysis:
         # Null bytes before 3.11.4; nesting deeper than the parser's stack.
         message = str(error) or type(error).__name__
         return CellAnalysis(syntax_error=CellSyntaxError(message, None, None, None))
-    visitor = CellVisitor(lazy_annotations=_has_lazy_annotations(tree.body))
+    loaded = frozenset(
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    )
+    visitor = CellVisitor(lazy_annotations=_has_lazy_annotations(tree.body), loaded=loaded)
     try:
         visitor.visit_all(tree.body)
     except RecursionError:

@@ -78,9 +78,12 @@ class CellVisitor:
     function, ``break`` outside a loop, ...): the cell then has no effects.
     """
 
-    def __init__(self, *, lazy_annotations: bool) -> None:
+    def __init__(self, *, lazy_annotations: bool, loaded: frozenset[str] = frozenset()) -> None:
         self.names = NameResolver()
         self.lazy_annotations = lazy_annotations
+        # Every name the cell loads anywhere (function bodies included): an alias the
+        # cell makes and never reads itself is all it does with the aliased object.
+        self.loaded = loaded
         self.star_import = False
         self.dynamic = False
         self.problem: tuple[str, ast.AST] | None = None
@@ -213,6 +216,33 @@ class CellVisitor:
         self.visit_all(node.args)
         self.visit_all(node.keywords)
 
+    def _aliased(self, node: ast.Assign) -> list[str]:
+        """The globals an assignment only makes new names hold, for its binding alone.
+
+        ``y = x`` (``c = [x, w]``, ``d = {'k': x}``) at cell level, when the cell never
+        reads what it bound: a run binds ``y`` to whatever object ``x`` is bound to, so a
+        change of that object in place does not change what the cell does (``y`` holds
+        the changed object already, and the change counts for ``y``'s readers as for
+        ``x``'s). Read anywhere in the cell, the alias would show the contents, and
+        unpacking (``a, b = x``) reads them: then the read is whole, as any other.
+        """
+        if not self.names.at_cell_level() or not all(
+            isinstance(t, ast.Name) and t.id not in self.loaded for t in node.targets
+        ):
+            return []
+        value = node.value
+        if isinstance(value, ast.List | ast.Tuple):
+            elements: list[ast.expr | None] = list(value.elts)
+        elif isinstance(value, ast.Dict):
+            if not all(isinstance(k, ast.Constant) for k in value.keys):
+                return []  # a key's hash reads it; `**m` unpacks m
+            elements = list(value.values)
+        else:
+            elements = [value]
+        if not all(isinstance(e, ast.Name) for e in elements):
+            return []
+        return [e.id for e in elements if isinstance(e, ast.Name)]
+
     def _arguments_may_change(self, node: ast.Call, unknown_call: bool) -> None:
         """Arguments of a call that may change them are candidates for fingerprints.
 
@@ -229,7 +259,12 @@ class CellVisitor:
 
     def visit_Assign(self, node: ast.Assign) -> None:
         summary = self.names.open_summary() if isinstance(node.value, ast.Lambda) else None
-        self.visit(node.value)
+        aliased = self._aliased(node)
+        if aliased:
+            for name in aliased:
+                self.names.read(name, ())
+        else:
+            self.visit(node.value)
         kind = _value_kind(node.value)
         for target in node.targets:
             self._bind_target(target, kind)

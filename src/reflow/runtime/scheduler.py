@@ -676,7 +676,12 @@ class Scheduler:
         for name in changed:
             # The writer whose value a run-all leaves in the name must write it last.
             final = graph.final_writer(name)
-            if final is not None and final != cell:
+            # (Unless the newest write is charged to it already: `y = x` below a change.)
+            if (
+                final is not None
+                and final != cell
+                and ledger.visible(name) not in records[final].wrote.values()
+            ):
                 found.add(final)
         return found
 

@@ -401,19 +401,39 @@ class Session:
         mutated = {n for n in changes.mutated if tracked(n) and n in namespace}
         deleted = {n for n in changes.deleted if tracked(n)}
         wrote: dict[Symbol, Version] = {}
+        rank = self.graph.rank(cell)
+        # A change of an object that a cell below binds as an alias (`y = x`) of a name
+        # changed here too: a run-all makes it before that cell binds the alias to the
+        # object, so the alias's new version is its binder's, as if it had bound it now.
+        charged = {
+            name: binder
+            for name in mutated
+            if (binder := self.ledger.bound_by(name)) is not None
+            and binder in self.graph
+            and binder != cell
+            and self.graph.rank(binder) > rank
+            and self._changed_through_alias(binder, name, mutated, rank)
+        }
         for name in rebound:
             wrote[Symbol(name)] = self.ledger.bind(
                 Symbol(name), cell, value=immutable_print(namespace[name], self.budget)
             )
         for name in mutated:
             parts = changes.parts.get(name)
+            writer = charged.get(name, cell)
             if parts is not None:  # changed in these items or attributes only
-                for part in parts:
-                    wrote[Symbol(name, (part,))] = self.ledger.write(Symbol(name, (part,)), cell)
-                continue
-            # No value to compare: a change in place (or one declared with
-            # reflow.mutate, even of a str) is a change, whatever the value reads.
-            wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, in_place=True)
+                symbols = [Symbol(name, (part,)) for part in parts]
+                for symbol in symbols:
+                    wrote[symbol] = self.ledger.write(symbol, writer)
+            else:
+                # No value to compare: a change in place (or one declared with
+                # reflow.mutate, even of a str) is a change, whatever the value reads.
+                symbols = [Symbol(name)]
+                wrote[symbols[0]] = self.ledger.write(symbols[0], writer, in_place=True)
+            if writer != cell:  # readers below the alias's binder take its word for it
+                binder_record = self.records[writer]
+                binder_record.wrote.update((s, wrote[s]) for s in symbols)
+                binder_record.wrote_parts = freeze(s.name for s in binder_record.wrote if s.path)
         for symbol in _module_stores(analysis, namespace):
             if tracked(symbol.name) and symbol.name not in mutated:
                 # A module's fingerprint is its identity: what a store into it changed is
@@ -457,8 +477,7 @@ class Session:
                     self.ledger.clear_changed_above(name)
         for name in deleted:
             wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)
-        rank = self.graph.rank(cell)
-        for name in mutated:
+        for name in mutated - charged.keys():
             binder = self.ledger.bound_by(name)
             if (
                 binder is not None
@@ -496,6 +515,31 @@ class Session:
         return frozenset(
             s.name for s, v in wrote.items() if v.stamp > stamp or previous.get(s) != v
         )
+
+    def _changed_through_alias(
+        self, binder: CellId, name: str, mutated: set[str], rank: int
+    ) -> bool:
+        """Whether ``binder`` binds ``name`` as an alias (``y = x``, read for its binding
+        alone) of a name bound to the same object, which the run changed as well, whose
+        binder runs before the run's cell: a run-all makes the change through that name
+        first, and ``binder`` then binds ``name`` to the changed object, as now."""
+        analysis = self.graph.effects(binder).analysis
+        value = self.namespace.get(name)
+        for held_by, source in analysis.shares:
+            if held_by != name or analysis.read_paths.get(source) != frozenset():
+                continue
+            source_binder = self.ledger.bound_by(source)
+            if (
+                source in mutated
+                and self.namespace.get(source) is value
+                and (
+                    source_binder is None
+                    or source_binder not in self.graph
+                    or self.graph.rank(source_binder) <= rank
+                )
+            ):
+                return True
+        return False
 
     def _observe(
         self,
