@@ -125,6 +125,13 @@ class CellAnalysis:
     Whether a path really names a separate part is the runtime's call (a
     property or a custom ``__getitem__`` may read anything).
 
+    ``module_reads`` gives, for refs read whole only because a method is called on
+    them at a constant path (``np.zeros(2)``, ``np.random.rand()``), what the cell
+    reads if the name is bound to a module: the paths of the functions it calls
+    (``(".zeros",)``, ``(".random", ".rand")``) and its other reads' paths. A
+    method reads its whole receiver, a module's function its own module's globals:
+    the runtime tells which module that is (``runtime.parts.module_paths``).
+
     ``part_stores`` are the globals the cell changes only by storing items one step below
     them that its code names (``d[0] = v``, ``d['k'] = v``; see ``DIRECT_STORES``), never
     through a call, a deeper path (``d[0][1] = v`` changes the object ``d[0]`` holds,
@@ -135,6 +142,7 @@ class CellAnalysis:
 
     refs: frozenset[str] = frozenset()
     read_paths: dict[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
+    module_reads: dict[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
     defs: frozenset[str] = frozenset()
     imports: frozenset[str] = frozenset()
     deletes: frozenset[str] = frozenset()

@@ -73,6 +73,12 @@ class NameResolver:
         self.bound_at_reads: dict[str, set[str]] = {}
         self.unbound: set[str] = set()
         self.calling: str | None = None  # the name a call is being made through, if any
+        # The root and constant path of a method being called while its receiver is
+        # visited (``np.zeros`` in ``np.zeros(2)``), and what the reads would be if each
+        # root were a module, whose functions are no methods (see ``module_reads``).
+        self.call_target: tuple[str, tuple[PathPart, ...]] | None = None
+        self.module_whole: set[str] = set()
+        self.module_paths: dict[str, set[tuple[PathPart, ...]]] = {}
         self.shares: set[tuple[str, str]] = set()
         # Loop and comprehension variables -> names of what they iterate over: changing
         # `row` in `for row in rows` changes an element of `rows`.
@@ -179,6 +185,14 @@ class NameResolver:
             paths = self.path_reads.setdefault(name, set())
             if path:
                 paths.add(path)
+        target = self.call_target
+        as_module = target[1] if target is not None and target[0] == name else path
+        if as_module is None:
+            self.module_whole.add(name)
+        else:
+            found = self.module_paths.setdefault(name, set())
+            if as_module:
+                found.add(as_module)
 
     def is_global_now(self, name: str) -> bool:
         """Whether ``name`` here is a global that the cell touches while it runs."""
@@ -395,6 +409,11 @@ class NameResolver:
                 name: freeze(paths)
                 for name, paths in self.path_reads.items()
                 if name in self.refs and name not in self.whole_reads
+            },
+            module_reads={
+                name: freeze(paths)
+                for name, paths in self.module_paths.items()
+                if name in self.whole_reads and name not in self.module_whole
             },
             defs=freeze(self.defs),
             imports=freeze(self.imports),

@@ -41,7 +41,7 @@ import ast
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from reflow.analysis.effects import BindingKind, MutationKind
+from reflow.analysis.effects import BindingKind, MutationKind, PathPart
 from reflow.analysis.kinds import (
     cannot_change_in_place,
     class_may_change_itself,
@@ -211,8 +211,12 @@ class CellVisitor:
             self.names.calling = func.id  # (a call through the name: see bound_at_reads)
             self.visit(func)
             self.names.calling = None
+        elif isinstance(func, ast.Attribute):
+            self.names.call_target = _constant_chain(func)  # unless it is a module's function
+            self.visit(func.value)
+            self.names.call_target = None
         else:
-            self.visit(func.value if isinstance(func, ast.Attribute) else func)
+            self.visit(func)
         self.visit_all(node.args)
         self.visit_all(node.keywords)
 
@@ -700,6 +704,19 @@ class CellVisitor:
         self.visit_all(node.patterns)
         if node.rest is not None:
             self.names.bind(node.rest)
+
+
+def _constant_chain(node: ast.Attribute) -> tuple[str, tuple[PathPart, ...]] | None:
+    """``np.random.rand`` as ``("np", (".random", ".rand"))``: a chain of attributes and
+    constant keys from a name, with no expression inside to read; else None."""
+    current: ast.expr = node
+    while isinstance(current, ast.Attribute | ast.Subscript):
+        if isinstance(current, ast.Subscript) and not isinstance(current.slice, ast.Constant):
+            return None
+        current = current.value
+    if not isinstance(current, ast.Name):
+        return None
+    return symbol_path(node)
 
 
 def _value_kind(value: ast.expr) -> BindingKind | None:

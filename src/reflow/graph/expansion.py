@@ -45,6 +45,11 @@ class Expanded:
     )
     """Refs the cell reads only at these constant paths (see ``CellAnalysis.read_paths``);
     never a name a called function reads, since a body reads whole."""
+    module_reads: Mapping[str, frozenset[tuple[PathPart, ...]]] = field(
+        default_factory=dict, hash=False
+    )
+    """Refs read whole only as the receiver of a call, and what is read of them if they
+    are bound to a module (``CellAnalysis.module_reads``), under the same conditions."""
     unrun_widens: bool = False
     """Whether ``mutates`` holds names only because the cell has not run yet (what it
     may change shares objects with them): when false, a first run that sees nothing
@@ -210,6 +215,15 @@ class NotebookFunctions:
             else {
                 name: paths
                 for name, paths in effects.analysis.read_paths.items()
+                if name in refs
+                and name not in read_by_calls
+                and name not in effects.observed_mutates
+            },
+            module_reads={}
+            if effects.reads_all
+            else {
+                name: paths
+                for name, paths in effects.analysis.module_reads.items()
                 if name in refs
                 and name not in read_by_calls
                 and name not in effects.observed_mutates

@@ -648,4 +648,5 @@ def _status_inputs(expanded: Expanded) -> tuple[object, ...]:
         expanded.reads_all,
         expanded.alias_only,
         expanded.path_reads,
+        expanded.module_reads,
     )

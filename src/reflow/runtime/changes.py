@@ -231,6 +231,15 @@ def changed_parts(before: Any, after: Any) -> frozenset[PathPart] | None:
                 if part is None:
                     return None
                 found.add(part)
+    elif kind == "parts":  # a module holding a generator's state (fingerprint: "parts")
+        if after[:2] != before[:2]:
+            return None
+        old_items, new_items = dict(before[2]), dict(after[2])
+        found = {
+            key
+            for key in old_items.keys() | new_items.keys()
+            if old_items.get(key, _MISSING) != new_items.get(key, _MISSING)
+        }
     elif kind == "object":
         if after[:3] != before[:3]:  # another class, or another object
             return None

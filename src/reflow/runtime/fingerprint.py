@@ -159,7 +159,12 @@ class _Walker:
             return ("class", id(obj), tuple((k, self.walk(v, depth + 1)) for k, v in state))
         if isinstance(obj, _BY_IDENTITY):
             hidden = _hidden_state(obj)
-            return ("id", id(obj)) if hidden is None else ("id", id(obj), hidden)
+            if hidden is None:
+                return ("id", id(obj))
+            part = _GENERATOR_PART.get(getattr(obj, "__name__", ""))
+            if part is not None:  # the state is the submodule's, a part of this module
+                return ("parts", id(obj), ((part, hidden),))
+            return ("id", id(obj), hidden)
         if kind is bytes or kind is bytearray:
             self.count(nbytes=len(obj))
             return (kind, hashlib.blake2b(obj, digest_size=16).digest())
@@ -265,6 +270,11 @@ _STATEFUL_MODULES = frozenset({"random", "numpy", "numpy.random"})
 resets: ``random.seed(2)`` or ``np.random.rand()`` changes what later calls return, so
 the state is part of the module's value. Cells calling other functions of numpy leave
 it alone, so they do not count as changing ``np``."""
+
+
+_GENERATOR_PART = {"numpy": ".random"}
+"""Stateful modules whose generator is a submodule's (``np.random``): its state changes
+that part of the module, not what ``np.zeros`` reads (``runtime.parts.module_paths``)."""
 
 
 def _hidden_state(obj: Any) -> Any:

@@ -13,6 +13,8 @@ path cut to nothing is a read of the whole object.
 from __future__ import annotations
 
 import ast
+import inspect
+import types
 from collections.abc import Set
 from typing import Any
 
@@ -77,9 +79,76 @@ def bound(namespace: dict[str, Any], name: str) -> Any:
     return namespace.get(name, _ABSENT)
 
 
+def module_paths(module: types.ModuleType, paths: Paths) -> Paths:
+    """What calls of a module's functions read of it (``CellAnalysis.module_reads``).
+
+    A method reads its receiver whole; a module's function reads the globals of the
+    module its code lives in. ``np.zeros`` (C code) and ``np.mean`` (code of
+    ``numpy._core``) read nothing of ``np`` but the attribute, so ``np.random.seed(1)``
+    (a change of ``np.random``'s state) leaves them alone; ``mymod.f`` or ``plt.plot``
+    read their own module whole, stores into it included (``mymod.y = 7``). A path
+    that is a plain read (``np.pi``) stays as it is: what it names is no code.
+    """
+    if paths is None:
+        return None
+    found = set()
+    for path in paths:
+        parent = _module_at(module, path[:-1])
+        last = path[-1] if path else None
+        if (
+            parent is None
+            or not (isinstance(last, str) and last.startswith("."))
+            or _runs_in(vars(parent).get(last[1:], _ABSENT), parent)
+        ):
+            if not path[:-1]:
+                return None
+            found.add(path[:-1])  # the receiver, or the module, read whole
+        else:
+            found.add(path)
+    return frozenset(found)
+
+
+def _module_at(module: types.ModuleType, path: tuple[PathPart, ...]) -> types.ModuleType | None:
+    """The module ``path`` names in ``module`` through modules' globals alone, if any."""
+    current: Any = module
+    for part in path:
+        if not (isinstance(part, str) and part.startswith(".")):
+            return None
+        current = vars(current).get(part[1:])
+        if not isinstance(current, types.ModuleType):
+            return None
+    return current if isinstance(current, types.ModuleType) else None
+
+
+def _runs_in(value: Any, module: types.ModuleType) -> bool:
+    """Whether calling ``value`` may run code that reads ``module``'s globals: unless it
+    is C code (a builtin) or a function whose globals are another module's."""
+    if value is _ABSENT:
+        return True  # a module's `__getattr__` makes it
+    if not callable(value):
+        return False  # a plain read (`np.pi`): no code of the module's runs
+    try:
+        value = inspect.unwrap(value)
+    except Exception:
+        return True
+    if isinstance(value, types.BuiltinFunctionType):
+        return False
+    if isinstance(value, type):
+        return bool(getattr(value, "__module__", None) == module.__name__)
+    namespace = getattr(value, "__globals__", None)
+    if type(namespace) is dict:
+        return namespace is vars(module)
+    return True
+
+
 def _trusted_prefix(value: Any, path: tuple[PathPart, ...]) -> tuple[PathPart, ...]:
     current = value
     for step, part in enumerate(path):
+        if isinstance(part, str) and part.startswith(".") and isinstance(current, types.ModuleType):
+            current = vars(current).get(part[1:], _ABSENT)  # a module's globals: its parts
+            if current is _ABSENT:
+                return path[:step]  # (a module `__getattr__` may compute it from anything)
+            continue
         if isinstance(part, str) and part.startswith("."):
             if not _plain_object(current) or _class_decides(type(current), part[1:]):
                 return path[:step]

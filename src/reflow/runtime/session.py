@@ -27,7 +27,7 @@ from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
 from reflow.runtime.history import Entry, ExecutionLog
 from reflow.runtime.main_module import MainModule
 from reflow.runtime.memo import CellMemo, MemoAttempt, MemoRequest
-from reflow.runtime.parts import bound, resolve_keys, trusted_paths
+from reflow.runtime.parts import bound, module_paths, resolve_keys, trusted_paths
 from reflow.runtime.private import original, unmangled
 from reflow.runtime.records import CellRecord
 from reflow.runtime.state import StateQueries
@@ -303,8 +303,12 @@ class Session:
     def paths_read(self, cell: CellId, name: str) -> Paths:
         """The parts of ``name`` the cell reads, as far as the object bound now vouches for."""
         expanded = self.graph.expanded(cell)
+        value = bound(self.namespace, name)
+        calls = expanded.module_reads.get(name)
+        if calls is not None and isinstance(value, types.ModuleType):
+            return trusted_paths(value, module_paths(value, calls))
         paths = resolve_keys(expanded.path_reads.get(name), self.namespace, expanded.binds)
-        return trusted_paths(bound(self.namespace, name), paths)
+        return trusted_paths(value, paths)
 
     def _versions_seen(
         self, cell: CellId
@@ -451,7 +455,13 @@ class Session:
             # (readers below must see this cell as their writer), but of the version
             # already there, so nothing downstream counts it as a change. Only what the
             # code itself writes: a mutation last run saw through an alias may be gone.
-            if name in namespace and name not in written and tracked(name):
+            # (A name the cell binds and was seen to change in a part only, an import of
+            # a module whose generator it draws from, is bound all the same.)
+            if (
+                name in namespace
+                and (name not in written or (name in ran.defs and Symbol(name) not in wrote))
+                and tracked(name)
+            ):
                 for symbol in _static_symbols(ran, name):
                     if symbol.path:
                         current = self.ledger.visible(name, frozenset([symbol.path]))
@@ -490,7 +500,14 @@ class Session:
             # What the last run left and this one did not write (a branch not taken,
             # a binding removed by an edit) is not in a run-all's namespace either.
             leftovers = {s: v for s, v in record.wrote.items() if s not in wrote}
-            self._unbind(leftovers, frozenset(), by=cell, owner=cell)
+            # A change in place of the whole that this run made in a part only (seen
+            # closer: `np.random.seed(1)`) is no change dropped; a binding dropped is.
+            narrowed = frozenset(
+                s.name
+                for s in wrote
+                if s.path and Symbol(s.name) in leftovers and self.ledger.bound_by(s.name) != cell
+            )
+            self._unbind(leftovers, narrowed, by=cell, owner=cell)
             wrote.update((s, v) for s, v in leftovers.items() if v.deleted and v.cell == cell)
 
         previous = record.wrote
