@@ -1348,7 +1348,71 @@ FOUND = [
 
 # Issue 20 item 16: cells shown stale that a fresh run-all would not change, each with a
 # twin where the change is real and must still show.
+_FOO = "class Foo:\n    a = 1\n    def __init__(self):\n        self.b = 2"
+
 FALSE_ALARMS = [
+    Case(
+        "a-class-attribute-its-construction-never-reads-leaves-instances-fresh",
+        {"k": _FOO, "e": "Foo.a = 5", "o": "foo = Foo()", "r": "n = foo.b"},
+        ["run_all", "edit e: Foo.a = 6", "run e"],
+        status={"o": "fresh"},
+        mode="lazy",
+    ),
+    Case(
+        "a-class-attribute-its-construction-never-reads-is-no-rerun",
+        {"k": _FOO, "e": "Foo.a = 5", "o": "foo = Foo()", "r": "n = foo.a"},
+        ["run_all", "edit e: Foo.a = 6", "run e"],
+        ran=["e", "r"],  # r reads foo.a, which the class answers
+        ns={"n": 6},
+    ),
+    Case(
+        "a-class-attribute-its-init-reads-makes-instances-stale",
+        {
+            "k": "class Foo:\n    a = 1\n    def __init__(self):\n        self.b = self.a + 1",
+            "e": "Foo.a = 5",
+            "o": "foo = Foo()",
+        },
+        ["run_all", "edit e: Foo.a = 6", "run e"],
+        status={"o": "stale"},
+        mode="lazy",
+    ),
+    Case(
+        "a-class-attribute-read-by-code-the-instance-is-handed-to-is-a-change",
+        {
+            "h": "def setup(o):\n    o.b = o.a",
+            "k": "class Foo:\n    a = 1\n    def __init__(self):\n        setup(self)",
+            "e": "Foo.a = 5",
+            "o": "foo = Foo()",
+        },
+        ["run_all", "edit e: Foo.a = 6", "run e"],
+        status={"o": "stale"},
+        mode="lazy",
+    ),
+    Case(
+        "a-class-attribute-read-by-a-method-stored-since-is-a-change",
+        {
+            "k": "class Foo:\n    q = 1\n    def setup(self):\n        self.b = 0\n"
+            "    def __init__(self):\n        self.setup()",
+            "s": "def setup2(self):\n    self.b = self.q\nFoo.setup = setup2",
+            "e": "Foo.q = 5",
+            "o": "foo = Foo()",
+        },
+        ["run_all", "edit e: Foo.q = 6", "run e"],
+        status={"o": "stale"},
+        mode="lazy",
+    ),
+    Case(
+        "a-class-with-a-base-reads-all-of-it-on-construction",
+        {
+            "b": "class Base:\n    def __init__(self):\n        self.b = self.a",
+            "k": "class Foo(Base):\n    a = 1",
+            "e": "Foo.a = 5",
+            "o": "foo = Foo()",
+        },
+        ["run_all", "edit e: Foo.a = 6", "run e"],
+        status={"o": "stale"},
+        mode="lazy",
+    ),
     Case(
         "an-alias-of-an-object-changed-above-it-stays-fresh",  # `y = x` binds the same object
         {"a": "x = [1]", "b": "y = x", "c": "n = len(y)"},

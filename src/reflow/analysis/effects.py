@@ -71,6 +71,8 @@ class FunctionSummary:
     ``classes``, for a value that carries notebook code (``runtime.carried``): the
     globals bound to the classes of the instances it holds, which a use reads (a store
     into the class changes what the instance gives) but does not call.
+    ``constructs``, for a class: the attributes of the class that making an instance
+    may read (``kinds.construction_reads``); ``None`` for any of them, or no class.
     """
 
     reads: frozenset[str]
@@ -78,6 +80,7 @@ class FunctionSummary:
     may_change: frozenset[str] = frozenset()
     called: frozenset[str] = frozenset()
     classes: frozenset[str] = frozenset()
+    constructs: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,10 @@ class CellAnalysis:
     Whether a path really names a separate part is the runtime's call (a
     property or a custom ``__getitem__`` may read anything).
 
+    ``calls_only`` are the refs the cell reads only to call them right there
+    (``Foo()``, not ``map(Foo, xs)`` nor ``Foo.a``): making an instance of a class
+    reads only the class's attributes its code may read (``FunctionSummary.constructs``).
+
     ``module_reads`` gives, for refs read whole only because a method is called on
     them at a constant path (``np.zeros(2)``, ``np.random.rand()``), what the cell
     reads if the name is bound to a module: the paths of the functions it calls
@@ -143,6 +150,7 @@ class CellAnalysis:
     refs: frozenset[str] = frozenset()
     read_paths: dict[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
     module_reads: dict[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
+    calls_only: frozenset[str] = frozenset()
     defs: frozenset[str] = frozenset()
     imports: frozenset[str] = frozenset()
     deletes: frozenset[str] = frozenset()

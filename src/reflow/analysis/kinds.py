@@ -98,6 +98,51 @@ def class_may_change_itself(node: ast.ClassDef) -> bool:
     return False
 
 
+_MADE_THROUGH = frozenset(
+    {"__new__", "__init__", "__setattr__", "__getattribute__", "__getattr__", "__set_name__"}
+)
+"""Attributes of a class that ``type.__call__`` may look up while it makes an instance."""
+
+
+def construction_reads(node: ast.ClassDef) -> frozenset[str] | None:
+    """The attributes of the class that calling it (making an instance) may read, or
+    ``None`` when that cannot be bounded by the class's own code.
+
+    Only the class's code runs (``__new__``, ``__init__`` and what they call on the
+    instance): every attribute name its methods spell (``self.a``, ``cls.b``) is a read,
+    whichever method spells it. A base's or metaclass's code, a decorator (``dataclass``
+    bakes defaults into ``__init__``), dynamic access (``getattr``, ``vars``, ``super``)
+    and an instance handed to other code may read anything: ``None``. A store into an
+    attribute no code of the class spells (``Foo.a = 6`` when only ``b`` is set up)
+    changes nothing a call of the class gives.
+    """
+    if node.bases or node.keywords or node.decorator_list:
+        return None
+    found = set(_MADE_THROUGH)
+    for statement in node.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            parameters = statement.args.posonlyargs + statement.args.args
+            instance = parameters[0].arg if parameters else None
+            for inner in ast.walk(statement):
+                if isinstance(inner, ast.Name) and inner.id in _DYNAMIC_ACCESS:
+                    return None
+                if isinstance(inner, ast.Attribute):
+                    if inner.attr in _DYNAMIC_ACCESS:
+                        return None
+                    found.add(inner.attr)
+                if isinstance(inner, ast.Call) and instance and _hands_over(inner, instance):
+                    return None
+        elif isinstance(statement, ast.ClassDef):
+            return None
+    return frozenset(found)
+
+
+_DYNAMIC_ACCESS = _REACHES_THE_CLASS | frozenset(
+    {"getattr", "hasattr", "dir", "eval", "exec", "locals", "object", "__getattribute__"}
+)
+"""Names and attributes through which code may read any attribute of an object."""
+
+
 def _is_classmethod(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(
         isinstance(decorator, ast.Name) and decorator.id == "classmethod"

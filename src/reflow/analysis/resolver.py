@@ -85,6 +85,10 @@ class NameResolver:
         self.element_of: dict[str, set[str]] = {}
         self.closes_over: set[str] = set()
         self.summaries: dict[str, SummaryAccumulator] = {}
+        # What making an instance reads of each class bound (None: anything, or no class).
+        self.constructs: dict[str, frozenset[str] | None] = {}
+        # Refs read somewhere other than by a call right there (`map(f, xs)`, `Foo.a`).
+        self.read_uncalled: set[str] = set()
         self.open_summaries: list[SummaryAccumulator] = []
 
     # -- where we are -------------------------------------------------------
@@ -167,6 +171,8 @@ class NameResolver:
         function handed over (``map(f, xs)``) or read in a generator may be called later,
         with nothing of the cell's bound yet. (Only calls copy the set: one copy per name
         called, not per name read, or a cell of many lines would cost its square.)"""
+        if not called:
+            self.read_uncalled.add(name)
         known = self.bound_at_reads.get(name)
         if known is not None and not known:
             return  # nothing is bound at some read: nothing at all
@@ -302,11 +308,18 @@ class NameResolver:
         return summary
 
     def close_summary(
-        self, summary: SummaryAccumulator | None, names: list[str], *, changes_itself: bool = False
+        self,
+        summary: SummaryAccumulator | None,
+        names: list[str],
+        *,
+        changes_itself: bool = False,
+        constructs: frozenset[str] | None = None,
     ) -> None:
         """Attach a finished summary to the globals it was bound to (a union on rebinding).
 
         ``changes_itself``: calling what was bound (a class) may change that object.
+        ``constructs``: for a class, what making an instance reads of it (see
+        ``FunctionSummary.constructs``).
         """
         if summary is None:
             return
@@ -323,6 +336,10 @@ class NameResolver:
             if changes_itself:
                 kept.candidates.add(name)
                 kept.handled.add(name)
+            if name not in self.constructs:
+                self.constructs[name] = constructs
+            elif (known := self.constructs[name]) is not None:
+                self.constructs[name] = None if constructs is None else known | constructs
 
     # -- mutations ----------------------------------------------------------
 
@@ -441,9 +458,11 @@ class NameResolver:
                     freeze(s.writes),
                     freeze(s.candidates),
                     freeze(s.called - s.handled),
+                    constructs=self.constructs.get(name),
                 )
                 for name, s in self.summaries.items()
             },
+            calls_only=freeze(self.refs - self.read_uncalled),
             closes_over=freeze(self.closes_over),
             star_import=star_import,
             dynamic=dynamic,

@@ -45,6 +45,7 @@ from reflow.analysis.effects import BindingKind, MutationKind, PathPart
 from reflow.analysis.kinds import (
     cannot_change_in_place,
     class_may_change_itself,
+    construction_reads,
     returns_the_class,
 )
 from reflow.analysis.paths import RUNTIME_KEY, symbol_path
@@ -413,7 +414,12 @@ class CellVisitor:
             self.names.stack.pop()
         kind = BindingKind.CLASS if returns_the_class(node.decorator_list) else None
         self.names.bind(node.name, kind)
-        self.names.close_summary(summary, [node.name], changes_itself=class_may_change_itself(node))
+        self.names.close_summary(
+            summary,
+            [node.name],
+            changes_itself=class_may_change_itself(node),
+            constructs=construction_reads(node),
+        )
 
     def visit_TypeAlias(self, node: Any) -> None:
         """``type X[T] = ...`` (3.12+): binds X now; the value is evaluated lazily, like a body."""

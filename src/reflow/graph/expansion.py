@@ -214,7 +214,10 @@ class NotebookFunctions:
             if effects.reads_all
             else {
                 name: paths
-                for name, paths in effects.analysis.read_paths.items()
+                for name, paths in [
+                    *effects.analysis.read_paths.items(),
+                    *self._constructions(effects.analysis.calls_only & refs),
+                ]
                 if name in refs
                 and name not in read_by_calls
                 and name not in effects.observed_mutates
@@ -229,6 +232,21 @@ class NotebookFunctions:
                 and name not in effects.observed_mutates
             },
         )
+
+    def _constructions(
+        self, called: Iterable[str]
+    ) -> list[tuple[str, frozenset[tuple[PathPart, ...]]]]:
+        """For names a cell only calls that every definer binds to a class whose code
+        bounds what making an instance reads (``FunctionSummary.constructs``): those
+        attributes, as the parts of the class the call reads."""
+        found: list[tuple[str, frozenset[tuple[PathPart, ...]]]] = []
+        for name in called:
+            summaries = self._functions.get(name)
+            if not summaries or any(s.constructs is None for s in summaries.values()):
+                continue
+            spelled = {a for s in summaries.values() for a in s.constructs or ()}
+            found.append((name, frozenset(("." + a,) for a in spelled)))
+        return found
 
     def sharing_closure(self, names: Iterable[str], *, changeable: bool = False) -> frozenset[str]:
         """``names`` and every name some cell makes share objects with them, transitively;

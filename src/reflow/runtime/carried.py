@@ -59,10 +59,98 @@ def carried_summaries(
         }
         # Which objects the code changes in place is not told by the bytecode: any
         # global it reads may be one (fingerprinted around a reader's run).
+        value = namespace.get(name)
         found[name] = FunctionSummary(
-            frozenset(loads), frozenset(writes), frozenset(loads), classes=frozenset(classes_read)
+            frozenset(loads),
+            frozenset(writes),
+            frozenset(loads),
+            classes=frozenset(classes_read),
+            constructs=_construction_reads(value, namespace) if isinstance(value, type) else None,
         )
     return found
+
+
+def _construction_reads(kind: type, namespace: dict[str, Any]) -> frozenset[str] | None:
+    """What making an instance of ``kind`` may read of it, as ``kinds.construction_reads``
+    tells from the source, here from the code the class holds now (a method stored into
+    it since counts): every attribute name its functions spell. ``None`` (anything) for
+    a base or metaclass, code from elsewhere, dynamic access, or an instance that its
+    code uses otherwise than for an attribute (handed to a call, returned, stored)."""
+    if type(kind) is not type or kind.__bases__ != (object,):
+        return None
+    found = set(_MADE_THROUGH)
+    for value in vars(kind).values():
+        if isinstance(value, staticmethod | classmethod):
+            value = value.__func__
+        functions = (
+            [f for f in (value.fget, value.fset, value.fdel) if f is not None]
+            if isinstance(value, property)
+            else [value]
+        )
+        for function in functions:
+            if isinstance(function, types.FunctionType):
+                if function.__globals__ is not namespace:
+                    return None
+                names = _attribute_names(function.__code__)
+                if names is None:
+                    return None
+                found |= names
+            elif isinstance(function, type) or (callable(function) and not _harmless(function)):
+                return None
+    return frozenset(found)
+
+
+def _harmless(value: Any) -> bool:
+    """A callable a class may hold whose call runs no code of the notebook's: a builtin,
+    or what the interpreter puts there (``__dict__``'s and ``__weakref__``'s getters)."""
+    return isinstance(
+        value,
+        types.BuiltinFunctionType
+        | types.WrapperDescriptorType
+        | types.MethodDescriptorType
+        | types.GetSetDescriptorType
+        | types.MemberDescriptorType,
+    )
+
+
+_MADE_THROUGH = frozenset(
+    {"__new__", "__init__", "__setattr__", "__getattribute__", "__getattr__", "__set_name__"}
+)
+_DYNAMIC_ACCESS = frozenset(
+    {
+        "type", "__class__", "vars", "setattr", "delattr", "super", "__dict__", "globals",
+        "getattr", "hasattr", "dir", "eval", "exec", "locals", "object", "__getattribute__",
+    }
+)  # fmt: skip
+_INSTANCE_USES = frozenset({"LOAD_ATTR", "STORE_ATTR", "DELETE_ATTR", "LOAD_METHOD"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _attribute_names(code: types.CodeType) -> frozenset[str] | None:
+    """The names ``code`` and the code nested in it spell (attributes and globals), or
+    ``None`` if it reads attributes dynamically or uses its first argument (the instance)
+    otherwise than to get, set or delete an attribute."""
+    instance = code.co_varnames[0] if code.co_argcount else None
+    names: set[str] = set()
+    pending = [(code, instance)]
+    while pending:
+        current, held = pending.pop()
+        if set(current.co_names) & _DYNAMIC_ACCESS:
+            return None
+        names.update(current.co_names)
+        instructions = list(dis.get_instructions(current))
+        for index, instruction in enumerate(instructions):
+            if held is None or instruction.argval != held:
+                continue
+            if instruction.opname not in {"LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE"}:
+                continue
+            following = instructions[index + 1] if index + 1 < len(instructions) else None
+            if instruction.opname == "LOAD_CLOSURE":
+                continue  # handed to a nested function, whose own uses are checked
+            if following is None or following.opname not in _INSTANCE_USES:
+                return None
+        pending += [(c, held) for c in current.co_consts if isinstance(c, types.CodeType)]
+    return frozenset(names)
 
 
 def _codes_below(value: Any, namespace: dict[str, Any]) -> tuple[set[types.CodeType], set[type]]:

@@ -61,6 +61,9 @@ class Changes:
     mutated: frozenset[str]
     parts: Mapping[str, frozenset[PathPart]] = field(default_factory=dict)
     """Mutated names whose object changed only in these items or attributes."""
+    through_class: frozenset[str] = frozenset()
+    """Mutated names bound to instances whose own state is as it was: their notebook
+    class changed (`Foo.a = 6` changes what `foo.a` gives, not what `Foo()` made)."""
 
 
 class ChangeDetector:
@@ -134,14 +137,21 @@ class ChangeDetector:
             parts_of[id(obj)] = None
         if not changed_objects:
             return Changes(frozenset(rebound), deleted, frozenset())
-        mutated = _holders(namespace, changed_objects) - rebound
+        held, through_class = _holders(namespace, changed_objects)
+        mutated = held - rebound
         # A name's own object diffed (deep, within budget) covers whatever it holds.
         parts = {
             name: found
             for name in mutated
             if (found := parts_of.get(id(namespace[name]))) is not None
         }
-        return Changes(frozenset(rebound), deleted, frozenset(mutated), parts)
+        return Changes(
+            frozenset(rebound),
+            deleted,
+            frozenset(mutated),
+            parts,
+            frozenset(through_class - rebound),
+        )
 
     def _moved(self, namespace: dict[str, Any]) -> tuple[list[str], frozenset[str]]:
         """Names bound anew or bound to another object since the snapshot; names gone.
@@ -237,6 +247,15 @@ def changed_parts(before: Any, after: Any) -> frozenset[PathPart] | None:
         old_items, new_items = dict(before[2]), dict(after[2])
         found = {
             key
+            for key in old_items.keys() | new_items.keys()
+            if old_items.get(key, _MISSING) != new_items.get(key, _MISSING)
+        }
+    elif kind == "class":  # a notebook class: its own attributes (dunders left out)
+        if after[:2] != before[:2]:
+            return None
+        old_items, new_items = dict(before[2]), dict(after[2])
+        found = {
+            "." + key
             for key in old_items.keys() | new_items.keys()
             if old_items.get(key, _MISSING) != new_items.get(key, _MISSING)
         }
@@ -372,23 +391,28 @@ def _elements(value: Any, with_class: bool = False) -> list[Any]:
         return []
 
 
-def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> set[str]:
-    """Globals bound to a changed object, holding one directly, or sharing its memory."""
+def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> tuple[set[str], set[str]]:
+    """Globals bound to a changed object, holding one directly, or sharing its memory;
+    and of them, those that hold one only as an instance of a changed notebook class."""
     for obj in list(changed.values()):
         for base in _bases(obj):  # a view's change is its base array's
             changed[id(base)] = base
     found = set()
+    through_class = set()
     for name, value in namespace.items():
         if not links_cells(name):
             continue  # IPython's `Out`, `_5`...: no cell reads them, so none is told
         if (
             id(value) in changed
             or _state_changed(value, changed)
-            or _holds(value, changed)
             or any(id(base) in changed for base in _bases(value))
         ):
             found.add(name)
-    return found
+        elif _holds(value, changed, with_class=True):
+            found.add(name)
+            if not _holds(value, changed):  # (asked of holders only: the scan is costly)
+                through_class.add(name)
+    return found, through_class
 
 
 def _bases(obj: Any) -> list[Any]:
@@ -401,10 +425,10 @@ def _bases(obj: Any) -> list[Any]:
     return found
 
 
-def _holds(value: Any, changed: dict[int, Any]) -> bool:
+def _holds(value: Any, changed: dict[int, Any], with_class: bool = False) -> bool:
     return any(
         id(element) in changed or _state_changed(element, changed)
-        for element in _reachable(value, with_class=True)
+        for element in _reachable(value, with_class=with_class)
     )
 
 

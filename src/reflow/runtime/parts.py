@@ -149,6 +149,16 @@ def _trusted_prefix(value: Any, path: tuple[PathPart, ...]) -> tuple[PathPart, .
             if current is _ABSENT:
                 return path[:step]  # (a module `__getattr__` may compute it from anything)
             continue
+        if isinstance(part, str) and part.startswith(".") and _notebook_class(current):
+            # A class's own attributes are its parts, as its fingerprint tells them apart;
+            # one it inherits is a base's (read whole: the base may be any class), one it
+            # lacks is a part not there yet (a store into it adds it).
+            found = vars(current).get(part[1:], _ABSENT)
+            if found is _ABSENT:
+                inherited = any(part[1:] in vars(base) for base in current.__mro__[1:-1])
+                return path[:step] if inherited else path[: step + 1]
+            current = found
+            continue
         if isinstance(part, str) and part.startswith("."):
             if not _plain_object(current) or _class_decides(type(current), part[1:]):
                 return path[:step]
@@ -164,6 +174,12 @@ def _trusted_prefix(value: Any, path: tuple[PathPart, ...]) -> tuple[PathPart, .
         if current is _ABSENT:  # the part is not there: the read fails, or sees it appear
             return path[: step + 1]
     return path
+
+
+def _notebook_class(value: Any) -> bool:
+    """A class a cell defined, with no metaclass: its attributes are its ``__dict__``'s
+    (or its bases'), as fingerprints see them (``fingerprint``: "class")."""
+    return type(value) is type and value.__module__ == "__main__"
 
 
 def _plain_object(value: Any) -> bool:

@@ -407,8 +407,9 @@ class Session:
         wrote: dict[Symbol, Version] = {}
         rank = self.graph.rank(cell)
         # A change of an object that a cell below binds as an alias (`y = x`) of a name
-        # changed here too: a run-all makes it before that cell binds the alias to the
-        # object, so the alias's new version is its binder's, as if it had bound it now.
+        # changed here too, or of an instance through its class alone (`Foo.a = 6` above
+        # `foo = Foo()`): a run-all makes it before that cell binds the object, so the new
+        # version is its binder's, as if it had bound it now.
         charged = {
             name: binder
             for name in mutated
@@ -416,7 +417,10 @@ class Session:
             and binder in self.graph
             and binder != cell
             and self.graph.rank(binder) > rank
-            and self._changed_through_alias(binder, name, mutated, rank)
+            and (
+                name in changes.through_class
+                or self._changed_through_alias(binder, name, mutated, rank)
+            )
         }
         for name in rebound:
             wrote[Symbol(name)] = self.ledger.bind(
