@@ -338,9 +338,16 @@ def _object_kinds() -> list[list[str]]:
     calls += [(f"v = f({x})", "v") for x in names] + [(f"v = g({x})", "v") for x in names]
     classes = [CLASS] + [f"O.q = {k}\nrepr(b)" for k in ks]
     classes += [CLASS.replace("    def __init__", f"    q = {k}\n    def __init__") for k in ks]
+    # Classes whose code spells the attributes it reads (no `vars`): making an instance
+    # reads only those of the class, one of them reading the class's `q` as it starts.
+    spelled = CLASS.replace("repr(vars(self))", "repr(self.p)")
+    classes += [spelled, spelled.replace("self.p = p", "self.p = p + self.q")]
+    # Aliases that show nothing: a cell that only makes a name hold an object.
+    bare = [f"{x} = {y}" for group in (DICTS, OBJECTS) for x in group for y in group if x != y]
+    bare += [f"c = [{x}]" for x in names[:4]]
     nothing = [f"\nrepr({x})" for x in OBJECT_NAMES]
     tables = [builds, aliases, items, attributes, methods, reads, calls]
-    return [*(cells(table) for table in tables), defs, classes, nothing]
+    return [*(cells(table) for table in tables), defs, classes, bare, nothing]
 
 
 object_cell_sources = tabled(_object_kinds())
