@@ -539,11 +539,10 @@ FOUND += [
 
 FOUND += [
     (
-        # Open (seed 67): `b.extend(a)`, run by hand while it reads `a` and `b` from below
-        # (`b = a` there), changes what `a = [0]` bound; the settle runs the binder, and
-        # pulls that reach the out-of-order cell run it again, so the binder and its
-        # readers stay stale. Not pulling such cells leaves another row stale instead
-        # (test_lineage's `an-object-changed-by-a-cell-above-its-binder-is-no-run-alls`).
+        # Seed 67: `b.extend(a)`, run by hand while it reads `a` and `b` from below (`b = a`
+        # there), changes what `a = [0]` bound; the settle ran the binder, and a pull for
+        # `c = list(b)` ran the out-of-order cell again, so the binder and its readers
+        # stayed stale. A cell is not pulled as a writer of a name only cells below it bind.
         "lists-an-out-of-order-extend-through-an-alias-made-below",
         [
             "b.extend(a)\nrepr(b)",
@@ -558,7 +557,9 @@ FOUND += [
         {"aliased": True},
     ),
     (
-        # Open (seed 67), not yet analysed.
+        # Seed 67: `c[0]['p'] = a` pulled its box's binders (`a = {...}`, `c = [a]`) late,
+        # after `a = {'p': 0}` and `v = a['p']` ran; the writer ran again, its reader did
+        # not, and every wave after ran the same way, leaving `v` stale.
         "objects-a-store-through-a-box-after-its-binders-are-deleted",
         [
             *OBJECT_BINDERS,
@@ -578,15 +579,8 @@ FOUND += [
     ),
 ]
 
-KNOWN_GAPS: dict[str, str] = {
-    "lists-an-out-of-order-extend-through-an-alias-made-below": (
-        "liveness, open: cells a cell with an out-of-order usage changed through an alias "
-        "made below stay stale after a run (sound: stale, never fresh on a wrong value)"
-    ),
-    "objects-a-store-through-a-box-after-its-binders-are-deleted": (
-        "liveness, open: a cell left stale after a run that running could bring up to date"
-    ),
-}
+KNOWN_GAPS: dict[str, str] = {}
+"""Rows found and not fixed yet, by id, with what is known of them (strict xfails)."""
 
 
 def test_a_caller_of_a_shadowed_definition_is_left_stale_a_named_gap() -> None:

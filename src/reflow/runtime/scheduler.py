@@ -422,6 +422,21 @@ class Scheduler:
                             heapq.heappush(heap, (graph.rank(writer), writer))
                 board = self._wave_board(succeeded)  # what this wave ran is in sync
                 for follower in self._affected(cell, changed):
+                    if (
+                        cell in again
+                        and follower in succeeded
+                        and follower not in again
+                        and graph.rank(follower) > rank
+                    ):
+                        # A writer running again (it lost its value to a cell pulled late)
+                        # changes what a reader it ran before saw: that reader runs again
+                        # too, once, or the wave would leave it stale for the next one to
+                        # find in the same order (`v = a['p']` between `a = ...` cells).
+                        done.discard(follower)
+                        succeeded.discard(follower)
+                        again.add(follower)
+                        heapq.heappush(heap, (graph.rank(follower), follower))
+                        continue
                     if follower in done or follower in queued or follower in doomed:
                         continue
                     if needed is not None and follower not in needed:
@@ -526,6 +541,11 @@ class Scheduler:
                     if writer not in pulled and writer not in targets:
                         if self._cancelled_still(writer):
                             continue  # it cannot run: its cause still fails
+                        if name in graph.out_of_order_usages(writer):
+                            # It changes `name` though only cells below bind it (`b.extend(a)`
+                            # above `b = a`): a run-all fails there, and running it again
+                            # would change an object above its binder (through an alias).
+                            continue
                         pulled.add(writer)
                         stack.append(writer)
         return pulled
