@@ -119,17 +119,21 @@ def test_reach_and_changers_match_a_graph_built_afresh(
     nb.close()
 
 
-def test_a_caller_above_a_new_definition_is_decided_again() -> None:
-    """A function's summary is united over every cell defining it: a definition added
-    below a caller widens what the caller reads, though the caller is above it."""
+def test_a_caller_below_a_new_definition_is_decided_again() -> None:
+    """A call reads what the nearest definition above it reads: one added between the
+    definition and the caller changes what the caller reads; one added below does not."""
     nb = Notebook()
     cells = ["x = 1", "y = 2", "def f():\n    return x", "v = f()", "def f():\n    return x"]
     for source in cells:
         nb.add(source)
     nb.run_all()
     assert nb.stale() == []
-    nb.add("def f():\n    return y", index=4)  # not the last definition of f
-    assert nb.cell(nb.cells[3].id).status == "stale"  # `v = f()` reads y now
+    caller = nb.cells[3].id
+    nb.add("def f():\n    return x + y", index=5)  # below the caller
+    assert nb.cell(caller).status == "fresh"
+    assert_carried_statuses_are_fresh(nb)
+    nb.add("def f():\n    return y", index=3)  # above it: `v = f()` reads y now
+    assert nb.cell(caller).status == "stale"
     assert_carried_statuses_are_fresh(nb)
     nb.close()
 

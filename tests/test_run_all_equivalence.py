@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 
 from carried import assert_carried_statuses_are_fresh
 from reflow import Notebook
-from reflow.analysis import analyze
 
 NAMES = ["a", "b", "c"]
 FUNCTIONS = ["f", "g"]
@@ -117,41 +116,6 @@ def tainted(nb: Notebook) -> set[str]:
                     grew = True
                     break
     return bad
-
-
-def callers_of_shadowed_definitions(nb: Notebook) -> set[str]:
-    """A named gap in liveness (docs/semantics.md, *What reflow does not track*): a cell
-    using a function that more than one cell defines reads and writes what every
-    definition reads and writes, so when one its use cannot reach reads a name the cell
-    binds itself, or binds a global, the cell (and what rests on it) can be left stale
-    after its run (sound: never fresh on a wrong value)."""
-    analyses = {c.id: analyze(c.code) for c in nb.cells}
-    definitions: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
-    for analysis in analyses.values():
-        for name, summary in analysis.functions.items():
-            definitions.setdefault(name, []).append((summary.reads, summary.writes))
-    return {
-        cell
-        for cell, analysis in analyses.items()
-        for name in analysis.refs
-        if len(definitions.get(name, ())) > 1
-        and any(reads & analysis.defs or writes for reads, writes in definitions[name])
-    }
-
-
-def readers_above_code_stored_below(nb: Notebook) -> set[str]:
-    """A named gap in liveness (docs/semantics.md): a value that carries notebook code
-    counts as calling it wherever it is read, so a cell below that stores code into it
-    (`d['f'] = lambda: m.z`) makes the readers above read what that code reads, which
-    their runs, before the store, never did: they are left stale."""
-    graph = nb._graph
-    position = {c.id: i for i, c in enumerate(nb.cells)}
-    found = set()
-    for carrier in nb.cells:
-        carried = {name for name, _ in graph.effects(carrier.id).observed_carried}
-        for name in carried:
-            found |= {r for r in graph.readers(name) if position[r] < position[carrier.id]}
-    return found
 
 
 def behind(nb: Notebook, outputs: list[Any]) -> set[str]:
@@ -475,12 +439,11 @@ def play(
             _, outputs = fresh_run([c.code for c in nb.cells])
             left_stale = behind(nb, outputs) if aliased else set()
             left_stale.update(c for failed in run.errors for c in nb.downstream(failed))
-            gaps = callers_of_shadowed_definitions(nb) | readers_above_code_stored_below(nb)
             # Readers of a name no cell defines any more (`b += 1` once `b = 0` is edited
             # away), and what rests on them, as ``runnable_stale`` excuses them.
             board = nb._board()
-            gaps |= {c for c in nb.stale() if nb._scheduler.orphaned(c, board)}
-            left_stale |= gaps | nb._graph.dependents(gaps)
+            orphans = {c for c in nb.stale() if nb._scheduler.orphaned(c, board)}
+            left_stale |= orphans | nb._graph.dependents(orphans)
             left = [
                 c
                 for c, out in zip(nb.cells, outputs, strict=True)
@@ -525,8 +488,6 @@ def runnable_stale(nb: Notebook, aliased: bool) -> list[str]:
     # Readers of a name no cell defines any more, and what rests on them.
     orphans = {c for c in stale if nb._scheduler.orphaned(c, nb._board())}
     excused |= orphans | nb._graph.dependents(orphans)
-    gaps = callers_of_shadowed_definitions(nb) | readers_above_code_stored_below(nb)
-    excused |= gaps | nb._graph.dependents(gaps)
     return [c for c in stale if c not in excused]
 
 

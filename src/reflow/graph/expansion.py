@@ -131,7 +131,17 @@ class NotebookFunctions:
         """Whether no run can be seen to change the object ``name`` holds in place."""
         return self.kind(name) in _NEVER_CHANGES
 
-    def expand(self, effects: CellEffects, links: Callable[[str], bool]) -> Expanded:
+    def expand(
+        self,
+        effects: CellEffects,
+        links: Callable[[str], bool],
+        reaching: Callable[[str, Mapping[CellId, FunctionSummary]], Iterable[FunctionSummary]]
+        | None = None,
+    ) -> Expanded:
+        """The cell's effects widened through the functions it calls. ``reaching`` picks,
+        of the cells that define a name (or leave code in its value), those whose code
+        a call from this cell runs in a run-all (in_order: the nearest above); every
+        one of them without it."""
         refs = {n for n in effects.analysis.refs if links(n)}
         writes: set[str] = set()
         may_change = set(effects.may_change)
@@ -153,7 +163,8 @@ class NotebookFunctions:
                     continue
                 bound = known & bound
             expanded_with[name] = bound
-            for summary in self._functions.get(name, {}).values():
+            definers = self._functions.get(name, {})
+            for summary in definers.values() if reaching is None else reaching(name, definers):
                 refs.update(n for n in summary.classes if links(n))
                 read_by_calls |= summary.reads
                 for read in summary.reads:

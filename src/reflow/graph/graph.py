@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 
 from reflow._types import CellId, Direction
+from reflow.analysis.effects import FunctionSummary
 from reflow.graph import any_order, in_order
 from reflow.graph.effects import CellEffects
 from reflow.graph.errors import GraphError, any_order_errors, syntax_error
@@ -143,6 +144,15 @@ class DataflowGraph:
         self._unindex_reach(cell)  # its place in the changer lists is by position
         self._order.move(cell, index)
         self._index(cell, expanded)
+        if self._direction is Direction.IN_ORDER:
+            # Which definition of a function a call reaches is by position (``_expand``):
+            # the cell itself, and the callers of what it defines, widen again.
+            defined = self._effects[cell].functions
+            self._reindex(cell)
+            for name in defined:
+                for reader in list(self._readers.cells(name)):
+                    if reader != cell:
+                        self._reindex(reader)
         self._invalidate()
 
     # ---- per-cell facts ----------------------------------------------------
@@ -479,7 +489,7 @@ class DataflowGraph:
             self._effects.pop(cell, None)
         else:
             self._effects[cell] = effects
-            self._expanded[cell] = self._expand(effects)
+            self._expanded[cell] = self._expand(cell, effects)
             self._index(cell, self._expanded[cell])
         self._count_reach(cell, old, self._expanded.get(cell))
         # Cells calling a function whose summary changed read and write other names now;
@@ -523,7 +533,7 @@ class DataflowGraph:
         old = self._expanded.pop(cell, None)
         if old is not None:
             self._unindex(cell, old)
-        new = self._expanded[cell] = self._expand(self._effects[cell])
+        new = self._expanded[cell] = self._expand(cell, self._effects[cell])
         self._index(cell, new)
         self._count_reach(cell, old, new)
         if old is None or _status_inputs(old) != _status_inputs(new):
@@ -550,8 +560,29 @@ class DataflowGraph:
             return False
         return not (self._direction is Direction.ANY_ORDER and is_private(name))
 
-    def _expand(self, effects: CellEffects) -> Expanded:
-        return self._functions.expand(effects, self._links)
+    def _expand(self, cell: CellId, effects: CellEffects) -> Expanded:
+        if self._direction is Direction.ANY_ORDER:
+            return self._functions.expand(effects, self._links)
+        position = self.position(cell)
+
+        def reaching(
+            name: str, definers: Mapping[CellId, FunctionSummary]
+        ) -> Iterable[FunctionSummary]:
+            """in_order: a call runs the code the nearest definer above left in the name (a
+            definition further up is shadowed, one below has not run yet: `d['f'] = lambda:
+            m` below a reader of `d`), and the cell's own, which it may call once it has
+            defined it. When no cell above writes the name at all (an out-of-order use: a
+            run-all fails there, or reads another value), every definer."""
+            nearest, best = None, -1
+            for definer in definers:
+                at = self.position(definer)
+                if best < at < position:
+                    nearest, best = definer, at
+            if nearest is None and self._writers.nearest_before(name, position) is None:
+                return definers.values()
+            return [s for c, s in definers.items() if c in (nearest, cell)]
+
+        return self._functions.expand(effects, self._links, reaching)
 
     def _index(self, cell: CellId, expanded: Expanded) -> None:
         self._readers.add(cell, expanded.refs)
