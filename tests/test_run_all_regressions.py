@@ -577,6 +577,23 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # Seed 73 (on the code before the wave's second runs of readers and positional
+        # expansion): the binder of `a` edited away, the class run again: cells left stale.
+        "objects-a-box-store-above-a-binder-edited-away",
+        [
+            *OBJECT_BINDERS,
+            "c[0]['q'] = b\nrepr(c)",
+            OBJECT_BINDERS[0],
+            "c = [a]\nrepr(c)",
+        ],
+        [("edit", 1, "d = {'p': 0}\nrepr(d)"), ("run", 0, "")],
+        check_objects,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 """Rows found and not fixed yet, by id, with what is known of them (strict xfails)."""
 
