@@ -206,22 +206,50 @@ class DataflowGraph:
             return self.users(names) | {cell}
         position = self.position(cell)
         found = {cell}
-        readers, writers = self._readers, self._writers
         for name in names:
-            found.update(readers.between(name, position - 1, None))  # the cell and below
-            found.update(writers.between(name, position - 1, None))
-            final = self.final_writer(name)
-            if final_before is None:
-                before = writers.nearest_before(name, position) if final == cell else final
-            else:
-                before = final_before.get(name)
-            if before != final:
-                found.update(c for c in (before, final) if c is not None and c in self)
-            first = writers.cells(name)[0] if name in writers else None
-            # Users with no writer above them (those at the first writer's place included).
-            high = position if first is None else min(self.position(first), position)
-            found.update(readers.between(name, -1, high))
+            self._users_resting_on_name(cell, name, position, final_before, found)
         return found
+
+    def _users_resting_on_name(
+        self,
+        cell: CellId,
+        name: str,
+        position: int,
+        final_before: Mapping[str, CellId | None] | None,
+        found: set[CellId],
+    ) -> None:
+        """``users_resting_on`` for one name, into ``found``: each index split once at the
+        cell's place (a bisect each), since every executed cell asks this of each name it
+        writes."""
+        written, w = self._writers.split(name, position)  # written[w:]: the cell and below
+        read, r = self._readers.split(name, position)
+        found.update(read[r:])
+        found.update(written[w:])
+        final = written[-1] if written else None  # ``final_writer``
+        if final_before is None:
+            before = (written[w - 1] if w else None) if final == cell else final
+        else:
+            before = final_before.get(name)
+        if before != final:
+            found.update(c for c in (before, final) if c is not None and c in self)
+        # Readers with no writer above them, those at the first writer's place included:
+        # every reader above the cell when no writer is above it.
+        if w == 0:
+            found.update(read[:r])
+        elif r:
+            found.update(read[: self._readers.split(name, self.position(written[0]) + 1)[1]])
+
+    def written_above(self, name: str, cell: CellId) -> bool:
+        """Whether a cell that runs before ``cell`` writes ``name`` (any writer, for a cell
+        no longer in the graph). Asked twice for each name an executed cell writes
+        (``Scheduler._bindings``): in in_order the first writer tells, no list copied."""
+        writers = self._writers.cells(name)
+        if not writers or cell not in self:
+            return bool(writers)
+        if self._direction is Direction.IN_ORDER:
+            return self.position(writers[0]) < self.position(cell)
+        rank = self.rank(cell)
+        return any(self.rank(writer) < rank for writer in writers)
 
     def out_of_order_usages(self, cell: CellId) -> frozenset[str]:
         """in_order: names the cell reads whose only writers are below it."""

@@ -61,6 +61,16 @@ class NameIndex:
         i = bisect_left(cells, position + 1, key=self._position)
         return cells[i] if i < len(cells) else None
 
+    def split(self, name: str, position: int) -> tuple[list[CellId], int]:
+        """The cells for ``name`` and the index of the first at or below ``position``:
+        ``cells[:i]`` are above it, ``cells[i:]`` at or below. One bisect answers what
+        ``nearest_before`` and ``between`` would each look up again (asked for every name
+        an executed cell writes). The list is the index's own: read it, never change it."""
+        cells = self._cells.get(name)
+        if not cells:
+            return _NO_CELLS, 0
+        return cells, bisect_left(cells, position, key=self._position)
+
     def between(self, name: str, low: int, high: int | None) -> list[CellId]:
         """Cells for ``name`` with ``low < position <= high`` (``high=None``: to the end)."""
         cells = self._cells.get(name)
@@ -69,3 +79,6 @@ class NameIndex:
         i = bisect_left(cells, low + 1, key=self._position)
         j = len(cells) if high is None else bisect_left(cells, high + 1, key=self._position)
         return cells[i:j]
+
+
+_NO_CELLS: list[CellId] = []  # what ``split`` gives for a name no cell uses; never changed

@@ -21,6 +21,7 @@ frontend extension never sees the notebook, only the cells run in it.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import itertools
 import re
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reflow._types import CellId
+from reflow.cache.blocks import CachedBlockTransformer
 from reflow.kernel.bundles import Bundle, SlotContent, with_note
 from reflow.kernel.executor import ShellExecutor
 from reflow.kernel.outputs import RerunCapture, has_slots, publish, publish_slot
@@ -100,6 +102,7 @@ class Flow:
         self._plain_run_cell: Callable[..., Any] = shell.run_cell
         self._plain_should_run_async: Callable[..., Any] = shell.should_run_async
         self._plain_transform: Callable[[str], str] = shell.transform_cell
+        self._plain_transform_ast: Callable[[Any], Any] = shell.transform_ast
         self._transformed: tuple[str, str] | None = None  # see transform_cell
         self._anonymous = itertools.count(1)
         self._warned_fallback = False
@@ -124,11 +127,12 @@ class Flow:
         self.shell.run_cell = self.run_cell
         self.shell.should_run_async = self.should_run_async
         self.shell.transform_cell = self.transform_cell
+        self.shell.transform_ast = self.transform_ast
         # any_order: each cell's private names are its own (runtime.private).
         self.shell.ast_transformers.append(self._private_names)
 
     def uninstall(self) -> None:
-        for name in ("run_cell", "should_run_async", "transform_cell"):
+        for name in ("run_cell", "should_run_async", "transform_cell", "transform_ast"):
             if name in vars(self.shell):
                 delattr(self.shell, name)
         if self._private_names in self.shell.ast_transformers:
@@ -162,6 +166,34 @@ class Flow:
         transformed = self._plain_transform(raw_cell)
         self._transformed = (raw_cell, transformed)
         return transformed
+
+    def transform_ast(self, node: Any) -> Any:
+        """IPython's AST transforms, reflow's own that would leave this tree as it is set
+        aside meanwhile (``_idle``): with any transformer registered, IPython walks the
+        whole tree once more (``ast.fix_missing_locations``), besides each transformer's
+        own walk, costs as large as the cell that ipykernel does not pay. Set aside only
+        for this call, so no code of the user's sees the list without them."""
+        transformers = self.shell.ast_transformers
+        idle = [(place, t) for place, t in enumerate(transformers) if self._idle(t, node)]
+        if not idle:
+            return self._plain_transform_ast(node)
+        for _, transformer in reversed(idle):
+            del transformers[transformers.index(transformer)]
+        try:
+            return self._plain_transform_ast(node)
+        finally:
+            for place, transformer in idle:
+                transformers.insert(min(place, len(transformers)), transformer)
+
+    def _idle(self, transformer: object, node: Any) -> bool:
+        """Whether one of reflow's AST transformers leaves ``node`` as it is: the private-name
+        rewrite outside any_order (it renames only there), the cached-block rewrite on a
+        tree with no ``with`` statement it would look into (``_has_with``)."""
+        if transformer is self._private_names:
+            return self.notebook.direction != "any_order"
+        if type(transformer) is CachedBlockTransformer:
+            return isinstance(node, ast.Module) and not _has_with(node.body)
+        return False
 
     def run_cell(
         self,
@@ -198,6 +230,9 @@ class Flow:
         owns, for top-level ``await`` too (the executor gives such cells a loop)."""
         if self.request is None:
             return False
+        code = raw_cell if transformed_cell is None else transformed_cell
+        if "await" not in code and "async" not in code:
+            return False  # no top-level await without the word: spares IPython a compile
         return bool(
             self._plain_should_run_async(
                 raw_cell,
@@ -620,3 +655,26 @@ def _notebook_cache(setting: str) -> str | None:
     if setting not in ("off", "memory", "disk"):
         raise ValueError(f"cache must be 'off', 'memory' or 'disk', got {setting!r}")
     return None if setting == "off" else setting
+
+
+def _has_with(body: list[ast.stmt]) -> bool:
+    """Whether a ``with`` statement is in ``body``, or in the bodies of its compound
+    statements other than functions and classes (what ``CachedBlockTransformer`` looks
+    into; no expression holds a statement). Statements only, not every node: a cell's
+    few statements against its whole tree."""
+    for statement in body:
+        if isinstance(statement, ast.With):
+            return True
+        if isinstance(statement, _DEFINITIONS):
+            continue
+        bodies: list[list[ast.stmt]] = [
+            getattr(statement, name, None) or [] for name in ("body", "orelse", "finalbody")
+        ]
+        holders: list[Any] = [*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())]
+        bodies += [holder.body for holder in holders]  # except clauses, match cases
+        if any(_has_with(inner) for inner in bodies):
+            return True
+    return False
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

@@ -464,37 +464,59 @@ class Scheduler:
         self._retired_users = set()
         return run
 
-    def _bindings(self, cell: CellId, names: Iterable[str]) -> dict[str, tuple[object, ...]]:
-        """What the ledger says of each name that other cells' statuses look at: who bound
-        it last, which cell above the binder changed the object since, and the writes of
-        cells other than ``cell`` it still holds (a binding, a deletion or a write of the
-        whole ends the writes of parts before it)."""
-        ledger = self._session.ledger
-        return {
-            name: (
-                ledger.bound_by(name),
-                ledger.changed_above(name),
-                tuple(v for _, v in ledger.writes_of(name) if v.cell != cell),
-            )
-            for name in names
-        }
+    def _bindings(self, cell: CellId, names: Iterable[str]) -> dict[str, tuple[object, ...] | None]:
+        """What the ledger says, before ``cell`` runs, of each name it writes that other
+        cells' statuses look at (``_binding``), for ``_rebound`` to compare after the run.
 
-    def _rebound(self, cell: CellId, bindings: dict[str, tuple[object, ...]]) -> set[CellId]:
+        ``None`` for a name whose binder is ``cell`` or none and that no cell above it
+        writes: whatever the run does to its binding, ``_rebound`` could name no cell
+        ``users_resting_on`` does not (no binder but ``cell``, no writer above), so its
+        writes are not read twice (the costly part, for every name an executed cell
+        writes; most names: a first run, or a re-run of the only cell writing them).
+        """
+        graph, ledger = self._graph, self._session.ledger
+        kept: dict[str, tuple[object, ...] | None] = {}
+        for name in names:
+            binder = ledger.bound_by(name)
+            if (binder is None or binder == cell) and not graph.written_above(name, cell):
+                kept[name] = None
+            else:
+                kept[name] = self._binding(cell, name)
+        return kept
+
+    def _binding(self, cell: CellId, name: str) -> tuple[object, ...]:
+        """Who bound ``name`` last, which cell above the binder changed the object since,
+        and the writes of cells other than ``cell`` it still holds (a binding, a deletion
+        or a write of the whole ends the writes of parts before it)."""
+        ledger = self._session.ledger
+        return (
+            ledger.bound_by(name),
+            ledger.changed_above(name),
+            tuple(v for _, v in ledger.writes_of(name) if v.cell != cell),
+        )
+
+    def _rebound(self, cell: CellId, bindings: dict[str, tuple[object, ...] | None]) -> set[CellId]:
         """The cells above ``cell`` whose decisions rest on a binding it changed (``bindings``:
         as they were before it ran): the binder (a binder's status looks at whether a cell
         above changed what it bound), and the writers of the name that were not in sync,
         whose writes may have been overwritten by cells above them, a story the new
         binding ends (``StatusBoard._stale_reason``). A writer in sync stays so: the
-        ledger holds nothing of the cells above it that it did not before."""
+        ledger holds nothing of the cells above it that it did not before. A name not
+        kept (``None``, see ``_bindings``) had no writer above: one there now (the run
+        widened a cell above through a function it defined, or moved the order) is
+        counted as if the binding changed, since how it stood is not known."""
         graph, records, known = self._graph, self._session.records, self._known
         found: set[CellId] = set()
-        now = self._bindings(cell, bindings)
         for name, before in bindings.items():
-            if now[name] == before:
+            if before is None:
+                if not graph.written_above(name, cell):
+                    continue
+            elif self._binding(cell, name) == before:
                 continue
-            binder = before[0]
-            if isinstance(binder, str) and binder in graph:
-                found.add(CellId(binder))
+            else:
+                binder = before[0]
+                if isinstance(binder, str) and binder in graph:
+                    found.add(CellId(binder))
             rank = graph.rank(cell) if cell in graph else len(graph)
             for writer in graph.writers(name):
                 if graph.rank(writer) < rank and (
