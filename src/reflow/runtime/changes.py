@@ -135,6 +135,12 @@ class ChangeDetector:
         for obj in declared:
             changed_objects[id(obj)] = obj
             parts_of[id(obj)] = None
+        for obj in list(changed_objects.values()):
+            # An object's attributes live in its attribute dict, changed with it: a name
+            # bound to that dict (`a = vars(o)`) holds the change (`del o.p`).
+            state = _attribute_dict(obj)
+            if state is not None:
+                changed_objects.setdefault(id(state), state)
         if not changed_objects:
             return Changes(frozenset(rebound), deleted, frozenset())
         held, through_class = _holders(namespace, changed_objects)
@@ -430,6 +436,17 @@ def _holds(value: Any, changed: dict[int, Any], with_class: bool = False) -> boo
         id(element) in changed or _state_changed(element, changed)
         for element in _reachable(value, with_class=with_class)
     )
+
+
+def _attribute_dict(obj: Any) -> dict[str, Any] | None:
+    """The ``__dict__`` of a plain object, read without running its code; else None."""
+    if type(obj) in _LEAVES or isinstance(obj, _OPAQUE):
+        return None
+    try:
+        state = object.__getattribute__(obj, "__dict__")
+    except Exception:
+        return None
+    return state if type(state) is dict else None
 
 
 def _state_changed(value: Any, changed: dict[int, Any]) -> bool:
