@@ -987,3 +987,37 @@ def test_what_a_failed_run_surely_wrote(
 ) -> None:
     completed = analyze_completed(source, line)
     assert (completed.defs, completed.mutated_names) == (defs, mutated)
+
+
+_BODY = "class Foo:\n    a = 1\n    def __init__(self):\n"
+CONSTRUCTS = [
+    ("spelled", _BODY + "        self.b = self.c", {"b", "c"}),
+    (
+        "a-method-it-calls",
+        _BODY + "        self.setup()\n    def setup(self):\n        self.q = 0",
+        {"setup", "q"},
+    ),
+    ("a-lambda-on-self", _BODY + "        self.f = lambda: self.z", {"f", "z"}),
+    ("handed-to-a-call", _BODY + "        setup(self)", None),
+    ("through-an-alias", _BODY + "        s = self\n        setup(s)", None),
+    ("returned-by-a-method", _BODY + "        pass\n    def me(self):\n        return self", None),
+    ("getattr", _BODY + "        self.b = getattr(self, 'a')", None),
+    ("super", _BODY + "        super().__init__()", None),
+    ("a-base", "class Foo(Base):\n    def __init__(self):\n        self.b = 1", None),
+    ("a-decorator", "@dataclass\nclass Foo:\n    a: int = 1", None),
+    ("a-metaclass", "class Foo(metaclass=M):\n    pass", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "spelled"), [c[1:] for c in CONSTRUCTS], ids=[c[0] for c in CONSTRUCTS]
+)
+def test_what_making_an_instance_reads_of_its_class(source: str, spelled: set[str] | None) -> None:
+    """`Foo()` reads the attributes the class's code spells, and the methods that make
+    instances; anything (None) where other code may read the instance or the class."""
+    constructs = analyze(source).functions["Foo"].constructs
+    if spelled is None:
+        assert constructs is None
+    else:
+        assert constructs is not None and spelled <= constructs
+        assert {"__init__", "__new__"} <= constructs and "a" not in constructs

@@ -1389,6 +1389,19 @@ FALSE_ALARMS = [
         mode="lazy",
     ),
     Case(
+        "a-class-attribute-read-through-an-alias-of-the-instance-is-a-change",
+        {
+            "h": "def setup(o):\n    o.b = o.a",
+            "k": "class Foo:\n    a = 1\n    def __init__(self):\n        s = self\n"
+            "        setup(s)",
+            "e": "Foo.a = 5",
+            "o": "foo = Foo()",
+        },
+        ["run_all", "edit e: Foo.a = 6", "run e"],
+        status={"o": "stale"},
+        mode="lazy",
+    ),
+    Case(
         "a-class-attribute-read-by-a-method-stored-since-is-a-change",
         {
             "k": "class Foo:\n    q = 1\n    def setup(self):\n        self.b = 0\n"

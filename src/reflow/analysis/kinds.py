@@ -123,15 +123,21 @@ def construction_reads(node: ast.ClassDef) -> frozenset[str] | None:
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
             parameters = statement.args.posonlyargs + statement.args.args
             instance = parameters[0].arg if parameters else None
+            # The instance used otherwise than for an attribute (`s = self`, `f(self)`,
+            # `return self`) may reach code that reads any attribute.
+            through_attribute = {
+                id(inner.value) for inner in ast.walk(statement) if isinstance(inner, ast.Attribute)
+            }
             for inner in ast.walk(statement):
-                if isinstance(inner, ast.Name) and inner.id in _DYNAMIC_ACCESS:
-                    return None
+                if isinstance(inner, ast.Name):
+                    if inner.id in _DYNAMIC_ACCESS:
+                        return None
+                    if inner.id == instance and id(inner) not in through_attribute:
+                        return None
                 if isinstance(inner, ast.Attribute):
                     if inner.attr in _DYNAMIC_ACCESS:
                         return None
                     found.add(inner.attr)
-                if isinstance(inner, ast.Call) and instance and _hands_over(inner, instance):
-                    return None
         elif isinstance(statement, ast.ClassDef):
             return None
     return frozenset(found)
