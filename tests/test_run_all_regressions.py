@@ -657,3 +657,8 @@ def test_a_reader_above_code_stored_below_does_not_call_it() -> None:
     assert (reader.status, nb["v"]) == ("fresh", [])
     nb.move(nb.cells[3].id, 2)  # the store is above the reader now: it calls the lambda
     assert reader.status == "stale"
+    assert "m" in nb._graph.expanded(reader.id).refs
+    nb.move(nb.cells[3].id, 2)  # back below: the reader reads d alone again
+    assert nb._graph.expanded(reader.id).refs == {"d"}
+    nb.move(nb.cells[1].id, 3)  # the binder of d below the reader: no cell above writes d,
+    assert "m" in nb._graph.expanded(reader.id).refs  # so every definer counts again

@@ -110,6 +110,10 @@ class NotebookFunctions:
             | self._set_kinds(cell, effects)
         )
 
+    def defines(self, name: str) -> bool:
+        """Whether some cell defines ``name`` as code (or leaves code in its value)."""
+        return name in self._functions
+
     def is_module(self, name: str) -> bool:
         """Whether some cell binds ``name`` with an ``import`` statement."""
         return name in self._modules

@@ -147,7 +147,11 @@ class DataflowGraph:
         if self._direction is Direction.IN_ORDER:
             # Which definition of a function a call reaches is by position (``_expand``):
             # the cell itself, and the callers of what it defines, widen again.
-            defined = self._effects[cell].functions
+            # (Any name it writes that some cell defines: whether a cell above writes the
+            # name at all decides which definitions a caller reaches, too.)
+            defined = self._effects[cell].functions.keys() | {
+                n for n in expanded.writes if self._functions.defines(n)
+            }
             self._reindex(cell)
             for name in defined:
                 for reader in list(self._readers.cells(name)):
