@@ -662,3 +662,9 @@ def test_a_reader_above_code_stored_below_does_not_call_it() -> None:
     assert nb._graph.expanded(reader.id).refs == {"d"}
     nb.move(nb.cells[1].id, 3)  # the binder of d below the reader: no cell above writes d,
     assert "m" in nb._graph.expanded(reader.id).refs  # so every definer counts again
+    nb.move(nb.cells[3].id, 1)
+    assert nb._graph.expanded(reader.id).refs == {"d"}
+    nb.delete(nb.cells[1].id)  # the same when the binder goes
+    assert "m" in nb._graph.expanded(reader.id).refs
+    nb.add("d = {}", 1)  # and back when one comes
+    assert nb._graph.expanded(reader.id).refs == {"d"}

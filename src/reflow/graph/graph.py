@@ -109,6 +109,7 @@ class DataflowGraph:
             raise ValueError(f"cell {cell!r} is already in the graph")
         self._order.insert(cell, index)
         self._set_effects(cell, effects)
+        self._reexpand_callers(cell, self._expanded[cell].writes)
         self._invalidate()
 
     def update(self, cell: CellId, effects: CellEffects) -> None:
@@ -134,8 +135,10 @@ class DataflowGraph:
         self._invalidate()
 
     def remove(self, cell: CellId) -> None:
+        writes = self._expanded[cell].writes
         self._set_effects(cell, None)
         self._order.remove(cell)
+        self._reexpand_callers(cell, writes)
         self._invalidate()
 
     def move(self, cell: CellId, index: int) -> None:
@@ -145,19 +148,22 @@ class DataflowGraph:
         self._order.move(cell, index)
         self._index(cell, expanded)
         if self._direction is Direction.IN_ORDER:
-            # Which definition of a function a call reaches is by position (``_expand``):
-            # the cell itself, and the callers of what it defines, widen again.
-            # (Any name it writes that some cell defines: whether a cell above writes the
-            # name at all decides which definitions a caller reaches, too.)
-            defined = self._effects[cell].functions.keys() | {
-                n for n in expanded.writes if self._functions.defines(n)
-            }
-            self._reindex(cell)
-            for name in defined:
-                for reader in list(self._readers.cells(name)):
-                    if reader != cell:
-                        self._reindex(reader)
+            self._reindex(cell)  # which definitions its calls reach is by position
+            self._reexpand_callers(cell, self._effects[cell].functions.keys() | expanded.writes)
         self._invalidate()
+
+    def _reexpand_callers(self, cell: CellId, names: Iterable[str]) -> None:
+        """in_order: which definition of a function a call reaches is by position
+        (``_expand``), and so is whether any cell above writes the name: the readers of
+        ``names`` that some cell defines widen again when ``cell`` comes, goes or moves."""
+        if self._direction is not Direction.IN_ORDER:
+            return
+        for name in names:
+            if not self._functions.defines(name):
+                continue
+            for reader in list(self._readers.cells(name)):
+                if reader != cell:
+                    self._reindex(reader)
 
     # ---- per-cell facts ----------------------------------------------------
 
