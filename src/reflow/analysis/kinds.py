@@ -98,7 +98,7 @@ def class_may_change_itself(node: ast.ClassDef) -> bool:
     return False
 
 
-_MADE_THROUGH = frozenset(
+MADE_THROUGH = frozenset(
     {"__new__", "__init__", "__setattr__", "__getattribute__", "__getattr__", "__set_name__"}
 )
 """Attributes of a class that ``type.__call__`` may look up while it makes an instance."""
@@ -118,7 +118,7 @@ def construction_reads(node: ast.ClassDef) -> frozenset[str] | None:
     """
     if node.bases or node.keywords or node.decorator_list:
         return None
-    found = set(_MADE_THROUGH)
+    found = set(MADE_THROUGH)
     for statement in node.body:
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
             parameters = statement.args.posonlyargs + statement.args.args
@@ -130,12 +130,12 @@ def construction_reads(node: ast.ClassDef) -> frozenset[str] | None:
             }
             for inner in ast.walk(statement):
                 if isinstance(inner, ast.Name):
-                    if inner.id in _DYNAMIC_ACCESS:
+                    if inner.id in DYNAMIC_ACCESS:
                         return None
                     if inner.id == instance and id(inner) not in through_attribute:
                         return None
                 if isinstance(inner, ast.Attribute):
-                    if inner.attr in _DYNAMIC_ACCESS:
+                    if inner.attr in DYNAMIC_ACCESS:
                         return None
                     found.add(inner.attr)
         elif isinstance(statement, ast.ClassDef):
@@ -143,7 +143,7 @@ def construction_reads(node: ast.ClassDef) -> frozenset[str] | None:
     return frozenset(found)
 
 
-_DYNAMIC_ACCESS = _REACHES_THE_CLASS | frozenset(
+DYNAMIC_ACCESS = _REACHES_THE_CLASS | frozenset(
     {"getattr", "hasattr", "dir", "eval", "exec", "locals", "object", "__getattribute__"}
 )
 """Names and attributes through which code may read any attribute of an object."""

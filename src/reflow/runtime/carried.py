@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from reflow.analysis.effects import FunctionSummary
+from reflow.analysis.kinds import DYNAMIC_ACCESS, MADE_THROUGH
 
 _LIMIT = 2_000  # objects visited below one name
 _DEPTH = 6
@@ -78,7 +79,7 @@ def _construction_reads(kind: type, namespace: dict[str, Any]) -> frozenset[str]
     code uses otherwise than for an attribute (handed to a call, returned, stored)."""
     if type(kind) is not type or kind.__bases__ != (object,):
         return None
-    found = set(_MADE_THROUGH)
+    found = set(MADE_THROUGH)
     for value in vars(kind).values():
         if isinstance(value, staticmethod | classmethod):
             value = value.__func__
@@ -113,15 +114,6 @@ def _harmless(value: Any) -> bool:
     )
 
 
-_MADE_THROUGH = frozenset(
-    {"__new__", "__init__", "__setattr__", "__getattribute__", "__getattr__", "__set_name__"}
-)
-_DYNAMIC_ACCESS = frozenset(
-    {
-        "type", "__class__", "vars", "setattr", "delattr", "super", "__dict__", "globals",
-        "getattr", "hasattr", "dir", "eval", "exec", "locals", "object", "__getattribute__",
-    }
-)  # fmt: skip
 _INSTANCE_USES = frozenset({"LOAD_ATTR", "STORE_ATTR", "DELETE_ATTR", "LOAD_METHOD"})
 
 
@@ -135,7 +127,7 @@ def _attribute_names(code: types.CodeType) -> frozenset[str] | None:
     pending = [(code, instance)]
     while pending:
         current, held = pending.pop()
-        if set(current.co_names) & _DYNAMIC_ACCESS:
+        if set(current.co_names) & DYNAMIC_ACCESS:
             return None
         names.update(current.co_names)
         instructions = list(dis.get_instructions(current))

@@ -452,10 +452,5 @@ def _attribute_dict(obj: Any) -> dict[str, Any] | None:
 def _state_changed(value: Any, changed: dict[int, Any]) -> bool:
     """Whether ``value`` is a plain object whose attribute dict is a changed object: a
     store through `d = vars(o)` changes `o`, though no attribute of `o` holds `d`."""
-    if type(value) in _LEAVES or isinstance(value, _OPAQUE):
-        return False
-    try:
-        state = object.__getattribute__(value, "__dict__")
-    except Exception:
-        return False
-    return type(state) is dict and id(state) in changed
+    state = _attribute_dict(value)
+    return state is not None and id(state) in changed

@@ -341,6 +341,13 @@ class Scheduler:
         doomed: dict[CellId, CellId] = {}  # cell -> the failed cell it depends on
         wave_wrote: set[str] = set()
         again: set[CellId] = set()  # cells this wave runs a second time
+
+        def run_again(cell: CellId) -> None:
+            done.discard(cell)
+            succeeded.discard(cell)
+            again.add(cell)
+            heapq.heappush(heap, (graph.rank(cell), cell))
+
         try:
             while heap:
                 _, cell = heapq.heappop(heap)
@@ -362,12 +369,11 @@ class Scheduler:
                     }
                     if due:
                         for writer in due:
-                            if writer in done:
-                                done.discard(writer)
-                                succeeded.discard(writer)
-                                again.add(writer)
                             queued.add(writer)
-                            heapq.heappush(heap, (graph.rank(writer), writer))
+                            if writer in done:
+                                run_again(writer)
+                            else:
+                                heapq.heappush(heap, (graph.rank(writer), writer))
                         heapq.heappush(heap, (graph.rank(cell), cell))
                         continue
                 done.add(cell)
@@ -416,10 +422,7 @@ class Scheduler:
                             and writer not in again
                             and graph.rank(writer) > rank
                         ):
-                            done.discard(writer)
-                            succeeded.discard(writer)
-                            again.add(writer)
-                            heapq.heappush(heap, (graph.rank(writer), writer))
+                            run_again(writer)
                 board = self._wave_board(succeeded)  # what this wave ran is in sync
                 for follower in self._affected(cell, changed):
                     if (
@@ -432,10 +435,7 @@ class Scheduler:
                         # changes what a reader it ran before saw: that reader runs again
                         # too, once, or the wave would leave it stale for the next one to
                         # find in the same order (`v = a['p']` between `a = ...` cells).
-                        done.discard(follower)
-                        succeeded.discard(follower)
-                        again.add(follower)
-                        heapq.heappush(heap, (graph.rank(follower), follower))
+                        run_again(follower)
                         continue
                     if follower in done or follower in queued or follower in doomed:
                         continue
