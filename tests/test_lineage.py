@@ -1366,6 +1366,44 @@ FALSE_ALARMS = [
         ns={"n": 6},
     ),
     Case(
+        "an-instance-attribute-read-stays-fresh-after-another-class-attribute-changes",
+        {"k": _FOO, "e": "Foo.a = 5", "o": "foo = Foo()", "r": "n = foo.b"},
+        ["run_all", "edit e: Foo.a = 6", "run e"],
+        status={"o": "fresh", "r": "fresh"},
+        mode="lazy",
+    ),
+    Case(
+        "a-class-attribute-read-through-an-instance-is-a-change",
+        {"k": _FOO, "e": "Foo.a = 5", "o": "foo = Foo()", "r": "n = foo.a"},
+        ["run_all", "edit e: Foo.a = 6", "run e"],
+        status={"o": "fresh", "r": "stale"},
+        mode="lazy",
+    ),
+    Case(
+        "a-property-stored-into-the-class-under-an-attribute-read-is-a-change",
+        {
+            "k": _FOO,
+            "e": "Foo.a = 5",
+            "o": "foo = Foo()",
+            "r": "n = foo.b",
+        },
+        ["run_all", "edit e: Foo.b = property(lambda self: 7)", "run e"],
+        status={"r": "stale"},
+        mode="lazy",
+    ),
+    Case(
+        "a-method-called-on-an-instance-reads-the-whole-class",
+        {
+            "k": "class Foo:\n    a = 1\n    def get(self):\n        return 0",
+            "e": "Foo.a = 5",
+            "o": "foo = Foo()",
+            "r": "n = foo.get()",
+        },
+        ["run_all", "edit e: Foo.a = 6", "run e"],
+        status={"r": "stale"},  # the method is the class's: read whole, as any method
+        mode="lazy",
+    ),
+    Case(
         "a-class-attribute-its-init-reads-makes-instances-stale",
         {
             "k": "class Foo:\n    a = 1\n    def __init__(self):\n        self.b = self.a + 1",

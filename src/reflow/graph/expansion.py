@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reflow._types import EMPTY, CellId, freeze
-from reflow.analysis.effects import BindingKind, FunctionSummary, PathPart
+from reflow.analysis.effects import BindingKind, CellAnalysis, FunctionSummary, PathPart
 from reflow.graph.effects import CellEffects
 from reflow.graph.names import BUILTIN_NAMES
 
@@ -159,6 +159,8 @@ class NotebookFunctions:
         pending = [(n, bound_at.get(n, EMPTY)) for n in refs if n in self._functions]
         expanded_with: dict[str, frozenset[str]] = {}
         read_by_calls: set[str] = set()
+        # Classes read through the instances a value holds: (carrier, class) pairs.
+        through_instances: list[tuple[str, str]] = []
         while pending:
             name, bound = pending.pop()
             known = expanded_with.get(name)
@@ -170,6 +172,8 @@ class NotebookFunctions:
             definers = self._functions.get(name, {})
             for summary in definers.values() if reaching is None else reaching(name, definers):
                 refs.update(n for n in summary.classes if links(n))
+                # (A class carries itself: its own read says what of it a cell reads.)
+                through_instances += [(name, n) for n in summary.classes if n != name and links(n)]
                 read_by_calls |= summary.reads
                 for read in summary.reads:
                     if not links(read):
@@ -229,13 +233,8 @@ class NotebookFunctions:
             if effects.reads_all
             else {
                 name: paths
-                for name, paths in [
-                    *effects.analysis.read_paths.items(),
-                    *self._constructions(effects.analysis.calls_only & refs),
-                ]
-                if name in refs
-                and name not in read_by_calls
-                and name not in effects.observed_mutates
+                for name, paths in self._path_reads(effects, refs, through_instances).items()
+                if name not in read_by_calls and name not in effects.observed_mutates
             },
             module_reads={}
             if effects.reads_all
@@ -248,20 +247,46 @@ class NotebookFunctions:
             },
         )
 
-    def _constructions(
-        self, called: Iterable[str]
-    ) -> list[tuple[str, frozenset[tuple[PathPart, ...]]]]:
-        """For names a cell only calls that every definer binds to a class whose code
+    def _path_reads(
+        self,
+        effects: CellEffects,
+        refs: set[str],
+        through_instances: list[tuple[str, str]],
+    ) -> dict[str, frozenset[tuple[PathPart, ...]]]:
+        """The refs the cell reads only in part, each from every way it reads them: its
+        own constant paths (``CellAnalysis.read_paths``), a call of a class that makes an
+        instance (``_construction``), and a class through an instance whose attributes
+        alone the cell reads (``_through_instance``). Read whole any way: left out."""
+        analysis = effects.analysis
+        found: dict[str, set[tuple[PathPart, ...]]] = {}
+        whole: set[str] = set()
+
+        def note(name: str, paths: Iterable[tuple[PathPart, ...]] | None) -> None:
+            if paths is None:
+                whole.add(name)
+            else:
+                found.setdefault(name, set()).update(paths)
+
+        for name in refs & analysis.refs:
+            if name in analysis.read_paths:
+                note(name, analysis.read_paths[name])
+            elif name in analysis.calls_only:
+                note(name, self._construction(name))
+            else:
+                note(name, None)
+        for carrier, kind in through_instances:
+            note(kind, _through_instance(analysis, carrier))
+        return {name: frozenset(paths) for name, paths in found.items() if name not in whole}
+
+    def _construction(self, name: str) -> frozenset[tuple[PathPart, ...]] | None:
+        """For a name a cell only calls, that every definer binds to a class whose code
         bounds what making an instance reads (``FunctionSummary.constructs``): those
-        attributes, as the parts of the class the call reads."""
-        found: list[tuple[str, frozenset[tuple[PathPart, ...]]]] = []
-        for name in called:
-            summaries = self._functions.get(name)
-            if not summaries or any(s.constructs is None for s in summaries.values()):
-                continue
-            spelled = {a for s in summaries.values() for a in s.constructs or ()}
-            found.append((name, frozenset(("." + a,) for a in spelled)))
-        return found
+        attributes, as the parts of the class the call reads. Else None (all of it)."""
+        summaries = self._functions.get(name)
+        if not summaries or any(s.constructs is None for s in summaries.values()):
+            return None
+        spelled = {a for s in summaries.values() for a in s.constructs or ()}
+        return frozenset(("." + a,) for a in spelled)
 
     def sharing_closure(self, names: Iterable[str], *, changeable: bool = False) -> frozenset[str]:
         """``names`` and every name some cell makes share objects with them, transitively;
@@ -381,3 +406,23 @@ class NotebookFunctions:
                     del self._modules[name]
                     changed.add(name)
         return changed
+
+
+_LOOKUP = frozenset({(".__getattribute__",), (".__getattr__",)})
+"""What an attribute read on an instance asks of its class besides the attribute."""
+
+
+def _through_instance(
+    analysis: CellAnalysis, carrier: str
+) -> frozenset[tuple[PathPart, ...]] | None:
+    """What a cell reads of the class of an instance ``carrier`` is bound to: the
+    attributes it reads on the instance (a class attribute, a property or another
+    descriptor may answer each) and the class's attribute lookup; all of it when the
+    cell reads the instance otherwise (whole, an item, a call of a method)."""
+    paths = analysis.read_paths.get(carrier)
+    if paths is None or carrier not in analysis.refs:
+        return None
+    firsts = {path[0] for path in paths if path}
+    if not firsts or not all(isinstance(p, str) and p.startswith(".") for p in firsts):
+        return None
+    return frozenset({(p,) for p in firsts}) | _LOOKUP

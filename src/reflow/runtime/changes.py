@@ -145,11 +145,13 @@ class ChangeDetector:
             return Changes(frozenset(rebound), deleted, frozenset())
         held, through_class = _holders(namespace, changed_objects)
         mutated = held - rebound
-        # A name's own object diffed (deep, within budget) covers whatever it holds.
+        # A name's own object diffed (deep, within budget) covers whatever it holds; an
+        # instance changed through its class alone, in the attributes the class changed.
         parts = {
             name: found
             for name in mutated
             if (found := parts_of.get(id(namespace[name]))) is not None
+            or (name in through_class and (found := parts_of.get(id(type(namespace[name])))))
         }
         return Changes(
             frozenset(rebound),
