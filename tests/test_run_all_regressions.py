@@ -608,6 +608,21 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # Seed 75, unsound (this session's first version of alias cells): a new `c = [b]`
+        # read `b` for its binding alone, so its run pulled nothing while `b` held what
+        # `b.p = 1` below had stored; `a = vars(c[0])` then showed that as fresh. An alias
+        # cell reads the aliased object whole; changes made above it after its run are
+        # charged to it instead.
+        "objects-a-new-box-of-an-object-changed-below",
+        [*OBJECT_BINDERS, "a = vars(c[0])\nrepr(a)", "b.p = 1\nrepr(b)"],
+        [("add", 6, "c = [b]"), ("run", 1, "")],
+        check_objects,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 """Rows found and not fixed yet, by id, with what is known of them (strict xfails)."""
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import ast
 import itertools
+from collections import Counter
+from dataclasses import replace
 
 from reflow.analysis.effects import (
     BindingKind,
@@ -70,12 +72,7 @@ def analyze(source: str) -> CellAnalysis:
         # Null bytes before 3.11.4; nesting deeper than the parser's stack.
         message = str(error) or type(error).__name__
         return CellAnalysis(syntax_error=CellSyntaxError(message, None, None, None))
-    loaded = frozenset(
-        node.id
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    )
-    visitor = CellVisitor(lazy_annotations=_has_lazy_annotations(tree.body), loaded=loaded)
+    visitor = CellVisitor(lazy_annotations=_has_lazy_annotations(tree.body))
     try:
         visitor.visit_all(tree.body)
     except RecursionError:
@@ -83,7 +80,26 @@ def analyze(source: str) -> CellAnalysis:
     if visitor.problem is not None:
         message, node = visitor.problem
         return CellAnalysis(syntax_error=_error_at(source, message, node))
-    return visitor.names.result(star_import=visitor.star_import, dynamic=visitor.dynamic)
+    analysis = visitor.names.result(star_import=visitor.star_import, dynamic=visitor.dynamic)
+    if visitor.aliases:
+        analysis = replace(analysis, aliases=_aliases_only(tree, visitor))
+    return analysis
+
+
+def _aliases_only(tree: ast.Module, visitor: CellVisitor) -> frozenset[tuple[str, str]]:
+    """The cell's `y = x` statements that are all it does with `x` and `y`: no other
+    load of either anywhere in the cell (function bodies included), and `y` bound to a
+    list of targets without unpacking. See ``CellAnalysis.aliases``."""
+    loads = Counter(
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    )
+    return frozenset(
+        (target, source)
+        for target, source in visitor.aliases
+        if loads[target] == 0 and loads[source] == visitor.alias_loads[source]
+    )
 
 
 def analyze_completed(source: str, line: int) -> CellAnalysis:

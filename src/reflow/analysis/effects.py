@@ -128,6 +128,10 @@ class CellAnalysis:
     Whether a path really names a separate part is the runtime's call (a
     property or a custom ``__getitem__`` may read anything).
 
+    ``aliases`` are the cell's `y = x` statements, (y, x), that are all it does with
+    either name: its run binds `y` to the object `x` holds and shows nothing of it, so
+    a change of that object made before it (by a cell above) is one it would make too.
+
     ``calls_only`` are the refs the cell reads only to call them right there
     (``Foo()``, not ``map(Foo, xs)`` nor ``Foo.a``): making an instance of a class
     reads only the class's attributes its code may read (``FunctionSummary.constructs``).
@@ -151,6 +155,7 @@ class CellAnalysis:
     read_paths: dict[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
     module_reads: dict[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
     calls_only: frozenset[str] = frozenset()
+    aliases: frozenset[tuple[str, str]] = frozenset()
     defs: frozenset[str] = frozenset()
     imports: frozenset[str] = frozenset()
     deletes: frozenset[str] = frozenset()

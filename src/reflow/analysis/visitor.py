@@ -79,12 +79,14 @@ class CellVisitor:
     function, ``break`` outside a loop, ...): the cell then has no effects.
     """
 
-    def __init__(self, *, lazy_annotations: bool, loaded: frozenset[str] = frozenset()) -> None:
+    def __init__(self, *, lazy_annotations: bool) -> None:
         self.names = NameResolver()
         self.lazy_annotations = lazy_annotations
-        # Every name the cell loads anywhere (function bodies included): an alias the
-        # cell makes and never reads itself is all it does with the aliased object.
-        self.loaded = loaded
+        # Cell-level `y = x` statements, (target, source), and how many loads of each
+        # source they make: ``analysis.aliases_only`` keeps those that are all the cell
+        # does with either name.
+        self.aliases: set[tuple[str, str]] = set()
+        self.alias_loads: dict[str, int] = {}
         self.star_import = False
         self.dynamic = False
         self.problem: tuple[str, ast.AST] | None = None
@@ -221,33 +223,6 @@ class CellVisitor:
         self.visit_all(node.args)
         self.visit_all(node.keywords)
 
-    def _aliased(self, node: ast.Assign) -> list[str]:
-        """The globals an assignment only makes new names hold, for its binding alone.
-
-        ``y = x`` (``c = [x, w]``, ``d = {'k': x}``) at cell level, when the cell never
-        reads what it bound: a run binds ``y`` to whatever object ``x`` is bound to, so a
-        change of that object in place does not change what the cell does (``y`` holds
-        the changed object already, and the change counts for ``y``'s readers as for
-        ``x``'s). Read anywhere in the cell, the alias would show the contents, and
-        unpacking (``a, b = x``) reads them: then the read is whole, as any other.
-        """
-        if not self.names.at_cell_level() or not all(
-            isinstance(t, ast.Name) and t.id not in self.loaded for t in node.targets
-        ):
-            return []
-        value = node.value
-        if isinstance(value, ast.List | ast.Tuple):
-            elements: list[ast.expr | None] = list(value.elts)
-        elif isinstance(value, ast.Dict):
-            if not all(isinstance(k, ast.Constant) for k in value.keys):
-                return []  # a key's hash reads it; `**m` unpacks m
-            elements = list(value.values)
-        else:
-            elements = [value]
-        if not all(isinstance(e, ast.Name) for e in elements):
-            return []
-        return [e.id for e in elements if isinstance(e, ast.Name)]
-
     def _arguments_may_change(self, node: ast.Call, unknown_call: bool) -> None:
         """Arguments of a call that may change them are candidates for fingerprints.
 
@@ -264,12 +239,11 @@ class CellVisitor:
 
     def visit_Assign(self, node: ast.Assign) -> None:
         summary = self.names.open_summary() if isinstance(node.value, ast.Lambda) else None
-        aliased = self._aliased(node)
-        if aliased:
-            for name in aliased:
-                self.names.read(name, ())
-        else:
-            self.visit(node.value)
+        self.visit(node.value)
+        if self.names.at_cell_level() and isinstance(node.value, ast.Name):
+            source = node.value.id
+            self.alias_loads[source] = self.alias_loads.get(source, 0) + 1
+            self.aliases.update((t.id, source) for t in node.targets if isinstance(t, ast.Name))
         kind = _value_kind(node.value)
         for target in node.targets:
             self._bind_target(target, kind)

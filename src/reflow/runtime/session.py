@@ -360,6 +360,18 @@ class Session:
         if added:
             record.out_of_order = self._out_of_order_reads(cell, record.seen)
 
+    def _read_again(self, record: CellRecord, name: str) -> None:
+        """What a cell read of ``name`` is what the ledger holds now (``_versions_seen``)."""
+        if Symbol(name) not in record.seen:
+            return
+        paths = record.read_paths.get(name)
+        record.seen[Symbol(name)] = self.ledger.current_for(name, paths)
+        writes = self.ledger.visible_writes(name, paths)
+        if writes is not None:
+            record.seen_writes[name] = writes
+        else:
+            record.seen_writes.pop(name, None)
+
     def _out_of_order_reads(
         self, cell: CellId, seen: dict[Symbol, Version | None]
     ) -> frozenset[str]:
@@ -442,6 +454,12 @@ class Session:
                 binder_record = self.records[writer]
                 binder_record.wrote.update((s, wrote[s]) for s in symbols)
                 binder_record.wrote_parts = freeze(s.name for s in binder_record.wrote if s.path)
+        for binder in set(charged.values()):
+            # ... and it reads the aliased name as it is now, as if it had run after this
+            # cell (through the class, it read nothing of the instance).
+            for _, source in self.graph.effects(binder).analysis.aliases:
+                if source in mutated:
+                    self._read_again(self.records[binder], source)
         for symbol in _module_stores(analysis, namespace):
             if tracked(symbol.name) and symbol.name not in mutated:
                 # A module's fingerprint is its identity: what a store into it changed is
@@ -540,14 +558,15 @@ class Session:
     def _changed_through_alias(
         self, binder: CellId, name: str, mutated: set[str], rank: int
     ) -> bool:
-        """Whether ``binder`` binds ``name`` as an alias (``y = x``, read for its binding
-        alone) of a name bound to the same object, which the run changed as well, whose
-        binder runs before the run's cell: a run-all makes the change through that name
-        first, and ``binder`` then binds ``name`` to the changed object, as now."""
+        """Whether ``binder`` binds ``name`` as an alias (``y = x``, all it does with
+        either: ``CellAnalysis.aliases``) of a name bound to the same object, which the run
+        changed as well, whose binder runs before the run's cell: a run-all makes the
+        change through that name first, and ``binder`` then binds ``name`` to the changed
+        object, as now."""
         analysis = self.graph.effects(binder).analysis
         value = self.namespace.get(name)
-        for held_by, source in analysis.shares:
-            if held_by != name or analysis.read_paths.get(source) != frozenset():
+        for held_by, source in analysis.aliases:
+            if held_by != name:
                 continue
             source_binder = self.ledger.bound_by(source)
             if (
