@@ -623,6 +623,45 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # Seed 76, this session's charging: `O.q = 0` run above the class charged the dict
+        # `a` (holding `b`, stored by a cell below) to `a = {...}` as if it had bound it
+        # now; `c = [a]` then showed it as fresh. A change is charged to a binder only while
+        # the value is all that binder's own.
+        "objects-a-class-change-above-charges-no-value-another-cell-wrote",
+        [*OBJECT_BINDERS, "a['p'] = b\nrepr(a)"],
+        [("add", 0, "O.q = 0\nrepr(b)"), ("run", 0, "")],
+        check_objects,
+        {"aliased": True},
+    ),
+    (
+        # Seed 76, older than this session: `m.f = f` failing on a deleted `f` still wrote
+        # the part `m.f` (module stores counted every run), so `v = m.f()` ran on and was
+        # fresh where a run-all fails. Only the statements that ended store.
+        "calls-a-module-store-that-failed-stores-nothing",
+        [*CALL_BINDERS, *["x = 0\nx"] * 4, "m.f = f\n0", "v = m.f()\nv"],
+        [("delete", 17, "")],
+        check_calls,
+        {"aliased": True},
+    ),
+    (
+        # Seed 76, older than this session: `a = [0]` run alone made `c = list(a)` stale;
+        # `c = list(c)` reads `c` from it past `c = list(b)`, which failed before binding,
+        # and its carried status was not forgotten (the graph's edge is from the failed cell).
+        "lists-a-reader-past-a-failed-writer-is-decided-again",
+        [
+            *["a = [0]\nrepr(a)"] * 3,
+            "c = list(a)\nrepr(c)",
+            "c = list(b)\nrepr(c)",
+            "c = list(c)\nrepr(c)",
+        ],
+        [("run", 5, ""), ("alone", 0, "")],
+        check_mutable_against_run_all,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 """Rows found and not fixed yet, by id, with what is known of them (strict xfails)."""
 

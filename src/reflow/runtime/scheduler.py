@@ -111,8 +111,38 @@ class Scheduler:
         if cells is None or self._known is None:
             self._known = None
             return
-        changed = {c for c in cells if c in self._graph}
-        self._known.forget(changed | self._graph.dependents(changed))
+        self._forget({c for c in cells if c in self._graph})
+
+    def _forget(self, cells: set[CellId]) -> None:
+        """Drop the carried decisions of ``cells`` and of every cell resting on them."""
+        assert self._known is not None
+        forgotten = cells | self._graph.dependents(cells)
+        self._known.forget(forgotten | self._past_failures(forgotten))
+
+    def _past_failures(self, cells: set[CellId]) -> set[CellId]:
+        """The readers whose decisions rest on ``cells`` past a writer below them that
+        failed before writing what they read: for those, a run-all's value is the one from
+        the writers above the failed cell (``writes_reaching`` looks past it), which the
+        graph's edges, from the failed cell, do not show."""
+        graph, records = self._graph, self._session.records
+        found: set[CellId] = set()
+        for cell in cells:
+            rank = graph.rank(cell)
+            for name in graph.expanded(cell).writes:
+                for failed in graph.writers(name):
+                    record = records[failed]
+                    if (
+                        record.error is None
+                        or record.dirty
+                        or failed in cells
+                        or graph.rank(failed) <= rank
+                        or any(s.name == name for s in record.wrote)
+                    ):
+                        continue
+                    found.update(
+                        child for child, names in graph.children(failed).items() if name in names
+                    )
+        return found | graph.dependents(found) if found else found
 
     def _forget_reach_changes(self) -> None:
         """Forget what rests on whom some cell may change in place (``changers``): all of it
@@ -129,7 +159,7 @@ class Scheduler:
             self._reach_epoch = graph.reach_epoch
             self._known = None
         if self._known is not None and resting:
-            self._known.forget(resting | graph.dependents(resting))
+            self._forget(resting)
 
     def users_of(self, names: Iterable[str]) -> set[CellId]:
         """Cells whose status rests on the versions of ``names``: readers and writers."""

@@ -422,6 +422,8 @@ class Session:
         # changed here too, or of an instance through its class alone (`Foo.a = 6` above
         # `foo = Foo()`): a run-all makes it before that cell binds the object, so the new
         # version is its binder's, as if it had bound it now.
+        # Only while the value is all the binder's own (no other cell wrote it since: a
+        # dict holding what `a['p'] = b` below stored is no `a = {...}`'s any more).
         charged = {
             name: binder
             for name in mutated
@@ -429,6 +431,7 @@ class Session:
             and binder in self.graph
             and binder != cell
             and self.graph.rank(binder) > rank
+            and self.ledger.owned_by(name, binder)
             and (
                 name in changes.through_class
                 or self._changed_through_alias(binder, name, mutated, rank)
@@ -460,17 +463,18 @@ class Session:
             for _, source in self.graph.effects(binder).analysis.aliases:
                 if source in mutated:
                     self._read_again(self.records[binder], source)
-        for symbol in _module_stores(analysis, namespace):
-            if tracked(symbol.name) and symbol.name not in mutated:
-                # A module's fingerprint is its identity: what a store into it changed is
-                # not seen, so every run of the store is a new write of the part it names.
-                wrote[symbol] = self.ledger.write(symbol, cell)
-        written = {s.name for s in wrote}
         ran = analysis
         if execution.error is not None:
             # Only the statements that ran to the end: the rest may never have run.
             line = execution.stopped_at
             ran = analyze_completed(self.python_source(record.code), line) if line else EMPTY_RUN
+        for symbol in _module_stores(ran, namespace):
+            if tracked(symbol.name) and symbol.name not in mutated:
+                # A module's fingerprint is its identity: what a store into it changed is
+                # not seen, so every run of the store is a new write of the part it names
+                # (of the statements that ran to the end: `m.f = f` with no `f` stores not).
+                wrote[symbol] = self.ledger.write(symbol, cell)
+        written = {s.name for s in wrote}
         static_writes = ran.defs | (ran.mutated_names & self.graph.expanded(cell).mutates)
         for name in static_writes:
             # Bound again to an equal value, or mutated to no effect: a write all the same
