@@ -418,25 +418,7 @@ class Session:
         deleted = {n for n in changes.deleted if tracked(n)}
         wrote: dict[Symbol, Version] = {}
         rank = self.graph.rank(cell)
-        # A change of an object that a cell below binds as an alias (`y = x`) of a name
-        # changed here too, or of an instance through its class alone (`Foo.a = 6` above
-        # `foo = Foo()`): a run-all makes it before that cell binds the object, so the new
-        # version is its binder's, as if it had bound it now.
-        # Only while the value is all the binder's own (no other cell wrote it since: a
-        # dict holding what `a['p'] = b` below stored is no `a = {...}`'s any more).
-        charged = {
-            name: binder
-            for name in mutated
-            if (binder := self.ledger.bound_by(name)) is not None
-            and binder in self.graph
-            and binder != cell
-            and self.graph.rank(binder) > rank
-            and self.ledger.owned_by(name, binder)
-            and (
-                name in changes.through_class
-                or self._changed_through_alias(binder, name, mutated, rank)
-            )
-        }
+        charged = self._charged(rank, mutated, changes.through_class)
         for name in rebound:
             wrote[Symbol(name)] = self.ledger.bind(
                 Symbol(name), cell, value=immutable_print(namespace[name], self.budget)
@@ -445,24 +427,15 @@ class Session:
             parts = changes.parts.get(name)
             writer = charged.get(name, cell)
             if parts is not None:  # changed in these items or attributes only
-                symbols = [Symbol(name, (part,)) for part in parts]
-                for symbol in symbols:
-                    wrote[symbol] = self.ledger.write(symbol, writer)
-            else:
-                # No value to compare: a change in place (or one declared with
-                # reflow.mutate, even of a str) is a change, whatever the value reads.
-                symbols = [Symbol(name)]
-                wrote[symbols[0]] = self.ledger.write(symbols[0], writer, in_place=True)
-            if writer != cell:  # readers below the alias's binder take its word for it
-                binder_record = self.records[writer]
-                binder_record.wrote.update((s, wrote[s]) for s in symbols)
-                binder_record.wrote_parts = freeze(s.name for s in binder_record.wrote if s.path)
-        for binder in set(charged.values()):
-            # ... and it reads the aliased name as it is now, as if it had run after this
-            # cell (through the class, it read nothing of the instance).
-            for _, source in self.graph.effects(binder).analysis.aliases:
-                if source in mutated:
-                    self._read_again(self.records[binder], source)
+                for part in parts:
+                    wrote[Symbol(name, (part,))] = self.ledger.write(Symbol(name, (part,)), writer)
+                continue
+            # No value to compare: a change in place (or one declared with
+            # reflow.mutate, even of a str) is a change, whatever the value reads.
+            wrote[Symbol(name)] = self.ledger.write(Symbol(name), writer, in_place=True)
+        for name, owner in charged.items():
+            versions = {s: v for s, v in wrote.items() if s.name == name}
+            self._charge(self.records[owner], versions, mutated)
         ran = analysis
         if execution.error is not None:
             # Only the statements that ran to the end: the rest may never have run.
@@ -558,6 +531,43 @@ class Session:
         return frozenset(
             s.name for s, v in wrote.items() if v.stamp > stamp or previous.get(s) != v
         )
+
+    def _charged(
+        self, rank: int, mutated: set[str], through_class: frozenset[str]
+    ) -> dict[str, CellId]:
+        """The names a run changed that a cell below it binds such that a run-all makes the
+        change before that cell binds the object: as an alias (`y = x`) of a name changed
+        too, or as an instance changed through its class alone (`Foo.a = 6` above `foo =
+        Foo()`). Each with its binder, which the new versions are charged to, as if it had
+        bound them now; only while the value is all that binder's own (a dict holding what
+        `a['p'] = b` below stored is no `a = {...}`'s any more)."""
+        found = {}
+        for name in mutated:
+            binder = self.ledger.bound_by(name)
+            if (
+                binder is not None
+                and binder in self.graph
+                and self.graph.rank(binder) > rank
+                and self.ledger.owned_by(name, binder)
+                and (
+                    name in through_class
+                    or self._changed_through_alias(binder, name, mutated, rank)
+                )
+            ):
+                found[name] = binder
+        return found
+
+    def _charge(
+        self, record: CellRecord, versions: dict[Symbol, Version], mutated: set[str]
+    ) -> None:
+        """The binder's record takes the versions (readers below it take its word for
+        them), and it reads the aliased names as they are now, as if it had run after the
+        change (through a class, it read nothing of the instance)."""
+        record.wrote.update(versions)
+        record.wrote_parts = freeze(s.name for s in record.wrote if s.path)
+        for _, source in record.analysis.aliases:
+            if source in mutated:
+                self._read_again(record, source)
 
     def _changed_through_alias(
         self, binder: CellId, name: str, mutated: set[str], rank: int
