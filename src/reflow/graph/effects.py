@@ -39,10 +39,14 @@ class CellEffects:
 
     def __post_init__(self) -> None:
         a = self.analysis
-        object.__setattr__(self, "binds", freeze(a.defs | self.observed_binds))
+        # The analysis's own sets where the run saw nothing more (most cells): a kernel
+        # keeps one of these per cell, and equal copies were most of its memory per cell.
+        binds = a.defs | self.observed_binds if self.observed_binds else a.defs
+        object.__setattr__(self, "binds", freeze(binds))
         mutates = (a.mutated_names | self.observed_mutates) - a.defs
         object.__setattr__(self, "mutates", freeze(mutates))
-        object.__setattr__(self, "deletes", freeze(a.deletes | self.observed_deletes))
+        deletes = a.deletes | self.observed_deletes if self.observed_deletes else a.deletes
+        object.__setattr__(self, "deletes", freeze(deletes))
 
     @property
     def refs(self) -> frozenset[str]:
