@@ -104,6 +104,12 @@ MADE_THROUGH = frozenset(
 """Attributes of a class that ``type.__call__`` may look up while it makes an instance."""
 
 
+DYNAMIC_ACCESS = _REACHES_THE_CLASS | frozenset(
+    {"getattr", "hasattr", "dir", "eval", "exec", "locals", "object", "__getattribute__"}
+)
+"""Names and attributes through which code may read any attribute of an object."""
+
+
 def construction_reads(node: ast.ClassDef) -> frozenset[str] | None:
     """The attributes of the class that calling it (making an instance) may read, or
     ``None`` when that cannot be bounded by the class's own code.
@@ -141,12 +147,6 @@ def construction_reads(node: ast.ClassDef) -> frozenset[str] | None:
         elif isinstance(statement, ast.ClassDef):
             return None
     return frozenset(found)
-
-
-DYNAMIC_ACCESS = _REACHES_THE_CLASS | frozenset(
-    {"getattr", "hasattr", "dir", "eval", "exec", "locals", "object", "__getattribute__"}
-)
-"""Names and attributes through which code may read any attribute of an object."""
 
 
 def _is_classmethod(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -185,20 +185,10 @@ class NameResolver:
 
     def add_ref(self, name: str, path: tuple[PathPart, ...] | None = None) -> None:
         self.refs.add(name)
-        if path is None:
-            self.whole_reads.add(name)
-        else:
-            paths = self.path_reads.setdefault(name, set())
-            if path:
-                paths.add(path)
+        _count_read(self.whole_reads, self.path_reads, name, path)
         target = self.call_target
         as_module = target[1] if target is not None and target[0] == name else path
-        if as_module is None:
-            self.module_whole.add(name)
-        else:
-            found = self.module_paths.setdefault(name, set())
-            if as_module:
-                found.add(as_module)
+        _count_read(self.module_whole, self.module_paths, name, as_module)
 
     def is_global_now(self, name: str) -> bool:
         """Whether ``name`` here is a global that the cell touches while it runs."""
@@ -467,6 +457,21 @@ class NameResolver:
             star_import=star_import,
             dynamic=dynamic,
         )
+
+
+def _count_read(
+    whole: set[str],
+    paths: dict[str, set[tuple[PathPart, ...]]],
+    name: str,
+    path: tuple[PathPart, ...] | None,
+) -> None:
+    """A read of all of ``name`` (``None``), of its binding alone (``()``) or of a path."""
+    if path is None:
+        whole.add(name)
+    else:
+        found = paths.setdefault(name, set())
+        if path:
+            found.add(path)
 
 
 def _roots(node: ast.expr) -> list[str]:

@@ -83,7 +83,7 @@ class CellVisitor:
         self.names = NameResolver()
         self.lazy_annotations = lazy_annotations
         # Cell-level `y = x` statements, (target, source), and how many loads of each
-        # source they make: ``analysis.aliases_only`` keeps those that are all the cell
+        # source they make: ``analysis._aliases_only`` keeps those that are all the cell
         # does with either name.
         self.aliases: set[tuple[str, str]] = set()
         self.alias_loads: dict[str, int] = {}

@@ -217,6 +217,9 @@ class NotebookFunctions:
             and (n not in self._modules or n in observed or n in stored)
             and (n not in BUILTIN_NAMES or n in observed or n in stored)
         )
+        # Read whole whatever the cell's code says: a body reads whole, and so does a cell
+        # of what its run was seen to change.
+        whole_anyway = read_by_calls | effects.observed_mutates
         # Names the cell was only seen to change through an alias: read for their binding.
         alias_only = freeze(n for n in effects.observed_mutates if links(n) and n not in refs)
         return Expanded(
@@ -234,16 +237,14 @@ class NotebookFunctions:
             else {
                 name: paths
                 for name, paths in self._path_reads(effects, refs, through_instances).items()
-                if name not in read_by_calls and name not in effects.observed_mutates
+                if name not in whole_anyway
             },
             module_reads={}
             if effects.reads_all
             else {
                 name: paths
                 for name, paths in effects.analysis.module_reads.items()
-                if name in refs
-                and name not in read_by_calls
-                and name not in effects.observed_mutates
+                if name in refs and name not in whole_anyway
             },
         )
 

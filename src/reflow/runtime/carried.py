@@ -114,6 +114,7 @@ def _harmless(value: Any) -> bool:
     )
 
 
+_LOADS_OF = frozenset({"LOAD_FAST", "LOAD_DEREF"})  # a local's or a free variable's value
 _INSTANCE_USES = frozenset({"LOAD_ATTR", "STORE_ATTR", "DELETE_ATTR", "LOAD_METHOD"})
 
 
@@ -132,13 +133,10 @@ def _attribute_names(code: types.CodeType) -> frozenset[str] | None:
         names.update(current.co_names)
         instructions = list(dis.get_instructions(current))
         for index, instruction in enumerate(instructions):
-            if held is None or instruction.argval != held:
-                continue
-            if instruction.opname not in {"LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE"}:
+            # (`LOAD_CLOSURE` hands it to a nested function, whose own uses are checked.)
+            if held is None or instruction.argval != held or instruction.opname not in _LOADS_OF:
                 continue
             following = instructions[index + 1] if index + 1 < len(instructions) else None
-            if instruction.opname == "LOAD_CLOSURE":
-                continue  # handed to a nested function, whose own uses are checked
             if following is None or following.opname not in _INSTANCE_USES:
                 return None
         pending += [(c, held) for c in current.co_consts if isinstance(c, types.CodeType)]

@@ -241,42 +241,28 @@ def changed_parts(before: Any, after: Any) -> frozenset[PathPart] | None:
     elif kind is dict:
         if after[0] is not dict:
             return None
-        old_items, new_items = dict(before[1]), dict(after[1])
         found = set()
-        for key in old_items.keys() | new_items.keys():
-            if old_items.get(key, _MISSING) != new_items.get(key, _MISSING):
-                part = _key_part(key)
-                if part is None:
-                    return None
-                found.add(part)
+        for key in _differing(before[1], after[1]):
+            part = _key_part(key)
+            if part is None:
+                return None
+            found.add(part)
     elif kind == "parts":  # a module holding a generator's state (fingerprint: "parts")
         if after[:2] != before[:2]:
             return None
-        old_items, new_items = dict(before[2]), dict(after[2])
-        found = {
-            key
-            for key in old_items.keys() | new_items.keys()
-            if old_items.get(key, _MISSING) != new_items.get(key, _MISSING)
-        }
+        found = _differing(before[2], after[2])
     elif kind == "class":  # a notebook class: its own attributes (dunders left out)
         if after[:2] != before[:2]:
             return None
-        old_items, new_items = dict(before[2]), dict(after[2])
-        found = {
-            "." + key
-            for key in old_items.keys() | new_items.keys()
-            if old_items.get(key, _MISSING) != new_items.get(key, _MISSING)
-        }
+        found = {"." + key for key in _differing(before[2], after[2])}
     elif kind == "object":
         if after[:3] != before[:3]:  # another class, or another object
             return None
-        old_items, new_items = dict(before[3]), dict(after[3])
         found = set()
-        for key in old_items.keys() | new_items.keys():
-            if old_items.get(key, _MISSING) != new_items.get(key, _MISSING):
-                if type(key) is not str:
-                    return None
-                found.add("." + key)
+        for key in _differing(before[3], after[3]):
+            if type(key) is not str:
+                return None
+            found.add("." + key)
     else:
         return None
     if len(found) > _PARTS_LIMIT:
@@ -285,6 +271,16 @@ def changed_parts(before: Any, after: Any) -> frozenset[PathPart] | None:
 
 
 _PARTS_LIMIT = 64
+
+
+def _differing(before: Any, after: Any) -> set[Any]:
+    """The keys whose values differ between two fingerprints' (key, value) pairs."""
+    old_items, new_items = dict(before), dict(after)
+    return {
+        key
+        for key in old_items.keys() | new_items.keys()
+        if old_items.get(key, _MISSING) != new_items.get(key, _MISSING)
+    }
 
 
 def _key_part(key_print: Any) -> PathPart | None:

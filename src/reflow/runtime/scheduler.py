@@ -136,7 +136,7 @@ class Scheduler:
                         or record.dirty
                         or failed in cells
                         or graph.rank(failed) <= rank
-                        or any(s.name == name for s in record.wrote)
+                        or record.writes_of(name)
                     ):
                         continue
                     found.update(
@@ -537,6 +537,7 @@ class Scheduler:
         counted as if the binding changed, since how it stood is not known."""
         graph, records, known = self._graph, self._session.records, self._known
         found: set[CellId] = set()
+        rank = graph.rank(cell) if cell in graph else len(graph)
         for name, before in bindings.items():
             if before is None:
                 if not graph.written_above(name, cell):
@@ -547,7 +548,6 @@ class Scheduler:
                 binder = before[0]
                 if isinstance(binder, str) and binder in graph:
                     found.add(CellId(binder))
-            rank = graph.rank(cell) if cell in graph else len(graph)
             for writer in graph.writers(name):
                 if graph.rank(writer) < rank and (
                     known is None or writer in known.reasons or records[writer].error is not None

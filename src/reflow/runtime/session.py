@@ -577,9 +577,8 @@ class Session:
         changed as well, whose binder runs before the run's cell: a run-all makes the
         change through that name first, and ``binder`` then binds ``name`` to the changed
         object, as now."""
-        analysis = self.graph.effects(binder).analysis
         value = self.namespace.get(name)
-        for held_by, source in analysis.aliases:
+        for held_by, source in self.records[binder].analysis.aliases:
             if held_by != name:
                 continue
             source_binder = self.ledger.bound_by(source)
