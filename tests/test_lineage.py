@@ -1707,6 +1707,56 @@ RANDOM_STATE = [
         ran=["a", "b", "c"],
         ns={"v": _draws(6)[0]},
     ),
+    # A module's functions bound to its generator share its state (`from random import
+    # randint`): a draw through one name changes what every other name draws next.
+    Case(
+        "a-bound-draw-run-again-pulls-the-seed-and-pushes-later-draws",
+        {
+            "a": "import random\nfrom random import randint\nrandom.seed(1)",
+            "b": "v = randint(1, 1000)",
+            "c": "w = randint(1, 1000)",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": random.Random(1).randint(1, 1000)},
+        status={"b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "a-bound-draw-changes-the-module-it-came-from",
+        {
+            "a": "import random\nfrom random import randint\nrandom.seed(1)",
+            "b": "v = randint(1, 1000)",
+            "c": "w = random.random()",
+        },
+        ["run_all", "edit b: v = randint(1, 10**6)", "run b"],
+        ran=["a", "b", "c"],
+        status={"c": "fresh"},
+    ),
+    Case(
+        "seeding-the-module-changes-its-bound-draws",
+        {
+            "a": "import random\nfrom random import randint",
+            "b": "random.seed(1)",
+            "c": "v = randint(1, 1000)",
+        },
+        ["run_all", "edit b: random.seed(2)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": random.Random(2).randint(1, 1000)},
+    ),
+    Case(
+        "a-numpy-bound-draw-changes-np-random-only",
+        {
+            "a": "import numpy as np\nfrom numpy.random import rand\nnp.random.seed(3)",
+            "b": "x = np.zeros(2)",
+            "c": "v = float(rand())",
+            "d": "w = float(np.random.rand())",
+            "e": "s = float(x.sum())",
+        },
+        ["run_all", "run c"],
+        ran=["a", "c", "d"],
+        ns={"v": _draws(3, numpy=True)[0], "w": _draws(3, numpy=True)[1]},
+        status={"b": "fresh", "e": "fresh"},
+    ),
     Case(
         "numpy-functions-leave-the-module-alone",
         {

@@ -31,7 +31,15 @@ from typing import Any
 
 from reflow.analysis.effects import PathPart
 from reflow.graph.names import links_cells
-from reflow.runtime.fingerprint import Budget, cannot_change, equal_values, fingerprint
+from reflow.runtime.fingerprint import (
+    Budget,
+    cannot_change,
+    equal_values,
+    fingerprint,
+    generator_changed,
+    generator_parts,
+    global_generator,
+)
 
 _MISSING: Any = object()
 _SCAN_LIMIT = 10_000  # objects searched below one global for a changed object
@@ -132,6 +140,13 @@ class ChangeDetector:
                     # (`c[0]['p'] = 1`), and so did whatever holds it (`b.p` is `c[0]`).
                     if id(element) in self._held and not cannot_change(element):
                         changed_objects[id(element)] = element
+                generator = generator_changed(obj, changed_at)
+                if generator is not None:
+                    # A draw through one way into a global generator (`randint(1, 6)`) changes
+                    # every other (`random`, `np.random`): ``_holders`` finds them by it.
+                    changed_objects[id(generator)] = generator
+                    for module, part in generator_parts(generator).items():
+                        parts_of.setdefault(module, part)
         for obj in declared:
             changed_objects[id(obj)] = obj
             parts_of[id(obj)] = None
@@ -396,8 +411,9 @@ def _elements(value: Any, with_class: bool = False) -> list[Any]:
 
 
 def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> tuple[set[str], set[str]]:
-    """Globals bound to a changed object, holding one directly, or sharing its memory;
-    and of them, those that hold one only as an instance of a changed notebook class."""
+    """Globals bound to a changed object, holding one directly, sharing its memory, or
+    drawing from a changed global generator; and of them, those that hold one only as an
+    instance of a changed notebook class."""
     for obj in list(changed.values()):
         for base in _bases(obj):  # a view's change is its base array's
             changed[id(base)] = base
@@ -410,6 +426,7 @@ def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> tuple[set[st
             id(value) in changed
             or _state_changed(value, changed)
             or any(id(base) in changed for base in _bases(value))
+            or _draws_from(value, changed)
         ):
             found.add(name)
         elif _holds(value, changed, with_class=True):
@@ -417,6 +434,13 @@ def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> tuple[set[st
             if not _holds(value, changed):  # (asked of holders only: the scan is costly)
                 through_class.add(name)
     return found, through_class
+
+
+def _draws_from(value: Any, changed: dict[int, Any]) -> bool:
+    """Whether ``value`` is a way into a global generator that changed (``randint``,
+    ``np`` once ``random.seed`` or ``np.random.rand`` ran)."""
+    generator = global_generator(value)
+    return generator is not None and id(generator) in changed
 
 
 def _bases(obj: Any) -> list[Any]:

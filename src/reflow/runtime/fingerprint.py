@@ -19,7 +19,10 @@ import hashlib
 import sys
 import types
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reflow.analysis.effects import PathPart
 
 
 class _Unknown:
@@ -161,7 +164,7 @@ class _Walker:
             hidden = _hidden_state(obj)
             if hidden is None:
                 return ("id", id(obj))
-            part = _GENERATOR_PART.get(getattr(obj, "__name__", ""))
+            part = _GENERATOR_PART.get(obj.__name__) if isinstance(obj, types.ModuleType) else None
             if part is not None:  # the state is the submodule's, a part of this module
                 return ("parts", id(obj), ((part, hidden),))
             return ("id", id(obj), hidden)
@@ -277,17 +280,71 @@ _GENERATOR_PART = {"numpy": ".random"}
 that part of the module, not what ``np.zeros`` reads (``runtime.parts.module_paths``)."""
 
 
+def global_generator(obj: Any) -> Any:
+    """The global random generator ``obj`` is a way into, else None.
+
+    The modules of ``_STATEFUL_MODULES``, and the functions they bind to their hidden
+    generator (``from random import randint``, ``from numpy.random import rand``: bound
+    methods of ``random``'s ``Random`` instance and of numpy's legacy ``RandomState``),
+    share one state: a draw through any of them changes what all the others give next,
+    so a change seen through one name is a change of every name bound to another way in.
+    Read without running user code: types first, then identity.
+    """
+    kind = type(obj)
+    if kind is types.MethodType or kind is types.BuiltinFunctionType:
+        obj = obj.__self__
+        kind = type(obj)
+    if isinstance(obj, types.ModuleType):
+        name = obj.__name__
+        if name not in _STATEFUL_MODULES:
+            return None
+        if name == "random":
+            return getattr(obj, "_inst", None)
+        mtrand = sys.modules.get("numpy.random.mtrand")
+        return getattr(mtrand, "_rand", None)
+    random = sys.modules.get("random")
+    if random is not None and obj is getattr(random, "_inst", None):
+        return obj
+    mtrand = sys.modules.get("numpy.random.mtrand")
+    if mtrand is not None and obj is getattr(mtrand, "_rand", None):
+        return obj
+    return None
+
+
+def generator_changed(obj: Any, parts: frozenset[PathPart] | None) -> Any:
+    """The global generator that a change of ``obj`` in ``parts`` (None: as a whole) was a
+    change of, else None (``np`` changed in another part than ``np.random``)."""
+    generator = global_generator(obj)
+    if generator is None or parts is None:
+        return generator
+    part = _GENERATOR_PART.get(obj.__name__) if isinstance(obj, types.ModuleType) else None
+    return generator if part is None or part in parts else None
+
+
+def generator_parts(generator: Any) -> dict[int, frozenset[PathPart]]:
+    """The stateful modules, by id, in which ``generator`` is a part (numpy's is
+    ``np.random``): a draw through another name changes only that part of them."""
+    found: dict[int, frozenset[PathPart]] = {}
+    for name, part in _GENERATOR_PART.items():
+        module = sys.modules.get(name)
+        if module is not None and global_generator(module) is generator:
+            found[id(module)] = frozenset({part})
+    return found
+
+
 def _hidden_state(obj: Any) -> Any:
-    """The global generator state of a stateful module (``_STATEFUL_MODULES``), else None."""
-    if not isinstance(obj, types.ModuleType) or obj.__name__ not in _STATEFUL_MODULES:
+    """The state of the global generator ``obj`` is a way into (``global_generator``),
+    else None."""
+    generator = global_generator(obj)
+    if generator is None:
         return None
     try:
-        if obj.__name__ == "random":
-            return obj.getstate()
-        generator = sys.modules["numpy.random"]
+        random = sys.modules.get("random")
+        if random is not None and isinstance(generator, random.Random):
+            return generator.getstate()
         name, keys, position, has_gauss, gauss = generator.get_state(legacy=True)
         return (name, keys.tobytes(), position, has_gauss, gauss)
-    except Exception:  # not the module we know (a stub, a future numpy): identity, as before
+    except Exception:  # not the generator we know (a stub, a future numpy): identity
         return None
 
 
@@ -339,7 +396,7 @@ def cannot_change(obj: Any) -> bool:
     if isinstance(obj, type) and obj.__module__ == "__main__":
         return False  # a notebook class: its attributes are state
     if isinstance(obj, _BY_IDENTITY):
-        return not (isinstance(obj, types.ModuleType) and obj.__name__ in _STATEFUL_MODULES)
+        return global_generator(obj) is None
     if kind is tuple or kind is frozenset:
         return all(cannot_change(v) for v in obj) if len(obj) <= 64 else False
     if not (getattr(kind, "__module__", "") or "").startswith("numpy"):
