@@ -53,6 +53,7 @@ bench: $(PEERS)/.installed
 	$(PEERS_PY) benchmarks/convergence.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/kernel_overhead.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/corpus_kernels.py --append benchmarks/RESULTS.md
+	$(PEERS_PY) benchmarks/corpus_inprocess.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/long_session.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/cache.py --append benchmarks/RESULTS.md
 	$(PEERS_PY) benchmarks/parallel.py --append benchmarks/RESULTS.md
