@@ -38,6 +38,7 @@ from reflow.cache.keys import Undigestable, block_key
 from reflow.cache.location import memory_store, persistent_store
 from reflow.cache.memoize import MissWitness, store_entry
 from reflow.cache.store import CacheStore, warn
+from reflow.runtime.rewrites import has_with
 
 CACHE_FUNCTIONS = frozenset({"cache", "persistent_cache"})
 _unbound_warned: set[str] = set()
@@ -137,6 +138,10 @@ class CachedBlockTransformer(ast.NodeTransformer):
     def __init__(self) -> None:
         super().__init__()
         self._count = 0
+
+    def leaves_alone(self, tree: ast.AST) -> bool:
+        """A cell with no ``with`` statement where this rewrite looks (``runtime.rewrites``)."""
+        return isinstance(tree, ast.Module) and not has_with(tree.body)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
         return node  # a block in a function binds locals: not rewritten

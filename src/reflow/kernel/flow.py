@@ -21,7 +21,6 @@ frontend extension never sees the notebook, only the cells run in it.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import itertools
 import re
@@ -32,13 +31,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reflow._types import CellId
-from reflow.cache.blocks import CachedBlockTransformer
 from reflow.kernel.bundles import Bundle, SlotContent, with_note
 from reflow.kernel.executor import ShellExecutor
 from reflow.kernel.outputs import RerunCapture, has_slots, publish, publish_slot
 from reflow.kernel.widget_slots import WidgetSlots, for_environment
 from reflow.notebook import Notebook
 from reflow.runtime.errors import CellError
+from reflow.runtime.rewrites import idle_set_aside
 from reflow.runtime.scheduler import Run
 
 if TYPE_CHECKING:
@@ -169,31 +168,11 @@ class Flow:
 
     def transform_ast(self, node: Any) -> Any:
         """IPython's AST transforms, reflow's own that would leave this tree as it is set
-        aside meanwhile (``_idle``): with any transformer registered, IPython walks the
-        whole tree once more (``ast.fix_missing_locations``), besides each transformer's
-        own walk, costs as large as the cell that ipykernel does not pay. Set aside only
-        for this call, so no code of the user's sees the list without them."""
-        transformers = self.shell.ast_transformers
-        idle = [(place, t) for place, t in enumerate(transformers) if self._idle(t, node)]
-        if not idle:
+        aside meanwhile (``runtime.rewrites``): with any transformer registered, IPython
+        walks the whole tree once more (``ast.fix_missing_locations``), besides each
+        transformer's own walk, costs as large as the cell that ipykernel does not pay."""
+        with idle_set_aside(self.shell.ast_transformers, node):
             return self._plain_transform_ast(node)
-        for _, transformer in reversed(idle):
-            del transformers[transformers.index(transformer)]
-        try:
-            return self._plain_transform_ast(node)
-        finally:
-            for place, transformer in idle:
-                transformers.insert(min(place, len(transformers)), transformer)
-
-    def _idle(self, transformer: object, node: Any) -> bool:
-        """Whether one of reflow's AST transformers leaves ``node`` as it is: the private-name
-        rewrite outside any_order (it renames only there), the cached-block rewrite on a
-        tree with no ``with`` statement it would look into (``_has_with``)."""
-        if transformer is self._private_names:
-            return self.notebook.direction != "any_order"
-        if type(transformer) is CachedBlockTransformer:
-            return isinstance(node, ast.Module) and not _has_with(node.body)
-        return False
 
     def run_cell(
         self,
@@ -655,26 +634,3 @@ def _notebook_cache(setting: str) -> str | None:
     if setting not in ("off", "memory", "disk"):
         raise ValueError(f"cache must be 'off', 'memory' or 'disk', got {setting!r}")
     return None if setting == "off" else setting
-
-
-def _has_with(body: list[ast.stmt]) -> bool:
-    """Whether a ``with`` statement is in ``body``, or in the bodies of its compound
-    statements other than functions and classes (what ``CachedBlockTransformer`` looks
-    into; no expression holds a statement). Statements only, not every node: a cell's
-    few statements against its whole tree."""
-    for statement in body:
-        if isinstance(statement, ast.With):
-            return True
-        if isinstance(statement, _DEFINITIONS):
-            continue
-        bodies: list[list[ast.stmt]] = [
-            getattr(statement, name, None) or [] for name in ("body", "orelse", "finalbody")
-        ]
-        holders: list[Any] = [*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())]
-        bodies += [holder.body for holder in holders]  # except clauses, match cases
-        if any(_has_with(inner) for inner in bodies):
-            return True
-    return False
-
-
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

@@ -29,6 +29,7 @@ from types import CodeType, TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from reflow.runtime.errors import CellError
+from reflow.runtime.rewrites import at_work
 
 if TYPE_CHECKING:
     from reflow.runtime.main_module import MainModule
@@ -93,7 +94,7 @@ def compile_cell(
     (the cached blocks of ``reflow.cache`` are one).
     """
     tree = ast.parse(source, filename, mode="exec")
-    for transformer in transformers:
+    for transformer in at_work(transformers, tree):
         tree = ast.fix_missing_locations(transformer.visit(tree))
     last: CodeType | None = None
     last_statement = tree.body[-1] if tree.body else None

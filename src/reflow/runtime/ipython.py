@@ -27,6 +27,7 @@ import ast
 import base64
 import builtins
 import contextlib
+import functools
 import importlib.util
 import io
 import json
@@ -44,6 +45,7 @@ from reflow.runtime.executor import (
     stopped_at,
     traceback_text,
 )
+from reflow.runtime.rewrites import idle_set_aside
 
 if TYPE_CHECKING:
     from reflow._types import CellId
@@ -295,7 +297,7 @@ class IPythonExecutor:
             stack.enter_context(_current_shell(shell))
             stack.enter_context(contextlib.redirect_stdout(_Stream(outputs, "stdout")))
             stack.enter_context(contextlib.redirect_stderr(_Stream(outputs, "stderr")))
-            if importlib.util.find_spec("matplotlib_inline") is not None:
+            if _has_inline_backend():
                 stack.enter_context(_environment("MPLBACKEND", _INLINE))
             for name, value in shell.user_ns_hidden.items():
                 # IPython's own names (`_oh`, `In`): a cell deleted them, or any_order did
@@ -336,6 +338,13 @@ def json_ready(data: dict[str, Any]) -> dict[str, Any]:
             continue
         ready[key] = value
     return ready
+
+
+@functools.cache
+def _has_inline_backend() -> bool:
+    """Whether matplotlib's inline backend is installed: asked once, not before every cell
+    (a search of the import path, as costly as running a small cell)."""
+    return importlib.util.find_spec("matplotlib_inline") is not None
 
 
 @contextlib.contextmanager
@@ -494,6 +503,12 @@ def _headless_shell_class() -> Any:
             if inline is not None:
                 inline.configure_inline_support.current_backend = "unset"
             return super().enable_matplotlib(gui)
+
+        def transform_ast(self, node: Any) -> Any:
+            """reflow's rewrites that would leave this tree as it is set aside meanwhile:
+            any registered one makes IPython walk the tree again (``runtime.rewrites``)."""
+            with idle_set_aside(self.ast_transformers, node):
+                return super().transform_ast(node)
 
         def enable_gui(self, gui: str | None = None) -> None:
             """No event loop to hook into: ``%matplotlib inline`` needs none, and a GUI

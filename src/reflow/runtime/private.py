@@ -62,6 +62,10 @@ class PrivateNames(ast.NodeTransformer):
         context = CURRENT_CELL.get()
         return self._active(), context.cell if context is not None else None
 
+    def leaves_alone(self, tree: ast.AST) -> bool:
+        """Outside any_order it renames nothing (``runtime.rewrites``)."""
+        return not self._active()
+
     def visit_Module(self, node: ast.Module) -> ast.Module:
         active, cell = self.state
         if active and cell is not None:
