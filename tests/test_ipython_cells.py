@@ -9,6 +9,7 @@ Without IPython, a cell of IPython syntax fails naming the package.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -305,3 +306,64 @@ def test_a_failed_cell_wrote_what_its_finished_statements_wrote(tmp_path: Path, 
     assert nb.cell(reader.id).status == "stale"
     nb.run_stale()
     assert nb["y"] == [0, 2]  # as a run-all, which goes on past the error, gives
+
+
+CORPUS = Path(__file__).resolve().parent / "corpus" / "ipynb"
+IPYTHON_ROWS = [
+    "%time x = f(y)",
+    "%%time\nx = f(y)",
+    "x = !ls",
+    "x = %time f(y)",
+    "f?",
+    "?f",
+    "f??",
+    "  x = f(y)\n  z = x",
+    "\n\n    x = f(y)",
+    ">>> x = f(y)",
+    "In [1]: x = f(y)\n   ...: z = x",
+    "/f y",
+    ",f a b",
+    ";f a b",
+    "%%memoize\nx = f(y)",
+    "x = (1 +\n     % 2)",  # a `%` continuing an expression: the slower way, same answer
+    "print('what?')",
+    "x = y % 2\nz = x != y",
+    "def f(:\n",
+]
+
+
+def _parsed_first(source: str) -> str:
+    """``python_form`` as it was before its marker check: a parse decides."""
+    from reflow.analysis import magics
+
+    if magics.is_python(source) or magics.split_memoize(source).directive is not None:
+        return source
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(magics, "_IPYTHON_MARKS", re.compile(r"^"))
+        return magics.python_form(source)
+
+
+def _reads_the_same(source: str) -> bool:
+    from reflow.analysis import magics
+
+    found, expected = magics.python_form(source), _parsed_first(source)
+    # A syntax error either way stays one; without marks it is reported as written.
+    return found == expected or (found == source and not magics.is_python(expected))
+
+
+@pytest.mark.parametrize("source", IPYTHON_ROWS)
+def test_a_cell_without_ipython_marks_skips_the_parse_and_reads_the_same(source: str) -> None:
+    """``python_form`` gives a cell no IPython mark as it is, without the parse that decides
+    it otherwise: the answer must be the one that parse gives."""
+    assert _reads_the_same(source)
+
+
+def test_every_corpus_cell_reads_the_same_without_the_parse() -> None:
+    cells = [
+        cell.source
+        for path in sorted(CORPUS.glob("*.ipynb"))
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.cell_type == "code"
+    ]
+    assert len(cells) > 400
+    assert [c for c in cells if not _reads_the_same(c)] == []

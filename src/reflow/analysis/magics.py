@@ -214,6 +214,8 @@ def python_form(source: str) -> str:
     comes back as it is, for analysis to report its syntax error. Raises
     ``IPythonMissing`` for IPython code when IPython is not installed.
     """
+    if _IPYTHON_MARKS.search(source) is None and _LEADING_INDENT.match(source) is None:
+        return source  # nothing IPython transforms: Python as it is, or a syntax error
     if is_python(source) or split_memoize(source).directive is not None:
         return source
     lines = source.split("\n")
@@ -229,6 +231,20 @@ def python_form(source: str) -> str:
         return body
     transformed = _ipython_transform(source)
     return inline_line_magics(transformed.rstrip("\n")) if transformed is not None else source
+
+
+_IPYTHON_MARKS = re.compile(r"^[ \t]*(?:[%!?/,;]|>>>|\.\.\.|In \[)|=[ \t]*[%!]|\?", re.MULTILINE)
+"""Where IPython's input transformation may change a cell (its cleanup, line and token
+transforms): an escape at a line's start (``%time``, ``%%bash``, ``!ls``, ``?x``, ``/f
+x``, ``,f a``, ``;f a``), a prompt (``>>>``, ``...``, ``In [1]:``), a magic or a command
+assigned (``x = %time f()``, ``x = !ls``), a help mark (``x?``). Wider than IPython's
+rules (a ``?`` in a string, a ``%`` that continues an expression): such a cell takes
+the slower way, a parse first. A cell without any, and not indented as a whole
+(``_LEADING_INDENT``), is no IPython: ``python_form`` spares it that parse (analysis
+parses it anyway), the cost of a small cell's analysis."""
+
+_LEADING_INDENT = re.compile(r"(?:[ \t\r\f]*\n)*[ \t\f]+\S")
+"""A first line that is not blank and starts indented: IPython dedents the cell."""
 
 
 def ipython_line(source: str) -> tuple[int, str] | None:
