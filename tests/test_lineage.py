@@ -1771,8 +1771,43 @@ RANDOM_STATE = [
     ),
 ]
 
+# Objects with a ``__dict__`` beside state kept in C (a read position, ``args``): what
+# their methods change is not in the dict, so the dict alone cannot tell "unchanged".
+C_STATE = [
+    Case(
+        "a-stringio-read-again-moves-the-next-read",
+        {
+            "a": "import io\ns = io.StringIO('x\\ny\\nz\\n')",
+            "b": "first = s.readline()",
+            "c": "second = s.readline()",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"first": "x\n", "second": "y\n"},
+    ),
+    Case(
+        "a-python-subclass-of-stringio-too",
+        {
+            "a": "import io\nclass S(io.StringIO):\n    pass\ns = S('x\\ny\\n')",
+            "b": "first = s.readline()",
+            "c": "second = s.readline()",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"first": "x\n", "second": "y\n"},
+    ),
+    Case(
+        "an-exceptions-args-are-its-state",
+        {"a": "e = ValueError(1)", "b": "e.args = (2,)", "c": "n = e.args[0]"},
+        ["run_all", "edit b: e.args = (3,)", "run b"],
+        ran=["a", "b", "c"],  # no parts to tell apart in C state: `e` as a whole, from a
+        ns={"n": 3},
+    ),
+]
+
 CASES = (
     FALSE_ALARMS
+    + C_STATE
     + FOUND
     + RANDOM_STATE
     + DEEP

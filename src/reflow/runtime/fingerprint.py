@@ -6,8 +6,9 @@ every comparison involving it says "changed": soundness first.
 
 - immutable scalars: their value (floats by their bits, so NaN equals NaN);
 - bytes, numpy arrays (dtype, shape, data) and pandas objects: a content hash;
-- tuples, lists, dicts, sets, and the ``__dict__`` of plain objects:
-  element-wise, within a budget of elements and bytes;
+- tuples, lists, dicts, sets, and the ``__dict__`` of plain objects (whose
+  class adds no state in C: ``_all_in_dict``): element-wise, within a budget
+  of elements and bytes;
 - functions, classes and modules: identity (their code is tracked by cell);
 - anything else, anything over budget, anything whose inspection raises:
   ``UNKNOWN``.
@@ -15,6 +16,7 @@ every comparison involving it says "changed": soundness first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 import types
@@ -204,8 +206,13 @@ class _Walker:
             self.count(len(vars(obj)))
             items = tuple((k, self.walk(v, depth)) for k, v in vars(obj).items())
             return ("random", kind, id(obj), obj.getstate(), items)
+        if kind is functools.partial:
+            # Its C state is what it was made with (read-only), and its attributes.
+            self.count(len(obj.args) + len(obj.keywords) + len(vars(obj)))
+            made = (obj.func, obj.args, obj.keywords, vars(obj))
+            return ("partial", id(obj), tuple(self.walk(v, depth) for v in made))
         state = getattr(obj, "__dict__", None)
-        if type(state) is dict and not hasattr(kind, "__slots__"):
+        if type(state) is dict and not hasattr(kind, "__slots__") and _all_in_dict(kind):
             # A plain object: its identity (aliasing matters) and its attributes.
             self.count(len(state))
             items = tuple((k, self.walk(v, depth)) for k, v in state.items())
@@ -266,6 +273,23 @@ class _Walker:
         columns = tuple(map(str, obj.columns)) if isinstance(obj, pd.DataFrame) else ()
         dtypes = tuple(map(str, obj.dtypes)) if isinstance(obj, pd.DataFrame) else (str(obj.dtype),)
         return (type(obj), obj.shape, columns, dtypes, digest)
+
+
+class _Plain:
+    """An instance of a class written in Python over ``object``: all its state is in its
+    attribute dict."""
+
+
+_PLAIN_SIZE = _Plain.__basicsize__
+
+
+def _all_in_dict(kind: type) -> bool:
+    """Whether an instance of ``kind`` keeps all its state in its ``__dict__``: no base
+    written in C adds fields to its layout. A file, a ``StringIO``, a tensor, an exception
+    carry a ``__dict__`` beside state in C (a read position, the data, ``args``) that
+    their methods change; read through the dict alone, ``s.readline()`` would be no
+    change. (``SimpleNamespace`` is C, but its dict is all it holds.)"""
+    return kind.__basicsize__ <= _PLAIN_SIZE or kind is types.SimpleNamespace
 
 
 _STATEFUL_MODULES = frozenset({"random", "numpy", "numpy.random"})
