@@ -1805,9 +1805,72 @@ C_STATE = [
     ),
 ]
 
+# A function holds what its calls may change: closure cells, defaults, attributes.
+FUNCTION_STATE = [
+    Case(
+        "a-mutable-default-is-the-functions-state",
+        {
+            "a": "def f(x, acc=[]):\n    acc.append(x)\n    return len(acc)",
+            "b": "n = f(1)",
+            "c": "m = f(2)",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 1, "m": 2},
+    ),
+    Case(
+        "a-nonlocal-counter-is-the-closures-state",
+        {
+            "a": "def make():\n    n = 0\n    def inc():\n        nonlocal n\n        n += 1\n"
+            "        return n\n    return inc\ninc = make()",
+            "b": "first = inc()",
+            "c": "second = inc()",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"first": 1, "second": 2},
+    ),
+    Case(
+        "a-functions-own-attribute-counts",
+        {
+            "a": "def f():\n    f.calls = getattr(f, 'calls', 0) + 1\n    return f.calls",
+            "b": "n = f()",
+            "c": "m = f()",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 1, "m": 2},
+    ),
+    Case(
+        "a-default-bound-to-a-global-changes-it",
+        {
+            "a": "acc = []\ndef f(x, acc=acc):\n    acc.append(x)\n    return len(acc)",
+            "b": "n = f(1)",
+            "c": "size = len(acc)",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 1, "size": 1},
+    ),
+    Case(
+        "constant-defaults-decorators-and-lru-caches-change-nothing",
+        {
+            "a": "import functools\ndef deco(g):\n    @functools.wraps(g)\n    def w(*a):\n"
+            "        return g(*a)\n    return w\n@deco\ndef f(x, n=10):\n    return x + n\n"
+            "@functools.lru_cache\ndef h(x):\n    return 2 * x",
+            "b": "v = f(1) + h(1)",
+            "c": "w = f(2) + h(2)",
+        },
+        ["run_all", "run b"],
+        ran=["b"],
+        status={"a": "fresh", "c": "fresh"},
+    ),
+]
+
 CASES = (
     FALSE_ALARMS
     + C_STATE
+    + FUNCTION_STATE
     + FOUND
     + RANDOM_STATE
     + DEEP

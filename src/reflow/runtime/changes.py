@@ -36,6 +36,7 @@ from reflow.runtime.fingerprint import (
     cannot_change,
     equal_values,
     fingerprint,
+    function_state,
     generator_changed,
     generator_parts,
     global_generator,
@@ -378,7 +379,7 @@ def _reachable(value: Any, with_class: bool = False) -> Iterator[Any]:
 
 
 _LEAVES = frozenset({int, float, str, bytes, bool, type(None), complex})
-_OPAQUE = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
+_OPAQUE = (types.ModuleType, type, types.BuiltinFunctionType)
 
 
 def _elements(value: Any, with_class: bool = False) -> list[Any]:
@@ -387,8 +388,11 @@ def _elements(value: Any, with_class: bool = False) -> list[Any]:
     if kind in _LEAVES or isinstance(value, _OPAQUE):
         return []
     try:
-        if kind is list or kind is tuple or kind is set or kind is frozenset:
-            elements: Iterable[Any] = value
+        if kind is types.FunctionType:  # what its calls may change (`def f(x, acc=acc)`)
+            cells, defaults, keywords, attributes = function_state(value)
+            elements: Iterable[Any] = [*cells, *defaults, *keywords.values(), *attributes.values()]
+        elif kind is list or kind is tuple or kind is set or kind is frozenset:
+            elements = value
         elif kind is dict:
             elements = value.values()
         else:

@@ -75,7 +75,34 @@ _BY_IDENTITY = (
     types.WrapperDescriptorType,
     types.MethodDescriptorType,
     types.ClassMethodDescriptorType,
+    # A memo of a function (`functools.lru_cache`): its cache changes no answer it gives.
+    functools._lru_cache_wrapper,
 )
+_EMPTY_CELL = "<empty closure cell>"
+
+
+def function_state(
+    function: types.FunctionType,
+) -> tuple[list[Any], tuple[Any, ...], dict[str, Any], dict[str, Any]]:
+    """What a function holds that its calls may change: what its closure's cells hold
+    (`nonlocal n; n += 1`, `n[0] += 1`), its default values (`def f(x, acc=[])`), its
+    keyword-only defaults and its attributes (`f.calls += 1`)."""
+    cells = []
+    for cell in function.__closure__ or ():
+        try:
+            cells.append(cell.cell_contents)
+        except ValueError:  # not bound yet
+            cells.append(_EMPTY_CELL)
+    return cells, function.__defaults__ or (), function.__kwdefaults__ or {}, vars(function)
+
+
+def _holds(function: types.FunctionType) -> bool:
+    """Whether a function holds anything (``function_state``): else its identity tells it."""
+    return bool(
+        function.__closure__ or function.__defaults__ or function.__kwdefaults__ or vars(function)
+    )
+
+
 IMMUTABLE_TYPES: tuple[type, ...] = (*_SCALARS, float, bytes, frozenset, tuple)
 """Values that no cell can change in place (tuples and frozensets only shallowly)."""
 
@@ -162,7 +189,9 @@ class _Walker:
             state = [(k, v) for k, v in vars(obj).items() if not k.startswith("__")]
             self.count(len(state))
             return ("class", id(obj), tuple((k, self.walk(v, depth + 1)) for k, v in state))
-        if isinstance(obj, _BY_IDENTITY):
+        if isinstance(obj, _BY_IDENTITY) and not (
+            isinstance(obj, types.FunctionType) and _holds(obj)
+        ):
             hidden = _hidden_state(obj)
             if hidden is None:
                 return ("id", id(obj))
@@ -184,6 +213,18 @@ class _Walker:
             self.active.discard(id(obj))
 
     def _composite(self, obj: Any, kind: type, depth: int) -> Any:
+        if kind is types.FunctionType:
+            # Its code is the cell's; what its calls may change is what it holds.
+            cells, defaults, keywords, attributes = function_state(obj)
+            self.count(len(cells) + len(defaults) + len(keywords) + len(attributes))
+            return (
+                "function",
+                id(obj),
+                tuple(self.walk(v, depth) for v in cells),
+                tuple(self.walk(v, depth) for v in defaults),
+                tuple((k, self.walk(v, depth)) for k, v in keywords.items()),
+                tuple((k, self.walk(v, depth)) for k, v in attributes.items()),
+            )
         if kind is tuple or kind is list:
             self.count(len(obj))
             return (kind, tuple(self.walk(v, depth) for v in obj))
@@ -419,6 +460,13 @@ def cannot_change(obj: Any) -> bool:
         return True  # a stand-in reflow itself puts in the namespace (reflow.parallel's Remote)
     if isinstance(obj, type) and obj.__module__ == "__main__":
         return False  # a notebook class: its attributes are state
+    if isinstance(obj, types.FunctionType):
+        # A closure's cells can be bound again (`nonlocal`), attributes set; defaults only
+        # changed in place.
+        cells, defaults, keywords, attributes = function_state(obj)
+        return not (cells or attributes) and all(
+            cannot_change(v) for v in (*defaults, *keywords.values())
+        )
     if isinstance(obj, _BY_IDENTITY):
         return global_generator(obj) is None
     if kind is tuple or kind is frozenset:
