@@ -438,7 +438,10 @@ def play(
             # such a cell would do in a run-all).
             _, outputs = fresh_run([c.code for c in nb.cells])
             left_stale = behind(nb, outputs) if aliased else set()
-            left_stale.update(c for failed in run.errors for c in nb.downstream(failed))
+            # What depends on a cell in error, as ``runnable_stale`` has it: descendants,
+            # and readers below of what it may change through an alias (seed 82:
+            # `c[0].p = a` failing on a `c` no cell binds any more, above `a = a`).
+            left_stale |= nb._graph.dependents(set(run.errors))
             # Readers of a name no cell defines any more (`b += 1` once `b = 0` is edited
             # away), and what rests on them, as ``runnable_stale`` excuses them.
             board = nb._board()

@@ -113,6 +113,20 @@ FOUND += [
         {"settles": False},
     ),
     (
+        # Seed 82: a changer left in error by a store through a name no cell binds any
+        # more keeps a reader of what it may change stale after run_all (excused: what
+        # depends on a cell in error).
+        "objects-a-failed-changer-above-a-self-alias-then-run-all",
+        [*OBJECT_BINDERS, "a = {'p': 0}\nrepr(a)"],
+        [
+            ("add", 6, "a = a\nrepr(a)"),
+            ("edit", 5, "c[0].p = a\nrepr(c)"),
+            ("run_all", 0, "a = {'p': 0}\nrepr(a)"),
+        ],
+        check_objects,
+        {"aliased": True},
+    ),
+    (
         "objects-an-alias-store-edited-in-then-run-all",
         [*OBJECT_BINDERS, "a = {'p': 0}\nrepr(a)"],
         [("edit", 5, "c[0].p = b\nrepr(c)"), ("run_all", 0, "")],
