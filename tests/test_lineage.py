@@ -1773,6 +1773,7 @@ RANDOM_STATE = [
 
 # Objects with a ``__dict__`` beside state kept in C (a read position, ``args``): what
 # their methods change is not in the dict, so the dict alone cannot tell "unchanged".
+# And views, which show another object as it is now.
 C_STATE = [
     Case(
         "a-stringio-read-again-moves-the-next-read",
@@ -1802,6 +1803,29 @@ C_STATE = [
         ["run_all", "edit b: e.args = (3,)", "run b"],
         ran=["a", "b", "c"],  # no parts to tell apart in C state: `e` as a whole, from a
         ns={"n": 3},
+    ),
+    Case(
+        "a-dict-view-shows-the-dict-as-it-is-now",
+        {
+            "a": "d = {'p': 1}\nks = d.keys()\nvs = d.values()",
+            "b": "d['q'] = 2",
+            "c": "n = len(ks)",
+            "e": "total = sum(vs)",
+        },
+        ["run_all", "edit b: d['q'] = 3", "run b"],
+        ran=["a", "b", "c", "e"],
+        ns={"n": 2, "total": 4},
+    ),
+    Case(
+        "a-mapping-proxy-of-a-dict-too",
+        {
+            "a": "import types\nd = {'p': 1}\nm = types.MappingProxyType(d)",
+            "b": "d['p'] = 2",
+            "c": "v = m['p']",
+        },
+        ["run_all", "edit b: d['p'] = 3", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": 3},
     ),
 ]
 

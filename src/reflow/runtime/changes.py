@@ -21,6 +21,7 @@ Two refinements keep readers from re-running for nothing, and stay sound:
 from __future__ import annotations
 
 import ast
+import gc
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -379,6 +380,11 @@ def _reachable(value: Any, with_class: bool = False) -> Iterator[Any]:
 
 
 _LEAVES = frozenset({int, float, str, bytes, bool, type(None), complex})
+_LIVE_VIEWS = frozenset(
+    {type({}.keys()), type({}.values()), type({}.items()), types.MappingProxyType}
+)
+"""Views that show a dict as it is now (its only referent): a change of the dict is one
+of every name bound to a view of it."""
 _OPAQUE = (types.ModuleType, type, types.BuiltinFunctionType)
 
 
@@ -391,6 +397,8 @@ def _elements(value: Any, with_class: bool = False) -> list[Any]:
         if kind is types.FunctionType:  # what its calls may change (`def f(x, acc=acc)`)
             cells, defaults, keywords, attributes = function_state(value)
             elements: Iterable[Any] = [*cells, *defaults, *keywords.values(), *attributes.values()]
+        elif kind in _LIVE_VIEWS:  # `ks = d.keys()` shows what `d` holds now
+            elements = gc.get_referents(value)
         elif kind is list or kind is tuple or kind is set or kind is frozenset:
             elements = value
         elif kind is dict:
