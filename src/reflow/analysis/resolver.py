@@ -21,8 +21,9 @@ only the graph knows whether some cell of the notebook shadows it.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 
-from reflow._types import freeze
+from reflow._types import freeze, or_empty
 from reflow.analysis.effects import (
     DIRECT_STORES,
     BindingKind,
@@ -30,6 +31,7 @@ from reflow.analysis.effects import (
     FunctionSummary,
     Mutation,
     MutationKind,
+    OneKind,
     PathPart,
 )
 from reflow.analysis.paths import symbol_path
@@ -410,19 +412,24 @@ class NameResolver:
     # -- result -------------------------------------------------------------
 
     def result(self, *, star_import: bool, dynamic: bool) -> CellAnalysis:
+        defs = freeze(self.defs)
         return CellAnalysis(
             refs=freeze(self.refs),
-            read_paths={
-                name: freeze(paths)
-                for name, paths in self.path_reads.items()
-                if name in self.refs and name not in self.whole_reads
-            },
-            module_reads={
-                name: freeze(paths)
-                for name, paths in self.module_paths.items()
-                if name in self.whole_reads and name not in self.module_whole
-            },
-            defs=freeze(self.defs),
+            read_paths=or_empty(
+                {
+                    name: freeze(paths)
+                    for name, paths in self.path_reads.items()
+                    if name in self.refs and name not in self.whole_reads
+                }
+            ),
+            module_reads=or_empty(
+                {
+                    name: freeze(paths)
+                    for name, paths in self.module_paths.items()
+                    if name in self.whole_reads and name not in self.module_whole
+                }
+            ),
+            defs=defs,
             imports=freeze(self.imports),
             deletes=freeze(self.deletes),
             mutations=tuple(self.mutations),
@@ -432,31 +439,47 @@ class NameResolver:
             called=freeze(self.callees - self.handled),
             # A name the cell unbinds somewhere may be unbound at a read on a later round
             # of a loop, which the definitely-bound set at the read does not show.
-            bound_at_reads={
-                name: freeze(kept)
-                for name, bound in self.bound_at_reads.items()
-                if name in self.refs and (kept := bound - self.unbound)
-            },
-            bound_as={
-                name: kind
-                for name, kinds in self.bind_kinds.items()
-                if name in self.defs and len(kinds) == 1 and (kind := next(iter(kinds))) is not None
-            },
-            functions={
-                name: FunctionSummary(
-                    freeze(s.reads),
-                    freeze(s.writes),
-                    freeze(s.candidates),
-                    freeze(s.called - s.handled),
-                    constructs=self.constructs.get(name),
-                )
-                for name, s in self.summaries.items()
-            },
+            bound_at_reads=or_empty(
+                {
+                    name: freeze(kept)
+                    for name, bound in self.bound_at_reads.items()
+                    if name in self.refs and (kept := bound - self.unbound)
+                }
+            ),
+            bound_as=_kinds_of(
+                {
+                    name: kind
+                    for name, kinds in self.bind_kinds.items()
+                    if name in defs and len(kinds) == 1 and (kind := next(iter(kinds))) is not None
+                },
+                defs,
+            ),
+            functions=or_empty(
+                {
+                    name: FunctionSummary(
+                        freeze(s.reads),
+                        freeze(s.writes),
+                        freeze(s.candidates),
+                        freeze(s.called - s.handled),
+                        constructs=self.constructs.get(name),
+                    )
+                    for name, s in self.summaries.items()
+                }
+            ),
             calls_only=freeze(self.refs - self.read_uncalled),
             closes_over=freeze(self.closes_over),
             star_import=star_import,
             dynamic=dynamic,
         )
+
+
+def _kinds_of(bound_as: dict[str, BindingKind], defs: frozenset[str]) -> Mapping[str, BindingKind]:
+    """``CellAnalysis.bound_as``, with no dict of its own where it can share: none when it
+    is empty, ``defs`` when it gives every one of them the same kind (``OneKind``)."""
+    kinds = set(bound_as.values())
+    if len(kinds) == 1 and len(bound_as) == len(defs):  # (its names are some of defs)
+        return OneKind(defs, kinds.pop())
+    return or_empty(bound_as)
 
 
 def _count_read(

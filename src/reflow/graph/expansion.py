@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from reflow._types import EMPTY, CellId, freeze
+from reflow._types import EMPTY, EMPTY_MAP, CellId, freeze, freeze_like, no_items, or_empty
 from reflow.analysis.effects import BindingKind, CellAnalysis, FunctionSummary, PathPart
 from reflow.graph.effects import CellEffects
 from reflow.graph.names import BUILTIN_NAMES
@@ -41,12 +41,12 @@ class Expanded:
     may_change: frozenset[str] = frozenset()
     alias_only: frozenset[str] = frozenset()
     path_reads: Mapping[str, frozenset[tuple[PathPart, ...]]] = field(
-        default_factory=dict, hash=False
+        default_factory=no_items, hash=False
     )
     """Refs the cell reads only at these constant paths (see ``CellAnalysis.read_paths``);
     never a name a called function reads, since a body reads whole."""
     module_reads: Mapping[str, frozenset[tuple[PathPart, ...]]] = field(
-        default_factory=dict, hash=False
+        default_factory=no_items, hash=False
     )
     """Refs read whole only as the receiver of a call, and what is read of them if they
     are bound to a module (``CellAnalysis.module_reads``), under the same conditions."""
@@ -77,6 +77,30 @@ summary names the class when its methods may change it) or a run saw it: an obje
 made by calling a class does not share the class."""
 
 
+_KindCounts = tuple[tuple[BindingKind | None, int], ...]
+"""For a name: how many cells bind it to each kind (None: any value), by kind."""
+
+
+def _by_kind(count: tuple[BindingKind | None, int]) -> str:
+    """Sorts counts by kind, "any value" (None) first: no kind's value is empty."""
+    return count[0] or ""
+
+
+def _bindings(effects: CellEffects | None) -> tuple[dict[str, BindingKind | None], set[str]]:
+    """What the cell binds each name to (None: any value), and the names functions it
+    defines bind with ``global``."""
+    bound: dict[str, BindingKind | None] = {}
+    in_functions: set[str] = set()
+    if effects is not None:
+        kinds = effects.analysis.bound_as
+        for name in effects.binds:
+            # (a binding seen at run time only, `globals()[n] = ...`: any value)
+            bound[name] = kinds.get(name) if name in effects.analysis.defs else None
+        for summary in effects.functions.values():
+            in_functions.update(summary.writes)
+    return bound, in_functions
+
+
 class NotebookFunctions:
     """Function summaries, module names and binding kinds of every cell, for widening."""
 
@@ -85,18 +109,22 @@ class NotebookFunctions:
         self._modules: dict[str, set[CellId]] = {}
         # name -> names some cell makes it share objects with (both ways), per cell
         self._shares: dict[str, dict[str, set[CellId]]] = {}
-        # name -> the kind each binding cell binds it to (None: any value), and the cells
-        # defining functions that bind it with `global` (to anything)
-        self._kinds: dict[str, dict[CellId, BindingKind | None]] = {}
+        # name -> how many binding cells bind it to each kind (None: any value), and the
+        # cells defining functions that bind it with `global` (to anything)
+        self._kinds: dict[str, _KindCounts] = {}
         self._bound_in_functions: dict[str, set[CellId]] = {}
-        self._kinds_touched: dict[CellId, frozenset[str]] = {}  # the names each cell is in
-        self._kind_of: dict[str, BindingKind] = {}  # the answers of ``kind``, kept up to date
+        self._agreeing: dict[_KindCounts, _KindCounts] = {}  # see ``_count_kind``
         self.kinds_epoch = 0
         """Changes whenever ``kind`` may answer otherwise for some name."""
 
-    def set_cell(self, cell: CellId, effects: CellEffects | None) -> set[str]:
+    def set_cell(
+        self, cell: CellId, before: CellEffects | None, effects: CellEffects | None
+    ) -> set[str]:
         """Record (or, with ``None``, forget) a cell's functions and imports.
 
+        ``before``: the effects last given for the cell (``None``: none), or effects that
+        bind the same names to the same kinds (the graph's, after a run that saw nothing
+        new): its bindings are counted out, not kept a second time per cell.
         Returns the names whose meaning changed: cells that use them must be
         widened again.
         """
@@ -107,7 +135,7 @@ class NotebookFunctions:
             self._set_functions(cell, functions)
             | self._set_modules(cell, imports)
             | self._set_shares(cell, shares)
-            | self._set_kinds(cell, effects)
+            | self._set_kinds(cell, before, effects)
         )
 
     def defines(self, name: str) -> bool:
@@ -120,16 +148,10 @@ class NotebookFunctions:
 
     def kind(self, name: str) -> BindingKind | None:
         """What every cell binding ``name`` binds it to, if they agree and it is known."""
-        return self._kind_of.get(name)
-
-    def _agreed_kind(self, name: str) -> BindingKind | None:
-        if name in self._bound_in_functions:
+        counts = self._kinds.get(name)
+        if counts is None or len(counts) != 1 or name in self._bound_in_functions:
             return None
-        kinds = self._kinds.get(name)
-        if not kinds:
-            return None
-        found = set(kinds.values())
-        return found.pop() if len(found) == 1 else None
+        return counts[0][0]
 
     def never_changes(self, name: str) -> bool:
         """Whether no run can be seen to change the object ``name`` holds in place."""
@@ -187,12 +209,17 @@ class NotebookFunctions:
                 called.update(summary.called)
                 handled.update(summary.may_change - summary.called)
         called -= handled
-        alters = freeze(
-            n
-            for n in may_change
-            if links(n)
-            and not (n in called and self.kind(n) in _CHANGES_WHEN_CALLED_AS_SEEN)
-            and not self.never_changes(n)
+        # (Each set below is the effects' or the analysis's own where it holds the same
+        # names, as most cells' do: ``freeze_like``.)
+        changeable = freeze_like((n for n in may_change if links(n)), effects.analysis.may_change)
+        alters = freeze_like(
+            (
+                n
+                for n in changeable
+                if not (n in called and self.kind(n) in _CHANGES_WHEN_CALLED_AS_SEEN)
+                and not self.never_changes(n)
+            ),
+            changeable,
         )
         binds = freeze(n for n in effects.binds if links(n))
         mutating = effects.mutates
@@ -223,29 +250,33 @@ class NotebookFunctions:
         # Names the cell was only seen to change through an alias: read for their binding.
         alias_only = freeze(n for n in effects.observed_mutates if links(n) and n not in refs)
         return Expanded(
-            refs=freeze(refs | alias_only),
+            refs=freeze_like(refs | alias_only, effects.analysis.refs),
             alias_only=alias_only,
-            binds=freeze(binds | (writes - effects.deletes)),
-            mutates=freeze(mutates - binds),
-            deletes=freeze(n for n in effects.deletes if links(n)),
+            binds=freeze_like(binds | (writes - effects.deletes), effects.binds),
+            mutates=freeze_like(mutates - binds, effects.mutates),
+            deletes=freeze_like((n for n in effects.deletes if links(n)), effects.deletes),
             reads_all=effects.reads_all,
-            may_change=freeze(n for n in may_change if links(n)),
+            may_change=changeable,
             alters=alters,
             unrun_widens=unrun_widens,
-            path_reads={}
+            path_reads=EMPTY_MAP
             if effects.reads_all
-            else {
-                name: paths
-                for name, paths in self._path_reads(effects, refs, through_instances).items()
-                if name not in whole_anyway
-            },
-            module_reads={}
+            else or_empty(
+                {
+                    name: paths
+                    for name, paths in self._path_reads(effects, refs, through_instances).items()
+                    if name not in whole_anyway
+                }
+            ),
+            module_reads=EMPTY_MAP
             if effects.reads_all
-            else {
-                name: paths
-                for name, paths in effects.analysis.module_reads.items()
-                if name in refs and name not in whole_anyway
-            },
+            else or_empty(
+                {
+                    name: paths
+                    for name, paths in effects.analysis.module_reads.items()
+                    if name in refs and name not in whole_anyway
+                }
+            ),
         )
 
     def _path_reads(
@@ -314,50 +345,51 @@ class NotebookFunctions:
                     pending.extend(self._shares.get(name, ()))
         return found
 
-    def _set_kinds(self, cell: CellId, effects: CellEffects | None) -> set[str]:
+    def _set_kinds(
+        self, cell: CellId, before: CellEffects | None, effects: CellEffects | None
+    ) -> set[str]:
         """Record what the cell binds each name to; the names whose ``kind`` changed."""
-        bound: dict[str, BindingKind | None] = {}
-        in_functions: set[str] = set()
-        if effects is not None:
-            kinds = effects.analysis.bound_as
-            for name in effects.binds:
-                # (a binding seen at run time only, `globals()[n] = ...`: any value)
-                kind = kinds.get(name) if name in effects.analysis.defs else None
-                bound[name] = kind
-            for summary in effects.functions.values():
-                in_functions.update(summary.writes)
-        now = frozenset(bound) | in_functions
-        touched = now | self._kinds_touched.pop(cell, frozenset())
-        if now:
-            self._kinds_touched[cell] = now
-        before = {name: self.kind(name) for name in touched}
-        for name in touched:
-            cells = self._kinds.get(name)
-            if name in bound:
-                self._kinds.setdefault(name, {})[cell] = bound[name]
-            elif cells is not None and cell in cells:
-                del cells[cell]
-                if not cells:
-                    del self._kinds[name]
+        bound_before, in_functions_before = _bindings(before)
+        bound, in_functions = _bindings(effects)
+        touched = bound_before.keys() | in_functions_before | bound.keys() | in_functions
+        kinds = {name: self.kind(name) for name in touched}
+        for name, kind in bound_before.items():
+            self._count_kind(name, kind, -1)
+        for name, kind in bound.items():
+            self._count_kind(name, kind, 1)
+        for name in in_functions_before - in_functions:
             holders = self._bound_in_functions.get(name)
-            if name in in_functions:
-                self._bound_in_functions.setdefault(name, set()).add(cell)
-            elif holders is not None and cell in holders:
+            if holders is not None:
                 holders.discard(cell)
                 if not holders:
                     del self._bound_in_functions[name]
-        changed = set()
-        for name in touched:
-            kind = self._agreed_kind(name)
-            if kind is None:
-                self._kind_of.pop(name, None)
-            else:
-                self._kind_of[name] = kind
-            if kind != before[name]:
-                changed.add(name)
+        for name in in_functions:
+            self._bound_in_functions.setdefault(name, set()).add(cell)
+        changed = {name for name in touched if self.kind(name) != kinds[name]}
         if changed:
             self.kinds_epoch += 1
         return changed
+
+    def _count_kind(self, name: str, kind: BindingKind | None, step: int) -> None:
+        """One binding cell more (``step`` 1) or less (-1) binds ``name`` to ``kind``.
+
+        The counts of a name are a sorted tuple, and counts of one kind (every binder
+        agrees: nearly every name) are one tuple shared by all the names counted alike,
+        not a dict of cells per name (about 200 bytes on each name a session binds)."""
+        counts = dict(self._kinds.get(name, ()))
+        left = counts.get(kind, 0) + step
+        if left:
+            counts[kind] = left
+        else:
+            counts.pop(kind, None)
+        if not counts:
+            self._kinds.pop(name, None)
+            return
+        if len(counts) == 1:
+            agreed = tuple(counts.items())
+            self._kinds[name] = self._agreeing.setdefault(agreed, agreed)
+        else:  # (unshared: their variety is not bounded by the kinds alone)
+            self._kinds[name] = tuple(sorted(counts.items(), key=_by_kind))
 
     def _set_shares(self, cell: CellId, shares: frozenset[tuple[str, str]]) -> set[str]:
         pairs = shares | {(b, a) for a, b in shares}

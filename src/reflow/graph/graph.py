@@ -412,8 +412,15 @@ class DataflowGraph:
     def _drop_reach(self, cell: CellId) -> None:
         """What ``cell`` reaches may have changed: decide it again when asked."""
         self._reached.pop(cell, None)
-        self._reach_unindexed.add(cell)
+        self._mark_unindexed(cell)
         self._changers_of = None
+
+    def _mark_unindexed(self, cell: CellId) -> None:
+        """``cell``'s entries in the changer index are to be put right: only a changer, or a
+        cell indexed as one, has any. (Every cell of a session passes here, and most are
+        neither: kept, they stayed until the index was next asked, in in_order only.)"""
+        if cell in self._changing or cell in self._indexed_reach:
+            self._reach_unindexed.add(cell)
 
     def _drop_all_reach(self) -> None:
         self._reached = {}
@@ -425,7 +432,7 @@ class DataflowGraph:
         names = self._indexed_reach.pop(cell, None)
         if names:
             self._changer_index.discard(cell, names)
-        self._reach_unindexed.add(cell)
+        self._mark_unindexed(cell)
 
     def _catch_up_changer_index(self) -> None:
         """Put the cells whose ``reached`` was dropped back in the in_order changer index."""
@@ -513,7 +520,7 @@ class DataflowGraph:
             self._unindex(cell, old)
         before = self._effects.get(cell)
         kinds_epoch = self._functions.kinds_epoch
-        changed = self._functions.set_cell(cell, effects)
+        changed = self._functions.set_cell(cell, before, effects)
         (shared_before, modules_before), (shared, modules) = _sharing(before), _sharing(effects)
         if shared_before != shared:
             self._reach_epoch += 1
@@ -581,7 +588,6 @@ class DataflowGraph:
             self._reexpanded[cell] = names | new.writes | (old.writes if old else frozenset())
 
     def _count_reach(self, cell: CellId, old: Expanded | None, new: Expanded | None) -> None:
-        self._drop_reach(cell)
         before = old.alters if old else frozenset()
         after = new.alters if new else frozenset()
         if before != after:
@@ -592,6 +598,7 @@ class DataflowGraph:
             self._changing.add(cell)
         else:
             self._changing.discard(cell)
+        self._drop_reach(cell)  # (once ``_changing`` says whether it is a changer now)
 
     def _links(self, name: str) -> bool:
         if not links_cells(name):

@@ -14,30 +14,49 @@ from reflow._types import CellId
 
 
 class NameIndex:
-    """name -> cells, each list kept in notebook order."""
+    """name -> cells, in notebook order."""
 
     def __init__(self, position: Callable[[CellId], int]) -> None:
         self._position = position
-        self._cells: dict[str, list[CellId]] = {}
+        # The cell itself where a name has one (most names: one writer, a reader or two),
+        # else a list of two or more: a list of one is 64 bytes more, on every name of
+        # every cell a long session keeps.
+        self._cells: dict[str, CellId | list[CellId]] = {}
 
     def add(self, cell: CellId, names: Iterable[str]) -> None:
         for name in names:
-            insort(self._cells.setdefault(name, []), cell, key=self._position)
+            found = self._cells.get(name)
+            if found is None:
+                self._cells[name] = cell
+            elif isinstance(found, list):
+                insort(found, cell, key=self._position)
+            else:
+                both = [found]
+                insort(both, cell, key=self._position)
+                self._cells[name] = both
 
     def discard(self, cell: CellId, names: Iterable[str]) -> None:
         for name in names:
-            cells = self._cells.get(name)
-            if cells is None:
+            found = self._cells.get(name)
+            if found is None:
+                continue
+            if not isinstance(found, list):
+                if found == cell:
+                    del self._cells[name]
                 continue
             try:
-                cells.remove(cell)
+                found.remove(cell)
             except ValueError:
                 continue
-            if not cells:
-                del self._cells[name]
+            if len(found) == 1:
+                self._cells[name] = found[0]
 
     def cells(self, name: str) -> list[CellId]:
-        return self._cells.get(name, [])
+        """The cells for ``name``: the index's own list, to read only, or a new one."""
+        found = self._cells.get(name)
+        if found is None:
+            return _NO_CELLS
+        return found if isinstance(found, list) else [found]
 
     def names(self) -> Iterable[str]:
         return self._cells.keys()
@@ -47,7 +66,7 @@ class NameIndex:
 
     def nearest_before(self, name: str, position: int) -> CellId | None:
         """The last cell for ``name`` strictly above ``position``."""
-        cells = self._cells.get(name)
+        cells = self.cells(name)
         if not cells:
             return None
         i = bisect_left(cells, position, key=self._position)
@@ -55,7 +74,7 @@ class NameIndex:
 
     def first_after(self, name: str, position: int) -> CellId | None:
         """The first cell for ``name`` strictly below ``position``."""
-        cells = self._cells.get(name)
+        cells = self.cells(name)
         if not cells:
             return None
         i = bisect_left(cells, position + 1, key=self._position)
@@ -65,15 +84,15 @@ class NameIndex:
         """The cells for ``name`` and the index of the first at or below ``position``:
         ``cells[:i]`` are above it, ``cells[i:]`` at or below. One bisect answers what
         ``nearest_before`` and ``between`` would each look up again (asked for every name
-        an executed cell writes). The list is the index's own: read it, never change it."""
-        cells = self._cells.get(name)
+        an executed cell writes). The list may be the index's own: read it, never change it."""
+        cells = self.cells(name)
         if not cells:
-            return _NO_CELLS, 0
+            return cells, 0
         return cells, bisect_left(cells, position, key=self._position)
 
     def between(self, name: str, low: int, high: int | None) -> list[CellId]:
         """Cells for ``name`` with ``low < position <= high`` (``high=None``: to the end)."""
-        cells = self._cells.get(name)
+        cells = self.cells(name)
         if not cells:
             return []
         i = bisect_left(cells, low + 1, key=self._position)
@@ -81,4 +100,4 @@ class NameIndex:
         return cells[i:j]
 
 
-_NO_CELLS: list[CellId] = []  # what ``split`` gives for a name no cell uses; never changed
+_NO_CELLS: list[CellId] = []  # what ``cells`` gives for a name no cell uses; never changed

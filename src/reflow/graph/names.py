@@ -8,8 +8,8 @@ them, which the graph decides from its writers index, not here.
 from __future__ import annotations
 
 import builtins
-import functools
 import re
+from collections.abc import Callable
 
 BUILTIN_NAMES: frozenset[str] = frozenset(dir(builtins))
 
@@ -73,9 +73,22 @@ def is_private(name: str) -> bool:
     return name == "__" or (name.startswith("_") and not name.startswith("__"))
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def links_cells(name: str) -> bool:
-    """Whether a name may create an edge in in_order; any_order also drops private names.
+class _Linking(dict[str, bool]):
+    """The answers of ``links_cells`` so far: asked of every name a cell writes after every
+    run, and of every global after a change in place (``runtime.changes``). A dict's own
+    lookup answers a name met before at C speed, as ``functools.lru_cache`` did, without
+    the list node per name that cache keeps (twice the memory of the entry, on every
+    name a long session binds, ``_i<n>`` included). Emptied when it outgrows the limit
+    instead of evicting one by one: answers are cheap to find again."""
 
-    Cached: asked of every name a cell writes, after every run."""
-    return not is_ipython_name(name) and name not in HOST_NAMES
+    LIMIT = 1 << 16
+
+    def __missing__(self, name: str) -> bool:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        linking = self[name] = not is_ipython_name(name) and name not in HOST_NAMES
+        return linking
+
+
+links_cells: Callable[[str], bool] = _Linking().__getitem__
+"""Whether a name may create an edge in in_order; any_order also drops private names."""

@@ -79,10 +79,12 @@ class VersionLedger:
         self._clock = 0
         self._current: dict[Symbol, Version] = {}
         self._parts: dict[str, set[tuple[PathPart, ...]]] = {}  # names with part versions
-        # Which cell bound each name's current object (mutations since do not change it):
-        # deleting that cell removes the name, however many cells changed the object.
-        self._bound_by: dict[str, CellId] = {}
-        self._bound_at: dict[str, int] = {}  # and the stamp of that binding
+        # The write that bound each name's current object (mutations since do not change
+        # it): deleting its cell removes the name, however many cells changed the object.
+        # (The version itself, not its cell and its stamp in a dict each: a long session
+        # binds a new name with nearly every execution, and ``_current`` holds the same
+        # version until the object is changed in place.)
+        self._binding: dict[str, Version] = {}
         # A cell that changed a name's current object though it runs before its binder
         # (through an alias an out-of-order usage made): no run-all can do that.
         self._changed_above: dict[str, CellId] = {}
@@ -98,11 +100,13 @@ class VersionLedger:
         self._watchers = [w for w in self._watchers if w is not names]
 
     def bound_by(self, name: str) -> CellId | None:
-        return self._bound_by.get(name)
+        binding = self._binding.get(name)
+        return None if binding is None else binding.cell
 
     def bound_at(self, name: str) -> int | None:
         """The stamp of the binding of ``name``'s current object (None: not known)."""
-        return self._bound_at.get(name)
+        binding = self._binding.get(name)
+        return None if binding is None else binding.stamp
 
     def changed_above(self, name: str) -> CellId | None:
         """A cell that runs before the binder of ``name``'s object and changed it since."""
@@ -115,7 +119,7 @@ class VersionLedger:
         self._changed_above.pop(name, None)
 
     def names_bound_by(self, cell: CellId) -> list[str]:
-        return [name for name, binder in self._bound_by.items() if binder == cell]
+        return [name for name, binding in self._binding.items() if binding.cell == cell]
 
     def tick(self) -> int:
         self._clock += 1
@@ -194,8 +198,7 @@ class VersionLedger:
     def bind(self, symbol: Symbol, cell: CellId, value: Hashable | None = None) -> Version:
         """A new binding of the name to a new object, by ``cell``."""
         version = self.write(symbol, cell, value=value)
-        self._bound_by[symbol.name] = cell
-        self._bound_at[symbol.name] = version.stamp
+        self._binding[symbol.name] = version
         self._changed_above.pop(symbol.name, None)
         return version
 
@@ -224,7 +227,6 @@ class VersionLedger:
         for part in self._parts.pop(symbol.name, ()):  # superseded by a write of the whole
             del self._current[Symbol(symbol.name, part)]
         if deleted:
-            self._bound_by.pop(symbol.name, None)
-            self._bound_at.pop(symbol.name, None)
+            self._binding.pop(symbol.name, None)
             self._changed_above.pop(symbol.name, None)
         return version
