@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reflow._types import no_items
 from reflow.analysis.effects import CellAnalysis, PathPart
 from reflow.analysis.normalize import normalized
 from reflow.runtime.errors import CellError
@@ -31,9 +33,9 @@ class CellRecord:
     analysis: CellAnalysis
     ran_code: str | None = None
     run_stamp: int = -1
-    seen: dict[Symbol, Version | None] = field(default_factory=dict)
-    read_paths: dict[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=dict)
-    seen_writes: dict[str, frozenset[Version]] = field(default_factory=dict)
+    seen: Mapping[Symbol, Version | None] = field(default_factory=no_items)
+    read_paths: Mapping[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=no_items)
+    seen_writes: Mapping[str, frozenset[Version]] = field(default_factory=no_items)
     wrote: dict[Symbol, Version] = field(default_factory=dict)
     wrote_parts: frozenset[str] = frozenset()
     out_of_order: frozenset[str] = frozenset()
@@ -55,6 +57,25 @@ class CellRecord:
     def ever_planned(self) -> bool:
         """Ran, or was meant to: reactive pushes reach such cells, never brand-new ones."""
         return self.has_run or self.error is not None or self.interrupted_before_run or self.blocked
+
+    def reading(
+        self,
+    ) -> tuple[
+        dict[Symbol, Version | None],
+        dict[str, frozenset[tuple[PathPart, ...]]],
+        dict[str, frozenset[Version]],
+    ]:
+        """``seen``, ``read_paths`` and ``seen_writes`` as dicts of the record's own, to add
+        to. A run that read nothing, or nothing by parts, leaves the one shared empty
+        mapping instead (``EMPTY_MAP``): three empty dicts an execution, kept for as long
+        as the cell is in the notebook."""
+        if type(self.seen) is not dict:
+            self.seen = {}
+        if type(self.read_paths) is not dict:
+            self.read_paths = {}
+        if type(self.seen_writes) is not dict:
+            self.seen_writes = {}
+        return self.seen, self.read_paths, self.seen_writes
 
     def writes_of(self, name: str) -> list[tuple[Symbol, Version]]:
         """This cell's last writes of ``name``: of the whole and of its parts."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 import threading
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reflow._types import CellId, Direction, freeze
+from reflow._types import CellId, Direction, freeze, or_empty
 from reflow.analysis import analyze_completed
 from reflow.analysis.effects import CellAnalysis, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
@@ -141,8 +141,8 @@ class Session:
             seen[Symbol(name)] = self.ledger.current_for(name, frozenset())
             read_paths[name] = frozenset()
         record.out_of_order = self._out_of_order_reads(cell, seen)
-        record.read_paths = read_paths
-        record.seen_writes = seen_writes
+        record.read_paths = or_empty(read_paths)
+        record.seen_writes = or_empty(seen_writes)
         changed = self._record(cell, record, changes, seen, stamp, execution)
         self._note_widened_reads(cell, record, stamp)
         number, trigger = self.log.next_number(cell)
@@ -351,11 +351,12 @@ class Session:
                 version is not None and version.stamp > stamp
             ):
                 continue
-            record.seen[symbol] = version
+            seen, read_paths, seen_writes = record.reading()
+            seen[symbol] = version
             if paths is not None:
-                record.read_paths[name] = paths
+                read_paths[name] = paths
             if writes is not None:
-                record.seen_writes[name] = writes
+                seen_writes[name] = writes
             added = True
         if added:
             record.out_of_order = self._out_of_order_reads(cell, record.seen)
@@ -364,16 +365,17 @@ class Session:
         """What a cell read of ``name`` is what the ledger holds now (``_versions_seen``)."""
         if Symbol(name) not in record.seen:
             return
-        paths = record.read_paths.get(name)
-        record.seen[Symbol(name)] = self.ledger.current_for(name, paths)
+        seen, read_paths, seen_writes = record.reading()
+        paths = read_paths.get(name)
+        seen[Symbol(name)] = self.ledger.current_for(name, paths)
         writes = self.ledger.visible_writes(name, paths)
         if writes is not None:
-            record.seen_writes[name] = writes
+            seen_writes[name] = writes
         else:
-            record.seen_writes.pop(name, None)
+            seen_writes.pop(name, None)
 
     def _out_of_order_reads(
-        self, cell: CellId, seen: dict[Symbol, Version | None]
+        self, cell: CellId, seen: Mapping[Symbol, Version | None]
     ) -> frozenset[str]:
         """Names read from a cell that runs later: a warning, never a dependency."""
         graph = self.graph
@@ -420,8 +422,9 @@ class Session:
         rank = self.graph.rank(cell)
         charged = self._charged(rank, mutated, changes.through_class)
         for name in rebound:
-            wrote[Symbol(name)] = self.ledger.bind(
-                Symbol(name), cell, value=immutable_print(namespace[name], self.budget)
+            symbol = Symbol(name)  # (one, kept by the record and the ledger alike)
+            wrote[symbol] = self.ledger.bind(
+                symbol, cell, value=immutable_print(namespace[name], self.budget)
             )
         for name in mutated:
             parts = changes.parts.get(name)
@@ -513,7 +516,7 @@ class Session:
         record.ran_code = record.code
         record.dirty = False
         record.run_stamp = stamp
-        record.seen = seen
+        record.seen = or_empty(seen)
         record.wrote = wrote
         record.wrote_parts = freeze(s.name for s in wrote if s.path)
         record.output = execution.output if execution.error is None else None
