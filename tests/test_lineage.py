@@ -1891,8 +1891,48 @@ FUNCTION_STATE = [
     ),
 ]
 
+# A use of an instance calls its class's special methods unseen (`for v in a`, `len(a)`):
+# they may change it as `a.m()` may.
+_INSTANCE = "class A:\n    def __init__(self):\n        self.n = 0\n    {method}\na = A()"
+_COUNTING = "\n        self.n += 1\n        return "
+HOOKS = [
+    Case(
+        f"a-special-method-changes-its-instance-{use}",
+        {"a": _INSTANCE.format(method=method), "b": code, "c": "m = a.n"},
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"m": 1},
+    )
+    for use, method, code in [
+        ("for", f"def __iter__(self):{_COUNTING}iter([1])", "for v in a:\n    pass"),
+        ("len", f"def __len__(self):{_COUNTING}0", "b = len(a)"),
+        ("add", f"def __add__(self, other):{_COUNTING}0", "b = a + 1"),
+        ("subscript", f"def __getitem__(self, key):{_COUNTING}0", "b = a[3]"),
+        (
+            "with",
+            f"def __enter__(self):{_COUNTING}self\n    def __exit__(self, *exc):\n"
+            "        return False",
+            "with a:\n    pass",
+        ),
+        ("format", f"def __format__(self, spec):{_COUNTING}'a'", "b = f'{a}'"),
+    ]
+] + [
+    Case(
+        "a-special-method-that-changes-nothing",
+        {
+            "a": _INSTANCE.format(method="def __len__(self):\n        return 0"),
+            "b": "b = len(a)",
+            "c": "m = a.n",
+        },
+        ["run_all", "run b"],
+        ran=["b"],
+        status={"a": "fresh", "c": "fresh"},
+    ),
+]
+
 CASES = (
     FALSE_ALARMS
+    + HOOKS
     + C_STATE
     + FUNCTION_STATE
     + FOUND

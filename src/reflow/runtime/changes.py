@@ -24,6 +24,7 @@ import ast
 import gc
 import sys
 import types
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import compress
@@ -223,6 +224,47 @@ class ChangeDetector:
             and sys.getrefcount(namespace[name]) <= 2
             and sys.getrefcount(old) <= _OLD_REFS
         )
+
+
+def used_through_hooks(namespace: Mapping[str, Any], names: Iterable[str]) -> set[str]:
+    """Of ``names``, those bound to an instance of a notebook class with special methods a
+    use of it may call unseen: ``for v in a`` calls ``a.__iter__``, ``len(a)``, ``a +
+    1``, ``a[k]``, ``with a:``, ``f"{a}"`` theirs. Such a method may change the instance
+    (``self.n += 1``) as ``a.m()`` may, so the cell may change it: it is fingerprinted
+    before and after, as a name the cell calls a method of is."""
+    found = set()
+    for name in names:
+        kind = type(namespace.get(name))
+        if kind.__module__ == "__main__" and _has_hooks(kind):
+            found.add(name)
+    return found
+
+
+def _has_hooks(kind: type) -> bool:
+    """Whether a notebook class, or a notebook class it derives from, defines a special
+    method other than those that make or describe the class (``_NO_HOOKS``)."""
+    known = _HOOKED.get(kind)
+    if known is None:
+        known = _HOOKED[kind] = any(
+            name.startswith("__") and name.endswith("__") and name not in _NO_HOOKS
+            for base in kind.__mro__
+            if base.__module__ == "__main__"
+            for name in vars(base)
+        )
+    return known
+
+
+_HOOKED: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+_NO_HOOKS = frozenset(
+    {
+        "__init__", "__new__", "__init_subclass__", "__set_name__", "__class_getitem__",
+        "__del__", "__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
+        "__slots__", "__annotations__", "__dataclass_fields__", "__dataclass_params__",
+        "__match_args__", "__firstlineno__", "__static_attributes__", "__orig_bases__",
+        "__parameters__", "__abstractmethods__", "_abc_impl",
+    }
+)  # fmt: skip
+"""Class attributes no use of an instance calls: they make or describe the class."""
 
 
 def changeable(value: Any) -> Any:

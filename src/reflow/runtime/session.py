@@ -20,7 +20,7 @@ from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
 from reflow.runtime.carried import carried_summaries
-from reflow.runtime.changes import ChangeDetector, Changes
+from reflow.runtime.changes import ChangeDetector, Changes, used_through_hooks
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import CellExecutor, Execution, Executor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
@@ -95,9 +95,11 @@ class Session:
         record = self.records[cell]
         seen, read_paths, seen_writes = self._versions_seen(cell)
         stamp = self.ledger.tick()
+        expanded = self.graph.expanded(cell)
         detector = ChangeDetector(
             self.namespace,
-            _with_partners(self.graph.expanded(cell).may_change, record.analysis.shares),
+            _with_partners(expanded.may_change, record.analysis.shares)
+            | used_through_hooks(self.namespace, expanded.refs),
             self.budget,
         )
         context = CellContext(
