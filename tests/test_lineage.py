@@ -1918,6 +1918,18 @@ HOOKS = [
     ]
 ] + [
     Case(
+        "a-method-changes-a-class-attribute-through-self",
+        {
+            "a": "class C:\n    items = []\n    def add(self, x):\n        self.items.append(x)\n"
+            "c = C()\nd = C()",
+            "b": "c.add(1)",
+            "c": "n = len(d.items)",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
+    Case(
         "a-special-method-that-changes-nothing",
         {
             "a": _INSTANCE.format(method="def __len__(self):\n        return 0"),

@@ -93,7 +93,11 @@ class ChangeDetector:
         names = {
             n for n in candidates if n in namespace and not cannot_change(changeable(namespace[n]))
         }
-        held = {id(e): e for name in names for e in _reachable(changeable(namespace[name]))}
+        held = {
+            id(e): e
+            for name in names
+            for e in _reachable(changeable(namespace[name]), with_class=True)
+        }
         # The objects the candidates hold, by id (holding them would skew the reference
         # counts ``_same_value`` reads): one found again at a part that changed was
         # changed in place, and so was whatever else holds it.
