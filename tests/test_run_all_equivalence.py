@@ -250,6 +250,7 @@ OBJECT_BINDERS = [
 ]
 KEYS = ["'p'", "'q'"]
 ATTRS = ["p", "q"]
+_COUNTING_LEN = "    def __len__(self):\n        self.p += 1\n        return 1\n"
 
 
 def _object_kinds() -> list[list[str]]:
@@ -306,6 +307,8 @@ def _object_kinds() -> list[list[str]]:
     # reads only those of the class, one of them reading the class's `q` as it starts.
     spelled = CLASS.replace("repr(vars(self))", "repr(self.p)")
     classes += [spelled, spelled.replace("self.p = p", "self.p = p + self.q")]
+    # A special method that changes its instance: `len(b)` counts on `b.p`.
+    classes += [CLASS.replace("    def __repr__", _COUNTING_LEN + "    def __repr__")]
     # Aliases that show nothing: a cell that only makes a name hold an object.
     bare = [f"{x} = {y}" for group in (DICTS, OBJECTS) for x in group for y in group if x != y]
     bare += [f"c = [{x}]" for x in names[:4]]
@@ -347,6 +350,13 @@ def _call_kinds() -> list[list[str]]:
     # A function that binds a global when called, and one reached under another name.
     defs += [f"def f():\n    global y\n    y = x + {k}\n    return y" for k in (1, 2)]
     defs += ["h = f\n0", "def g(n):\n    return n + h()"]
+    # Functions that hold state their calls change: an attribute, a default, a closure.
+    defs += ["def f():\n    f.n = getattr(f, 'n', x) + 1\n    return f.n"]
+    defs += ["def g(n, seen=[]):\n    seen.append(n)\n    return len(seen) + y"]
+    defs += [
+        "def make():\n    c = [x]\n    def inc():\n        c[0] += 1\n        return c[0]\n"
+        "    return inc\nf = make()\n0"
+    ]
     boxes = ["fs = [f]\nlen(fs)", "fs.append(f)\nlen(fs)", "d = {'f': f}\nlen(d)"]
     boxes += [f"fs = [lambda: x + {k}]\nlen(fs)" for k in ks]
     boxes += ["fs.append(lambda: y)\nlen(fs)", "d['f'] = lambda: m.z\nlen(d)"]
