@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import shutil
@@ -64,6 +63,8 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from timing import geomean, report, spread
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -297,8 +298,8 @@ class Result:
         return {
             "notebook": f"`{self.name}`",
             "code cells": str(self.cells),
-            "floor s": _spread([b.seconds for b in self.floor]),
-            "reflow s": _spread([o.seconds for o in self.reflow]),
+            "floor s": spread([b.seconds for b in self.floor]),
+            "reflow s": spread([o.seconds for o in self.reflow]),
             "ratio": ratio,
             "reflow extra ms per cell": f"{self.extra * 1e3:+.2f}",
             "before 1st cell ms (floor / reflow)": f"{_ms(self.floor)} / {_ms(self.reflow)}",
@@ -337,7 +338,7 @@ def summary(results: list[Result]) -> list[str]:
 
     line = (
         f"**Ratios over the {len(alike)} notebooks whose cells fail alike: median "
-        f"{median:.2f}x, geometric mean {_geomean(ratios):.2f}x.** Where the floor takes "
+        f"{median:.2f}x, geometric mean {geomean(ratios):.2f}x.** Where the floor takes "
         f"over {SLOW * 1e3:.0f} ms (target ratio <= {RATIO_TARGET:.2f}x): {verdict(slow)}. "
         f"The others (target: under {PER_CELL_TARGET * 1e3:.1f} ms of reflow per code cell): "
         f"{verdict(fast)}."
@@ -360,8 +361,6 @@ def main() -> None:
         system, notebook, out = args.child
         _child(system, Path(notebook), Path(out))
         return
-    from timing import report
-
     load_before = os.getloadavg()[0]
     results = []
     for path in notebooks(args.only):
@@ -399,17 +398,9 @@ def main() -> None:
     )
 
 
-def _geomean(ratios: list[float]) -> float:
-    return math.exp(statistics.fmean(map(math.log, ratios))) if ratios else float("nan")
-
-
 def _ms(samples: list[Sample]) -> str:
     """The median time before the first cell, in milliseconds."""
     return f"{statistics.median(s.before for s in samples) * 1e3:.1f}"
-
-
-def _spread(samples: list[float]) -> str:
-    return f"{statistics.median(samples):.3f} ({min(samples):.3f}-{max(samples):.3f})"
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ whose Jupyter path has both kernelspecs.
 from __future__ import annotations
 
 import argparse
-import math
 import shutil
 import statistics
 import subprocess
@@ -47,7 +46,7 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 
-from timing import report
+from timing import geomean, report, spread
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "ipynb"
@@ -278,8 +277,8 @@ def main() -> None:
             {
                 "notebook": f"`{path.stem}`",
                 "code cells": str(cells),
-                "ipykernel s": _spread([b.cells for b in base]),
-                "reflow s": _spread([o.cells for o in ours]),
+                "ipykernel s": spread([b.cells for b in base]),
+                "reflow s": spread([o.cells for o in ours]),
                 "ratio": f"{ratio:.2f}x ({min(paired):.2f}-{max(paired):.2f})"
                 if same
                 else "failed: cells fail differently",
@@ -290,7 +289,7 @@ def main() -> None:
             }
         )
         print(rows[-1], flush=True)
-    geomean, cpu_geomean = _geomean(ratios), _geomean(cpu_ratios)
+    overall, cpu_overall = geomean(ratios), geomean(cpu_ratios)
     report(
         "Real notebooks on the kernel (`benchmarks/corpus_kernels.py`)",
         [
@@ -304,8 +303,8 @@ def main() -> None:
             "machine sways less than the wall time, but which leaves out what the client and "
             "the messages between them cost.",
             "",
-            f"**Geometric mean of the ratios: {geomean:.2f}x** (worst: `{worst[0]}`, "
-            f"{worst[1]:.2f}x; kernel CPU: {cpu_geomean:.2f}x); kernel start "
+            f"**Geometric mean of the ratios: {overall:.2f}x** (worst: `{worst[0]}`, "
+            f"{worst[1]:.2f}x; kernel CPU: {cpu_overall:.2f}x); kernel start "
             f"{_median_range(starts)}; RSS after the run "
             f"{_median_range(memory)} (medians (min-max) of paired ratios over every "
             "notebook and round). Targets (issue 24): geometric mean at most 1.05x, no "
@@ -315,14 +314,6 @@ def main() -> None:
         args.append,
         append=True,
     )
-
-
-def _geomean(ratios: list[float]) -> float:
-    return math.exp(statistics.fmean(map(math.log, ratios))) if ratios else float("nan")
-
-
-def _spread(samples: list[float]) -> str:
-    return f"{statistics.median(samples):.3f} ({min(samples):.3f}-{max(samples):.3f})"
 
 
 def _median_range(ratios: list[float]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -28,6 +29,16 @@ def fmt(samples: list[float], unit: float = 1e-3) -> str:
 
 def ratio(samples: list[float], floor: list[float]) -> str:
     return f"{statistics.median(samples) / statistics.median(floor):.2f}x"
+
+
+def geomean(ratios: list[float]) -> float:
+    """The geometric mean of ratios (NaN for none): the summary of per-notebook ratios."""
+    return math.exp(statistics.fmean(map(math.log, ratios))) if ratios else float("nan")
+
+
+def spread(samples: list[float]) -> str:
+    """``median (min-max)`` in seconds, three decimals."""
+    return f"{statistics.median(samples):.3f} ({min(samples):.3f}-{max(samples):.3f})"
 
 
 def table(rows: list[dict[str, str]]) -> str:
