@@ -1930,6 +1930,18 @@ HOOKS = [
         ns={"n": 1},
     ),
     Case(
+        "a-property-that-counts-on-its-instance",
+        {
+            "a": "class C:\n    def __init__(self):\n        self.calls = 0\n    @property\n"
+            "    def v(self):\n        self.calls += 1\n        return 1\nc = C()",
+            "b": "w = c.v",
+            "c": "n = c.calls",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
+    Case(
         "a-special-method-that-changes-nothing",
         {
             "a": _INSTANCE.format(method="def __len__(self):\n        return 0"),

@@ -246,16 +246,24 @@ def used_through_hooks(namespace: Mapping[str, Any], names: Iterable[str]) -> se
 
 def _has_hooks(kind: type) -> bool:
     """Whether a notebook class, or a notebook class it derives from, defines a special
-    method other than those that make or describe the class (``_NO_HOOKS``)."""
+    method other than those that make or describe the class (``_NO_HOOKS``), or an
+    attribute whose reading runs its code (a ``property``, a ``cached_property``: `c.v`
+    may count on `self` as `len(c)` may)."""
     known = _HOOKED.get(kind)
     if known is None:
         known = _HOOKED[kind] = any(
-            name.startswith("__") and name.endswith("__") and name not in _NO_HOOKS
+            (name.startswith("__") and name.endswith("__") and name not in _NO_HOOKS)
+            or (hasattr(type(value), "__get__") and not isinstance(value, _PLAIN_MEMBERS))
             for base in kind.__mro__
             if base.__module__ == "__main__"
-            for name in vars(base)
+            for name, value in vars(base).items()
         )
     return known
+
+
+_PLAIN_MEMBERS = (types.FunctionType, staticmethod, classmethod)
+"""Class members read without running code of theirs: methods (a call of one is a method
+call, which the cell's analysis sees)."""
 
 
 _HOOKED: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
