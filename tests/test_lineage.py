@@ -1757,6 +1757,31 @@ RANDOM_STATE = [
         ns={"v": _draws(3, numpy=True)[0], "w": _draws(3, numpy=True)[1]},
         status={"b": "fresh", "e": "fresh"},
     ),
+    # An object a module holds, changed by a known mutating method, is a part of it.
+    Case(
+        "a-module-attribute-updated-in-place-is-a-write-of-the-module",
+        {
+            "a": "import os",
+            "b": "os.environ.update(REFLOW_ROW='1')",
+            "c": "v = os.environ.get('REFLOW_ROW')",
+            "d": "sep = os.sep",
+        },
+        ["run_all", "edit b: os.environ.update(REFLOW_ROW='2')", "run b"],
+        ran=["a", "b", "c"],  # the import runs first: b changed `os` since it bound it
+        ns={"v": "2"},
+        status={"d": "fresh"},
+    ),
+    Case(
+        "a-list-a-module-object-holds-appended-to",
+        {
+            "a": "import types\nm = types.ModuleType('m')\nm.items = []",
+            "b": "m.items.append(1)",
+            "c": "n = len(m.items)",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
     Case(
         "numpy-functions-leave-the-module-alone",
         {

@@ -24,7 +24,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reflow._types import EMPTY, EMPTY_MAP, CellId, freeze, freeze_like, no_items, or_empty
-from reflow.analysis.effects import BindingKind, CellAnalysis, FunctionSummary, PathPart
+from reflow.analysis.effects import (
+    BindingKind,
+    CellAnalysis,
+    FunctionSummary,
+    MutationKind,
+    PathPart,
+)
 from reflow.graph.effects import CellEffects
 from reflow.graph.names import BUILTIN_NAMES
 
@@ -99,6 +105,15 @@ def _bindings(effects: CellEffects | None) -> tuple[dict[str, BindingKind | None
         for summary in effects.functions.values():
             in_functions.update(summary.writes)
     return bound, in_functions
+
+
+def _changed_in_parts(analysis: CellAnalysis) -> frozenset[str]:
+    """Names the cell changes below them by a known mutating method (``plt.rcParams.update``,
+    ``np.random.shuffle(x)``): for a module, as a store into it would (the runtime writes
+    the part where it holds an object, ``Session._module_stores``)."""
+    return frozenset(
+        m.name for m in analysis.mutations if m.path and m.kind is MutationKind.METHOD_CALL
+    )
 
 
 class NotebookFunctions:
@@ -235,7 +250,7 @@ class NotebookFunctions:
         # A builtin handed to a call (`f(int)`, `raise ValueError(...)` in a function) is
         # no global of the notebook: only a cell that stores into it, or a builtin a cell
         # shadows and was seen to change, makes a cell its writer.
-        stored = effects.analysis.stored_names
+        stored = effects.analysis.stored_names | _changed_in_parts(effects.analysis)
         observed = effects.observed_mutates
         mutates = freeze(
             n

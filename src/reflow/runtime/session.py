@@ -15,7 +15,7 @@ from typing import Any
 
 from reflow._types import CellId, Direction, freeze, or_empty
 from reflow.analysis import analyze_completed
-from reflow.analysis.effects import CellAnalysis, PathPart
+from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
@@ -644,16 +644,34 @@ EMPTY_RUN = CellAnalysis()
 
 
 def _module_stores(analysis: CellAnalysis, namespace: dict[str, Any]) -> list[Symbol]:
-    """The parts of modules the cell's statements store into or delete (``mymod.y = 7``)."""
+    """The parts of modules the cell's statements store into or delete (``mymod.y = 7``),
+    or change by a known mutating method of an object a module holds
+    (``plt.rcParams.update(...)``, ``os.environ.update(...)``; not a submodule's function,
+    ``np.random.seed(1)``: a module's generator is told by its state)."""
     found = []
     for mutation in analysis.mutations:
-        if (
-            mutation.name in analysis.stored_names
-            and mutation.path
-            and isinstance(namespace.get(mutation.name), types.ModuleType)
+        module = namespace.get(mutation.name)
+        if not (mutation.path and isinstance(module, types.ModuleType)):
+            continue
+        if mutation.name in analysis.stored_names or (
+            mutation.kind is MutationKind.METHOD_CALL
+            and not isinstance(_held_by(module, mutation.path[0]), _CODE_HOLDERS)
         ):
             found.append(Symbol(mutation.name, mutation.path[:1]))
     return list(dict.fromkeys(found))
+
+
+def _held_by(module: types.ModuleType, part: PathPart) -> Any:
+    """What a module holds at an attribute part (``.rcParams``), read without running its
+    code (a module's ``__getattr__``)."""
+    if not isinstance(part, str) or not part.startswith("."):
+        return None
+    return vars(module).get(part[1:])
+
+
+_CODE_HOLDERS = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
+"""What a module holds whose method calls change no object of the module's: submodules,
+classes and functions (``np.random.seed`` is the generator's business)."""
 
 
 def _with_partners(names: frozenset[str], shares: frozenset[tuple[str, str]]) -> frozenset[str]:
