@@ -136,6 +136,7 @@ class ChangeDetector:
             rebound.add(name)
         changed_objects: dict[int, Any] = {}
         parts_of: dict[int, frozenset[PathPart] | None] = {}  # by object id
+        drew = False  # a global generator changed: ``_holders`` looks for its other ways in
         for name, print_before in self._prints.items():
             obj = changeable(before[name])
             print_after = fingerprint(obj, self._budget)
@@ -152,6 +153,7 @@ class ChangeDetector:
                     # A draw through one way into a global generator (`randint(1, 6)`) changes
                     # every other (`random`, `np.random`): ``_holders`` finds them by it.
                     changed_objects[id(generator)] = generator
+                    drew = True
                     for module, part in generator_parts(generator).items():
                         parts_of.setdefault(module, part)
         for obj in declared:
@@ -165,7 +167,7 @@ class ChangeDetector:
                 changed_objects.setdefault(id(state), state)
         if not changed_objects:
             return Changes(frozenset(rebound), deleted, frozenset())
-        held, through_class = _holders(namespace, changed_objects)
+        held, through_class = _holders(namespace, changed_objects, drew)
         mutated = held - rebound
         # A name's own object diffed (deep, within budget) covers whatever it holds; an
         # instance changed through its class alone, in the attributes the class changed.
@@ -476,10 +478,12 @@ def _elements(value: Any, with_class: bool = False) -> list[Any]:
         return []
 
 
-def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> tuple[set[str], set[str]]:
+def _holders(
+    namespace: dict[str, Any], changed: dict[int, Any], drew: bool = False
+) -> tuple[set[str], set[str]]:
     """Globals bound to a changed object, holding one directly, sharing its memory, or
-    drawing from a changed global generator; and of them, those that hold one only as an
-    instance of a changed notebook class."""
+    (``drew``: a global generator is among the changed) drawing from it; and of them,
+    those that hold one only as an instance of a changed notebook class."""
     for obj in list(changed.values()):
         for base in _bases(obj):  # a view's change is its base array's
             changed[id(base)] = base
@@ -492,7 +496,7 @@ def _holders(namespace: dict[str, Any], changed: dict[int, Any]) -> tuple[set[st
             id(value) in changed
             or _state_changed(value, changed)
             or any(id(base) in changed for base in _bases(value))
-            or _draws_from(value, changed)
+            or (drew and _draws_from(value, changed))
         ):
             found.add(name)
         elif _holds(value, changed, with_class=True):
