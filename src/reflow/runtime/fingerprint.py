@@ -9,7 +9,10 @@ every comparison involving it says "changed": soundness first.
 - tuples, lists, dicts, sets, and the ``__dict__`` of plain objects (whose
   class adds no state in C: ``_all_in_dict``): element-wise, within a budget
   of elements and bytes;
-- functions, classes and modules: identity (their code is tracked by cell);
+- functions, classes and modules: identity (their code is tracked by cell),
+  with what a function holds that its calls change (``function_state``) and the
+  state of a global random generator a module or a function is a way into
+  (``global_generator``);
 - anything else, anything over budget, anything whose inspection raises:
   ``UNKNOWN``.
 """
@@ -358,7 +361,6 @@ def global_generator(obj: Any) -> Any:
     kind = type(obj)
     if kind is types.MethodType or kind is types.BuiltinFunctionType:
         obj = obj.__self__
-        kind = type(obj)
     if isinstance(obj, types.ModuleType):
         name = obj.__name__
         if name not in _STATEFUL_MODULES:
