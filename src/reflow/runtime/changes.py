@@ -254,8 +254,11 @@ def _has_hooks(kind: type) -> bool:
     known = _HOOKED.get(kind)
     if known is None:
         known = _HOOKED[kind] = any(
-            (name.startswith("__") and name.endswith("__") and name not in _NO_HOOKS)
-            or (hasattr(type(value), "__get__") and not isinstance(value, _PLAIN_MEMBERS))
+            name not in _NO_HOOKS
+            and (
+                (name.startswith("__") and name.endswith("__"))
+                or (hasattr(type(value), "__get__") and not isinstance(value, _PLAIN_MEMBERS))
+            )
             for base in kind.__mro__
             if base.__module__ == "__main__"
             for name, value in vars(base).items()
