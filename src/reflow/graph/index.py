@@ -65,20 +65,25 @@ class NameIndex:
         return name in self._cells
 
     def nearest_before(self, name: str, position: int) -> CellId | None:
-        """The last cell for ``name`` strictly above ``position``."""
-        cells = self.cells(name)
-        if not cells:
+        """The last cell for ``name`` strictly above ``position``. (Asked for every name of
+        every status decision: a name's one cell is compared, not put in a list.)"""
+        found = self._cells.get(name)
+        if found is None:
             return None
-        i = bisect_left(cells, position, key=self._position)
-        return cells[i - 1] if i else None
+        if not isinstance(found, list):
+            return found if self._position(found) < position else None
+        i = bisect_left(found, position, key=self._position)
+        return found[i - 1] if i else None
 
     def first_after(self, name: str, position: int) -> CellId | None:
         """The first cell for ``name`` strictly below ``position``."""
-        cells = self.cells(name)
-        if not cells:
+        found = self._cells.get(name)
+        if found is None:
             return None
-        i = bisect_left(cells, position + 1, key=self._position)
-        return cells[i] if i < len(cells) else None
+        if not isinstance(found, list):
+            return found if self._position(found) > position else None
+        i = bisect_left(found, position + 1, key=self._position)
+        return found[i] if i < len(found) else None
 
     def split(self, name: str, position: int) -> tuple[list[CellId], int]:
         """The cells for ``name`` and the index of the first at or below ``position``:

@@ -99,7 +99,7 @@ def function_state(
     return cells, function.__defaults__ or (), function.__kwdefaults__ or {}, vars(function)
 
 
-def _holds(function: types.FunctionType) -> bool:
+def _holds_state(function: types.FunctionType) -> bool:
     """Whether a function holds anything (``function_state``): else its identity tells it."""
     return bool(
         function.__closure__ or function.__defaults__ or function.__kwdefaults__ or vars(function)
@@ -193,7 +193,7 @@ class _Walker:
             self.count(len(state))
             return ("class", id(obj), tuple((k, self.walk(v, depth + 1)) for k, v in state))
         if isinstance(obj, _BY_IDENTITY) and not (
-            isinstance(obj, types.FunctionType) and _holds(obj)
+            isinstance(obj, types.FunctionType) and _holds_state(obj)
         ):
             hidden = _hidden_state(obj)
             if hidden is None:
