@@ -30,6 +30,7 @@ from reflow.analysis.effects import (
     MutationKind,
     PathPart,
 )
+from reflow.analysis.inert import runs_only_its_own_code
 from reflow.analysis.magics import split_memoize
 from reflow.analysis.visitor import CellVisitor
 
@@ -83,6 +84,8 @@ def analyze(source: str) -> CellAnalysis:
     analysis = visitor.names.result(star_import=visitor.star_import, dynamic=visitor.dynamic)
     if visitor.aliases:
         analysis = replace(analysis, aliases=_aliases_only(tree, visitor))
+    if runs_only_its_own_code(tree):
+        analysis = replace(analysis, inert=True)
     return analysis
 
 

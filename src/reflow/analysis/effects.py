@@ -148,7 +148,9 @@ class CellAnalysis:
     globals that functions, lambdas or classes of the cell read (so a private
     name they use must outlive the cell). ``star_import`` and ``dynamic``
     (``exec``/``eval``/``globals()``/``vars()``/``locals()`` at any depth) mark
-    cells whose effects static analysis cannot enumerate.
+    cells whose effects static analysis cannot enumerate. ``inert`` marks the
+    opposite: assignments that call nothing (``analysis/inert.py``), whose run binds
+    no global but its ``defs`` when what they read is plain data.
 
     ``read_paths`` narrows some refs: a name the cell reads only through
     constant paths at cell level (``xs[0]``, ``cfg.lr``, ``d["k"]``) maps to
@@ -199,6 +201,7 @@ class CellAnalysis:
     closes_over: frozenset[str] = frozenset()
     star_import: bool = False
     dynamic: bool = False
+    inert: bool = False
     syntax_error: CellSyntaxError | None = None
 
     @property
@@ -220,11 +223,6 @@ object is a ``dict`` or a ``list`` wherever a reader's read of a part is trusted
 ``runtime.parts``). Not ``del xs[0]``: on a list it moves every item after it; nor an
 attribute store: a property's setter, or ``__setattr__``, may store other attributes."""
 
-_STORES = frozenset({MutationKind.ITEM_STORE, MutationKind.ATTR_STORE, MutationKind.ATTR_DELETE})
-"""Changes that rebind a slot of the object (one step below a name, see ``part_stores``)
-and change no object: ``d[0] = v`` leaves the object ``d[0]`` held as it was. Not
-``del xs[0]``: on a list it moves every item after it."""
-
 _STORES = frozenset(
     {
         MutationKind.ITEM_STORE,
@@ -234,3 +232,4 @@ _STORES = frozenset(
         MutationKind.AUG_ASSIGN,
     }
 )
+"""The changes a cell's own statements make by storing or deleting (``stored_names``)."""

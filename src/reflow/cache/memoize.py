@@ -219,6 +219,9 @@ class CellMemoizer:
     host: MemoHost | None = None
     _warned: set[str] = field(default_factory=set)
 
+    def memoizes(self, directive: MemoizeDirective | None) -> bool:
+        return directive is not None or self.policy == "all"
+
     def attempt(self, request: MemoRequest) -> CellAttempt | None:
         directive = request.directive
         if directive is None:

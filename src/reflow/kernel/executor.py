@@ -28,6 +28,7 @@ from reflow.kernel.memo import plain_python, replaying
 from reflow.kernel.outputs import capture_rerun, result_as_slot
 from reflow.runtime.errors import CellError
 from reflow.runtime.executor import Execution, stopped_at
+from reflow.runtime.ipython import shell_runs_cells_alone
 
 if TYPE_CHECKING:
     from reflow._types import CellId
@@ -47,6 +48,9 @@ class ShellExecutor:
 
     def close(self) -> None:
         pass
+
+    def runs_cells_alone(self) -> bool:
+        return shell_runs_cells_alone(self._flow.shell)
 
     def slot_id(self, cell: CellId) -> str:
         """A display id per direct execution: a re-executed cell's old output is gone."""

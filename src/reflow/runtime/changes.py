@@ -25,9 +25,9 @@ import gc
 import sys
 import types
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, islice
 from operator import is_not
 from typing import Any
 
@@ -85,11 +85,14 @@ class ChangeDetector:
         namespace: dict[str, Any],
         candidates: Iterable[str],
         budget: Budget,
+        binds_only: Collection[str] | None = None,
     ) -> None:
+        """``binds_only``: the names a cell that runs no code but its own may bind
+        (``analysis.inert`` and ``plain_data`` inputs): only those are compared, not
+        every global. IPython's own names (``_i7``) may come new after them."""
         self._budget = budget
-        self._before = dict(namespace)  # keeps the old objects alive for the comparison
-        self._keys = list(self._before)
-        self._values = list(self._before.values())
+        self._binds_only = binds_only
+        self._count = len(namespace)
         names = {
             n for n in candidates if n in namespace and not cannot_change(changeable(namespace[n]))
         }
@@ -104,6 +107,13 @@ class ChangeDetector:
         self._held = frozenset(held)
         names |= _elements_bound_elsewhere(namespace, names, held)
         del held
+        if binds_only is None:
+            self._before = dict(namespace)  # keeps the old objects alive for the comparison
+            self._keys = list(self._before)
+            self._values = list(self._before.values())
+        else:  # the names compared, and the candidates' old objects
+            self._before = {n: namespace[n] for n in (*binds_only, *names) if n in namespace}
+            self._keys, self._values = [], []
         self._prints = {name: fingerprint(changeable(namespace[name]), budget) for name in names}
 
     def after(
@@ -194,6 +204,8 @@ class ChangeDetector:
         by identity with ``map``. Names only, never values: holding values would
         skew the reference counts ``_same_value`` reads.
         """
+        if self._binds_only is not None:
+            return self._moved_among(namespace, self._binds_only)
         old_keys, old_values = self._keys, self._values
         self._keys, self._values = [], []  # the snapshot dict holds the one reference left
         keys = list(namespace)
@@ -205,6 +217,22 @@ class ChangeDetector:
         get = self._before.get
         moved = [name for name, value in namespace.items() if get(name, _MISSING) is not value]
         return moved, frozenset(self._before.keys() - namespace.keys())
+
+    def _moved_among(
+        self, namespace: dict[str, Any], names: Collection[str]
+    ) -> tuple[list[str], frozenset[str]]:
+        """``_moved`` for a cell that binds no other global: its own names, and the
+        names new since the snapshot, which a dict keeps last (nothing that ran can
+        have deleted a global, so the namespace only grew)."""
+        before = self._before
+        get = before.get
+        moved = [name for name in names if namespace.get(name, _MISSING) is not get(name, _MISSING)]
+        added = len(namespace) - self._count
+        if added > 0:
+            seen = set(moved)
+            new = [n for n in islice(reversed(namespace), added) if n not in seen]
+            moved.extend(reversed(new))
+        return moved, frozenset(name for name in names if name in before and name not in namespace)
 
     def _same_value(
         self, namespace: dict[str, Any], name: str, old: Any, owned: Callable[[str], bool]
@@ -230,6 +258,31 @@ class ChangeDetector:
             and sys.getrefcount(namespace[name]) <= 2
             and sys.getrefcount(old) <= _OLD_REFS
         )
+
+
+_PLAIN_CONTAINERS = frozenset({tuple, list, dict, set, frozenset})
+_PLAIN_LIMIT = 64  # values looked at per global; past it, a value does not count as plain
+
+
+def plain_data(value: Any) -> bool:
+    """Whether no operator on ``value``, and no dropping of it, can run Python code:
+    a builtin scalar, or a small builtin container of such (exact types: a subclass's
+    ``__add__`` or a ``__del__`` is code). An inert cell reading and binding only such
+    values binds no global but its own (``analysis/inert.py``)."""
+    pending = [value]
+    seen = 0
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind in _LEAVES:
+            continue
+        if kind not in _PLAIN_CONTAINERS:
+            return False
+        seen += len(item)
+        if seen > _PLAIN_LIMIT:
+            return False
+        pending.extend(item.items() if kind is dict else item)
+    return True
 
 
 def used_through_hooks(namespace: Mapping[str, Any], names: Iterable[str]) -> set[str]:

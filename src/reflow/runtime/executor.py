@@ -20,12 +20,13 @@ import copy
 import inspect
 import io
 import linecache
+import sys
 import tokenize
 import traceback
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import CodeType, TracebackType
+from types import CodeType, FunctionType, MethodType, TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from reflow.runtime.errors import CellError
@@ -58,6 +59,31 @@ class CellExecutor(Protocol):
     def execute(self, source: str, filename: str) -> Execution: ...
 
     def close(self) -> None: ...
+
+    def runs_cells_alone(self) -> bool:
+        """Whether running a cell now runs no code but the cell's own and the host's: no
+        tracer, no hook a user or a library put in (a tree transformer, an IPython event
+        callback), any of which could bind globals the cell's analysis does not show."""
+        ...
+
+
+_HOST_MODULES = ("reflow.", "IPython.", "ipykernel.", "matplotlib.", "matplotlib_inline.")
+"""Where the hooks a host installs by itself come from: reflow's tree rewrites, IPython's
+own event callbacks, the inline figure backend's ``flush_figures``."""
+
+
+def no_tracer() -> bool:
+    return sys.gettrace() is None and sys.getprofile() is None
+
+
+def from_host(hook: object) -> bool:
+    """Whether a hook is the host's own (``_HOST_MODULES``), told by its code's module; a
+    hook of any other kind (a ``functools.partial``, a builtin) counts as foreign."""
+    if isinstance(hook, (FunctionType, MethodType)):
+        module = hook.__module__
+    else:
+        module = type(hook).__module__  # not the instance's: a `__getattr__` is code
+    return isinstance(module, str) and module.startswith(_HOST_MODULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +149,9 @@ class Executor:
         if self._loop is not None:
             self._loop.close()
             self._loop = None
+
+    def runs_cells_alone(self) -> bool:
+        return no_tracer() and all(from_host(t) for t in self.transformers)
 
     def execute(self, source: str, filename: str) -> Execution:
         # Lines as a file's, each with its newline: without one, Python 3.11 puts a

@@ -41,6 +41,8 @@ from reflow.runtime.errors import CellError
 from reflow.runtime.executor import (
     Execution,
     Executor,
+    from_host,
+    no_tracer,
     shown_value,
     stopped_at,
     traceback_text,
@@ -169,6 +171,27 @@ class _Stream(io.TextIOBase):
         return "utf-8"
 
 
+_EVENTS = ("pre_execute", "pre_run_cell", "post_execute", "post_run_cell")
+
+
+def shell_runs_cells_alone(shell: Any) -> bool:
+    """``CellExecutor.runs_cells_alone`` for an IPython shell: no tracer, no custom
+    exception handler, and only the host's own input and tree transformers and event
+    callbacks (``from_host``): a user's ``post_run_cell`` callback runs within the cell's
+    run and may bind any global."""
+    if not no_tracer() or shell.custom_exceptions:
+        return False
+    hooks = [
+        *shell.ast_transformers,
+        *shell.input_transformers_post,
+        *shell.input_transformers_cleanup,
+    ]
+    callbacks = shell.events.callbacks
+    for event in _EVENTS:
+        hooks.extend(callbacks.get(event, ()))
+    return all(from_host(hook) for hook in hooks)
+
+
 class IPythonExecutor:
     """Runs a notebook's cells as IPython cells (see the module's docstring).
 
@@ -194,6 +217,12 @@ class IPythonExecutor:
     def python_source(self, source: str) -> str:
         """The Python static analysis reads for the cell (raises ``IPythonMissing``)."""
         return python_form(source)
+
+    def runs_cells_alone(self) -> bool:
+        shell = self._ensure_shell()
+        if shell is None:
+            return no_tracer() and all(from_host(t) for t in self.transformers)
+        return shell_runs_cells_alone(shell)
 
     def execute(self, source: str, filename: str) -> Execution:
         shell = self._ensure_shell()

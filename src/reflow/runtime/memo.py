@@ -60,3 +60,8 @@ class MemoAttempt(Protocol):
 class CellMemo(Protocol):
     def attempt(self, request: MemoRequest) -> MemoAttempt | None:
         """``None``: this cell is not memoized (or cannot be); just run it."""
+
+    def memoizes(self, directive: MemoizeDirective | None) -> bool:
+        """Whether a cell with this ``%%memoize`` line (or none) may be looked up at all:
+        a hit puts what a run left into the namespace, which only a whole comparison of
+        the namespace sees."""

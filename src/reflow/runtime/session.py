@@ -6,6 +6,7 @@ decides what runs; this module runs it and writes down what it read and wrote.
 
 from __future__ import annotations
 
+import builtins
 import threading
 import time
 import types
@@ -20,9 +21,9 @@ from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
 from reflow.runtime.carried import carried_summaries
-from reflow.runtime.changes import ChangeDetector, Changes, used_through_hooks
+from reflow.runtime.changes import ChangeDetector, Changes, plain_data, used_through_hooks
 from reflow.runtime.context import CURRENT_CELL, CellContext
-from reflow.runtime.executor import CellExecutor, Execution, Executor
+from reflow.runtime.executor import CellExecutor, Execution, Executor, from_host
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
 from reflow.runtime.history import Entry, ExecutionLog
 from reflow.runtime.main_module import MainModule
@@ -33,6 +34,9 @@ from reflow.runtime.records import CellRecord
 from reflow.runtime.state import StateQueries
 from reflow.runtime.status import read_names
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger
+
+_UNBOUND: Any = object()
+_BUILTINS = builtins.__dict__  # where a name no global binds is looked up
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,9 @@ class Session:
         self.executor: CellExecutor = executor
         self.state = StateQueries(graph, self)
         self.log = ExecutionLog()
+        # The host's threads, not a cell's (and those of the host's own classes, started
+        # later: ipykernel's parent poller).
+        self._threads = frozenset(threading.enumerate())
         self.offload: Callable[[CellId], Execution | None] | None = None
         """Runs a cell elsewhere (``reflow.parallel``): it puts what the cell bound into the
         namespace and returns the execution, or returns ``None`` to run the cell here. Called
@@ -96,11 +103,14 @@ class Session:
         seen, read_paths, seen_writes = self._versions_seen(cell)
         stamp = self.ledger.tick()
         expanded = self.graph.expanded(cell)
+        threads = set(threading.enumerate())
+        memoized = split_memoize(record.code)  # a `%%memoize` line is not Python: blanked
         detector = ChangeDetector(
             self.namespace,
             _with_partners(expanded.may_change, record.analysis.shares)
             | used_through_hooks(self.namespace, expanded.refs),
             self.budget,
+            binds_only=self._binds_only(record.analysis, memoized.directive, threads),
         )
         context = CellContext(
             cell,
@@ -108,8 +118,6 @@ class Session:
             tuple(sorted(self.graph.defs(cell))),
             self.state,
         )
-        threads = set(threading.enumerate())
-        memoized = split_memoize(record.code)  # a `%%memoize` line is not Python: blanked
         attempt = self._memo_attempt(cell, memoized.body, memoized.directive)
         token = CURRENT_CELL.set(context)
         started = time.perf_counter()
@@ -157,6 +165,35 @@ class Session:
         if attempt is not None and not record.from_cache and execution.error is None:
             self._memo_store(attempt, record, execution, seconds)
         return Outcome(execution, changed)
+
+    def _binds_only(
+        self,
+        analysis: CellAnalysis,
+        directive: MemoizeDirective | None,
+        threads: set[threading.Thread],
+    ) -> frozenset[str] | None:
+        """The globals a cell can bind if it runs no code but its own (its ``defs``), or
+        ``None`` when anything else may run while it does and bind others: the cell calls
+        something or reads more than plain data (``analysis/inert.py``), its values may
+        come from elsewhere (a memo, a worker), the host runs hooks or a tracer, or a
+        thread the session did not start with is alive. Then every global is compared:
+        that costs a pass over the namespace, which grows with the session."""
+        if not analysis.inert or self.offload is not None:
+            return None
+        if self.memo is not None and self.memo.memoizes(directive):
+            return None
+        if not self.executor.runs_cells_alone() or not all(
+            thread in self._threads or from_host(thread) for thread in threads
+        ):
+            return None
+        namespace = self.namespace
+        for name in analysis.refs | analysis.defs:
+            value = namespace.get(name, _UNBOUND)
+            if value is _UNBOUND:
+                value = _BUILTINS.get(name, _UNBOUND)
+            if value is not _UNBOUND and not plain_data(value):
+                return None  # an operator on it, or dropping it, may run its code
+        return analysis.defs
 
     def _memo_attempt(
         self, cell: CellId, body: str, directive: MemoizeDirective | None
