@@ -1979,8 +1979,52 @@ HOOKS = [
     ),
 ]
 
+USED_UP = [
+    # Values a mere use changes: iterating an iterator uses it up, reading a missing key of
+    # a defaultdict makes it; the calls that do so (`list`, `sum`, `sorted`) change nothing
+    # else, so the analysis sees no change.
+    Case(
+        "iterator-used-up-by-a-builtin",
+        {"a": "it = map(str, [1, 2])", "b": "w = list(it)"},
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"w": ["1", "2"]},
+    ),
+    Case(
+        "iterator-used-up-by-a-comprehension",
+        {"a": "it = iter([1, 2])", "b": "w = [v for v in it]"},
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"w": [1, 2]},
+    ),
+    Case(
+        "generator-used-up-then-its-reader-cut-off",
+        {
+            "a": "def g():\n    yield 1\n    yield 2\nit = g()",
+            "b": "w = sum(it)",
+            "c": "z = w + 1",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"w": 3, "z": 4},
+        status={"c": "fresh"},
+    ),
+    Case(
+        "defaultdict-read-makes-the-key",
+        {
+            "a": "from collections import defaultdict\nd = defaultdict(int)",
+            "b": "s = sorted(d)",
+            "c": "v = d['x']",
+        },
+        ["run_all", "run b"],
+        ns={"s": []},
+        status={"a": "fresh", "b": "fresh"},
+    ),
+]
+
 CASES = (
-    FALSE_ALARMS
+    USED_UP
+    + FALSE_ALARMS
     + HOOKS
     + C_STATE
     + FUNCTION_STATE

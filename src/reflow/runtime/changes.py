@@ -285,18 +285,32 @@ def plain_data(value: Any) -> bool:
     return True
 
 
-def used_through_hooks(namespace: Mapping[str, Any], names: Iterable[str]) -> set[str]:
-    """Of ``names``, those bound to an instance of a notebook class with special methods a
-    use of it may call unseen: ``for v in a`` calls ``a.__iter__``, ``len(a)``, ``a +
-    1``, ``a[k]``, ``with a:``, ``f"{a}"`` theirs. Such a method may change the instance
-    (``self.n += 1``) as ``a.m()`` may, so the cell may change it: it is fingerprinted
-    before and after, as a name the cell calls a method of is."""
+def changed_by_use(namespace: Mapping[str, Any], names: Iterable[str]) -> set[str]:
+    """Of ``names``, those bound to a value that a mere use may change, which the cell's
+    analysis cannot see as a change: it is fingerprinted before and after, as a name the
+    cell calls a method of is.
+
+    - An iterator (a generator, ``map``, ``zip``, ``iter(xs)``, a file): ``list(it)``,
+      ``sum(it)``, ``for v in it`` use it up, though those calls change nothing else.
+    - A dict whose missing keys are made on reading (``defaultdict``): ``d['x']``.
+    - An instance of a notebook class with special methods or properties (``_has_hooks``):
+      ``for v in a`` calls ``a.__iter__``, ``len(a)``, ``a + 1``, ``a[k]``, ``with a:``,
+      ``f"{a}"`` theirs, any of which may change the instance (``self.n += 1``).
+    """
     found = set()
     for name in names:
         kind = type(namespace.get(name))
-        if kind.__module__ == "__main__" and _has_hooks(kind):
+        changes = _USED_UP.get(kind)
+        if changes is None:
+            changes = _USED_UP[kind] = hasattr(kind, "__next__") or (
+                issubclass(kind, dict) and hasattr(kind, "__missing__")
+            )
+        if changes or (kind.__module__ == "__main__" and _has_hooks(kind)):
             found.add(name)
     return found
+
+
+_USED_UP: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
 
 
 def _has_hooks(kind: type) -> bool:

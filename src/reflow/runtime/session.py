@@ -21,7 +21,7 @@ from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
 from reflow.runtime.carried import carried_summaries
-from reflow.runtime.changes import ChangeDetector, Changes, plain_data, used_through_hooks
+from reflow.runtime.changes import ChangeDetector, Changes, changed_by_use, plain_data
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import CellExecutor, Execution, Executor, from_host
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
@@ -108,7 +108,7 @@ class Session:
         detector = ChangeDetector(
             self.namespace,
             _with_partners(expanded.may_change, record.analysis.shares)
-            | used_through_hooks(self.namespace, expanded.refs),
+            | changed_by_use(self.namespace, expanded.refs),
             self.budget,
             binds_only=self._binds_only(record.analysis, memoized.directive, threads),
         )
