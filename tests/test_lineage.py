@@ -2022,8 +2022,67 @@ USED_UP = [
     ),
 ]
 
+C_HOLDERS = [
+    # Holders of a changed object whose hold is not an item or an attribute: a dict's key,
+    # a bound method's `self`, a memoryview's buffer, a weak reference, the C state of an
+    # iterator or a deque. A change of the object is one of the name bound to the holder.
+    Case(
+        "object-used-as-a-dict-key-changes-the-dict",
+        {
+            "a": "class O:\n    p = 0\no = O()\nreg = {o: 1}",
+            "b": "o.p = 5",
+            "c": "s = [k.p for k in reg]",
+        },
+        ["run_all", "edit b: o.p = 6", "run b"],
+        status={"c": "fresh"},
+        ns={"s": [6]},
+    ),
+    Case(
+        "bound-method-holds-its-instance",
+        {
+            "a": "class O:\n    p = 0\n    def get(self):\n        return self.p\no = O()\ng = o.get",
+            "b": "o.p = 5",
+            "c": "s = g()",
+        },
+        ["run_all", "edit b: o.p = 6", "run b"],
+        status={"c": "fresh"},
+        ns={"s": 6},
+    ),
+    Case(
+        "memoryview-store-changes-its-buffer",
+        {
+            "a": "ba = bytearray(b'ab')",
+            "b": "mv = memoryview(ba)",
+            "c": "mv[0] = 120",
+            "d": "s = bytes(ba)",
+        },
+        ["run_all", "edit c: mv[0] = 121", "run c"],
+        status={"d": "fresh"},
+        ns={"s": b"yb"},
+    ),
+    Case(
+        "zip-over-a-list-sees-its-change",
+        {"a": "xs = [1, 2]", "z": "z = zip(xs, xs)", "b": "xs[0] = 9", "c": "w = list(z)"},
+        ["run_all", "edit b: xs[0] = 7", "run b"],
+        ns={"w": [(7, 7), (2, 2)]},
+        status={"c": "fresh"},
+    ),
+    Case(
+        "weak-reference-sees-its-referent-change",
+        {
+            "a": "import weakref\nclass O:\n    p = 0\no = O()\nr = weakref.ref(o)",
+            "b": "o.p = 5",
+            "c": "s = r().p",
+        },
+        ["run_all", "edit b: o.p = 6", "run b"],
+        status={"c": "fresh"},
+        ns={"s": 6},
+    ),
+]
+
 CASES = (
     USED_UP
+    + C_HOLDERS
     + FALSE_ALARMS
     + HOOKS
     + C_STATE

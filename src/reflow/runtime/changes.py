@@ -527,13 +527,27 @@ def _elements(value: Any, with_class: bool = False) -> list[Any]:
             elements = gc.get_referents(value)
         elif kind is list or kind is tuple or kind is set or kind is frozenset:
             elements = value
-        elif kind is dict:
-            elements = value.values()
+        elif kind is dict:  # keys too: an object used as a key may change (`reg = {o: 1}`)
+            elements = [*value.keys(), *value.values()]
+        elif kind is types.MethodType:  # `g = o.get`: its calls read and change `o`
+            elements = [value.__self__, value.__func__]
+        elif kind is memoryview:  # `mv = memoryview(ba)` shows `ba` as it is now
+            elements = [value.obj]
+        elif isinstance(value, weakref.ref):  # `r()` gives what it refers to, while alive
+            target = value()
+            elements = [] if target is None else [target]
         else:
             state = getattr(value, "__dict__", None)
-            if type(state) is not dict:
-                return []
-            elements = state.values()
+            if type(state) is dict:
+                elements = state.values()
+            else:
+                # State kept in C (`zip(xs, ys)`, `o.get`, a deque, a dict subclass, slots):
+                # what its traversal visits, as the garbage collector sees it.
+                elements = [
+                    e
+                    for e in gc.get_referents(value)
+                    if not isinstance(e, _OPAQUE) and not _is_namespace(e)
+                ]
             if with_class and kind.__module__ == "__main__":
                 # An instance reads its notebook class's attributes: `Cfg.lr = 0.3`
                 # changes what `cfg.lr` gives (not the other way round).
@@ -546,6 +560,12 @@ def _elements(value: Any, with_class: bool = False) -> list[Any]:
         return found
     except Exception:
         return []
+
+
+def _is_namespace(value: Any) -> bool:
+    """A module's globals (a generator's frame holds its function's): holding them is no
+    holding of every global."""
+    return type(value) is dict and "__builtins__" in value
 
 
 def _holders(
