@@ -2080,8 +2080,47 @@ C_HOLDERS = [
     ),
 ]
 
+STATE_BESIDE_VALUES = [
+    # State a value's items leave out: an OrderedDict's own order, a frame's label names
+    # and what it carries besides its values.
+    Case(
+        "ordereddict-order-is-state",
+        {
+            "a": "from collections import OrderedDict\nd = OrderedDict(a=1, b=2)",
+            "b": "d.move_to_end('a')",
+            "c": "s = list(d)",
+        },
+        ["run_all", "run a", "run c"],
+        ns={"s": ["b", "a"]},
+        status={"b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "pandas-index-name-is-state",
+        {
+            "a": "import pandas as pd\ndf = pd.DataFrame({'a': [1]})",
+            "b": "df.index.name = 'i'",
+            "c": "s = df.index.name",
+        },
+        ["run_all", "edit b: df.index.name = 'j'", "run b"],
+        ns={"s": "j"},
+        status={"c": "fresh"},
+    ),
+    Case(
+        "pandas-attrs-are-state",
+        {
+            "a": "import pandas as pd\ndf = pd.DataFrame({'a': [1]})",
+            "b": "df.attrs['u'] = 1",
+            "c": "s = dict(df.attrs)",
+        },
+        ["run_all", "edit b: df.attrs['u'] = 2", "run b"],
+        ns={"s": {"u": 2}},
+        status={"c": "fresh"},
+    ),
+]
+
 CASES = (
     USED_UP
+    + STATE_BESIDE_VALUES
     + C_HOLDERS
     + FALSE_ALARMS
     + HOOKS

@@ -23,6 +23,7 @@ import functools
 import hashlib
 import sys
 import types
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -269,9 +270,9 @@ class _Walker:
         attributes it carries besides."""
         if isinstance(obj, dict):
             self.count(len(obj))
-            items: Any = tuple(
-                (self.walk(k, depth), self.walk(v, depth)) for k, v in dict.items(obj)
-            )
+            # An OrderedDict keeps its own order beside the dict's (`move_to_end`).
+            pairs = OrderedDict.items(obj) if isinstance(obj, OrderedDict) else dict.items(obj)
+            items: Any = tuple((self.walk(k, depth), self.walk(v, depth)) for k, v in pairs)
         elif isinstance(obj, set | frozenset):
             self.count(len(obj))
             members = set.__iter__(obj) if isinstance(obj, set) else frozenset.__iter__(obj)
@@ -316,7 +317,23 @@ class _Walker:
         digest = hashlib.blake2b(hashed.tobytes(), digest_size=16).digest()
         columns = tuple(map(str, obj.columns)) if isinstance(obj, pd.DataFrame) else ()
         dtypes = tuple(map(str, obj.dtypes)) if isinstance(obj, pd.DataFrame) else (str(obj.dtype),)
-        return (type(obj), obj.shape, columns, dtypes, digest)
+        # What the values' hash leaves out: the labels' names (`df.index.name = 'i'`), a
+        # Series' name, and what the object carries besides (`attrs`, `flags`).
+        index = obj if isinstance(obj, pd.Index) else obj.index
+        names = (
+            tuple(map(str, index.names)),
+            tuple(map(str, obj.columns.names)) if isinstance(obj, pd.DataFrame) else (),
+            str(getattr(obj, "name", None)),
+        )
+        extra = ()
+        if not isinstance(obj, pd.Index):
+            attrs = obj.attrs
+            self.count(len(attrs))
+            extra = (
+                tuple((str(k), self.walk(v, 0)) for k, v in attrs.items()),
+                obj.flags.allows_duplicate_labels,
+            )
+        return (type(obj), obj.shape, columns, dtypes, digest, names, extra)
 
 
 class _Plain:
