@@ -2118,8 +2118,31 @@ STATE_BESIDE_VALUES = [
     ),
 ]
 
+CLASS_CHAINS = [
+    # A notebook class reads what it does not define from its bases and its metaclass.
+    Case(
+        "base-class-attribute-seen-through-a-subclass",
+        {"a": "class A:\n    v = 1\nclass B(A):\n    pass", "b": "A.v = 2", "c": "s = B.v"},
+        ["run_all", "edit b: A.v = 3", "run b"],
+        ns={"s": 3},
+        status={"c": "fresh"},
+    ),
+    Case(
+        "metaclass-attribute-seen-through-its-class",
+        {
+            "a": "class M(type):\n    v = 1\nclass C(metaclass=M):\n    pass",
+            "b": "M.v = 2",
+            "c": "s = C.v",
+        },
+        ["run_all", "edit b: M.v = 3", "run b"],
+        ns={"s": 3},
+        status={"c": "fresh"},
+    ),
+]
+
 CASES = (
     USED_UP
+    + CLASS_CHAINS
     + STATE_BESIDE_VALUES
     + C_HOLDERS
     + FALSE_ALARMS

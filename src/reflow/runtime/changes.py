@@ -517,6 +517,11 @@ _OPAQUE = (types.ModuleType, type, types.BuiltinFunctionType)
 def _elements(value: Any, with_class: bool = False) -> list[Any]:
     """The objects a container (or a plain object's attributes) holds directly, within limits."""
     kind = type(value)
+    if isinstance(value, type) and value.__module__ == "__main__":
+        # A notebook class reads what it does not define from its notebook bases and its
+        # notebook metaclass: `A.v = 3` changes what `B.v` gives when `B(A)` does not
+        # define `v` (not the other way round).
+        return [c for c in (*value.__mro__[1:], kind) if c.__module__ == "__main__"]
     if kind in _LEAVES or isinstance(value, _OPAQUE):
         return []
     try:
