@@ -2140,8 +2140,27 @@ CLASS_CHAINS = [
     ),
 ]
 
+DYNAMIC = [
+    # Code the analysis cannot read (exec, eval, globals()) may change any global's object.
+    Case(
+        "exec-changes-an-object-on-a-re-run",
+        {"a": "xs = []", "b": "exec('xs.append(1)')", "c": "s = len(xs)"},
+        ["run_all", "run b", "run c"],
+        ns={"xs": [1], "s": 1},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "globals-lookup-changes-an-object",
+        {"a": "xs = []", "b": "globals()['xs'].append(1)", "c": "s = len(xs)"},
+        ["run_all", "run b", "run c"],
+        ns={"xs": [1], "s": 1},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+]
+
 CASES = (
     USED_UP
+    + DYNAMIC
     + CLASS_CHAINS
     + STATE_BESIDE_VALUES
     + C_HOLDERS

@@ -105,10 +105,16 @@ class Session:
         expanded = self.graph.expanded(cell)
         threads = set(threading.enumerate())
         memoized = split_memoize(record.code)  # a `%%memoize` line is not Python: blanked
+        candidates = _with_partners(expanded.may_change, record.analysis.shares) | changed_by_use(
+            self.namespace, expanded.refs
+        )
+        if expanded.reads_all:
+            # `exec('xs.append(1)')`, `globals()['xs'].append(1)`: code the analysis cannot
+            # read may change any global's object.
+            candidates |= {name for name in self.namespace if links_cells(name)}
         detector = ChangeDetector(
             self.namespace,
-            _with_partners(expanded.may_change, record.analysis.shares)
-            | changed_by_use(self.namespace, expanded.refs),
+            candidates,
             self.budget,
             binds_only=self._binds_only(record.analysis, memoized.directive, threads),
         )
