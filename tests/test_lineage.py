@@ -2158,8 +2158,44 @@ DYNAMIC = [
     ),
 ]
 
+OWN_READS = [
+    # A cell that may read a name before it binds it (a loop's, a branch's), which no cell
+    # above binds: a run-all finds it unbound there, so each run reads its own binding.
+    Case(
+        "loop-bound-name-read-after-the-loop-stays-fresh",
+        {"b": "for i in range(3):\n    last = i\nprint(last)", "c": "w = last + 1"},
+        ["run_all", "run b"],
+        ran=["b"],
+        status={"b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "loop-bound-name-edited-pushes-its-reader",
+        {"b": "for i in range(3):\n    last = i\nprint(last)", "c": "w = last + 1"},
+        ["run_all", "edit b: for i in range(5):\n    last = i\nprint(last)", "run b"],
+        ran=["b", "c"],
+        ns={"w": 5},
+        status={"b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "branch-bound-name-read-in-the-same-cell-stays-fresh",
+        {"b": "if True:\n    v = 1\nu = v + 1"},
+        ["run_all", "run b"],
+        ran=["b"],
+        ns={"u": 2},
+        status={"b": "fresh"},
+    ),
+    Case(
+        "loop-that-no-longer-binds-fails-as-a-run-all-does",
+        {"b": "for i in range(3):\n    last = i\nprint(last)", "c": "w = last + 1"},
+        ["run_all", "edit b: for i in range(0):\n    last = i\nprint(last)", "run b"],
+        errors={"b": "NameError"},
+        absent=["last"],
+    ),
+]
+
 CASES = (
     USED_UP
+    + OWN_READS
     + DYNAMIC
     + CLASS_CHAINS
     + STATE_BESIDE_VALUES

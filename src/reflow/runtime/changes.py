@@ -116,6 +116,13 @@ class ChangeDetector:
             self._keys, self._values = [], []
         self._prints = {name: fingerprint(changeable(namespace[name]), budget) for name in names}
 
+    def set_aside(self, namespace: dict[str, Any], names: Iterable[str]) -> None:
+        """Unbind ``names`` for the run (``Session._own_leftovers``): the snapshot keeps
+        their old values, so a binding to an equal value is still no change."""
+        for name in names:
+            if namespace.pop(name, _MISSING) is not _MISSING:
+                self._count -= 1
+
     def after(
         self,
         namespace: dict[str, Any],

@@ -39,6 +39,9 @@ class CellRecord:
     wrote: dict[Symbol, Version] = field(default_factory=dict)
     wrote_parts: frozenset[str] = frozenset()
     out_of_order: frozenset[str] = frozenset()
+    reads_own: frozenset[str] = frozenset()
+    """Names its last run read only as it bound them itself, having found them unbound
+    (``Session._own_leftovers``): no read of another cell's write."""
     output: Any = None
     stdout: str = ""
     stderr: str = ""

@@ -118,6 +118,13 @@ class Session:
             self.budget,
             binds_only=self._binds_only(record.analysis, memoized.directive, threads),
         )
+        leftovers = self._own_leftovers(cell, record.analysis)
+        if leftovers:
+            detector.set_aside(self.namespace, leftovers)
+            seen = {symbol: v for symbol, v in seen.items() if symbol.name not in leftovers}
+            for name in leftovers:
+                read_paths.pop(name, None)
+                seen_writes.pop(name, None)
         context = CellContext(
             cell,
             tuple(sorted(self.graph.refs(cell))),
@@ -157,6 +164,7 @@ class Session:
             seen[Symbol(name)] = self.ledger.current_for(name, frozenset())
             read_paths[name] = frozenset()
         record.out_of_order = self._out_of_order_reads(cell, seen)
+        record.reads_own = leftovers
         record.read_paths = or_empty(read_paths)
         record.seen_writes = or_empty(seen_writes)
         changed = self._record(cell, record, changes, seen, stamp, execution)
@@ -171,6 +179,23 @@ class Session:
         if attempt is not None and not record.from_cache and execution.error is None:
             self._memo_store(attempt, record, execution, seconds)
         return Outcome(execution, changed)
+
+    def _own_leftovers(self, cell: CellId, analysis: CellAnalysis) -> frozenset[str]:
+        """Names the cell may read before binding them, that no cell above binds, holding
+        the cell's own earlier value (`for i in xs: last = i` then `print(last)`): a
+        run-all finds them unbound there, so they are set aside for the run, whose reads
+        then find this run's own binding or fail as a run-all's would. Left bound, every
+        re-run read its own last value, which no cell above wrote: an out-of-order read."""
+        names = analysis.refs & analysis.defs
+        if not names:
+            return frozenset()
+        return frozenset(
+            name
+            for name in names
+            if name in self.namespace
+            and self.graph.reaching_writer(cell, name) is None
+            and self.ledger.owned_by(name, cell)
+        )
 
     def _binds_only(
         self,

@@ -522,6 +522,8 @@ class StatusBoard:
                 continue  # a warning, never a dependency (docs/semantics.md)
             if expected.source is None and name in self._graph.expanded(cell).alias_only:
                 continue  # seen changed through an alias only, and no cell above binds it
+            if expected.source is None and name in record.reads_own:
+                continue  # read as its own run bound it, as a run-all's would be
             if seen != expected.version and not (seen and seen.same_value(expected.version)):
                 if expected.source is None:
                     writer = self._graph.reaching_writer(cell, name)
