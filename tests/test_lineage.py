@@ -2040,7 +2040,8 @@ C_HOLDERS = [
     Case(
         "bound-method-holds-its-instance",
         {
-            "a": "class O:\n    p = 0\n    def get(self):\n        return self.p\no = O()\ng = o.get",
+            "a": "class O:\n    p = 0\n    def get(self):\n        return self.p\n"
+            "o = O()\ng = o.get",
             "b": "o.p = 5",
             "c": "s = g()",
         },
