@@ -325,7 +325,7 @@ class _Walker:
             tuple(map(str, obj.columns.names)) if isinstance(obj, pd.DataFrame) else (),
             str(getattr(obj, "name", None)),
         )
-        extra = ()
+        extra: tuple[Any, ...] = ()
         if not isinstance(obj, pd.Index):
             attrs = obj.attrs
             self.count(len(attrs))
