@@ -819,6 +819,121 @@ CALLS_AND_KINDS = [
     ),
 ]
 
+
+def pairs(spaced: str) -> frozenset[tuple[str, str]]:
+    """``"p:xs q:xs"`` as the pairs ``shares`` holds."""
+    return frozenset((a, b) for a, _, b in (pair.partition(":") for pair in spaced.split()))
+
+
+# Names bound by unpacking, a match capture or a `with` share with what they came from;
+# an object reached through an expression that is no name path (`d.get("k")`, `f()`) may
+# be any object the expression reaches.
+SHARING_AND_REACH = [
+    row("unpacking-shares", "p, q = xs", "xs", "p q", shares=pairs("p:xs q:xs")),
+    row("starred-unpacking-shares", "p, *q = xs", "xs", "p q", shares=pairs("p:xs q:xs")),
+    row("nested-unpacking-shares", "(a, [b, *c]) = v", "v", "a b c", shares=pairs("a:v b:v c:v")),
+    row("unpacking-into-an-item-shares", "x[0], y = v", "x v", "y", shares=pairs("x:v y:v")),
+    row("ann-assign-shares", "p: list = xs[0]", "list xs", "p", shares=pairs("p:xs")),
+    row("aug-assign-shares", "xs += [p]", "xs p", "xs", shares=pairs("xs:p")),
+    row("walrus-shares", "(ys := xs).append(1)", "xs", "ys", shares=pairs("ys:xs")),
+    row("with-as-shares", "with box as b:\n    pass", "box", "b", shares=pairs("b:box")),
+    row(
+        "match-captures-share",
+        "match xs:\n case [inner, *rest]:\n  pass",
+        "xs",
+        "inner rest",
+        shares=pairs("inner:xs rest:xs"),
+    ),
+    row(
+        "match-mapping-rest-shares",
+        "match m:\n case {'k': v, **rest}:\n  pass",
+        "m",
+        "v rest",
+        shares=pairs("v:m rest:m"),
+    ),
+    row(
+        "a-loop-variable-bound-again-reaches-the-iterated",
+        "for p in xs:\n    q = p\n    q.append(5)",
+        "xs",
+        "p q",
+        shares=pairs("q:p"),
+        may_change="p q xs",
+    ),
+    row(
+        "except-as-reaches-what-the-try-body-raises",
+        "try:\n raise err\nexcept E as e2:\n e2.data.append(1)",
+        "err E",
+        "",
+        may_change="e2 err",
+    ),
+    row("receiver-reached-by-a-method", "d.get('k').append(1)", "d", "", may_change="d"),
+    row("receiver-reached-by-a-builtin", "max(xs).append(1)", "max xs", "", may_change="xs"),
+    row("store-reached-by-a-builtin", "min(xs)[0] += 1", "min xs", "", may_change="xs"),
+    row("receiver-or", "(xs or ys).append(1)", "xs ys", "", may_change="xs ys"),
+    row(
+        "receiver-if-else-not-the-test",
+        "(xs if c else ys).append(1)",
+        "c xs ys",
+        "",
+        may_change="xs ys",
+    ),
+    row("receiver-in-a-display", "[xs][0].append(1)", "xs", "", may_change="xs"),
+    row(
+        "receiver-from-a-function-of-the-cell",
+        "def get():\n    return xs\nget().append(1)",
+        "xs",
+        "get",
+        may_change="get xs",
+    ),
+    row("unbound-method-receiver", "list.append(xs, 5)", "list xs", "", may_change="list xs"),
+    row("method-got-by-getattr", "getattr(xs, 'append')(5)", "getattr xs", "", may_change="xs"),
+    row("argument-reached-by-a-call", "f(max(xs))", "f max xs", "", may_change="f xs", called="f"),
+    row("name-bound-to-a-call-result", "v = d.get('k')\nv.append(1)", "d", "v", may_change="d v"),
+    row(
+        # The twin: a class only called is `called`, no object its instance may hold.
+        "name-bound-to-an-instance-calls-the-class",
+        "d1 = OrderedDict()\nd1.update(a=1)",
+        "OrderedDict",
+        "d1",
+        may_change="OrderedDict d1",
+        called="OrderedDict",
+    ),
+    row(
+        "loop-over-a-call-result",
+        "for p in filter(None, xs):\n    p.append(1)",
+        "filter xs",
+        "p",
+        may_change="p xs",
+    ),
+    row(
+        "comprehension-variable-through-a-call",
+        "[max(p).append(1) for p in xs]",
+        "max xs",
+        "",
+        may_change="xs",
+    ),
+    row(
+        "function-returning-a-global", "def get():\n    return xs", "", "get", changes={"get": "xs"}
+    ),
+    row("lambda-returning-a-global", "get = lambda: xs", "", "get", changes={"get": "xs"}),
+    row("generator-yielding-a-global", "def g():\n    yield xs", "", "g", changes={"g": "xs"}),
+    row("function-raising-a-global", "def g():\n    raise err", "", "g", changes={"g": "err"}),
+    row(
+        "function-unpacking-a-global",
+        "def f():\n    p, q = xs\n    p.append(5)",
+        "",
+        "f",
+        changes={"f": "xs"},
+    ),
+    row(
+        "function-binding-a-part-of-a-global",
+        "def f():\n    p = xs[0]\n    p.append(5)",
+        "",
+        "f",
+        changes={"f": "xs"},
+    ),
+]
+
 ROWS = (
     CALLS_AND_KINDS
     + READ_PATHS
@@ -837,6 +952,7 @@ ROWS = (
     + MATCH
     + DYNAMIC
     + CLOSES_OVER
+    + SHARING_AND_REACH
 )
 
 

@@ -8,6 +8,8 @@ still caught. The step language is ``scenarios.py``'s.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from scenarios import Case, Scenario
@@ -619,6 +621,225 @@ OWN_BINDINGS_BEFORE_A_CALL = [
     ),
 ]
 
+# A name bound by unpacking, by a match capture or by `except ... as` is the unpacked object
+# or a part of it, as `p = xs[0]` is: changing it changes what it came from.
+XS = "xs = [[0], [1]]"
+UNPACKING_SHARES = [
+    Case(
+        "tuple-unpacking-changes-what-was-unpacked",
+        {"a": XS, "b": "p, q = xs\np.append(5)"},
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"xs": [[0, 5], [1]]},
+    ),
+    Case(
+        "starred-unpacking-changes-what-was-unpacked",
+        {"a": XS, "b": "p, *q = xs\nq[0].append(5)"},
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"xs": [[0], [1, 5]]},
+    ),
+    Case(
+        "unpacking-a-display-changes-what-it-held",
+        {"a": XS, "b": "(p, q) = (xs[0], 1)\np.append(5)"},
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"xs": [[0, 5], [1]]},
+    ),
+    Case(
+        "an-annotated-assignment-shares-as-a-plain-one",
+        {"a": XS, "b": "p: list = xs[0]\np.append(5)"},
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"xs": [[0, 5], [1]]},
+    ),
+    Case(
+        # Before any run, only the source tells that c changes xs: c runs before d.
+        "a-name-unpacked-in-one-cell-changed-in-another-any-order",
+        {"a": XS, "b": "p, q = xs", "d": "s = str(xs)", "c": "q.append(5)"},
+        ["run_all"],
+        ran=["a", "b", "c", "d"],
+        ns={"s": "[[0], [1, 5]]"},
+        direction="any_order",
+    ),
+    Case(
+        "unpacking-inside-a-function-changes-what-was-unpacked",
+        {"a": XS, "f": "def f():\n    p, q = xs\n    p.append(5)", "b": "f()"},
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"xs": [[0, 5], [1]]},
+    ),
+    Case(
+        "a-part-bound-inside-a-function-changes-its-container",
+        {"a": XS, "f": "def f():\n    p = xs[0]\n    p.append(5)", "b": "f()"},
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"xs": [[0, 5], [1]]},
+    ),
+    Case(
+        "a-match-capture-changes-the-subject",
+        {"a": XS, "b": "match xs:\n    case [inner, _]:\n        inner.append(5)"},
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"xs": [[0, 5], [1]]},
+    ),
+    Case(
+        "a-match-star-capture-changes-the-subject",
+        {"a": XS, "b": "match xs:\n    case [_, *rest]:\n        rest[0].append(5)"},
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"xs": [[0], [1, 5]]},
+    ),
+    Case(
+        "a-match-mapping-rest-changes-the-subject",
+        {
+            "a": "m = {'a': [0], 'b': [1]}",
+            "b": "match m:\n    case {'a': _, **rest}:\n        rest['b'].append(5)",
+        },
+        ["run_all", "run b"],
+        ran=["a", "b"],
+        ns={"m": {"a": [0], "b": [1, 5]}},
+    ),
+    Case(
+        "an-exception-caught-is-the-global-raised",
+        {
+            "a": "class E(Exception):\n    pass\nerr = E()\nerr.data = []",
+            "b": "try:\n    raise err\nexcept E as e2:\n    e2.data.append(1)",
+            "c": "n = len(err.data)",
+        },
+        ["run_all", "run b", "run c"],
+        ns={"n": 1},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "an-exception-raised-by-a-function-of-another-cell",
+        {
+            "a": "class E(Exception):\n    pass\nerr = E()\nerr.data = []",
+            "f": "def boom():\n    raise err",
+            "b": "try:\n    boom()\nexcept E as e2:\n    e2.data.append(1)",
+            "c": "n = len(err.data)",
+        },
+        ["run_all", "run b", "run c"],
+        ns={"n": 1},
+        status={"b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "a-with-target-is-the-manager-it-enters-any-order",
+        {
+            "a": "class Box:\n    def __init__(self):\n        self.items = []\n"
+            "    def __enter__(self):\n        return self\n"
+            "    def __exit__(self, *exc):\n        pass\nbox = Box()",
+            "b": "with box as b:\n    pass",
+            "d": "n = len(box.items)",
+            "c": "b.items.append(1)",
+        },
+        ["run_all"],
+        ran=["a", "b", "c", "d"],
+        ns={"n": 1},
+        direction="any_order",
+    ),
+]
+
+
+def _changed_through(id: str, setup: str, change: str, after: dict[str, object]) -> Case:
+    """A row: cell b changes an object of cell a through ``change``; running b again
+    re-runs a first, as a run-all would give."""
+    return Case(id, {"a": setup, "b": change}, ["run_all", "run b"], ran=["a", "b"], ns=after)
+
+
+# A store or a mutating method whose object is reached through an expression that is no
+# plain name path (`d.get("k").append(1)`) may change any object the expression reaches.
+XY = "xs = [[0], [1]]\nys = [[2]]"
+THROUGH_EXPRESSIONS = [
+    _changed_through(
+        "through-dict-get", "d = {'k': []}", "d.get('k').append(1)", {"d": {"k": [1]}}
+    ),
+    _changed_through("through-max", XS, "max(xs).append(1)", {"xs": [[0], [1, 1]]}),
+    _changed_through("through-min-item-store", XS, "min(xs)[0] += 1", {"xs": [[1], [1]]}),
+    _changed_through("through-sorted", XS, "sorted(xs)[0].append(1)", {"xs": [[0, 1], [1]]}),
+    _changed_through(
+        "through-list-copy-item-store", "xs = [[[0]]]", "list(xs)[0][0] += [1]", {"xs": [[[0, 1]]]}
+    ),
+    _changed_through("through-copy-method", XS, "xs.copy()[0].append(1)", {"xs": [[0, 1], [1]]}),
+    _changed_through("through-next-iter", XS, "next(iter(xs)).append(1)", {"xs": [[0, 1], [1]]}),
+    _changed_through(
+        "through-getattr",
+        "import types\no = types.SimpleNamespace(p=[])",
+        "getattr(o, 'p').append(1)",
+        {"o": SimpleNamespace(p=[1])},
+    ),
+    _changed_through("through-or", XY, "(xs or ys).append(1)", {"xs": [[0], [1], 1]}),
+    _changed_through("through-if-else", XY, "(ys if xs else xs).append(1)", {"ys": [[2], 1]}),
+    _changed_through("through-a-display", XS, "[xs][0].append(1)", {"xs": [[0], [1], 1]}),
+    _changed_through("through-a-walrus", XS, "(zs := xs).append(1)", {"xs": [[0], [1], 1]}),
+    _changed_through("unbound-method-of-a-type", XS, "list.append(xs, 5)", {"xs": [[0], [1], 5]}),
+    _changed_through(
+        "method-got-by-getattr", XS, "getattr(xs, 'append')(5)", {"xs": [[0], [1], 5]}
+    ),
+    _changed_through(
+        "a-call-of-a-function-returning-a-global",
+        XS + "\ndef get():\n    return xs",
+        "get().append(1)",
+        {"xs": [[0], [1], 1]},
+    ),
+    _changed_through(
+        "a-part-handed-to-a-function-through-a-call",
+        XS + "\ndef f(v):\n    v.append(1)",
+        "f(max(xs))",
+        {"xs": [[0], [1, 1]]},
+    ),
+    _changed_through(
+        "a-name-bound-to-a-call-result",
+        "d = {'k': []}",
+        "v = d.get('k')\nv.append(5)",
+        {"d": {"k": [5]}},
+    ),
+    _changed_through(
+        "a-shallow-copy-holds-the-elements",
+        XS,
+        "ys = list(xs)\nys[0].append(5)",
+        {"xs": [[0, 5], [1]]},
+    ),
+    _changed_through(
+        "a-loop-over-a-call-result",
+        XS,
+        "for p in filter(None, xs):\n    p.append(1)",
+        {"xs": [[0, 1], [1, 1]]},
+    ),
+    Case(
+        "a-function-of-another-cell-returns-a-global",
+        {"a": XS, "f": "def get():\n    return xs", "b": "get().append(1)", "c": "s = str(xs)"},
+        ["run_all", "run b", "run c"],
+        ns={"s": "[[0], [1], 1]"},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "a-lambda-of-another-cell-returns-a-global",
+        {"a": XS, "f": "get = lambda: xs", "b": "get()[0].append(1)", "c": "s = str(xs)"},
+        ["run_all", "run b", "run c"],
+        ns={"s": "[[0, 1], [1]]"},
+        status={"c": "fresh"},
+    ),
+    Case(
+        "a-generator-of-another-cell-yields-parts-of-a-global",
+        {
+            "a": XS,
+            "f": "def gen():\n    yield from xs",
+            "b": "next(gen()).append(1)",
+            "c": "s = str(xs)",
+        },
+        ["run_all", "run b", "run c"],
+        ns={"s": "[[0, 1], [1]]"},
+        status={"c": "fresh"},
+    ),
+    Case(
+        "a-change-through-an-expression-makes-readers-stale",
+        {"a": "d = {'k': []}", "b": "d.get('k').append(1)", "c": "s = str(d)"},
+        ["run_all", "alone b"],
+        status={"c": "stale"},
+    ),
+]
+
 CASES = (
     LENGTH_CHANGES
     + CHECK_FALSE_ALARMS
@@ -630,6 +851,8 @@ CASES = (
     + INSTANCES_ARE_NOT_THEIR_CLASS
     + CHANGE_ORDER_MAKES_NO_CYCLE
     + OWN_BINDINGS_BEFORE_A_CALL
+    + UNPACKING_SHARES
+    + THROUGH_EXPRESSIONS
 )
 
 

@@ -93,7 +93,8 @@ class FunctionSummary:
     The defining cell does not read these; every cell that calls the function
     does (docs/semantics.md). ``reads`` includes names of other functions it may
     call, which the graph expands transitively; ``may_change`` the globals whose
-    objects its body may change in place (mutated or handed to unknown calls), and
+    objects its body may change in place (mutated or handed to unknown calls) or hands
+    out (returns, yields or raises: its caller may change them, ``get().append(1)``), and
     for a class whose own code may change the class's state (a class-level list its
     methods append to, ``cls.n += 1``), the class itself; ``called`` those of them
     it only calls (``g(1)``), which change only as ``BindingKind`` allows.
@@ -134,7 +135,8 @@ class CellAnalysis:
     may change in place in ways it cannot enumerate (receivers of unknown
     methods, arguments of calls not known to leave them alone): the runtime
     fingerprints them before and after. ``shares`` are pairs of globals the cell
-    makes share objects (``a = b``, ``a = [b]``): a cell that has not run yet and
+    makes share objects (``a = b``, ``a = [b]``, ``a, c = b``, a ``match`` capture of
+    ``b``): a cell that has not run yet and
     may change one may change the other. ``called`` are the names in ``may_change``
     only because the cell calls them (``f(x)`` may change ``f``, a callable object; a
     class or a function changes only as ``bound_as`` allows). ``bound_as`` gives, for

@@ -21,7 +21,7 @@ only the graph knows whether some cell of the notebook shadows it.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from reflow._types import freeze, or_empty
 from reflow.analysis.effects import (
@@ -35,6 +35,7 @@ from reflow.analysis.effects import (
     PathPart,
 )
 from reflow.analysis.paths import symbol_path
+from reflow.analysis.purity import PURE_FUNCTIONS
 from reflow.analysis.scopes import (
     CellScope,
     ClassScope,
@@ -82,9 +83,13 @@ class NameResolver:
         self.module_whole: set[str] = set()
         self.module_paths: dict[str, set[tuple[PathPart, ...]]] = {}
         self.shares: set[tuple[str, str]] = set()
-        # Loop and comprehension variables -> names of what they iterate over: changing
-        # `row` in `for row in rows` changes an element of `rows`.
+        # Names -> names whose objects theirs may be or hold, for the changes the cell makes
+        # through them: loop and comprehension variables -> what they iterate over (changing
+        # `row` in `for row in rows` changes an element of `rows`), a name bound to a value
+        # that is no path -> what the value reaches (`v = d.get("k")`: d), handed over or
+        # only called (``made_by``: `v = f()`, whose result may hold what f holds).
         self.element_of: dict[str, set[str]] = {}
+        self.made_by: dict[str, set[str]] = {}
         self.closes_over: set[str] = set()
         self.summaries: dict[str, SummaryAccumulator] = {}
         # What making an instance reads of each class bound (None: anything, or no class).
@@ -317,6 +322,13 @@ class NameResolver:
             return
         closed = self.open_summaries.pop()  # opened and closed like brackets
         assert closed is summary
+        # Expanded only now: a name may be bound after the line that changes it (a loop).
+        handled, called = _closure(
+            summary.handled, summary.called, summary.element_of, summary.made_by
+        )
+        summary.candidates |= handled | called
+        summary.handled |= handled
+        summary.called |= called
         globals_touched = summary.reads | summary.writes
         for name in names:
             kept = self.summaries.setdefault(name, SummaryAccumulator())
@@ -336,9 +348,11 @@ class NameResolver:
     # -- mutations ----------------------------------------------------------
 
     def record_mutation(self, node: ast.expr, kind: MutationKind) -> None:
-        """``node`` (a target or a method receiver) is changed in place, if it is a global path."""
+        """``node`` (a target or a method receiver) is changed in place: a mutation where it
+        is a global path, else a change of whatever it may reach (``reached``)."""
         found = symbol_path(node)
         if found is None:
+            self.record_candidate(node)
             return
         stored = None
         if self.is_global_now(found[0]):
@@ -347,7 +361,9 @@ class NameResolver:
                 stored = found[0]
             else:
                 self.changed_otherwise.add(found[0])
-        self._candidates(self._with_containers(_roots(node)), called=False, stored=stored)
+        handed, called = self._closure([found[0]], [])
+        self._candidates(handed, called=False, stored=stored)
+        self._candidates(called, called=True)
 
     def record_candidate(self, node: ast.expr) -> None:
         """The object ``node`` names may be changed in place by code reflow cannot see into.
@@ -356,13 +372,76 @@ class NameResolver:
         after the cell; inside a body, a candidate of every summary being built
         (kept, when the summary closes, for the names the body reads as globals).
         """
-        self._candidates(self._with_containers(_roots(node)), called=False)
+        handed, called = self._closure(*self.reached(node))
+        self._candidates(handed, called=False)
+        self._candidates(called, called=True)
+
+    def reached(self, node: ast.expr) -> tuple[list[str], list[str]]:
+        """The names whose objects the value of ``node`` may be or hold: those it hands over,
+        and those it only calls (``max(xs)`` hands over ``xs`` and calls ``max``).
+
+        A path (``x.a[0]``) is its root's. Any other expression (``d.get("k")``,
+        ``max(xs)``, ``(a or b)``, ``[x][0]``, ``get()``) may give back any object
+        reachable from what it reads, so every name it reads counts; a function this
+        cell defines hands over what its body reads (one another cell defines says so
+        in its summary: what its body returns it hands out, ``record_handed_out``).
+        A name only called counts as the cell's calls do (``CellAnalysis.called``): an
+        object made by calling a class does not share the class; a builtin that leaves
+        its arguments alone holds nothing to give back.
+        """
+        found = symbol_path(node)
+        if found is not None:
+            return [found[0]], []
+        # (`c` in `a if c else b` is no object the value may be: it only chooses.)
+        if isinstance(node, ast.IfExp):
+            return self.reached_by_code([node.body, node.orelse])
+        if isinstance(node, ast.BoolOp):
+            return self.reached_by_code(node.values)
+        if isinstance(node, ast.NamedExpr):
+            return self.reached(node.value)
+        loads = _loaded_names(node)
+        handed = list(dict.fromkeys(name for name, is_called in loads if not is_called))
+        called = [
+            name
+            for name in dict.fromkeys(name for name, is_called in loads if is_called)
+            if name not in handed and name not in PURE_FUNCTIONS
+        ]
+        pending = [name for name in [*handed, *called] if name in self.summaries]
+        seen = set(pending)
+        while pending:
+            for read in self.summaries[pending.pop()].reads:
+                handed.append(read)
+                if read in self.summaries and read not in seen:
+                    seen.add(read)
+                    pending.append(read)
+        return handed, called
+
+    def reached_by_code(self, nodes: Iterable[ast.AST]) -> tuple[list[str], list[str]]:
+        """What running ``nodes`` may come upon, as ``reached`` tells it of an expression."""
+        handed: list[str] = []
+        called: list[str] = []
+        for node in nodes:
+            more = (
+                self.reached(node)
+                if isinstance(node, ast.expr)
+                else self.reached_by_code(ast.iter_child_nodes(node))
+            )
+            handed += more[0]
+            called += more[1]
+        return handed, called
+
+    def record_handed_out(self, node: ast.expr) -> None:
+        """A body's ``return``, ``yield`` or ``raise`` hands ``node``'s value to code the
+        body cannot see (its caller, a handler), which may change it: as a call would."""
+        if self._inside_body():
+            self.record_candidate(node)
 
     def record_callee(self, name: str) -> None:
         """``name(...)``: what the name holds may change itself (a bound method its
         receiver, a callable object its own state); a loop variable's containers hold it."""
-        self._candidates({name}, called=True)
-        self._candidates(self._with_containers([name]) - {name}, called=False)
+        handed, called = self._closure([], [name])
+        self._candidates(called, called=True)
+        self._candidates(handed, called=False)
 
     def _candidates(self, roots: set[str], *, called: bool, stored: str | None = None) -> None:
         """``stored``: the root the cell changes only by a direct store (``d[0] = v``)."""
@@ -380,31 +459,72 @@ class NameResolver:
                 if root != stored:
                     self.changed_otherwise.add(root)
 
-    def record_sharing(self, targets: list[str], value: ast.expr) -> None:
-        """`a = b`, `a = b.x`, `a = [b]`: at cell level, `a` may share objects with `b`."""
-        if not self.at_cell_level():
+    def record_sharing(
+        self, targets: list[str], value: ast.expr, *, at_cell: bool | None = None
+    ) -> None:
+        """`a = b`, `a = b.x`, `a = [b]`, `a, c = b`: at cell level (``at_cell``: where the
+        targets are bound, the walk's scope unless told), `a` may share objects with `b`.
+
+        Whatever the value, `a` may hold objects of whatever it reaches (``reached``):
+        changing `a` in this cell (or body: bodies keep no ``shares``) may change them,
+        as changing a loop variable changes what it iterates. That covers what no pair
+        says: a value that is no path nor display (`a = d.get("k")`, `a = list(xs)`),
+        and what holds the roots in this cell (`for p in xs: q = p`).
+        """
+        handed, called = self.reached(value)
+        if at_cell is None:
+            at_cell = self.at_cell_level()
+        if at_cell:
+            # (Not what holds the roots in this cell: `v = f(x)` keeps `v` to the cell.)
+            for root in _roots(value):
+                for target in targets:
+                    if target != root:
+                        self.shares.add((target, root))
+        self.hold(targets, handed, called)
+
+    def hold(self, targets: Iterable[str], handed: Iterable[str], called: Iterable[str]) -> None:
+        """The objects of ``targets`` may be, or hold, what ``handed`` and ``called`` reach
+        (``element_of``, ``made_by``), for the changes the cell makes through them."""
+        handed, called = set(handed), set(called)
+        if not handed and not called:
             return
-        for root in _roots(value):
+        maps = [(s.element_of, s.made_by) for s in self.open_summaries]
+        if not self._inside_body():
+            maps = [(self.element_of, self.made_by)]
+        for element_of, made_by in maps:
             for target in targets:
-                if target != root:
-                    self.shares.add((target, root))
+                if found := handed - {target}:
+                    element_of.setdefault(target, set()).update(found)
+                if found := called - {target}:
+                    made_by.setdefault(target, set()).update(found)
 
     def iterate(self, targets: set[str], iterable: ast.expr) -> None:
         """``for targets in iterable``: the targets are elements of what it iterates."""
-        sources = set(_iterated_roots(iterable))
-        if sources:
-            for target in targets:
-                self.element_of.setdefault(target, set()).update(sources)
+        self.hold(targets, *self._iterated_roots(iterable))
 
-    def _with_containers(self, roots: list[str]) -> set[str]:
-        found: set[str] = set()
-        pending = list(roots)
-        while pending:
-            name = pending.pop()
-            if name not in found:
-                found.add(name)
-                pending.extend(self.element_of.get(name, ()))
-        return found
+    def _iterated_roots(self, node: ast.expr) -> tuple[list[str], list[str]]:
+        """What a ``for`` hands out elements of: ``rows``, ``enumerate(rows)``,
+        ``d.items()``; for another call (``filter(None, rows)``), whatever it reaches."""
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in _ITERATING_FUNCTIONS:
+                handed: list[str] = []
+                called: list[str] = []
+                for argument in node.args:
+                    more = self._iterated_roots(argument)
+                    handed += more[0]
+                    called += more[1]
+                return handed, called
+            if isinstance(func, ast.Attribute) and func.attr in _ITERATING_METHODS:
+                return self.reached(func.value)
+        return self.reached(node)
+
+    def _closure(self, handed: Iterable[str], called: Iterable[str]) -> tuple[set[str], set[str]]:
+        """At cell level, ``_closure`` of the cell's own holds; in a body, the names as
+        they are: ``close_summary`` expands them through the body's."""
+        if self._inside_body():
+            return set(handed), set(called) - set(handed)
+        return _closure(handed, called, self.element_of, self.made_by)
 
     def _inside_body(self) -> bool:
         return any(isinstance(scope, FunctionScope) for scope in self.stack)
@@ -526,13 +646,70 @@ _ITERATING_FUNCTIONS = frozenset(
 _ITERATING_METHODS = frozenset({"items", "values", "keys"})
 
 
-def _iterated_roots(node: ast.expr) -> list[str]:
-    """Names whose elements a ``for`` hands out: ``rows``, ``enumerate(rows)``, ``d.items()``."""
-    if isinstance(node, ast.Call):
-        func = node.func
-        if isinstance(func, ast.Name) and func.id in _ITERATING_FUNCTIONS:
-            return [root for argument in node.args for root in _iterated_roots(argument)]
-        if isinstance(func, ast.Attribute) and func.attr in _ITERATING_METHODS:
-            return _roots(func.value)
+def _closure(
+    handed: Iterable[str],
+    called: Iterable[str],
+    element_of: Mapping[str, set[str]],
+    made_by: Mapping[str, set[str]],
+) -> tuple[set[str], set[str]]:
+    """``handed`` and ``called`` with what holds them (``element_of``, ``made_by``),
+    transitively: the names handed over, and those only called."""
+    handed, called = set(handed), set(called)
+    if not any(name in element_of or name in made_by for name in handed | called):
+        return handed, called - handed  # (most often: nothing holds them)
+    found: tuple[set[str], set[str]] = (set(), set())
+    pending = [(name, False) for name in handed] + [(name, True) for name in called]
+    while pending:
+        name, is_called = pending.pop()
+        into = found[is_called]
+        if name not in into:
+            into.add(name)
+            pending += [(n, False) for n in element_of.get(name, ())]
+            pending += [(n, True) for n in made_by.get(name, ())]
+    return found[0], found[1] - found[0]
+
+
+def _loaded_names(node: ast.AST, own: frozenset[str] = frozenset()) -> list[tuple[str, bool]]:
+    """The names an expression reads, each with whether it is called right there (``f`` in
+    ``f(x)``), less those it binds for itself where they are its own (a comprehension's
+    targets, a lambda's parameters): they name no object outside."""
+    if isinstance(node, ast.Name):
+        return [(node.id, False)] if isinstance(node.ctx, ast.Load) and node.id not in own else []
+    if isinstance(node, ast.Constant):
         return []
-    return _roots(node)
+    if isinstance(node, ast.Attribute):
+        return _loaded_names(node.value, own)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        found = [] if node.func.id in own else [(node.func.id, True)]
+        for argument in [*node.args, *node.keywords]:
+            found += _loaded_names(argument, own)
+        return found
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+        found = _loaded_names(node.generators[0].iter, own)
+        inner = set(own)
+        for generator in node.generators:
+            inner.update(_stored_names(generator.target))
+        inside = frozenset(inner)
+        for position, generator in enumerate(node.generators):
+            if position:
+                found += _loaded_names(generator.iter, inside)
+            for condition in generator.ifs:
+                found += _loaded_names(condition, inside)
+        elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        for element in elements:
+            found += _loaded_names(element, inside)
+        return found
+    if isinstance(node, ast.Lambda):
+        arguments = node.args
+        found = []
+        for default in [*arguments.defaults, *arguments.kw_defaults]:
+            if default is not None:
+                found += _loaded_names(default, own)
+        params = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        params += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+        return found + _loaded_names(node.body, own | {a.arg for a in params})
+    return [name for child in ast.iter_child_nodes(node) for name in _loaded_names(child, own)]
+
+
+def _stored_names(target: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}

@@ -210,3 +210,8 @@ class SummaryAccumulator:
     # Of the candidates, those only ever called (``g(1)``), not handed over or changed.
     called: set[str] = field(default_factory=set)
     handled: set[str] = field(default_factory=set)
+    # What the bodies' names may hold (``NameResolver.element_of``, ``made_by``), kept
+    # apart from the cell's: a body's locals are its own, and a body of many lines
+    # would otherwise make every candidate anywhere search all of them.
+    element_of: dict[str, set[str]] = field(default_factory=dict)
+    made_by: dict[str, set[str]] = field(default_factory=dict)

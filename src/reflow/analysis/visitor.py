@@ -70,6 +70,9 @@ from reflow.analysis.scopes import (
     merge,
 )
 
+_BUILTIN_TYPES = frozenset({"list", "dict", "set", "bytearray", "object", "type"})
+"""Builtin types whose methods a cell may call unbound, on the object as first argument."""
+
 
 class CellVisitor:
     """Walks one cell's statements and reports every name event to a ``NameResolver``.
@@ -124,6 +127,9 @@ class CellVisitor:
         self.visit(node.value)
         self.names.bind_walrus(node.target.id)
         self.names.close_summary(summary, [node.target.id])
+        stack = self.names.stack
+        scope = next(s for s in reversed(stack) if not isinstance(s, ComprehensionScope))
+        self.names.record_sharing([node.target.id], node.value, at_cell=scope is stack[0])
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if isinstance(node.ctx, ast.Load):
@@ -202,12 +208,25 @@ class CellVisitor:
                 self.names.record_mutation(func.value, MutationKind.METHOD_CALL)
                 self.names.record_candidate(func.value)
                 self._arguments_may_change(node, method in ARGUMENT_MUTATING)
+                if (
+                    node.args
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id in _BUILTIN_TYPES
+                    and symbol_path(node.args[0]) is not None
+                ):
+                    # `list.append(xs, 5)`: called on a type, the method's receiver is
+                    # its first argument (a name's object: a value computed there is one
+                    # no name holds yet). Not `xs.append(y)`: that leaves `y` alone.
+                    self.names.record_candidate(node.args[0])
             elif method in PURE_METHODS:
                 self._arguments_may_change(node, False)
             else:  # unknown: the runtime compares the receiver and arguments before/after
                 self.names.record_candidate(func.value)
                 self._arguments_may_change(node, True)
         else:
+            # `getattr(x, "append")(1)`, `fs[0](1)`, `get()()`: what is called may be a
+            # method of any object the expression reaches, which it may change.
+            self.names.record_candidate(func)
             self._arguments_may_change(node, True)
         # A method reads its whole receiver (``d.get`` reads ``d``, ``x.a.keys`` reads ``x.a``).
         if isinstance(func, ast.Name):
@@ -249,13 +268,7 @@ class CellVisitor:
             self._bind_target(target, kind)
         bound = [t.id for t in node.targets if isinstance(t, ast.Name)]
         self.names.close_summary(summary, bound)
-        # `x[k] = y` and `x.a = y` make x hold y's object: they share, as after `x = [y]`.
-        holders = [
-            found[0]
-            for t in node.targets
-            if isinstance(t, ast.Attribute | ast.Subscript) and (found := symbol_path(t))
-        ]
-        self.names.record_sharing(bound + holders, node.value)
+        self.names.record_sharing(_holders(node.targets), node.value)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         target = node.target
@@ -266,12 +279,14 @@ class CellVisitor:
             self.names.record_candidate(target)
             self.visit(node.value)
             self.names.bind(target.id)
+            self.names.record_sharing([target.id], node.value)  # `xs += [p]` holds p
             return
         self.names.record_mutation(target, MutationKind.AUG_ASSIGN)
         # ``x[0] += 1`` reads x[0] (the path) before storing it.
         if not (isinstance(target, ast.Attribute | ast.Subscript) and self._read_path(target)):
             self._visit_target_parts(target)
         self.visit(node.value)
+        self.names.record_sharing(_holders([target]), node.value)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         target = node.target
@@ -291,6 +306,8 @@ class CellVisitor:
         if not in_function and not self.lazy_annotations:
             self.visit(node.annotation)
         self.names.close_summary(summary, [target.id] if isinstance(target, ast.Name) else [])
+        if node.value is not None:
+            self.names.record_sharing(_holders([target]), node.value)
 
     def _bind_target(self, target: ast.expr, kind: BindingKind | None) -> None:
         """Visit an assignment target; the names it binds get ``kind`` if every element
@@ -372,6 +389,7 @@ class CellVisitor:
         body = FunctionScope({a.arg for a in _all_parameters(arguments)})
         self.names.stack.append(body)
         self.visit(node.body)
+        self.names.record_handed_out(node.body)
         self.names.stack.pop()
         self.names.finish_function(body)
 
@@ -573,6 +591,8 @@ class CellVisitor:
 
     def visit_Raise(self, node: ast.Raise) -> None:
         self.visit_all([node.exc, node.cause])
+        if node.exc is not None:
+            self.names.record_handed_out(node.exc)
         flow = self.names.flow()
         if flow is not None:
             flow.dead = True
@@ -581,13 +601,24 @@ class CellVisitor:
         if not isinstance(self.names.stack[-1], FunctionScope):
             self._flag("'return' outside function", node)
         self.visit_all([node.value])
+        if node.value is not None:
+            self.names.record_handed_out(node.value)
 
     def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         if not isinstance(self.names.stack[-1], FunctionScope):
             self._flag("'yield' outside function", node)
         self.visit_all([node.value])
+        if node.value is not None:
+            self.names.record_handed_out(node.value)
 
     visit_YieldFrom = visit_Yield
+
+    def visit_withitem(self, node: ast.withitem) -> None:
+        self.visit(node.context_expr)
+        if node.optional_vars is not None:
+            self.visit(node.optional_vars)
+            # `with box as b`: `__enter__` most often gives back the manager itself.
+            self.names.record_sharing(_holders([node.optional_vars]), node.context_expr)
 
     # -- try ----------------------------------------------------------------
 
@@ -596,7 +627,7 @@ class CellVisitor:
         if flow is None:
             self.visit_all(node.body)
             for handler in node.handlers:
-                self._visit_handler(handler, None)
+                self._visit_handler(handler, None, node.body)
             self.visit_all([*node.orelse, *node.finalbody])
             return
         before = flow.save()
@@ -610,7 +641,7 @@ class CellVisitor:
         ends = [flow.save()]
         for handler in node.handlers:
             flow.restore(handler_start)
-            self._visit_handler(handler, flow)
+            self._visit_handler(handler, flow, node.body)
             ends.append(flow.save())
         removed_later = flow.pop_region()
         after = merge(ends)
@@ -631,9 +662,14 @@ class CellVisitor:
 
     visit_TryStar = visit_Try
 
-    def _visit_handler(self, handler: ast.ExceptHandler, flow: FlowScope | None) -> None:
+    def _visit_handler(
+        self, handler: ast.ExceptHandler, flow: FlowScope | None, body: list[ast.stmt]
+    ) -> None:
         self.visit_all([handler.type])
         if handler.name is not None:
+            # The exception may be any object the try body reaches (`raise err`), and
+            # changing it changes that object.
+            self.names.hold([handler.name], *self.names.reached_by_code(body))
             if flow is not None:
                 flow.bound.add(handler.name)  # bound, but no def: see the module docstring
             else:
@@ -660,6 +696,8 @@ class CellVisitor:
             if flow is not None and before is not None:
                 flow.restore(before)
             self.visit(case.pattern)
+            # A capture is the subject or a part of it, as if unpacked from it.
+            self.names.record_sharing(sorted(_captures(case.pattern)), node.subject)
             self.visit_all([case.guard, *case.body])
             if flow is not None:
                 ends.append(flow.save())
@@ -712,6 +750,34 @@ def _all_parameters(arguments: ast.arguments) -> list[ast.arg]:
         found.append(arguments.vararg)
     if arguments.kwarg is not None:
         found.append(arguments.kwarg)
+    return found
+
+
+def _holders(targets: list[ast.expr]) -> list[str]:
+    """The names assignment targets make hold (part of) the value: every name bound, at
+    any depth of unpacking (`p, *q = xs`), and the root of every attribute or item store
+    (`x[k] = y` and `x.a = y` make x hold y's object, as after `x = [y]`)."""
+    found: list[str] = []
+    for target in targets:
+        if isinstance(target, ast.Name):
+            found.append(target.id)
+        elif isinstance(target, ast.Starred):
+            found += _holders([target.value])
+        elif isinstance(target, ast.Tuple | ast.List):
+            found += _holders(target.elts)
+        elif isinstance(target, ast.Attribute | ast.Subscript) and (path := symbol_path(target)):
+            found.append(path[0])
+    return found
+
+
+def _captures(pattern: ast.pattern) -> set[str]:
+    """The names a ``match`` pattern binds."""
+    found: set[str] = set()
+    for node in ast.walk(pattern):
+        if isinstance(node, ast.MatchAs | ast.MatchStar) and node.name is not None:
+            found.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest is not None:
+            found.add(node.rest)
     return found
 
 
