@@ -2186,11 +2186,36 @@ OWN_READS = [
         status={"b": "fresh"},
     ),
     Case(
+        "augmented-assignment-of-its-own-value-fails-and-keeps-it",
+        {"a": "x = 0", "b": "y = x * 2"},
+        ["run_all", "edit a: x += 1", "run a"],
+        errors={"a": "NameError"},
+        ns={"x": 0},
+    ),
+    Case(
+        "own-value-read-through-a-call-fails-and-keeps-it",
+        {"a": "x = 0", "b": "y = x * 2"},
+        ["run_all", "edit a: x = x + len([1])", "run a"],
+        errors={"a": "NameError"},
+        ns={"x": 0},
+    ),
+    Case(
         "loop-that-no-longer-binds-fails-as-a-run-all-does",
         {"b": "for i in range(3):\n    last = i\nprint(last)", "c": "w = last + 1"},
         ["run_all", "edit b: for i in range(0):\n    last = i\nprint(last)", "run b"],
         errors={"b": "NameError"},
+        ns={"last": 2},  # kept: the failed run bound nothing
+    ),
+    Case(
+        "loop-that-no-longer-binds-and-reads-nothing-unbinds-it",
+        {"b": "for i in range(3):\n    last = i\nif i > 5:\n    print(last)"},
+        [
+            "run_all",
+            "edit b: for i in range(0):\n    last = i\nif False:\n    print(last)",
+            "run b",
+        ],
         absent=["last"],
+        status={"b": "fresh"},
     ),
 ]
 

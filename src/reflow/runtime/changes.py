@@ -123,6 +123,14 @@ class ChangeDetector:
             if namespace.pop(name, _MISSING) is not _MISSING:
                 self._count -= 1
 
+    def put_back(self, namespace: dict[str, Any], names: Iterable[str]) -> None:
+        """Bind again those of ``names`` set aside that the run left unbound."""
+        for name in names:
+            old = self._before.get(name, _MISSING)
+            if old is not _MISSING and name not in namespace:
+                namespace[name] = old
+                self._count += 1
+
     def after(
         self,
         namespace: dict[str, Any],
@@ -233,7 +241,12 @@ class ChangeDetector:
         have deleted a global, so the namespace only grew)."""
         before = self._before
         get = before.get
-        moved = [name for name in names if namespace.get(name, _MISSING) is not get(name, _MISSING)]
+        moved = [
+            name
+            for name in names
+            if (value := namespace.get(name, _MISSING)) is not _MISSING
+            and value is not get(name, _MISSING)
+        ]
         added = len(namespace) - self._count
         if added > 0:
             seen = set(moved)

@@ -145,6 +145,10 @@ class Session:
             if attempt is not None and attempt.restored is None:
                 attempt.after_run()
         seconds = time.perf_counter() - started
+        if leftovers and execution.error is not None:
+            # It failed (`x += 1` read `x` before binding it, as in a run-all): the value
+            # its last run left is kept, not destroyed, and the cell shows the error.
+            detector.put_back(self.namespace, leftovers)
         execution = _warn_about_threads(execution, threads)
         if execution.error is not None and self.graph.direction is Direction.ANY_ORDER:
             execution = replace(execution, error=unmangled(execution.error, cell))
@@ -184,8 +188,9 @@ class Session:
         """Names the cell may read before binding them, that no cell above binds, holding
         the cell's own earlier value (`for i in xs: last = i` then `print(last)`): a
         run-all finds them unbound there, so they are set aside for the run, whose reads
-        then find this run's own binding or fail as a run-all's would. Left bound, every
-        re-run read its own last value, which no cell above wrote: an out-of-order read."""
+        then find this run's own binding or fail as a run-all's would (`x += 1`; the
+        value is put back then). Left bound, every re-run read its own last value, which
+        no cell above wrote: an out-of-order read."""
         names = analysis.refs & analysis.defs
         if not names:
             return frozenset()
