@@ -2219,8 +2219,37 @@ OWN_READS = [
     ),
 ]
 
+SETTLING = [
+    # run_stale runs what a run can bring up to date: not a reader of a name no cell
+    # defines any more (its edited binder has not run), nor what lies downstream of it.
+    Case(
+        "run-stale-leaves-readers-of-an-edited-away-binder",
+        {
+            "a": "a = [[0], [1]]",
+            "c": "c = [2, 3]",
+            "f": "def f():\n    return len(a)",
+            "g": "def g(x):\n    x.append(len(c))",
+            "fs": "fs = [f, g]",
+            "v1": "v = fs[0]()",
+            "v2": "w = fs[0]()",
+            "v3": "w2 = len(c)",
+        },
+        ["run_all", "edit fs: nosuch", "run_stale"],
+        ran=[],
+        status={"v1": "stale", "v2": "stale", "fs": "dirty"},
+    ),
+    Case(
+        "run-stale-still-runs-what-it-can-fix",
+        {"a": "x = 1", "b": "y = x + 1", "c": "z = nosuch_name_yet", "d": "w = y * 2"},
+        ["run_all", "mode lazy", "edit a: x = 2", "run a", "run_stale"],
+        ran=["b", "d"],
+        ns={"w": 6},
+    ),
+]
+
 CASES = (
     USED_UP
+    + SETTLING
     + OWN_READS
     + DYNAMIC
     + CLASS_CHAINS

@@ -296,7 +296,9 @@ class Notebook:
         that running can bring up to date. In lazy mode too: what a run of a stale cell
         would mark stale is stale too, so it runs in the same call (one call is a
         fixpoint), as a reactive run of those cells would."""
-        return self._run(self._board().stale(), observer=observer, settle=True, mode=Mode.REACTIVE)
+        board = self._board()
+        targets = self._scheduler.fixable(board.stale(), board)
+        return self._run(targets, observer=observer, settle=True, mode=Mode.REACTIVE)
 
     def _run(
         self,

@@ -320,6 +320,18 @@ class Scheduler:
             if records[c].has_run and not records[c].dirty and c not in graph.errors()
         ]
 
+    def fixable(self, cells: list[CellId], board: StatusBoard) -> list[CellId]:
+        """Of stale ``cells``, those a run can bring up to date: not a reader left with no
+        writer for a name it read, nor one with an out-of-order usage (``_unsettled``),
+        nor a cell downstream of either (its input stays stale whatever it does). Run,
+        they ran and stayed stale, and the settle loop replayed what lies around them."""
+        graph = self._graph
+        stuck = {c for c in cells if self.orphaned(c, board) or graph.out_of_order_usages(c)}
+        if not stuck:
+            return cells
+        below = graph.dependents(stuck)
+        return [c for c in cells if c not in stuck and c not in below]
+
     def orphaned(self, cell: CellId, board: StatusBoard) -> bool:
         """Whether the cell reads a name it saw bound that no cell defines for it now."""
         record = self._session.records[cell]
