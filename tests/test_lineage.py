@@ -2142,7 +2142,21 @@ CLASS_CHAINS = [
 ]
 
 DYNAMIC = [
-    # Code the analysis cannot read (exec, eval, globals()) may change any global's object.
+    # Code the analysis cannot read (exec, eval, globals()) may change any global's object;
+    # so may a function a cell below bound, called where the graph expects another.
+    Case(
+        "function-bound-below-changes-what-its-code-says",
+        {
+            "a": "d = {'p': 1}",
+            "b": "def f(m):\n    m['q'] = 1",
+            "c": "a = {}",
+            "e": "f(a)",
+            "g": "def f(m):\n    d['q'] = m",
+        },
+        ["run_all", "alone e", "add s@1: s = str(d)", "run s"],
+        ns={"s": "{'p': 1}"},
+        status={"s": "fresh"},
+    ),
     Case(
         "exec-changes-an-object-on-a-re-run",
         {"a": "xs = []", "b": "exec('xs.append(1)')", "c": "s = len(xs)"},

@@ -108,9 +108,10 @@ class Session:
         candidates = _with_partners(expanded.may_change, record.analysis.shares) | changed_by_use(
             self.namespace, expanded.refs
         )
-        if expanded.reads_all:
-            # `exec('xs.append(1)')`, `globals()['xs'].append(1)`: code the analysis cannot
-            # read may change any global's object.
+        if expanded.reads_all or self._reads_strays(cell, seen):
+            # `exec('xs.append(1)')`, `globals()['xs'].append(1)`, or a function some other
+            # cell than the one the graph expects bound: code the analysis did not read
+            # may change any global's object.
             candidates |= {name for name in self.namespace if links_cells(name)}
         detector = ChangeDetector(
             self.namespace,
@@ -183,6 +184,21 @@ class Session:
         if attempt is not None and not record.from_cache and execution.error is None:
             self._memo_store(attempt, record, execution, seconds)
         return Outcome(execution, changed)
+
+    def _reads_strays(self, cell: CellId, seen: Mapping[Symbol, Version | None]) -> bool:
+        """Whether the cell is about to read a value that the writer the graph expects
+        (the nearest above) did not leave: `f` a cell below bound, run alone first. The
+        graph reads the cell's calls as that writer's code defines them; what runs is
+        the other's."""
+        graph = self.graph
+        for symbol, version in seen.items():
+            if (
+                version is not None
+                and version.cell != cell
+                and version.cell != graph.reaching_writer(cell, symbol.name)
+            ):
+                return True
+        return False
 
     def _own_leftovers(self, cell: CellId, analysis: CellAnalysis) -> frozenset[str]:
         """Names the cell may read before binding them, that no cell above binds, holding
