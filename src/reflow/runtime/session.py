@@ -187,17 +187,23 @@ class Session:
 
     def _reads_strays(self, cell: CellId, seen: Mapping[Symbol, Version | None]) -> bool:
         """Whether the cell is about to read a value that the writer the graph expects
-        (the nearest above) did not leave: `f` a cell below bound, run alone first. The
-        graph reads the cell's calls as that writer's code defines them; what runs is
-        the other's."""
-        graph = self.graph
+        (the nearest above) did not leave: one a cell below wrote (`f` a cell below bound,
+        run alone first), or an older one, the expected writer not having run its code.
+        The graph reads the cell's calls as that writer's code defines them; what runs
+        is the other's. (A newer write above, of a part, is no stray.)"""
+        graph, records = self.graph, self.records
+        rank = graph.rank(cell)
         for symbol, version in seen.items():
-            if (
-                version is not None
-                and version.cell != cell
-                and version.cell != graph.reaching_writer(cell, symbol.name)
-            ):
+            if version is None or version.cell == cell:
+                continue
+            writer = version.cell
+            if writer in graph and graph.rank(writer) > rank:
                 return True
+            expected = graph.reaching_writer(cell, symbol.name)
+            if expected is not None and expected != writer:
+                record = records.get(expected)
+                if record is None or not record.has_run or record.dirty:
+                    return True
         return False
 
     def _own_leftovers(self, cell: CellId, analysis: CellAnalysis) -> frozenset[str]:
