@@ -197,7 +197,7 @@ class Session:
             if version is None or version.cell == cell:
                 continue
             writer = version.cell
-            if writer in graph and graph.rank(writer) > rank:
+            if writer is not None and writer in graph and graph.rank(writer) > rank:
                 return True
             expected = graph.reaching_writer(cell, symbol.name)
             if expected is not None and expected != writer:
