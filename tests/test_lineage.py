@@ -2204,6 +2204,7 @@ OWN_READS = [
         {"a": "x = 0", "b": "y = x * 2"},
         ["run_all", "edit a: x += 1", "run a"],
         errors={"a": "NameError"},
+        error_mentions={"a": "no cell above binds it"},
         ns={"x": 0},
     ),
     Case(

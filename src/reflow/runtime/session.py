@@ -150,6 +150,7 @@ class Session:
             # It failed (`x += 1` read `x` before binding it, as in a run-all): the value
             # its last run left is kept, not destroyed, and the cell shows the error.
             detector.put_back(self.namespace, leftovers)
+            execution = _explain_set_aside(execution, leftovers)
         execution = _warn_about_threads(execution, threads)
         if execution.error is not None and self.graph.direction is Direction.ANY_ORDER:
             execution = replace(execution, error=unmangled(execution.error, cell))
@@ -800,6 +801,22 @@ def _static_symbols(analysis: CellAnalysis, name: str) -> list[Symbol]:
                 return [Symbol(name)]
             parts.add(mutation.path[:1])
     return [Symbol(name, part) for part in sorted(parts, key=repr)] or [Symbol(name)]
+
+
+def _explain_set_aside(execution: Execution, names: frozenset[str]) -> Execution:
+    """A NameError for a name the cell's last run left (and that it still holds): say
+    why, since the value is there to see."""
+    error = execution.error
+    if error is None or error.type != "NameError":
+        return execution
+    name = next((n for n in sorted(names) if f"'{n}'" in error.message), None)
+    if name is None:
+        return execution
+    note = (
+        f" (reflow: `{name}` is read before this cell binds it, and no cell above binds "
+        "it: a restart-and-run-all fails here; the value its last run left is kept)"
+    )
+    return replace(execution, error=replace(error, message=error.message + note))
 
 
 def _warn_about_threads(execution: Execution, before: set[threading.Thread]) -> Execution:
