@@ -56,8 +56,7 @@ INERT = [
 
 @pytest.mark.parametrize(("source", "inert"), INERT, ids=[s or "empty" for s, _ in INERT])
 def test_which_cells_run_only_their_own_code(source: str, inert: bool) -> None:
-    tree = ast.parse(source) if "await" not in source else ast.parse(source, type_comments=False)
-    assert runs_only_its_own_code(tree) is inert
+    assert runs_only_its_own_code(ast.parse(source)) is inert
     if "await" not in source:
         assert analyze(source).inert is inert
 
@@ -195,7 +194,7 @@ def test_a_tracer_or_a_new_thread_turns_the_whole_comparison_back_on() -> None:
     assert _binds_only(nb, "a") == {"n"}
 
 
-def test_a_memoized_cell_compares_the_whole_namespace(tmp_path: Path) -> None:
+def test_a_memoized_cell_compares_the_whole_namespace() -> None:
     nb = Notebook(cache="memory")
     nb.add("n = 1", id="a")
     nb.run_all()
