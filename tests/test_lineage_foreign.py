@@ -840,6 +840,59 @@ THROUGH_EXPRESSIONS = [
     ),
 ]
 
+# A call that leaves its arguments alone may still call one: a lambda, a mutating method
+# handed over, the function a builtin such as `map` or `sorted(key=...)` calls. What that
+# function changes is the cell's change.
+CALLED_ARGUMENTS = [
+    _changed_through(
+        "a-mutating-method-handed-to-map", "xs = []", "list(map(xs.append, [1]))", {"xs": [1]}
+    ),
+    _changed_through(
+        "a-mutating-method-as-a-sort-key",
+        "seen = []\nys = [3]",
+        "ys.sort(key=seen.append)",
+        {"seen": [3]},
+    ),
+    _changed_through(
+        "a-lambda-handed-to-filter",
+        "seen = []",
+        "list(filter(lambda v: seen.append(v), [1]))",
+        {"seen": [1]},
+    ),
+    _changed_through(
+        "a-lambda-as-a-max-key",
+        "seen = []",
+        "max([1], key=lambda v: seen.append(v) or v)",
+        {"seen": [1]},
+    ),
+    _changed_through(
+        "a-lambda-handed-to-a-pure-method",
+        "seen = []\nclass P:\n    def apply(self, f):\n        return f(1)\np = P()",
+        "p.apply(lambda v: seen.append(v))",
+        {"seen": [1]},
+    ),
+    _changed_through(
+        "a-name-of-a-bound-method-handed-to-map",
+        "seen = []\nadd = seen.append",
+        "list(map(add, [1]))",
+        {"seen": [1]},
+    ),
+    _changed_through(
+        "an-unbound-method-on-what-a-call-reaches",
+        XS,
+        "list.append(max(xs), 5)",
+        {"xs": [[0], [1, 5]]},
+    ),
+    Case(
+        "a-pure-builtin-handed-a-pure-function-changes-nothing",
+        {"a": "xs = [2, 1]", "b": "ys = sorted(map(str, xs), key=len)", "c": "s = str(xs)"},
+        ["run_all", "run b"],
+        ran=["b"],
+        ns={"ys": ["2", "1"]},
+        status={"a": "fresh", "c": "fresh"},
+    ),
+]
+
 CASES = (
     LENGTH_CHANGES
     + CHECK_FALSE_ALARMS
@@ -853,6 +906,7 @@ CASES = (
     + OWN_BINDINGS_BEFORE_A_CALL
     + UNPACKING_SHARES
     + THROUGH_EXPRESSIONS
+    + CALLED_ARGUMENTS
 )
 
 

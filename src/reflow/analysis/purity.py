@@ -204,6 +204,20 @@ PURE_FUNCTIONS: frozenset[str] = frozenset(
 )  # fmt: skip
 """Functions called by a plain name whose arguments a call leaves unchanged."""
 
+CALLBACK_ARGUMENTS: Mapping[str, tuple[int | None, str | None]] = MappingProxyType(
+    {
+        "map": (0, None),
+        "filter": (0, None),
+        "sorted": (None, "key"),
+        "min": (None, "key"),
+        "max": (None, "key"),
+        "iter": (0, None),  # iter(callable, sentinel)
+    }
+)
+"""Builtins of ``PURE_FUNCTIONS`` that call a function they are given: its position, its
+keyword. The call leaves its arguments alone, but what the function it calls does
+(``map(xs.append, ys)``, ``sorted(ys, key=d.setdefault)``) is the cell's doing."""
+
 ARGUMENT_MUTATING: Mapping[str, str] = MappingProxyType(
     {
         "shuffle": "random.shuffle / np.random.shuffle reorder their argument in place",

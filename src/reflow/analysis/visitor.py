@@ -51,6 +51,7 @@ from reflow.analysis.kinds import (
 from reflow.analysis.paths import RUNTIME_KEY, symbol_path
 from reflow.analysis.purity import (
     ARGUMENT_MUTATING,
+    CALLBACK_ARGUMENTS,
     DYNAMIC_CALLS,
     INPLACE_KEYWORD,
     INPLACE_SUFFIX,
@@ -212,11 +213,10 @@ class CellVisitor:
                     node.args
                     and isinstance(func.value, ast.Name)
                     and func.value.id in _BUILTIN_TYPES
-                    and symbol_path(node.args[0]) is not None
                 ):
-                    # `list.append(xs, 5)`: called on a type, the method's receiver is
-                    # its first argument (a name's object: a value computed there is one
-                    # no name holds yet). Not `xs.append(y)`: that leaves `y` alone.
+                    # `list.append(xs, 5)`, `list.append(max(ys), 5)`: called on a type,
+                    # the method's receiver is its first argument, or what it reaches.
+                    # Not `xs.append(y)`: that leaves `y` alone.
                     self.names.record_candidate(node.args[0])
             elif method in PURE_METHODS:
                 self._arguments_may_change(node, False)
@@ -245,7 +245,8 @@ class CellVisitor:
     def _arguments_may_change(self, node: ast.Call, unknown_call: bool) -> None:
         """Arguments of a call that may change them are candidates for fingerprints.
 
-        ``out=`` (numpy's ufuncs) is always one, whatever the function.
+        ``out=`` (numpy's ufuncs) is always one, whatever the function. A call known to
+        leave its arguments alone may still call one (``_called_argument``).
         """
         for keyword in node.keywords:
             if unknown_call or keyword.arg == OUT_KEYWORD:
@@ -253,6 +254,35 @@ class CellVisitor:
         if unknown_call:
             for argument in node.args:
                 self.names.record_candidate(argument)
+            return
+        callback = None
+        if isinstance(node.func, ast.Name):
+            callback = CALLBACK_ARGUMENTS.get(node.func.id)
+        for position, argument in enumerate(node.args):
+            called = callback is not None and callback[0] == position
+            self._called_argument(argument, called)
+        for keyword in node.keywords:
+            called = callback is not None and keyword.arg is not None and callback[1] == keyword.arg
+            self._called_argument(keyword.value, called)
+
+    def _called_argument(self, argument: ast.expr, called: bool) -> None:
+        """An argument the callee may call, of a call that leaves its arguments alone
+        (``sorted``, ``df.apply``, ``xs.sort(key=...)``): what calling it changes is the
+        cell's change. A lambda is made to be called, and a mutating method handed over
+        (``map(xs.append, ys)``) to be called on its receiver, whatever the callee; any
+        other function is looked at where the callee is known to call it (``called``,
+        ``CALLBACK_ARGUMENTS``): a name as if called there, a method's receiver."""
+        if isinstance(argument, ast.Lambda):
+            self.names.record_candidate(argument)
+        elif isinstance(argument, ast.Attribute) and (
+            _mutates_receiver(argument.attr, []) or (called and argument.attr not in PURE_METHODS)
+        ):
+            self.names.record_candidate(argument.value)
+        elif called and isinstance(argument, ast.Name):
+            if argument.id not in PURE_FUNCTIONS:  # (`map(str, xs)` calls a builtin)
+                self.names.record_callee(argument.id)
+        elif called and not isinstance(argument, ast.Name | ast.Attribute | ast.Constant):
+            self.names.record_candidate(argument)
 
     # -- assignments --------------------------------------------------------
 
