@@ -893,6 +893,86 @@ CALLED_ARGUMENTS = [
     ),
 ]
 
+# A module's fingerprint is its identity: a notebook function that stores into one
+# changes it when called, as the store itself would at cell level.
+FAKE_MODULE = "import sys, types\nsys.modules['rf_mod_{0}'] = types.ModuleType('rf_mod_{0}')"
+MODULE_STORES_IN_FUNCTIONS = [
+    Case(
+        "a-function-storing-into-an-imported-module",
+        {
+            "a": FAKE_MODULE.format("a") + "\nimport rf_mod_a",
+            "f": "def setv(x):\n    rf_mod_a.v = x",
+            "b": "setv(2)",
+            "c": "v = rf_mod_a.v",
+        },
+        ["run_all", "edit b: setv(3)", "run b"],
+        ran=["a", "b", "c"],  # (b's old store is in the module: its binder first)
+        ns={"v": 3},
+        status={"c": "fresh"},
+    ),
+    Case(
+        "a-function-calling-one-storing-into-a-module",
+        {
+            "a": FAKE_MODULE.format("b") + "\nimport rf_mod_b",
+            "f": "def inner(x):\n    rf_mod_b.v = x\ndef outer(x):\n    inner(x)",
+            "b": "outer(2)",
+            "c": "v = rf_mod_b.v",
+        },
+        ["run_all", "edit b: outer(3)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": 3},
+    ),
+    Case(
+        "a-function-storing-into-a-module-made-by-a-call",
+        {
+            "a": "import types\nm = types.ModuleType('m')\nm.d = {'k': 1}",
+            "f": "def setk(x):\n    m.d['k'] = x",
+            "b": "setk(2)",
+            "c": "v = m.d['k']",
+        },
+        ["run_all", "edit b: setk(3)", "run b"],
+        ns={"v": 3},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "a-function-changing-what-a-module-holds-by-a-method",
+        {
+            "a": "import types\nm = types.ModuleType('m')\nm.d = {'k': 1}",
+            "f": "def setk(x):\n    m.d.update(k=x)",
+            "b": "setk(2)",
+            "c": "v = m.d['k']",
+        },
+        ["run_all", "edit b: setk(3)", "run b"],
+        ns={"v": 3},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "a-function-redefined-to-store-otherwise",
+        {
+            "a": FAKE_MODULE.format("c") + "\nimport rf_mod_c",
+            "f": "def setv(x):\n    rf_mod_c.v = x",
+            "b": "setv(2)",
+            "c": "v = rf_mod_c.v",
+        },
+        ["run_all", "edit f: def setv(x):\n    rf_mod_c.v = x * 10", "run f"],
+        ns={"v": 20},
+        status={"b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "a-parameter-named-as-a-module-is-no-store-into-it",
+        {
+            "a": "import json\nclass O:\n    pass\no = O()",
+            "f": "def setv(json, x):\n    json.v = x",
+            "b": "setv(o, 2)",
+            "c": "v = o.v",
+            "d": "n = len(json.dumps([1]))",
+        },
+        ["run_all", "edit b: setv(o, 3)", "run b"],
+        ran=["a", "b", "c"],
+        ns={"v": 3},
+    ),
+]
+
 CASES = (
     LENGTH_CHANGES
     + CHECK_FALSE_ALARMS
@@ -907,6 +987,7 @@ CASES = (
     + UNPACKING_SHARES
     + THROUGH_EXPRESSIONS
     + CALLED_ARGUMENTS
+    + MODULE_STORES_IN_FUNCTIONS
 )
 
 

@@ -22,6 +22,11 @@ the key held by the global ``k`` when the cell runs (``d[k]``).
 """
 
 
+PartStore = tuple[str, PathPart, bool]
+"""A body's change of a global's part: the name, the part, and whether by a method call
+(``m.d.update(...)``) rather than a store (``m.v = x``, ``m.d[k] = x``, ``del m.v``)."""
+
+
 class MutationKind(StrEnum):
     """How a cell changes an object in place; the runtime decides how sure each is."""
 
@@ -103,6 +108,10 @@ class FunctionSummary:
     into the class changes what the instance gives) but does not call.
     ``constructs``, for a class: the attributes of the class that making an instance
     may read (``kinds.construction_reads``); ``None`` for any of them, or no class.
+    ``stores``: the parts of globals its body stores into or changes by a known mutating
+    method (``m.v = x``, ``plt.rcParams.update(...)``): for a global bound to a module,
+    whose fingerprint is its identity, a call is a write of that part
+    (``Session._module_stores``), as the statement at cell level is.
     """
 
     reads: frozenset[str]
@@ -111,6 +120,7 @@ class FunctionSummary:
     called: frozenset[str] = frozenset()
     classes: frozenset[str] = frozenset()
     constructs: frozenset[str] | None = None
+    stores: frozenset[PartStore] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -337,6 +337,7 @@ class NameResolver:
             kept.candidates |= summary.candidates & globals_touched
             kept.called |= summary.called & globals_touched
             kept.handled |= summary.handled & globals_touched
+            kept.stores |= {s for s in summary.stores if s[0] in globals_touched}
             if changes_itself:
                 kept.candidates.add(name)
                 kept.handled.add(name)
@@ -355,6 +356,10 @@ class NameResolver:
             self.record_candidate(node)
             return
         stored = None
+        if found[1] and self._inside_body():
+            store = (found[0], found[1][0], kind is MutationKind.METHOD_CALL)
+            for summary in self.open_summaries:
+                summary.stores.add(store)
         if self.is_global_now(found[0]):
             self.mutations[Mutation(found[0], found[1], kind)] = None
             if kind in DIRECT_STORES and len(found[1]) == 1:
@@ -582,6 +587,7 @@ class NameResolver:
                         freeze(s.candidates),
                         freeze(s.called - s.handled),
                         constructs=self.constructs.get(name),
+                        stores=freeze(s.stores),
                     )
                     for name, s in self.summaries.items()
                 }

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reflow.analysis.effects import PartStore
+
 
 @dataclass(slots=True)
 class FlowState:
@@ -210,6 +212,7 @@ class SummaryAccumulator:
     # Of the candidates, those only ever called (``g(1)``), not handed over or changed.
     called: set[str] = field(default_factory=set)
     handled: set[str] = field(default_factory=set)
+    stores: set[PartStore] = field(default_factory=set)  # (``FunctionSummary.stores``)
     # What the bodies' names may hold (``NameResolver.element_of``, ``made_by``), kept
     # apart from the cell's: a body's locals are its own, and a body of many lines
     # would otherwise make every candidate anywhere search all of them.

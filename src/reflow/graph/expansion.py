@@ -29,6 +29,7 @@ from reflow.analysis.effects import (
     CellAnalysis,
     FunctionSummary,
     MutationKind,
+    PartStore,
     PathPart,
 )
 from reflow.graph.effects import CellEffects
@@ -56,6 +57,9 @@ class Expanded:
     )
     """Refs read whole only as the receiver of a call, and what is read of them if they
     are bound to a module (``CellAnalysis.module_reads``), under the same conditions."""
+    called_stores: frozenset[PartStore] = frozenset()
+    """The parts of globals the notebook functions the cell calls store into
+    (``FunctionSummary.stores``): a module's are written by each run of the cell."""
     unrun_widens: bool = False
     """Whether ``mutates`` holds names only because the cell has not run yet (what it
     may change shares objects with them): when false, a first run that sees nothing
@@ -196,6 +200,7 @@ class NotebookFunctions:
         pending = [(n, bound_at.get(n, EMPTY)) for n in refs if n in self._functions]
         expanded_with: dict[str, frozenset[str]] = {}
         read_by_calls: set[str] = set()
+        called_stores: set[PartStore] = set()
         # Classes read through the instances a value holds: (carrier, class) pairs.
         through_instances: list[tuple[str, str]] = []
         while pending:
@@ -220,6 +225,7 @@ class NotebookFunctions:
                     if read in self._functions:
                         pending.append((read, bound))
                 writes.update(n for n in summary.writes if links(n))
+                called_stores.update(s for s in summary.stores if links(s[0]))
                 may_change.update(summary.may_change)
                 called.update(summary.called)
                 handled.update(summary.may_change - summary.called)
@@ -251,6 +257,12 @@ class NotebookFunctions:
         # no global of the notebook: only a cell that stores into it, or a builtin a cell
         # shadows and was seen to change, makes a cell its writer.
         stored = effects.analysis.stored_names | _changed_in_parts(effects.analysis)
+        # A module a function the cell calls stores into (`def setv(x): m.v = x`) is
+        # changed by the call as by the store itself: no fingerprint would tell.
+        into_modules = {name for name, _, _ in called_stores if name in self._modules}
+        if into_modules:
+            stored = stored | into_modules
+            mutating = mutating | into_modules
         observed = effects.observed_mutates
         mutates = freeze(
             n
@@ -273,6 +285,7 @@ class NotebookFunctions:
             reads_all=effects.reads_all,
             may_change=changeable,
             alters=alters,
+            called_stores=freeze(called_stores),
             unrun_widens=unrun_widens,
             path_reads=EMPTY_MAP
             if effects.reads_all

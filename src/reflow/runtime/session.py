@@ -16,7 +16,7 @@ from typing import Any
 
 from reflow._types import CellId, Direction, freeze, or_empty
 from reflow.analysis import analyze_completed
-from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
+from reflow.analysis.effects import CellAnalysis, MutationKind, PartStore, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
@@ -542,12 +542,19 @@ class Session:
             # Only the statements that ran to the end: the rest may never have run.
             line = execution.stopped_at
             ran = analyze_completed(self.python_source(record.code), line) if line else EMPTY_RUN
-        for symbol in _module_stores(ran, namespace):
+        called_stores = self.graph.expanded(cell).called_stores
+        stored_by_calls: set[str] = set()
+        for symbol in _module_stores(ran, namespace, called_stores):
             if tracked(symbol.name) and symbol.name not in mutated:
                 # A module's fingerprint is its identity: what a store into it changed is
                 # not seen, so every run of the store is a new write of the part it names
                 # (of the statements that ran to the end: `m.f = f` with no `f` stores not).
                 wrote[symbol] = self.ledger.write(symbol, cell)
+                if symbol.name not in ran.mutated_names:
+                    stored_by_calls.add(symbol.name)
+        # Told the graph as seen: the module a call stored into need not be bound by an
+        # import (`m = types.ModuleType('m')`), which is all the graph knows modules by.
+        mutated |= stored_by_calls
         written = {s.name for s in wrote}
         static_writes = ran.defs | (ran.mutated_names & self.graph.expanded(cell).mutates)
         for name in static_writes:
@@ -739,21 +746,31 @@ EMPTY_RUN = CellAnalysis()
 """What a run that raised before its first statement ended surely wrote: nothing."""
 
 
-def _module_stores(analysis: CellAnalysis, namespace: dict[str, Any]) -> list[Symbol]:
+def _module_stores(
+    analysis: CellAnalysis, namespace: dict[str, Any], called: frozenset[PartStore]
+) -> list[Symbol]:
     """The parts of modules the cell's statements store into or delete (``mymod.y = 7``),
     or change by a known mutating method of an object a module holds
     (``plt.rcParams.update(...)``, ``os.environ.update(...)``; not a submodule's function,
-    ``np.random.seed(1)``: a module's generator is told by its state)."""
+    ``np.random.seed(1)``: a module's generator is told by its state); and those the
+    notebook functions it calls do (``called``: whether the call got to the statement
+    or not, a failed run included, since a store may come before the raise)."""
+    changes = [
+        (
+            m.name,
+            m.path[0],
+            m.name not in analysis.stored_names and m.kind is MutationKind.METHOD_CALL,
+        )
+        for m in analysis.mutations
+        if m.path
+    ]
     found = []
-    for mutation in analysis.mutations:
-        module = namespace.get(mutation.name)
-        if not (mutation.path and isinstance(module, types.ModuleType)):
+    for name, part, by_method in [*changes, *called]:
+        module = namespace.get(name)
+        if not isinstance(module, types.ModuleType):
             continue
-        if mutation.name in analysis.stored_names or (
-            mutation.kind is MutationKind.METHOD_CALL
-            and not isinstance(_held_by(module, mutation.path[0]), _CODE_HOLDERS)
-        ):
-            found.append(Symbol(mutation.name, mutation.path[:1]))
+        if not by_method or not isinstance(_held_by(module, part), _CODE_HOLDERS):
+            found.append(Symbol(name, (part,)))
     return list(dict.fromkeys(found))
 
 
