@@ -4,6 +4,12 @@
 - a cell that mutates a name but does not bind it runs after the binder and
   before the name's plain readers, mutators among themselves in notebook
   order, so that every reader sees every mutation;
+- a cell that changes a name only through another name sharing its object
+  (``a[0].append(2)`` changes ``v`` once a cell binds ``v = a[0]``) is a mutator
+  of it like any other, but no user of its binding: the alias holds an object
+  another name held already, so the order of the alias's binder and the mutator
+  comes from what else links them (both changing ``a``: notebook order), and
+  only failing that, the mutator after the binder;
 - ``del x`` in a cell that does not bind ``x`` runs after every other user of ``x``.
 
 A mutation edge yields to data: when a reader feeds the mutator (``n =
@@ -13,9 +19,12 @@ marimo has none, so they may order cells but never refuse them. Where some
 would close a cycle (two cells handing the same objects to calls, each reading
 what the other may change), those that keep notebook order (marimo's order for
 cells no data links) are taken first, then the others, deletions before
-readers-after-changes before changes-in-order within each; an edge that would
-close a cycle with the data edges and those taken before it is left out. Only
-data edges (binder to reader) make cycles, as in marimo.
+readers-after-changes before changes-in-order within each, and changes after
+the alias they go through last of all; an edge that would close a cycle with the
+data edges and those taken before it is left out. Only data edges (binder to
+reader) make cycles, as in marimo. Two mutators of a name always have an edge
+between them, whichever way they run, so that the later one counts the earlier
+one's change as one its run sees (a reader's expected value walks that chain).
 """
 
 from __future__ import annotations
@@ -76,7 +85,8 @@ def build_parents(
             definers[name] = bound
     for cell in cells:
         exp = expanded[cell]
-        used = exp.refs | exp.mutates | exp.deletes
+        # (A name the cell changes only through an alias is no use of its binding.)
+        used = _spelled(exp) | exp.deletes
         if exp.reads_all:
             used = used | frozenset(definers)
         for name in used - exp.binds:
@@ -115,9 +125,17 @@ def build_parents(
             r for r in readers.cells(name) if r not in special and name not in expanded[r].binds
         ]
         for i, mutator in enumerate(mutators):
+            if _through_alias(expanded[mutator], name):
+                for binder in definers.get(name, ()):
+                    if binder != mutator and not feeds(mutator, binder):
+                        ordering.append((_AFTER_THE_ALIAS, mutator, binder, name))
             for earlier in mutators[:i]:
                 if not feeds(mutator, earlier):
                     ordering.append((_CHANGES_IN_ORDER, mutator, earlier, name))
+                else:
+                    # Data runs ``earlier`` after ``mutator``: it sees the change, so the
+                    # edge says so (the data path makes it, this names ``name`` on it).
+                    found[earlier][mutator].add(name)
             for reader in plain:
                 if not feeds(reader, mutator):
                     ordering.append((_READERS_AFTER_CHANGES, reader, mutator, name))
@@ -130,9 +148,30 @@ def build_parents(
     return {c: {p: frozenset(n) for p, n in edges.items()} for c, edges in found.items()}
 
 
+def _spelled(exp: Expanded) -> frozenset[str]:
+    """The names a cell's own code reads (a change it spells reads its name too:
+    ``xs.append(1)``, ``xs[0] = 1``, ``f(xs)``), not a name it changes only through
+    another that some cell makes share its object (``_through_alias``)."""
+    return exp.refs - exp.alias_only if exp.alias_only else exp.refs
+
+
+def _through_alias(exp: Expanded, name: str) -> bool:
+    """Whether the cell changes ``name`` only through another name some cell makes share
+    its object (``a[0].append(2)`` changes ``v`` once a cell binds ``v = a[0]``): before
+    it runs, a name its code does not read; after, one its run saw change only so."""
+    return name in exp.alias_only or name not in exp.refs
+
+
 _DELETIONS_LAST = 0  # `del x` after every user: otherwise a user fails
 _READERS_AFTER_CHANGES = 1  # so that every reader sees every change
 _CHANGES_IN_ORDER = 2  # changes of one object in notebook order: a tie-break
+# A change through another name after the cell binding the alias (`a[0].append(2)` after
+# `v = a[0]`): the alias holds an object another name holds already, so no value needs
+# this order; it names the change on the chain of writers a reader of the alias walks.
+# It yields to every other edge, whatever the notebook order: where the binder changes
+# the object too, or reads it, the two keep their order as a change and a change, or a
+# reader after a change.
+_AFTER_THE_ALIAS = 3
 
 
 def _add_without_cycles(
@@ -163,11 +202,22 @@ def _add_without_cycles(
         else:
             found[child][parent].add(name)
     # Edges keeping notebook order first, each rank in turn; a stable sort keeps the rest
-    # in the order they were found.
-    contested.sort(key=lambda edge: (position[edge[2]] > position[edge[1]], edge[0]))
-    for _, child, parent, name in contested:
+    # in the order they were found. Changes after the alias they go through come last of
+    # all: no value needs them (see ``_AFTER_THE_ALIAS``).
+    contested.sort(
+        key=lambda edge: (
+            edge[0] == _AFTER_THE_ALIAS,
+            position[edge[2]] > position[edge[1]],
+            edge[0],
+        )
+    )
+    for rank, child, parent, name in contested:
         if parent in found[child] or not _reaches(found, parent, child, component_of):
             found[child][parent].add(name)
+        elif rank == _CHANGES_IN_ORDER:
+            # Two changes of one object the other way round: ``child`` runs first (the
+            # edges taken reach it from ``parent``), and ``parent`` sees its change.
+            found[parent][child].add(name)
 
 
 def _reaches(
