@@ -382,3 +382,21 @@ def test_what_the_kernels_start_made_is_frozen_and_what_cells_make_is_not(
     found = "any(r is get_ipython().user_ns for r in __import__('gc').get_referrers(gc_held))"
     assert kernel.value(found) == "True"
     assert kernel.value("__import__('gc').is_tracked(gc_held)") == "True"
+
+
+def test_a_callback_binding_a_global_is_seen_when_a_cell_binds_only_constants(
+    kernel: Kernel,
+) -> None:
+    # A cell of literals is compared by its own names only, unless something else may run
+    # while it does (ShellExecutor.runs_cells_alone): here an IPython event callback.
+    kernel.cell("cb_hits = 0")
+    kernel.cell(
+        "def cb_count(result):\n    global cb_hits\n    cb_hits += 1\n"
+        "get_ipython().events.register('post_run_cell', cb_count)"
+    )
+    constant, _ = kernel.cell("cb_x = 1")
+    _, reader = kernel.cell("cb_seen = cb_hits\ncb_seen")
+    shown = int(reader.texts()[0])
+    again = kernel.execute("cb_x = 1", constant)
+    kernel.cell("get_ipython().events.unregister('post_run_cell', cb_count)")
+    assert int(again.updates()[reader.slot()]["text/plain"]) > shown
