@@ -1346,6 +1346,86 @@ FOUND = [
 ]
 
 
+# Seeds 88 and 89 of the run-all property, shrunk: a value that holds a write a cell below
+# made (a run-all has not made it yet) is rebuilt from its binder before a cell reads it,
+# or leaves that cell stale, even where a newer write hides it from the newest version: a
+# change of the instance's class above (`O.q = 1` passes over what `o.q = 0` stored), or,
+# for a class a cell makes instances of, a write of a part making them does not read
+# (the instances hold the class whole; a cell between may bind its name to another).
+_O = (
+    "class O:\n    def __init__(self, p):\n        self.p = p\n"
+    "    def get(self):\n        return dict(vars(self))\n"
+    "    def __repr__(self):\n        return 'O' + repr(vars(self))"
+)
+_K = "class K:\n    def get(self):\n        return 0"
+
+FROM_BELOW = [
+    Case(
+        "an-instance-store-from-below-passed-over-by-a-class-change-is-rebuilt",
+        {"k": _O, "o": "o = O(1)", "r": "s = repr(o)", "w": "o.q = 0"},
+        ["run_all", "add x@2: O.q = 1", "run x"],
+        ns={"s": "O{'p': 1}"},  # was O{'p': 1, 'q': 0}: w's store, shown fresh
+        status={"r": "fresh", "w": "fresh"},
+    ),
+    Case(
+        "an-instance-store-from-below-passed-over-by-a-class-change-run-alone",
+        {"k": _O, "o": "o = O(1)", "r": "s = repr(o)", "w": "o.q = 0"},
+        ["run_all", "add x@2: O.q = 1", "alone x", "alone r"],
+        status={"r": "stale"},
+    ),
+    Case(
+        "an-instance-store-from-below-read-through-a-method-call-is-rebuilt",
+        {"k": _O, "o": "o = O(1)", "r": "s = o.get()", "w": "o.q = 0"},
+        ["run_all", "add x@2: O.q = 1", "run x"],
+        ns={"s": {"p": 1}},
+    ),
+    Case(
+        "an-instance-store-from-below-read-through-a-method-call-lazy",
+        {"k": _O, "o": "o = O(1)", "r": "s = o.get()", "w": "o.q = 0"},
+        ["run_all", "mode lazy", "add x@2: O.q = 1", "run x", "run r"],
+        ns={"s": {"p": 1}},
+    ),
+    Case(
+        "a-dict-key-stored-from-below-read-through-an-alias-is-rebuilt",
+        {"k": _O, "o": "o = O(1)", "b": "b = o", "r": "s = repr(b)", "w": "vars(o)['q'] = 0"},
+        ["run_all", "add x@3: O.q = 1", "run x"],
+        ns={"s": "O{'p': 1}"},
+    ),
+    Case(
+        "a-dict-key-stored-from-below-read-through-an-alias-run-alone",
+        {"k": _O, "o": "o = O(1)", "b": "b = o", "r": "s = repr(b)", "w": "vars(o)['q'] = 0"},
+        ["run_all", "add x@3: O.q = 1", "alone x", "alone r"],
+        status={"r": "stale"},
+    ),
+    Case(
+        "an-instance-is-made-from-its-class-rebuilt-without-a-change-from-below",
+        {"k": _K, "o": "k = K()", "w": "K.get = lambda self: 1", "r": "v = k.get()"},
+        # k2 binds K again: w changes k2's class in a run-all, never the one k holds.
+        ["run_all", "add k2@2: class K:\\n    pass", "run w"],
+        ran=["k", "o", "k2", "w", "r"],  # o made k from the class w had changed: v was 1
+        ns={"v": 0},
+    ),
+    Case(
+        "a-class-attribute-stored-from-below-read-through-an-instance-is-rebuilt",
+        {"k": "class K:\n    a = 0", "o": "k = K()", "w": "K.a = 1", "r": "v = k.a"},
+        ["run_all", "add k2@2: class K:\\n    a = 2", "run w"],
+        ns={"v": 0},
+    ),
+    Case(
+        "a-class-attribute-stored-from-below-makes-an-instance-made-alone-stale",
+        {"k": "class K:\n    a = 0", "o": "k = K()", "w": "K.a = 1", "r": "v = k.a"},
+        ["run_all", "add k2@2: class K:\\n    a = 2", "alone o"],
+        status={"o": "stale"},  # k's class holds w's K.a, which a run-all stores into k2's
+    ),
+    Case(
+        "a-class-changed-from-below-two-hops-away-in-a-list-is-rebuilt",
+        {"k": _K, "c": "c = [K()]", "w": "K.get = lambda self: 1", "r": "v = c[0].get()"},
+        ["run_all", "add k2@2: class K:\\n    pass", "run w"],
+        ns={"v": 0},
+    ),
+]
+
+
 # Issue 20 item 16: cells shown stale that a fresh run-all would not change, each with a
 # twin where the change is real and must still show.
 _FOO = "class Foo:\n    a = 1\n    def __init__(self):\n        self.b = 2"
@@ -2263,7 +2343,8 @@ SETTLING = [
 ]
 
 CASES = (
-    USED_UP
+    FROM_BELOW
+    + USED_UP
     + SETTLING
     + OWN_READS
     + DYNAMIC

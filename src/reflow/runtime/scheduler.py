@@ -28,7 +28,7 @@ from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph, GraphError
 from reflow.runtime.errors import CellError
 from reflow.runtime.session import Session
-from reflow.runtime.status import StatusBoard, read_names, writes_reaching
+from reflow.runtime.status import Chain, StatusBoard, read_names, writes_reaching
 from reflow.runtime.versions import Paths, Symbol, Version
 
 _SETTLE_WAVES = 8
@@ -597,7 +597,10 @@ class Scheduler:
                 )
                 if chain.unsynced is not None:
                     due = [chain.unsynced]
-                elif chain.writers and self._displaced(cell, name, paths, chain.newest, in_place):
+                elif chain.writers and (
+                    self._displaced(cell, name, paths, chain.newest, in_place)
+                    or (not in_place and self._holds_from_below(cell, name, paths, chain))
+                ):
                     due = chain.writers  # rebuild the value from its binder on
                 else:
                     continue
@@ -613,6 +616,29 @@ class Scheduler:
                         pulled.add(writer)
                         stack.append(writer)
         return pulled
+
+    def _holds_from_below(self, cell: CellId, name: str, paths: Paths, chain: Chain) -> bool:
+        """Whether what the cell is about to hold of ``name`` (``Session.writes_held``)
+        carries a write a cell at or below it made, after the binding the ``chain`` of its
+        writers starts from and none of theirs: a write a run-all has not made there yet.
+        The newest write (``_displaced``) does not show one hidden behind a newer write of
+        another part, or passed over by a change of the instance's class
+        (``Version.beside``), nor one in a part of a class it makes instances of that
+        making them does not read."""
+        writes = self._session.writes_held(cell, name, paths)
+        if not writes:
+            return False
+        graph = self._graph
+        rank = graph.rank(cell)
+        return any(
+            version.stamp > chain.base
+            and version not in chain.writes
+            and not version.outside
+            and version.cell is not None
+            and version.cell in graph
+            and graph.rank(version.cell) >= rank
+            for version in writes
+        )
 
     def _cancelled_still(self, cell: CellId) -> bool:
         """Whether the cell was cancelled by a failure that still stands."""

@@ -408,6 +408,49 @@ class Session:
         paths = resolve_keys(expanded.path_reads.get(name), self.namespace, expanded.binds)
         return trusted_paths(value, paths)
 
+    def writes_held(self, cell: CellId, name: str, paths: Paths) -> frozenset[Version] | None:
+        """The writes that what the cell holds of ``name`` carries, once parts of its
+        object were written (``CellRecord.seen_writes``; ``None``: none, the newest write
+        shows all): those of the ``paths`` it reads, and two that newer writes of parts
+        hide from the newest write, each a stray when a cell at or below this one made it:
+
+        - the write of the whole (the binding, or a change of it in place), under them;
+        - for a class it calls, read only in the parts making an instance reads, the
+          writes of its other parts by cells below it. The instances hold the class
+          whole, and the cells using them read it by its name, which a cell between
+          may bind to another class: such a write is one a run-all makes into that
+          other class, if anywhere, never here.
+        """
+        ledger = self.ledger
+        writes = ledger.visible_writes(name, paths)
+        graph = self.graph
+        rank = graph.rank(cell)
+        held = []
+        if (
+            paths is not None
+            and name in graph.effects(cell).analysis.calls_only
+            and isinstance(self.namespace.get(name), type)
+        ):
+            held = [
+                v
+                for v in ledger.visible_writes(name) or ()
+                if v.cell is not None and v.cell in graph and graph.rank(v.cell) > rank
+            ]
+        if writes is None and not held:
+            return None
+        whole = ledger.last_write(Symbol(name))
+        if (
+            whole is not None
+            and whole.cell is not None
+            and whole.cell in graph
+            and graph.rank(whole.cell) >= rank
+            # (A change outside any cell since stands for what the cells wrote before it:
+            # the user's value is kept, ``Version.outside``.)
+            and not any(v.outside and v.stamp > whole.stamp for v in writes or ())
+        ):
+            held.append(whole)
+        return frozenset([*held, *writes]) if writes is not None else frozenset(held)
+
     def _versions_seen(
         self, cell: CellId
     ) -> tuple[
@@ -427,7 +470,7 @@ class Session:
             if paths is not None:
                 read_paths[name] = paths
             seen[Symbol(name)] = self.ledger.current_for(name, paths)
-            writes = self.ledger.visible_writes(name, paths)
+            writes = self.writes_held(cell, name, paths)
             if writes is not None:
                 seen_writes[name] = writes
         return seen, read_paths, seen_writes
@@ -528,8 +571,11 @@ class Session:
             parts = changes.parts.get(name)
             writer = charged.get(name, cell)
             if parts is not None:  # changed in these items or attributes only
+                # (Through its class, an instance's own stores stay: ``Version.beside``.)
+                beside = name in changes.through_class
                 for part in parts:
-                    wrote[Symbol(name, (part,))] = self.ledger.write(Symbol(name, (part,)), writer)
+                    symbol = Symbol(name, (part,))
+                    wrote[symbol] = self.ledger.write(symbol, writer, beside=beside)
                 continue
             # No value to compare: a change in place (or one declared with
             # reflow.mutate, even of a str) is a change, whatever the value reads.

@@ -84,7 +84,7 @@ def writes_reaching(
             if symbol.path and (not overlaps(symbol.path, paths) or symbol.path in stored):
                 continue
             contributed = True
-            if symbol.path:
+            if symbol.path and not version.beside:  # (a class's change stores nothing)
                 parts.append(symbol.path)
             chain.writes.add(version)
             if not symbol.path:

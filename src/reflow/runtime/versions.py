@@ -45,6 +45,9 @@ class Version:
     ``outside``: no cell made it, the user did (a widget moved); it is charged to the
     cell that bound the object and to the cells below it that wrote the name
     (``Session.changed_outside``), and no cell's write counts as overwritten by it.
+    ``beside``: a change of what a part gives that leaves what was stored there (an
+    instance's class changed: `O.q = 0` changes what `o.q` gives, not what `o.q = 1`
+    stored into `o`); the stores it passes over stay in the value.
     """
 
     stamp: int
@@ -52,6 +55,7 @@ class Version:
     deleted: bool = False
     value: Hashable | None = field(default=None, compare=False)
     outside: bool = field(default=False, compare=False)
+    beside: bool = field(default=False, compare=False)
 
     def same_value(self, other: Version | None) -> bool:
         """Whether a reader that saw ``self`` would see nothing new in ``other``."""
@@ -79,6 +83,9 @@ class VersionLedger:
         self._clock = 0
         self._current: dict[Symbol, Version] = {}
         self._parts: dict[str, set[tuple[PathPart, ...]]] = {}  # names with part versions
+        # The stores a ``beside`` write of a part passed over (`o.q = 1`, then `O.q = 0`):
+        # still in the value, though no longer the part's current version.
+        self._passed_over: dict[Symbol, frozenset[Version]] = {}
         # The write that bound each name's current object (mutations since do not change
         # it): deleting its cell removes the name, however many cells changed the object.
         # (The version itself, not its cell and its stamp in a dict each: a long session
@@ -159,7 +166,14 @@ class VersionLedger:
         parts = self._parts.get(name)
         if not parts:
             return None
-        found = [self._current[Symbol(name, part)] for part in parts if overlaps(part, paths)]
+        found = []
+        passed_over = self._passed_over
+        for part in parts:
+            if overlaps(part, paths):
+                symbol = Symbol(name, part)
+                found.append(self._current[symbol])
+                if passed_over:
+                    found.extend(passed_over.get(symbol, ()))
         return frozenset(found) if found else None
 
     def whole_by(self, name: str, cell: CellId) -> bool:
@@ -211,11 +225,20 @@ class VersionLedger:
         value: Hashable | None = None,
         outside: bool = False,
         in_place: bool = False,
+        beside: bool = False,
     ) -> Version:
         """A new version of ``symbol``. ``in_place``: a change of the whole object in place
         (`xs.append(1)`, an element it holds changed), which leaves what was stored into
-        its parts there: their versions stay, as the value still holds those stores."""
-        version = Version(self.tick(), cell, deleted, value, outside)
+        its parts there: their versions stay, as the value still holds those stores.
+        ``beside``: of a part, a change that leaves what was stored there (``Version``)."""
+        version = Version(self.tick(), cell, deleted, value, outside, beside)
+        if beside:
+            previous = self._current.get(symbol)
+            if previous is not None and symbol.path:
+                kept = self._passed_over.get(symbol, frozenset())
+                self._passed_over[symbol] = kept if previous.beside else kept | {previous}
+        elif self._passed_over and symbol in self._passed_over:
+            del self._passed_over[symbol]  # a store: what was there is gone
         self._current[symbol] = version
         for names in self._watchers:
             names.add(symbol.name)
@@ -224,8 +247,12 @@ class VersionLedger:
             return version
         if in_place and not deleted:
             return version
+        passed_over = self._passed_over
         for part in self._parts.pop(symbol.name, ()):  # superseded by a write of the whole
-            del self._current[Symbol(symbol.name, part)]
+            part_symbol = Symbol(symbol.name, part)
+            del self._current[part_symbol]
+            if passed_over:
+                passed_over.pop(part_symbol, None)
         if deleted:
             self._binding.pop(symbol.name, None)
             self._changed_above.pop(symbol.name, None)
