@@ -388,7 +388,7 @@ LAMBDAS = [
     row(
         "lambda-argument",
         "xs.sort(key=lambda v: v[k])",
-        "xs",
+        "xs k",  # the sort calls the lambda now: the cell reads what its body reads
         "",
         closes_over="k",
         functions={},

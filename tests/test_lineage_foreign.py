@@ -893,6 +893,44 @@ CALLED_ARGUMENTS = [
     ),
 ]
 
+
+# A lambda handed to a call, or called at once, runs as the cell's own code: the cell
+# reads what its body reads. One stored in a value runs later, as carried code does.
+def _read_in_a_lambda(id: str, reader: str, value: object) -> Case:
+    return Case(
+        id,
+        {"a": "g = 1", "b": "xs = [1, 2]", "c": reader},
+        ["run_all", "edit a: g = 3", "run a"],
+        ran=["a", "c"],
+        ns={"v": value},
+        status={"c": "fresh"},
+    )
+
+
+LAMBDAS_CALLED_NOW = [
+    _read_in_a_lambda("a-lambda-handed-to-map", "v = list(map(lambda z: z * g, xs))", [3, 6]),
+    _read_in_a_lambda("a-lambda-as-a-sort-key", "v = sorted(xs, key=lambda z: z % g)", [1, 2]),
+    _read_in_a_lambda("a-lambda-called-at-once", "v = (lambda: g + 1)()", 4),
+    _read_in_a_lambda(
+        "a-lambda-handed-to-a-method",
+        "class P:\n    def apply(self, f):\n        return f(2)\nv = P().apply(lambda z: z * g)",
+        6,
+    ),
+    _read_in_a_lambda(
+        "a-lambda-in-a-comprehension",
+        "v = [list(map(lambda z: z * k * g, xs)) for k in xs]",
+        [[3, 6], [6, 12]],
+    ),
+    Case(
+        "a-lambda-stored-runs-when-called-not-where-stored",
+        {"a": "g = 1", "b": "fs = [lambda: g]", "c": "v = fs[0]()"},
+        ["run_all", "edit a: g = 3", "run a"],
+        ran=["a", "c"],
+        ns={"v": 3},
+        status={"b": "fresh", "c": "fresh"},
+    ),
+]
+
 # A module's fingerprint is its identity: a notebook function that stores into one
 # changes it when called, as the store itself would at cell level.
 FAKE_MODULE = "import sys, types\nsys.modules['rf_mod_{0}'] = types.ModuleType('rf_mod_{0}')"
@@ -988,6 +1026,7 @@ CASES = (
     + THROUGH_EXPRESSIONS
     + CALLED_ARGUMENTS
     + MODULE_STORES_IN_FUNCTIONS
+    + LAMBDAS_CALLED_NOW
 )
 
 

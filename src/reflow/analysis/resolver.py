@@ -273,8 +273,9 @@ class NameResolver:
 
     # -- functions ----------------------------------------------------------
 
-    def finish_function(self, scope: FunctionScope) -> None:
-        """Hand what a finished (already popped) body left unresolved to its enclosing scopes."""
+    def finish_function(self, scope: FunctionScope) -> set[str]:
+        """Hand what a finished (already popped) body left unresolved to its enclosing
+        scopes; returns the names it reads from them."""
         free, declared, writes = scope.resolve()
         index = len(self.stack) - 1
         while index > 0:
@@ -283,11 +284,12 @@ class NameResolver:
                 outer.child_free |= free
                 outer.child_globals |= declared
                 outer.child_writes |= writes
-                return
+                return free
             if isinstance(outer, ComprehensionScope):
                 free = free - outer.locals
             index -= 1
         self.arrive(free | declared, writes)
+        return free
 
     def arrive(self, reads: set[str], writes: set[str]) -> None:
         """Globals that code run later (a body, a generator) reads and writes."""

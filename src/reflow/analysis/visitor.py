@@ -94,6 +94,7 @@ class CellVisitor:
         self.star_import = False
         self.dynamic = False
         self.problem: tuple[str, ast.AST] | None = None
+        self._called_lambdas: set[ast.Lambda] = set()  # (see ``visit_Lambda``)
 
     def visit(self, node: ast.AST) -> None:
         handler = _DISPATCH.get(type(node))
@@ -228,6 +229,11 @@ class CellVisitor:
             # method of any object the expression reaches, which it may change.
             self.names.record_candidate(func)
             self._arguments_may_change(node, True)
+        self._called_lambdas.update(
+            value
+            for value in (func, *node.args, *(k.value for k in node.keywords))
+            if isinstance(value, ast.Lambda)
+        )
         # A method reads its whole receiver (``d.get`` reads ``d``, ``x.a.keys`` reads ``x.a``).
         if isinstance(func, ast.Name):
             self.names.calling = func.id  # (a call through the name: see bound_at_reads)
@@ -421,7 +427,12 @@ class CellVisitor:
         self.visit(node.body)
         self.names.record_handed_out(node.body)
         self.names.stack.pop()
-        self.names.finish_function(body)
+        free = self.names.finish_function(body)
+        if node in self._called_lambdas:
+            # Handed to a call or called at once: its body runs now, as the cell's own
+            # code (`map(lambda z: z * g, xs)` reads `g`), not later as a definition's.
+            for name in sorted(free):
+                self.names.read(name)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         summary = self.names.open_summary()
