@@ -931,6 +931,81 @@ LAMBDAS_CALLED_NOW = [
     ),
 ]
 
+
+# Objects held where the search for holders did not look: what a functools.partial is
+# handed, the object a method of a C type is bound to, what a module's attribute holds.
+def _held_elsewhere(id: str, cells: dict[str, str], edit: str, value: str) -> Case:
+    label = edit.split(":")[0]
+    return Case(
+        id,
+        {**cells, "r": "s = str(xs)"},
+        ["run_all", f"edit {edit}", f"run {label}"],
+        ns={"s": value},
+        status={"r": "fresh"},
+    )
+
+
+HELD_IN_C_AND_IN_MODULES = [
+    _held_elsewhere(
+        "a-partial-holds-what-it-is-handed",
+        {
+            "a": "xs = [1]",
+            "p": "import functools\ndef push(dst, x):\n    dst.append(x)\n"
+            "pp = functools.partial(push, xs)",
+            "c": "pp(0)",
+        },
+        "c: pp(9)",
+        "[1, 9]",
+    ),
+    _held_elsewhere(
+        "a-partial-in-a-list",
+        {
+            "a": "xs = [1]",
+            "p": "import functools\nps = [functools.partial(list.append, xs)]",
+            "c": "ps[0](0)",
+        },
+        "c: ps[0](9)",
+        "[1, 9]",
+    ),
+    _held_elsewhere(
+        "a-method-of-a-c-type-in-a-dict",
+        {"a": "xs = [1]", "h": "h = {'add': xs.append}", "c": "h['add'](0)"},
+        "c: h['add'](9)",
+        "[1, 9]",
+    ),
+    _held_elsewhere(
+        "a-module-attribute-holds-a-global-changed-by-a-method",
+        {
+            "a": "xs = [5]",
+            "m": "import types\nmod = types.ModuleType('mod')\nmod.val = xs",
+            "c": "mod.val.append(1)",
+        },
+        "c: mod.val.append(2)",
+        "[5, 2]",
+    ),
+    _held_elsewhere(
+        "a-module-attribute-holds-a-global-changed-by-an-item-store",
+        {
+            "a": "xs = [5]",
+            "m": "import types\nmod = types.ModuleType('mod')\nmod.val = xs",
+            "c": "mod.val[0] = 1",
+        },
+        "c: mod.val[0] = 2",
+        "[2]",
+    ),
+    _held_elsewhere(
+        "a-module-attribute-changed-by-a-function",
+        {
+            "a": "xs = [5]",
+            "m": "import types\nmod = types.ModuleType('mod')\nmod.val = xs\n"
+            "def add(v):\n    mod.val.append(v)",
+            "c": "add(1)",
+        },
+        "c: add(2)",
+        "[5, 2]",
+    ),
+]
+
 # A module's fingerprint is its identity: a notebook function that stores into one
 # changes it when called, as the store itself would at cell level.
 FAKE_MODULE = "import sys, types\nsys.modules['rf_mod_{0}'] = types.ModuleType('rf_mod_{0}')"
@@ -1027,6 +1102,7 @@ CASES = (
     + CALLED_ARGUMENTS
     + MODULE_STORES_IN_FUNCTIONS
     + LAMBDAS_CALLED_NOW
+    + HELD_IN_C_AND_IN_MODULES
 )
 
 

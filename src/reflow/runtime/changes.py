@@ -21,6 +21,7 @@ Two refinements keep readers from re-running for nothing, and stay sound:
 from __future__ import annotations
 
 import ast
+import functools
 import gc
 import sys
 import types
@@ -531,7 +532,11 @@ _LIVE_VIEWS = frozenset(
 )
 """Views that show a dict as it is now (its only referent): a change of the dict is one
 of every name bound to a view of it."""
-_OPAQUE = (types.ModuleType, type, types.BuiltinFunctionType)
+_OPAQUE = (types.ModuleType, type)
+_BOUND_IN_C = (types.BuiltinMethodType, types.MethodWrapperType)
+"""Methods of objects written in C (`xs.append`, `xs.__setitem__`): a call changes the
+object they are bound to (``__self__``), unless that is a module or a class (`len`,
+`np.zeros`, `dict.fromkeys`)."""
 
 
 def _elements(value: Any, with_class: bool = False) -> list[Any]:
@@ -545,6 +550,12 @@ def _elements(value: Any, with_class: bool = False) -> list[Any]:
     if kind in _LEAVES or isinstance(value, _OPAQUE):
         return []
     try:
+        if kind in _BOUND_IN_C:  # `h = {'a': xs.append}`: its calls change `xs`
+            bound = value.__self__
+            return [] if bound is None or isinstance(bound, _OPAQUE) else [bound]
+        if isinstance(value, functools.partial):  # what its calls are handed, and call
+            state = getattr(value, "__dict__", None) or {}
+            return [value.func, *value.args, *value.keywords.values(), *state.values()]
         if kind is types.FunctionType:  # what its calls may change (`def f(x, acc=acc)`)
             cells, defaults, keywords, attributes = function_state(value)
             elements: Iterable[Any] = [*cells, *defaults, *keywords.values(), *attributes.values()]

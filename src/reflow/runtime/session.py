@@ -24,7 +24,7 @@ from reflow.runtime.carried import carried_summaries
 from reflow.runtime.changes import ChangeDetector, Changes, changed_by_use, plain_data
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import CellExecutor, Execution, Executor, from_host
-from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, immutable_print
+from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, cannot_change, immutable_print
 from reflow.runtime.history import Entry, ExecutionLog
 from reflow.runtime.main_module import MainModule
 from reflow.runtime.memo import CellMemo, MemoAttempt, MemoRequest
@@ -160,7 +160,12 @@ class Session:
             # The ledger is written only in _record below: it still holds the versions
             # as they were when the cell started.
             owned=lambda name: self.ledger.owned_by(name, cell),
-            declared=context.declared_mutations,
+            declared=(
+                *context.declared_mutations,
+                *_changed_in_modules(
+                    record.analysis, self.namespace, self.graph.expanded(cell).called_stores
+                ),
+            ),
         )
         for name in changes.mutated:
             # Changed through an alias: the cell depends on that name's binding too, as
@@ -818,6 +823,28 @@ def _module_stores(
         if not by_method or not isinstance(_held_by(module, part), _CODE_HOLDERS):
             found.append(Symbol(name, (part,)))
     return list(dict.fromkeys(found))
+
+
+def _changed_in_modules(
+    analysis: CellAnalysis, namespace: dict[str, Any], called: frozenset[PartStore]
+) -> list[Any]:
+    """The objects modules hold that the cell changed in place below a module's part
+    (``m.val.append(1)``, ``m.d['k'] = 1``, or a store a function it calls makes into such
+    a part): a module's fingerprint is its identity, so only this tells the change to
+    the other names holding them (``m.val = xs`` above: ``xs`` changed)."""
+    paths = [
+        (m.name, m.path[0])
+        for m in analysis.mutations
+        if m.path and (len(m.path) > 1 or m.kind is MutationKind.METHOD_CALL)
+    ]
+    found = []
+    for name, part in [*paths, *((n, p) for n, p, _ in called)]:
+        module = namespace.get(name)
+        if isinstance(module, types.ModuleType):
+            held = _held_by(module, part)
+            if held is not None and not isinstance(held, _CODE_HOLDERS) and not cannot_change(held):
+                found.append(held)
+    return found
 
 
 def _held_by(module: types.ModuleType, part: PathPart) -> Any:
