@@ -271,8 +271,11 @@ class Scheduler:
         value kept), nor a cell that reads a name only cells below it bind (an
         out-of-order usage: a run-all fails there or reads another value, so running
         it again brings nothing up to date, and what it changes in place would make
-        the binder below stale in turn). ``roots_only``: not the cells downstream of
-        another such cell either; pushes reach those where their inputs change.
+        the binder below stale in turn), nor a cell ``stuck`` names, wherever the
+        cell it waits on lies (in ``concerned`` or not): run, it pulled that writer,
+        both stayed stale, and the next wave found it again. ``roots_only``: not the
+        cells downstream of another such cell either; pushes reach those where their
+        inputs change.
         """
         graph, board = self._graph, self.board()
         stale = [
@@ -284,6 +287,8 @@ class Scheduler:
             and not self.orphaned(c, board)
             and not graph.out_of_order_usages(c)
         ]
+        stuck = self.stuck(stale, board)
+        stale = [c for c in stale if c not in stuck]
         if roots_only and len(stale) > 1:
             below = graph.dependents(stale)
             stale = [c for c in stale if c not in below]
@@ -323,14 +328,104 @@ class Scheduler:
     def fixable(self, cells: list[CellId], board: StatusBoard) -> list[CellId]:
         """Of stale ``cells``, those a run can bring up to date: not a reader left with no
         writer for a name it read, nor one with an out-of-order usage (``_unsettled``),
-        nor a cell downstream of either (its input stays stale whatever it does). Run,
-        they ran and stayed stale, and the settle loop replayed what lies around them."""
+        nor a cell downstream of either (its input stays stale whatever it does), nor one
+        ``stuck``. Run, they ran and stayed stale, and the settle loop replayed what lies
+        around them."""
         graph = self._graph
         stuck = {c for c in cells if self.orphaned(c, board) or graph.out_of_order_usages(c)}
-        if not stuck:
-            return cells
-        below = graph.dependents(stuck)
-        return [c for c in cells if c not in stuck and c not in below]
+        below = graph.dependents(stuck) if stuck else set()
+        left = [c for c in cells if c not in stuck and c not in below]
+        stuck = self.stuck(left, board)
+        return [c for c in left if c not in stuck] if stuck else left
+
+    def stuck(self, cells: Iterable[CellId], board: StatusBoard) -> set[CellId]:
+        """Of ``cells``, the stale ones no run can bring up to date, whatever else runs
+        (docs/semantics.md, step 5 "settle"; a run-all fails there or reads another value):
+
+        - a reader of a name no cell defines any more (its binder edited away and not
+          run, or deleted): run, it fails with a NameError or reads what an earlier run
+          left, and stays stale;
+        - a reader of a name whose writers above it only change in place an object a
+          cell below binds (``_rests_below``: `x.append(2)` moved above `x = [1]`);
+        - a reader waiting on a stale writer (``Expected.source``) stuck in turn: a run
+          that pulls the writer leaves it stale, and the reader with it.
+
+        Not a cell that only reads a name a cell below defines (an out-of-order usage):
+        run after that binder, it reads what the binder left and may be up to date.
+        Running stuck cells only ran them again wave after wave, each wave pulling the
+        stuck writer anew, and the replay ran the stretch around them once more."""
+        verdicts: dict[CellId, bool] = {}
+        for cell in cells:
+            self._decide_stuck(cell, board, verdicts)
+        return {c for c in cells if verdicts[c]}
+
+    def _decide_stuck(self, cell: CellId, board: StatusBoard, verdicts: dict[CellId, bool]) -> None:
+        """Decide ``stuck`` for ``cell`` after the writers it waits on, with an explicit stack
+        (a stale chain may be thousands of cells long); a writer still being decided (a
+        cycle) counts as not stuck."""
+        graph = self._graph
+        stack = [cell]
+        waits: dict[CellId, list[CellId]] = {}
+        while stack:
+            current = stack[-1]
+            if current in verdicts:
+                stack.pop()
+                continue
+            if current not in waits:
+                if current not in graph or board.status(current) is not Status.STALE:
+                    verdicts[current] = False
+                    stack.pop()
+                    continue
+                sources = self._stuck_reads(current, board)
+                if sources is None:
+                    verdicts[current] = True
+                    stack.pop()
+                    continue
+                waits[current] = sources
+                pending = [s for s in sources if s not in verdicts and s not in waits]
+                if pending:
+                    stack.extend(pending)
+                    continue
+            stack.pop()
+            verdicts[current] = any(verdicts.get(s, False) for s in waits[current])
+
+    def _stuck_reads(self, cell: CellId, board: StatusBoard) -> list[CellId] | None:
+        """``None`` when a name the cell reads leaves it stale whatever runs (no cell defines
+        it any more, or its value rests on a cell below); else the writers its reads wait
+        on (``Expected.source`` of a read not ``ok``)."""
+        graph, record = self._graph, self._session.records[cell]
+        sources: list[CellId] = []
+        for name in board.read_names(cell):
+            if self._rests_below(cell, name):
+                return None
+            expected = board.expected(cell, name)
+            if not expected.ok:
+                if expected.source is not None and expected.source != cell:
+                    sources.append(expected.source)
+            elif (
+                expected.source is None
+                and record.seen.get(Symbol(name))
+                and all(writer == cell for writer in graph.writers(name))
+            ):
+                return None
+        return sources
+
+    def _rests_below(self, cell: CellId, name: str) -> bool:
+        """Whether what the cell reads of ``name`` starts from a value only a cell below it
+        makes: walking up its writers, none binds the name, and the topmost reads it out of
+        order (`x.append(2)` above `x = [1]`). A run-all fails at that writer; here the
+        object is the binder's from below, a write the reader's status finds there
+        (``StatusBoard._stray_write``) however often the writers above run again."""
+        graph = self._graph
+        writer = graph.reaching_writer(cell, name)
+        while writer is not None:
+            if name in graph.expanded(writer).binds:
+                return False  # the walk of ``writes_reaching`` starts from this binding
+            above = graph.reaching_writer(writer, name)
+            if above is None:
+                return name in graph.out_of_order_usages(writer)
+            writer = above
+        return False
 
     def orphaned(self, cell: CellId, board: StatusBoard) -> bool:
         """Whether the cell reads a name it saw bound that no cell defines for it now."""
@@ -597,9 +692,16 @@ class Scheduler:
                 )
                 if chain.unsynced is not None:
                     due = [chain.unsynced]
-                elif chain.writers and (
-                    self._displaced(cell, name, paths, chain.newest, in_place)
-                    or (not in_place and self._holds_from_below(cell, name, paths, chain))
+                elif (
+                    chain.writers
+                    and (
+                        self._displaced(cell, name, paths, chain.newest, in_place)
+                        or (not in_place and self._holds_from_below(cell, name, paths, chain))
+                    )
+                    # (Not where the value starts from a cell below: the writers would
+                    # change that object again, and it would still hold the write from
+                    # below; the reader stays stale, ``stuck``.)
+                    and not self._rests_below(cell, name)
                 ):
                     due = chain.writers  # rebuild the value from its binder on
                 else:
