@@ -10,6 +10,14 @@
   another name held already, so the order of the alias's binder and the mutator
   comes from what else links them (both changing ``a``: notebook order), and
   only failing that, the mutator after the binder;
+- a change the cell's code spells counts whatever its run shows: a store through a
+  name the cell binds to share another's object (``v = m['p']``, then ``v['x'] = 1``)
+  changes ``m`` even where it stores the value already there, which no run can see;
+- a change only a call may make (``o = C(xs)`` hands ``xs`` to ``C``; guessed before the
+  cell runs, seen after) runs after the changes code spells, among such changes in
+  notebook order: a run showing none makes the cell a reader of the name, which runs
+  after every change too, so its place does not turn round once it has run (the cells
+  between would run again);
 - ``del x`` in a cell that does not bind ``x`` runs after every other user of ``x``.
 
 A mutation edge yields to data: when a reader feeds the mutator (``n =
@@ -34,10 +42,13 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from reflow._types import CellId
+from reflow._types import EMPTY, CellId
 from reflow.graph.cycles import cycles
+from reflow.graph.names import BUILTIN_NAMES
 
 if TYPE_CHECKING:
+    from reflow.analysis.effects import CellAnalysis
+    from reflow.graph.effects import CellEffects
     from reflow.graph.expansion import Expanded
     from reflow.graph.index import NameIndex
 
@@ -69,6 +80,7 @@ def multiple_definitions(
 def build_parents(
     cells: Sequence[CellId],
     expanded: Mapping[CellId, Expanded],
+    effects: Mapping[CellId, CellEffects],
     readers: NameIndex,
     writers: NameIndex,
 ) -> dict[CellId, dict[CellId, frozenset[str]]]:
@@ -111,10 +123,28 @@ def build_parents(
         return upstream in known
 
     # 2. mutation and deletion order: (rank, child, parent, name), the child running after.
+    unchanging = BUILTIN_NAMES | {n for c in cells for n in effects[c].analysis.imports}
+    changes: dict[CellId, frozenset[str]] = {}
+    by_calls: dict[CellId, frozenset[str]] = {}  # (only cells with some)
+    unseen: dict[str, list[CellId]] = defaultdict(list)  # changers that are no writers
+    for cell in cells:
+        changes[cell], calls = _changes(expanded[cell], effects[cell], unchanging)
+        if calls:
+            by_calls[cell] = calls
+        for name in changes[cell] - expanded[cell].mutates:
+            unseen[name].append(cell)
+    position = {cell: index for index, cell in enumerate(cells)}
     ordering: list[tuple[int, CellId, CellId, str]] = []
     for name in all_names:
         users = writers.cells(name)
-        mutators = [w for w in users if name in expanded[w].mutates]
+        mutators = [w for w in users if name in changes[w]]
+        if name in unseen:
+            mutators = sorted({*mutators, *unseen[name]}, key=position.__getitem__)
+        if by_calls and any(name in by_calls.get(m, ()) for m in mutators):
+            # The changes code spells first, then those only a call may make.
+            mutators = [m for m in mutators if name not in by_calls.get(m, ())] + [
+                m for m in mutators if name in by_calls.get(m, ())
+            ]
         deleters = [
             w for w in users if name in expanded[w].deletes and name not in expanded[w].binds
         ]
@@ -143,9 +173,57 @@ def build_parents(
             for user in plain + mutators:
                 if user != deleter and not feeds(deleter, user):
                     ordering.append((_DELETIONS_LAST, deleter, user, name))
-    position = {cell: index for index, cell in enumerate(cells)}
     _add_without_cycles(found, ordering, data_parents, position)
     return {c: {p: frozenset(n) for p, n in edges.items()} for c, edges in found.items()}
+
+
+def _changes(
+    exp: Expanded, effects: CellEffects, unchanging: frozenset[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The names a cell changes in place, as far as the order goes, and those of them it
+    reads and changes only as a call may (not as its code spells).
+
+    Its changes are what a run of it changed or, before it runs, may change
+    (``Expanded.mutates``), and what its code changes through a name it binds to share
+    their objects (``v = m['p']``, then ``v['x'] = 1`` changes ``m``): a store that leaves
+    the value as it was is still one, though no run sees it. A change only a call may
+    make (``o = C(xs)`` hands ``xs`` to ``C``) is guessed before the cell runs, and runs
+    after the changes spelled: a run that shows none makes it a reader of them, which
+    runs after them too, so the order does not turn round once it has run.
+    ``unchanging``: modules and builtins, which the expansion counts as changed only
+    where a run saw it or the cell stores into them.
+    """
+    analysis = effects.analysis
+    own = _through_own_aliases(analysis)
+    if own:
+        own = (own & exp.refs) - exp.binds - unchanging
+    changes = exp.mutates | own if own else exp.mutates
+    read = changes & exp.refs
+    if not read:
+        return changes, EMPTY
+    spelled = analysis.mutated_names | own | {name for name, _, _ in exp.called_stores}
+    return changes, read - spelled - exp.alias_only
+
+
+def _through_own_aliases(analysis: CellAnalysis) -> frozenset[str]:
+    """The names whose objects the cell's code changes through a name it makes share
+    them (``v = m['p']`` then ``v['x'] = 1`` or ``v.append(1)``: ``m``; ``c = [d]`` then
+    ``c[0].append(1)``: ``d``), besides the names it changes by name."""
+    changed = analysis.mutated_names
+    if not changed or not analysis.shares:
+        return EMPTY
+    linked: dict[str, set[str]] = defaultdict(set)
+    for one, other in analysis.shares:
+        linked[one].add(other)
+        linked[other].add(one)
+    found = set(changed)
+    pending = list(changed)
+    while pending:
+        for other in linked.get(pending.pop(), ()):
+            if other not in found:
+                found.add(other)
+                pending.append(other)
+    return frozenset(found - changed)
 
 
 def _spelled(exp: Expanded) -> frozenset[str]:

@@ -651,7 +651,7 @@ class DataflowGraph:
 
     def _build_any_order(self) -> None:
         parents = any_order.build_parents(
-            self._order.ids, self._expanded, self._readers, self._writers
+            self._order.ids, self._expanded, self._effects, self._readers, self._writers
         )
         children: dict[CellId, dict[CellId, frozenset[str]]] = {c: {} for c in parents}
         for cell, edges in parents.items():
