@@ -106,6 +106,14 @@ ORPHAN_TWINS = [
     ),
 ]
 
+# After a move puts the binder below its readers, what run_stale leaves, and why.
+MOVED_THEN_RUN_STALE = {
+    "b": "reads `x`, which no cell above defines any more",
+    "c": "reads `x` from cell [b], which is stale",
+    "d": "reads `x` from cell [b], which is stale",
+    "e": "reads `x` from cell [d], which is stale",
+}
+
 MOVES = [
     Row(
         Case(
@@ -135,12 +143,7 @@ MOVES = [
             ran=["a"],
             status={"b": "stale", "c": "stale", "d": "stale", "e": "stale", "a": "fresh"},
         ),
-        reasons={
-            "b": "reads `x`, which no cell above defines any more",
-            "c": "reads `x` from cell [b], which is stale",
-            "d": "reads `x` from cell [b], which is stale",
-            "e": "reads `x` from cell [d], which is stale",
-        },
+        reasons=MOVED_THEN_RUN_STALE,
     ),
     Row(
         Case(
@@ -150,12 +153,7 @@ MOVES = [
             ran=["a"],
             status={"b": "stale", "c": "stale", "d": "stale", "e": "stale", "a": "fresh"},
         ),
-        reasons={
-            "b": "reads `x`, which no cell above defines any more",
-            "c": "reads `x` from cell [b], which is stale",
-            "d": "reads `x` from cell [b], which is stale",
-            "e": "reads `x` from cell [d], which is stale",
-        },
+        reasons=MOVED_THEN_RUN_STALE,
     ),
 ]
 

@@ -730,15 +730,12 @@ class Scheduler:
         writes = self._session.writes_held(cell, name, paths)
         if not writes:
             return False
-        graph = self._graph
-        rank = graph.rank(cell)
+        rank = self._graph.rank(cell)
         return any(
             version.stamp > chain.base
             and version not in chain.writes
             and not version.outside
-            and version.cell is not None
-            and version.cell in graph
-            and graph.rank(version.cell) >= rank
+            and self._session.made_below(version, rank, at=True)
             for version in writes
         )
 

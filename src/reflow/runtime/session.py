@@ -426,35 +426,41 @@ class Session:
           may bind to another class: such a write is one a run-all makes into that
           other class, if anywhere, never here.
         """
-        ledger = self.ledger
+        ledger, graph = self.ledger, self.graph
         writes = ledger.visible_writes(name, paths)
-        graph = self.graph
-        rank = graph.rank(cell)
-        held = []
-        if (
+        calls_class = (
             paths is not None
             and name in graph.effects(cell).analysis.calls_only
             and isinstance(self.namespace.get(name), type)
-        ):
+        )
+        if writes is None and not calls_class:
+            return None  # (the usual case, asked for every name every cell reads)
+        rank = graph.rank(cell)
+        held = []
+        if calls_class:
             held = [
-                v
-                for v in ledger.visible_writes(name) or ()
-                if v.cell is not None and v.cell in graph and graph.rank(v.cell) > rank
+                v for v in ledger.visible_writes(name) or () if self.made_below(v, rank, at=False)
             ]
         if writes is None and not held:
             return None
         whole = ledger.last_write(Symbol(name))
         if (
             whole is not None
-            and whole.cell is not None
-            and whole.cell in graph
-            and graph.rank(whole.cell) >= rank
+            and self.made_below(whole, rank, at=True)
             # (A change outside any cell since stands for what the cells wrote before it:
             # the user's value is kept, ``Version.outside``.)
             and not any(v.outside and v.stamp > whole.stamp for v in writes or ())
         ):
             held.append(whole)
         return frozenset([*held, *writes]) if writes is not None else frozenset(held)
+
+    def made_below(self, version: Version, rank: int, *, at: bool) -> bool:
+        """Whether a cell of the notebook below ``rank`` (``at``: or at it) made ``version``."""
+        writer = version.cell
+        if writer is None or writer not in self.graph:
+            return False
+        writer_rank = self.graph.rank(writer)
+        return writer_rank >= rank if at else writer_rank > rank
 
     def _versions_seen(
         self, cell: CellId
