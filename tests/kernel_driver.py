@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,8 +74,10 @@ class Kernel:
         stdin: list[str] | None = None,
         silent: bool = False,
         interrupt_after: str | None = None,
+        on_stream: Callable[[str], None] | None = None,
     ) -> Executed:
-        """Run ``code`` as cell ``cell`` (None: no cellId, as a console sends)."""
+        """Run ``code`` as cell ``cell`` (None: no cellId, as a console sends).
+        ``on_stream`` is handed each text the cell prints, while it runs."""
         content = {
             "code": code,
             "silent": silent,
@@ -109,6 +111,8 @@ class Kernel:
             if kind == "execute_input":
                 continue
             messages.append(message)
+            if on_stream is not None and kind == "stream":
+                on_stream(message["content"]["text"])
             if (
                 interrupt_after is not None
                 and kind == "stream"

@@ -28,9 +28,10 @@ def kernel(tmp_path: Path) -> Iterator[Kernel]:
         yield k
 
 
-def move(kernel: Kernel, widget: str, **state: Any) -> str:
+def move(kernel: Kernel, widget: str, subshell: str | None = None, **state: Any) -> str:
     """Change a widget's state as a frontend does; the message's id. ``widget``: an
-    expression the kernel evaluates for the model id, or ``id:MODEL_ID``."""
+    expression the kernel evaluates for the model id, or ``id:MODEL_ID``; ``subshell``:
+    the kernel subshell to send it to (JupyterLab's widget manager has one of its own)."""
     if widget.startswith("id:"):
         model_id = widget[3:]
     else:
@@ -40,8 +41,20 @@ def move(kernel: Kernel, widget: str, **state: Any) -> str:
         "data": {"method": "update", "state": state, "buffer_paths": []},
     }
     msg = kernel.client.session.msg("comm_msg", content)
+    if subshell is not None:
+        msg["header"]["subshell_id"] = subshell
     kernel.client.shell_channel.send(msg)
     return str(msg["header"]["msg_id"])
+
+
+def subshell(kernel: Kernel) -> str:
+    """A new kernel subshell (ipykernel 7): its messages run in a thread of their own."""
+    msg = kernel.client.session.msg("create_subshell_request", {})
+    kernel.client.control_channel.send(msg)
+    while True:
+        reply = kernel.client.get_control_msg(timeout=TIMEOUT)
+        if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+            return str(reply["content"]["subshell_id"])
 
 
 def slot_updates(kernel: Kernel, wanted: set[str]) -> dict[str, dict[str, Any]]:
@@ -115,6 +128,46 @@ def test_changes_faster_than_the_readers_are_coalesced(kernel: Kernel, tmp_path:
     runs = log.read_text().split()
     assert runs[-1] == "19" and len(runs) <= 3, runs
     assert kernel.value("seen") == "19"
+
+
+def test_a_move_while_its_reader_runs_is_not_lost(kernel: Kernel) -> None:
+    """JupyterLab's widget manager talks to the kernel from a subshell; once a widget's
+    comm has answered there, ipykernel sends the widget's later changes to that
+    subshell's thread, which applies them even while a cell runs in the main one. A
+    move that comes while its reader runs is the user's, not that cell's write, and
+    the reader, which read the old value, runs again once it is done (the move was
+    dropped, leaving `doubled` fresh with 10)."""
+    kernel.execute(SLIDER, "a")
+    kernel.execute("first = s.value", "f")
+    model = "id:" + kernel.value("s.model_id").strip("'")
+    thread = subshell(kernel)
+    move(kernel, model, thread, value=5)  # answered from the subshell: the comm's home now
+    deadline = time.monotonic() + TIMEOUT
+    while kernel.value("first") != "5":  # its readers have run: the move is handled
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    reader = (
+        "import time\n"
+        "seen = s.value\n"
+        "print('read', flush=True)\n"
+        "time.sleep(0.5)\n"
+        "doubled = seen * 2\n"
+        "doubled"
+    )
+    moved: list[str] = []
+
+    def move_once(text: str) -> None:
+        if "read" in text and not moved:
+            moved.append(move(kernel, model, thread, value=8))
+
+    kernel.execute(reader, "b", on_stream=move_once)
+    assert moved
+    deadline = time.monotonic() + TIMEOUT
+    while kernel.value("doubled") != "16":
+        assert time.monotonic() < deadline, kernel.value("(doubled, s.value)")
+        time.sleep(0.1)
+    assert kernel.value("s.value") == "8"
+    assert kernel.execute("%flow status", "probe").summary() == ""
 
 
 def test_a_frontend_that_runs_plans_is_sent_the_readers(kernel: Kernel) -> None:

@@ -16,9 +16,14 @@ after the other, each a trait change and nothing more, and the one flush that
 follows runs the readers once, with the latest value. A slider dragged faster
 than its readers finish therefore never queues a run per position.
 
-The flush takes ipykernel's shell lock, so it never interleaves with an
-execute_request, and a change made while reflow runs cells (a cell setting
-``slider.value``) is left to the lineage, which sees it as that cell's write.
+Threads. ipywidgets 8 hands a widget's comm messages to a subshell of their own
+(ipykernel 7), so a frontend's change is applied in that thread, even while a
+cell runs in the main one. ipywidgets marks such a change (the trait is in the
+widget's ``_property_lock`` while the frontend's state is applied): it is the
+user's, whenever it comes, and a reader it overtook mid-run goes stale with it.
+Any other change made while reflow runs cells (a cell setting ``slider.value``)
+is left to the lineage, which sees it as that cell's write. The flush takes
+ipykernel's shell lock, so it never interleaves with an execute_request.
 Scanning costs nothing until a cell imports ipywidgets, and then one pass over
 the globals per execution.
 """
@@ -28,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import threading
 import time
 import types
 from collections.abc import Iterator
@@ -61,6 +67,7 @@ class WidgetInputs:
         self._pending: dict[str, set[str] | None] = {}
         self._last_change = 0.0
         self._scheduled = False
+        self._lock = threading.Lock()  # the three above: changes come from other threads
         flow.listeners.append(self._after_execution)
 
     # ---- which widgets the globals hold -------------------------------------------------
@@ -93,27 +100,30 @@ class WidgetInputs:
 
     def _on_change(self, change: dict[str, Any]) -> None:
         """A trait changed. Called by traitlets, in whatever thread made the change."""
-        if self._flow.request is not None:
-            return  # a cell of a reflow run changed it: its own write, tracked as such
         owner, trait = change.get("owner"), change.get("name")
         if not isinstance(trait, str) or trait.startswith("_"):
             return
         if trait not in getattr(owner, "keys", ()):
             return  # not synced with the frontend: a kernel-side detail
-        for name, direct in self._holders.get(id(owner), ()):
-            if not direct:
-                self._pending[name] = None
-                continue
-            pending = self._pending.setdefault(name, set())
-            if pending is not None:
-                pending.add(trait)
-        self._last_change = time.monotonic()
-        if not self._scheduled and self._pending:
+        from_frontend = trait in (getattr(owner, "_property_lock", None) or ())
+        if self._flow.request is not None and not from_frontend:
+            return  # a cell of a reflow run changed it: its own write, tracked as such
+        with self._lock:
+            for name, direct in self._holders.get(id(owner), ()):
+                if not direct:
+                    self._pending[name] = None
+                    continue
+                pending = self._pending.setdefault(name, set())
+                if pending is not None:
+                    pending.add(trait)
+            self._last_change = time.monotonic()
+            if self._scheduled or not self._pending:
+                return
             loop = _io_loop(self._flow)
             if loop is None:
                 return
             self._scheduled = True
-            loop.add_callback(self._schedule, QUIET_SECONDS)  # thread-safe, unlike call_later
+        loop.add_callback(self._schedule, QUIET_SECONDS)  # thread-safe, unlike call_later
 
     def _schedule(self, delay: float) -> None:
         loop = _io_loop(self._flow)
@@ -121,7 +131,8 @@ class WidgetInputs:
             loop.call_later(delay, self._flush)
 
     async def _flush(self) -> None:
-        wait = self._last_change + QUIET_SECONDS - time.monotonic()
+        with self._lock:
+            wait = self._last_change + QUIET_SECONDS - time.monotonic()
         if wait > 0:
             self._schedule(wait)  # still changing: wait until it pauses
             return
@@ -134,8 +145,9 @@ class WidgetInputs:
             self._apply()
 
     def _apply(self) -> None:
-        self._scheduled = False
-        pending, self._pending = self._pending, {}
+        with self._lock:
+            self._scheduled = False
+            pending, self._pending = self._pending, {}
         if not pending:
             return
         changes = {
