@@ -8,6 +8,7 @@ is told apart from the rest, and the rows where it must not be.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -436,6 +437,43 @@ NUMPY_PANDAS = [
         },
         ["run_all", "run c"],
         ran=["c"],
+    ),
+    Case(
+        # A Series' fingerprint failed (its memory_usage is an int) and said "changed":
+        # every cell calling one of its methods changed it, its binder and readers ran.
+        "pandas-series-method-that-leaves-it-alone-changes-nothing",
+        {
+            "a": "import pandas as pd",
+            "b": "s = pd.Series([3, 1, 2])",
+            "c": "r = s.rank()",
+            "d": "n = int(s.sum())",
+        },
+        ["run_all", "run c"],
+        ran=["c"],
+    ),
+    Case(
+        "pandas-series-changed-through-a-bound-method",
+        {
+            "a": "import pandas as pd",
+            "b": "s = pd.Series([1, 2])",
+            "c": "put = s.update\nput(pd.Series([5], index=[0]))",
+            "d": "n = int(s.sum())",
+        },
+        ["run_all", "edit c: put = s.update\nput(pd.Series([7], index=[0]))", "run c"],
+        ran=["b", "c", "d"],
+        ns={"n": 9},
+    ),
+    Case(
+        "pandas-frame-of-strings-changed-through-a-bound-method",
+        {
+            "a": "import pandas as pd",
+            "b": "df = pd.DataFrame({'k': ['x', 'y'], 'v': [1, 2]})",
+            "c": "put = df.update\nput(pd.DataFrame({'k': ['z']}))",
+            "d": "s = ''.join(df['k'])",
+        },
+        ["run_all", "edit c: put = df.update\nput(pd.DataFrame({'k': ['w']}))", "run c"],
+        ran=["b", "c", "d"],
+        ns={"s": "wy"},
     ),
     Case(
         "pandas-column-assignment-mutates",
@@ -2374,6 +2412,54 @@ def test_lineage(case: Case) -> None:
     scenario = Scenario(case)
     scenario.play()
     scenario.check()
+
+
+def _pandas_values() -> list[tuple[str, Any, Any]]:
+    """(id, a pandas object, one changed in a way a reader sees), for the table below."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": [1.0, np.nan], "k": ["a", "b"]}, index=["p", "q"])
+    series = pd.Series([1, 2], index=pd.MultiIndex.from_tuples([("a", 1), ("a", 2)]))
+    objects = pd.DataFrame({"k": pd.Series(["a", "b"], dtype=object)})
+    return [
+        ("frame-value", frame, frame.assign(x=[1.0, 2.0])),
+        ("frame-string", frame, frame.assign(k=["a", "c"])),
+        ("frame-index-dtype", pd.DataFrame({"x": [1]}), pd.DataFrame({"x": [1]}, index=[0.0])),
+        ("frame-column-name", frame, frame.rename(columns={"x": "y"})),
+        ("series-multiindex-value", series, series * 2),
+        ("series-name", series, series.rename("n")),
+        ("series-dtype", pd.Series([1, 2]), pd.Series([1.0, 2.0])),
+        ("object-column-of-strings", objects, objects.assign(k=["a", "c"])),
+        ("categorical", pd.Series(["a", "b"], dtype="category"), pd.Series(["a", "a"])),
+        ("index", pd.Index([1, 2]), pd.Index([1, 3])),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "changed"), [v[1:] for v in _pandas_values()], ids=[v[0] for v in _pandas_values()]
+)
+def test_pandas_fingerprints_tell_values_apart(value: Any, changed: Any) -> None:
+    """Equal for a copy (NaN equal to NaN), different for a change a reader sees, never
+    UNKNOWN for plain values (a Series' was, so every cell that might change one did)."""
+    from reflow.runtime.fingerprint import UNKNOWN, fingerprint
+
+    print_ = fingerprint(value)
+    assert print_ is not UNKNOWN
+    assert print_ == fingerprint(value.copy(deep=True))
+    assert print_ != fingerprint(changed)
+
+
+def test_a_pandas_column_of_lists_is_changed_in_place_or_unknown() -> None:
+    """A copy shares the lists a column holds: such a frame is never told by a copy."""
+    import pandas as pd
+
+    from reflow.runtime.fingerprint import fingerprint
+
+    frame = pd.DataFrame({"a": [[1], [2]]})
+    before = fingerprint(frame)
+    frame["a"][0].append(5)
+    assert before != fingerprint(frame)
 
 
 def test_fingerprint_budget_is_configurable() -> None:
