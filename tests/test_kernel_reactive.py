@@ -305,6 +305,34 @@ def test_ipython_transforms_an_executed_cell_once(kernel: Kernel) -> None:
         kernel.cell("_tf_flow._plain_transform = _tf_plain")
 
 
+def test_ipython_parses_an_executed_cell_once(kernel: Kernel) -> None:
+    """The model parses the cell it analyses just before IPython parses the same text
+    to run it: IPython takes that tree, for that cell only; a cell whose Python differs
+    (a line magic), a cell run again for another, and a cell under a ``__future__`` that
+    changes the grammar are parsed by IPython as before."""
+    kernel.cell(
+        "from reflow.kernel.extension import flow_of\n"
+        "_ap_flow = flow_of(get_ipython())\n_ap_calls = []\n_ap_plain = _ap_flow._plain_ast_parse\n"
+        "_ap_flow._plain_ast_parse = lambda s, *a: (_ap_calls.append(s), _ap_plain(s, *a))[1]"
+    )
+    try:
+        a, ran = kernel.cell("ap_value = 41 + 1")
+        assert ran.status == "ok" and kernel.value("ap_value") == "42"
+        assert kernel.value("_ap_calls.count('ap_value = 41 + 1\\n')") == "0"
+        _, reader = kernel.cell("ap_double = ap_value * 2\nap_double")
+        assert reader.texts() == ["84"]
+        edited = kernel.execute("ap_value = 1", a)  # the reader runs again, parsed anew
+        assert edited.updates()[reader.slot()]["text/plain"] == "2"
+        assert kernel.value("_ap_calls.count('ap_double = ap_value * 2\\nap_double\\n')") == "1"
+        _, timed = kernel.cell("%time ap_timed = ap_value + 1")
+        assert timed.status == "ok" and kernel.value("ap_timed") == "2"
+        kernel.cell("from __future__ import barry_as_FLUFL")
+        _, flufl = kernel.cell("ap_ne = 1 != 2")  # `!=` is no operator under FLUFL
+        assert flufl.status == "error" and flufl.reply["ename"] == "SyntaxError"
+    finally:
+        kernel.cell("_ap_flow._plain_ast_parse = _ap_plain")
+
+
 @pytest.mark.parametrize(
     ("code", "slotted"),
     [

@@ -44,7 +44,33 @@ __all__ = [
     "PathPart",
     "analyze",
     "analyze_completed",
+    "keep_last_tree",
+    "take_tree",
 ]
+
+_last_tree: list[tuple[str, ast.Module]] = []  # ``keep_last_tree``: at most one
+_keeping = False
+
+
+def keep_last_tree(keep: bool) -> None:
+    """Whether ``analyze`` keeps the tree it parsed last, for ``take_tree``.
+
+    The kernel analyses each cell it is asked to execute just before IPython
+    parses the same text to run it: handed over, the tree is parsed once (the
+    parse is about 40% of the analysis, which the visitor's walk does not
+    change and whose result holds no node of).
+    """
+    global _keeping
+    _keeping = keep
+    _last_tree.clear()
+
+
+def take_tree(source: str) -> ast.Module | None:
+    """The tree ``analyze`` parsed ``source`` into, if it was the last text it parsed;
+    given once, since the taker may change it."""
+    if _last_tree and _last_tree[0][0] == source:
+        return _last_tree.pop()[1]
+    return None
 
 
 def analyze(source: str) -> CellAnalysis:
@@ -86,6 +112,8 @@ def analyze(source: str) -> CellAnalysis:
         analysis = replace(analysis, aliases=_aliases_only(tree, visitor))
     if runs_only_its_own_code(tree):
         analysis = replace(analysis, inert=True)
+    if _keeping:
+        _last_tree[:] = [(source, tree)]
     return analysis
 
 

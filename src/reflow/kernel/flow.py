@@ -20,6 +20,7 @@ frontend extension never sees the notebook, only the cells run in it.
 """
 
 from __future__ import annotations
+import __future__
 
 import contextlib
 import itertools
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reflow._types import CellId
+from reflow.analysis import keep_last_tree, take_tree
 from reflow.kernel.bundles import Bundle, SlotContent, with_note
 from reflow.kernel.executor import ShellExecutor
 from reflow.kernel.outputs import RerunCapture, has_slots, publish, publish_slot
@@ -102,6 +104,7 @@ class Flow:
         self._plain_should_run_async: Callable[..., Any] = shell.should_run_async
         self._plain_transform: Callable[[str], str] = shell.transform_cell
         self._plain_transform_ast: Callable[[Any], Any] = shell.transform_ast
+        self._plain_ast_parse: Callable[..., Any] = shell.compile.ast_parse
         self._transformed: tuple[str, str] | None = None  # see transform_cell
         self._anonymous = itertools.count(1)
         self._warned_fallback = False
@@ -127,6 +130,8 @@ class Flow:
         self.shell.should_run_async = self.should_run_async
         self.shell.transform_cell = self.transform_cell
         self.shell.transform_ast = self.transform_ast
+        self.shell.compile.ast_parse = self.ast_parse
+        keep_last_tree(True)
         # any_order: each cell's private names are its own (runtime.private).
         self.shell.ast_transformers.append(self._private_names)
 
@@ -134,6 +139,9 @@ class Flow:
         for name in ("run_cell", "should_run_async", "transform_cell", "transform_ast"):
             if name in vars(self.shell):
                 delattr(self.shell, name)
+        if "ast_parse" in vars(self.shell.compile):
+            del self.shell.compile.ast_parse
+        keep_last_tree(False)
         if self._private_names in self.shell.ast_transformers:
             self.shell.ast_transformers.remove(self._private_names)
 
@@ -165,6 +173,17 @@ class Flow:
         transformed = self._plain_transform(raw_cell)
         self._transformed = (raw_cell, transformed)
         return transformed
+
+    def ast_parse(self, source: str, filename: str = "<unknown>", symbol: str = "exec") -> Any:
+        """IPython's parse of the cell it runs: the tree the model of the cell parsed from
+        the same text, if it was the last analysed (``analysis.take_tree``), so a cell
+        is parsed once. Not under ``from __future__ import barry_as_FLUFL`` (it parses
+        ``<>``), nor for text without its last newline (IPython's flags then refuse
+        what ``ast.parse`` takes)."""
+        tree = None
+        if symbol == "exec" and source.endswith("\n") and not self.shell.compile.flags & _BARRY:
+            tree = take_tree(source)
+        return tree if tree is not None else self._plain_ast_parse(source, filename, symbol)
 
     def transform_ast(self, node: Any) -> Any:
         """IPython's AST transforms, reflow's own that would leave this tree as it is set
@@ -627,6 +646,9 @@ class Flow:
             yield
         finally:
             self.notebook.mode = before
+
+
+_BARRY = __future__.barry_as_FLUFL.compiler_flag
 
 
 def _notebook_cache(setting: str) -> str | None:
