@@ -209,6 +209,57 @@ MODULES = [
         status={"c": "stale", "d": "fresh"},  # f reads m's globals; g is C code
         mode="lazy",
     ),
+    # Probe finding F5: an import run again binds the same module, and took as its own the
+    # stores made into it since, by cells below included; the reader above then looked up
+    # to date where a run-all reads the part before the store. (Each row its own
+    # attribute: json outlives the notebook.)
+    Case(
+        "a-store-into-a-module-below-leaves-its-reader-above-stale",
+        {
+            "a": "import json",
+            "b": "s = getattr(json, 'rf_f5_get', None)",
+            "c": "json.rf_f5_get = 3",
+        },
+        ["run_all", "run_all"],
+        ran=["a", "b", "c"],
+        status={"a": "fresh", "b": "stale", "c": "fresh"},
+    ),
+    Case(
+        "a-store-into-a-module-below-an-attribute-read-a-run-all-fails",
+        {"a": "import json", "b": "s = json.rf_f5_attr", "c": "json.rf_f5_attr = 3"},
+        ["run_all", "run_all"],
+        ran=["a", "b", "c"],
+        status={"a": "fresh", "b": "stale", "c": "fresh"},
+    ),
+    Case(
+        "a-store-into-a-module-by-a-function-called-below",
+        {
+            "a": "import json",
+            "b": "xs = [1, 2]",
+            "c": "s = getattr(json, 'rf_f5_call', None)",
+            "d": "def setj():\n    json.rf_f5_call = len(xs)",
+            "e": "setj()",
+        },
+        ["run_all", "run_all"],
+        ran=["a", "b", "c", "d", "e"],
+        status={"c": "stale", "e": "fresh"},
+    ),
+    Case(
+        # Part by part: `t` reads a part a cell above it stores again (fresh, each run-all
+        # gives 1); `u` one that only a cell below stores (stale, whatever runs).
+        "a-store-into-a-module-below-a-writer-above-stores-again",
+        {
+            "a": "import json",
+            "b": "json.rf_f5_p = 1",
+            "c": "t = json.rf_f5_p",
+            "d": "u = getattr(json, 'rf_f5_q', None)",
+            "e": "json.rf_f5_p = 3\njson.rf_f5_q = 4",
+        },
+        ["run_all", "run_all"],
+        ran=["a", "b", "c", "d", "e"],
+        status={"b": "fresh", "c": "fresh", "d": "stale", "e": "fresh"},
+        ns={"t": 1, "u": 4},
+    ),
     Case(
         "re-import-without-a-state-change-pulls-nothing",
         {"a": "import math", "b": "import math\nr = math.sqrt(4.0)"},

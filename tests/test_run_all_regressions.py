@@ -676,6 +676,59 @@ FOUND += [
     ),
 ]
 
+K_DICT = "class K:\n    d = {}\nrepr(K.d)"
+
+FOUND += [
+    (
+        # Probe finding F5b: a store through an alias of a class attribute made in another
+        # cell (`e = K.d`, then `e['q'] = 2`) changed `K.d` unseen: a class was no holder
+        # the search looked into, and `K` was not fingerprinted. Edited and run, the store
+        # pulled `e = K.d` alone, which showed the old store as fresh; `K.d` was not rebuilt.
+        "objects-a-store-through-an-alias-of-a-class-attribute",
+        [K_DICT, "e = K.d\nrepr(e)", "e['q'] = 2\nrepr(e)", "r = repr(K.d)\nr"],
+        [("edit", 2, "e['q'] = 3\nrepr(e)"), ("run", 2, "")],
+        check_mutable_against_run_all,
+        {"aliased": True},
+    ),
+    (
+        "objects-a-store-through-an-alias-of-a-class-attribute-read-on-an-instance",
+        [
+            K_DICT,
+            "o = K()\nrepr(o.d)",
+            "e = K.d\nrepr(e)",
+            "e['q'] = 2\nrepr(e)",
+            "s = repr(o.d)\ns",
+        ],
+        [("edit", 3, "e['q'] = 3\nrepr(e)"), ("run", 3, "")],
+        check_mutable_against_run_all,
+        {"aliased": True},
+    ),
+    (
+        "objects-a-store-through-an-alias-of-an-item-of-a-class-attribute",
+        [
+            "class K:\n    d = {'x': {}}\nrepr(K.d)",
+            "e = K.d['x']\nrepr(e)",
+            "e['q'] = 2\nrepr(e)",
+            "r = repr(K.d)\nr",
+        ],
+        [("edit", 2, "e['q'] = 3\nrepr(e)"), ("run", 2, "")],
+        check_mutable_against_run_all,
+        {"aliased": True},
+    ),
+    (
+        "objects-a-store-through-an-alias-of-a-module-attribute",
+        [
+            "import types\nm = types.ModuleType('mm')\nm.d = {}\nrepr(m.d)",
+            "e = m.d\nrepr(e)",
+            "e['q'] = 2\nrepr(e)",
+            "r = repr(m.d)\nr",
+        ],
+        [("edit", 2, "e['q'] = 3\nrepr(e)"), ("run", 2, "")],
+        check_mutable_against_run_all,
+        {"aliased": True},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 """Rows found and not fixed yet, by id, with what is known of them (strict xfails)."""
 

@@ -182,7 +182,49 @@ MOVE_TWINS = [
     ),
 ]
 
-ROWS = ORPHANS + ORPHAN_TWINS + MOVES + MOVE_TWINS
+STORED_BELOW = {
+    "a": "import json",
+    "b": "s = getattr(json, 'rf_settle', None)",
+    "c": "json.rf_settle = 3",
+}
+"""``c`` stores into the module ``b`` read; an import gives the same module, holding it."""
+
+FROM_A_STORE_BELOW = "reads `json`, which holds what cell [c] wrote; it runs after it"
+
+MODULE_STORES = [
+    Row(
+        Case(
+            "run-all-again-with-a-store-into-a-module-below",  # b was fresh with 3
+            STORED_BELOW,
+            ["run_all", "run_all", "run_all"],
+            ran=["a", "b", "c"],
+            status={"a": "fresh", "b": "stale", "c": "fresh"},
+        ),
+        reasons={"b": FROM_A_STORE_BELOW},
+    ),
+    Row(
+        Case(
+            "run-the-reader-of-a-store-into-a-module-below",  # the import is not pulled
+            STORED_BELOW,
+            ["run_all", "run_all", "run b"],
+            ran=["b"],
+            status={"a": "fresh", "b": "stale", "c": "fresh"},
+        ),
+        reasons={"b": FROM_A_STORE_BELOW},
+    ),
+    Row(
+        Case(
+            "run-stale-with-a-store-into-a-module-below",
+            STORED_BELOW,
+            ["run_all", "run_all", "mode lazy", "run_stale"],
+            ran=[],
+            status={"a": "fresh", "b": "stale", "c": "fresh"},
+        ),
+        reasons={"b": FROM_A_STORE_BELOW},
+    ),
+]
+
+ROWS = ORPHANS + ORPHAN_TWINS + MOVES + MOVE_TWINS + MODULE_STORES
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: row.case.id)
@@ -198,7 +240,7 @@ def test_settle_runs_only_what_it_can_bring_up_to_date(row: Row) -> None:
     assert stale == {label for label, s in row.case.status.items() if s == "stale"}
 
 
-@pytest.mark.parametrize("row", ORPHANS + MOVES, ids=lambda row: row.case.id)
+@pytest.mark.parametrize("row", ORPHANS + MOVES + MODULE_STORES, ids=lambda row: row.case.id)
 def test_no_cell_runs_twice_where_none_can_be_brought_up_to_date(row: Row) -> None:
     scenario = Scenario(row.case)
     scenario.play()

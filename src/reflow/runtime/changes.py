@@ -11,7 +11,8 @@ Two refinements keep readers from re-running for nothing, and stay sound:
   one it held is no change; for a mutable value, only when nothing else holds
   either object, since an alias would tell the two apart later;
 - **aliases and containers**: a changed object changes every global bound to
-  it and every list, tuple, dict, set or plain object holding it directly;
+  it and every list, tuple, dict, set or plain object holding it directly, and
+  every notebook class or module holding it as an attribute;
 - **parts**: for a list, tuple, dict or plain object, the two fingerprints
   tell which items or attributes changed (``Changes.parts``), so a write of
   ``xs[1]``, however the cell made it (``xs[i] = v``, ``d.update(k=1)``),
@@ -193,6 +194,11 @@ class ChangeDetector:
                 changed_objects.setdefault(id(state), state)
         if not changed_objects:
             return Changes(frozenset(rebound), deleted, frozenset())
+        for holder, attributes in _attribute_holders(namespace, changed_objects):
+            # Neither fingerprinted nor scanned below (``_OPAQUE``): changed in these
+            # attributes only, which its instances read too (``through_class``).
+            changed_objects[id(holder)] = holder
+            parts_of[id(holder)] = attributes
         held, through_class = _holders(namespace, changed_objects, drew)
         mutated = held - rebound
         # A name's own object diffed (deep, within budget) covers whatever it holds; an
@@ -630,6 +636,70 @@ def _holders(
             if not _holds(value, changed):  # (asked of holders only: the scan is costly)
                 through_class.add(name)
     return found, through_class
+
+
+def _attribute_holders(
+    namespace: dict[str, Any], changed: dict[int, Any]
+) -> list[tuple[Any, frozenset[PathPart]]]:
+    """The notebook classes and the modules bound to globals, not changed themselves, that
+    hold a changed object in an attribute, each with those attributes: `e = K.d` then
+    `e['q'] = 1` changes `K.d` (and what `K().d` gives), `e = m.d` then `e['q'] = 1`
+    changes `m.d`. The holder search does not look into either (``_OPAQUE``: a class is
+    read for its bases, a module is many objects, most of them code), and neither is
+    fingerprinted unless the cell names it. A class's attribute is searched as a
+    container is (`e = K.d['x']`); a module's is only looked at itself: a module holds
+    hundreds of objects, looked at after every cell that changed something."""
+    found = []
+    done: set[int] = set()
+    for name, value in namespace.items():
+        if id(value) in changed or id(value) in done or not links_cells(name):
+            continue
+        if isinstance(value, types.ModuleType):
+            done.add(id(value))
+            if _draws_from(value, changed):
+                continue  # its generator drew: changed as ``_holders`` says (`random._inst`)
+            attributes = vars(value)
+            if changed.keys().isdisjoint(map(id, attributes.values())):
+                continue  # (the usual case, told at C speed)
+            held = _attributes_holding(attributes, lambda a: id(a) in changed)
+        elif isinstance(value, type) and value.__module__ == "__main__":
+            done.add(id(value))
+            held = _attributes_holding(
+                vars(value),
+                lambda a: id(a) in changed or _state_changed(a, changed) or _holds(a, changed),
+            )
+        else:
+            continue
+        if held:
+            found.append((value, held))
+    return found
+
+
+def _attributes_holding(
+    attributes: Mapping[str, Any], holds: Callable[[Any], bool]
+) -> frozenset[PathPart]:
+    """The parts (`.d`) of the attributes, neither dunders nor code, that ``holds``."""
+    return frozenset(
+        "." + key
+        for key, attribute in attributes.items()
+        if not (key.startswith("__") and key.endswith("__"))
+        and type(attribute) not in _LEAVES
+        and not isinstance(attribute, _CODE)
+        and holds(attribute)
+    )
+
+
+_CODE = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    staticmethod,
+    classmethod,
+    property,
+    type,
+    types.ModuleType,
+)
+"""Class and module attributes that are code (or classes and modules, searched as globals
+of their own when bound to one): no alias of one shares the holder's state."""
 
 
 def _draws_from(value: Any, changed: dict[int, Any]) -> bool:

@@ -18,6 +18,7 @@ after every cell of the wave it depends on.
 from __future__ import annotations
 
 import heapq
+import types
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from reflow.graph.graph import DataflowGraph, GraphError
 from reflow.runtime.errors import CellError
 from reflow.runtime.session import Session
 from reflow.runtime.status import Chain, StatusBoard, read_names, writes_reaching
-from reflow.runtime.versions import Paths, Symbol, Version
+from reflow.runtime.versions import Paths, Symbol, Version, overlaps
 
 _SETTLE_WAVES = 8
 """At most this many waves in one run: each after the first runs only cells left stale
@@ -396,7 +397,7 @@ class Scheduler:
         graph, record = self._graph, self._session.records[cell]
         sources: list[CellId] = []
         for name in board.read_names(cell):
-            if self._rests_below(cell, name):
+            if self._rests_below(cell, name) or self._holds_store_below(cell, name, board):
                 return None
             expected = board.expected(cell, name)
             if not expected.ok:
@@ -426,6 +427,45 @@ class Scheduler:
                 return name in graph.out_of_order_usages(writer)
             writer = above
         return False
+
+    def _holds_store_below(self, cell: CellId, name: str, board: StatusBoard) -> bool:
+        """Whether what the cell would read of ``name`` holds a store into a module that a
+        cell below it made (``Version.into_module``: `json.Y = 3` below `getattr(json, 'Y',
+        None)`), into a part no writer above it stores again. A run-all reads the part
+        before the store; here an import gives the same module, holding the store, so no
+        run of the cells above takes it out, except one storing that part again."""
+        session = self._session
+        if not isinstance(session.namespace.get(name), types.ModuleType):
+            return False  # (no other value holds such a store)
+        paths = session.paths_read(cell, name)
+        rank = self._graph.rank(cell)
+        for symbol, version in session.ledger.writes_of(name):
+            if (
+                symbol.path
+                and version.into_module
+                and overlaps(symbol.path, paths)
+                and session.made_below(version, rank, at=False)
+                and not self._stored_above(cell, name, symbol.path, board)
+            ):
+                return True
+        return False
+
+    def _stored_above(
+        self, cell: CellId, name: str, part: tuple[PathPart, ...], board: StatusBoard
+    ) -> bool:
+        """Whether a writer above ``cell`` stores ``part`` of ``name`` itself (its own
+        version, not one it holds by binding the name again), or may once it runs (one
+        out of sync: what it stores then is not known)."""
+        graph, records = self._graph, self._session.records
+        paths = frozenset([part])
+        chain = writes_reaching(graph, records, cell, name, paths, board.settled, board.settled)
+        if chain.unsynced is not None:
+            return True
+        return any(
+            symbol.path and version.cell == writer and overlaps(symbol.path, paths)
+            for writer in chain.writers
+            for symbol, version in records[writer].writes_of(name)
+        )
 
     def orphaned(self, cell: CellId, board: StatusBoard) -> bool:
         """Whether the cell reads a name it saw bound that no cell defines for it now."""
@@ -698,10 +738,12 @@ class Scheduler:
                         self._displaced(cell, name, paths, chain.newest, in_place)
                         or (not in_place and self._holds_from_below(cell, name, paths, chain))
                     )
-                    # (Not where the value starts from a cell below: the writers would
-                    # change that object again, and it would still hold the write from
-                    # below; the reader stays stale, ``stuck``.)
+                    # (Not where the value starts from a cell below, or holds a store
+                    # into a module a cell below made: the writers would change that
+                    # object again, and it would still hold the write from below; the
+                    # reader stays stale, ``stuck``.)
                     and not self._rests_below(cell, name)
+                    and not self._holds_store_below(cell, name, board)
                 ):
                     due = chain.writers  # rebuild the value from its binder on
                 else:

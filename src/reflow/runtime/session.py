@@ -606,7 +606,7 @@ class Session:
                 # A module's fingerprint is its identity: what a store into it changed is
                 # not seen, so every run of the store is a new write of the part it names
                 # (of the statements that ran to the end: `m.f = f` with no `f` stores not).
-                wrote[symbol] = self.ledger.write(symbol, cell)
+                wrote[symbol] = self.ledger.write(symbol, cell, into_module=True)
                 if symbol.name not in ran.mutated_names:
                     stored_by_calls.add(symbol.name)
         # Told the graph as seen: the module a call stored into need not be bound by an

@@ -423,9 +423,14 @@ class StatusBoard:
         ]
         if stray and expected.base < 0 and expected.writers:
             stray = self._beyond_in_place(cell, name, expected.writers[-1], stray)
+        stray += [v for v in seen if v not in stray and self._stored_below(cell, v)]
         if not stray:
             return None
-        writer = min(stray, key=lambda v: v.stamp).cell
+        return self._stray_reason(cell, name, min(stray, key=lambda v: v.stamp).cell)
+
+    def _stray_reason(self, cell: CellId, name: str, writer: CellId | None) -> str:
+        """Why ``cell`` is stale when what it read of ``name`` holds what ``writer`` wrote,
+        a write no run-all makes before it."""
         graph = self._graph
         if writer is None or writer not in graph:
             return f"reads `{name}`, which holds what a deleted cell wrote"
@@ -434,6 +439,20 @@ class StatusBoard:
         if graph.rank(writer) > graph.rank(cell):
             return f"reads `{name}`, which holds what cell [{writer}] wrote; it runs after it"
         return f"reads `{name}`, which holds what cell [{writer}] wrote once and does not now"
+
+    def _stored_below(self, cell: CellId, version: Version) -> bool:
+        """Whether ``version`` is a store into a module (``Version.into_module``) that a cell
+        below ``cell`` made: a run-all makes it after ``cell`` has run, though a writer above
+        may hold it as its own (an import run since binds the same module again, holding
+        the store, and takes its versions). (Not the cell's own store: whether it reads the
+        part before storing it again is not known.)"""
+        writer, graph = version.cell, self._graph
+        return (
+            version.into_module
+            and writer is not None
+            and writer in graph
+            and graph.rank(writer) > graph.rank(cell)
+        )
 
     def _beyond_in_place(
         self, cell: CellId, name: str, last: CellId, stray: list[Version]
@@ -525,6 +544,8 @@ class StatusBoard:
             if expected.source is None and name in record.reads_own:
                 continue  # read as its own run bound it, as a run-all's would be
             if seen != expected.version and not (seen and seen.same_value(expected.version)):
+                if seen is not None and self._stored_below(cell, seen):
+                    return self._stray_reason(cell, name, seen.cell)  # (the newest write)
                 if expected.source is None:
                     writer = self._graph.reaching_writer(cell, name)
                     if writer is not None:

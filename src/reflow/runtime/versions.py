@@ -48,6 +48,10 @@ class Version:
     ``beside``: a change of what a part gives that leaves what was stored there (an
     instance's class changed: `O.q = 0` changes what `o.q` gives, not what `o.q = 1`
     stored into `o`); the stores it passes over stay in the value.
+    ``into_module``: a store a cell's code made into a part of a module (`json.Y = 3`, in
+    the cell or a function it calls). An import binds the same module every time and
+    undoes no store: the module holds this one until the part is stored again, whichever
+    cell since bound the name again to it and took the version as its own.
     """
 
     stamp: int
@@ -56,6 +60,7 @@ class Version:
     value: Hashable | None = field(default=None, compare=False)
     outside: bool = field(default=False, compare=False)
     beside: bool = field(default=False, compare=False)
+    into_module: bool = field(default=False, compare=False)
 
     def same_value(self, other: Version | None) -> bool:
         """Whether a reader that saw ``self`` would see nothing new in ``other``."""
@@ -226,12 +231,14 @@ class VersionLedger:
         outside: bool = False,
         in_place: bool = False,
         beside: bool = False,
+        into_module: bool = False,
     ) -> Version:
         """A new version of ``symbol``. ``in_place``: a change of the whole object in place
         (`xs.append(1)`, an element it holds changed), which leaves what was stored into
         its parts there: their versions stay, as the value still holds those stores.
-        ``beside``: of a part, a change that leaves what was stored there (``Version``)."""
-        version = Version(self.tick(), cell, deleted, value, outside, beside)
+        ``beside``: of a part, a change that leaves what was stored there; ``into_module``:
+        a store into a module's part (both: ``Version``)."""
+        version = Version(self.tick(), cell, deleted, value, outside, beside, into_module)
         if beside:
             previous = self._current.get(symbol)
             if previous is not None and symbol.path:
