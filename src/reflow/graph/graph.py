@@ -479,24 +479,27 @@ class DataflowGraph:
         """Cells whose status may rest on those of ``cells``: their descendants, and the
         readers below any of them (or their descendants) that one of them is a changer for
         (see ``changers``)."""
-        changing = self._changing
-        if not changing:
+        if not self._changing:
             return self.descendants(cells)
         seen: set[CellId] = set()
         queue = deque(cells)
         while queue:
-            cell = queue.popleft()
-            found = list(self.children(cell))
-            reached = self.reached(cell) if cell in changing else ()
-            if reached:
-                rank = self.rank(cell)
-                for name in reached:
-                    found.extend(r for r in self._readers.cells(name) if self.rank(r) > rank)
-            for other in found:
+            for other in self.next_dependents(queue.popleft()):
                 if other not in seen:
                     seen.add(other)
                     queue.append(other)
         return seen
+
+    def next_dependents(self, cell: CellId) -> list[CellId]:
+        """The cells whose status rests on ``cell``'s directly (``dependents`` one step on):
+        its children, and the readers below it of what it may change through an alias."""
+        found = list(self.children(cell))
+        reached = self.reached(cell) if cell in self._changing else ()
+        if reached:
+            rank = self.rank(cell)
+            for name in reached:
+                found.extend(r for r in self._readers.cells(name) if self.rank(r) > rank)
+        return found
 
     def errors(self) -> Mapping[CellId, GraphError]:
         if self._errors is None:

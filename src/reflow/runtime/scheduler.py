@@ -29,7 +29,7 @@ from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph, GraphError
 from reflow.runtime.errors import CellError
 from reflow.runtime.session import Session
-from reflow.runtime.status import Chain, StatusBoard, read_names, writes_reaching
+from reflow.runtime.status import Chain, Decision, StatusBoard, read_names, writes_reaching
 from reflow.runtime.versions import Paths, Symbol, Version, overlaps
 
 _SETTLE_WAVES = 8
@@ -115,10 +115,32 @@ class Scheduler:
         self._forget({c for c in cells if c in self._graph})
 
     def _forget(self, cells: set[CellId]) -> None:
-        """Drop the carried decisions of ``cells`` and of every cell resting on them."""
-        assert self._known is not None
-        forgotten = cells | self._graph.dependents(cells)
-        self._known.forget(forgotten | self._past_failures(forgotten))
+        """Decide ``cells`` again, and each cell whose decision rests on one whose decision
+        changed, in turn. A decision rests on the cell's record, the ledger's versions of
+        what it reads and writes (whoever changes those passes the cell here), and the
+        decisions of the writers it asked about (``StatusBoard.resting_on``). Early cutoff:
+        a new cell at the end that binds `x` again changes the decision of no reader of the
+        `x` above; forgetting every dependent of the writer it displaces decided them all
+        again after every execution (the cells between a notebook's many `a = ...`)."""
+        board, graph = self._known, self._graph
+        assert board is not None
+        old: dict[CellId, Decision | None] = {}
+        heap: list[tuple[int, CellId]] = []
+
+        def drop(found: set[CellId]) -> None:
+            for cell, decided in board.forget({c for c in found if c not in old}).items():
+                if cell not in old and cell in graph:
+                    old[cell] = decided
+                    heapq.heappush(heap, (graph.rank(cell), cell))
+
+        drop(cells | self._past_failures(cells))
+        while heap:
+            _, cell = heapq.heappop(heap)
+            board.status(cell)  # decided after the cells above it that it rests on
+            if old[cell] is not None and board.decision(cell) != old[cell]:
+                # (None: undecided, so nothing decided since rests on it: deciding a cell
+                # decides the writers it asks about first.)
+                drop(board.resting_on(cell))
 
     def _past_failures(self, cells: set[CellId]) -> set[CellId]:
         """The readers whose decisions rest on ``cells`` past a writer below them that

@@ -204,6 +204,10 @@ class Expected:
     base: int = -1
 
 
+Decision = tuple[Status, bool | None, bool | None, str | None]
+"""A cell's status, whether it is in sync, whether (in error) it is settled, its reason."""
+
+
 class StatusBoard:
     """Statuses and stale reasons for one state of the notebook, decided on demand.
 
@@ -236,9 +240,14 @@ class StatusBoard:
         # Cancelled cells by the failed cell that cancelled them: their status rests on
         # its status, whatever edges join them now.
         self._cancelled_by: dict[CellId, set[CellId]] = {}
+        # The cells whose decisions asked about each writer's (``_consult``), and the cell
+        # being decided: what a change of a decision reaches (``Scheduler._forget``).
+        self._consulted_by: dict[CellId, set[CellId]] = {}
+        self._deciding: CellId | None = None
 
-    def forget(self, cells: set[CellId]) -> None:
-        """Drop the decisions about ``cells``, keeping the rest for the state now.
+    def forget(self, cells: set[CellId]) -> dict[CellId, Decision | None]:
+        """Drop the decisions about ``cells``, keeping the rest for the state now; what
+        was decided of each cell forgotten (with the cells cancelled by them).
 
         Sound only when ``cells`` holds every cell whose record, reads, writes or
         upstream changed since this board decided: a decision rests on the cell's
@@ -251,7 +260,9 @@ class StatusBoard:
             raise ValueError("a board with trusted cells decides for its wave only")
         self._errors = self._graph.errors()  # the graph's own answer, cached there
         cells = cells | {c for cause in cells for c in self._cancelled_by.pop(cause, ())}
+        old = {}
         for cell in cells:
+            old[cell] = self.decision(cell)
             self._status.pop(cell, None)
             self._sync.pop(cell, None)
             self._settled.pop(cell, None)
@@ -259,10 +270,19 @@ class StatusBoard:
         self._stale -= cells
         if self._unclassified is not None:
             self._unclassified |= cells
+        return old
 
     def status(self, cell: CellId) -> Status:
         self._decide_with_writers(cell)
         return self._status[cell]
+
+    def decision(self, cell: CellId) -> Decision | None:
+        """All the board has decided of ``cell`` that another cell's decision or a caller
+        may read (None: undecided), to tell whether deciding it again changed anything."""
+        status = self._status.get(cell)
+        if status is None:
+            return None
+        return (status, self._sync.get(cell), self._settled.get(cell), self.reasons.get(cell))
 
     def in_sync(self, cell: CellId) -> bool:
         self._decide_with_writers(cell)
@@ -305,8 +325,8 @@ class StatusBoard:
             self._records[cell].read_paths.get(name),
             # A writer in error counts by what its failed run wrote, as long as it read
             # what a run-all gives it (``settled``): a run-all fails the same way.
-            lambda writer: self._sync.get(writer, False) or self._settled.get(writer, False),
-            lambda changer: self._sync.get(changer, False) or self._settled.get(changer, False),
+            self._consult,
+            self._consult,
         )
         if chain.unsynced is not None:
             return Expected(None, chain.unsynced, ok=False)
@@ -320,6 +340,23 @@ class StatusBoard:
             writes=frozenset(chain.writes),
             base=chain.base,
         )
+
+    def _consult(self, writer: CellId) -> bool:
+        """Whether ``writer`` counts by its run (in sync, or settled in error), as the
+        cell being decided asks: noted, since that decision rests on ``writer``'s."""
+        deciding = self._deciding
+        if deciding is not None:
+            consumers = self._consulted_by.get(writer)
+            if consumers is None:
+                self._consulted_by[writer] = {deciding}
+            else:
+                consumers.add(deciding)
+        return self._sync.get(writer, False) or self._settled.get(writer, False)
+
+    def resting_on(self, cell: CellId) -> set[CellId]:
+        """The cells whose decisions asked about ``cell``'s (``_consult``): the only ones a
+        change of its decision may change, whatever edges join them."""
+        return set(self._consulted_by.get(cell, ()))
 
     def read_names(self, cell: CellId) -> set[str]:
         return read_names(self._graph, cell)
@@ -368,6 +405,13 @@ class StatusBoard:
         return found
 
     def _decide(self, cell: CellId) -> Status:
+        before, self._deciding = self._deciding, cell
+        try:
+            return self._decide_now(cell)
+        finally:
+            self._deciding = before
+
+    def _decide_now(self, cell: CellId) -> Status:
         record = self._records[cell]
         self._sync[cell] = False
         if cell in self._errors:
