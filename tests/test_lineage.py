@@ -2380,8 +2380,174 @@ SETTLING = [
     ),
 ]
 
+# A call through a module or a class of a name in the tables of methods is a module's
+# function or an unbound method (`Type.m(obj, ...)`: `obj` is the receiver): what it is
+# handed may change, as a ufunc's positional `out` does (probe round 4, R2).
+_NP = "import numpy as np\na = np.arange(6)"
+MODULE_RECEIVERS = [
+    Case(
+        f"a-call-through-a-module-or-class-changes-its-argument-{label}",
+        {"k": "K = 2", "a": maker, **extra, "m": call, "r": reader},
+        ["run_all", "edit k: K = 3", "run k"],
+        status={"r": "fresh"},
+        ns=expected,
+    )
+    for label, maker, extra, call, reader, expected in [
+        ("np-put", _NP, {}, "np.put(a, [0], [K])", "s = str(a)", {"s": "[3 1 2 3 4 5]"}),
+        ("np-add-positional-out", _NP, {}, "np.add(a, K, a)", "s = str(a)", {"s": "[3 4 5 6 7 8]"}),
+        ("ndarray-fill", _NP, {}, "np.ndarray.fill(a, K)", "s = str(a)", {"s": "[3 3 3 3 3 3]"}),
+        (
+            "an-alias-of-the-module",
+            _NP,
+            {},
+            "m = np\nm.put(a, [0], [K])",
+            "s = str(a)",
+            {"s": "[3 1 2 3 4 5]"},
+        ),
+        (
+            "from-import",
+            _NP + "\nfrom numpy import ndarray",
+            {},
+            "ndarray.fill(a, K)",
+            "s = str(a)",
+            {"s": "[3 3 3 3 3 3]"},
+        ),
+        (
+            "in-a-function",
+            _NP,
+            {"f": "def f():\n    np.put(a, [0], [K])"},
+            "f()",
+            "s = str(a)",
+            {"s": "[3 1 2 3 4 5]"},
+        ),
+        (
+            "builtins-dict-update",
+            "import builtins\nd = {'k': 0}",
+            {},
+            "builtins.dict.update(d, {'k': K})",
+            "s = str(d)",
+            {"s": "{'k': 3}"},
+        ),
+        (
+            "dataframe-update",
+            "import pandas as pd\ndf = pd.DataFrame({'x': [1, 2]})",
+            {},
+            "pd.DataFrame.update(df, pd.DataFrame({'x': [K]}))",
+            "s = df['x'].tolist()",
+            {"s": [3, 2]},
+        ),
+        (
+            "notebook-class",
+            "class Foo:\n    def update(self, v):\n        self.v = v\no = Foo()",
+            {},
+            "Foo.update(o, K)",
+            "s = o.v",
+            {"s": 3},
+        ),
+    ]
+] + [
+    Case(
+        "a-ufunc-of-the-pure-table-writes-into-a-positional-out",
+        {"a": "import numpy as np\na = np.full(3, 256.0)", "m": "np.sqrt(a, a)", "r": "s = str(a)"},
+        ["run_all", "edit m: np.sqrt(a, a)\nnp.sqrt(a, a)", "run m"],
+        status={"r": "fresh"},
+        ns={"s": "[4. 4. 4.]"},
+    ),
+    Case(
+        "a-method-of-an-instance-leaves-its-argument-alone",
+        {"y": "y = [0]", "x": "xs = []", "b": "xs.append(y)", "c": "n = len(y)"},
+        ["run_all", "edit b: xs.append(y)\nxs.append(y)", "run b"],
+        ran=["x", "b"],
+        status={"c": "fresh"},
+    ),
+]
+
+# A suspended generator, and a `map`/`filter`/itertools object holding notebook code, read
+# globals when used, not when made: a use reads what its code reads (probe round 4, R4).
+LATE_READS = [
+    Case(
+        f"a-use-of-a-generator-reads-what-its-code-reads-{label}",
+        {"xs": "xs = [1, 2, 3]", **cells, "k": "K = 5", "r": reader},
+        ["run_all", "edit k: K = 7", "run k"],
+        status={"r": "fresh"},
+        ns=expected,
+    )
+    for label, cells, reader, expected in [
+        ("genexpr", {"g": "g = (x * K for x in xs)"}, "r = list(g)", {"r": [7, 14, 21]}),
+        (
+            "generator-function",
+            {"f": "def gen():\n    for x in xs:\n        yield x * K", "g": "g = gen()"},
+            "r = next(g)",
+            {"r": 7},
+        ),
+        ("map-lambda", {"g": "g = map(lambda q: q + K, xs)"}, "r = list(g)", {"r": [8, 9, 10]}),
+        ("filter-lambda", {"g": "g = filter(lambda q: q > K - 5, xs)"}, "r = list(g)", {"r": [3]}),
+        (
+            "chained",
+            {"g": "g = (x * K for x in xs)", "h": "h = (y + 1 for y in g)"},
+            "r = list(h)",
+            {"r": [8, 15, 22]},
+        ),
+        (
+            "calling-a-function-in-a-loop",
+            {"f": "def f(v):\n    return v * K", "g": "g = (f(x) for x in xs)"},
+            "r = 0\nfor v in g:\n    r += v",
+            {"r": 42},
+        ),
+        (
+            "itertools-starmap",
+            {"g": "import itertools\ng = itertools.starmap(lambda p, q: p + q + K, [(1, 2)])"},
+            "r = list(g)",
+            {"r": [10]},
+        ),
+        (
+            "in-a-dict",
+            {"f": "def gen():\n    for x in xs:\n        yield x * K", "g": "ds = {'g': gen()}"},
+            "r = next(ds['g'])",
+            {"r": 7},
+        ),
+    ]
+]
+
+# A memo (`functools.lru_cache`, `functools.cache`) of a notebook function reading globals
+# holds answers worked out from their old values; a run-all starts with it empty: its
+# callers fill it as they would a dict of answers (probe round 4, R1).
+_MEMO = "import functools\n@functools.{deco}\ndef sq(z):\n    return {body}"
+MEMOS = [
+    Case(
+        f"a-memo-of-a-function-reading-a-global-is-state-{label}",
+        {"k": "K = 2", **extra, "d": _MEMO.format(deco=deco, body=body), "c": "sv = sq(3)"},
+        ["run_all", "edit k: K = 5", "run k"],
+        status={"c": "fresh"},
+        ns={"sv": 15},
+    )
+    for label, deco, body, extra in [
+        ("lru-cache", "lru_cache", "z * K", {}),
+        ("cache", "cache", "z * K", {}),
+        ("lru-cache-with-size", "lru_cache(maxsize=8)", "z * K", {}),
+        ("through-a-helper", "cache", "helper(z)", {"h": "def helper(z):\n    return z * K"}),
+    ]
+] + [
+    Case(
+        "a-memo-filled-above-a-rebinding-answers-as-in-a-run-all",
+        {
+            "k": "K = 2",
+            "d": _MEMO.format(deco="cache", body="z * K"),
+            "a": "a = sq(3)",
+            "k2": "K = 5",
+            "b": "b = sq(3)",
+        },
+        ["run_all", "edit k2: K = 7", "run k2"],
+        ran=["k2", "b"],
+        ns={"a": 6, "b": 6},
+    ),
+]
+
 CASES = (
-    FROM_BELOW
+    MODULE_RECEIVERS
+    + LATE_READS
+    + MEMOS
+    + FROM_BELOW
     + USED_UP
     + SETTLING
     + OWN_READS

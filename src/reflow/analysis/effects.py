@@ -39,6 +39,37 @@ class MutationKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiverCall:
+    """``R.m(a, b)`` with ``m`` in a table of methods (``analysis.purity``), ``R`` a global
+    at the constant path ``root.path``: whether the call changes its arguments depends on
+    what ``R`` is when the cell runs, which static analysis cannot tell.
+
+    Called on an instance, ``m`` is a method: it changes (``MUTATING_METHODS``) or leaves
+    alone (``PURE_METHODS``) its receiver, and its arguments only as the tables say
+    (``xs.append(y)`` leaves ``y`` alone). Called on a module, ``m`` is a function that
+    only shares the method's name (``np.put(a, ...)``, ``np.add(a, k, a)``), and on a
+    class an unbound method whose receiver is its first argument
+    (``np.ndarray.fill(a, k)``, ``pd.DataFrame.update(df, o)``). The runtime resolves
+    ``R`` before the cell runs (``runtime.changes.receiver_call_changes``); the graph,
+    before a first run, goes by what the cells bind ``root`` to.
+
+    ``arguments``: for each positional argument, the globals its value may be or hold;
+    ``keywords``: those of the keyword arguments' values.
+    """
+
+    root: str
+    path: tuple[PathPart, ...]
+    method: str
+    mutating: bool
+    arguments: tuple[frozenset[str], ...]
+    keywords: frozenset[str] = frozenset()
+
+    def names(self) -> frozenset[str]:
+        """Every global the call's arguments may be or hold."""
+        return self.keywords.union(*self.arguments)
+
+
+@dataclass(frozen=True, slots=True)
 class Mutation:
     """A candidate in-place change of the object bound to global ``name``.
 
@@ -112,6 +143,8 @@ class FunctionSummary:
     method (``m.v = x``, ``plt.rcParams.update(...)``): for a global bound to a module,
     whose fingerprint is its identity, a call is a write of that part
     (``Session._module_stores``), as the statement at cell level is.
+    ``receiver_calls``: its calls of table methods on a global that may be a module or a
+    class (``ReceiverCall``), as a cell's.
     """
 
     reads: frozenset[str]
@@ -121,6 +154,7 @@ class FunctionSummary:
     classes: frozenset[str] = frozenset()
     constructs: frozenset[str] | None = None
     stores: frozenset[PartStore] = frozenset()
+    receiver_calls: frozenset[ReceiverCall] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +226,10 @@ class CellAnalysis:
     which another part may hold too) nor an augmented assignment (``d[0] += v`` may
     change that object in place): whatever the cell's inputs, its run changes no other
     part of their objects.
+
+    ``receiver_calls`` are its calls of table methods on a global at a constant path
+    (``np.put(a, ...)``, ``xs.append(y)``), whose arguments may change when that global
+    turns out to be a module or a class (``ReceiverCall``).
     """
 
     refs: frozenset[str] = frozenset()
@@ -204,6 +242,7 @@ class CellAnalysis:
     deletes: frozenset[str] = frozenset()
     mutations: tuple[Mutation, ...] = ()
     may_change: frozenset[str] = frozenset()
+    receiver_calls: frozenset[ReceiverCall] = frozenset()
     part_stores: frozenset[str] = frozenset()
     shares: frozenset[tuple[str, str]] = frozenset()
     called: frozenset[str] = frozenset()

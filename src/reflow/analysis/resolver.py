@@ -33,6 +33,7 @@ from reflow.analysis.effects import (
     MutationKind,
     OneKind,
     PathPart,
+    ReceiverCall,
 )
 from reflow.analysis.paths import symbol_path
 from reflow.analysis.purity import PURE_FUNCTIONS
@@ -62,6 +63,7 @@ class NameResolver:
         self.deletes: set[str] = set()
         self.mutations: dict[Mutation, None] = {}  # an ordered set
         self.may_change: set[str] = set()
+        self.receiver_calls: set[ReceiverCall] = set()  # (``CellAnalysis.receiver_calls``)
         # Of the candidates, those the cell may change otherwise than by a direct store
         # into a part one step below (see ``CellAnalysis.part_stores``).
         self.changed_otherwise: set[str] = set()
@@ -340,6 +342,11 @@ class NameResolver:
             kept.called |= summary.called & globals_touched
             kept.handled |= summary.handled & globals_touched
             kept.stores |= {s for s in summary.stores if s[0] in globals_touched}
+            kept.receiver_calls |= {
+                _globals_of_call(call, summary, globals_touched)
+                for call in summary.receiver_calls
+                if call.root in globals_touched
+            }
             if changes_itself:
                 kept.candidates.add(name)
                 kept.handled.add(name)
@@ -371,6 +378,43 @@ class NameResolver:
         handed, called = self._closure([found[0]], [])
         self._candidates(handed, called=False, stored=stored)
         self._candidates(called, called=True)
+
+    def record_receiver_call(self, call: ast.Call, method: str, *, mutating: bool) -> None:
+        """``R.m(...)`` with ``m`` in a table of methods and positional arguments: a module's
+        function or a class's unbound method where ``R`` is a module or a class
+        (``ReceiverCall``), whose arguments may change then. Kept for the runtime to
+        resolve where ``R`` is a global's constant path; otherwise (an expression, a body's
+        local) a change of its arguments is assumed as of an unknown call's when ``m``
+        mutates: a pure one may then only be a ufunc writing into a positional ``out``."""
+        assert isinstance(call.func, ast.Attribute)
+        found = symbol_path(call.func.value)
+        if found is None or not self.is_global_now(found[0]):
+            if mutating:
+                for argument in (*call.args, *(k.value for k in call.keywords)):
+                    self.record_candidate(argument)
+            return
+        inside = self._inside_body()
+
+        def reached(node: ast.expr) -> frozenset[str]:
+            handed, called = self.reached(node)
+            if inside:  # expanded through the body's names when its summary closes
+                return frozenset((*handed, *called))
+            handed_to, only_called = self._closure(handed, called)
+            return frozenset(n for n in handed_to | only_called if self.is_global_now(n))
+
+        receiver_call = ReceiverCall(
+            found[0],
+            found[1],
+            method,
+            mutating,
+            tuple(reached(argument) for argument in call.args),
+            frozenset().union(*(reached(k.value) for k in call.keywords)),
+        )
+        if inside:
+            for summary in self.open_summaries:
+                summary.receiver_calls.add(receiver_call)
+        else:
+            self.receiver_calls.add(receiver_call)
 
     def record_candidate(self, node: ast.expr) -> None:
         """The object ``node`` names may be changed in place by code reflow cannot see into.
@@ -561,6 +605,7 @@ class NameResolver:
             deletes=freeze(self.deletes),
             mutations=tuple(self.mutations),
             may_change=freeze(self.may_change),
+            receiver_calls=freeze(self.receiver_calls),
             part_stores=freeze({m.name for m in self.mutations} - self.changed_otherwise),
             shares=freeze(self.shares),
             called=freeze(self.callees - self.handled),
@@ -590,6 +635,7 @@ class NameResolver:
                         freeze(s.called - s.handled),
                         constructs=self.constructs.get(name),
                         stores=freeze(s.stores),
+                        receiver_calls=freeze(s.receiver_calls),
                     )
                     for name, s in self.summaries.items()
                 }
@@ -652,6 +698,26 @@ _ITERATING_FUNCTIONS = frozenset(
     {"enumerate", "zip", "reversed", "sorted", "list", "iter", "tuple"}
 )
 _ITERATING_METHODS = frozenset({"items", "values", "keys"})
+
+
+def _globals_of_call(
+    call: ReceiverCall, summary: SummaryAccumulator, globals_touched: set[str]
+) -> ReceiverCall:
+    """A body's ``ReceiverCall`` with its arguments' names widened through what the body's
+    names may hold (a loop variable its container) and narrowed to the body's globals."""
+
+    def of(names: frozenset[str]) -> frozenset[str]:
+        handed, called = _closure(names, (), summary.element_of, summary.made_by)
+        return frozenset((handed | called) & globals_touched)
+
+    return ReceiverCall(
+        call.root,
+        call.path,
+        call.method,
+        call.mutating,
+        tuple(of(names) for names in call.arguments),
+        of(call.keywords),
+    )
 
 
 def _closure(

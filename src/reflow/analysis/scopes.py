@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reflow.analysis.effects import PartStore
+from reflow.analysis.effects import PartStore, ReceiverCall
 
 
 @dataclass(slots=True)
@@ -213,6 +213,9 @@ class SummaryAccumulator:
     called: set[str] = field(default_factory=set)
     handled: set[str] = field(default_factory=set)
     stores: set[PartStore] = field(default_factory=set)  # (``FunctionSummary.stores``)
+    # (``FunctionSummary.receiver_calls``; their arguments' names as the body spells them
+    # until the summary closes, then the globals they may be or hold)
+    receiver_calls: set[ReceiverCall] = field(default_factory=set)
     # What the bodies' names may hold (``NameResolver.element_of``, ``made_by``), kept
     # apart from the cell's: a body's locals are its own, and a body of many lines
     # would otherwise make every candidate anywhere search all of them.

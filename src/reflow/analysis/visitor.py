@@ -210,6 +210,10 @@ class CellVisitor:
                 self.names.record_mutation(func.value, MutationKind.METHOD_CALL)
                 self.names.record_candidate(func.value)
                 self._arguments_may_change(node, method in ARGUMENT_MUTATING)
+                if node.args and method not in ARGUMENT_MUTATING:
+                    # `np.put(a, ...)`, `np.ndarray.fill(a, k)`: on a module or a class,
+                    # no method of the receiver's (``ReceiverCall``).
+                    self.names.record_receiver_call(node, method, mutating=True)
                 if (
                     node.args
                     and isinstance(func.value, ast.Name)
@@ -221,6 +225,8 @@ class CellVisitor:
                     self.names.record_candidate(node.args[0])
             elif method in PURE_METHODS:
                 self._arguments_may_change(node, False)
+                if len(node.args) > 1:  # `np.sqrt(a, a)`: a ufunc's positional `out`
+                    self.names.record_receiver_call(node, method, mutating=False)
             else:  # unknown: the runtime compares the receiver and arguments before/after
                 self.names.record_candidate(func.value)
                 self._arguments_may_change(node, True)

@@ -31,6 +31,7 @@ from reflow.analysis.effects import (
     MutationKind,
     PartStore,
     PathPart,
+    ReceiverCall,
 )
 from reflow.graph.effects import CellEffects
 from reflow.graph.names import BUILTIN_NAMES
@@ -69,6 +70,10 @@ class Expanded:
     of the cell may change where no earlier run can vouch for it (before it ran, or once
     what it reads changed): not a constant nor a function, nor a class or an imported
     name the cell only calls (see the module docstring)."""
+    receiver_calls: frozenset[ReceiverCall] = frozenset()
+    """The cell's calls of table methods on globals that may be modules or classes, and
+    those of the notebook functions it calls (``ReceiverCall``): the runtime resolves them
+    before each run (``runtime.changes.receiver_call_changes``)."""
 
     @property
     def writes(self) -> frozenset[str]:
@@ -203,6 +208,7 @@ class NotebookFunctions:
         called_stores: set[PartStore] = set()
         # Classes read through the instances a value holds: (carrier, class) pairs.
         through_instances: list[tuple[str, str]] = []
+        receiver_calls = set(effects.analysis.receiver_calls)
         while pending:
             name, bound = pending.pop()
             known = expanded_with.get(name)
@@ -229,6 +235,17 @@ class NotebookFunctions:
                 may_change.update(summary.may_change)
                 called.update(summary.called)
                 handled.update(summary.may_change - summary.called)
+                receiver_calls |= summary.receiver_calls
+        # Before a run tells what the receiver is: a name some cell imports, or binds to a
+        # class or to what `from m import` gives, makes a mutating table method a function
+        # of a module's (`np.put(a, ...)`) or an unbound method (`np.ndarray.fill(a, k)`).
+        for call in receiver_calls:
+            if call.mutating and (
+                self.is_module(call.root)
+                or self.kind(call.root) in (BindingKind.CLASS, BindingKind.IMPORTED)
+            ):
+                may_change |= call.names()
+                handled |= call.names()
         called -= handled
         # (Each set below is the effects' or the analysis's own where it holds the same
         # names, as most cells' do: ``freeze_like``.)
@@ -285,6 +302,7 @@ class NotebookFunctions:
             reads_all=effects.reads_all,
             may_change=changeable,
             alters=alters,
+            receiver_calls=freeze_like(receiver_calls, effects.analysis.receiver_calls),
             called_stores=freeze(called_stores),
             unrun_widens=unrun_widens,
             path_reads=EMPTY_MAP

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dis
 import functools
+import gc
 import types
 from collections.abc import Iterable
 from typing import Any
@@ -166,6 +167,15 @@ def _codes_below(value: Any, namespace: dict[str, Any]) -> tuple[set[types.CodeT
                 *(current.__defaults__ or ()),
                 *(current.__kwdefaults__ or {}).values(),
             ]
+        elif isinstance(current, _SUSPENDED):
+            # A generator runs the rest of its code when it is used (`list(g)`, `next(g)`),
+            # reading the globals then: a use reads what its code reads, as a call does.
+            frame = _suspended_frame(current)
+            if frame is None:  # used up, or running: no code of it is left to run
+                continue
+            if frame.f_globals is namespace:
+                codes.add(frame.f_code)
+            elements = _frame_locals(frame)
         else:
             elements = _elements(current, namespace)
         if depth + 1 > _DEPTH:
@@ -178,6 +188,26 @@ def _codes_below(value: Any, namespace: dict[str, Any]) -> tuple[set[types.CodeT
             seen.add(id(element))
             stack.append((element, depth + 1))
     return codes, classes
+
+
+_SUSPENDED = (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
+"""Code objects in the middle of a run: they go on when used, reading globals then."""
+
+
+def _suspended_frame(value: Any) -> types.FrameType | None:
+    """The frame a generator, coroutine or async generator goes on in, if it will."""
+    frame = getattr(value, "gi_frame", None) or getattr(value, "cr_frame", None)
+    frame = frame or getattr(value, "ag_frame", None)
+    return frame if isinstance(frame, types.FrameType) else None
+
+
+def _frame_locals(frame: types.FrameType) -> list[Any]:
+    """What a suspended frame's locals hold (the iterator a genexpr goes over, a function
+    a generator was handed): its later steps may call code they carry."""
+    try:
+        return [v for v in frame.f_locals.values() if type(v) not in _LEAVES]
+    except Exception:
+        return []
 
 
 def _filled(cell: Any) -> bool:
@@ -212,6 +242,16 @@ def _elements(value: Any, namespace: dict[str, Any]) -> list[Any]:
             return [value.fget, value.fset, value.fdel]
         if isinstance(value, type):
             return _class_members(value, namespace)
+        if _held_in_c(kind):
+            # `map(lambda q: q + k, xs)`, `filter(f, xs)`, `zip(...)`, an itertools object,
+            # `iter(fs)`: an iterator made in C keeps what its next step calls there.
+            return [
+                e
+                for e in gc.get_referents(value)
+                if type(e) not in _LEAVES
+                and not isinstance(e, types.ModuleType | types.FrameType | types.CodeType)
+                and not (type(e) is dict and e is namespace)
+            ]
         found: list[Any] = []
         if _notebook_class(kind, namespace):
             found.append(kind)  # its methods run when the instance is used
@@ -221,6 +261,22 @@ def _elements(value: Any, namespace: dict[str, Any]) -> list[Any]:
         return found
     except Exception:  # a container whose iteration raises: nothing found in it
         return []
+
+
+def _held_in_c(kind: type) -> bool:
+    """Whether ``kind`` is an iterator whose state lives in C, out of ``__dict__``'s sight
+    (``map``, ``filter``, ``zip``, ``itertools``' iterators, a list's iterator)."""
+    known = _IN_C.get(kind)
+    if known is None:
+        known = _IN_C[kind] = (
+            hasattr(kind, "__next__")
+            and kind.__dictoffset__ == 0  # (no attribute dict of its own)
+            and kind.__module__ in ("builtins", "itertools")
+        )
+    return known
+
+
+_IN_C: dict[type, bool] = {}
 
 
 def _notebook_class(kind: type, namespace: dict[str, Any]) -> bool:

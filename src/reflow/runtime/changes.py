@@ -22,6 +22,7 @@ Two refinements keep readers from re-running for nothing, and stay sound:
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import gc
 import sys
@@ -33,7 +34,7 @@ from itertools import compress, islice
 from operator import is_not
 from typing import Any
 
-from reflow.analysis.effects import PathPart
+from reflow.analysis.effects import PathPart, ReceiverCall
 from reflow.graph.names import links_cells
 from reflow.runtime.fingerprint import (
     Budget,
@@ -376,6 +377,65 @@ _NO_HOOKS = frozenset(
     }
 )  # fmt: skip
 """Class attributes no use of an instance calls: they make or describe the class."""
+
+
+def receiver_call_changes(calls: Iterable[ReceiverCall], namespace: Mapping[str, Any]) -> set[str]:
+    """The globals that ``calls`` of table methods may change, now that what their receivers
+    are bound to is known (``ReceiverCall``): for a receiver that is a module, every
+    argument of a function sharing a mutating method's name (``np.put(a, ...)``); for a
+    class, the first argument of an unbound mutating method (``np.ndarray.fill(a, k)``);
+    and for either, a ufunc's positional ``out`` arguments (``np.add(a, k, a)``,
+    ``np.sqrt(a, a)``). A receiver that is neither is an instance: the call is its method,
+    which the tables describe. A receiver not bound yet (the cell binds it: `import numpy
+    as np` above the call) or read only by running code (a module's ``__getattr__``, a
+    property) may be either: every argument counts, as for an unknown call.
+
+    Asked before each cell with such calls (a few dict lookups each): only then is the
+    receiver known, and a fingerprint must be taken before the cell runs.
+    """
+    found: set[str] = set()
+    for call in calls:
+        receiver = namespace.get(call.root, _MISSING)
+        if receiver is _MISSING:
+            receiver = getattr(builtins, call.root, _MISSING)  # `dict.update(d, e)`
+        for part in call.path:
+            if receiver is _MISSING or not isinstance(receiver, types.ModuleType | type):
+                break  # (an instance's attribute: a method of what it holds)
+            receiver = _static_attribute(receiver, part)
+        if receiver is _MISSING:
+            found |= call.names()
+            continue
+        if not isinstance(receiver, types.ModuleType | type):
+            continue
+        callee = _static_attribute(receiver, "." + call.method)
+        inputs = getattr(callee, "nin", None) if type(callee).__name__ == "ufunc" else None
+        if isinstance(inputs, int):  # numpy's ufuncs: `out` follows the inputs
+            found.update(*call.arguments[inputs:])
+        elif not call.mutating:
+            continue  # (`np.dot(a, b)`: the table's pure functions leave their arguments)
+        elif callee is _MISSING or isinstance(receiver, types.ModuleType):
+            found |= call.names()  # a module's function: it may change what it is handed
+        elif call.arguments:
+            found |= call.arguments[0]  # an unbound method: its receiver is the first one
+    return found
+
+
+def _static_attribute(holder: types.ModuleType | type, part: PathPart) -> Any:
+    """A module's or a class's attribute at an attribute part, read without running code
+    (no module ``__getattr__``, no descriptor); ``_MISSING`` when not found so."""
+    if not isinstance(part, str) or not part.startswith("."):
+        return _MISSING
+    name = part[1:]
+    try:
+        if isinstance(holder, types.ModuleType):
+            found = vars(holder).get(name, _MISSING)
+        else:  # (a class's own attribute, else its bases'; its metaclass's: not found)
+            found = next((vars(c)[name] for c in holder.__mro__ if name in vars(c)), _MISSING)
+    except Exception:
+        return _MISSING
+    if isinstance(found, staticmethod | classmethod):
+        return found.__func__
+    return found
 
 
 def changeable(value: Any) -> Any:

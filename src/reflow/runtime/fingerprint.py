@@ -20,6 +20,7 @@ every comparison involving it says "changed": soundness first.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import hashlib
 import sys
@@ -80,7 +81,8 @@ _BY_IDENTITY = (
     types.WrapperDescriptorType,
     types.MethodDescriptorType,
     types.ClassMethodDescriptorType,
-    # A memo of a function (`functools.lru_cache`): its cache changes no answer it gives.
+    # A memo of a function (`functools.lru_cache`): its cache changes no answer it gives,
+    # unless the function reads globals (``_memo_state``).
     functools._lru_cache_wrapper,
 )
 _EMPTY_CELL = "<empty closure cell>"
@@ -535,12 +537,62 @@ def generator_parts(generator: Any) -> dict[int, frozenset[PathPart]]:
     return found
 
 
+def _memo_state(obj: Any) -> tuple[int, int] | None:
+    """For a notebook function in a memo (``functools.lru_cache``, ``functools.cache``)
+    whose code reads globals, how many answers it has worked out and holds; else None.
+
+    Its answers then hold the values those globals had when each was worked out, which a
+    run-all, starting with an empty memo, would work out anew: the memo is state that its
+    callers fill, as a dict a function stores its answers into is (a caller re-run after
+    such a global changed has the definition run first, emptying it). A function that
+    reads none but builtins, modules and its own name (a recursive ``fib``) gives the
+    same answer from its memo as without: its memo changes nothing.
+    """
+    if type(obj) is not functools._lru_cache_wrapper:
+        return None
+    function = getattr(obj, "__wrapped__", None)
+    if not isinstance(function, types.FunctionType):
+        return None
+    namespace = function.__globals__
+    if namespace.get("__name__") != "__main__" or not _reads_globals(function, namespace):
+        return None
+    try:
+        info = obj.cache_info()
+        return (info.misses, info.currsize)
+    except Exception:
+        return None
+
+
+def _reads_globals(function: types.FunctionType, namespace: dict[str, Any]) -> bool:
+    """Whether ``function``'s code (nested code included) loads a global that is neither
+    its own name, a module, nor a builtin the notebook leaves alone."""
+    pending = [function.__code__]
+    while pending:
+        code = pending.pop()
+        for name in code.co_names:
+            # (co_names holds attribute names too: `x.real` counts as a read of `real`,
+            # which is at worst a memo counted as state when it is none.)
+            if name == function.__name__:
+                continue
+            value = namespace.get(name, _ABSENT)
+            if value is _ABSENT:
+                if not hasattr(builtins, name):
+                    return True
+            elif not isinstance(value, types.ModuleType):
+                return True
+        pending += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    return False
+
+
+_ABSENT: Any = object()
+
+
 def _hidden_state(obj: Any) -> Any:
-    """The state of the global generator ``obj`` is a way into (``global_generator``),
-    else None."""
+    """The state of the global generator ``obj`` is a way into (``global_generator``), or
+    of the memo of a notebook function reading globals (``_memo_state``); else None."""
     generator = global_generator(obj)
     if generator is None:
-        return None
+        return _memo_state(obj)
     try:
         random = sys.modules.get("random")
         if random is not None and isinstance(generator, random.Random):
@@ -606,7 +658,7 @@ def cannot_change(obj: Any) -> bool:
             cannot_change(v) for v in (*defaults, *keywords.values())
         )
     if isinstance(obj, _BY_IDENTITY):
-        return global_generator(obj) is None
+        return global_generator(obj) is None and _memo_state(obj) is None
     if kind is tuple or kind is frozenset:
         return all(cannot_change(v) for v in obj) if len(obj) <= 64 else False
     if not (getattr(kind, "__module__", "") or "").startswith("numpy"):

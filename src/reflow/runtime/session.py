@@ -21,7 +21,13 @@ from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
 from reflow.runtime.carried import carried_summaries
-from reflow.runtime.changes import ChangeDetector, Changes, changed_by_use, plain_data
+from reflow.runtime.changes import (
+    ChangeDetector,
+    Changes,
+    changed_by_use,
+    plain_data,
+    receiver_call_changes,
+)
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import CellExecutor, Execution, Executor, from_host
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, cannot_change, immutable_print
@@ -108,6 +114,8 @@ class Session:
         candidates = _with_partners(expanded.may_change, record.analysis.shares) | changed_by_use(
             self.namespace, expanded.refs
         )
+        if expanded.receiver_calls:  # `np.put(a, ...)`: `a` may change if `np` is a module
+            candidates |= receiver_call_changes(expanded.receiver_calls, self.namespace)
         if expanded.reads_all or self._reads_strays(cell, seen):
             # `exec('xs.append(1)')`, `globals()['xs'].append(1)`, or a function some other
             # cell than the one the graph expects bound: code the analysis did not read
