@@ -2543,10 +2543,116 @@ MEMOS = [
     ),
 ]
 
+LEFTOVERS = [
+    # A name no cell binds any more has no value in a run-all: a cell that only changes it
+    # now fails as a run-all's does, rather than change what its old code bound.
+    Case(
+        "binder-edited-to-a-store-of-what-another-cell-changes-fails",
+        {"a": "d = {'k': 1}", "b": "d['k'] = 3"},
+        ["run_all", "edit a: d['z'] = 2\\nd", "run_all"],
+        status={"a": "error", "b": "error"},
+        errors={"a": "NameError"},
+        absent=["d"],
+    ),
+    Case(
+        "binder-edited-to-an-append-run-by-name-fails",
+        {"a": "xs = [1]", "b": "xs.append(3)"},
+        ["run_all", "edit a: xs.append(2)\\nxs", "run a"],
+        status={"a": "error"},
+        errors={"a": "NameError"},
+        absent=["xs"],
+    ),
+    Case(
+        "binder-edited-to-a-store-with-a-binder-above-settles",
+        {"a": "d = {'a': 0}", "b": "d = {'k': 1}", "c": "d['k'] = 3", "e": "s = str(d)"},
+        ["run_all", "edit b: d['z'] = 2", "run_all"],
+        status={"a": "fresh", "b": "fresh", "c": "fresh", "e": "fresh"},
+        ns={"s": "{'a': 0, 'z': 2, 'k': 3}"},
+    ),
+    Case(
+        "any-order-definer-edited-to-read-itself-fails-beside-a-changer",
+        {"a": "d = {'x': 1}", "b": "d['w'] = d['x'] * 2"},
+        ["run_all", "edit a: d = dict(d, q=2)", "run b"],
+        status={"a": "error"},
+        errors={"a": "NameError"},
+        direction="any_order",
+    ),
+    Case(
+        "failed-cell-keeps-a-leftover-its-reader-is-not-fresh",
+        {"a": "N = 2", "b": "for i in range(N):\n    last = i\nprint(last)", "c": "sc = last"},
+        ["run_all", "edit a: N = 0", "run a"],
+        status={"b": "error", "c": "error"},
+    ),
+    # A cell that may bind a name and, run again, does not (a loop run zero times, an `if`
+    # not taken) leaves what a run-all leaves: nothing, or the value of a cell above.
+    Case(
+        "loop-run-zero-times-leaves-no-target",
+        {"a": "N = 2", "b": "for i in range(N):\n    pass", "c": "si = i"},
+        ["run_all", "edit a: N = 0", "run a"],
+        status={"b": "fresh", "c": "error"},
+        errors={"c": "NameError"},
+        absent=["i"],
+    ),
+    Case(
+        "if-not-taken-leaves-no-binding",
+        {"a": "N = 2", "b": "if N > 0:\n    cond = N", "c": "sc = cond"},
+        ["run_all", "edit a: N = 0", "run_stale", "run_all"],
+        status={"b": "fresh", "c": "error"},
+        absent=["cond"],
+    ),
+    Case(
+        "loop-run-zero-times-leaves-the-binding-of-the-cell-above",
+        {"a": "i = 5", "b": "N = 2", "c": "for i in range(N):\n    pass", "d": "si = i"},
+        ["run_all", "edit b: N = 0", "run b"],
+        status={"a": "fresh", "c": "fresh", "d": "fresh"},
+        ns={"i": 5, "si": 5},
+    ),
+    Case(
+        "loop-run-again-binding-the-same-object-keeps-it",
+        {"a": "xs = [1, 2]", "b": "for x in xs:\n    pass", "c": "y = x"},
+        ["run_all", "run b", "run b"],
+        ran=["b"],
+        status={"c": "fresh"},
+        ns={"x": 2, "y": 2},
+    ),
+    # A binding `exec` or `globals()` makes again, to the same object, is a binding.
+    Case(
+        "globals-store-run-again-keeps-the-global",
+        {"a": "K = 2", "b": "globals()['gv'] = K", "c": "s = gv + 1"},
+        ["run_all", "run b"],
+        status={"b": "fresh", "c": "fresh"},
+        ns={"gv": 2, "s": 3},
+    ),
+    Case(
+        "exec-binding-run-all-twice-keeps-the-global",
+        {"a": "K = 2", "b": "exec('gv = K')", "c": "s = gv + 1"},
+        ["run_all", "run_all", "run c"],
+        status={"b": "fresh", "c": "fresh"},
+        ns={"gv": 2, "s": 3},
+    ),
+    Case(
+        "vars-store-run-all-twice-keeps-the-global",
+        {"a": "K = 2", "b": "vars()['vv'] = K"},
+        ["run_all", "run_all"],
+        status={"b": "fresh"},
+        ns={"vv": 2},
+    ),
+    Case(
+        "exec-no-longer-binding-leaves-no-global",
+        {"a": "code = 'vv = 1'", "b": "exec(code)", "c": "s = vv + 1"},
+        ["run_all", "edit a: code = 'ww = 1'", "run a"],
+        status={"b": "fresh", "c": "error"},
+        ns={"ww": 1},
+        absent=["vv"],
+    ),
+]
+
+
 CASES = (
     MODULE_RECEIVERS
     + LATE_READS
     + MEMOS
+    + LEFTOVERS
     + FROM_BELOW
     + USED_UP
     + SETTLING

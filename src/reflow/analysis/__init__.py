@@ -193,4 +193,6 @@ def _coarse_analysis(tree: ast.Module) -> CellAnalysis:
             defs.add(node.name)
         elif isinstance(node, ast.alias):
             defs.add((node.asname or node.name).partition(".")[0])
-    return CellAnalysis(refs=frozenset(refs), defs=frozenset(defs), dynamic=True)
+    return CellAnalysis(
+        refs=frozenset(refs), defs=frozenset(defs), maybe_unbound=frozenset(defs), dynamic=True
+    )

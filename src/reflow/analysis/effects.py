@@ -192,7 +192,10 @@ class CellAnalysis:
     ``functions`` maps each global the cell binds to a function, lambda or class onto
     what calling it touches. ``closes_over`` are
     globals that functions, lambdas or classes of the cell read (so a private
-    name they use must outlive the cell). ``star_import`` and ``dynamic``
+    name they use must outlive the cell). ``maybe_unbound`` are the ``defs`` a run
+    that ends without raising may leave unbound: not bound on every path to the
+    cell's end (a loop's target, an ``if`` branch, a ``global`` write of a function,
+    ``del``); a run that binds none of them leaves what was there. ``star_import`` and ``dynamic``
     (``exec``/``eval``/``globals()``/``vars()``/``locals()`` at any depth) mark
     cells whose effects static analysis cannot enumerate. ``inert`` marks the
     opposite: assignments that call nothing (``analysis/inert.py``), whose run binds
@@ -250,6 +253,7 @@ class CellAnalysis:
     bound_at_reads: Mapping[str, frozenset[str]] = field(default_factory=no_items)
     functions: Mapping[str, FunctionSummary] = field(default_factory=no_items)
     closes_over: frozenset[str] = frozenset()
+    maybe_unbound: frozenset[str] = frozenset()
     star_import: bool = False
     dynamic: bool = False
     inert: bool = False

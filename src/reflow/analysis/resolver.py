@@ -642,6 +642,7 @@ class NameResolver:
             ),
             calls_only=freeze(self.refs - self.read_uncalled),
             closes_over=freeze(self.closes_over),
+            maybe_unbound=freeze(self.defs - self.cell.bound),
             star_import=star_import,
             dynamic=dynamic,
         )

@@ -78,6 +78,9 @@ class Changes:
     through_class: frozenset[str] = frozenset()
     """Mutated names bound to instances whose own state is as it was: their notebook
     class changed (`Foo.a = 6` changes what `foo.a` gives, not what `Foo()` made)."""
+    bound_again: frozenset[str] = frozenset()
+    """Names set aside for the run (``ChangeDetector.set_aside``) that it bound again to
+    the value they held: a binding all the same, of the version already there."""
 
 
 class ChangeDetector:
@@ -118,21 +121,39 @@ class ChangeDetector:
             self._before = {n: namespace[n] for n in (*binds_only, *names) if n in namespace}
             self._keys, self._values = [], []
         self._prints = {name: fingerprint(changeable(namespace[name]), budget) for name in names}
+        self._aside: set[str] = set()  # (``set_aside``)
+        self._restored: set[str] = set()  # (``put_back``)
 
     def set_aside(self, namespace: dict[str, Any], names: Iterable[str]) -> None:
         """Unbind ``names`` for the run (``Session._own_leftovers``): the snapshot keeps
-        their old values, so a binding to an equal value is still no change."""
+        their old values, so a binding to an equal value is still no change, but it is a
+        binding (``Changes.bound_again``); one the run leaves unbound is deleted.
+
+        They leave the snapshot's list of names too, so that ``_moved`` keeps its fast
+        path (the namespace's order is the list's, new names after): a name bound again
+        comes last, as a new one (one ``list.index`` per name set aside)."""
+        keys, values = self._keys, self._values
         for name in names:
             if namespace.pop(name, _MISSING) is not _MISSING:
                 self._count -= 1
+                self._aside.add(name)
+                if keys:
+                    at = keys.index(name)
+                    del keys[at], values[at]
 
-    def put_back(self, namespace: dict[str, Any], names: Iterable[str]) -> None:
-        """Bind again those of ``names`` set aside that the run left unbound."""
+    def put_back(self, namespace: dict[str, Any], names: Iterable[str]) -> frozenset[str]:
+        """Bind again those of ``names`` set aside that the run left unbound, and return
+        them: the run did not bind them, and putting them back is no change."""
+        restored = set()
         for name in names:
             old = self._before.get(name, _MISSING)
             if old is not _MISSING and name not in namespace:
                 namespace[name] = old
                 self._count += 1
+                self._aside.discard(name)
+                restored.add(name)
+        self._restored |= restored
+        return frozenset(restored)
 
     def after(
         self,
@@ -153,15 +174,21 @@ class ChangeDetector:
         rebound = set()
         get = before.get
         moved, deleted = self._moved(namespace)
+        aside = self._aside
         for name in moved:
             old = get(name, _MISSING)
-            if (
-                old is not _MISSING
-                and cut_off(name)
-                and self._same_value(namespace, name, old, owned)
+            if old is not _MISSING and (
+                ((name in aside or name in self._restored) and old is namespace[name])
+                or (cut_off(name) and self._same_value(namespace, name, old, owned))
             ):
                 continue
             rebound.add(name)
+        bound_again: frozenset[str] = frozenset()
+        if aside:
+            # Set aside, then bound again to what it held, or not at all: gone (which
+            # ``_moved``'s fast path does not look for).
+            bound_again = frozenset(n for n in aside if n in namespace and n not in rebound)
+            deleted = deleted | {name for name in aside if name not in namespace}
         changed_objects: dict[int, Any] = {}
         parts_of: dict[int, frozenset[PathPart] | None] = {}  # by object id
         drew = False  # a global generator changed: ``_holders`` looks for its other ways in
@@ -194,7 +221,7 @@ class ChangeDetector:
             if state is not None:
                 changed_objects.setdefault(id(state), state)
         if not changed_objects:
-            return Changes(frozenset(rebound), deleted, frozenset())
+            return Changes(frozenset(rebound), deleted, frozenset(), bound_again=bound_again)
         for holder, attributes in _attribute_holders(namespace, changed_objects):
             # Neither fingerprinted nor scanned below (``_OPAQUE``): changed in these
             # attributes only, which its instances read too (``through_class``).
@@ -216,6 +243,7 @@ class ChangeDetector:
             frozenset(mutated),
             parts,
             frozenset(through_class - rebound),
+            bound_again,
         )
 
     def _moved(self, namespace: dict[str, Any]) -> tuple[list[str], frozenset[str]]:

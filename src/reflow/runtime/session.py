@@ -154,10 +154,13 @@ class Session:
             if attempt is not None and attempt.restored is None:
                 attempt.after_run()
         seconds = time.perf_counter() - started
+        unbound: frozenset[str] = frozenset()
         if leftovers and execution.error is not None:
             # It failed (`x += 1` read `x` before binding it, as in a run-all): the value
-            # its last run left is kept, not destroyed, and the cell shows the error.
-            detector.put_back(self.namespace, leftovers)
+            # its last run left is kept, not destroyed, and the cell shows the error. The
+            # run did not bind it (`for v in xs: last = v` completed, binding nothing):
+            # it is no write of this run, whatever its code may bind.
+            unbound = detector.put_back(self.namespace, leftovers)
             execution = _explain_set_aside(execution, leftovers)
         execution = _warn_about_threads(execution, threads)
         if execution.error is not None and self.graph.direction is Direction.ANY_ORDER:
@@ -175,6 +178,17 @@ class Session:
                 ),
             ),
         )
+        # Set aside, and the run did not bind it, where a cell above binds it (a loop's
+        # target `i`, bound by `i = 5` above): a run-all leaves that cell's value, which
+        # this run cannot give back. Gone, by no cell's write (as when a cell is deleted):
+        # the cell above is pulled for the readers, and rebinds it.
+        restore = frozenset(
+            name
+            for name in changes.deleted & leftovers
+            if self.graph.reaching_writer(cell, name) is not None
+        )
+        if restore:
+            changes = replace(changes, deleted=changes.deleted - restore)
         for name in changes.mutated:
             # Changed through an alias: the cell depends on that name's binding too, as
             # far as a cell above binds it (else the alias is an out-of-order usage).
@@ -186,7 +200,9 @@ class Session:
         record.reads_own = leftovers
         record.read_paths = or_empty(read_paths)
         record.seen_writes = or_empty(seen_writes)
-        changed = self._record(cell, record, changes, seen, stamp, execution)
+        changed = self._record(cell, record, changes, seen, stamp, execution, unbound)
+        for name in restore:
+            self.ledger.write(Symbol(name), None, deleted=True)
         self._note_widened_reads(cell, record, stamp)
         number, trigger = self.log.next_number(cell)
         self.log.add(
@@ -221,21 +237,46 @@ class Session:
         return False
 
     def _own_leftovers(self, cell: CellId, analysis: CellAnalysis) -> frozenset[str]:
-        """Names the cell may read before binding them, that no cell above binds, holding
-        the cell's own earlier value (`for i in xs: last = i` then `print(last)`): a
-        run-all finds them unbound there, so they are set aside for the run, whose reads
-        then find this run's own binding or fail as a run-all's would (`x += 1`; the
-        value is put back then). Left bound, every re-run read its own last value, which
-        no cell above wrote: an out-of-order read."""
-        names = analysis.refs & analysis.defs
-        if not names:
+        """Names holding the cell's own earlier binding that a run-all does not have when
+        the cell starts, or that the cell cannot tell from unbound: they are set aside for
+        the run, so that what it finds, and what it leaves, is what a run-all's would.
+
+        - A name it may read before binding it, that no cell above binds (`for i in xs:
+          last = i` then `print(last)`, `x += 1`): the read finds this run's own binding
+          or fails as a run-all's would (the value is put back then). Left bound, every
+          re-run read its own last value, which no cell above wrote.
+        - A name it may bind and may not (a loop's target, an `if` branch, a function's
+          `global` write, `exec`/`globals()` seen binding it last time), that no cell
+          above binds or that it does not read: a run that does not bind it must not
+          leave the last run's value (a run-all has none), and one that binds it to the
+          same object (`globals()['gv'] = 2` again) must count as binding it. Present
+          after the run, it was bound (``Changes.bound_again``); absent, it is gone (where
+          a cell above binds it, by no cell's write, so that cell runs again: ``run_cell``).
+
+        A name a cell above binds and this cell reads stays: the pull ran that cell first
+        (``Scheduler.pull``), so it holds that cell's binding, not this one's.
+
+        Cost: a look at the names in ``refs & defs`` and in ``maybe_unbound`` plus the
+        graph's other bindings of the cell; for most cells all three are empty."""
+        expanded = self.graph.expanded(cell)
+        read_first = analysis.refs & analysis.defs
+        unsure = analysis.maybe_unbound | (expanded.binds - analysis.defs)
+        if not read_first and not unsure:
             return frozenset()
+        namespace, graph, ledger = self.namespace, self.graph, self.ledger
+        refs, reads_all = expanded.refs, expanded.reads_all
         return frozenset(
             name
-            for name in names
-            if name in self.namespace
-            and self.graph.reaching_writer(cell, name) is None
-            and self.ledger.owned_by(name, cell)
+            for name in read_first | unsure
+            if name in namespace
+            # Its binding, whatever other cells stored into the object since (`df['w'] =
+            # ...` in any_order): a run-all has no such object here either.
+            and ledger.bound_by(name) == cell
+            and links_cells(name)
+            and (
+                graph.reaching_writer(cell, name) is None
+                or (name not in read_first and name not in refs and not reads_all)
+            )
         )
 
     def _binds_only(
@@ -369,14 +410,20 @@ class Session:
         includes it removes them first, so that no cell of that run reads them.
         """
         record = self.records[cell]
-        keep = record.analysis.defs | record.analysis.mutated_names
+        analysis, ledger = record.analysis, self.ledger
+        # A name the new code only changes in place (`d = {}` edited to `d['z'] = 2`)
+        # keeps its object only where another cell bound it: the old code's binding goes,
+        # and the new code changes what a run-all has there (a cell above's, or nothing).
+        keep = analysis.defs | {
+            name for name in analysis.mutated_names if ledger.bound_by(name) != cell
+        }
         gone = set(self._unbind(record.wrote, keep, by=cell, owner=cell))
         for symbol, version in record.wrote.items():
             if (
                 symbol.path
                 and version.cell == cell
                 and not version.deleted
-                and self.ledger.last_write(symbol) == version
+                and ledger.last_write(symbol) == version
             ):
                 # A part the old code stored (`d['k'] += 1`): it holds what no cell of the
                 # notebook writes now, even where other cells stored other parts since, as
@@ -561,7 +608,10 @@ class Session:
         seen: dict[Symbol, Version | None],
         stamp: int,
         execution: Execution,
+        unbound: frozenset[str] = frozenset(),
     ) -> frozenset[str]:
+        """Write down what the run wrote; ``unbound``: names it surely did not bind (set
+        aside, and put back after it failed)."""
         namespace = self.namespace
         any_order = self.graph.direction is Direction.ANY_ORDER
         analysis = record.analysis
@@ -621,7 +671,11 @@ class Session:
         # import (`m = types.ModuleType('m')`), which is all the graph knows modules by.
         mutated |= stored_by_calls
         written = {s.name for s in wrote}
-        static_writes = ran.defs | (ran.mutated_names & self.graph.expanded(cell).mutates)
+        # What it bound: its code's bindings, and those set aside that it bound again to
+        # what they held (``Changes.bound_again``: `exec`, a loop's target, which no
+        # comparison of values can tell from a binding not made).
+        binds = (ran.defs - unbound) | changes.bound_again
+        static_writes = binds | (ran.mutated_names & self.graph.expanded(cell).mutates)
         for name in static_writes:
             # Bound again to an equal value, or mutated to no effect: a write all the same
             # (readers below must see this cell as their writer), but of the version
@@ -631,10 +685,10 @@ class Session:
             # a module whose generator it draws from, is bound all the same.)
             if (
                 name in namespace
-                and (name not in written or (name in ran.defs and Symbol(name) not in wrote))
+                and (name not in written or (name in binds and Symbol(name) not in wrote))
                 and tracked(name)
             ):
-                for symbol in _static_symbols(ran, name):
+                for symbol in _static_symbols(ran, name, binds):
                     if symbol.path:
                         current = self.ledger.visible(name, frozenset([symbol.path]))
                     else:
@@ -647,13 +701,12 @@ class Session:
                                 if stored.path:
                                     wrote[stored] = version
                     if current is None or current.deleted:
-                        bound = name in ran.defs
-                        if bound:
+                        if name in binds:
                             current = self.ledger.bind(symbol, cell)
                         else:
                             current = self.ledger.write(symbol, cell, in_place=True)
                     wrote[symbol] = current
-                if name in ran.defs and self.ledger.bound_by(name) == cell:
+                if name in binds and self.ledger.bound_by(name) == cell:
                     # Bound again to an equal value: what a cell above changed in the
                     # object before is gone with this binding, as with a new object.
                     self.ledger.clear_changed_above(name)
@@ -680,7 +733,14 @@ class Session:
                 if s.path and Symbol(s.name) in leftovers and self.ledger.bound_by(s.name) != cell
             )
             self._unbind(leftovers, narrowed, by=cell, owner=cell)
-            wrote.update((s, v) for s, v in leftovers.items() if v.deleted and v.cell == cell)
+            # Its removals stand, as long as no cell bound the name since (the edit's
+            # retirement of `d = {}` now `d['z'] = 2`, with a binder above that ran).
+            ledger = self.ledger
+            wrote.update(
+                (s, v)
+                for s, v in leftovers.items()
+                if v.deleted and v.cell == cell and ledger.last_write(s) == v
+            )
 
         previous = record.wrote
         record.ran_code = record.code
@@ -698,7 +758,9 @@ class Session:
         self.blocked.discard(cell)
         # What it bound again to an equal value still holds what it held (``fs = [f]``).
         held = {s.name for s, v in wrote.items() if not v.deleted and s.name in namespace}
-        self._observe(cell, rebound, deleted, mutated, held)
+        # (A name set aside and bound again to what it held is bound all the same.)
+        bound_again = {n for n in changes.bound_again if tracked(n)}
+        self._observe(cell, rebound | bound_again, deleted, mutated, held)
         # Changed for readers: a new version, or another than this cell left them last time
         # (a mutation to no effect of a value an upstream cell has just rebuilt).
         return frozenset(
@@ -894,9 +956,10 @@ def _with_partners(names: frozenset[str], shares: frozenset[tuple[str, str]]) ->
     return frozenset(found)
 
 
-def _static_symbols(analysis: CellAnalysis, name: str) -> list[Symbol]:
-    """What the cell's code writes of ``name``: the parts its stores name, else all of it."""
-    if name in analysis.defs:
+def _static_symbols(analysis: CellAnalysis, name: str, binds: frozenset[str]) -> list[Symbol]:
+    """What the cell's code writes of ``name``: the parts its stores name, else all of it
+    (all of it where it binds it: ``binds``)."""
+    if name in binds:
         return [Symbol(name)]
     parts = set()
     for mutation in analysis.mutations:
