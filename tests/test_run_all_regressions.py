@@ -729,6 +729,71 @@ FOUND += [
     ),
 ]
 
+FOUND += [
+    (
+        # (unsound: a cell reading `x` through `eval` stayed fresh on 0 when the only binder
+        # of `x` was deleted; run-all NameError. Its reads of every global were those its
+        # parents write now, and no cell above writes `x` any more; fuzz round 4, R6.)
+        "dynamic-an-eval-reader-of-a-deleted-binder",
+        ["x = 0\nx", "b = eval('x * 2')\nb"],
+        [("delete", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-an-exec-reader-of-a-deleted-binder",
+        ["x = 0\nx", "exec('b = x * 2')", "pass\nb + 0"],
+        [("delete", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-a-globals-reader-of-a-deleted-binder",
+        ["x = 0\nx", "b = globals()['x']\nb"],
+        [("delete", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        # (the same with the binder moved below the reader: a run-all fails there)
+        "dynamic-an-eval-reader-above-its-moved-binder",
+        ["z = 0\nz", "c = 2\nc", "b = eval('c + 1')\nb", "a = 0\na"],
+        [("move", 1, "")],
+        check_against_run_all,
+        {},
+    ),
+]
+
+FOUND += [
+    (
+        # (unsound: `exec('a[0] = 2')`, cancelled because it counts as reading `b`, which
+        # the failing cell above did not bind, left `repr(a)` below fresh on [0, 0]; run-all
+        # [2, 0]. A cell that may change any global's object is a changer of every reader
+        # after it, and one cancelled cancels those that may see its changes; R8.)
+        "dynamic-an-exec-changer-cancelled-by-a-failure-above",
+        ["a = [0, 0]\nrepr(a)", "b = 1 // 0\nb", "exec('a[0] = 2')", "pass\nrepr(a)"],
+        [("edit", 1, "b = 1\nb"), ("run", 1, "")],
+        check_mutable_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-a-globals-changer-cancelled-by-a-failure-above",
+        ["a = [0, 0]\nrepr(a)", "b = 1 // 0\nb", "globals()['a'][0] = 2", "pass\nrepr(a)"],
+        [("edit", 1, "b = 1\nb"), ("run", 1, "")],
+        check_mutable_against_run_all,
+        {},
+    ),
+    (
+        # (a changer of every global added above a reader and not run yet: what it changes
+        # is not known, as with `a[0] = 2` added there)
+        "dynamic-an-exec-changer-added-above-a-reader",
+        ["a = [0, 0]\nrepr(a)", "pass\nrepr(a)"],
+        [("add", 1, "exec('a[0] = 2')"), ("run", 1, "")],
+        check_mutable_against_run_all,
+        {},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 """Rows found and not fixed yet, by id, with what is known of them (strict xfails)."""
 

@@ -277,6 +277,39 @@ IN_ORDER_REACTIVE = [
         ns={"h": 8},
     ),
     Case(
+        # A cancelled cell that may change any global's object (it counts as reading `y`,
+        # which the failed cell did not bind) cancels the readers after it that may see
+        # what it changes, not those past a cell binding the name again.
+        "cancelled-exec-cancels-what-may-see-its-changes",
+        {
+            "a": "d = {'k': 0}",
+            "b": "1/0\ny = 3",
+            "c": "exec('d[\"k\"] = 2')",
+            "e": "sd = str(d)",
+            "f": "d = 7",
+            "g": "sd2 = str(d)",
+        },
+        ["run_all"],
+        ran=["a", "b", "f", "g"],
+        cancelled=["c", "e"],
+        status={"e": "error", "g": "fresh"},
+    ),
+    Case(
+        # ... and one that a later run adds is cancelled too, while the failure stands.
+        "cell-pushed-after-a-cancelled-exec-is-cancelled",
+        {
+            "a": "d = {'k': 0}",
+            "b": "1/0\ny = 3",
+            "c": "exec('d[\"k\"] = 2')",
+            "s": "s2 = 1",
+            "e": "sd = str(d) + str(s2)",
+        },
+        ["run_all", "edit s: s2 = 2", "run s"],
+        ran=["s"],
+        cancelled=["e"],
+        status={"e": "error"},
+    ),
+    Case(
         "del-is-a-later-writer",
         {"a": "x = 1", "b": "del x", "c": "y = 2"},
         ["run_all", "run a"],

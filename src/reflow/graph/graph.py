@@ -40,6 +40,12 @@ class DataflowGraph:
         self._readers = NameIndex(self._order.position)
         self._writers = NameIndex(self._order.position)
         self._reads_all: set[CellId] = set()
+        # The ``reads_all`` cells in execution order, and what rests on each (``dependents``):
+        # answers cached until the next change, as the edges are.
+        self._dynamic_order: list[CellId] | None = None
+        self._dynamic_below: dict[CellId, frozenset[CellId]] = {}
+        self._dynamic_seeing: dict[CellId, frozenset[CellId]] = {}
+        self._dynamic_told: set[CellId] = set()  # cells that became or stopped being one
         self._functions = NotebookFunctions()
         # Answers cached until the next change (see _invalidate).
         self._parents: dict[CellId, Edges] = {}
@@ -337,16 +343,86 @@ class DataflowGraph:
         """
         if self._direction is Direction.IN_ORDER:  # execution order is notebook order
             self._catch_up_changer_index()
-            return self._changer_index.cells(name)
-        if self._changers_of is None:
-            index: dict[str, list[CellId]] = {}
-            for cell in self._changing:  # the cells whose expansion may change objects
-                for reached in self.reached(cell):
-                    index.setdefault(reached, []).append(cell)
-            for cells in index.values():
-                cells.sort(key=self.rank)
-            self._changers_of = index
-        return self._changers_of.get(name, [])
+            found = self._changer_index.cells(name)
+        else:
+            if self._changers_of is None:
+                index: dict[str, list[CellId]] = {}
+                for cell in self._changing:  # the cells whose expansion may change objects
+                    for reached in self.reached(cell):
+                        index.setdefault(reached, []).append(cell)
+                for cells in index.values():
+                    cells.sort(key=self.rank)
+                self._changers_of = index
+            found = self._changers_of.get(name, [])
+        if not self._reads_all or not self._dynamic_reaches(name):
+            return found
+        # A cell using `exec`, `eval` or `globals()` may change any global's object
+        # (docs/semantics.md, "Names"): what it changes is known only from its last run,
+        # and that run tells nothing once the cell is out of sync (never run, edited,
+        # cancelled by a failure above, or what it read changed).
+        dynamic = self.dynamic_cells()
+        if not found:
+            return dynamic
+        return sorted(set(found).union(dynamic), key=self.rank)
+
+    def _dynamic_reaches(self, name: str) -> bool:
+        """Whether a ``reads_all`` cell may change the object of ``name``: any global, but not
+        a builtin no cell binds (no global of the notebook, as ``reached`` has it)."""
+        return name not in BUILTIN_NAMES or name in self._writers
+
+    def dynamic_cells(self) -> list[CellId]:
+        """The ``reads_all`` cells (`exec`, `eval`, `globals()`), in execution order: the
+        index's own list, to read only."""
+        if self._dynamic_order is None:
+            self._dynamic_order = sorted(self._reads_all, key=self.rank)
+        return self._dynamic_order
+
+    def seeing_changes_of(self, cell: CellId) -> frozenset[CellId]:
+        """For a ``reads_all`` cell: the cells after it that may see what it changes, as far
+        as the code tells. A reader of a name no cell between them binds (nor deletes): the
+        object it reads may be one the cell changed; and every ``reads_all`` cell after it.
+        What the cell changes is not known before it runs, so a run that cancels it cancels
+        these, as it does the readers of what a cancelled cell writes. (``dependents`` does
+        not stop at a binder: one may leave the name alone, `if c: x = 1`.)"""
+        if not self._expanded[cell].reads_all:
+            return frozenset()
+        cached = self._dynamic_seeing.get(cell)
+        if cached is not None:
+            return cached
+        rank = self.rank(cell)
+        found = {r for r in self._reads_all if self.rank(r) > rank}
+        for name in self._readers.names():
+            if not self._dynamic_reaches(name):
+                continue
+            shield = min(
+                (
+                    self.rank(w)
+                    for w in self._writers.cells(name)
+                    if self.rank(w) > rank
+                    and (name in self._expanded[w].binds or name in self._expanded[w].deletes)
+                ),
+                default=None,
+            )
+            found.update(
+                r
+                for r in self._readers.cells(name)
+                if self.rank(r) > rank and (shield is None or self.rank(r) <= shield)
+            )
+        cached = self._dynamic_seeing[cell] = frozenset(found)
+        return cached
+
+    def _below_dynamic(self, cell: CellId) -> frozenset[CellId]:
+        """The cells whose statuses may rest on a ``reads_all`` cell as one of the
+        ``changers`` of what they read: every reader after it (see ``seeing_changes_of``)."""
+        cached = self._dynamic_below.get(cell)
+        if cached is None:
+            rank = self.rank(cell)
+            found = {r for r in self._reads_all if self.rank(r) > rank}
+            for name in self._readers.names():
+                if self._dynamic_reaches(name):
+                    found.update(r for r in self._readers.cells(name) if self.rank(r) > rank)
+            cached = self._dynamic_below[cell] = frozenset(found)
+        return cached
 
     @property
     def reach_epoch(self) -> int:
@@ -379,6 +455,12 @@ class DataflowGraph:
                 found.update(r for r in self._readers.cells(name) if self.rank(r) > rank)
             # A cell that may read any name reads those its parents write (``read_names``).
             found.update(r for r in self._reads_all if self.rank(r) > rank)
+        # A cell that became, or stopped being, a changer of every name (``changers``): the
+        # cells after it.
+        told, self._dynamic_told = self._dynamic_told, set()
+        for cell in told:
+            rank = self.rank(cell) if cell in self._order else -1
+            found.update(c for c in self._order.ids if self.rank(c) >= rank)
         return found
 
     def take_reexpanded(self) -> set[CellId]:
@@ -475,31 +557,33 @@ class DataflowGraph:
     def descendants(self, cells: Iterable[CellId]) -> set[CellId]:
         return self._reach(cells, self.children)
 
-    def dependents(self, cells: Iterable[CellId]) -> set[CellId]:
+    def dependents(self, cells: Iterable[CellId], *, dynamic: bool = True) -> set[CellId]:
         """Cells whose status may rest on those of ``cells``: their descendants, and the
         readers below any of them (or their descendants) that one of them is a changer for
-        (see ``changers``)."""
-        if not self._changing:
+        (see ``changers``: a ``reads_all`` cell is one for every reader after it).
+        ``dynamic=False``: not those readers of a ``reads_all`` cell, which a run does not
+        cancel for it unless it is cancelled itself (``seeing_changes_of``)."""
+        changing = self._changing
+        dynamic_cells = self._reads_all if dynamic else set()
+        if not changing and not dynamic_cells:
             return self.descendants(cells)
         seen: set[CellId] = set()
         queue = deque(cells)
         while queue:
-            for other in self.next_dependents(queue.popleft()):
+            cell = queue.popleft()
+            found = list(self.children(cell))
+            reached = self.reached(cell) if cell in changing else ()
+            if reached:
+                rank = self.rank(cell)
+                for name in reached:
+                    found.extend(r for r in self._readers.cells(name) if self.rank(r) > rank)
+            if cell in dynamic_cells:  # a changer of every global (``changers``)
+                found.extend(self._below_dynamic(cell))
+            for other in found:
                 if other not in seen:
                     seen.add(other)
                     queue.append(other)
         return seen
-
-    def next_dependents(self, cell: CellId) -> list[CellId]:
-        """The cells whose status rests on ``cell``'s directly (``dependents`` one step on):
-        its children, and the readers below it of what it may change through an alias."""
-        found = list(self.children(cell))
-        reached = self.reached(cell) if cell in self._changing else ()
-        if reached:
-            rank = self.rank(cell)
-            for name in reached:
-                found.extend(r for r in self._readers.cells(name) if self.rank(r) > rank)
-        return found
 
     def errors(self) -> Mapping[CellId, GraphError]:
         if self._errors is None:
@@ -516,6 +600,9 @@ class DataflowGraph:
         self._rank = {}
         self._errors = None
         self._changers_of = None
+        self._dynamic_order = None
+        self._dynamic_below = {}
+        self._dynamic_seeing = {}
 
     def _set_effects(self, cell: CellId, effects: CellEffects | None) -> None:
         old = self._expanded.pop(cell, None)
@@ -591,6 +678,8 @@ class DataflowGraph:
             self._reexpanded[cell] = names | new.writes | (old.writes if old else frozenset())
 
     def _count_reach(self, cell: CellId, old: Expanded | None, new: Expanded | None) -> None:
+        if (old is not None and old.reads_all) != (new is not None and new.reads_all):
+            self._dynamic_told.add(cell)  # a changer of every name now, or no more
         before = old.alters if old else frozenset()
         after = new.alters if new else frozenset()
         if before != after:
@@ -641,6 +730,9 @@ class DataflowGraph:
             self._drop_all_reach()  # ``reached`` leaves out builtins no cell binds
         if expanded.reads_all:
             self._reads_all.add(cell)
+            self._dynamic_order = None
+        if self._dynamic_below or self._dynamic_seeing:  # (readers, by position)
+            self._dynamic_below, self._dynamic_seeing = {}, {}
 
     def _unindex(self, cell: CellId, expanded: Expanded) -> None:
         self._readers.discard(cell, expanded.refs)
@@ -648,7 +740,11 @@ class DataflowGraph:
         builtins = expanded.writes & BUILTIN_NAMES
         if builtins and any(n not in self._writers for n in builtins):
             self._drop_all_reach()  # a builtin no cell binds now
-        self._reads_all.discard(cell)
+        if cell in self._reads_all:
+            self._reads_all.discard(cell)
+            self._dynamic_order = None
+        if self._dynamic_below or self._dynamic_seeing:
+            self._dynamic_below, self._dynamic_seeing = {}, {}
 
     # ---- internals: any_order --------------------------------------------------
 

@@ -870,7 +870,7 @@ class Scheduler:
             # may see them through an alias (it is one of ``graph.changers``) cannot run
             # either. (A cell that ran and raised did make its changes, and was seen to.)
             children = graph.children(cell)
-            for dependent in graph.dependents([cell]):
+            for dependent in self._cancelled_with(cell):
                 edge = children.get(dependent)
                 if edge is not None and not edge & graph.expanded(dependent).refs:
                     continue  # joined only by `globals()`-style reads of every name above
@@ -904,6 +904,19 @@ class Scheduler:
             return outcome.changed
         return outcome.changed
 
+    def _cancelled_with(self, cell: CellId) -> set[CellId]:
+        """The cells a cancelled ``cell`` cancels: its ``dependents``, and for one that may
+        change any global's object (`exec`, `globals()`), whose changes are not known before
+        it runs, the cells that may see them (``seeing_changes_of``: not past a binder of
+        the name read, unlike ``dependents``) and theirs: a run-all runs it before them.
+        (A ``reads_all`` cell among these cancels its own in turn, when the wave reaches it.)"""
+        graph = self._graph
+        found = graph.dependents([cell], dynamic=False)
+        if graph.expanded(cell).reads_all:
+            seeing = set(graph.seeing_changes_of(cell))
+            found |= seeing | graph.dependents(seeing, dynamic=False)
+        return found
+
     def _failed_upstream(self, cell: CellId) -> CellId | None:
         """The failed cell that keeps ``cell`` from running, as a run-all would: a writer
         it reads from failed before writing the name (in_order; in any_order, failed at
@@ -929,6 +942,20 @@ class Scheduler:
                 s.name != name for s in records[writer].wrote
             ):
                 return writer
+        # A cell before it that may change any global's object, cancelled by a failure that
+        # still stands: what it changes in a run-all is not known (``_cancelled_with``).
+        rank = graph.rank(cell)
+        for changer in graph.dynamic_cells():
+            if graph.rank(changer) >= rank:
+                break
+            cause = records[changer].error
+            if (
+                cause is not None
+                and cause.cause is not None
+                and self._cancelled_still(changer)
+                and cell in graph.seeing_changes_of(changer)
+            ):
+                return cause.cause
         return None
 
     def _doom(self, failed: CellId, doomed: dict[CellId, CellId]) -> None:

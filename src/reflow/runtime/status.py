@@ -359,7 +359,14 @@ class StatusBoard:
         return set(self._consulted_by.get(cell, ()))
 
     def read_names(self, cell: CellId) -> set[str]:
-        return read_names(self._graph, cell)
+        """``read_names``, and for a cell that may read any name, also every name its last
+        run saw: one no cell above writes now (its binder deleted, or moved below it) is
+        no parent's, yet the run may have read it, where a run-all fails or reads another
+        value. (Not in ``read_names`` itself: the names a run records come from there.)"""
+        names = read_names(self._graph, cell)
+        if self._graph.expanded(cell).reads_all:
+            names.update(symbol.name for symbol in self._records[cell].seen)
+        return names
 
     def _decide_with_writers(self, cell: CellId) -> None:
         """Decide ``cell`` after the writers its decision looks at, without recursion."""
