@@ -2686,6 +2686,31 @@ def test_lineage(case: Case) -> None:
     scenario.check()
 
 
+@pytest.mark.parametrize(
+    ("call", "changed"),
+    [
+        ("np.put(a, [0], [k])", {"a", "k"}),  # a module's function of a mutating name
+        ("np.add(a, k, a)", {"a"}),  # a ufunc's positional out
+        ("np.add(a, k)", set()),
+        ("np.sort(a)", set()),  # PURE_MODULE_FUNCTIONS: a copy, not ndarray.sort
+        ("np.append(a, k)", set()),
+        ("np.ndarray.sort(a)", {"a"}),  # an unbound method: `a` is its receiver
+        ("xs.append(a)", set()),  # an instance's method: the tables say what it changes
+    ],
+)
+def test_table_methods_called_through_modules_and_classes(call: str, changed: set[str]) -> None:
+    """What a call of a table method may change, once its receiver is known: the runtime's
+    answer, asked before the cell runs (the candidates for fingerprints)."""
+    import numpy as np
+
+    from reflow.analysis import analyze
+    from reflow.runtime.changes import receiver_call_changes
+
+    calls = analyze(call).receiver_calls
+    namespace = {"np": np, "a": np.arange(3), "k": 1, "xs": []}
+    assert receiver_call_changes(calls, namespace) == changed
+
+
 def _pandas_values() -> list[tuple[str, Any, Any]]:
     """(id, a pandas object, one changed in a way a reader sees), for the table below."""
     import numpy as np

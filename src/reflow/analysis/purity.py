@@ -234,6 +234,21 @@ ARGUMENT_MUTATING: Mapping[str, str] = MappingProxyType(
 )
 """Functions and methods known to change the arguments they are given."""
 
+PURE_MODULE_FUNCTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "numpy.sort": "returns a sorted copy (ndarray.sort is the one in place)",
+        "numpy.partition": "returns a partitioned copy (ndarray.partition is in place)",
+        "numpy.append": "returns a new array",
+        "numpy.insert": "returns a new array",
+        "numpy.delete": "returns a new array",
+        "numpy.resize": "returns a new array (ndarray.resize is in place)",
+    }
+)
+"""Functions of a library's module, by module and name, that share a name with a method of
+``MUTATING_METHODS`` and leave what they are handed alone: called through the module
+(``np.sort(a)``), which makes a mutating name a function that may change its arguments
+(``runtime.changes.receiver_call_changes``), they change nothing."""
+
 OUT_KEYWORD = "out"
 """``np.add(x, 1, out=x)``: numpy's ufuncs write into the ``out=`` argument."""
 

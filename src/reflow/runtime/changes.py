@@ -35,6 +35,7 @@ from operator import is_not
 from typing import Any
 
 from reflow.analysis.effects import PathPart, ReceiverCall
+from reflow.analysis.purity import PURE_MODULE_FUNCTIONS
 from reflow.graph.names import links_cells
 from reflow.runtime.fingerprint import (
     Budget,
@@ -439,13 +440,23 @@ def receiver_call_changes(calls: Iterable[ReceiverCall], namespace: Mapping[str,
         inputs = getattr(callee, "nin", None) if type(callee).__name__ == "ufunc" else None
         if isinstance(inputs, int):  # numpy's ufuncs: `out` follows the inputs
             found.update(*call.arguments[inputs:])
-        elif not call.mutating:
-            continue  # (`np.dot(a, b)`: the table's pure functions leave their arguments)
+        elif not call.mutating or _pure_module_function(callee, call.method):
+            continue  # (`np.dot(a, b)`, `np.sort(a)`: they leave their arguments alone)
         elif callee is _MISSING or isinstance(receiver, types.ModuleType):
             found |= call.names()  # a module's function: it may change what it is handed
         elif call.arguments:
             found |= call.arguments[0]  # an unbound method: its receiver is the first one
     return found
+
+
+def _pure_module_function(callee: Any, name: str) -> bool:
+    """Whether ``callee`` is the function of ``PURE_MODULE_FUNCTIONS`` it says it is: the
+    attribute ``name`` of the module it names (a look in ``sys.modules``, no code run)."""
+    module_name = getattr(callee, "__module__", None)
+    if not isinstance(module_name, str) or f"{module_name}.{name}" not in PURE_MODULE_FUNCTIONS:
+        return False
+    module = sys.modules.get(module_name)
+    return module is not None and vars(module).get(name) is callee
 
 
 def _static_attribute(holder: types.ModuleType | type, part: PathPart) -> Any:
