@@ -588,6 +588,16 @@ ANY_ORDER = [
         direction="any_order",
     ),
     Case(
+        # Probe round 4, R9: run by name, the second `del x` ran after `x = 0` and both
+        # deleters were fresh; a run-all in dependency order fails at the second.
+        "multiple-deletions-refused",
+        {"a": "del x", "b": "del x", "c": "x = 0"},
+        ["run_all", "run b"],
+        errors={"a": "MultipleDefinitionError", "b": "MultipleDefinitionError"},
+        error_mentions={"b": "`x` is deleted by more than one cell: [a], [b]"},
+        direction="any_order",
+    ),
+    Case(
         "multiple-definitions-refused",
         {"a": "x = 1", "b": "x = 2", "c": "y = x"},
         ["run_all"],

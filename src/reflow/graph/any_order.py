@@ -60,20 +60,29 @@ def binders(name: str, expanded: Mapping[CellId, Expanded], writers: NameIndex) 
 def multiple_definitions(
     cells: Sequence[CellId], expanded: Mapping[CellId, Expanded], writers: NameIndex
 ) -> dict[CellId, tuple[str, tuple[str, ...]]]:
-    """cell -> (message, names) for every cell binding a name another cell binds too."""
-    clashes: dict[CellId, list[tuple[str, list[CellId]]]] = defaultdict(list)
+    """cell -> (message, names) for every cell binding a name another cell binds too, and
+    for every cell deleting (not binding) a name another cell deletes too: in dependency
+    order both run after the binder, in either order, and a run-all fails at the second
+    (`del x` twice), which no run of one of them alone shows."""
+    clashes: dict[CellId, list[tuple[str, str, list[CellId]]]] = defaultdict(list)
     for name in sorted(writers.names()):
         found = binders(name, expanded, writers)
         if len(found) > 1:
             for cell in found:
-                clashes[cell].append((name, found))
+                clashes[cell].append((name, "defined", found))
+        deleters = [
+            w for w in writers.cells(name) if name in expanded[w].deletes and w not in found
+        ]
+        if len(deleters) > 1:
+            for cell in deleters:
+                clashes[cell].append((name, "deleted", deleters))
     result: dict[CellId, tuple[str, tuple[str, ...]]] = {}
     for cell, items in clashes.items():
         parts = [
-            f"`{name}` is defined by more than one cell: " + ", ".join(f"[{c}]" for c in found)
-            for name, found in items
+            f"`{name}` is {how} by more than one cell: " + ", ".join(f"[{c}]" for c in found)
+            for name, how, found in items
         ]
-        result[cell] = ("; ".join(parts), tuple(name for name, _ in items))
+        result[cell] = ("; ".join(parts), tuple(dict.fromkeys(name for name, _, _ in items)))
     return result
 
 
