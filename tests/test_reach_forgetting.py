@@ -10,6 +10,8 @@ statuses with statuses decided afresh.
 
 from __future__ import annotations
 
+import pytest
+
 from carried import assert_carried_statuses_are_fresh
 from reflow import Notebook
 
@@ -80,3 +82,47 @@ def test_a_name_bound_to_another_kind_tells_the_changers_that_may_reach_it() -> 
     graph.update(binder, effects)  # d may change in place now: the changer reaches it
     assert "d" in graph.reached(changer) and graph.reach_epoch == epoch
     assert {changer, reader} <= graph.take_reach_changes()
+
+
+DYNAMIC_READERS = [
+    "ev = eval('y * 10')\nev",
+    "exec('ev = y * 10')\nev",
+    "ev = globals()['y'] * 10\nev",
+]
+
+
+@pytest.mark.parametrize("reader", DYNAMIC_READERS)
+@pytest.mark.parametrize("run_it", [False, True])
+def test_a_binder_added_above_a_dynamic_reader_makes_it_stale(reader: str, run_it: bool) -> None:
+    """Probe round 5, r1: a cell that may read any name reads what a new binder above it
+    binds; the early cutoff forgot only the new cell's static readers, and the reader
+    stayed fresh with 10 where a run-all gives 70."""
+    nb = Notebook(mode="lazy")
+    nb.add("y = 1")
+    nb.add("K = 2")
+    read = nb.add(reader)
+    nb.run_all()
+    binder = nb.add("y = 7", 2)
+    if run_it:
+        nb.run(binder)
+    assert_carried_statuses_are_fresh(nb)
+    assert read.status == "stale"
+    nb.run_stale()
+    assert (read.status, read.output) == ("fresh", 70)
+
+
+def test_a_dynamic_cell_that_saw_a_moved_binder_is_run_again_by_run_stale() -> None:
+    """Probe round 5, r2: a `globals()` cell saw every global in its last run; moving an
+    unrelated binder below it makes it stale, but only a run tells whether it needs the
+    name (a run-all's would fail there if it did), so run_stale runs it."""
+    nb = Notebook(mode="lazy")
+    nb.add("N = 2")
+    nb.add("d = {}")
+    a = nb.add("a = 1")
+    dynamic = nb.add("globals()['d']['k'] = N")
+    nb.run_all()
+    nb.move(a, 3)
+    assert dynamic.status == "stale"
+    nb.run_stale()
+    assert [c.status for c in nb.cells] == ["fresh"] * 4
+    assert nb.namespace["d"] == {"k": 2}

@@ -192,12 +192,15 @@ class DataflowGraph:
 
     def users(self, names: Iterable[str]) -> set[CellId]:
         """Cells that read or write any of ``names`` (one pass, no copies: a cell that
-        writes hundreds of names asks this after every run)."""
+        writes hundreds of names asks this after every run), and the cells that may read
+        any name (`eval`, `exec`, `globals()`: ``reads_all``) when there are names."""
         found: set[CellId] = set()
         readers, writers = self._readers.cells, self._writers.cells
         for name in names:
             found.update(readers(name))
             found.update(writers(name))
+        if found and self._reads_all:
+            found |= self._reads_all
         return found
 
     def users_resting_on(
@@ -224,6 +227,10 @@ class DataflowGraph:
         found = {cell}
         for name in names:
             self._users_resting_on_name(cell, name, position, final_before, found)
+        if len(found) > 1 or names:
+            # A cell that may read any name (`eval('y * 10')`) reads these too, and a cell
+            # at or above it may now be the writer it reads them from.
+            found.update(r for r in self._reads_all if self.position(r) > position)
         return found
 
     def _users_resting_on_name(

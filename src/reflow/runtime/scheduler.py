@@ -490,9 +490,12 @@ class Scheduler:
         )
 
     def orphaned(self, cell: CellId, board: StatusBoard) -> bool:
-        """Whether the cell reads a name it saw bound that no cell defines for it now."""
+        """Whether the cell reads a name it saw bound that no cell defines for it now. Its
+        code's reads only: a cell that may read any name (`globals()`) saw every global,
+        and whether it needs one no cell defines now only a run tells (a run-all's fails
+        there if it does), so such a name leaves it stale but runnable."""
         record = self._session.records[cell]
-        for name in board.read_names(cell):
+        for name in read_names(self._graph, cell):
             expected = board.expected(cell, name)
             if expected.ok and expected.source is None and record.seen.get(Symbol(name)):
                 return True
