@@ -7,6 +7,7 @@ puts it back.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -287,22 +288,32 @@ def test_top_level_await_runs_directly_and_when_rerun(kernel: Kernel) -> None:
     assert edited.updates()[awaiting.slot()]["text/plain"] == "6"
 
 
+@contextlib.contextmanager
+def calls_recorded(kernel: Kernel, attribute: str, prefix: str) -> Iterator[None]:
+    """While inside, the kernel's flow records in ``{prefix}_calls`` the first argument of
+    each call of its ``attribute`` (a plain IPython entry point it keeps), which still runs."""
+    kernel.cell(
+        "from reflow.kernel.extension import flow_of\n"
+        f"{prefix}_flow = flow_of(get_ipython())\n{prefix}_calls = []\n"
+        f"{prefix}_plain = {prefix}_flow.{attribute}\n"
+        f"{prefix}_flow.{attribute} = "
+        f"lambda s, *a: ({prefix}_calls.append(s), {prefix}_plain(s, *a))[1]"
+    )
+    try:
+        yield
+    finally:
+        kernel.cell(f"{prefix}_flow.{attribute} = {prefix}_plain")
+
+
 def test_ipython_transforms_an_executed_cell_once(kernel: Kernel) -> None:
     """The model needs the cell's Python form before IPython runs it; IPython reuses
     that transform for its own run, and only for it (a magic cell still works)."""
-    kernel.cell(
-        "from reflow.kernel.extension import flow_of\n"
-        "_tf_flow = flow_of(get_ipython())\n_tf_calls = []\n_tf_plain = _tf_flow._plain_transform\n"
-        "_tf_flow._plain_transform = lambda raw: (_tf_calls.append(raw), _tf_plain(raw))[1]"
-    )
-    try:
+    with calls_recorded(kernel, "_plain_transform", "_tf"):
         _, ran = kernel.cell("tf_value = 41 + 1")
         assert ran.status == "ok" and kernel.value("tf_value") == "42"
         assert kernel.value("_tf_calls.count('tf_value = 41 + 1')") == "1"
         _, timed = kernel.cell("%time tf_timed = tf_value + 1")
         assert timed.status == "ok" and kernel.value("tf_timed") == "43"
-    finally:
-        kernel.cell("_tf_flow._plain_transform = _tf_plain")
 
 
 def test_ipython_parses_an_executed_cell_once(kernel: Kernel) -> None:
@@ -310,12 +321,7 @@ def test_ipython_parses_an_executed_cell_once(kernel: Kernel) -> None:
     to run it: IPython takes that tree, for that cell only; a cell whose Python differs
     (a line magic), a cell run again for another, and a cell under a ``__future__`` that
     changes the grammar are parsed by IPython as before."""
-    kernel.cell(
-        "from reflow.kernel.extension import flow_of\n"
-        "_ap_flow = flow_of(get_ipython())\n_ap_calls = []\n_ap_plain = _ap_flow._plain_ast_parse\n"
-        "_ap_flow._plain_ast_parse = lambda s, *a: (_ap_calls.append(s), _ap_plain(s, *a))[1]"
-    )
-    try:
+    with calls_recorded(kernel, "_plain_ast_parse", "_ap"):
         a, ran = kernel.cell("ap_value = 41 + 1")
         assert ran.status == "ok" and kernel.value("ap_value") == "42"
         assert kernel.value("_ap_calls.count('ap_value = 41 + 1\\n')") == "0"
@@ -329,8 +335,6 @@ def test_ipython_parses_an_executed_cell_once(kernel: Kernel) -> None:
         kernel.cell("from __future__ import barry_as_FLUFL")
         _, flufl = kernel.cell("ap_ne = 1 != 2")  # `!=` is no operator under FLUFL
         assert flufl.status == "error" and flufl.reply["ename"] == "SyntaxError"
-    finally:
-        kernel.cell("_ap_flow._plain_ast_parse = _ap_plain")
 
 
 @pytest.mark.parametrize(

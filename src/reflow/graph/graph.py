@@ -227,10 +227,9 @@ class DataflowGraph:
         found = {cell}
         for name in names:
             self._users_resting_on_name(cell, name, position, final_before, found)
-        if len(found) > 1 or names:
-            # A cell that may read any name (`eval('y * 10')`) reads these too, and a cell
-            # at or above it may now be the writer it reads them from.
-            found.update(r for r in self._reads_all if self.position(r) > position)
+        # A cell that may read any name (`eval('y * 10')`) reads these too, and ``cell`` may
+        # now be the writer it reads them from.
+        found.update(r for r in self._reads_all if self.position(r) > position)
         return found
 
     def _users_resting_on_name(
@@ -393,7 +392,20 @@ class DataflowGraph:
         not stop at a binder: one may leave the name alone, `if c: x = 1`.)"""
         if not self._expanded[cell].reads_all:
             return frozenset()
-        cached = self._dynamic_seeing.get(cell)
+        return self._readers_after(cell, self._dynamic_seeing, shielded=True)
+
+    def _below_dynamic(self, cell: CellId) -> frozenset[CellId]:
+        """The cells whose statuses may rest on a ``reads_all`` cell as one of the
+        ``changers`` of what they read: every reader after it (see ``seeing_changes_of``)."""
+        return self._readers_after(cell, self._dynamic_below, shielded=False)
+
+    def _readers_after(
+        self, cell: CellId, cache: dict[CellId, frozenset[CellId]], *, shielded: bool
+    ) -> frozenset[CellId]:
+        """Every ``reads_all`` cell after ``cell``, and the readers after it of every global;
+        ``shielded``: of each name, only those up to the first cell after it that binds or
+        deletes it. Kept in ``cache`` until the graph changes."""
+        cached = cache.get(cell)
         if cached is not None:
             return cached
         rank = self.rank(cell)
@@ -401,35 +413,26 @@ class DataflowGraph:
         for name in self._readers.names():
             if not self._dynamic_reaches(name):
                 continue
-            shield = min(
-                (
-                    self.rank(w)
-                    for w in self._writers.cells(name)
-                    if self.rank(w) > rank
-                    and (name in self._expanded[w].binds or name in self._expanded[w].deletes)
-                ),
-                default=None,
-            )
+            shield = self._first_binder_after(name, rank) if shielded else None
             found.update(
                 r
                 for r in self._readers.cells(name)
                 if self.rank(r) > rank and (shield is None or self.rank(r) <= shield)
             )
-        cached = self._dynamic_seeing[cell] = frozenset(found)
+        cached = cache[cell] = frozenset(found)
         return cached
 
-    def _below_dynamic(self, cell: CellId) -> frozenset[CellId]:
-        """The cells whose statuses may rest on a ``reads_all`` cell as one of the
-        ``changers`` of what they read: every reader after it (see ``seeing_changes_of``)."""
-        cached = self._dynamic_below.get(cell)
-        if cached is None:
-            rank = self.rank(cell)
-            found = {r for r in self._reads_all if self.rank(r) > rank}
-            for name in self._readers.names():
-                if self._dynamic_reaches(name):
-                    found.update(r for r in self._readers.cells(name) if self.rank(r) > rank)
-            cached = self._dynamic_below[cell] = frozenset(found)
-        return cached
+    def _first_binder_after(self, name: str, rank: int) -> int | None:
+        """The rank of the first cell after ``rank`` that binds or deletes ``name``."""
+        return min(
+            (
+                self.rank(w)
+                for w in self._writers.cells(name)
+                if self.rank(w) > rank
+                and (name in self._expanded[w].binds or name in self._expanded[w].deletes)
+            ),
+            default=None,
+        )
 
     @property
     def reach_epoch(self) -> int:

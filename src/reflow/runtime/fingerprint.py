@@ -359,7 +359,7 @@ def _pandas_copy(obj: Any, index: Any, dtypes: tuple[Any, ...]) -> Any:
     import pandas as pd
 
     if isinstance(obj, pd.DataFrame):
-        if dtypes and len(set(dtypes)) == 1 and _copied_whole(dtypes[0]) and _numpy(dtypes[0]):
+        if dtypes and len(set(dtypes)) == 1 and _plain_numpy(dtypes[0]):
             # One numpy dtype: the values are one array (a copy of a 2-d block; 0.001 ms
             # where copying the frame takes 0.03, most of it for the labels).
             labels = (_index_copy(index), _index_copy(obj.columns))
@@ -391,7 +391,7 @@ def _index_copy(index: Any) -> Any:
 
 def _array_copy(obj: Any, dtype: Any) -> Any:
     """A copy of a Series' or an Index's values, of a dtype a copy holds whole."""
-    if _numpy(dtype) and dtype.kind in _COPIED_KINDS:
+    if _plain_numpy(dtype):
         return _ArraySnapshot(obj.to_numpy(copy=True))
     if _copied_whole(dtype) or _strings(obj, dtype):
         return _PandasSnapshot(obj.array.copy())
@@ -424,11 +424,10 @@ _COPIED_KINDS = frozenset("biufcmM")
 
 
 def _copied_whole(dtype: Any) -> bool:
-    import numpy as np
     import pandas as pd
 
-    if isinstance(dtype, np.dtype):
-        return dtype.kind in _COPIED_KINDS
+    if _numpy(dtype):
+        return _plain_numpy(dtype)
     # pandas' own extension dtypes: masked numbers, dates with a zone, periods, strings,
     # categories (whose categories are an Index); not a sparse or third-party one.
     if isinstance(dtype, pd.StringDtype | pd.CategoricalDtype | pd.PeriodDtype):
@@ -444,6 +443,11 @@ def _numpy(dtype: Any) -> bool:
     import numpy as np
 
     return isinstance(dtype, np.dtype)
+
+
+def _plain_numpy(dtype: Any) -> bool:
+    """A numpy dtype whose values a copy of the array holds whole (one ``_ArraySnapshot``)."""
+    return _numpy(dtype) and dtype.kind in _COPIED_KINDS
 
 
 def _strings(values: Any, dtype: Any) -> bool:
