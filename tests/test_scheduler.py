@@ -278,33 +278,67 @@ IN_ORDER_REACTIVE = [
     ),
     Case(
         # A cancelled cell that may change any global's object (it counts as reading `y`,
-        # which the failed cell did not bind) cancels the readers after it that may see
-        # what it changes, not those past a cell binding the name again.
+        # which the failed cell did not bind, and which its earlier run left) cancels the
+        # readers after it that may see what it changes, not those past a cell binding the
+        # name again.
         "cancelled-exec-cancels-what-may-see-its-changes",
         {
             "a": "d = {'k': 0}",
-            "b": "1/0\ny = 3",
+            "b": "y = 3",
             "c": "exec('d[\"k\"] = 2')",
             "e": "sd = str(d)",
             "f": "d = 7",
             "g": "sd2 = str(d)",
         },
-        ["run_all"],
+        ["run_all", "edit b: 1/0\ny = 3", "run_all"],
         ran=["a", "b", "f", "g"],
         cancelled=["c", "e"],
         status={"e": "error", "g": "fresh"},
+    ),
+    Case(
+        # A failed cell that left no value of what it would have written (never bound, as
+        # here, or bound above it) cancels no cell that reads it only through `globals()`
+        # or `exec`: that cell sees what it sees in a run-all, and runs, as in Jupyter.
+        "a-failure-leaving-no-value-cancels-no-dynamic-reader",
+        {
+            "a": "d = {'k': 0}",
+            "b": "1/0\ny = 3",
+            "c": "exec('d[\"k\"] = 2')",
+            "e": "sd = str(d)",
+            "g": "n = len([k for k in globals() if k in 'dy'])",
+        },
+        ["run_all"],
+        ran=["a", "b", "c", "e", "g"],
+        cancelled=[],
+        ns={"sd": "{'k': 2}", "n": 1},
+        status={"c": "fresh", "e": "fresh", "g": "fresh"},
+    ),
+    Case(
+        # (the same with `y` bound above the failed cell: a run-all sees that value)
+        "a-failure-hiding-nothing-cancels-no-dynamic-reader",
+        {
+            "a": "y = 1",
+            "b": "1/0\ny = 3",
+            "g": "n = eval('y') + 1",
+            "h": "m = n",
+        },
+        ["run_all", "edit a: y = 2", "run a"],
+        ran=["a", "b", "g", "h"],
+        cancelled=[],
+        ns={"m": 3},
+        status={"g": "fresh", "h": "fresh"},
     ),
     Case(
         # ... and one that a later run adds is cancelled too, while the failure stands.
         "cell-pushed-after-a-cancelled-exec-is-cancelled",
         {
             "a": "d = {'k': 0}",
-            "b": "1/0\ny = 3",
+            "b": "y = 3",
             "c": "exec('d[\"k\"] = 2')",
             "s": "s2 = 1",
             "e": "sd = str(d) + str(s2)",
         },
-        ["run_all", "edit s: s2 = 2", "run s"],
+        ["run_all", "edit b: 1/0\ny = 3", "run_all", "edit s: s2 = 2", "run s"],
         ran=["s"],
         cancelled=["e"],
         status={"e": "error"},

@@ -21,6 +21,7 @@ import heapq
 import types
 from collections import Counter
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -902,10 +903,26 @@ class Scheduler:
             # not (the value left from an earlier run, or none) cannot run.
             written = {s.name for s in record.wrote}
             for child, names in graph.children(cell).items():
-                if names - written:
+                missing = names - written
+                if missing and (
+                    missing & graph.expanded(child).refs or self._left_over(cell, missing)
+                ):
                     doomed.setdefault(child, cell)
             return outcome.changed
         return outcome.changed
+
+    def _left_over(self, failed: CellId, names: AbstractSet[str]) -> bool:
+        """Whether one of ``names``, which the ``failed`` cell would have written and did
+        not, holds what an earlier run of that cell left (bound or deleted): a run-all would
+        show the value from above it, or none. A cell joined to the failed one only by
+        reading every global (`globals()`, `exec`) sees the same namespace as in a run-all
+        otherwise, and runs, as in Jupyter."""
+        ledger = self._session.ledger
+        for name in names:
+            version = ledger.visible(name)
+            if version is not None and version.cell == failed:
+                return True
+        return False
 
     def _cancelled_with(self, cell: CellId) -> set[CellId]:
         """The cells a cancelled ``cell`` cancels: its ``dependents``, and for one that may
