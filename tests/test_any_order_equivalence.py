@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carried import assert_carried_statuses_are_fresh
+from carried import assert_carried_statuses_are_fresh, assert_runs_once
 from reflow import Notebook
 
 VARIABLES = ["a", "b", "c", "d"]
@@ -167,7 +167,7 @@ def test_fresh_cells_match_dependency_order(
     cells: dict[str, Spec] = {}
     for spec in initial:
         cells[nb.add(spec.source()).id] = spec
-    nb.run_all()
+    assert_runs_once(nb.run_all(), "run_all")
     check(nb, cells)
     for verb, number, spec in actions:
         ids = [c.id for c in nb.cells]
@@ -178,18 +178,18 @@ def test_fresh_cells_match_dependency_order(
             nb.edit(target, spec.source())
             cells[target] = spec
         elif verb == "delete" and len(ids) > 1:
-            nb.delete(target)
+            assert_runs_once(nb.delete(target), verb)
             del cells[target]
         elif verb == "move":
             nb.move(target, (number * 7) % len(ids))
         elif verb == "run":
-            nb.run(target)
+            assert_runs_once(nb.run(target), verb)
         elif verb == "alone":
             nb.run(target, alone=True)
         elif verb == "run_all":
-            nb.run_all()
+            assert_runs_once(nb.run_all(), verb)
         elif verb == "run_stale":
-            nb.run_stale()
+            assert_runs_once(nb.run_stale(), verb)
         elif verb == "mode":
             nb.mode = "lazy" if nb.mode == "reactive" else "reactive"
         assert_carried_statuses_are_fresh(nb)

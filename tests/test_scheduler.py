@@ -460,6 +460,97 @@ IN_ORDER_REACTIVE = [
     ),
 ]
 
+# Probe round 6, R10: a loop binding `x` only in its body, run zero times below `x = -1`.
+# The loop cell kept the removal of `x` as its own write: its readers' writers stopped
+# at it, so it ran again for them, then `x = -1`, then (a second wave) the loop again.
+LOOP_BELOW = {"a": "x = -1", "n": "n = 3", "l": "for i in range(n):\n    x = i", "y": "y = x"}
+IN_ORDER_REACTIVE += [
+    Case(
+        "loop-run-zero-times-restores-the-binding-above",
+        LOOP_BELOW,
+        ["run_all", "edit n: n = 0", "run n"],
+        ran=["n", "l", "a", "y"],
+        ns={"x": -1, "y": -1},
+        status={"a": "fresh", "n": "fresh", "l": "fresh", "y": "fresh"},
+    ),
+    Case(
+        "loop-run-zero-times-run-stale",
+        LOOP_BELOW,
+        ["run_all", "mode lazy", "edit n: n = 0", "run n", "mode reactive", "run_stale"],
+        ran=["l", "a", "y"],
+        ns={"x": -1, "y": -1},
+        status={"a": "fresh", "n": "fresh", "l": "fresh", "y": "fresh"},
+    ),
+    Case(
+        # (No reader: the binding above was not restored at all.)
+        "loop-run-zero-times-without-a-reader",
+        {"a": "x = -1", "n": "n = 3", "l": "for i in range(n):\n    x = i"},
+        ["run_all", "edit n: n = 0", "run n"],
+        ran=["n", "l", "a"],
+        ns={"x": -1},
+        status={"a": "fresh", "n": "fresh", "l": "fresh"},
+    ),
+    Case(
+        "if-not-taken-restores-the-binding-above",
+        {"a": "x = -1", "n": "n = 3", "l": "if n:\n    x = n", "y": "y = x"},
+        ["run_all", "edit n: n = 0", "run n"],
+        ran=["n", "l", "a", "y"],
+        ns={"x": -1, "y": -1},
+    ),
+    Case(
+        # The loop found `x` as the cell below it left it (`x += 1`) and kept it as its
+        # own: the cell below read 3 and left 4, where a run-all leaves 0.
+        "loop-run-zero-times-above-a-rebinder",
+        {"a": "x = -1", "n": "n = 3", "l": "for i in range(n):\n    x = i", "b": "x += 1"},
+        ["run_all", "edit n: n = 0", "run n"],
+        ran=["n", "l", "a", "b"],
+        ns={"x": 0},
+        status={"a": "fresh", "n": "fresh", "l": "fresh", "b": "fresh"},
+    ),
+    Case(
+        # Found by the property tests once they asserted that no request runs a cell
+        # twice: the writer above is never run and reads `a` only cells below bind (an
+        # out-of-order usage, which no pull runs), so the reader stays stale; it ran again
+        # in the next wave and once more in the replay.
+        "reader-of-a-writer-no-pull-runs-runs-once",
+        {"b": "a += 0\na", "d": "a = 0\na"},
+        ["run_all", "add a@0: a += 0\na", "add c@2: a += 0\na", "run b"],
+        ran=["b"],
+        ns={"a": 0},
+        status={"b": "stale", "d": "fresh"},
+    ),
+    Case(
+        # Found likewise: the last writer of `a` fails before writing it, so a run-all
+        # leaves the value of `a = 0` above it. Only the failing cell was pushed; the next
+        # wave ran `a = 0`, then the failing cell again.
+        "writer-above-a-failing-last-writer-runs-before-it",
+        {"z": "a = 0\na", "w": "a = b + 0\na"},
+        ["run_all", "add y@0: a += 0\na", "add x@0: a = 1\na", "run x"],
+        ran=["x", "z", "w"],
+        ns={"a": 0},
+        status={"x": "fresh", "z": "fresh", "w": "error"},
+    ),
+    Case(
+        # Probe round 6, r3: the binder of `xs` edited away, its readers read a name no
+        # cell defines. The call handing `xs` over ran for the class, then again for the
+        # reader below (its changers were pulled to rebuild a value no cell binds).
+        "changer-of-a-name-no-cell-defines-runs-once",
+        {
+            "a": "xs = [1]",
+            "g": "G = 5",
+            "c": "class C:\n    def __init__(self, xs):\n        self.xs = xs\n"
+            "    def add(self, g):\n        self.xs.append(g)\n        return self",
+            "s": "s = C(xs).add(G)",
+            "t": "t = len(xs)",
+            "v": "v = [x for x in xs]",
+        },
+        ["run_all", "edit a: ys = 0", "run c"],
+        ran=["c", "s", "t", "v"],
+        ns={"xs": [1, 5, 5]},  # the value left by the edited cell, changed once
+        status={"c": "fresh", "s": "stale", "t": "stale", "v": "stale"},
+    ),
+]
+
 
 MODULES = [
     Case(
@@ -488,6 +579,88 @@ MODULES = [
         ["run_all", "run c"],
         ran=["a", "b", "c", "d"],  # b reads the name c mutated: a and b restore it first
         ns={"n": 53},
+    ),
+]
+
+# Probe round 6, R3: the seed cell run alone after the draw below it, then the draw
+# deleted: the draw's change counted as one the generator still held (it was changed "by
+# a deleted cell"), the seed cell ran three times per run and stayed stale. A write that
+# replaces a part (a seed, a store) after the deleted cell's change takes that change away.
+SEED_THEN_DRAW = {"s": "import numpy as np\nnp.random.seed(0)", "d": "r = np.random.rand()"}
+MODULES += [
+    Case(
+        "seed-run-alone-then-the-draw-deleted",
+        SEED_THEN_DRAW,
+        ["run_all", "alone s", "delete d", "run s"],
+        ran=["s"],
+        status={"s": "fresh"},
+    ),
+    Case(
+        "seed-run-alone-then-the-draw-deleted-a-draw-added",
+        SEED_THEN_DRAW,
+        ["run_all", "alone s", "delete d", "add e: v = round(float(np.random.rand()), 6)", "run e"],
+        ran=["e"],
+        ns={"v": 0.548814},  # the first draw after seed(0), as in a run-all
+        status={"s": "fresh", "e": "fresh"},
+    ),
+    Case(
+        "random-seed-run-alone-then-the-draw-deleted",
+        {"s": "import random\nrandom.seed(0)", "d": "r = random.random()"},
+        ["run_all", "alone s", "delete d", "run_stale", "run s"],
+        ran=["s"],
+        status={"s": "fresh"},
+    ),
+    Case(
+        "imported-seed-run-alone-then-the-draw-deleted",
+        {"s": "from random import random, seed\nseed(0)", "d": "r = random()"},
+        ["run_all", "alone s", "delete d", "run s"],
+        ran=["s"],
+        status={"s": "fresh"},
+    ),
+    Case(
+        # Not a replacement: the seed reads the generator it seeds (the draw's change stays).
+        "seed-from-a-draw-run-alone-then-the-draw-deleted",
+        {"s": "import random\nrandom.seed(random.randrange(9))", "d": "r = random.random()"},
+        ["run_all", "alone s", "delete d"],
+        ran=["s"],
+        status={"s": "fresh"},
+    ),
+    Case(
+        # A seed finding the generator seeded alike already changed nothing seen: the
+        # cell stopped writing `random`, the import became its last writer and ran after
+        # it, then the seed cell again. A seed writes the state whatever it was.
+        "seed-run-again-in-the-state-it-seeds",
+        {"a": "import random", "b": "random.seed(1)"},
+        ["run_all", "run a", "run b"],
+        ran=["a", "b"],
+        status={"a": "fresh", "b": "fresh"},
+    ),
+    Case(
+        # The import-and-seed cell, seen to change `random`, read it out of order (only
+        # the draw below writes it): never pulled for the draw, which ran three times.
+        "draw-run-twice-below-an-import-and-seed-cell",
+        {"s": "import random\nrandom.seed(0)", "q": "q = random.random()"},
+        ["run_all", "run q", "run q"],
+        ran=["s", "q"],
+        ns={"q": 0.8444218515250481},
+        status={"s": "fresh", "q": "fresh"},
+    ),
+    Case(
+        "store-run-alone-then-a-change-in-place-deleted",
+        {"a": "d = {'k': [1]}", "s": "d['k'] = [0]", "m": "d['k'].append(1)", "u": "z = 1"},
+        ["run_all", "alone s", "delete m"],
+        ran=[],
+        ns={"d": {"k": [0]}},
+        status={"a": "fresh", "s": "fresh", "u": "fresh"},
+    ),
+    Case(
+        # Not a replacement: the store reads what it replaces.
+        "store-of-itself-run-alone-then-a-change-in-place-deleted",
+        {"a": "d = {'k': [1]}", "s": "d['k'] = d['k'] + [0]", "m": "d['k'].append(1)"},
+        ["run_all", "alone s", "delete m", "run_stale"],
+        ran=["a", "s"],
+        ns={"d": {"k": [1, 0]}},
+        status={"a": "fresh", "s": "fresh"},
     ),
 ]
 
@@ -613,6 +786,45 @@ IN_ORDER_LAZY = [
 ]
 
 ANY_ORDER = [
+    Case(
+        # Probe round 6, r7: the `globals()` reader was no reader of `a` after its change
+        # in place, so it saw a change its chain of writers did not hold, pulled the binder
+        # back, and every run_all ran the notebook three times.
+        "dynamic-reader-after-a-change-in-place",
+        {
+            "a": "a = [0, 1]",
+            "b": "a[0] = 2",
+            "c": "print(sorted(k for k in globals() if not k.startswith('_')))",
+        },
+        ["run_all"],
+        ran=["a", "b", "c"],
+        ns={"a": [2, 1]},
+        stdout={"c": "['a']\n"},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+        direction="any_order",
+    ),
+    Case(
+        "dynamic-reader-above-two-changers-runs-after-them",
+        {"c": "print(globals()['a'])", "a": "a = [0, 1]", "b": "a[0] = 2", "d": "a[1] = 3"},
+        ["run_all"],
+        ran=["a", "b", "d", "c"],
+        stdout={"c": "[2, 3]\n"},
+        status={"a": "fresh", "b": "fresh", "c": "fresh", "d": "fresh"},
+        direction="any_order",
+    ),
+    Case(
+        "dynamic-reader-after-a-call-changing-its-argument",
+        {
+            "c": "print(eval('a').tolist())",
+            "b": "np.put(a, 0, 2)",
+            "a": "import numpy as np\na = np.zeros(2)",
+        },
+        ["run_all", "run_all"],
+        ran=["a", "b", "c"],
+        stdout={"c": "[2.0, 0.0]\n"},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+        direction="any_order",
+    ),
     Case(
         "topological-run-all",
         {"a": "y = x + 1", "b": "x = 1"},

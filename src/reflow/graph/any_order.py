@@ -143,6 +143,7 @@ def build_parents(
         for name in changes[cell] - expanded[cell].mutates:
             unseen[name].append(cell)
     position = {cell: index for index, cell in enumerate(cells)}
+    dynamic = [c for c in cells if expanded[c].reads_all]
     ordering: list[tuple[int, CellId, CellId, str]] = []
     for name in all_names:
         users = writers.cells(name)
@@ -163,6 +164,14 @@ def build_parents(
         plain = [
             r for r in readers.cells(name) if r not in special and name not in expanded[r].binds
         ]
+        if dynamic and name in definers:
+            # A cell that may read any name (`globals()`, `exec`) reads this one from its
+            # binder (a data edge), so it reads it as the changers leave it too.
+            plain += [
+                r
+                for r in dynamic
+                if r not in special and name not in expanded[r].binds and r not in plain
+            ]
         for i, mutator in enumerate(mutators):
             if _through_alias(expanded[mutator], name):
                 for binder in definers.get(name, ()):

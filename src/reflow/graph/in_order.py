@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Set
 from typing import TYPE_CHECKING
 
-from reflow._types import CellId
+from reflow._types import EMPTY, CellId
 
 if TYPE_CHECKING:
     from reflow.graph.expansion import Expanded
@@ -69,10 +69,19 @@ def children(
 def out_of_order_usages(
     cell: CellId, expanded: Expanded, position: Callable[[CellId], int], writers: NameIndex
 ) -> frozenset[str]:
-    """Names the cell reads whose only writers are below it: a warning, not an edge."""
+    """Names the cell reads whose only writers are below it: a warning, not an edge.
+
+    Not a name it binds and reads only as the object it was seen to change (``alias_only``:
+    `import random` then `random.seed(0)`, the module's state read from the cells above,
+    where there are any): with none above, a run-all gives it what its own import gives,
+    no value of a cell below. (Counted as one, the cell was never pulled for a draw below
+    it, which then ran three times: itself, again, then replayed.)"""
     pos = position(cell)
+    own = expanded.alias_only & expanded.binds if expanded.alias_only else EMPTY
     return frozenset(
         name
         for name in expanded.refs
-        if writers.nearest_before(name, pos) is None and writers.first_after(name, pos) is not None
+        if name not in own
+        and writers.nearest_before(name, pos) is None
+        and writers.first_after(name, pos) is not None
     )

@@ -162,6 +162,7 @@ class ChangeDetector:
         cut_off: Callable[[str], bool],
         owned: Callable[[str], bool],
         declared: Iterable[Any] = (),
+        seeded: Iterable[Any] = (),
     ) -> Changes:
         """Compare after the cell ran.
 
@@ -169,7 +170,9 @@ class ChangeDetector:
         the name). ``owned(name)``: whether the value it held was this cell's own
         earlier write; only then may an equal *mutable* value count as no change,
         since replacing another cell's object moves identity to this cell.
-        ``declared``: objects the cell said it changed (``reflow.mutate``).
+        ``declared``: objects the cell said it changed (``reflow.mutate``). ``seeded``: the
+        global generators it seeded (``seeded_generators``), changed as by a draw even
+        where the state comes out as it was (seeded alike before, nothing drawn since).
         """
         before = self._before
         rebound = set()
@@ -212,6 +215,12 @@ class ChangeDetector:
                     drew = True
                     for module, part in generator_parts(generator).items():
                         parts_of.setdefault(module, part)
+        for generator in seeded:
+            if id(generator) not in changed_objects:
+                changed_objects[id(generator)] = generator
+                drew = True
+                for module, part in generator_parts(generator).items():
+                    parts_of.setdefault(module, part)
         for obj in declared:
             changed_objects[id(obj)] = obj
             parts_of[id(obj)] = None
@@ -457,6 +466,34 @@ def _pure_module_function(callee: Any, name: str) -> bool:
         return False
     module = sys.modules.get(module_name)
     return module is not None and vars(module).get(name) is callee
+
+
+def seeded_generators(calls: Iterable[ReceiverCall], namespace: Mapping[str, Any]) -> list[Any]:
+    """The global random generators that ``calls`` seed (``random.seed(1)``,
+    ``np.random.seed(0)``), their receivers read without running code. A seed is a write
+    of the generator's state whatever that state was: one seeding a generator already in
+    that state (seeded alike, nothing drawn since) is seen to change nothing, and the cell
+    would stop being one of the module's writers until the next run that changes it,
+    the cell above it writing the module last in between (each run of one of them then
+    ran the other, and itself again)."""
+    found = []
+    for call in calls:
+        if call.method != "seed":
+            continue
+        receiver = namespace.get(call.root, _MISSING)
+        for part in call.path:
+            if not isinstance(receiver, types.ModuleType):
+                receiver = _MISSING
+                break
+            receiver = _static_attribute(receiver, part)
+        if receiver is _MISSING or global_generator(receiver) is None:
+            continue
+        if isinstance(receiver, types.ModuleType):
+            callee = _static_attribute(receiver, ".seed")
+            if getattr(callee, "__name__", None) != "seed":
+                continue
+        found.append(global_generator(receiver))
+    return found
 
 
 def _static_attribute(holder: types.ModuleType | type, part: PathPart) -> Any:

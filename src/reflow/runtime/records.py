@@ -90,6 +90,29 @@ class CellRecord:
             found.append((Symbol(name), whole))
         return found
 
+    def left_alone(self, name: str) -> bool:
+        """Whether its last run, without error, did not write ``name``, which its code
+        binds only on some paths (``maybe_unbound``: a loop run zero times, an ``if`` not
+        taken): a run-all leaves there what the writer above it leaves, or nothing."""
+        return (
+            name in self.analysis.maybe_unbound  # (first: for most cells, empty)
+            and self.ran_code is not None
+            and not self.dirty
+            and self.error is None
+            and Symbol(name) not in self.wrote
+            and name not in self.wrote_parts
+        )
+
+    def failed_before(self, name: str) -> bool:
+        """Whether its last run (of its code now) raised before writing ``name``."""
+        return (
+            self.error is not None
+            and self.ran_code is not None
+            and not self.dirty
+            and Symbol(name) not in self.wrote
+            and name not in self.wrote_parts
+        )
+
     def edit(self, code: str, analysis: CellAnalysis) -> None:
         """New source; dirty if it ran and the edit changed more than comments and layout."""
         self.code = code

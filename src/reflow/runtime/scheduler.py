@@ -424,8 +424,14 @@ class Scheduler:
                 return None
             expected = board.expected(cell, name)
             if not expected.ok:
-                if expected.source is not None and expected.source != cell:
-                    sources.append(expected.source)
+                source = expected.source
+                if source is not None and source != cell:
+                    if name in graph.out_of_order_usages(source):
+                        # A writer that reads the name only cells below it bind: ``pull``
+                        # never runs it for the name (`a += 0` added above `a += 0`), so
+                        # the reader ran again each wave and in the replay, still stale.
+                        return None
+                    sources.append(source)
             elif (
                 expected.source is None
                 and record.seen.get(Symbol(name))
@@ -624,6 +630,7 @@ class Scheduler:
                             writer in succeeded
                             and writer not in again
                             and graph.rank(writer) > rank
+                            and not records[writer].left_alone(name)  # (it had no value)
                         ):
                             run_again(writer)
                 board = self._wave_board(succeeded)  # what this wave ran is in sync
@@ -760,6 +767,11 @@ class Scheduler:
                     due = [chain.unsynced]
                 elif (
                     chain.writers
+                    # (Not where no writer above binds it: seen changed through another
+                    # name only, and a run-all has no such name here. Its changers cannot
+                    # bind it; the reader stays stale, ``orphaned``, and a changer this
+                    # wave ran already does not run again for it.)
+                    and chain.source is not None
                     and (
                         self._displaced(cell, name, paths, chain.newest, in_place)
                         or (not in_place and self._holds_from_below(cell, name, paths, chain))
@@ -984,6 +996,7 @@ class Scheduler:
 
     def _affected(self, cell: CellId, changed: frozenset[str]) -> set[CellId]:
         graph, records, ledger = self._graph, self._session.records, self._session.ledger
+        in_order = graph.direction is Direction.IN_ORDER
         found = set()
         for child, names in graph.children(cell).items():
             record = records[child]
@@ -994,15 +1007,23 @@ class Scheduler:
                     found.add(child)  # early cutoff: an equal immutable value is no change
                     break
         for name in changed:
-            # The writer whose value a run-all leaves in the name must write it last.
+            # The writer whose value a run-all leaves in the name must write it last: past
+            # a last writer whose last run left it alone, the one above (`x = -1` above
+            # `for i in range(n): x = i` run with `n = 0`: it runs again, once).
             final = graph.final_writer(name)
-            # (Unless the newest write is charged to it already: `y = x` below a change.)
-            if (
-                final is not None
-                and final != cell
-                and ledger.visible(name) not in records[final].wrote.values()
-            ):
-                found.add(final)
+            while final is not None and records[final].left_alone(name):
+                final = graph.reaching_writer(final, name)
+            while final is not None and final != cell:
+                # (Unless the newest write is charged to it already: `y = x` below a change.)
+                if ledger.visible(name) not in records[final].wrote.values():
+                    found.add(final)
+                # in_order: a last writer whose last run failed before writing the name
+                # leaves, in a run-all too, the value of the writer above it, which runs
+                # now, before it (`a = 0` above a failing `a = b + 0`); found later, by
+                # the next wave, it ran after it, and the failing cell ran again.
+                if not (in_order and records[final].failed_before(name)):
+                    break
+                final = graph.reaching_writer(final, name)
         return found
 
 

@@ -27,6 +27,7 @@ from reflow.runtime.changes import (
     changed_by_use,
     plain_data,
     receiver_call_changes,
+    seeded_generators,
 )
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.executor import CellExecutor, Execution, Executor, from_host
@@ -37,6 +38,7 @@ from reflow.runtime.memo import CellMemo, MemoAttempt, MemoRequest
 from reflow.runtime.parts import bound, module_paths, resolve_keys, trusted_paths
 from reflow.runtime.private import original, unmangled
 from reflow.runtime.records import CellRecord
+from reflow.runtime.replaced import replaces
 from reflow.runtime.state import StateQueries
 from reflow.runtime.status import read_names
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger
@@ -177,6 +179,9 @@ class Session:
                     record.analysis, self.namespace, self.graph.expanded(cell).called_stores
                 ),
             ),
+            seeded=seeded_generators(record.analysis.receiver_calls, self.namespace)
+            if record.analysis.receiver_calls
+            else (),
         )
         # Set aside, and the run did not bind it, where a cell above binds it (a loop's
         # target `i`, bound by `i = 5` above): a run-all leaves that cell's value, which
@@ -202,6 +207,9 @@ class Session:
         record.seen_writes = or_empty(seen_writes)
         changed = self._record(cell, record, changes, seen, stamp, execution, unbound)
         for name in restore:
+            # Gone by no cell's write: its own record keeps no removal of it, so that the
+            # readers' chains of writers go past it to the cell above (``left_alone``).
+            record.wrote.pop(Symbol(name), None)
             self.ledger.write(Symbol(name), None, deleted=True)
         self._note_widened_reads(cell, record, stamp)
         number, trigger = self.log.next_number(cell)
@@ -252,6 +260,9 @@ class Session:
           same object (`globals()['gv'] = 2` again) must count as binding it. Present
           after the run, it was bound (``Changes.bound_again``); absent, it is gone (where
           a cell above binds it, by no cell's write, so that cell runs again: ``run_cell``).
+          Likewise where a cell below bound it last and the cell does not read it (`x +=
+          1` below `for i in range(n): x = i`): a run binding nothing would have kept
+          that value as its own write, one a run-all does not have here.
 
         A name a cell above binds and this cell reads stays: the pull ran that cell first
         (``Scheduler.pull``), so it holds that cell's binding, not this one's.
@@ -265,18 +276,32 @@ class Session:
             return frozenset()
         namespace, graph, ledger = self.namespace, self.graph, self.ledger
         refs, reads_all = expanded.refs, expanded.reads_all
+        rank = graph.rank(cell)
+
+        def set_aside(name: str) -> bool:
+            binder = ledger.bound_by(name)
+            # Its binding, whatever other cells stored into the object since (`df['w'] =
+            # ...` in any_order): a run-all has no such object here either.
+            if binder == cell:
+                return graph.reaching_writer(cell, name) is None or unread(name)
+            # A binding a cell below made (`x += 1` below `for i in range(n): x = i`),
+            # which a run-all has not made here either, of a name the cell does not read:
+            # left, a run binding nothing would leave it as this cell's own write.
+            return (
+                binder is not None
+                and binder in graph
+                and graph.rank(binder) > rank
+                and name in unsure
+                and unread(name)
+            )
+
+        def unread(name: str) -> bool:
+            return name not in read_first and name not in refs and not reads_all
+
         return frozenset(
             name
             for name in read_first | unsure
-            if name in namespace
-            # Its binding, whatever other cells stored into the object since (`df['w'] =
-            # ...` in any_order): a run-all has no such object here either.
-            and ledger.bound_by(name) == cell
-            and links_cells(name)
-            and (
-                graph.reaching_writer(cell, name) is None
-                or (name not in read_first and name not in refs and not reads_all)
-            )
+            if name in namespace and links_cells(name) and set_aside(name)
         )
 
     def _binds_only(
@@ -355,16 +380,44 @@ class Session:
                 and name in self.namespace
                 and self.ledger.bound_by(name) != cell
                 and (bound is None or bound < version.stamp)
+                and not self._replaced_since(symbol, version, cell)
             ):
                 # The object the name holds was changed by the deleted cell after it was
                 # bound, and keeps that change, which a run-all would not make, whatever
-                # cells wrote it since: a write by no cell, newer than any cell's, so
-                # that the cell whose value a run-all leaves in the name goes stale (and,
-                # reactive, rebuilds it from the binder), and its readers too.
+                # cells changed it in place since: a write by no cell, newer than any
+                # cell's, so that the cell whose value a run-all leaves in the name goes
+                # stale (and, reactive, rebuilds it from the binder), and its readers too.
                 self.ledger.write(symbol, None)
         for name in self.ledger.names_bound_by(cell):  # bound here, changed elsewhere since
             self.namespace.pop(name, None)
             self.ledger.write(Symbol(name), None, deleted=True)
+
+    def _replaced_since(self, symbol: Symbol, version: Version, deleted: CellId) -> bool:
+        """Whether a cell whose last run came after the deleted cell's write ``version``
+        replaced the whole of ``symbol``'s part (``d['k'] = v`` after `d['k'].append(1)`,
+        ``np.random.seed(0)`` after a draw: ``replaced.replaces``), in its current code
+        and without raising: what the deleted cell changed there is gone. (Parsed here, on
+        a deletion, for the writers of the name that ran since: no run pays for it.)"""
+        records = self.records
+        for writer in self.graph.writers(symbol.name):
+            record = records.get(writer)
+            if (
+                writer == deleted
+                or record is None
+                or record.run_stamp <= version.stamp
+                or record.dirty
+                or record.error is not None
+            ):
+                continue
+            try:
+                source = self.python_source(record.code)
+            except Exception:  # (IPython code without IPython: not known, so not replaced)
+                continue
+            if replaces(
+                source, self.namespace, symbol.name, symbol.path, store_only=version.into_module
+            ):
+                return True
+        return False
 
     def changed_outside(self, name: str, attributes: frozenset[str] | None) -> CellId | None:
         """The object bound to ``name`` changed, and no cell changed it (a widget the user

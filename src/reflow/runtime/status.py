@@ -615,6 +615,8 @@ class StatusBoard:
         for name in sorted(self._graph.expanded(cell).writes):
             if self._graph.final_writer(name) != cell or self._ledger.whole_by(name, cell):
                 continue  # (the second: every check below would pass)
+            if record.left_alone(name):
+                continue  # what a run-all leaves there is the writer above's (its readers')
             for symbol, left in self._ledger.writes_of(name):
                 if left.deleted or left.cell == cell:
                     continue
