@@ -675,7 +675,9 @@ READ_PATHS = [
     row("path-runtime-key-of-comprehension", "v = [x[i] for i in r]", "r x", "v", read_paths={}),
     row("path-runtime-key-expression", "v = x[i + 1]", "i x", "v", read_paths={}),
     row("path-store-reads-binding", "xs[1] = 5", "xs", "", read_paths={"xs": frozenset()}),
-    row("path-del-reads-binding", "del d['k']", "d", "", read_paths={"d": frozenset()}),
+    # `del d['k']` fails where there is no `d['k']`: it reads the part (as `+=` does).
+    row("path-del-reads-its-part", "del d['k']", "d", "", read_paths={"d": frozenset({("'k'",)})}),
+    row("path-del-attr-reads-its-part", "del o.a", "o", "", read_paths={"o": frozenset({(".a",)})}),
     row("path-store-into-part", "x.a[1] = 5", "x", "", read_paths={"x": frozenset({(".a",)})}),
     row("path-aug-reads-its-part", "c['k'] += 1", "c", "", read_paths={"c": frozenset({("'k'",)})}),
     row("path-and-whole-is-whole", "print(xs[0], xs)", "print xs", "", read_paths={}),

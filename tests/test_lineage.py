@@ -2648,8 +2648,102 @@ LEFTOVERS = [
 ]
 
 
+# Fuzzer round 6: stale values shown as fresh, with numpy flags, `del` of parts, and
+# any_order leftovers.
+ROUND_6 = [
+    # An array's read-only flag is part of its value: `np.add(x, 1, out=x)` fails on it.
+    Case(
+        "read-only-flag-edited-into-an-out-store-runs-on-a-fresh-array",
+        {"a": _NP, "b": "a.flags.writeable = False", "c": "s = a.tolist()"},
+        ["run_all", "edit b: np.add(a, 1, out=a)", "run b"],
+        status={"b": "fresh", "c": "fresh"},
+        ns={"s": [1, 2, 3, 4, 5, 6]},
+    ),
+    Case(
+        "read-only-flag-its-binder-run-alone-leaves-the-setter-stale",
+        {"a": _NP, "b": "a.flags.writeable = False"},
+        ["run_all", "alone a"],
+        status={"b": "stale"},
+    ),
+    Case(
+        "read-only-flag-its-setter-deleted-lets-a-store-below-run",
+        {
+            "a": _NP,
+            "b": "a.flags.writeable = False",
+            "c": "y = a\ny[1] = 9",
+            "d": "s = int(a.sum())",
+        },
+        ["run_all", "delete b"],
+        status={"c": "fresh", "d": "fresh"},
+        ns={"s": 23},
+    ),
+    # `del d['k']` reads the part: it fails where there is none (probe round 5's r8).
+    Case(
+        "a-failed-del-of-a-part-moved-above-a-reader-leaves-it-stale",
+        {"a": "d = {'k': 1}", "b": "s = repr(d)", "c": "del d['k']", "e": "del d['k']"},
+        ["run_all", "move e 1"],
+        status={"b": "stale", "e": "error"},
+    ),
+    Case(
+        "two-dels-of-a-part-the-first-moved-below-the-second-is-stale",
+        {"a": "d = {'k': 1}", "c": "del d['k']", "e": "del d['k']"},
+        ["run_all", "move c 2"],
+        status={"c": "stale"},
+    ),
+    Case(
+        "two-dels-of-a-part-the-first-moved-below-the-second-is-stale-any-order",
+        {"a": "d = {'k': 1}", "c": "del d['k']", "e": "del d['k']"},
+        ["run_all", "move c 2"],
+        status={"c": "stale"},
+        direction="any_order",
+    ),
+    # any_order: a cell reading a name before binding it finds nothing in a run-all, even
+    # where another cell's old code left the name bound.
+    Case(
+        "any-order-a-binder-reading-itself-does-not-read-another-cells-leftover",
+        {"a": "xs = [2, 1]", "b": "xs.sort()", "c": "n = 1"},
+        ["run_all", "edit a: xs.sort()", "edit c: xs = xs + [1]", "run c"],
+        status={"c": "error"},
+        errors={"c": "NameError"},
+        direction="any_order",
+    ),
+    # An instance made and used in one cell (`K().get()`, `k = K()` then `k.get()`) reads
+    # its class whole, not only what making it reads.
+    *[
+        Case(
+            f"an-instance-used-where-it-is-made-reads-its-class-whole-{label}",
+            {"n": "n = 3", "k": _K, "s": "K.get = lambda self: n * 10", "r": reader},
+            ["run_all", "edit s: K.get = lambda self: n * 100", "run s"],
+            status={"r": "fresh"},
+            ns={"v": 300},
+        )
+        for label, reader in [
+            ("a-method-of-the-call", "v = K().get()"),
+            ("bound-then-called", "k = K()\nv = k.get()"),
+            ("handed-to-a-function", "v = getattr(K(), 'get')()"),
+        ]
+    ],
+    Case(
+        "an-instance-used-where-it-is-made-moved-above-a-store-into-its-class",
+        {"n": "n = 3", "k": _K, "s": "K.get = lambda self: n * 10", "r": "v = K().get()"},
+        ["run_all", "move r 2"],
+        status={"r": "stale"},
+    ),
+    # any_order has no out-of-order usage: what a cell that runs later wrote (here, on an
+    # object no cell binds any more) is no value a run in dependency order gives.
+    Case(
+        "any-order-a-changer-run-on-what-a-later-changer-wrote-is-stale",
+        {"n": "n = 1", "a": "d = {'x': 1}", "b": "d['x'] = 7", "s": "s = repr(d)"},
+        ["run_all", "add c@0: d['x'] += 1", "edit a: n = 2", "run_stale"],
+        status={"c": "stale", "a": "error"},
+        direction="any_order",
+    ),
+]
+
+
 CASES = (
-    MODULE_RECEIVERS
+    ROUND_6
+    + MODULE_RECEIVERS
     + LATE_READS
     + MEMOS
     + LEFTOVERS

@@ -260,6 +260,57 @@ MODULES = [
         status={"b": "fresh", "c": "fresh", "d": "stale", "e": "fresh"},
         ns={"t": 1, "u": 4},
     ),
+    # Fuzzer round 6: a store into a module through another of its names (an alias, an
+    # `import ... as`), one not run yet, and one above the import (a run-all fails there).
+    Case(
+        "a-store-into-a-module-through-an-alias-below-leaves-its-reader-stale",
+        {
+            "a": "import json",
+            "b": "s = getattr(json, 'rf_r6_alias', None)",
+            "c": "mj = json\nmj.rf_r6_alias = 2",
+        },
+        ["run_all", "run_all"],
+        status={"b": "stale", "c": "fresh"},
+    ),
+    Case(
+        "a-store-into-a-module-imported-as-another-name-below-leaves-its-reader-stale",
+        {
+            "a": "import json",
+            "b": "s = getattr(json, 'rf_r6_as', None)",
+            "c": "import json as js\njs.rf_r6_as = 2",
+        },
+        ["run_all", "run_all"],
+        status={"b": "stale", "c": "fresh"},
+    ),
+    Case(
+        "a-store-through-an-alias-added-above-a-reader-leaves-it-stale-until-it-runs",
+        {"a": "import json", "b": "s = getattr(json, 'rf_r6_pending', None)"},
+        ["run_all", "add c@1: mj = json\\nmj.rf_r6_pending = 2"],
+        status={"b": "stale", "c": "never_run"},
+    ),
+    Case(
+        "a-store-into-a-module-above-its-import-leaves-the-reader-stale",
+        {
+            "a": "json.rf_r6_above = 1",
+            "b": "import json",
+            "c": "s = getattr(json, 'rf_r6_above', None)",
+        },
+        ["run_all", "run_all"],
+        status={"a": "fresh", "c": "stale"},
+    ),
+    Case(
+        # An import binds the same module again, and keeps what an earlier run stored: a
+        # run failing before the store leaves no value a run-all has there.
+        "an-import-failing-before-its-store-cancels-the-readers-of-the-part",
+        {
+            "n": "n = 1",
+            "a": "import json\njson.rf_r6_failed = n",
+            "b": "v = json.rf_r6_failed",
+        },
+        ["run_all", "add c: del json.rf_r6_failed", "edit n: m = 1", "run_all"],
+        status={"a": "error", "b": "error", "c": "error"},
+        errors={"a": "NameError", "b": "Cancelled", "c": "Cancelled"},
+    ),
     Case(
         "re-import-without-a-state-change-pulls-nothing",
         {"a": "import math", "b": "import math\nr = math.sqrt(4.0)"},

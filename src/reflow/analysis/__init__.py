@@ -17,6 +17,7 @@ What it deliberately leaves to later layers:
 from __future__ import annotations
 
 import ast
+import builtins
 import itertools
 from collections import Counter
 from dataclasses import replace
@@ -110,11 +111,51 @@ def analyze(source: str) -> CellAnalysis:
     analysis = visitor.names.result(star_import=visitor.star_import, dynamic=visitor.dynamic)
     if visitor.aliases:
         analysis = replace(analysis, aliases=_aliases_only(tree, visitor))
+    called = analysis.calls_only - _BUILTINS
+    if called:
+        used = _results_used(tree, called)
+        if used:
+            analysis = replace(analysis, calls_only=analysis.calls_only - used)
     if runs_only_its_own_code(tree):
         analysis = replace(analysis, inert=True)
     if _keeping:
         _last_tree[:] = [(source, tree)]
     return analysis
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _results_used(tree: ast.Module, names: frozenset[str]) -> set[str]:
+    """Of ``names`` the cell only calls, those whose call's result the cell goes on to use
+    (`K().get()`, `print(K().d)`, `k = K()` then `k.get()`): what it reads of a class's
+    instance there is the class's other attributes too, so the class is read whole. A
+    call whose result is dropped (`K()`) or bound to names the cell does not load again
+    (`k = K()`) reads only what making the instance reads (``CellAnalysis.calls_only``)."""
+    loads = Counter(
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    )
+    used: set[str] = set()
+    for parent in ast.walk(tree):
+        for child in ast.iter_child_nodes(parent):
+            if not (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Name)
+                and child.func.id in names
+            ):
+                continue
+            if isinstance(parent, ast.Expr):
+                continue
+            if (
+                isinstance(parent, ast.Assign)
+                and parent.value is child
+                and all(isinstance(t, ast.Name) and not loads[t.id] for t in parent.targets)
+            ):
+                continue
+            used.add(child.func.id)
+    return used
 
 
 def _aliases_only(tree: ast.Module, visitor: CellVisitor) -> frozenset[tuple[str, str]]:

@@ -142,6 +142,8 @@ class CellVisitor:
         store = isinstance(node.ctx, ast.Store)
         kind = MutationKind.ITEM_STORE if store else MutationKind.ITEM_DELETE
         self.names.record_mutation(node, kind)
+        if not store and self._read_path(node):
+            return  # `del d['k']` reads the part: it fails where there is none
         self._visit_container(node.value)
         self.visit(node.slice)
 
@@ -153,6 +155,8 @@ class CellVisitor:
         store = isinstance(node.ctx, ast.Store)
         kind = MutationKind.ATTR_STORE if store else MutationKind.ATTR_DELETE
         self.names.record_mutation(node, kind)
+        if not store and self._read_path(node):
+            return  # `del o.a` reads the part: it fails where there is none
         self._visit_container(node.value)
 
     def _read_path(self, node: ast.Attribute | ast.Subscript) -> bool:

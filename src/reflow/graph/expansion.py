@@ -274,6 +274,10 @@ class NotebookFunctions:
         # no global of the notebook: only a cell that stores into it, or a builtin a cell
         # shadows and was seen to change, makes a cell its writer.
         stored = effects.analysis.stored_names | _changed_in_parts(effects.analysis)
+        if effects.pending and stored:
+            # Not run yet, a store through a name that may share a module (`mj = json`,
+            # then `mj.Y = 2`) may be one into the module: its run shows which.
+            stored = stored | (self.sharing_closure(stored).intersection(self._modules))
         # A module a function the cell calls stores into (`def setv(x): m.v = x`) is
         # changed by the call as by the store itself: no fingerprint would tell.
         into_modules = {name for name, _, _ in called_stores if name in self._modules}

@@ -5,8 +5,9 @@ A fingerprint is a hashable value; two equal fingerprints mean equal values.
 every comparison involving it says "changed": soundness first.
 
 - immutable scalars: their value (floats by their bits, so NaN equals NaN);
-- bytes, numpy arrays (dtype, shape, data) and pandas objects: a content hash,
-  or for small ones of plain dtypes a private copy (copying and comparing is faster);
+- bytes, numpy arrays (dtype, shape, data, and whether they are read-only) and pandas
+  objects: a content hash, or for small ones of plain dtypes a private copy (copying and
+  comparing is faster);
 - tuples, lists, dicts, sets, and the ``__dict__`` of plain objects (whose
   class adds no state in C: ``_all_in_dict``): element-wise, within a budget
   of elements and bytes;
@@ -297,6 +298,15 @@ class _Walker:
             if isinstance(obj, np.generic):
                 return (type(obj), obj.tobytes())
             raise _CannotTell
+        value = self._array_value(obj)
+        # Whether it may be written to is part of what a run-all reproduces (`a.flags.
+        # writeable = False`: `np.add(a, 1, out=a)` fails then); tagged only when it may
+        # not, so the usual array's fingerprint stays its value alone.
+        return value if obj.flags.writeable else ("read-only", value)
+
+    def _array_value(self, obj: Any) -> Any:
+        import numpy as np
+
         if obj.dtype.hasobject:
             self.count(obj.size)
             elements: Any = obj.flat

@@ -974,6 +974,8 @@ class Scheduler:
                 s.name != name for s in records[writer].wrote
             ):
                 return writer
+            if self._store_left_over(writer, cell, name):
+                return writer
         # A cell before it that may change any global's object, cancelled by a failure that
         # still stands: what it changes in a run-all is not known (``_cancelled_with``).
         rank = graph.rank(cell)
@@ -989,6 +991,25 @@ class Scheduler:
             ):
                 return cause.cause
         return None
+
+    def _store_left_over(self, writer: CellId, cell: CellId, name: str) -> bool:
+        """Whether the failed ``writer`` bound ``name`` and raised before a store into a
+        part of a module that ``cell`` reads, where the module still holds what an earlier
+        run stored there (`import json; json.Y = n` failing at `n`: the import binds the
+        same module, which keeps the old `json.Y`). A run-all has no such store: ``cell`` is
+        cancelled, as a reader of a name the failed run did not write is."""
+        record = self._session.records[writer]
+        paths = self._graph.expanded(cell).path_reads.get(name)  # (None: read whole)
+        for mutation in record.analysis.mutations:
+            if mutation.name != name or not mutation.path:
+                continue
+            part = mutation.path[:1]
+            if paths is not None and not overlaps(part, paths):
+                continue
+            held = record.wrote.get(Symbol(name, part))
+            if held is not None and held.into_module and held.stamp < record.run_stamp:
+                return True  # (kept from an earlier run: this one did not get there)
+        return False
 
     def _doom(self, failed: CellId, doomed: dict[CellId, CellId]) -> None:
         for cell in self._graph.descendants([failed]):

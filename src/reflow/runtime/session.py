@@ -276,13 +276,17 @@ class Session:
             return frozenset()
         namespace, graph, ledger = self.namespace, self.graph, self.ledger
         refs, reads_all = expanded.refs, expanded.reads_all
+        any_order = graph.direction is Direction.ANY_ORDER
         rank = graph.rank(cell)
 
         def set_aside(name: str) -> bool:
             binder = ledger.bound_by(name)
             # Its binding, whatever other cells stored into the object since (`df['w'] =
-            # ...` in any_order): a run-all has no such object here either.
-            if binder == cell:
+            # ...` in any_order): a run-all has no such object here either. In any_order,
+            # any cell's binding of a name this cell reads before binding: no other cell
+            # may define it, so a run-all never has it here (`a = a + [1]` after the
+            # binder of `a` was edited to `a.sort()` found that cell's old list).
+            if binder == cell or (any_order and name in read_first):
                 return graph.reaching_writer(cell, name) is None or unread(name)
             # A binding a cell below made (`x += 1` below `for i in range(n): x = i`),
             # which a run-all has not made here either, of a name the cell does not read:
@@ -637,8 +641,12 @@ class Session:
     def _out_of_order_reads(
         self, cell: CellId, seen: Mapping[Symbol, Version | None]
     ) -> frozenset[str]:
-        """Names read from a cell that runs later: a warning, never a dependency."""
+        """Names read from a cell that runs later: a warning, never a dependency (in_order:
+        any_order has no such usage, and what a cell that runs later wrote is no value a
+        run in dependency order gives)."""
         graph = self.graph
+        if graph.direction is Direction.ANY_ORDER:
+            return frozenset()
         rank = graph.rank(cell)
         names = set()
         for symbol, version in seen.items():
@@ -951,7 +959,26 @@ def _module_stores(
             continue
         if not by_method or not isinstance(_held_by(module, part), _CODE_HOLDERS):
             found.append(Symbol(name, (part,)))
+    if found:
+        found += _other_names_of(found, namespace)
     return list(dict.fromkeys(found))
+
+
+def _other_names_of(stores: list[Symbol], namespace: dict[str, Any]) -> list[Symbol]:
+    """The same parts under every other global bound to the module stored into: `mj.Y =
+    2` after `mj = json` (or `import json as js`) stores into what `json` reads too. One
+    pass over the namespace, only for a cell that stored into a module."""
+    modules = {id(namespace[s.name]): namespace[s.name] for s in stores}
+    names: dict[int, list[str]] = {}
+    for other, value in namespace.items():
+        if id(value) in modules and value is modules[id(value)]:
+            names.setdefault(id(value), []).append(other)
+    return [
+        Symbol(other, s.path)
+        for s in stores
+        for other in names.get(id(namespace[s.name]), ())
+        if other != s.name
+    ]
 
 
 def _changed_in_modules(

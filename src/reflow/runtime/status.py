@@ -493,17 +493,18 @@ class StatusBoard:
 
     def _stored_below(self, cell: CellId, version: Version) -> bool:
         """Whether ``version`` is a store into a module (``Version.into_module``) that a cell
-        below ``cell`` made: a run-all makes it after ``cell`` has run, though a writer above
+        below ``cell`` made, or one with an out-of-order usage: a run-all makes it after
+        ``cell`` has run (or not at all), though a writer above
         may hold it as its own (an import run since binds the same module again, holding
         the store, and takes its versions). (Not the cell's own store: whether it reads the
         part before storing it again is not known.)"""
         writer, graph = version.cell, self._graph
-        return (
-            version.into_module
-            and writer is not None
-            and writer in graph
-            and graph.rank(writer) > graph.rank(cell)
-        )
+        if not version.into_module or writer is None or writer not in graph or writer == cell:
+            return False
+        # Or one a cell made while reading a name only cells below it define (`json.Y = 1`
+        # above `import json`, run once json was bound): a run-all fails there, or reads
+        # another value, and the import below does not undo the store.
+        return graph.rank(writer) > graph.rank(cell) or bool(graph.out_of_order_usages(writer))
 
     def _beyond_in_place(
         self, cell: CellId, name: str, last: CellId, stray: list[Version]
