@@ -1,0 +1,305 @@
+"""Random edit sequences on real notebooks: every fresh cell agrees with a fresh run-all.
+
+The property tests draw notebooks from small grammars, which hold only what we
+thought of. Here the notebooks are the corpus's (tests/corpus/ipynb, public
+notebooks as their authors wrote them: numpy views, pandas frames, generators,
+functions, cells that raise on purpose), and a seeded user edits them: runs a
+cell again (reactive, or alone), changes a number in a cell and runs it, copies
+a cell to another place, moves or deletes one, runs what is stale, runs all.
+
+After every step, each code cell reflow shows as fresh must have the stdout,
+the error type and the result a fresh run-all of the current cells gives it,
+and each global whose last writer is fresh must hold what that run leaves
+(``corpus_oracle.digest``). The run-all is the same IPython shell reflow runs
+an ``.ipynb``'s cells in, without reflow (``IPythonExecutor``, a new
+``__main__``, a new copy of the notebook's folder), run twice, seeded with
+different seeds: a cell or name the two runs disagree on (an unseeded random
+draw, a timing, an address) has no single run-all value and is not compared.
+The carried statuses must equal statuses decided afresh (``carried.py``). That no
+step runs a cell twice is not asserted here yet: on numpy notebooks it does (see
+``test_rerunning_a_rebinder_runs_a_later_unseeded_draw_once``).
+
+``REFLOW_CORPUS_STEPS`` sets the steps per notebook (default 6) and
+``REFLOW_CORPUS_SEED`` the seed (default 0); a failure names both, so it
+replays.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import shutil
+import signal
+import tokenize
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from carried import assert_carried_statuses_are_fresh
+from corpus_oracle import digest
+from reflow import Notebook, Run
+from reflow._types import CellId
+from reflow.runtime.ipython import CellOutputs, IPythonExecutor
+from reflow.runtime.main_module import MainModule
+from test_run_all_equivalence import tainted
+
+CORPUS = Path(__file__).parent / "corpus" / "ipynb"
+NOTEBOOKS = sorted(p.name for p in CORPUS.glob("*.ipynb"))
+STEPS = int(os.environ.get("REFLOW_CORPUS_STEPS", "6"))
+STEP_SECONDS = 20.0
+SEED = int(os.environ.get("REFLOW_CORPUS_SEED", "0"))
+
+_SEEDED = (
+    "import random as _random\n_random.seed({n})\ntry:\n    import numpy as _np\n"
+    "    _np.random.seed({n})\nexcept ImportError:\n    pass"
+)
+
+Result = tuple[str, str | None, str | None]
+"""What a run-all shows of a cell: its stdout, its error's type, its result's text."""
+
+
+def run_all_fresh(
+    sources: list[str], folder: Path, seed: int
+) -> tuple[list[Result], dict[str, str]]:
+    """The oracle: the cells, top to bottom, in IPython's shell without reflow, in a new
+    copy of the notebook's folder (the cells read and write files there)."""
+    here = Path.cwd()
+    shutil.copytree(CORPUS, folder)
+    os.chdir(folder)
+    executor = IPythonExecutor(MainModule(folder / "oracle.ipynb"))
+    try:
+        exec(_SEEDED.format(n=seed), {})
+        results = []
+        for index, source in enumerate(sources):
+            filename = f"<oracle cell {index}>"
+            with deadline(STEP_SECONDS):
+                done = executor.execute(source, filename)
+            if done.interrupted:
+                raise RanAway(f"oracle cell {index}")
+            error = done.error.type if done.error is not None else None
+            results.append((done.stdout, error, result_text(executor.outputs.get(filename))))
+        return results, digest(executor.namespace)
+    finally:
+        executor.close()
+        os.chdir(here)
+
+
+def result_text(outputs: CellOutputs | None) -> str | None:
+    """The result a cell showed, as it showed it then: a value a later cell changes in
+    place (a numpy view) shows the value it had."""
+    if outputs is None:
+        return None
+    found = [o for o in outputs.items if o["output_type"] == "execute_result"]
+    return "".join(found[-1]["data"].get("text/plain", "")) if found else None
+
+
+def shown(nb: Notebook) -> list[Result]:
+    session = nb._session
+    kept: dict[str, CellOutputs] = getattr(session.executor, "outputs", {})
+    return [
+        (
+            c.stdout,
+            c.error.type if c.error else None,
+            result_text(kept.get(session.filename(CellId(c.id)))),
+        )
+        for c in nb.cells
+    ]
+
+
+class Unsteady:
+    """Cells (by source) and names with no single run-all value: the two seeded oracle
+    runs disagree on them, or did on the notebook as published against reflow's first
+    run-all of it (``np.empty`` shows whatever memory held: two runs rarely agree, yet
+    two runs in a row may)."""
+
+    def __init__(self) -> None:
+        self.sources: set[str] = set()
+        self.names: set[str] = set()
+
+    def learn(
+        self, sources: list[str], runs: list[list[Result]], states: list[dict[str, str]]
+    ) -> None:
+        for index, source in enumerate(sources):
+            if len({run[index] for run in runs}) > 1:
+                self.sources.add(source)
+        for name in set().union(*states):
+            if len({state.get(name) for state in states}) > 1:
+                self.names.add(name)
+
+
+def oracle(nb: Notebook, scratch: Path, unsteady: Unsteady) -> tuple[list[Result], dict[str, str]]:
+    sources = [c.code for c in nb.cells]
+    first, state = run_all_fresh(sources, scratch / "a", seed=0)
+    second, state_again = run_all_fresh(sources, scratch / "b", seed=1)
+    unsteady.learn(sources, [first, second], [state, state_again])
+    return first, state
+
+
+def check_against_run_all(
+    nb: Notebook, scratch: Path, unsteady: Unsteady, story: list[str]
+) -> None:
+    expected_all, state = oracle(nb, scratch, unsteady)
+    skip = tainted(nb)
+    fresh = {c.id for c in nb.cells if c.status == "fresh" and c.id not in skip}
+    where = "after " + " -> ".join(story)
+    for cell, mine, expected in zip(nb.cells, shown(nb), expected_all, strict=True):
+        if cell.id in fresh and cell.code not in unsteady.sources:
+            assert mine == expected, (
+                f"cell {cell.index} fresh, {mine!r} != run-all {expected!r}; {where}"
+            )
+    mine_state = digest(nb.namespace)
+    for name, value in state.items():
+        if name in unsteady.names:
+            continue
+        writers = [c for c in nb.cells if name in nb.defs(c.id)]
+        if writers and writers[-1].id in fresh:
+            assert mine_state.get(name) == value, f"{name} fresh, differs from run-all; {where}"
+
+
+def bumped(source: str, rng: random.Random) -> str | None:
+    """The source with one small integer literal one larger, or None if it has none."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    numbers = [
+        t
+        for t in tokens
+        if t.type == tokenize.NUMBER and t.string.isdigit() and int(t.string) < 1000
+    ]
+    if not numbers:
+        return None
+    token = rng.choice(numbers)
+    lines = source.split("\n")
+    row, col = token.start[0] - 1, token.start[1]
+    line = lines[row]
+    lines[row] = line[:col] + str(int(token.string) + 1) + line[token.end[1] :]
+    return "\n".join(lines)
+
+
+def play(nb: Notebook, rng: random.Random, story: list[str]) -> Run | None:
+    """One step of a user, told in ``story``; the run it made, if any."""
+    cells = nb.cells
+    if not cells:
+        return None
+    cell = rng.choice(cells)
+    verb = rng.choice(["run", "run", "alone", "edit", "edit", "copy", "move", "delete",
+                       "run_stale", "run_all"])  # fmt: skip
+    code = bumped(cell.code, rng) if verb == "edit" else None
+    if code is not None:
+        story.append(f"edit {cell.index}: {code!r}")
+        nb.edit(cell.id, code)
+        return nb.run(cell.id)
+    if verb in ("run", "edit"):
+        story.append(f"run {cell.index}")
+        return nb.run(cell.id)
+    if verb == "alone":
+        story.append(f"alone {cell.index}")
+        return nb.run(cell.id, alone=True)
+    if verb == "copy":
+        index = rng.randrange(len(cells) + 1)
+        story.append(f"copy {cell.index} to {index}")
+        return nb.run(nb.add(cell.code, index).id)
+    if verb == "move":
+        index = max(0, min(len(cells) - 1, cell.index + rng.choice([-3, -2, -1, 1, 2, 3])))
+        story.append(f"move {cell.index} to {index}, run_stale")
+        nb.move(cell.id, index)
+        return nb.run_stale()
+    if verb == "delete":
+        story.append(f"delete {cell.index}")
+        return nb.delete(cell.id)
+    story.append(verb)
+    return nb.run_stale() if verb == "run_stale" else nb.run_all()
+
+
+class RanAway(Exception):
+    """A step or its run-all ran past the deadline: an edit made an endless loop (a
+    generator of ``count()`` read to its end once the cell rebinding it is gone), which
+    a run-all would run forever too. The sequence ends there."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Interrupt the cell running after ``seconds``, as a user's interrupt does."""
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """reflow's copy of the corpus folder, the working directory while its cells run."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    mine = tmp_path / "reflow"
+    shutil.copytree(CORPUS, mine)
+    monkeypatch.chdir(mine)
+    yield mine
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_edits_of_a_real_notebook_keep_every_fresh_cell_equal_to_a_run_all(
+    name: str, workdir: Path, tmp_path: Path
+) -> None:
+    rng = random.Random(f"{SEED}:{name}")
+    nb = Notebook.open(workdir / name)
+    try:
+        exec(_SEEDED.format(n=0), {})
+        nb.run_all()
+        unsteady = Unsteady()
+        expected, state = oracle(nb, tmp_path / "published", unsteady)
+        unsteady.learn(
+            [c.code for c in nb.cells], [expected, shown(nb)], [state, digest(nb.namespace)]
+        )
+        story = [f"{name}, REFLOW_CORPUS_SEED={SEED}: run_all"]
+        for step in range(STEPS):
+            with deadline(STEP_SECONDS):
+                run = play(nb, rng, story)
+            if run is not None and run.interrupted:
+                break  # (``RanAway``)
+            assert_carried_statuses_are_fresh(nb)
+            try:
+                check_against_run_all(nb, tmp_path / f"step-{step}", unsteady, story)
+            except RanAway:
+                break
+    finally:
+        nb.close()
+
+
+def test_a_bumped_number_is_one_larger_and_nothing_else_moves() -> None:
+    rng = random.Random(0)
+    assert bumped("x = 41\nprint(x)", rng) == "x = 42\nprint(x)"
+    assert bumped("s = 'no numbers'", rng) is None
+    assert bumped("y = 1.5e3", rng) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found by the edit sequences on homl2-tools_numpy (one re-run ran 608 cells): "
+    "a cell that draws from an unseeded global generator is stale once the generator "
+    "drew since, so the import and every draw above it run again, and the draw twice",
+)
+def test_rerunning_a_rebinder_runs_a_later_unseeded_draw_once() -> None:
+    nb = Notebook()
+    codes = [
+        "import numpy as np",
+        "np.random.rand(2)",
+        "a = np.array([1, 5])\na[1]",
+        "a[0]",
+        "a = np.random.rand(2)\na",
+    ]
+    ids = [nb.add(code).id for code in codes]
+    nb.run_all()
+    # `a` is last bound by the draw: it runs again, once, drawing whatever comes next
+    # (no cell seeds the generator: any numbers are a run-all's).
+    assert nb.run(ids[2]).ran == [ids[2], ids[3], ids[4]]
