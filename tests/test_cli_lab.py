@@ -13,7 +13,7 @@ import json
 import signal
 import socket
 import subprocess
-import time
+import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -120,15 +120,55 @@ def test_the_url_printed_is_the_port_jupyter_serves_on(tmp_path: Path) -> None:
             assert _status(lab.url)["started"]
 
 
+# A server whose port is named before it listens on it, as Jupyter's is (its runtime file
+# is written before its event loop binds the port it probed free): two seconds after it
+# starts it listens on the port (`listen`), or exits with 3 without ever listening (`exit`).
+_LATE_SERVER = """
+import socket, sys, time
+time.sleep(2)
+if sys.argv[2] == "exit":
+    sys.exit(3)
+with socket.socket() as s:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+    s.listen()
+    time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize(
+    ("listens", "printed", "code"),
+    [
+        (True, True, 130),  # printed once the port accepts; Ctrl-C then stops it
+        (False, False, 3),  # exited before accepting: no URL, its exit code
+    ],
+    ids=["listens-late", "exits-first"],
+)
+def test_the_url_is_printed_once_its_port_accepts(
+    capsys: pytest.CaptureFixture[str], listens: bool, printed: bool, code: int
+) -> None:
+    from reflow.cli.serving import serve
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/lab?token=t"
+    seen: list[bool] = []
+
+    def ready(_: str) -> None:
+        seen.append(_listening(port))
+        raise KeyboardInterrupt  # as Ctrl-C: reflow stops the server
+
+    command = [sys.executable, "-c", _LATE_SERVER, str(port), "listen" if listens else "exit"]
+    assert serve("lab", "JupyterLab", command, lambda _: url, ready=ready) == code
+    assert seen == ([True] if printed else [])
+    assert (f"reflow lab: {url}" in capsys.readouterr().out) == printed
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
 def test_a_signal_to_reflow_lab_stops_its_jupyterlab(tmp_path: Path, signum: int) -> None:
     with reflow_lab(tmp_path) as lab:
         port = int(lab.url.split(":")[2].split("/")[0])
-        # The URL can be printed a moment before the socket accepts (seen once in CI).
-        deadline = time.monotonic() + 30
-        while not _listening(port) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _listening(port)
+        assert _listening(port)  # the URL is printed once the port accepts
         lab.process.send_signal(signum)
         assert lab.process.wait(timeout=60) == 128 + signum
         # reflow waited for its child: nothing serves on the port any more.

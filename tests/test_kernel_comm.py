@@ -205,3 +205,38 @@ def test_settings_change_mode_and_direction(kernel: Kernel) -> None:
     assert (state["mode"], state["direction"]) == ("lazy", "any_order")
     shown = kernel.execute("%flow status", "s")
     assert shown.stdout.splitlines()[0] == "mode: lazy, direction: any_order"
+
+
+def test_a_settings_message_sent_while_a_cell_runs_applies_after_it(kernel: Kernel) -> None:
+    """The kernel's half of "a run keeps the mode it started with": messages are handled
+    in the order sent, so a switch to reactive sent while a lazy execution runs changes
+    nothing about it (no push plan); the extension sends a switch only after its runs."""
+    kernel.execute("x = 1", "a")
+    kernel.execute("y = x + 1\ny", "b")
+    comm = Comm(kernel, {**HELLO, "executes_plan": True})
+    comm.opened()
+    comm.send({"type": "settings", "mode": "lazy"})
+    client = kernel.client
+    slow = {"code": "import time\ntime.sleep(0.3)\nx = 10", "silent": False}
+    execute = client.session.msg("execute_request", slow, metadata={"cellId": "a"})
+    client.shell_channel.send(execute)
+    switch = comm._send(
+        "comm_msg", {"comm_id": comm.id, "data": {"type": "settings", "mode": "reactive"}}
+    )
+    heard: dict[str, list[dict]] = {execute["header"]["msg_id"]: [], switch: []}
+    while True:
+        message = client.get_iopub_msg(timeout=60)
+        parent = message["parent_header"].get("msg_id")
+        if message["msg_type"] == "comm_msg" and parent in heard:
+            heard[parent].append(message["content"]["data"])
+        elif (
+            message["msg_type"] == "status"
+            and parent == switch
+            and message["content"]["execution_state"] == "idle"
+        ):
+            break  # the switch is answered: everything before it too
+    [state] = heard[execute["header"]["msg_id"]]  # a state, and no push plan
+    assert state["mode"] == "lazy" and by_id(state)["b"]["status"] == "stale"
+    [after] = heard[switch]
+    assert after["mode"] == "reactive"
+    assert kernel.value("y") == "2"  # b did not run

@@ -130,6 +130,7 @@ def test_jupyterlab_reactive_alone_stale_highlights_toolbar_and_saved_graph(
     mode.click()
     expect(mode).to_have_text(re.compile("lazy"))
     nb.run(0, "x = 2")
+    expect(nb.cell(0)).to_have_attribute("data-reflow-status", "fresh")  # that run is over
     expect(nb.cell(1)).to_have_attribute("data-reflow-status", "stale")
     expect(nb.output(1)).to_have_text(re.compile(r"8$"))
     mode.click()
@@ -283,6 +284,37 @@ def test_a_reactive_run_shows_running_and_queued_cells(lab: Server, page: Any) -
     expect(nb.cell(2)).to_have_attribute("data-reflow-status", "queued")
     expect(nb.badge(2)).to_have_attribute("aria-label", re.compile("queued: waiting to run"))
     expect(nb.cell(2)).to_have_attribute("data-reflow-status", "fresh", timeout=60_000)
+
+
+def test_a_mode_switch_waits_for_the_runs_asked_for_before_it(lab: Server, page: Any) -> None:
+    """A run keeps the mode it started with: switching back to reactive while a lazy run
+    waits its turn does not make that run re-run the readers (the switch once went to
+    the kernel at once, ahead of the run's execute_request)."""
+    from playwright.sync_api import expect
+
+    gate = lab.root / "switch.gate"  # cell 2 runs until the test creates it
+    wait = f"import os, time\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.02)"
+    write_notebook(lab.root / "switch.ipynb", ["x = 1", "y = x + 1\ny", wait, "'after'"])
+    nb = NotebookPage(page).open(lab.url("switch.ipynb"))
+    nb.run(0)
+    nb.run(1)
+    expect(nb.output(1)).to_have_text("2")
+    mode = nb.panel.locator(".reflow-mode")
+    mode.click()
+    expect(mode).to_have_text(re.compile("lazy"))
+    nb.edit(0, "x = 5")
+    expect(nb.cell(1)).to_have_attribute("data-reflow-status", "stale")
+    nb.run(2)  # holds the kernel, and so every run asked for after it
+    expect(nb.cell(2)).to_have_attribute("data-reflow-status", "running")
+    nb.run(0)  # lazy: asked for while lazy, it marks y stale and runs nothing else
+    mode.click()  # back to reactive, while that run waits
+    gate.write_text("")
+    nb.run(3)  # runs after everything asked for before it
+    expect(nb.output(3)).to_have_text("'after'")
+    expect(mode).to_have_text(re.compile("reactive"))
+    expect(nb.cell(0)).to_have_attribute("data-reflow-status", "fresh")
+    expect(nb.cell(1)).to_have_attribute("data-reflow-status", "stale")
+    expect(nb.output(1)).to_have_text(re.compile(r"^stale: reads `x`.*2$"))
 
 
 def test_a_kernel_dying_mid_run_stops_the_run_and_loses_no_edit(lab: Server, page: Any) -> None:

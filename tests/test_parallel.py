@@ -15,6 +15,7 @@ import io
 import pickle
 import sys
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -487,3 +488,52 @@ def test_a_worker_that_dies_among_others_fails_its_cell_only() -> None:
     assert list(run.errors) == ["dies"] and run.errors["dies"].type == "WorkerLost"
     assert run.cancelled == ["after"]
     assert nb["total"] == 2 * 1 + sum(range(200_000)) + sum(range(300_000))
+
+
+class _BreakingPool:
+    """A pool whose submit fails: ``broken`` says whether the pool broke meanwhile (its
+    manager thread marks it before it closes the call queue the submit then needs)."""
+
+    def __init__(self, error: Exception, broken: bool) -> None:
+        self._error = error
+        self._broken_after = broken
+        self._broken: str | bool = False
+
+    def submit(self, *args: Any) -> Any:
+        if self._broken_after:
+            self._broken = "A child process terminated abruptly"
+        raise self._error
+
+
+# (id, what the pool's submit raised, whether the pool was broken by then, the cell lost)
+SUBMIT_FAILURES = [
+    ("broken-before", BrokenProcessPool("broken"), True, True),
+    ("broke-during", OSError("handle is closed"), True, True),  # Python 3.11, under load
+    ("os-error-of-a-working-pool", OSError("too many open files"), False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("error", "broken", "lost"),
+    [row[1:] for row in SUBMIT_FAILURES],
+    ids=[row[0] for row in SUBMIT_FAILURES],
+)
+def test_a_pool_that_breaks_at_a_submit_loses_that_cell(
+    error: Exception, broken: bool, lost: bool
+) -> None:
+    from reflow.parallel.backend import WorkerLost
+
+    backend = ProcessBackend(1)
+    working = backend._pool
+    backend._pool = _BreakingPool(error, broken)
+    try:
+        if lost:
+            handle = backend.submit(Any, [])
+            with pytest.raises(WorkerLost):
+                backend.result(handle)
+        else:
+            with pytest.raises(OSError, match="too many open files"):
+                backend.submit(Any, [])
+    finally:
+        backend._pool = working
+        backend.close()

@@ -125,8 +125,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => {
         const found = current();
         if (found) {
-          const { connection } = found[1];
-          void connection.settings({ mode: connection.mode === 'reactive' ? 'lazy' : 'reactive' });
+          const { connection, runner } = found[1];
+          void runner.settings({ mode: connection.mode === 'reactive' ? 'lazy' : 'reactive' });
         }
       }
     });
@@ -136,8 +136,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => {
         const found = current();
         if (found) {
-          const { connection } = found[1];
-          void connection.settings({
+          const { connection, runner } = found[1];
+          void runner.settings({
             direction: connection.direction === 'in_order' ? 'any_order' : 'in_order'
           });
         }

@@ -12,7 +12,8 @@
  *   order first, each with what it pulls, until none is left.
  *
  * A run stops at the first cell that fails, and says so; runs never overlap
- * (a second request waits for the first to finish).
+ * (a second request waits for the first to finish). A mode or direction switch
+ * waits its turn the same way: a run keeps the rules it started with.
  */
 
 import { Notification } from '@jupyterlab/apputils';
@@ -22,7 +23,7 @@ import { KernelMessage as KM } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { Connection } from './connection';
-import { IPlan } from './protocol';
+import { Direction, IPlan, Mode } from './protocol';
 import { Statuses } from './statuses';
 
 export type RunKind = 'reactive' | 'alone' | 'stale';
@@ -51,6 +52,20 @@ export class Runner {
 
   run(kind: RunKind, id: string | null): Promise<void> {
     const next = this._chain.then(() => this._run(kind, id));
+    this._chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Switch the mode or direction once the runs asked for earlier are over: a run keeps
+   * the rules it started with. A run is many execute_requests, and the kernel sends a
+   * push plan after each one only in reactive mode: a switch sent at once would reach
+   * the kernel ahead of a waiting run's execute_request (a lazy run would re-run the
+   * readers) or between two of them (a reactive run would stop halfway). The kernel
+   * applies `%flow mode` after its run for the same reason.
+   */
+  settings(change: { mode?: Mode; direction?: Direction }): Promise<void> {
+    const next = this._chain.then(() => this._connection.settings(change));
     this._chain = next.catch(() => undefined);
     return next;
   }

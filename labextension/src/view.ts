@@ -133,11 +133,13 @@ export class Toolbar extends Widget {
     super();
     this._connection = connection;
     this.addClass('reflow-toolbar');
+    // The other setting than the one shown when clicked, applied after the runs asked
+    // for before the click (Runner.settings).
     this._mode = button('reflow-mode', () =>
-      void connection.settings({ mode: connection.mode === 'reactive' ? 'lazy' : 'reactive' })
+      void runner.settings({ mode: connection.mode === 'reactive' ? 'lazy' : 'reactive' })
     );
     this._direction = button('reflow-direction', () =>
-      void connection.settings({
+      void runner.settings({
         direction: connection.direction === 'in_order' ? 'any_order' : 'in_order'
       })
     );

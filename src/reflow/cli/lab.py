@@ -8,9 +8,10 @@ for none (JupyterLab would ask, preselecting ipykernel), is switched to the
 reflow kernel in its metadata, saying so, unless ``--keep-kernel``. A notebook
 in another language keeps its kernel.
 
-The URL printed is the one the server reports in its runtime file once it
-listens (Jupyter moves to the next free port when the one asked for is
-busy). How it runs and stops is ``serving``'s, shared with ``reflow app``.
+The URL printed is the one the server reports in its runtime file (Jupyter
+moves to the next free port when the one asked for is busy), once that port
+accepts connections. How it runs and stops is ``serving``'s, shared with
+``reflow app``.
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _server_info(server: subprocess.Popen[bytes]) -> dict[str, Any] | None:
-    """What the server writes to its runtime file once it listens; None if it exited first."""
+    """What the server writes to its runtime file once it has found its port (it binds it
+    a moment later: ``serving`` waits for that); None if it exited first."""
     from jupyter_core.paths import jupyter_runtime_dir
 
     info_file = Path(jupyter_runtime_dir()) / f"jpserver-{server.pid}.json"

@@ -4,7 +4,9 @@ The server runs in a session of its own, so that Ctrl-C reaches reflow only
 (no "Shutdown this Jupyter server (y/[n])?" question); reflow stops it on
 Ctrl-C, SIGTERM and SIGHUP alike, and waits for it to shut its kernels down.
 The URL printed is the one the server says it listens on (``locate``), since
-both move to another port when the one asked for is busy.
+both move to another port when the one asked for is busy, and it is printed
+once that port accepts connections: Jupyter names its port (in its runtime
+file) as soon as it has found it free, before its event loop binds it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -61,7 +66,7 @@ def serve(
     server = subprocess.Popen(command, start_new_session=True, env=env, stderr=stderr)
     try:
         url = locate(server)
-        if url is not None:
+        if url is not None and _accepting(server, url):
             print(f"reflow {name}: {url} (Ctrl-C stops it)", flush=True)
             if ready is not None:
                 ready(url)
@@ -75,6 +80,21 @@ def serve(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _accepting(server: subprocess.Popen[bytes], url: str) -> bool:
+    """Wait until the URL's port accepts a connection; False if the server exits first.
+    Jupyter writes the port to its runtime file right after probing it free, and binds
+    it only once its event loop runs: a URL printed from the file alone could be refused
+    for a moment on a busy machine (seen in CI)."""
+    where = urllib.parse.urlsplit(url)
+    address = (where.hostname or "127.0.0.1", where.port or 80)
+    while server.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(address) == 0:
+                return True
+        time.sleep(0.05)
+    return False
 
 
 def shut_down(name: str, server_name: str, server: subprocess.Popen[bytes]) -> None:

@@ -46,9 +46,10 @@ Why the results are the sequential run's:
   effects hidden inside a library are not seen: ``# reflow: main`` pins a cell.
 
 A worker crash (``os._exit``, a segfault) fails that cell only, with
-``WorkerLost``: the process pool retries the cells it lost one at a time, to
-find the one that kills its worker; Dask retries the task on another worker
-once, then reports ``KilledWorker``.
+``WorkerLost``, even when it happens while another cell is being handed to the
+pool: the process pool retries the cells it lost one at a time, to find the
+one that kills its worker; Dask retries the task on another worker once, then
+reports ``KilledWorker``.
 
 For a kernel's reactive wave, ``Parallel(notebook, backend).run(cells, run, main=...)``
 takes the cells the wave may run (the executed cell included: the cells that

@@ -70,11 +70,19 @@ class ProcessBackend:
         try:
             with _main_hidden():  # the pool starts its processes as cells are submitted
                 return self._pool.submit(run_cell, task, list(inputs))
-        except BrokenProcessPool as lost:
+        except (BrokenProcessPool, OSError) as lost:
             # A worker died and no result has said so yet: this cell is lost with the
-            # others in flight, and the prefetcher hears it as it hears theirs.
+            # others in flight, and the prefetcher hears it as it hears theirs. The pool
+            # can also break during the submit: its manager thread tears it down without
+            # the submit's lock, and the worker the submit then starts fails on what was
+            # closed (OSError: "handle is closed", EBADF, the fork server's connection
+            # refused; seen with Python 3.11 under load).
+            if isinstance(lost, OSError) and not getattr(self._pool, "_broken", False):
+                raise  # not a broken pool (no public API before 3.14)
             failed: Future[CellResult] = Future()
-            failed.set_exception(lost)
+            failed.set_exception(
+                lost if isinstance(lost, BrokenProcessPool) else BrokenProcessPool(str(lost))
+            )
             return failed
 
     def wait(self, handles: Iterable[Any]) -> set[Any]:
