@@ -3,8 +3,9 @@
 Hypothesis generates small in_order notebooks of assignments, redefinitions,
 augmented assignments, function definitions and calls (then of lists, of parts,
 and of dicts and objects changed in place, through aliases and containers and by
-notebook functions), then random steps (add, edit, delete, move, run, run alone,
-run all, run stale, mode switches).
+notebook functions; in each of these families, one cell in eight to thirteen reads,
+binds or changes names through `exec`, `eval`, `globals()` or `vars()`), then random
+steps (add, edit, delete, move, run, run alone, run all, run stale, mode switches).
 After every step, each cell reflow shows as fresh must have the output a
 fresh top-to-bottom run of the current cells gives it, and each name whose
 last writer is fresh must hold the value that run leaves (docs/semantics.md, "The promise").
@@ -45,9 +46,43 @@ def expressions(draw: st.DrawFn) -> str:
     return f"{draw(st.sampled_from(FUNCTIONS))}() + {draw(small)}"
 
 
+# The names a notebook's `globals()` holds that a run-all's holds too: the generated
+# cells' one-letter names, not reflow's or IPython's (`_`, `In`, `get_ipython`).
+SHORT_NAMES = "sorted(k for k in globals() if len(k) == 1 and k.isalpha())"
+
+
+@st.composite
+def dynamic_sources(draw: st.DrawFn) -> str:
+    """Cells that read or write names through `exec`, `eval`, `globals()` and `vars()`:
+    reflow sees them as reading every name and maybe changing every global."""
+    kind = draw(st.integers(0, 8))
+    target, name, k = draw(names), draw(names), draw(small)
+    if kind == 0:
+        return f"exec('{target} = {draw(expressions())}')\n{target}"
+    if kind == 1:
+        return f"{target} = eval('{name} + {k}')\n{target}"
+    if kind == 2:
+        return f"{target} = globals()['{name}']\n{target}"
+    if kind == 3:
+        return f"globals()['{target}'] = {draw(expressions())}\n{target}"
+    if kind == 4:
+        return f"exec('{target} += {k}')\n{target}"
+    if kind == 5:
+        return f"globals().update({target}={name} + {k})\n{target}"
+    if kind == 6:
+        return f"vars()['{target}'] = {k}\n{target}"
+    if kind == 7:
+        return f"def {draw(st.sampled_from(FUNCTIONS))}():\n    return eval('{name} + {k}')"
+    return f"{target} = {k}\n{SHORT_NAMES}"
+
+
 @st.composite
 def cell_sources(draw: st.DrawFn) -> str:
-    kind = draw(st.integers(0, 3))
+    # One cell in nine reads or writes through `exec`, `eval` or `globals()`.
+    kind = draw(st.integers(0, 8))
+    if kind == 8:
+        return draw(dynamic_sources())
+    kind %= 4
     target = draw(names)
     if kind == 0:
         return f"{target} = {draw(expressions())}\n{target}"
@@ -131,6 +166,11 @@ def behind(nb: Notebook, outputs: list[Any]) -> set[str]:
     return bad | nb._graph.dependents(bad)
 
 
+def dynamic(nb: Notebook, cell: str) -> bool:
+    """Whether the cell reads or writes names through `exec`, `eval` or `globals()`."""
+    return nb._graph.expanded(cell).reads_all
+
+
 def check_against_run_all(nb: Notebook) -> None:
     cells = nb.cells
     namespace, outputs = fresh_run([c.code for c in cells])
@@ -141,7 +181,11 @@ def check_against_run_all(nb: Notebook) -> None:
             assert expected is not _FAILED, f"{cell!r} is fresh but fails in a run-all"
             assert cell.output == expected, f"{cell!r}: {cell.output!r} != run-all {expected!r}"
     for name in NAMES:
-        writers = [c for c in cells if name in nb.defs(c.id)]
+        # (A cell using `exec` or `globals()` may bind any name: what it binds is known
+        # only once it has run its code.)
+        writers = [
+            c for c in cells if name in nb.defs(c.id) or (dynamic(nb, c.id) and c.status != "fresh")
+        ]
         if writers and writers[-1].id in fresh:
             assert nb.namespace.get(name) == namespace.get(name), (
                 f"{name}: {nb.namespace.get(name)!r} != run-all {namespace.get(name)!r}"
@@ -174,13 +218,27 @@ def _list_kinds() -> list[list[str]]:
         "{t} = [{t}, {k}]",
         "{t} += [{k}]",
     ]
+    # One kind more: through `exec`, `eval` and `globals()`, stores, reads, aliases, changes.
+    dynamic = [
+        "exec('{t}.append({k})')",
+        "globals()['{t}'].append({k})",
+        "{t} = eval('{s}')",
+        "globals()['{t}'] = list({s})",
+        "exec('{t} = [{s}, {k}]')",
+        "exec('{f}({t})')",
+        "{t} = " + SHORT_NAMES,
+    ]
     pieces = list(product(NAMES, NAMES, range(4), FUNCTIONS))
-    return [
+    kinds = [
         [f"def {f}(l):\n    l.append({k})" for _, _, k, f in pieces]
         if statement is None
         else [f"{statement.format(t=t, s=s, k=k, f=f)}\nrepr({t})" for t, s, k, f in pieces]
         for statement in statements
     ]
+    kinds.append(
+        [f"{d.format(t=t, s=s, k=k, f=f)}\nrepr({t})" for d in dynamic for t, s, k, f in pieces]
+    )
+    return kinds
 
 
 list_cell_sources = tabled(_list_kinds())
@@ -203,19 +261,29 @@ def _part_kinds() -> list[list[str]]:
         "{t}{part} = [{k}]",
         "{t}{part} = {s}{other} + {k}",
         "",
+        # One kind more: the same through `exec`, `eval` and `globals()`.
+        (
+            'exec("{t}{part} = {k}")',
+            'globals()["{t}"]{part} = {k}',
+            '{t}{part} = eval("{s}{other}")',
+            'exec("{t}{part} += {k}")',
+            'globals()["{t}"] = {build}',
+            '{t}{part} = globals()["{s}"]{other} + {k}',
+        ),
     ]
     kinds = []
     for statement in statements:
         cells = []
-        for t, s, k in product(NAMES, NAMES, range(4)):
-            build, parts = KINDS[t]
-            for part, other in product(parts, KINDS[s][1]):
-                line = statement.format(
-                    t=t, s=s, k=k, build=build.format(k=k), part=part, other=other
-                )
-                cells += [
-                    f"{line}\n{shown}" for shown in (f"repr({t})", f"{t}{part}", f"{s}{other}")
-                ]
+        for line_template in (statement,) if isinstance(statement, str) else statement:
+            for t, s, k in product(NAMES, NAMES, range(4)):
+                build, parts = KINDS[t]
+                for part, other in product(parts, KINDS[s][1]):
+                    line = line_template.format(
+                        t=t, s=s, k=k, build=build.format(k=k), part=part, other=other
+                    )
+                    cells += [
+                        f"{line}\n{shown}" for shown in (f"repr({t})", f"{t}{part}", f"{s}{other}")
+                    ]
         kinds.append(cells)
     return kinds
 
@@ -313,7 +381,29 @@ def _object_kinds() -> list[list[str]]:
     bare = [f"{x} = {y}" for group in (DICTS, OBJECTS) for x in group for y in group if x != y]
     bare += [f"c = [{x}]" for x in names[:4]]
     nothing = [f"\nrepr({x})" for x in OBJECT_NAMES]
-    tables = [builds, aliases, items, attributes, methods, reads, calls]
+
+    # Through `exec`, `eval`, `globals()` and `vars()`: stores, deletes, reads, aliases,
+    # calls of mutating functions, and a listing of the names bound.
+    def held(x: str) -> str:
+        root, _, rest = x.partition("[")
+        return f"globals()['{root}']" + (f"[{rest}" if rest else "")
+
+    dynamic = [(f'exec("{x}[{key}] = {k}")', x) for x in maps for key in KEYS for k in ks]
+    dynamic += [(f"{held(x)}[{key}] = {k}", x) for x in maps for key in KEYS for k in ks]
+    dynamic += [(f'exec("del {x}[{key}]")', x) for x in maps for key in KEYS]
+    dynamic += [(f'exec("{x}.{a} = {k}")', x) for x in objects for a in ATTRS for k in ks]
+    dynamic += [(f"{held(x)}.{a} += 1", x) for x in objects for a in ATTRS]
+    dynamic += [(f'v = eval("{x}[{key}]")', "v") for x in maps for key in KEYS]
+    dynamic += [(f"v = {held(x)}.{a}", "v") for x in objects for a in ATTRS]
+    dynamic += [(f"v = vars()['{x}']", "v") for x in names]
+    dynamic += [(f"{held(x)} = {y}", x) for group in (DICTS, OBJECTS) for x in group for y in group]
+    dynamic += [
+        (f'exec("{x} = {y}")', x) for group in (DICTS, OBJECTS) for x in group for y in group
+    ]
+    dynamic += [(f"globals().update({x}=dict({y}))", x) for x in DICTS for y in maps]
+    dynamic += [(f'exec("f({x})")', x) for x in maps] + [(f'exec("g({x})")', x) for x in objects]
+    dynamic += [(f"v = {SHORT_NAMES}", "v")]
+    tables = [builds, aliases, items, attributes, methods, reads, calls, dynamic]
     return [*(cells(table) for table in tables), defs, classes, bare, nothing]
 
 

@@ -794,6 +794,113 @@ FOUND += [
     ),
 ]
 
+SHORT = "sorted(k for k in globals() if len(k) == 1 and k.isalpha())"
+
+FOUND += [
+    (
+        # (unsound: run by name, a cell reading `a` through `eval` found the `a` only the
+        # cell below binds, and stayed fresh on 0; run-all NameError. Which names it reads
+        # is not known: the names only cells below bind are hidden from its run.)
+        "dynamic-an-eval-reader-run-by-name-above-the-only-binder",
+        ["a = eval('a + 0')\na", "a = 0\na"],
+        [("run", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-a-globals-listing-run-by-name-above-a-binder",
+        [f"b = 0\n{SHORT}", "a = 0\na"],
+        [("run", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-an-exec-store-run-by-name-above-a-binder",
+        ["exec('b = a + 1')\nb", "a = 0\na"],
+        [("run", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        # (unsound: the binder of `a` edited away and not run, `exec('a[0] = 0')` run by
+        # name found `a` as the edited cell's last run left it, and was shown fresh; run-all
+        # NameError. Names no cell above binds are hidden from its run.)
+        "dynamic-an-exec-changer-run-by-name-once-its-binder-is-edited-away",
+        ["a = [0, 0]\nrepr(a)", "b = 0\nb", "exec('a[0] = 0')\n0"],
+        [("edit", 0, "b = 0\nb"), ("run", 2, "")],
+        check_mutable_against_run_all,
+        {},
+    ),
+    (
+        # (unsound: `globals()['c'].p = 1`, seen changing `c` and so reading it, ran again
+        # once the binder of `c` above it was deleted, found the `c` of a binder below,
+        # and was shown fresh; run-all KeyError. Only names its code spells are left.)
+        "dynamic-a-globals-changer-run-again-once-its-binder-goes-below",
+        [
+            *(f"{n} = {build.format(k=0)}\nrepr({n})" for n, (build, _) in KINDS.items()),
+            "globals()['c'].p = 1\nb['p']",
+            "c = __import__('types').SimpleNamespace(p=1, q=1)\nrepr(c)",
+        ],
+        [("delete", 2, ""), ("run", 0, "")],
+        check_mutable_against_run_all,
+        {"settles": False},
+    ),
+    (
+        # (the same in a reactive run, once such a cell is run as stale, not stuck)
+        "dynamic-an-exec-changer-run-again-once-its-binder-is-edited-away",
+        [
+            *(f"{n} = {build.format(k=0)}\nrepr({n})" for n, (build, _) in KINDS.items()),
+            "exec('a[0] = 0')\nb['p']",
+        ],
+        [("edit", 0, "b = {'p': 0, 'q': 0}\nrepr(b)"), ("run", 1, "")],
+        check_mutable_against_run_all,
+        {"settles": False},
+    ),
+    (
+        # (unsound: `a = sorted(globals())` run again once the binder of `a` above it was
+        # deleted listed `a`, its own last binding; run-all ['b']. A cell that may read
+        # any name may read its own before binding them: its leftovers are set aside.)
+        "dynamic-a-globals-listing-binding-a-listed-name-once-the-binder-above-goes",
+        ["a = [0]\nrepr(a)", "b = [0]\nrepr(b)", f"a = {SHORT}\nrepr(a)"],
+        [("delete", 0, "")],
+        check_mutable_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-an-eval-reader-of-its-own-name-run-again",
+        ["b = 0\nb", "a = eval('b + 1')\na"],
+        [("edit", 1, "a = eval('a + 1')\na"), ("run", 1, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        # (liveness: an `eval` cell that saw `b` last run, its binder edited away, counted
+        # as stuck on it and was never run by run_stale, though it reads `a` alone)
+        "dynamic-an-eval-reader-that-saw-a-name-no-cell-binds-now-then-run-stale",
+        ["a = 0\na", "a += 0\na", "b = 0\nb", "a = eval('a + 0')\na"],
+        [("edit", 2, "a = 0\na"), ("run_stale", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        # (unsound: `exec('a[0] = 1')` stayed fresh once the binder of `a` was edited away;
+        # run-all NameError. Seen changing `a`, not spelling it, it counted as changing it
+        # through an alias only, needing no binding of `a`; through `exec`, not known.)
+        "dynamic-an-exec-changer-whose-binder-is-edited-away",
+        ["a = [0, 0]\nrepr(a)", "b = 0\nb", "exec('a[0] = 1')\n0"],
+        [("edit", 0, "b = 0\nb")],
+        check_mutable_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-a-globals-changer-whose-binder-is-edited-away",
+        ["a = [0, 0]\nrepr(a)", "b = 0\nb", "globals()['a'][0] = 1\n0"],
+        [("edit", 0, "b = 0\nb")],
+        check_mutable_against_run_all,
+        {},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 """Rows found and not fixed yet, by id, with what is known of them (strict xfails)."""
 

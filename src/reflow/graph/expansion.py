@@ -296,9 +296,12 @@ class NotebookFunctions:
         # of what its run was seen to change.
         whole_anyway = read_by_calls | effects.observed_mutates
         # Names the cell was only seen to change through an alias: read for their binding.
-        alias_only = freeze(n for n in effects.observed_mutates if links(n) and n not in refs)
+        # (Not ``alias_only`` in a cell using `exec` or `globals()`: which name it went
+        # through is not known, `exec('a[0] = 1')` needs `a` bound, as `a[0] = 1` does.)
+        seen_changed = freeze(n for n in effects.observed_mutates if links(n) and n not in refs)
+        alias_only = frozenset() if effects.reads_all else seen_changed
         return Expanded(
-            refs=freeze_like(refs | alias_only, effects.analysis.refs),
+            refs=freeze_like(refs | seen_changed, effects.analysis.refs),
             alias_only=alias_only,
             binds=freeze_like(binds | (writes - effects.deletes), effects.binds),
             mutates=freeze_like(mutates - binds, effects.mutates),

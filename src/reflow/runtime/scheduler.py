@@ -419,6 +419,9 @@ class Scheduler:
         on (``Expected.source`` of a read not ``ok``)."""
         graph, record = self._graph, self._session.records[cell]
         sources: list[CellId] = []
+        # A cell that may read any name saw every global: one no cell defines now leaves
+        # it stale, and only a run tells whether it needs it (as ``orphaned`` has it).
+        code_reads = read_names(graph, cell) if graph.expanded(cell).reads_all else None
         for name in board.read_names(cell):
             if self._rests_below(cell, name) or self._holds_store_below(cell, name, board):
                 return None
@@ -436,6 +439,7 @@ class Scheduler:
                 expected.source is None
                 and record.seen.get(Symbol(name))
                 and all(writer == cell for writer in graph.writers(name))
+                and (code_reads is None or name in code_reads)
             ):
                 return None
         return sources

@@ -136,6 +136,13 @@ class Session:
             for name in leftovers:
                 read_paths.pop(name, None)
                 seen_writes.pop(name, None)
+        hidden = (
+            self._unbound_above(cell, record.analysis.refs | leftovers)
+            if expanded.reads_all
+            else frozenset()
+        )
+        if hidden:
+            detector.set_aside(self.namespace, hidden)
         context = CellContext(
             cell,
             tuple(sorted(self.graph.refs(cell))),
@@ -156,6 +163,10 @@ class Session:
             if attempt is not None and attempt.restored is None:
                 attempt.after_run()
         seconds = time.perf_counter() - started
+        if hidden:
+            # Those it did not bind are as their binders left them: no change of its.
+            detector.put_back(self.namespace, hidden)
+            execution = _explain_hidden(execution, hidden)
         unbound: frozenset[str] = frozenset()
         if leftovers and execution.error is not None:
             # It failed (`x += 1` read `x` before binding it, as in a run-all): the value
@@ -270,7 +281,9 @@ class Session:
         Cost: a look at the names in ``refs & defs`` and in ``maybe_unbound`` plus the
         graph's other bindings of the cell; for most cells all three are empty."""
         expanded = self.graph.expanded(cell)
-        read_first = analysis.refs & analysis.defs
+        # (A cell using `exec`, `eval` or `globals()` may read any of its own names before
+        # it binds them: `a = sorted(globals())` lists `a` only if something bound it.)
+        read_first = analysis.defs if expanded.reads_all else analysis.refs & analysis.defs
         unsure = analysis.maybe_unbound | (expanded.binds - analysis.defs)
         if not read_first and not unsure:
             return frozenset()
@@ -307,6 +320,37 @@ class Session:
             for name in read_first | unsure
             if name in namespace and links_cells(name) and set_aside(name)
         )
+
+    def _unbound_above(self, cell: CellId, kept: frozenset[str]) -> frozenset[str]:
+        """For a cell using `exec`, `eval` or `globals()` (in_order): the globals a cell
+        bound that no cell above this one writes now (its binder is below, or was edited
+        not to bind it and not run since), but for ``kept``: those its code spells, and
+        its own leftovers (set aside already).
+
+        A run-all has no such name when the cell runs, and which names `eval('a + 1')` or
+        `sorted(globals())` reads is not known: they are set aside for the run (as its
+        own leftovers are), so that it finds, fails or lists as a run-all's would; those it
+        leaves unbound are put back. (A name it spells, `b = a + eval('1')`, is an
+        out-of-order usage, a warning, or a read of a name no cell defines, as in any
+        cell.)
+
+        Cost: a look at every global, as its run's comparison takes anyway."""
+        graph = self.graph
+        if graph.direction is not Direction.IN_ORDER:
+            return frozenset()
+        bound_by, reaching = self.ledger.bound_by, graph.reaching_writer
+        found = set()
+        for name in self.namespace:
+            binder = bound_by(name)
+            if (
+                binder is not None
+                and binder != cell
+                and name not in kept
+                and links_cells(name)
+                and reaching(cell, name) is None
+            ):
+                found.add(name)
+        return frozenset(found)
 
     def _binds_only(
         self,
@@ -1062,6 +1106,22 @@ def _explain_set_aside(execution: Execution, names: frozenset[str]) -> Execution
     note = (
         f" (reflow: `{name}` is read before this cell binds it, and no cell above binds "
         "it: a restart-and-run-all fails here; the value its last run left is kept)"
+    )
+    return replace(execution, error=replace(error, message=error.message + note))
+
+
+def _explain_hidden(execution: Execution, names: frozenset[str]) -> Execution:
+    """A NameError for a name no cell above binds, hidden from a cell using `exec`,
+    `eval` or `globals()` (``Session._unbound_above``): say why, since the value is there."""
+    error = execution.error
+    if error is None or error.type != "NameError":
+        return execution
+    name = next((n for n in sorted(names) if f"'{n}'" in error.message), None)
+    if name is None:
+        return execution
+    note = (
+        f" (reflow: no cell above binds `{name}`: a restart-and-run-all fails here, so "
+        "this cell, which may read any name, does not see the value left in the session)"
     )
     return replace(execution, error=replace(error, message=error.message + note))
 
