@@ -367,3 +367,25 @@ def test_every_corpus_cell_reads_the_same_without_the_parse() -> None:
     ]
     assert len(cells) > 400
     assert [c for c in cells if not _reads_the_same(c)] == []
+
+
+def test_a_closed_notebook_leaves_no_exit_work_behind(tmp_path: Path) -> None:
+    """IPython registers every shell's exit operations (a reset, a garbage collection):
+    a process that opened and closed notebooks kept each shell until it exited, then
+    spent minutes there. Closed, a notebook's shell is not called at exit."""
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%time x = 1")]), path)
+    script = (
+        "from reflow import Notebook\n"
+        f"nb = Notebook.open({str(path)!r})\n"
+        "nb.run_all()\n"
+        "shell = nb._session.executor._shell\n"
+        "nb.close()\n"
+        "shell.history_manager.end_session = lambda: print('exit operations ran')\n"
+        "print('closed')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert "closed" in done.stdout, done.stderr[-2000:]
+    assert "exit operations ran" not in done.stdout

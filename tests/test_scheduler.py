@@ -664,6 +664,64 @@ MODULES += [
     ),
 ]
 
+MODULES += [
+    # No cell can seed the generator: a run-all's draws are whatever the entropy at import
+    # gives, so the state the draws above left is no input to restore. (Once, re-running
+    # `a = np.array(...)` ran the import, every draw above the last binder of `a`, and
+    # the draw twice; in a real notebook, 608 cells for one re-run.)
+    Case(
+        "an-unseeded-draw-binding-last-runs-once-without-the-draws-above",
+        {
+            "i": "import numpy as np",
+            "d": "np.random.rand(2)",
+            "a": "a = np.array([1, 5])\na[1]",
+            "r": "a[0]",
+            "e": "a = np.random.rand(2)\na",
+        },
+        ["run_all", "run a"],
+        ran=["a", "r", "e"],
+        status={"i": "fresh", "d": "fresh", "a": "fresh", "r": "fresh", "e": "fresh"},
+    ),
+    Case(
+        "an-unseeded-random-draw-binding-last-runs-once-without-the-draws-above",
+        {
+            "i": "import random",
+            "d": "random.random()",
+            "a": "a = 1",
+            "e": "a = random.random()",
+        },
+        ["run_all", "run a"],
+        ran=["a", "e"],
+    ),
+    Case(
+        # (the twin: a seed fixes the numbers, and the draws between it and the cell run
+        # again so that it draws what a run-all draws)
+        "a-seeded-draw-binding-last-replays-the-draws-above",
+        {
+            "i": "import numpy as np\nnp.random.seed(0)",
+            "d": "u = float(np.random.rand())",
+            "a": "a = 1",
+            "e": "a = round(float(np.random.rand()), 6)",
+        },
+        ["run_all", "run a"],
+        ran=["a", "i", "d", "e"],
+        ns={"a": 0.715189},  # the second draw after seed(0), as in a run-all
+    ),
+    Case(
+        # (a cell that may seed, added, counts for the draws already there)
+        "a-seed-added-makes-the-draws-count",
+        {
+            "i": "import numpy as np",
+            "d": "u = round(float(np.random.rand()), 6)",
+            "a": "a = 1",
+            "e": "a = round(float(np.random.rand()), 6)",
+        },
+        ["run_all", "add s@1: np.random.seed(0)", "run s"],
+        ns={"u": 0.548814, "a": 0.715189},
+        status={"d": "fresh", "e": "fresh"},
+    ),
+]
+
 IN_ORDER_LAZY = [
     Case(
         "lazy-marks-readers-stale",

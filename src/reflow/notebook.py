@@ -17,6 +17,7 @@ from reflow.analysis import CellAnalysis, CellSyntaxError, analyze
 from reflow.analysis.magics import IPythonMissing
 from reflow.graph.effects import CellEffects
 from reflow.graph.graph import DataflowGraph
+from reflow.runtime.draws import may_seed
 from reflow.runtime.errors import CellError, UnknownCellError
 from reflow.runtime.executor import CellExecutor
 from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget
@@ -229,7 +230,10 @@ class Notebook:
         # cell looks for it (``DataflowGraph.users_resting_on``), and on those (their
         # dependents: the scheduler adds them).
         writes = self._graph.expanded(cell_id).writes
-        self._scheduler.forget_statuses(self._graph.users_resting_on(cell_id, writes))
+        if may_seed(code):  # (what every draw's status rests on: ``runtime.draws``)
+            self._scheduler.forget_statuses()
+        else:
+            self._scheduler.forget_statuses(self._graph.users_resting_on(cell_id, writes))
         return Cell(self, cell_id)
 
     def edit(self, cell: CellRef, code: str) -> Cell:
@@ -244,9 +248,13 @@ class Notebook:
             # dependents. Not the users of what those write: a status rests on the
             # cell's own record and its upstream, and only this cell's record changed.
             before = self._users_of(cell_id)
+            seeds = may_seed(code) or may_seed(record.code)  # (see ``add``)
             record.edit(code, analysis)
             self._graph.update(cell_id, self._graph.effects(cell_id).with_analysis(analysis))
-            self._scheduler.forget_statuses({cell_id} | before | self._users_of(cell_id))
+            if seeds:
+                self._scheduler.forget_statuses()
+            else:
+                self._scheduler.forget_statuses({cell_id} | before | self._users_of(cell_id))
         return Cell(self, cell_id)
 
     def delete(self, cell: CellRef) -> Run:

@@ -24,6 +24,7 @@ of IPython syntax fails with a message naming the package to install.
 from __future__ import annotations
 
 import ast
+import atexit
 import base64
 import builtins
 import contextlib
@@ -254,8 +255,13 @@ class IPythonExecutor:
         )
 
     def close(self) -> None:
+        """End the shell's session and let it go: IPython registers every shell's
+        ``atexit_operations`` (a reset and a garbage collection each), which kept every
+        closed notebook's shell and namespace alive until the process exited, then spent
+        minutes there in a process that had opened a few hundred."""
         shell, self._shell = self._shell, None
         if shell is not None and shell is not False:
+            atexit.unregister(shell.atexit_operations)
             with contextlib.suppress(Exception):
                 shell.history_manager.end_session()
         if self._plain is not None:

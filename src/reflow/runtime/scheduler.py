@@ -28,6 +28,7 @@ from typing import Protocol
 from reflow._types import CellId, Direction, Mode, Status
 from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph, GraphError
+from reflow.runtime.draws import undetermined_draws
 from reflow.runtime.errors import CellError
 from reflow.runtime.session import Session
 from reflow.runtime.status import Chain, Decision, StatusBoard, read_names, writes_reaching
@@ -786,6 +787,13 @@ class Scheduler:
                     # reader stays stale, ``stuck``.)
                     and not self._rests_below(cell, name)
                     and not self._holds_store_below(cell, name, board)
+                    # (Nor to replay draws no seed fixes: ``draws.undetermined_draws``.)
+                    and not undetermined_draws(
+                        name,
+                        chain.newest.stamp if chain.newest is not None else -1,
+                        session.ledger,
+                        records,
+                    )
                 ):
                     due = chain.writers  # rebuild the value from its binder on
                 else:

@@ -30,8 +30,15 @@ from reflow.runtime.changes import (
     seeded_generators,
 )
 from reflow.runtime.context import CURRENT_CELL, CellContext
+from reflow.runtime.draws import generator_part
 from reflow.runtime.executor import CellExecutor, Execution, Executor, from_host
-from reflow.runtime.fingerprint import DEFAULT_BUDGET, Budget, cannot_change, immutable_print
+from reflow.runtime.fingerprint import (
+    DEFAULT_BUDGET,
+    Budget,
+    cannot_change,
+    global_generator,
+    immutable_print,
+)
 from reflow.runtime.history import Entry, ExecutionLog
 from reflow.runtime.main_module import MainModule
 from reflow.runtime.memo import CellMemo, MemoAttempt, MemoRequest
@@ -747,13 +754,18 @@ class Session:
             if parts is not None:  # changed in these items or attributes only
                 # (Through its class, an instance's own stores stay: ``Version.beside``.)
                 beside = name in changes.through_class
+                module = namespace[name] if isinstance(namespace[name], types.ModuleType) else None
                 for part in parts:
                     symbol = Symbol(name, (part,))
-                    wrote[symbol] = self.ledger.write(symbol, writer, beside=beside)
+                    drew = module is not None and generator_part(module, (part,))
+                    wrote[symbol] = self.ledger.write(symbol, writer, beside=beside, drew=drew)
                 continue
             # No value to compare: a change in place (or one declared with
             # reflow.mutate, even of a str) is a change, whatever the value reads.
-            wrote[Symbol(name)] = self.ledger.write(Symbol(name), writer, in_place=True)
+            # (A module's fingerprint is its identity: one of a global generator changed
+            # in place drew, as did a function bound to the generator: ``runtime.draws``.)
+            drew = global_generator(namespace[name]) is not None
+            wrote[Symbol(name)] = self.ledger.write(Symbol(name), writer, in_place=True, drew=drew)
         for name, owner in charged.items():
             versions = {s: v for s, v in wrote.items() if s.name == name}
             self._charge(self.records[owner], versions, mutated)

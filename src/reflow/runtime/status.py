@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from reflow._types import CellId, Status
 from reflow.analysis.effects import PathPart
 from reflow.graph.graph import DataflowGraph
+from reflow.runtime.draws import undetermined_draw, undetermined_draws
 from reflow.runtime.records import CellRecord
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger, overlaps
 
@@ -451,6 +452,14 @@ class StatusBoard:
         self._sync[cell] = True
         return Status.FRESH
 
+    def _draws_apart(self, name: str, seen: Version | None, expected: Version | None) -> bool:
+        """Whether the value seen and the one expected differ only in a global generator's
+        state that no cell can seed (``draws.undetermined_draws``): as good as equal."""
+        if seen is None or expected is None:
+            return False
+        since = min(seen.stamp, expected.stamp)
+        return undetermined_draws(name, since, self._ledger, self._records)
+
     def _stray_write(self, cell: CellId, name: str, expected: Expected) -> str | None:
         """Why a write the cell saw of ``name`` is none of the writes a run-all gives it
         there, if one is: hidden behind a newer store to another part (`a[1] = 1` moved
@@ -471,6 +480,7 @@ class StatusBoard:
             if v not in expected.writes
             and v.stamp > expected.base
             and not any(self._absorbs(move, v) for move in moves)
+            and not undetermined_draw(v, self._records)
         ]
         if stray and expected.base < 0 and expected.writers:
             stray = self._beyond_in_place(cell, name, expected.writers[-1], stray)
@@ -595,7 +605,11 @@ class StatusBoard:
                 continue  # seen changed through an alias only, and no cell above binds it
             if expected.source is None and name in record.reads_own:
                 continue  # read as its own run bound it, as a run-all's would be
-            if seen != expected.version and not (seen and seen.same_value(expected.version)):
+            if (
+                seen != expected.version
+                and not (seen and seen.same_value(expected.version))
+                and not self._draws_apart(name, seen, expected.version)
+            ):
                 if seen is not None and self._stored_below(cell, seen):
                     return self._stray_reason(cell, name, seen.cell)  # (the newest write)
                 if expected.source is None:

@@ -61,6 +61,8 @@ class Version:
     outside: bool = field(default=False, compare=False)
     beside: bool = field(default=False, compare=False)
     into_module: bool = field(default=False, compare=False)
+    drew: bool = field(default=False, compare=False)
+    """A change of a global random generator's state (a draw: ``runtime.draws``)."""
 
     def same_value(self, other: Version | None) -> bool:
         """Whether a reader that saw ``self`` would see nothing new in ``other``."""
@@ -232,13 +234,14 @@ class VersionLedger:
         in_place: bool = False,
         beside: bool = False,
         into_module: bool = False,
+        drew: bool = False,
     ) -> Version:
         """A new version of ``symbol``. ``in_place``: a change of the whole object in place
         (`xs.append(1)`, an element it holds changed), which leaves what was stored into
         its parts there: their versions stay, as the value still holds those stores.
         ``beside``: of a part, a change that leaves what was stored there; ``into_module``:
         a store into a module's part (both: ``Version``)."""
-        version = Version(self.tick(), cell, deleted, value, outside, beside, into_module)
+        version = Version(self.tick(), cell, deleted, value, outside, beside, into_module, drew)
         if beside:
             previous = self._current.get(symbol)
             if previous is not None and symbol.path:
