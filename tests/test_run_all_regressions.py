@@ -961,3 +961,25 @@ def test_a_reader_above_code_stored_below_does_not_call_it() -> None:
     assert "m" in nb._graph.expanded(reader.id).refs
     nb.add("d = {}", 1)  # and back when one comes
     assert nb._graph.expanded(reader.id).refs == {"d"}
+
+
+@pytest.mark.parametrize(
+    ("codes", "edit", "says"),
+    [
+        (["x = 0", "x += 1"], "y = 0", "`x` is read before this cell binds it"),
+        (["b = eval('a + 1')\nb", "a = 0"], None, "no cell above binds `a`"),
+    ],
+    ids=["own-leftover", "hidden-from-a-dynamic-cell"],
+)
+def test_a_name_error_reflow_caused_says_why(codes: list[str], edit: str | None, says: str) -> None:
+    """The value is there in the session: the error says why the cell did not see it."""
+    nb = Notebook()
+    ids = [nb.add(code).id for code in codes]
+    nb.run_all()
+    if edit is not None:
+        nb.edit(ids[0], edit)
+        nb.run(ids[0])
+    run = nb.run(ids[0] if edit is None else ids[1])
+    errors = list(run.errors.values())
+    assert [e.type for e in errors] == ["NameError"]
+    assert says in errors[0].message

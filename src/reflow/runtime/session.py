@@ -1109,32 +1109,34 @@ def _static_symbols(analysis: CellAnalysis, name: str, binds: frozenset[str]) ->
 def _explain_set_aside(execution: Execution, names: frozenset[str]) -> Execution:
     """A NameError for a name the cell's last run left (and that it still holds): say
     why, since the value is there to see."""
-    error = execution.error
-    if error is None or error.type != "NameError":
-        return execution
-    name = next((n for n in sorted(names) if f"'{n}'" in error.message), None)
-    if name is None:
-        return execution
-    note = (
-        f" (reflow: `{name}` is read before this cell binds it, and no cell above binds "
-        "it: a restart-and-run-all fails here; the value its last run left is kept)"
+    return _explain_name_error(
+        execution,
+        names,
+        "`{}` is read before this cell binds it, and no cell above binds it: a "
+        "restart-and-run-all fails here; the value its last run left is kept",
     )
-    return replace(execution, error=replace(error, message=error.message + note))
 
 
 def _explain_hidden(execution: Execution, names: frozenset[str]) -> Execution:
     """A NameError for a name no cell above binds, hidden from a cell using `exec`,
     `eval` or `globals()` (``Session._unbound_above``): say why, since the value is there."""
+    return _explain_name_error(
+        execution,
+        names,
+        "no cell above binds `{}`: a restart-and-run-all fails here, so this cell, which "
+        "may read any name, does not see the value left in the session",
+    )
+
+
+def _explain_name_error(execution: Execution, names: frozenset[str], why: str) -> Execution:
+    """The execution, its NameError for one of ``names`` told ``why`` (``{}``: the name)."""
     error = execution.error
     if error is None or error.type != "NameError":
         return execution
     name = next((n for n in sorted(names) if f"'{n}'" in error.message), None)
     if name is None:
         return execution
-    note = (
-        f" (reflow: no cell above binds `{name}`: a restart-and-run-all fails here, so "
-        "this cell, which may read any name, does not see the value left in the session)"
-    )
+    note = f" (reflow: {why.format(name)})"
     return replace(execution, error=replace(error, message=error.message + note))
 
 
