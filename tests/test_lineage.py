@@ -2841,6 +2841,24 @@ def test_pandas_fingerprints_tell_values_apart(value: Any, changed: Any) -> None
     assert print_ != fingerprint(changed)
 
 
+def test_a_plain_object_of_a_data_library_is_read_as_any_plain_object() -> None:
+    """`pd.IndexSlice` (a plain object pandas made) was "cannot tell": a cell that may run
+    any code seemed to change it, and charged `pd` with the change, for good (the corpus
+    edit sequences on pdsh-03.05 re-ran the whole notebook twice a step). A plain object
+    of theirs is read as any other: unchanged is equal, a change of its attributes is seen."""
+    import pandas as pd
+    from pandas.core.indexing import _IndexSlice
+
+    from reflow.runtime.fingerprint import UNKNOWN, fingerprint
+
+    print_ = fingerprint(pd.IndexSlice)
+    assert print_ is not UNKNOWN and print_ == fingerprint(pd.IndexSlice)
+    other = _IndexSlice()
+    before = fingerprint(other)
+    other.marked = True
+    assert before != fingerprint(other)
+
+
 def test_a_pandas_column_of_lists_is_changed_in_place_or_unknown() -> None:
     """A copy shares the lists a column holds: such a frame is never told by a copy."""
     import pandas as pd

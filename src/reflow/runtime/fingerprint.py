@@ -245,9 +245,12 @@ class _Walker:
         if isinstance(obj, list | tuple | dict | set | frozenset):
             return self._subclass(obj, kind, depth)
         module = getattr(kind, "__module__", "") or ""
-        if module.startswith("numpy") and "numpy" in sys.modules:
+        # (Their other objects, a plain one such as `pd.IndexSlice`, are read below as
+        # any other: once, every one was "cannot tell", so a cell that may run any code
+        # changed `pd` in the part holding it, forever.)
+        if module.startswith("numpy") and "numpy" in sys.modules and _numpy_data(obj):
             return self._array(obj)
-        if module.startswith("pandas") and "pandas" in sys.modules:
+        if module.startswith("pandas") and "pandas" in sys.modules and _pandas_data(obj):
             return self._pandas(obj)
         random = sys.modules.get("random")
         if random is not None and isinstance(obj, random.Random):
@@ -477,6 +480,18 @@ class _Plain:
 
 
 _PLAIN_SIZE = _Plain.__basicsize__
+
+
+def _numpy_data(obj: Any) -> bool:
+    import numpy as np
+
+    return isinstance(obj, np.ndarray | np.generic)
+
+
+def _pandas_data(obj: Any) -> bool:
+    import pandas as pd
+
+    return isinstance(obj, pd.DataFrame | pd.Series | pd.Index)
 
 
 def _all_in_dict(kind: type) -> bool:
