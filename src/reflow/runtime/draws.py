@@ -15,12 +15,9 @@ drew, over and over (a real notebook ran 608 cells for one re-run).
 
 from __future__ import annotations
 
-import types
 from collections.abc import Mapping
 from typing import Any
 
-from reflow.analysis.effects import PathPart
-from reflow.runtime.fingerprint import global_generator
 from reflow.runtime.records import CellRecord
 from reflow.runtime.versions import Version, VersionLedger
 
@@ -41,17 +38,6 @@ def undetermined_draws(
 def undetermined_draw(version: Version, records: Mapping[Any, CellRecord]) -> bool:
     """Whether ``version`` is a draw, and no cell's code can seed a generator."""
     return version.drew and not seeding(records)
-
-
-def generator_part(module: types.ModuleType, path: tuple[PathPart, ...]) -> bool:
-    """Whether ``module`` at ``path`` (attributes) is a way into a global random generator
-    (`np` at `.random`)."""
-    obj: Any = module
-    for part in path:
-        if not (isinstance(part, str) and part.startswith(".")):
-            return False
-        obj = vars(obj).get(part[1:]) if isinstance(obj, types.ModuleType) else None
-    return obj is not None and global_generator(obj) is not None
 
 
 def seeding(records: Mapping[Any, CellRecord]) -> bool:

@@ -30,12 +30,12 @@ from reflow.runtime.changes import (
     seeded_generators,
 )
 from reflow.runtime.context import CURRENT_CELL, CellContext
-from reflow.runtime.draws import generator_part
 from reflow.runtime.executor import CellExecutor, Execution, Executor, from_host
 from reflow.runtime.fingerprint import (
     DEFAULT_BUDGET,
     Budget,
     cannot_change,
+    generator_changed,
     global_generator,
     immutable_print,
 )
@@ -754,10 +754,10 @@ class Session:
             if parts is not None:  # changed in these items or attributes only
                 # (Through its class, an instance's own stores stay: ``Version.beside``.)
                 beside = name in changes.through_class
-                module = namespace[name] if isinstance(namespace[name], types.ModuleType) else None
                 for part in parts:
                     symbol = Symbol(name, (part,))
-                    drew = module is not None and generator_part(module, (part,))
+                    # (A draw: the part of a module that holds a global generator.)
+                    drew = generator_changed(namespace[name], frozenset({part})) is not None
                     wrote[symbol] = self.ledger.write(symbol, writer, beside=beside, drew=drew)
                 continue
             # No value to compare: a change in place (or one declared with
