@@ -35,6 +35,7 @@ class DataflowGraph:
     def __init__(self, direction: Direction = Direction.IN_ORDER) -> None:
         self._direction = direction
         self._order = CellOrder()
+        self._positions = self._order.positions  # (asked tens of times per status decision)
         self._effects: dict[CellId, CellEffects] = {}
         self._expanded: dict[CellId, Expanded] = {}
         self._readers = NameIndex(self._order.position)
@@ -99,13 +100,13 @@ class DataflowGraph:
         return self._order.ids
 
     def __contains__(self, cell: object) -> bool:
-        return cell in self._order
+        return cell in self._positions
 
     def __len__(self) -> int:
         return len(self._order)
 
     def position(self, cell: CellId) -> int:
-        return self._order.position(cell)
+        return self._positions[cell]
 
     def effects(self, cell: CellId) -> CellEffects:
         return self._effects[cell]
@@ -371,6 +372,19 @@ class DataflowGraph:
             return dynamic
         return sorted(set(found).union(dynamic), key=self.rank)
 
+    def changers_between(self, name: str, low: int, high: int) -> list[CellId]:
+        """The ``changers`` of ``name`` that run after rank ``low`` and before rank
+        ``high``, in execution order. Asked for every name of every status decision: in
+        in_order a bisect of the changer index, where a filter of every changer made a
+        decision cost in proportion to how many cells may change the name (most cells of
+        a numpy notebook, for an array most of them read)."""
+        if self._direction is Direction.IN_ORDER and not (
+            self._reads_all and self._dynamic_reaches(name)
+        ):
+            self._catch_up_changer_index()
+            return self._changer_index.between(name, low, high - 1)
+        return [c for c in self.changers(name) if low < self.rank(c) < high]
+
     def _dynamic_reaches(self, name: str) -> bool:
         """Whether a ``reads_all`` cell may change the object of ``name``: any global, but not
         a builtin no cell binds (no global of the notebook, as ``reached`` has it)."""
@@ -462,7 +476,7 @@ class DataflowGraph:
             if rank >= 0:
                 found.add(cell)
             for name in names:
-                found.update(r for r in self._readers.cells(name) if self.rank(r) > rank)
+                found.update(self._readers_below(name, rank))
             # A cell that may read any name reads those its parents write (``read_names``).
             found.update(r for r in self._reads_all if self.rank(r) > rank)
         # A cell that became, or stopped being, a changer of every name (``changers``): the
@@ -557,9 +571,19 @@ class DataflowGraph:
     def rank(self, cell: CellId) -> int:
         """Position in execution order (notebook position in in_order)."""
         if self._direction is Direction.IN_ORDER:
-            return self._order.position(cell)  # (asked tens of times per status decision)
+            return self._positions[cell]
         self.execution_order()
         return self._rank[cell]
+
+    def _readers_below(self, name: str, rank: int) -> list[CellId]:
+        """The readers of ``name`` that run after ``rank``. In in_order a bisect of the
+        sorted index: a changer's readers below it are asked for on every execution, and
+        in a numpy notebook most cells are changers (``np.sum(a)`` may change ``a``) of
+        names most cells read, so a filter over every reader made each execution cost in
+        proportion to the notebook's length."""
+        if self._direction is Direction.IN_ORDER:
+            return self._readers.between(name, rank, None)
+        return [r for r in self._readers.cells(name) if self.rank(r) > rank]
 
     def ancestors(self, cells: Iterable[CellId]) -> set[CellId]:
         return self._reach(cells, self.parents)
@@ -586,7 +610,7 @@ class DataflowGraph:
             if reached:
                 rank = self.rank(cell)
                 for name in reached:
-                    found.extend(r for r in self._readers.cells(name) if self.rank(r) > rank)
+                    found.extend(self._readers_below(name, rank))
             if cell in dynamic_cells:  # a changer of every global (``changers``)
                 found.extend(self._below_dynamic(cell))
             for other in found:

@@ -138,10 +138,14 @@ class Scheduler:
         drop(cells | self._past_failures(cells))
         while heap:
             _, cell = heapq.heappop(heap)
+            if old[cell] is None:
+                # Undecided, so nothing decided since rests on it (deciding a cell decides
+                # the writers it asks about first): it is decided when asked. A cell added
+                # and run at once (every execution of a new cell in the kernel) would
+                # otherwise be decided before its run for no one.
+                continue
             board.status(cell)  # decided after the cells above it that it rests on
-            if old[cell] is not None and board.decision(cell) != old[cell]:
-                # (None: undecided, so nothing decided since rests on it: deciding a cell
-                # decides the writers it asks about first.)
+            if board.decision(cell) != old[cell]:
                 drop(board.resting_on(cell))
 
     def _past_failures(self, cells: set[CellId]) -> set[CellId]:

@@ -112,11 +112,8 @@ def writes_reaching(
     # what it reads has changed, a run-all may hand it other aliases, or another `f`.
     low = -1 if writer is None else graph.rank(writer)
     high = graph.rank(cell)
-    for changer in graph.changers(name):
-        rank = graph.rank(changer)
-        if rank >= high:
-            break
-        if rank > low and not (settled or in_sync)(changer):
+    for changer in graph.changers_between(name, low, high):
+        if not (settled or in_sync)(changer):
             chain.unsynced = changer
             return chain
     return chain
@@ -406,10 +403,8 @@ class StatusBoard:
                 ):
                     break
                 writer = graph.reaching_writer(writer, name)
-            for changer in graph.changers(name):  # those writes_reaching asks about
-                if graph.rank(changer) >= rank:
-                    break
-                found.append(changer)
+            # Those writes_reaching asks about (it asks of those below the binder only).
+            found += graph.changers_between(name, -1, rank)
         return found
 
     def _decide(self, cell: CellId) -> Status:
