@@ -40,6 +40,8 @@ class DataflowGraph:
         self._expanded: dict[CellId, Expanded] = {}
         self._readers = NameIndex(self._order.position)
         self._writers = NameIndex(self._order.position)
+        self.is_read: Callable[[str], bool] = self._readers.has
+        """Whether some cell reads a name (early cutoff compares only the values of those)."""
         self._reads_all: set[CellId] = set()
         # The ``reads_all`` cells in execution order, and what rests on each (``dependents``):
         # answers cached until the next change, as the edges are.

@@ -22,6 +22,9 @@ class NameIndex:
         # else a list of two or more: a list of one is 64 bytes more, on every name of
         # every cell a long session keeps.
         self._cells: dict[str, CellId | list[CellId]] = {}
+        self.has: Callable[[str], bool] = self._cells.__contains__
+        """Whether any cell is indexed under a name (the dict's own lookup: asked of
+        every global an execution rebinds, IPython's ``_i``, ``_ii``... among them)."""
 
     def add(self, cell: CellId, names: Iterable[str]) -> None:
         for name in names:

@@ -239,12 +239,8 @@ class Scheduler:
                 wave = self._replay(self._unsettled(concerned, set(), roots_only=False))
             if not wave:
                 break
-        after = self.board()
         affected = concerned | graph.dependents(run.ran) | set(run.ran) | set(run.left_over)
-        run.stale = sorted(
-            (c for c in affected if c in graph and after.status(c) is Status.STALE),
-            key=graph.position,
-        )
+        run.stale = [c for c in self.board().stale() if c in affected]  # (see ``_unsettled``)
         return run
 
     def _wave(
@@ -307,12 +303,16 @@ class Scheduler:
         inputs change.
         """
         graph, board = self._graph, self.board()
+        # The board keeps its stale cells, deciding only those forgotten since it was last
+        # asked: after every execution, most of ``concerned`` (every user of a name the
+        # cell wrote, `np` for a draw) is decided and fresh, and asking each cost more
+        # than the run's own decisions.
+        stale_now = set(board.stale())
         stale = [
             c
             for c in concerned
-            if c in graph
+            if c in stale_now
             and c not in spent
-            and board.status(c) is Status.STALE
             and not self.orphaned(c, board)
             and not graph.out_of_order_usages(c)
         ]

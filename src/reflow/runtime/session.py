@@ -187,7 +187,7 @@ class Session:
             execution = replace(execution, error=unmangled(execution.error, cell))
         changes = detector.after(
             self.namespace,
-            cut_off=lambda name: bool(self.graph.readers(name)),
+            cut_off=self.graph.is_read,
             # The ledger is written only in _record below: it still holds the versions
             # as they were when the cell started.
             owned=lambda name: self.ledger.owned_by(name, cell),
@@ -734,8 +734,11 @@ class Session:
                 if is_private(name) and (original(name, cell) or name) not in analysis.closes_over:
                     del namespace[name]
 
-        def tracked(name: str) -> bool:
-            return links_cells(name) and not (any_order and is_private(name))
+        tracked: Callable[[str], bool] = links_cells  # (no frame of ours: asked per name)
+        if any_order:
+
+            def tracked(name: str) -> bool:
+                return links_cells(name) and not is_private(name)
 
         rebound = {n for n in changes.rebound if tracked(n)}
         mutated = {n for n in changes.mutated if tracked(n) and n in namespace}
