@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -177,10 +176,10 @@ def test_real_interrupt_stops_the_run(nb: Notebook) -> None:
     d = nb.add("w = 4")
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
-    started = time.monotonic()
     run = nb.run_all()
     timer.join()
-    assert time.monotonic() - started < 4.5
+    # (No clock: on a loaded machine the interrupt may come late, never after `b`'s 5 s
+    # loop ends, which `b`'s KeyboardInterrupt below shows.)
     assert run.interrupted
     assert run.ran == [a.id, b.id]
     assert nb.cell(b).error is not None and nb.cell(b).error.type == "KeyboardInterrupt"
