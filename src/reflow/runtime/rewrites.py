@@ -51,8 +51,8 @@ def has_with(body: list[ast.stmt]) -> bool:
     for statement in body:
         if isinstance(statement, ast.With):
             return True
-        if isinstance(statement, _DEFINITIONS):
-            continue
+        if not isinstance(statement, _COMPOUND):
+            continue  # a simple statement, or a definition (not looked into)
         bodies: list[list[ast.stmt]] = [
             getattr(statement, name, None) or [] for name in ("body", "orelse", "finalbody")
         ]
@@ -63,4 +63,14 @@ def has_with(body: list[ast.stmt]) -> bool:
     return False
 
 
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_COMPOUND = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.Try,
+    ast.TryStar,
+    ast.AsyncWith,
+    ast.Match,
+)
+"""The statements with bodies of statements, but for ``with`` and definitions."""
