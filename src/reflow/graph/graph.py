@@ -461,6 +461,12 @@ class DataflowGraph:
         instead."""
         return self._reach_epoch
 
+    @property
+    def reach_changes_pending(self) -> bool:
+        """Whether ``take_reach_changes`` or ``take_reexpanded`` has anything to give (asked
+        before every status query: mostly nothing)."""
+        return bool(self._reach_changes or self._dynamic_told or self._reexpanded)
+
     def take_reach_changes(self) -> set[CellId]:
         """The cells whose status may rest on a change, since the last call (which this one
         forgets), of what some cell reaches (``alters``, or the kinds of names it may reach):

@@ -183,6 +183,8 @@ class Scheduler:
         reads or writes another cell's change widened (``take_reexpanded``: `def f()`
         added below a caller of ``f``), which ``users_resting_on`` leaves to this."""
         graph = self._graph
+        if self._reach_epoch == graph.reach_epoch and not graph.reach_changes_pending:
+            return
         resting = graph.take_reach_changes() | graph.take_reexpanded()
         if self._reach_epoch != graph.reach_epoch:
             self._reach_epoch = graph.reach_epoch
