@@ -281,7 +281,7 @@ class DataflowGraph:
         if self._direction is Direction.ANY_ORDER:
             return frozenset()
         return in_order.out_of_order_usages(
-            cell, self._expanded[cell], self.position, self._writers
+            cell, self._expanded[cell], self._order.position, self._writers
         )
 
     # ---- edges -------------------------------------------------------------
@@ -294,7 +294,7 @@ class DataflowGraph:
                 self._build_any_order()
                 return self._parents[cell]
             cached = self._parents[cell] = in_order.parents(
-                cell, self._expanded[cell], self.position, self._writers
+                cell, self._expanded[cell], self._order.position, self._writers
             )
         return cached
 
@@ -307,7 +307,7 @@ class DataflowGraph:
             cached = self._children[cell] = in_order.children(
                 cell,
                 self._expanded[cell],
-                self.position,
+                self._order.position,
                 self._readers,
                 self._writers,
                 self._reads_all,
@@ -815,7 +815,7 @@ class DataflowGraph:
                 self._expanded,
                 self._writers,
                 self.parents,
-                self.position,
+                self._order.position,
             ).items():
                 errors.setdefault(cell, error)
         return errors
