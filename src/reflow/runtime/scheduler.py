@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import types
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -219,7 +219,7 @@ class Scheduler:
         if settle is None:
             settle = mode is Mode.REACTIVE and not alone
         run = Run()
-        concerned: set[CellId] = set()  # cells whose status the run may have changed
+        concerned = _Concerned()  # cells whose status the run may have changed
         wave = targets
         replayed = False
         # Cells the user asked for by name run even where a failure above leaves them
@@ -241,8 +241,11 @@ class Scheduler:
                 wave = self._replay(self._unsettled(concerned, set(), roots_only=False))
             if not wave:
                 break
-        affected = concerned | graph.dependents(run.ran) | set(run.ran) | set(run.left_over)
-        run.stale = [c for c in self.board().stale() if c in affected]  # (see ``_unsettled``)
+        stale = self.board().stale()  # (see ``_unsettled``)
+        affected = concerned.cells | set(run.ran) | set(run.left_over)
+        if any(c not in affected for c in stale):
+            affected |= concerned.covering(graph, stale) | graph.dependents(run.ran)
+        run.stale = [c for c in stale if c in affected]
         return run
 
     def _wave(
@@ -252,7 +255,7 @@ class Scheduler:
         alone: bool,
         observer: CellObserver | None,
         run: Run,
-        concerned: set[CellId],
+        concerned: _Concerned,
     ) -> list[CellId]:
         """One wave of a run, folded into ``run``; returns the cells it ran."""
         graph = self._graph
@@ -273,11 +276,10 @@ class Scheduler:
             written |= graph.expanded(cell).writes
         unforeseen = self.users_of(written - counted)
         self.forget_statuses(resting | unforeseen)
-        forgotten = touched | unforeseen
-        concerned |= forgotten | graph.dependents(forgotten)
+        concerned.forgot(touched | unforeseen)
         for cell in wave.ran:
             if cell not in wave.errors:  # a cause fixed: what it cancelled may run now
-                concerned |= {c for c in self._cancelled_by.pop(cell, ()) if c in graph}
+                concerned.cells |= {c for c in self._cancelled_by.pop(cell, ()) if c in graph}
         run.ran += wave.ran
         run.errors.update(wave.errors)
         run.cancelled += [c for c in wave.cancelled if c not in run.cancelled]
@@ -287,7 +289,7 @@ class Scheduler:
         return wave.ran
 
     def _unsettled(
-        self, concerned: set[CellId], spent: set[CellId], roots_only: bool
+        self, concerned: _Concerned, spent: set[CellId], roots_only: bool
     ) -> list[CellId]:
         """The stale cells among ``concerned`` that running can bring up to date.
 
@@ -312,7 +314,7 @@ class Scheduler:
         stale_now = set(board.stale())
         stale = [
             c
-            for c in concerned
+            for c in concerned.covering(graph, stale_now)
             if c in stale_now
             and c not in spent
             and not self.orphaned(c, board)
@@ -1064,6 +1066,30 @@ class Scheduler:
                     break
                 final = graph.reaching_writer(final, name)
         return found
+
+
+@dataclass
+class _Concerned:
+    """The cells whose status a run may have changed: those its waves forgot, and their
+    dependents (``DataflowGraph.dependents``). The dependents are looked for only once a
+    stale cell lies outside the cells forgotten: after most executions none does, and the
+    dependents of every user of a name the cell wrote are most of a long notebook, walked
+    again after every execution (its edges computed anew since the cell was added)."""
+
+    cells: set[CellId] = field(default_factory=set)
+    roots: set[CellId] = field(default_factory=set)
+    """Of ``cells``, those whose dependents are not in ``cells`` yet."""
+
+    def forgot(self, cells: set[CellId]) -> None:
+        self.cells |= cells
+        self.roots |= cells
+
+    def covering(self, graph: DataflowGraph, stale: Collection[CellId]) -> set[CellId]:
+        """``cells``, with the dependents of the roots if one of ``stale`` is not in it."""
+        if self.roots and any(c not in self.cells for c in stale):
+            self.cells |= graph.dependents(self.roots)
+            self.roots = set()
+        return self.cells
 
 
 def _same(expected: Version | None, current: Version | None) -> bool:
