@@ -289,6 +289,52 @@ MODULES = [
         status={"b": "stale", "c": "never_run"},
     ),
     Case(
+        # A cell not run yet importing the module under another name and storing into it
+        # stores into the module every import of it gives (unsound once: the reader below
+        # showed None as fresh, where a run-all gives [1]; fuzzer round 6, N6).
+        "a-store-through-an-import-under-another-name-added-above-a-reader-leaves-it-stale",
+        {"n": "n = 1", "a": "import json", "b": "s = getattr(json, 'rf_r6_n6', None)"},
+        ["run_all", "add c@2: import json as js\\njs.rf_r6_n6 = [n]"],
+        status={"b": "stale", "c": "never_run"},
+    ),
+    Case(
+        "a-store-through-an-import-under-another-name-edited-in-leaves-the-reader-stale",
+        {
+            "n": "n = 1",
+            "a": "import json",
+            "c": "w = 0",
+            "b": "s = getattr(json, 'rf_r6_n6e', None)",
+        },
+        ["run_all", "edit c: import json as js\\njs.rf_r6_n6e = 5"],
+        status={"b": "stale", "c": "dirty"},
+    ),
+    Case(
+        # ... and one added above the import: an import undoes no store, so the reader
+        # below it reads what that cell will store, whichever name it stores through.
+        "a-store-into-a-module-added-above-its-import-leaves-the-reader-stale-until-it-runs",
+        {"n": "n = 1", "a": "import json", "b": "s = getattr(json, 'rf_r6_n6a', None)"},
+        ["run_all", "add c@1: import json\\njson.rf_r6_n6a = [n]"],
+        status={"a": "fresh", "b": "stale", "c": "never_run"},
+    ),
+    Case(
+        "a-store-through-another-name-added-above-the-import-runs-before-the-reader",
+        {"n": "n = 1", "a": "import json", "b": "s = getattr(json, 'rf_r6_n6b', None)"},
+        ["run_all", "add c@1: import json as js\\njs.rf_r6_n6b = [n]", "run b"],
+        ran=["c", "a", "b"],
+        ns={"s": [1]},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        # Its own import gives it the module: no out-of-order usage of the `json` below
+        # (liveness: the reader stayed stale after run_all, which ran it twice).
+        "a-store-through-an-import-under-another-name-above-the-import-settles",
+        {"n": "n = 1", "a": "import json", "b": "s = getattr(json, 'rf_r6_n6c', None)"},
+        ["run_all", "add c@1: import json as js\\njs.rf_r6_n6c = [n]", "run_all"],
+        ran=["n", "c", "a", "b"],
+        ns={"s": [1]},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
         "a-store-into-a-module-above-its-import-leaves-the-reader-stale",
         {
             "a": "json.rf_r6_above = 1",

@@ -174,7 +174,9 @@ class CellAnalysis:
     ``refs`` are globals the cell may read before binding them itself
     (including reads by default arguments, decorators and class bodies, which
     run in the cell). ``defs`` are globals it may bind, ``imports`` those of them
-    bound to a module by an ``import`` statement; ``deletes`` the globals
+    bound to a module by an ``import`` statement, ``imported`` each of those with the
+    dotted name of the module it binds (``import json as js``: ``("js", "json")``: another
+    name of the module ``import json`` binds); ``deletes`` the globals
     it ``del``s at cell level. ``may_change`` are globals whose objects the cell
     may change in place in ways it cannot enumerate (receivers of unknown
     methods, arguments of calls not known to leave them alone): the runtime
@@ -242,6 +244,7 @@ class CellAnalysis:
     aliases: frozenset[tuple[str, str]] = frozenset()
     defs: frozenset[str] = frozenset()
     imports: frozenset[str] = frozenset()
+    imported: frozenset[tuple[str, str]] = frozenset()
     deletes: frozenset[str] = frozenset()
     mutations: tuple[Mutation, ...] = ()
     may_change: frozenset[str] = frozenset()

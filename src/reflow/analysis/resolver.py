@@ -60,6 +60,7 @@ class NameResolver:
         self.path_reads: dict[str, set[tuple[PathPart, ...]]] = {}
         self.defs: set[str] = set()
         self.imports: set[str] = set()
+        self.imported: set[tuple[str, str]] = set()  # (``CellAnalysis.imported``)
         self.deletes: set[str] = set()
         self.mutations: dict[Mutation, None] = {}  # an ordered set
         self.may_change: set[str] = set()
@@ -222,10 +223,12 @@ class NameResolver:
         """A store of ``name`` where the walk is now, of a value of ``kind`` if known."""
         self.bind_in(len(self.stack) - 1, name, kind)
 
-    def bind_import(self, name: str) -> None:
-        """An import's store: remembered apart, since a module's "methods" are functions."""
+    def bind_import(self, name: str, module: str) -> None:
+        """An import's store: remembered apart, since a module's "methods" are functions;
+        ``module`` is the dotted name of the module it binds ``name`` to."""
         if isinstance(self.stack[-1], CellScope):
             self.imports.add(name)
+            self.imported.add((name, module))
         self.bind(name)
 
     def bind_in(self, index: int, name: str, kind: BindingKind | None = None) -> None:
@@ -602,6 +605,7 @@ class NameResolver:
             ),
             defs=defs,
             imports=freeze(self.imports),
+            imported=freeze(self.imported),
             deletes=freeze(self.deletes),
             mutations=tuple(self.mutations),
             may_change=freeze(self.may_change),

@@ -378,8 +378,12 @@ class CellVisitor:
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            # ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c``.
-            self.names.bind_import(alias.asname or alias.name.partition(".")[0])
+            # ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c`` to ``a.b``.
+            if alias.asname:
+                self.names.bind_import(alias.asname, alias.name)
+            else:
+                top = alias.name.partition(".")[0]
+                self.names.bind_import(top, top)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.module == "__future__":

@@ -33,6 +33,14 @@ class CellEffects:
     """Names the last run wrote whose values carry notebook code (``fs = [foo]``, an
     instance of a notebook class), with what that code touches (``runtime.carried``):
     a cell that reads such a name may call it, as if it called a function by name."""
+    observed_shares: frozenset[tuple[str, str]] = frozenset()
+    """Pairs of a name the last run bound and another global found bound to the same
+    object, which the code does not tell (`o2 = o.add(1)`, `add` returning `self`): they
+    share objects as ``CellAnalysis.shares`` pairs do."""
+    observed_instances: frozenset[tuple[str, str]] = frozenset()
+    """Pairs of a name the last run bound to an instance of a notebook class and a name
+    the class was bound to then (`obj = K()`: `("obj", "K")`): a store into that class
+    changes what the instance gives (``NotebookFunctions.instances_of``)."""
     binds: frozenset[str] = field(init=False)
     mutates: frozenset[str] = field(init=False)
     deletes: frozenset[str] = field(init=False)
@@ -84,6 +92,8 @@ class CellEffects:
         deletes: Iterable[str],
         mutates: Iterable[str],
         carried: Mapping[str, FunctionSummary] | None = None,
+        shares: frozenset[tuple[str, str]] = frozenset(),
+        instances: frozenset[tuple[str, str]] = frozenset(),
     ) -> CellEffects:
         return CellEffects(
             self.analysis,
@@ -92,7 +102,17 @@ class CellEffects:
             freeze(mutates),
             observed=True,
             observed_carried=freeze(carried.items() if carried else ()),
+            observed_shares=shares,
+            observed_instances=instances,
         )
+
+    @property
+    def shares(self) -> frozenset[tuple[str, str]]:
+        """The pairs of names the cell makes share objects: by its code, and as its last
+        run was seen to."""
+        if not self.observed_shares:
+            return self.analysis.shares
+        return self.analysis.shares | self.observed_shares
 
     def with_analysis(self, analysis: CellAnalysis) -> CellEffects:
         """New source, same observations: until it runs, what its last run did still stands
@@ -103,4 +123,6 @@ class CellEffects:
             self.observed_deletes,
             self.observed_mutates,
             observed_carried=self.observed_carried,
+            observed_shares=self.observed_shares,
+            observed_instances=self.observed_instances,
         )

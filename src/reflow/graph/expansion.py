@@ -48,6 +48,10 @@ class Expanded:
     reads_all: bool
     may_change: frozenset[str] = frozenset()
     alias_only: frozenset[str] = frozenset()
+    imported_as: frozenset[str] = frozenset()
+    """The other names cells import the modules the cell imports as
+    (``NotebookFunctions.same_module``): `import json as js` holds what `json` holds,
+    whatever cell binds `json`, or none."""
     path_reads: Mapping[str, frozenset[tuple[PathPart, ...]]] = field(
         default_factory=no_items, hash=False
     )
@@ -131,6 +135,13 @@ class NotebookFunctions:
     def __init__(self) -> None:
         self._functions: dict[str, dict[CellId, FunctionSummary]] = {}
         self._modules: dict[str, set[CellId]] = {}
+        # module's dotted name -> the names cells import it as -> those cells
+        self._imported_as: dict[str, dict[str, set[CellId]]] = {}
+        # class name -> names runs bound to an instance of the class it held -> those cells
+        self._instances: dict[str, dict[str, set[CellId]]] = {}
+        self.instances_changed: set[str] = set()
+        """The class names whose ``instances_of`` the last ``set_cell`` changed: only a cell
+        not run yet storing into one of them widens otherwise."""
         # name -> names some cell makes it share objects with (both ways), per cell
         self._shares: dict[str, dict[str, set[CellId]]] = {}
         # name -> how many binding cells bind it to each kind (None: any value), and the
@@ -152,12 +163,17 @@ class NotebookFunctions:
         Returns the names whose meaning changed: cells that use them must be
         widened again.
         """
+        self.instances_changed = self._set_instances(
+            cell, effects.observed_instances if effects else frozenset()
+        )
         functions = effects.functions if effects else {}
         imports = effects.analysis.imports if effects else frozenset()
-        shares = effects.analysis.shares if effects else frozenset()
+        imported = effects.analysis.imported if effects else frozenset()
+        shares = effects.shares if effects else frozenset()
         return (
             self._set_functions(cell, functions)
             | self._set_modules(cell, imports)
+            | self._set_imported(cell, imported)
             | self._set_shares(cell, shares)
             | self._set_kinds(cell, before, effects)
         )
@@ -169,6 +185,22 @@ class NotebookFunctions:
     def is_module(self, name: str) -> bool:
         """Whether some cell binds ``name`` with an ``import`` statement."""
         return name in self._modules
+
+    def _may_be_module(self, name: str) -> bool:
+        """Whether some cell imports ``name``, or makes it share what a name some cell
+        imports holds (`m = np`)."""
+        return self.is_module(name) or not self._modules.keys().isdisjoint(
+            self._shares.get(name, ())
+        )
+
+    def same_module(self, names: Iterable[str]) -> frozenset[str]:
+        """The other names some cell imports a module as that some cell imports as one of
+        ``names`` (`import json as js` and `import json`: `js` and `json` hold one module)."""
+        found: set[str] = set()
+        for modules in self._imported_as.values():
+            if len(modules) > 1 and not modules.keys().isdisjoint(names):
+                found.update(modules)
+        return frozenset(found.difference(names))
 
     def kind(self, name: str) -> BindingKind | None:
         """What every cell binding ``name`` binds it to, if they agree and it is known."""
@@ -236,12 +268,13 @@ class NotebookFunctions:
                 called.update(summary.called)
                 handled.update(summary.may_change - summary.called)
                 receiver_calls |= summary.receiver_calls
-        # Before a run tells what the receiver is: a name some cell imports, or binds to a
-        # class or to what `from m import` gives, makes a mutating table method a function
-        # of a module's (`np.put(a, ...)`) or an unbound method (`np.ndarray.fill(a, k)`).
+        # Before a run tells what the receiver is: a name some cell imports (or makes share
+        # a module: `m = np`), or binds to a class or to what `from m import` gives, makes
+        # a mutating table method a function of a module's (`np.put(a, ...)`, a ufunc's
+        # `out=`: `m.multiply(a, 2, out=a)`) or an unbound method (`np.ndarray.fill(a, k)`).
         for call in receiver_calls:
             if call.mutating and (
-                self.is_module(call.root)
+                self._may_be_module(call.root)
                 or self.kind(call.root) in (BindingKind.CLASS, BindingKind.IMPORTED)
             ):
                 may_change |= call.names()
@@ -263,7 +296,9 @@ class NotebookFunctions:
         mutating = effects.mutates
         unrun_widens = False
         if effects.pending:  # not run yet: anything it may change, or what shares with it
+            # (or, of a class, its instances: `K.get = ...` changes what `obj.get` gives)
             widened = mutating | self.sharing_closure(alters, changeable=True)
+            widened |= self.instances_of(alters | mutating)
             unrun_widens = widened != mutating
             mutating = widened
         # A module's functions are not its methods (``np.mean(x)`` leaves ``np`` alone, and
@@ -276,8 +311,14 @@ class NotebookFunctions:
         stored = effects.analysis.stored_names | _changed_in_parts(effects.analysis)
         if effects.pending and stored:
             # Not run yet, a store through a name that may share a module (`mj = json`,
-            # then `mj.Y = 2`) may be one into the module: its run shows which.
+            # then `mj.Y = 2`) may be one into the module: its run shows which. A store
+            # through a name a cell imports a module as is one into that module under every
+            # name cells import it as (`import json as js; js.Z = 1` stores into `json.Z`).
             stored = stored | (self.sharing_closure(stored).intersection(self._modules))
+            imported_as = self.same_module(stored)
+            if imported_as:
+                stored = stored | imported_as
+                mutating = mutating | imported_as
         # A module a function the cell calls stores into (`def setv(x): m.v = x`) is
         # changed by the call as by the store itself: no fingerprint would tell.
         into_modules = {name for name, _, _ in called_stores if name in self._modules}
@@ -300,9 +341,11 @@ class NotebookFunctions:
         # through is not known, `exec('a[0] = 1')` needs `a` bound, as `a[0] = 1` does.)
         seen_changed = freeze(n for n in effects.observed_mutates if links(n) and n not in refs)
         alias_only = frozenset() if effects.reads_all else seen_changed
+        imports = effects.analysis.imports
         return Expanded(
             refs=freeze_like(refs | seen_changed, effects.analysis.refs),
             alias_only=alias_only,
+            imported_as=self.same_module(imports) if imports else EMPTY,
             binds=freeze_like(binds | (writes - effects.deletes), effects.binds),
             mutates=freeze_like(mutates - binds, effects.mutates),
             deletes=freeze_like((n for n in effects.deletes if links(n)), effects.deletes),
@@ -444,6 +487,38 @@ class NotebookFunctions:
         else:  # (unshared: their variety is not bounded by the kinds alone)
             self._kinds[name] = tuple(sorted(counts.items(), key=_by_kind))
 
+    def instances_of(self, names: Iterable[str]) -> frozenset[str]:
+        """The names runs bound to an instance of a class one of ``names`` held
+        (``CellEffects.observed_instances``): whatever class a name holds now, and whichever
+        cell binds it, a store into the class a cell reaches may be one into theirs."""
+        instances = self._instances
+        if not instances:
+            return EMPTY
+        found: set[str] = set()
+        for name in names:
+            found.update(instances.get(name, ()))
+        return frozenset(found)
+
+    def _set_instances(self, cell: CellId, pairs: frozenset[tuple[str, str]]) -> set[str]:
+        """Record the (instance, class) names the cell's last run bound; the class names
+        whose ``instances_of`` changed."""
+        changed: set[str] = set()
+        for kind, names in list(self._instances.items()):
+            for name, cells in list(names.items()):
+                if cell in cells and (name, kind) not in pairs:
+                    cells.discard(cell)
+                    if not cells:
+                        del names[name]
+                        changed.add(kind)
+            if not names:
+                del self._instances[kind]
+        for name, kind in pairs:
+            cells = self._instances.setdefault(kind, {}).setdefault(name, set())
+            if not cells:
+                changed.add(kind)
+            cells.add(cell)
+        return changed
+
     def _set_shares(self, cell: CellId, shares: frozenset[tuple[str, str]]) -> set[str]:
         pairs = shares | {(b, a) for a, b in shares}
         changed: set[str] = set()
@@ -477,6 +552,27 @@ class NotebookFunctions:
                 defined[cell] = summary
                 changed.add(name)
         return changed
+
+    def _set_imported(self, cell: CellId, imported: frozenset[tuple[str, str]]) -> set[str]:
+        """Record the modules the cell imports and under which names; the names whose
+        ``same_module`` changed (every name of a module gained or lost one)."""
+        changed: set[str] = set()
+        for module, names in list(self._imported_as.items()):
+            for name, cells in list(names.items()):
+                if cell in cells and (name, module) not in imported:
+                    cells.discard(cell)
+                    if not cells:
+                        del names[name]
+                        changed.update(names, (name,))
+            if not names:
+                del self._imported_as[module]
+        for name, module in imported:
+            names = self._imported_as.setdefault(module, {})
+            cells = names.setdefault(name, set())
+            if not cells:
+                changed.update(names)
+            cells.add(cell)
+        return changed if len(changed) > 1 else set()
 
     def _set_modules(self, cell: CellId, imports: frozenset[str]) -> set[str]:
         changed = set()

@@ -136,7 +136,7 @@ class DataflowGraph:
             and kinds_epoch == self._functions.kinds_epoch
             and effects.functions == before.functions
             and effects.analysis.imports == before.analysis.imports
-            and effects.analysis.shares == before.analysis.shares
+            and effects.shares == before.shares
             and effects.analysis.syntax_error == before.analysis.syntax_error
             and effects.analysis.star_import == before.analysis.star_import
         ):
@@ -670,11 +670,18 @@ class DataflowGraph:
             self._index(cell, self._expanded[cell])
         self._count_reach(cell, old, self._expanded.get(cell))
         # Cells calling a function whose summary changed read and write other names now;
-        # cells calling a method of a name that became (or stopped being) a module too.
+        # cells calling a method of a name that became (or stopped being) a module too;
+        # and a cell not run yet storing through a name a module is now imported as
+        # otherwise too (``NotebookFunctions.same_module``).
         for name in changed:
-            for reader in list(self._readers.cells(name)):
-                if reader != cell:
+            pending = [w for w in self._writers.cells(name) if self._effects[w].pending]
+            for reader in [*self._readers.cells(name), *pending]:
+                if reader != cell and reader in self._expanded:
                     self._reindex(reader)
+        for name in self._functions.instances_changed - changed:
+            for writer in list(self._writers.cells(name)):
+                if writer != cell and writer in self._expanded and self._effects[writer].pending:
+                    self._reindex(writer)
         if kinds_epoch != self._functions.kinds_epoch:
             self._tell_kinds_changed(changed)
         if modules_before != modules and shared_before == shared:
@@ -844,6 +851,8 @@ def _first_run_saw_nothing_new(before: CellEffects, after: CellEffects) -> bool:
         and after.observed_deletes == before.observed_deletes
         and after.observed_mutates == before.observed_mutates
         and after.observed_carried == before.observed_carried
+        and after.observed_shares == before.observed_shares
+        and after.observed_instances == before.observed_instances
     )
 
 
@@ -851,7 +860,7 @@ def _sharing(effects: CellEffects | None) -> tuple[frozenset[tuple[str, str]], f
     """What of a cell's effects decides which names share objects (modules share none)."""
     if effects is None:
         return frozenset(), frozenset()
-    return effects.analysis.shares, effects.analysis.imports
+    return effects.shares, effects.analysis.imports
 
 
 def _status_inputs(expanded: Expanded) -> tuple[object, ...]:

@@ -75,9 +75,15 @@ def out_of_order_usages(
     `import random` then `random.seed(0)`, the module's state read from the cells above,
     where there are any): with none above, a run-all gives it what its own import gives,
     no value of a cell below. (Counted as one, the cell was never pulled for a draw below
-    it, which then ran three times: itself, again, then replayed.)"""
+    it, which then ran three times: itself, again, then replayed.) Nor one it imports
+    under another name (`import json as js; js.Y = 1` changes `json`): its own import gives
+    it the module, whichever cell binds `json`."""
     pos = position(cell)
-    own = expanded.alias_only & expanded.binds if expanded.alias_only else EMPTY
+    own = (
+        expanded.alias_only & (expanded.binds | expanded.imported_as)
+        if expanded.alias_only
+        else EMPTY
+    )
     return frozenset(
         name
         for name in expanded.refs

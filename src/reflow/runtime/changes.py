@@ -82,6 +82,8 @@ class Changes:
     bound_again: frozenset[str] = frozenset()
     """Names set aside for the run (``ChangeDetector.set_aside``) that it bound again to
     the value they held: a binding all the same, of the version already there."""
+    shaped: Mapping[str, frozenset[PathPart]] = field(default_factory=dict)
+    """Of ``parts``, those the run added or removed (``shaped_parts``)."""
 
 
 class ChangeDetector:
@@ -195,6 +197,7 @@ class ChangeDetector:
             deleted = deleted | {name for name in aside if name not in namespace}
         changed_objects: dict[int, Any] = {}
         parts_of: dict[int, frozenset[PathPart] | None] = {}  # by object id
+        shaped_of: dict[int, frozenset[PathPart]] = {}  # of those parts, added or removed
         drew = False  # a global generator changed: ``_holders`` looks for its other ways in
         for name, print_before in self._prints.items():
             obj = changeable(before[name])
@@ -202,6 +205,8 @@ class ChangeDetector:
             if print_after != print_before:
                 changed_objects[id(obj)] = obj
                 changed_at = parts_of[id(obj)] = changed_parts(print_before, print_after)
+                if changed_at:
+                    shaped_of[id(obj)] = shaped_parts(print_before, print_after)
                 for element in _at_parts(obj, changed_at):
                     # The same object as before, in a part that changed: it changed in place
                     # (`c[0]['p'] = 1`), and so did whatever holds it (`b.p` is `c[0]`).
@@ -247,6 +252,11 @@ class ChangeDetector:
             if (found := parts_of.get(id(namespace[name]))) is not None
             or (name in through_class and (found := parts_of.get(id(type(namespace[name])))))
         }
+        shaped = {
+            name: found
+            for name in parts
+            if name not in through_class and (found := shaped_of.get(id(namespace[name])))
+        }
         return Changes(
             frozenset(rebound),
             deleted,
@@ -254,6 +264,7 @@ class ChangeDetector:
             parts,
             frozenset(through_class - rebound),
             bound_again,
+            shaped,
         )
 
     def _moved(self, namespace: dict[str, Any]) -> tuple[list[str], frozenset[str]]:
@@ -579,6 +590,28 @@ def changed_parts(before: Any, after: Any) -> frozenset[PathPart] | None:
 _PARTS_LIMIT = 64
 
 
+def shaped_parts(before: Any, after: Any) -> frozenset[PathPart]:
+    """Of the parts ``changed_parts`` tells apart, those one fingerprint has and the other
+    has not: a list's indices past the shorter length, a dict's keys, an object's or a
+    notebook class's attributes added or removed. A store into such a part later replaces
+    what it holds, not whether it is there (`xs[1] = 5` fails without `xs.append(2)`), nor
+    where a dict or an object keeps it (their order)."""
+    kind = before[0]
+    if kind is list or kind is tuple:
+        old, new = len(before[1]), len(after[1])
+        return frozenset(range(min(old, new), max(old, new)))
+    if kind is dict:
+        keys = {key for key, _ in before[1]} ^ {key for key, _ in after[1]}
+        return frozenset(part for key in keys if (part := _key_part(key)) is not None)
+    if kind == "class":
+        keys = {key for key, _ in before[2]} ^ {key for key, _ in after[2]}
+        return frozenset("." + key for key in keys)
+    if kind == "object":
+        keys = {key for key, _ in before[3]} ^ {key for key, _ in after[3]}
+        return frozenset("." + key for key in keys if type(key) is str)
+    return frozenset()
+
+
 def _differing(before: Any, after: Any) -> set[Any]:
     """The keys whose values differ between two fingerprints' (key, value) pairs."""
     old_items, new_items = dict(before), dict(after)
@@ -679,6 +712,12 @@ _BOUND_IN_C = (types.BuiltinMethodType, types.MethodWrapperType)
 """Methods of objects written in C (`xs.append`, `xs.__setitem__`): a call changes the
 object they are bound to (``__self__``), unless that is a module or a class (`len`,
 `np.zeros`, `dict.fromkeys`)."""
+
+
+def held_directly(holder: Any, value: Any) -> bool:
+    """Whether ``holder`` holds ``value`` itself: as an item, a dict's key or value, an
+    attribute (``_elements``), within the scan limit."""
+    return any(element is value for element in islice(_elements(holder), _SCAN_LIMIT))
 
 
 def _elements(value: Any, with_class: bool = False) -> list[Any]:

@@ -36,6 +36,11 @@ class CellRecord:
     seen: Mapping[Symbol, Version | None] = field(default_factory=no_items)
     read_paths: Mapping[str, frozenset[tuple[PathPart, ...]]] = field(default_factory=no_items)
     seen_writes: Mapping[str, frozenset[Version]] = field(default_factory=no_items)
+    shapes_seen: Mapping[Symbol, Version | None] = field(default_factory=no_items)
+    """For each part its code stores whole (`xs[1] = 5`), the write that had made the part
+    there when it ran (``VersionLedger.shaper``; ``None``: none, or its own): a store needs
+    its part's shape (a list's index fails without it; a dict keeps a key where it was
+    added), though it reads nothing of the part (``StatusBoard._reshaped``)."""
     wrote: dict[Symbol, Version] = field(default_factory=dict)
     wrote_parts: frozenset[str] = frozenset()
     out_of_order: frozenset[str] = frozenset()

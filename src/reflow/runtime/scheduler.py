@@ -31,7 +31,15 @@ from reflow.graph.graph import DataflowGraph, GraphError
 from reflow.runtime.draws import undetermined_draws
 from reflow.runtime.errors import CellError
 from reflow.runtime.session import Session
-from reflow.runtime.status import Chain, Decision, StatusBoard, read_names, writes_reaching
+from reflow.runtime.status import (
+    Chain,
+    Decision,
+    StatusBoard,
+    read_names,
+    shape_reaching,
+    stored_parts,
+    writes_reaching,
+)
 from reflow.runtime.versions import Paths, Symbol, Version, overlaps
 
 _SETTLE_WAVES = 8
@@ -788,6 +796,7 @@ class Scheduler:
                     and (
                         self._displaced(cell, name, paths, chain.newest, in_place)
                         or (not in_place and self._holds_from_below(cell, name, paths, chain))
+                        or (in_place and self._reshaped(cell, name, board))
                     )
                     # (Not where the value starts from a cell below, or holds a store
                     # into a module a cell below made: the writers would change that
@@ -838,6 +847,22 @@ class Scheduler:
             and self._session.made_below(version, rank, at=True)
             for version in writes
         )
+
+    def _reshaped(self, cell: CellId, name: str, board: StatusBoard) -> bool:
+        """Whether a part of ``name`` the cell stores into was made there by another write
+        than a run-all's makes before it (``StatusBoard._reshaped``): the value is rebuilt
+        from its binder first, as a store replaces what the part holds, not its shape."""
+        ledger, records = self._session.ledger, self._session.records
+        for symbol in stored_parts(records[cell].analysis):
+            if symbol.name != name:
+                continue
+            shaper = ledger.shaper(symbol)
+            if shaper is not None and shaper.cell == cell:
+                shaper = None
+            shape = shape_reaching(self._graph, records, cell, symbol, board.settled)
+            if shape.unsynced is None and shape.shaper != shaper:
+                return True
+        return False
 
     def _cancelled_still(self, cell: CellId) -> bool:
         """Whether the cell was cancelled by a failure that still stands."""

@@ -25,6 +25,7 @@ from reflow.runtime.changes import (
     ChangeDetector,
     Changes,
     changed_by_use,
+    held_directly,
     plain_data,
     receiver_call_changes,
     seeded_generators,
@@ -47,7 +48,7 @@ from reflow.runtime.private import original, unmangled
 from reflow.runtime.records import CellRecord
 from reflow.runtime.replaced import replaces
 from reflow.runtime.state import StateQueries
-from reflow.runtime.status import read_names
+from reflow.runtime.status import read_names, stored_parts
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger
 
 _UNBOUND: Any = object()
@@ -116,6 +117,7 @@ class Session:
     def run_cell(self, cell: CellId) -> Outcome:
         record = self.records[cell]
         seen, read_paths, seen_writes = self._versions_seen(cell)
+        shapes = shapes_seen(self.ledger, cell, record.analysis)
         stamp = self.ledger.tick()
         expanded = self.graph.expanded(cell)
         threads = set(threading.enumerate())
@@ -221,6 +223,7 @@ class Session:
             read_paths[name] = frozenset()
         record.out_of_order = self._out_of_order_reads(cell, seen)
         record.reads_own = leftovers
+        record.shapes_seen = shapes
         record.read_paths = or_empty(read_paths)
         record.seen_writes = or_empty(seen_writes)
         changed = self._record(cell, record, changes, seen, stamp, execution, unbound)
@@ -757,11 +760,14 @@ class Session:
             if parts is not None:  # changed in these items or attributes only
                 # (Through its class, an instance's own stores stay: ``Version.beside``.)
                 beside = name in changes.through_class
+                shaped = changes.shaped.get(name, frozenset())
                 for part in parts:
                     symbol = Symbol(name, (part,))
                     # (A draw: the part of a module that holds a global generator.)
                     drew = generator_changed(namespace[name], frozenset({part})) is not None
-                    wrote[symbol] = self.ledger.write(symbol, writer, beside=beside, drew=drew)
+                    wrote[symbol] = self.ledger.write(
+                        symbol, writer, beside=beside, drew=drew, shaped=part in shaped
+                    )
                 continue
             # No value to compare: a change in place (or one declared with
             # reflow.mutate, even of a str) is a change, whatever the value reads.
@@ -980,13 +986,86 @@ class Session:
         carried = carried_summaries(
             sorted((rebound | mutated | held) - analysis.functions.keys()), self.namespace
         )
-        if effects.pending or (binds, deletes, mutates, frozenset(carried.items())) != (
+        bound = held & (analysis.defs | rebound)
+        shares = _shared_at_run(bound, analysis, self.namespace)
+        instances = _instances_made(bound, analysis, self.namespace)
+        seen = (binds, deletes, mutates, frozenset(carried.items()), shares, instances)
+        if effects.pending or seen != (
             effects.observed_binds,
             effects.observed_deletes,
             effects.observed_mutates,
             effects.observed_carried,
+            effects.observed_shares,
+            effects.observed_instances,
         ):
-            self.graph.update(cell, effects.with_observed(binds, deletes, mutates, carried))
+            self.graph.update(
+                cell, effects.with_observed(binds, deletes, mutates, carried, shares, instances)
+            )
+
+
+def _instances_made(
+    bound: set[str], analysis: CellAnalysis, namespace: dict[str, Any]
+) -> frozenset[tuple[str, str]]:
+    """Pairs of a name the cell bound to an instance of a notebook class and a name the
+    cell read that holds the class (`obj = K()`: `("obj", "K")`): a cell not run yet
+    storing into the class changes what the instance gives, whichever class `K` names
+    by the time it runs (``CellEffects.observed_instances``)."""
+    found = set()
+    for name in bound:
+        value = namespace.get(name)
+        kind = type(value)
+        if kind.__module__ != "__main__" or isinstance(value, type):
+            continue
+        for ref in analysis.refs:
+            if namespace.get(ref) is kind and links_cells(ref):
+                found.add((name, ref))
+    return frozenset(found)
+
+
+def _shared_at_run(
+    bound: set[str], analysis: CellAnalysis, namespace: dict[str, Any]
+) -> frozenset[tuple[str, str]]:
+    """Pairs of a name the cell bound and another global bound to the very same object,
+    or holding it directly where the cell read that global, where the code does not say so
+    (``CellAnalysis.shares``): a call handed it back (`o2 = o.add(1)` with `add` returning
+    `self`, `e = d.setdefault('l', [])`). They share as `b = a` and `e = d['l']` do: a cell
+    not run yet that may change one may change the other. One pass over the namespace,
+    and a look into what the cell read, only for a cell that bound an object that can
+    change (`x = a or b` hands back `a` too)."""
+    ids = {
+        id(value): name
+        for name in bound
+        if (value := namespace.get(name)) is not None and not cannot_change(value)
+    }
+    if not ids:
+        return frozenset()
+    found = set()
+    for bound_name in ids.values():
+        value = namespace[bound_name]
+        for ref in analysis.refs:
+            holder = namespace.get(ref)
+            if (
+                ref != bound_name
+                and holder is not None
+                and links_cells(ref)
+                and holder is not value
+                and not cannot_change(holder)
+                and held_directly(holder, value)
+                and (bound_name, ref) not in analysis.shares
+            ):
+                found.add((bound_name, ref))
+    for other, value in namespace.items():
+        name = ids.get(id(value))
+        if (
+            name is not None
+            and other != name
+            and links_cells(other)
+            and namespace[name] is value
+            and (name, other) not in analysis.shares
+            and (other, name) not in analysis.shares
+        ):
+            found.add((name, other))
+    return frozenset(found)
 
 
 EMPTY_RUN = CellAnalysis()
@@ -1093,6 +1172,19 @@ def _with_partners(names: frozenset[str], shares: frozenset[tuple[str, str]]) ->
                 found.update((a, b))
                 grew = True
     return frozenset(found)
+
+
+def shapes_seen(
+    ledger: VersionLedger, cell: CellId, analysis: CellAnalysis
+) -> Mapping[Symbol, Version | None]:
+    """``CellRecord.shapes_seen`` as the cell is about to run: for each part its code
+    stores whole, the write that made the part there (its own counts as none: a run-all's
+    run of it makes the part as it did)."""
+    found: dict[Symbol, Version | None] = {}
+    for symbol in stored_parts(analysis):
+        shaper = ledger.shaper(symbol)
+        found[symbol] = None if shaper is None or shaper.cell == cell else shaper
+    return or_empty(found)
 
 
 def _static_symbols(analysis: CellAnalysis, name: str, binds: frozenset[str]) -> list[Symbol]:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from reflow._types import CellId, Status
-from reflow.analysis.effects import PathPart
+from reflow._types import CellId, Direction, Status
+from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.draws import undetermined_draw, undetermined_draws
 from reflow.runtime.records import CellRecord
@@ -100,6 +100,10 @@ def writes_reaching(
         if contributed and changed_through_alias_only(graph, writer, name):
             through_alias = True
         elif whole:
+            unsynced = unsynced_store_above_import(graph, writer, name, paths, in_sync)
+            if unsynced is not None:
+                chain.unsynced = unsynced
+                return chain
             break
         writer = graph.reaching_writer(writer, name)
     if writer is None and through_alias:
@@ -112,11 +116,152 @@ def writes_reaching(
     # what it reads has changed, a run-all may hand it other aliases, or another `f`.
     low = -1 if writer is None else graph.rank(writer)
     high = graph.rank(cell)
+    if graph.direction is Direction.ANY_ORDER:
+        for changer in graph.changers(name):
+            rank = graph.rank(changer)
+            if rank > high:
+                if raised_unordered(graph, records, cell, changer) and inputs_moved(
+                    graph, records, changer
+                ):
+                    chain.unsynced = changer
+                    return chain
+                continue
+            if rank > low and changer != cell and not (settled or in_sync)(changer):
+                chain.unsynced = changer
+                return chain
+        return chain
     for changer in graph.changers_between(name, low, high):
         if not (settled or in_sync)(changer):
             chain.unsynced = changer
             return chain
     return chain
+
+
+def raised_unordered(
+    graph: DataflowGraph, records: Mapping[CellId, CellRecord], cell: CellId, changer: CellId
+) -> bool:
+    """any_order: whether ``changer``, ordered after ``cell``, is placed there by a run that
+    raised, which showed nothing of what it changes (`m.multiply(a, 2, out=a)` while `m` was
+    unbound), and needs nothing ``cell`` writes: a run in dependency order goes by what its
+    code may change, and may run it first. (A run that ended showed what it changes, and
+    its place stands, docs/semantics.md.) Then its inputs having moved since
+    (``inputs_moved``) leaves the reader stale. Seldom asked past the first test: few
+    changers are in error."""
+    record = records[changer]
+    error = record.error
+    return (
+        changer != cell
+        and error is not None
+        and error.cause is None
+        and not record.dirty
+        and changer not in graph.descendants([cell])
+    )
+
+
+def stored_parts(analysis: CellAnalysis) -> list[Symbol]:
+    """The parts one step below a name that the cell's code stores whole (`xs[1] = 5`,
+    `d['k'] = v`, `o.a = v`): whatever they held, the store replaces it. Not of a name the
+    cell binds (`o = C()` then `o.x = 1`): its own binding gives the object it stores into."""
+    stores = (MutationKind.ITEM_STORE, MutationKind.ATTR_STORE)
+    return list(
+        dict.fromkeys(
+            Symbol(m.name, m.path)
+            for m in analysis.mutations
+            if len(m.path) == 1 and m.kind in stores and m.name not in analysis.defs
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What made a part there before a cell that stores into it, in a run-all: the write
+    of a writer above that added (or removed) it, or ``None`` (it came with the object);
+    ``unsynced``: a writer on the way whose last run does not tell (then ``shaper`` is
+    not known)."""
+
+    shaper: Version | None
+    unsynced: CellId | None = None
+
+
+def shape_reaching(
+    graph: DataflowGraph,
+    records: Mapping[CellId, CellRecord],
+    cell: CellId,
+    symbol: Symbol,
+    in_sync: Callable[[CellId], bool],
+) -> Shape:
+    """Walk up the writers of ``symbol``'s name from ``cell`` to the nearest that added or
+    removed the part (``Version.shaped``), past stores into it, which keep its shape, to
+    the binding (or a change of the whole in place: its shape is not told part by part)."""
+    name, part = symbol.name, symbol.path
+    paths = frozenset([part])
+    writer = graph.reaching_writer(cell, name)
+    while writer is not None:
+        if not in_sync(writer):
+            if not stores_elsewhere(graph, records, writer, name, paths):
+                return Shape(None, writer)
+        else:
+            for written, version in records[writer].writes_of(name):
+                if not written.path:
+                    return Shape(None)
+                if written.path == part and version.shaped:
+                    return Shape(version)
+        writer = graph.reaching_writer(writer, name)
+    return Shape(None)
+
+
+def inputs_moved(
+    graph: DataflowGraph, records: Mapping[CellId, CellRecord], changer: CellId
+) -> bool:
+    """Whether a name ``changer``'s last run read has another writer now than the value it
+    read, or one that has not run its code, or wrote it since: told from the records of its
+    writers alone, so that the reader asking (ordered before the changer) asks nothing of
+    cells whose decisions may ask about it in turn."""
+    for symbol, seen in records[changer].seen.items():
+        writer = graph.reaching_writer(changer, symbol.name)
+        if writer is None:
+            if seen is not None and seen.cell in graph:
+                return True
+            continue
+        record = records[writer]
+        if record.dirty or not record.has_run or seen is None:
+            return True
+        if any(v.stamp > seen.stamp for _, v in record.writes_of(symbol.name)):
+            return True
+    return False
+
+
+def binds_by_import(graph: DataflowGraph, writer: CellId, name: str) -> bool:
+    """Whether ``writer`` binds ``name`` with an ``import``: to the module every import of
+    it gives, holding every store made into it before, by any cell above."""
+    return name in graph.effects(writer).analysis.imports
+
+
+def unsynced_store_above_import(
+    graph: DataflowGraph,
+    writer: CellId,
+    name: str,
+    paths: Paths,
+    in_sync: Callable[[CellId], bool],
+) -> CellId | None:
+    """A cell above the import ``writer`` binding ``name`` that may store into the module
+    (`json.Z = 1`, or `import json as js; js.Z = 1`, above `import json`) and whose last
+    run does not tell what it stores (not run yet, edited, stale): an import undoes no
+    store, so a reader below the import reads what that cell's run will store. A cell in
+    sync there is none: the import's run took its stores as its own."""
+    if not binds_by_import(graph, writer, name):
+        return None
+    above = graph.reaching_writer(writer, name)
+    while above is not None:
+        stores = name in graph.expanded(above).mutates or (
+            name in graph.effects(above).analysis.stored_names
+        )
+        if stores and not in_sync(above):
+            direct = [m.path for m in graph.effects(above).analysis.mutations if m.name == name]
+            if not direct or any(overlaps(path, paths) for path in direct):
+                return above
+        above = graph.reaching_writer(above, name)
+    return None
 
 
 def stores_elsewhere(
@@ -398,12 +543,17 @@ class StatusBoard:
             writer = graph.reaching_writer(cell, name)
             while writer is not None:
                 found.append(writer)
-                if symbol in self._records[writer].wrote and not changed_through_alias_only(
-                    graph, writer, name
+                if (
+                    symbol in self._records[writer].wrote
+                    and not changed_through_alias_only(graph, writer, name)
+                    # (an import undoes no store: those above it, ``writes_reaching``)
+                    and not binds_by_import(graph, writer, name)
                 ):
                     break
                 writer = graph.reaching_writer(writer, name)
-            # Those writes_reaching asks about (it asks of those below the binder only).
+            # Those writes_reaching asks about (it asks of those below the binder only;
+            # in any_order, of those after the cell too, but ``inputs_moved`` asks no
+            # decision).
             found += graph.changers_between(name, -1, rank)
         return found
 
@@ -616,6 +766,9 @@ class StatusBoard:
             stray = self._stray_write(cell, name, expected)
             if stray is not None:
                 return stray
+        reshaped = self._reshaped(cell, record)
+        if reshaped is not None:
+            return reshaped
         for name in sorted(self._graph.expanded(cell).binds):
             above = self._ledger.changed_above(name)
             if above is not None and self._ledger.bound_by(name) == cell:
@@ -656,6 +809,30 @@ class StatusBoard:
                 return f"`{name}` was overwritten by cell [{last.cell}], which runs before it"
             return f"`{name}` holds what cell [{last.cell}] wrote before it was edited"
         return self._overwritten_part(cell, record)
+
+    def _reshaped(self, cell: CellId, record: CellRecord) -> str | None:
+        """Why a cell storing into a part is out of sync although it read all it reads: the
+        part was made there by a write a run-all does not make before it (`xs.append(2)`
+        edited away, deleted or moved below `xs[1] = 5`: a run-all fails there; `d['a'] =
+        1` gone from above `d['a'] = 3`: a run-all puts `'a'` after the keys added
+        between), or is made by one it did not see (``CellRecord.shapes_seen``)."""
+        for symbol, seen in record.shapes_seen.items():
+            shape = shape_reaching(self._graph, self._records, cell, symbol, self._consult)
+            if shape.unsynced is not None:
+                why = self._status.get(shape.unsynced)
+                state = why.value.replace("_", " ") if why else "not run"
+                return f"stores into `{symbol}` after cell [{shape.unsynced}], which is {state}"
+            if shape.shaper == seen:
+                continue
+            if seen is None:
+                assert shape.shaper is not None
+                return (
+                    f"stores into `{symbol}`, which cell [{shape.shaper.cell}] makes before it"
+                    " in a run-all"
+                )
+            maker = "a deleted cell" if seen.cell not in self._graph else f"cell [{seen.cell}]"
+            return f"stores into `{symbol}`, which {maker} made, as no run-all does before it"
+        return None
 
     def _overwritten_part(self, cell: CellId, record: CellRecord) -> str | None:
         """Why a writer that is not the last of a name is out of sync: a cell that runs

@@ -63,6 +63,11 @@ class Version:
     into_module: bool = field(default=False, compare=False)
     drew: bool = field(default=False, compare=False)
     """A change of a global random generator's state (a draw: ``runtime.draws``)."""
+    shaped: bool = field(default=False, compare=False)
+    """Of a part: the write added it or removed it (`xs.append(2)` adds `xs[1]`, `d['k'] =
+    1` adds `d['k']` to a dict without it). A store into the part made since replaces what
+    it holds, not whether it is there, nor where (a dict's order): the value keeps this
+    write's shape (``VersionLedger.shaper``)."""
 
     def same_value(self, other: Version | None) -> bool:
         """Whether a reader that saw ``self`` would see nothing new in ``other``."""
@@ -93,6 +98,9 @@ class VersionLedger:
         # The stores a ``beside`` write of a part passed over (`o.q = 1`, then `O.q = 0`):
         # still in the value, though no longer the part's current version.
         self._passed_over: dict[Symbol, frozenset[Version]] = {}
+        # The write that added (or removed) a part, where a store into the part since
+        # holds its current version (``Version.shaped``).
+        self._shaped: dict[Symbol, Version] = {}
         # The write that bound each name's current object (mutations since do not change
         # it): deleting its cell removes the name, however many cells changed the object.
         # (The version itself, not its cell and its stamp in a dict each: a long session
@@ -183,6 +191,16 @@ class VersionLedger:
                     found.extend(passed_over.get(symbol, ()))
         return frozenset(found) if found else None
 
+    def shaper(self, symbol: Symbol) -> Version | None:
+        """The write that made the part ``symbol`` there (or not there) in the value now:
+        its current version where that added or removed it, else the one that did before
+        the stores since (``None``: none since the binding; the part came with the object,
+        or with a change of it as a whole)."""
+        current = self._current.get(symbol)
+        if current is not None and current.shaped:
+            return current
+        return self._shaped.get(symbol)
+
     def whole_by(self, name: str, cell: CellId) -> bool:
         """Whether ``cell`` made the last write of ``name`` and it was of the whole name,
         no part written since: what a writer run last leaves, asked of every name it
@@ -235,13 +253,17 @@ class VersionLedger:
         beside: bool = False,
         into_module: bool = False,
         drew: bool = False,
+        shaped: bool = False,
     ) -> Version:
         """A new version of ``symbol``. ``in_place``: a change of the whole object in place
         (`xs.append(1)`, an element it holds changed), which leaves what was stored into
         its parts there: their versions stay, as the value still holds those stores.
         ``beside``: of a part, a change that leaves what was stored there; ``into_module``:
-        a store into a module's part (both: ``Version``)."""
-        version = Version(self.tick(), cell, deleted, value, outside, beside, into_module, drew)
+        a store into a module's part; ``shaped``: of a part, it added or removed it (all
+        three: ``Version``)."""
+        version = Version(
+            self.tick(), cell, deleted, value, outside, beside, into_module, drew, shaped
+        )
         if beside:
             previous = self._current.get(symbol)
             if previous is not None and symbol.path:
@@ -249,6 +271,12 @@ class VersionLedger:
                 self._passed_over[symbol] = kept if previous.beside else kept | {previous}
         elif self._passed_over and symbol in self._passed_over:
             del self._passed_over[symbol]  # a store: what was there is gone
+        if symbol.path:
+            previous = self._current.get(symbol)
+            if shaped:
+                self._shaped.pop(symbol, None)
+            elif previous is not None and previous.shaped:
+                self._shaped[symbol] = previous  # stored into: the shape stays that write's
         self._current[symbol] = version
         for names in self._watchers:
             names.add(symbol.name)
@@ -257,12 +285,14 @@ class VersionLedger:
             return version
         if in_place and not deleted:
             return version
-        passed_over = self._passed_over
+        passed_over, shapes = self._passed_over, self._shaped
         for part in self._parts.pop(symbol.name, ()):  # superseded by a write of the whole
             part_symbol = Symbol(symbol.name, part)
             del self._current[part_symbol]
             if passed_over:
                 passed_over.pop(part_symbol, None)
+            if shapes:
+                shapes.pop(part_symbol, None)
         if deleted:
             self._binding.pop(symbol.name, None)
             self._changed_above.pop(symbol.name, None)
