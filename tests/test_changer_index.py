@@ -140,10 +140,13 @@ def test_a_caller_below_a_new_definition_is_decided_again() -> None:
 
 def test_a_writer_above_whose_overwritten_store_a_new_binding_ends_is_decided_again() -> None:
     """`a = [0]` three times, lazy: running the first leaves the second stale (a cell above
-    wrote over it since); running the third binds `a` anew, which ends that story, though
+    wrote over it since, and `n = len(a)` reads it: a write no cell reads leaves its
+    writer in sync); running the third binds `a` anew, which ends that story, though
     the second is above it and reads nothing it writes (``Scheduler._rebound``)."""
     nb = Notebook(mode="lazy")
-    first, second, third = (nb.add("a = [0]\nrepr(a)").id for _ in range(3))
+    first, second = (nb.add("a = [0]\nrepr(a)").id for _ in range(2))
+    nb.add("n = len(a)")
+    third = nb.add("a = [0]\nrepr(a)").id
     nb.run_all()
     nb.run(first)
     assert nb.cell(second).status == "stale"

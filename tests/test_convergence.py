@@ -83,6 +83,36 @@ REACTIVE = [
         ns={"a": [0], "n": 0, "m": 1},
         status={"a": "fresh", "b": "fresh", "c": "fresh"},
     ),
+    Case(
+        # `func` holds `np.cos`, which no fingerprint can tell (a ufunc): `func(a)` may
+        # have changed it, which charges `func`, not `np` (homl2-tools_numpy: the module
+        # was charged each run, its import and every reader of it ran three times).
+        "a-module-holding-what-a-cell-cannot-tell-is-not-changed-by-it",
+        {
+            "i": "import numpy as np",
+            "a": "a = np.array([1.0, 2.0])",
+            "w": "w = np.cos(a)",
+            "f": "for func in (np.abs, np.cos):\n    print(func(a))",
+            "s": "s = np.cos(0.5)",
+        },
+        ["run_all", "run f", "run f"],
+        ran=["f"],
+        status={"i": "fresh", "a": "fresh", "w": "fresh", "f": "fresh", "s": "fresh"},
+    ),
+    Case(
+        # Its twin: a change seen through the alias still changes the module's part.
+        "a-module-holding-what-a-cell-changes-through-an-alias-is-changed",
+        {
+            "i": "import types\nm = types.ModuleType('m')\nm.d = {'k': 1}",
+            "e": "e = m.d",
+            "c": "e['k'] = 2",
+            "r": "v = m.d['k']",
+        },
+        ["run_all", "edit c: e['k'] = 3", "run c"],
+        ran=["i", "e", "c", "r"],
+        ns={"v": 3},
+        status={"i": "fresh", "e": "fresh", "c": "fresh", "r": "fresh"},
+    ),
 ]
 
 ERRORS = [

@@ -15,10 +15,8 @@ an ``.ipynb``'s cells in, without reflow (``IPythonExecutor``, a new
 ``__main__``, a new copy of the notebook's folder), run twice, seeded with
 different seeds: a cell or name the two runs disagree on (an unseeded random
 draw, a timing, an address) has no single run-all value and is not compared.
-The carried statuses must equal statuses decided afresh (``carried.py``). That no
-step runs a cell twice is not asserted yet: a pull that comes late in a wave (a
-pushed reader needs a binder above a writer the wave ran already) still runs that
-writer a second time, by design, on pdsh-02.05 at the default seed.
+The carried statuses must equal statuses decided afresh (``carried.py``), and no
+step may run a cell twice (``assert_runs_once``: docs/semantics.md, "The promise").
 
 ``REFLOW_CORPUS_STEPS`` sets the steps per notebook (default 6) and
 ``REFLOW_CORPUS_SEED`` the seed (default 0); a failure names both, so it
@@ -39,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from carried import assert_carried_statuses_are_fresh
+from carried import assert_carried_statuses_are_fresh, assert_runs_once
 from corpus_oracle import digest
 from reflow import Notebook, Run
 from reflow._types import CellId
@@ -268,6 +266,7 @@ def test_edits_of_a_real_notebook_keep_every_fresh_cell_equal_to_a_run_all(
                 run = play(nb, rng, story)
             if run is not None and run.interrupted:
                 break  # (``RanAway``)
+            assert_runs_once(run, " -> ".join(story))
             assert_carried_statuses_are_fresh(nb)
             try:
                 check_against_run_all(nb, tmp_path / f"step-{step}", unsteady, story)

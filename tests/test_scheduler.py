@@ -549,6 +549,126 @@ IN_ORDER_REACTIVE += [
         ns={"xs": [1, 5, 5]},  # the value left by the edited cell, changed once
         status={"c": "fresh", "s": "stale", "t": "stale", "v": "stale"},
     ),
+    Case(
+        # Found by the corpus edit sequences (pdsh-02.02, a copied `np.hsplit(grid, ...)`):
+        # the new cell may change `grid` until it has run, so `t` read `grid` from it, not
+        # from `b`. `b` ran (pulled), and pushed to its readers only; once `n` ran and
+        # left `grid` alone, `t` read from `b` again, a value it had not seen: the next
+        # wave pulled `b` and ran everything after it a second time.
+        "readers-a-first-run-hands-back-to-the-binder-run-in-the-same-wave",
+        {
+            "i": "import numpy as np",
+            "b": "grid = np.array([1, 2])",
+            "s": "s = grid.sum()",
+            "t": "t = grid.max()",
+            "e": "grid = np.arange(4)",
+            "f": "u = grid.sum()",
+        },
+        ["run_all", "add n@3: l, r = np.hsplit(grid, [1])", "run n"],
+        ran=["b", "s", "n", "t", "e", "f"],
+        ns={"t": 2, "u": 6},
+        status={"b": "fresh", "s": "fresh", "n": "fresh", "t": "fresh", "e": "fresh"},
+    ),
+    Case(
+        # Found by the corpus edit sequences (pdsh-02.05, `M + a` between the `M = ...;
+        # a = ...` cells): `t` reads `a` from `d` and `M` from `w`, whose `M` the namespace
+        # no longer holds. Pushed once `d` had run, `t` pulled `w`, which wrote over `d`'s
+        # `a`: `d` ran twice. The pull is asked before `d` runs: `w` runs first.
+        "a-writer-a-pushed-reader-will-pull-runs-before-the-writer-below-it",
+        {
+            "c": "a = [1]\nb = [1]",
+            "m": "M = [3]",
+            "r": "r = M + a",
+            "w": "M = [2]\na = [2]",
+            "d": "a = [10]\nb = [10]",
+            "t": "t = M + a",
+            "z": "M = [30]\na = [30]",
+        },
+        ["run_all", "edit c: a = [5]\\nb = [5]", "run c"],
+        ran=["c", "m", "r", "w", "d", "t", "z"],
+        ns={"r": [3, 5], "t": [2, 10], "a": [30]},
+        status={"c": "fresh", "m": "fresh", "r": "fresh", "w": "fresh", "t": "fresh"},
+    ),
+    Case(
+        # Found by the corpus edit sequences (pdsh-03.05): `w`'s `index` is bound again
+        # by `z` before any cell reads it. `i` run again wrote over it, which kept `w` out
+        # of sync for `d` too: `r`, pushed, pulled `w`, a run no reader needed (in the
+        # corpus, a run a second time of a cell the wave had run already).
+        "a-write-no-cell-reads-overwritten-from-above-keeps-its-writer-in-sync",
+        {
+            "i": "index = [0]",
+            "p": "pop = [len(index)]",
+            "w": "index = [1]\nd = [2]",
+            "r": "e = d[0] + len(pop)",
+            "z": "index = [5]",
+            "y": "t = len(index)",
+        },
+        ["run_all", "edit i: index = [0, 0]", "run i"],
+        ran=["i", "p", "r", "z", "y"],
+        ns={"e": 3, "t": 1},
+        status={"w": "fresh", "r": "fresh", "z": "fresh", "y": "fresh"},
+    ),
+    Case(
+        # Found likewise (pdsh-03.05): `a`, run alone on what its own last run left, is
+        # stale before `k` runs, and nothing it reads runs. Its input `pop` reads `index`,
+        # which `j` and `z` write: the settle took it up, pulled `p` and `i`, and `i` made
+        # `z` run a second time. A run leaves a cell stale before it as it was, unless it
+        # runs a cell that cell reads from.
+        "a-cell-stale-before-the-run-is-no-business-of-an-unrelated-run",
+        {
+            "i": "index = [0]",
+            "p": "pop = [len(index)]",
+            "a": "pop.append(9)",
+            "k": "k = [1]",
+            "j": "index = [k[0]]",
+            "m": "n = len(index)",
+            "z": "index = [5]\nq = k[0]",
+        },
+        ["run_all", "alone a", "edit k: k = [2]", "run k"],
+        ran=["k", "j", "m", "z"],
+        ns={"n": 1, "q": 2},
+        status={"a": "stale", "k": "fresh", "j": "fresh", "m": "fresh", "z": "fresh"},
+    ),
+    Case(
+        # Found by the in_order property with each step asked to run a cell once: `e` may
+        # read `a` (`eval`) from `w`, cancelled by `u`'s NameError, which stands. Running
+        # `e` cannot bring it up to date: run_stale ran it, again, and in the replay.
+        "a-reader-waiting-on-a-cell-that-fails-again-is-not-run-to-settle",
+        {"u": "a += 0\na", "w": "a += 0\na", "b": "b = 0\nb", "e": "a = eval('b + 0')\na"},
+        ["run_all", "add n@0: a += 0\\na", "run_stale"],
+        ran=[],
+        status={"e": "stale", "b": "fresh"},
+        errors={"u": "NameError", "w": "Cancelled"},
+    ),
+    Case(
+        # Found likewise: `u` read `b` from below (an out-of-order usage) when it ran; `v`
+        # reads `b` from it, and `pull` never runs `u` again to write it: running `v` on
+        # its own leaves it stale, and the settle ran it twice more.
+        "a-reader-of-a-writer-that-read-the-name-from-below-is-left-stale",
+        {"u": "b += 1\nb", "v": "b += 0\nb", "z": "b = 0\nb"},
+        ["run_all", "run u", "run v"],
+        ran=["v"],
+        status={"u": "fresh", "v": "stale", "z": "fresh"},
+    ),
+    Case(
+        # Found by the corpus edit sequences on held-out seeds (homl2-tools_numpy): `r`
+        # run alone reads the array `a` a cell below bound. That ran no code the analysis
+        # did not read, yet every global counted as one it may change: `func` (a ufunc,
+        # not told by value) changed, its readers went stale, and later runs ran them
+        # twice. A value carrying no notebook code is no such stray.
+        "a-cell-reading-an-array-bound-below-changes-only-what-it-changes",
+        {
+            "i": "import numpy as np",
+            "f": "for func in (np.abs, np.cos):\n    pass",
+            "a": "a = np.array([1.0])",
+            "r": "s = np.square(a)",
+            "u": "v = func(1.0)",
+            "z": "a = np.array([2.0])",
+        },
+        ["run_all", "alone r"],
+        ran=["r"],
+        status={"i": "fresh", "f": "fresh", "r": "stale", "u": "fresh", "z": "fresh"},
+    ),
 ]
 
 

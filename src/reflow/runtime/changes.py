@@ -38,6 +38,7 @@ from reflow.analysis.effects import PathPart, ReceiverCall
 from reflow.analysis.purity import PURE_MODULE_FUNCTIONS
 from reflow.graph.names import links_cells
 from reflow.runtime.fingerprint import (
+    UNKNOWN,
     Budget,
     cannot_change,
     equal_values,
@@ -199,11 +200,14 @@ class ChangeDetector:
         parts_of: dict[int, frozenset[PathPart] | None] = {}  # by object id
         shaped_of: dict[int, frozenset[PathPart]] = {}  # of those parts, added or removed
         drew = False  # a global generator changed: ``_holders`` looks for its other ways in
+        untold: set[int] = set()  # changed for want of telling (see ``_attribute_holders``)
         for name, print_before in self._prints.items():
             obj = changeable(before[name])
             print_after = fingerprint(obj, self._budget)
             if print_after != print_before:
                 changed_objects[id(obj)] = obj
+                if print_before is UNKNOWN and print_after is UNKNOWN:
+                    untold.add(id(obj))
                 changed_at = parts_of[id(obj)] = changed_parts(print_before, print_after)
                 if changed_at:
                     shaped_of[id(obj)] = shaped_parts(print_before, print_after)
@@ -229,6 +233,7 @@ class ChangeDetector:
         for obj in declared:
             changed_objects[id(obj)] = obj
             parts_of[id(obj)] = None
+            untold.discard(id(obj))
         for obj in list(changed_objects.values()):
             # An object's attributes live in its attribute dict, changed with it: a name
             # bound to that dict (`a = vars(o)`) holds the change (`del o.p`).
@@ -237,7 +242,7 @@ class ChangeDetector:
                 changed_objects.setdefault(id(state), state)
         if not changed_objects:
             return Changes(frozenset(rebound), deleted, frozenset(), bound_again=bound_again)
-        for holder, attributes in _attribute_holders(namespace, changed_objects):
+        for holder, attributes in _attribute_holders(namespace, changed_objects, untold):
             # Neither fingerprinted nor scanned below (``_OPAQUE``): changed in these
             # attributes only, which its instances read too (``through_class``).
             changed_objects[id(holder)] = holder
@@ -814,7 +819,7 @@ def _holders(
 
 
 def _attribute_holders(
-    namespace: dict[str, Any], changed: dict[int, Any]
+    namespace: dict[str, Any], changed: dict[int, Any], untold: Collection[int] = ()
 ) -> list[tuple[Any, frozenset[PathPart]]]:
     """The notebook classes and the modules bound to globals, not changed themselves, that
     hold a changed object in an attribute, each with those attributes: `e = K.d` then
@@ -823,9 +828,17 @@ def _attribute_holders(
     read for its bases, a module is many objects, most of them code), and neither is
     fingerprinted unless the cell names it. A class's attribute is searched as a
     container is (`e = K.d['x']`); a module's is only looked at itself: a module holds
-    hundreds of objects, looked at after every cell that changed something."""
+    hundreds of objects, looked at after every cell that changed something.
+
+    ``untold``: the changed objects whose fingerprints said "cannot tell" before and after
+    the cell (a ufunc, a file, an object over the budget): no change was seen, only
+    assumed for the names bound to them. A module holding one is not charged with it: its
+    attributes are never fingerprinted, so a module learns of a change only from one seen,
+    and `for func in (np.abs, np.cos)` then `func(a)` charged `np` with a change of
+    `np.cos` each run, which made every reader of `np` stale for good."""
     found = []
     done: set[int] = set()
+    seen = changed.keys() - untold if untold else changed.keys()
     for name, value in namespace.items():
         if id(value) in changed or id(value) in done or not links_cells(name):
             continue
@@ -834,9 +847,9 @@ def _attribute_holders(
             if _draws_from(value, changed):
                 continue  # its generator drew: changed as ``_holders`` says (`random._inst`)
             attributes = vars(value)
-            if changed.keys().isdisjoint(map(id, attributes.values())):
+            if seen.isdisjoint(map(id, attributes.values())):
                 continue  # (the usual case, told at C speed)
-            held = _attributes_holding(attributes, lambda a: id(a) in changed)
+            held = _attributes_holding(attributes, lambda a: id(a) in seen)
         elif isinstance(value, type) and value.__module__ == "__main__":
             done.add(id(value))
             held = _attributes_holding(

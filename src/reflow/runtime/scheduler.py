@@ -27,7 +27,7 @@ from typing import Protocol
 
 from reflow._types import CellId, Direction, Mode, Status
 from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
-from reflow.graph.graph import DataflowGraph, GraphError
+from reflow.graph.graph import DataflowGraph, Edges, GraphError
 from reflow.runtime.draws import undetermined_draws
 from reflow.runtime.errors import CellError
 from reflow.runtime.session import Session
@@ -100,6 +100,9 @@ class Scheduler:
         # error, their status may change whatever edges join them now (see ``_wave``).
         self._cancelled_by: dict[CellId, set[CellId]] = {}
         self._retired_users: set[CellId] = set()  # users of what cells retired mid-wave wrote
+        # The cells the last run left stale, with why (their decisions): while still stale
+        # for the same reason, no business of the next run's settle (see ``run``).
+        self._left_stale: dict[CellId, Decision | None] = {}
 
     def board(self) -> StatusBoard:
         """The statuses now (a wave's own view is ``_wave_board``)."""
@@ -114,17 +117,18 @@ class Scheduler:
         before the wave, even when no cell of it has succeeded yet)."""
         return StatusBoard(self._graph, self._session.records, self._session.ledger, succeeded)
 
-    def forget_statuses(self, cells: Iterable[CellId] | None = None) -> None:
+    def forget_statuses(self, cells: Iterable[CellId] | None = None) -> set[CellId] | None:
         """The statuses of ``cells`` and their dependents (descendants, and readers of what
         they may change through an alias: ``DataflowGraph.dependents``) may have changed
-        (``None``: any)."""
-        self._forget_reach_changes()
-        if cells is None or self._known is None:
+        (``None``: any). Returns the cells whose decisions did change (those of ``cells``
+        not decided before included), or ``None`` when that is not known (all forgotten)."""
+        reached = self._forget_reach_changes()
+        if cells is None or reached is None or self._known is None:
             self._known = None
-            return
-        self._forget({c for c in cells if c in self._graph})
+            return None
+        return reached | self._forget({c for c in cells if c in self._graph})
 
-    def _forget(self, cells: set[CellId]) -> None:
+    def _forget(self, cells: set[CellId]) -> set[CellId]:
         """Decide ``cells`` again, and each cell whose decision rests on one whose decision
         changed, in turn. A decision rests on the cell's record, the ledger's versions of
         what it reads and writes (whoever changes those passes the cell here), and the
@@ -144,17 +148,22 @@ class Scheduler:
                     heapq.heappush(heap, (graph.rank(cell), cell))
 
         drop(cells | self._past_failures(cells))
+        changed: set[CellId] = set()
         while heap:
             _, cell = heapq.heappop(heap)
             if old[cell] is None:
                 # Undecided, so nothing decided since rests on it (deciding a cell decides
-                # the writers it asks about first): it is decided when asked. A cell added
-                # and run at once (every execution of a new cell in the kernel) would
-                # otherwise be decided before its run for no one.
+                # the writers it asks about first): it is decided when asked (a decision
+                # new all the same). A cell added and run at once (every execution of a
+                # new cell in the kernel) would otherwise be decided before its run for no
+                # one.
+                changed.add(cell)
                 continue
             board.status(cell)  # decided after the cells above it that it rests on
             if board.decision(cell) != old[cell]:
+                changed.add(cell)
                 drop(board.resting_on(cell))
+        return changed
 
     def _past_failures(self, cells: set[CellId]) -> set[CellId]:
         """The readers whose decisions rest on ``cells`` past a writer below them that
@@ -181,7 +190,7 @@ class Scheduler:
                     )
         return found | graph.dependents(found) if found else found
 
-    def _forget_reach_changes(self) -> None:
+    def _forget_reach_changes(self) -> set[CellId] | None:
         """Forget what rests on whom some cell may change in place (``changers``): all of it
         when sharing changed (``reach_epoch``), else the statuses of the cells whose
         ``alters`` changed, of the readers below them of what they may reach, and of their
@@ -192,13 +201,14 @@ class Scheduler:
         added below a caller of ``f``), which ``users_resting_on`` leaves to this."""
         graph = self._graph
         if self._reach_epoch == graph.reach_epoch and not graph.reach_changes_pending:
-            return
+            return None if self._known is None else set()
         resting = graph.take_reach_changes() | graph.take_reexpanded()
         if self._reach_epoch != graph.reach_epoch:
             self._reach_epoch = graph.reach_epoch
             self._known = None
-        if self._known is not None and resting:
-            self._forget(resting)
+        if self._known is None:
+            return None
+        return self._forget(resting) if resting else set()
 
     def users_of(self, names: Iterable[str]) -> set[CellId]:
         """Cells whose status rests on the versions of ``names``: readers and writers."""
@@ -228,33 +238,55 @@ class Scheduler:
             settle = mode is Mode.REACTIVE and not alone
         run = Run()
         concerned = _Concerned()  # cells whose status the run may have changed
+        moved: set[CellId] = set()  # of those, the cells whose decisions rest on its doings
         wave = targets
         replayed = False
+        # Left stale by an earlier request (a run alone, a lazy run), for the same reason
+        # still: settled only if this run changes their decisions or runs them.
+        stale_before = self._stale_as_left() if settle else set()
         # Cells the user asked for by name run even where a failure above leaves them
         # reading an old value (Jupyter's Shift+Enter); cells reflow adds are cancelled.
         self._asked = frozenset(targets) if asked or alone else frozenset()
         for _ in range(_SETTLE_WAVES):
-            self._wave(wave, mode, alone, observer, run, concerned)
+            self._wave(wave, mode, alone, observer, run, concerned, moved)
             self._asked = frozenset()
             if not settle or run.interrupted:
                 break
             spent = {c for c, n in Counter(run.ran).items() if n > 1}
-            wave = self._unsettled(concerned, spent, roots_only=mode is Mode.REACTIVE)
+            left = stale_before - moved  # (not this run's business: ``_stale_as_left``)
+            wave = self._unsettled(concerned, spent, roots_only=mode is Mode.REACTIVE, left=left)
             if not wave and not replayed:
                 # Cells left stale after two runs each: their inputs pass through aliases
                 # that one cell at a time cannot put in order (`c = [a]`, then `c[0][k] =
                 # ...`, then `c = [d]` below). Replay the stretch of the notebook they
                 # span, from the binders of what they read, in order, as a run-all would.
                 replayed = True
-                wave = self._replay(self._unsettled(concerned, set(), roots_only=False))
+                wave = self._replay(self._unsettled(concerned, set(), roots_only=False, left=left))
             if not wave:
                 break
-        stale = self.board().stale()  # (see ``_unsettled``)
+        after = self.board()
+        stale = after.stale()  # (see ``_unsettled``)
+        self._left_stale = {c: after.decision(c) for c in stale}
         affected = concerned.cells | set(run.ran) | set(run.left_over)
         if any(c not in affected for c in stale):
             affected |= concerned.covering(graph, stale) | graph.dependents(run.ran)
         run.stale = [c for c in stale if c in affected]
         return run
+
+    def _stale_as_left(self) -> set[CellId]:
+        """The cells stale now that the last run left stale for the same reason, with none
+        stale anew or for another reason upstream of them: nothing since (an edit, a move,
+        an added binder) changed why (``_left_stale``). (`s = str(pt)` still "reads `pt`
+        from a stale cell" once `P = 3` is added above `pt = P`: its cause can run now.)"""
+        board, graph = self.board(), self._graph
+        stale = board.stale()
+        kept = {
+            cell
+            for cell in stale
+            if cell in self._left_stale and board.decision(cell) == self._left_stale[cell]
+        }
+        anew = set(stale) - kept
+        return kept - graph.dependents(anew) if anew and kept else kept
 
     def _wave(
         self,
@@ -264,8 +296,11 @@ class Scheduler:
         observer: CellObserver | None,
         run: Run,
         concerned: _Concerned,
+        moved: set[CellId],
     ) -> list[CellId]:
-        """One wave of a run, folded into ``run``; returns the cells it ran."""
+        """One wave of a run, folded into ``run``; returns the cells it ran. ``concerned``
+        gains the cells whose status it may have changed, ``moved`` those of them whose
+        decisions rest on what it did (see ``run``)."""
         graph = self._graph
         before = self.board()
         written = self._session.ledger.watch()
@@ -283,11 +318,18 @@ class Scheduler:
         for cell in wave.ran:
             written |= graph.expanded(cell).writes
         unforeseen = self.users_of(written - counted)
-        self.forget_statuses(resting | unforeseen)
+        changed = self.forget_statuses(resting | unforeseen)
         concerned.forgot(touched | unforeseen)
+        # The cells it ran and those whose decisions changed (not known: any of those
+        # concerned may have, their dependents included).
+        if changed is None:
+            changed = concerned.covering(graph, None)
+        moved |= set(wave.ran) | unforeseen | changed
         for cell in wave.ran:
             if cell not in wave.errors:  # a cause fixed: what it cancelled may run now
-                concerned.cells |= {c for c in self._cancelled_by.pop(cell, ()) if c in graph}
+                freed = {c for c in self._cancelled_by.pop(cell, ()) if c in graph}
+                concerned.cells |= freed
+                moved |= freed
         run.ran += wave.ran
         run.errors.update(wave.errors)
         run.cancelled += [c for c in wave.cancelled if c not in run.cancelled]
@@ -297,9 +339,14 @@ class Scheduler:
         return wave.ran
 
     def _unsettled(
-        self, concerned: _Concerned, spent: set[CellId], roots_only: bool
+        self,
+        concerned: _Concerned,
+        spent: set[CellId],
+        roots_only: bool,
+        left: AbstractSet[CellId] = frozenset(),
     ) -> list[CellId]:
-        """The stale cells among ``concerned`` that running can bring up to date.
+        """The stale cells among ``concerned`` that running can bring up to date, but for
+        those ``left`` as an earlier request left them (``_stale_as_left``).
 
         Not a cell in ``spent`` (it ran twice in this run already: what leaves it
         stale is no input another run could fix), nor a reader left with no writer
@@ -319,7 +366,7 @@ class Scheduler:
         # asked: after every execution, most of ``concerned`` (every user of a name the
         # cell wrote, `np` for a draw) is decided and fresh, and asking each cost more
         # than the run's own decisions.
-        stale_now = set(board.stale())
+        stale_now = set(board.stale()) - left
         stale = [
             c
             for c in concerned.covering(graph, stale_now)
@@ -414,7 +461,8 @@ class Scheduler:
                 continue
             if current not in waits:
                 if current not in graph or board.status(current) is not Status.STALE:
-                    verdicts[current] = False
+                    # A writer in error that would fail again: its readers wait for good.
+                    verdicts[current] = current in graph and self._fails_again(current, board)
                     stack.pop()
                     continue
                 sources = self._stuck_reads(current, board)
@@ -429,6 +477,21 @@ class Scheduler:
                     continue
             stack.pop()
             verdicts[current] = any(verdicts.get(s, False) for s in waits[current])
+
+    def _fails_again(self, cell: CellId, board: StatusBoard) -> bool:
+        """Whether ``cell`` is in error and a run would change nothing of that: cancelled by
+        a failure that still stands, refused by the graph, or failed on what a run-all gives
+        it (``StatusBoard.settled``). A stale reader waiting on it (`a = eval('b + 0')`
+        reading `a` from a cancelled `a += 0`) ran again each wave, and in the replay, and
+        stayed stale (docs/semantics.md, "settle": the cells waiting on cells in error)."""
+        if board.status(cell) is not Status.ERROR:
+            return False
+        error = self._session.records[cell].error
+        if cell in self._graph.errors() or error is None:
+            return True  # (refused: a conflict only an edit resolves)
+        if error.cause is not None:
+            return self._cancelled_still(cell)
+        return board.settled(cell)
 
     def _stuck_reads(self, cell: CellId, board: StatusBoard) -> list[CellId] | None:
         """``None`` when a name the cell reads leaves it stale whatever runs (no cell defines
@@ -452,6 +515,16 @@ class Scheduler:
                         # the reader ran again each wave and in the replay, still stale.
                         return None
                     sources.append(source)
+            elif (
+                expected.source is not None
+                and expected.source != cell
+                and name in graph.out_of_order_usages(expected.source)
+                and not _same(record.seen.get(Symbol(name)), expected.version)
+            ):
+                # Likewise in sync (it ran, reading the name from below: `b += 1` above `b
+                # += 0` and `b = 0`): what it wrote is no longer there, and ``pull`` does
+                # not run it again to write it.
+                return None
             elif (
                 expected.source is None
                 and record.seen.get(Symbol(name))
@@ -606,6 +679,14 @@ class Scheduler:
                                 heapq.heappush(heap, (graph.rank(writer), writer))
                         heapq.heappush(heap, (graph.rank(cell), cell))
                         continue
+                if not alone and cell not in doomed:
+                    ahead = self._pulled_ahead(cell, queued, done, needed, succeeded)
+                    if ahead:
+                        for writer in ahead:
+                            queued.add(writer)
+                            heapq.heappush(heap, (graph.rank(writer), writer))
+                        heapq.heappush(heap, (graph.rank(cell), cell))
+                        continue
                 done.add(cell)
                 writes = graph.expanded(cell).writes  # before it runs
                 touched |= self.users_of(writes)
@@ -617,6 +698,7 @@ class Scheduler:
                 # (``_rebound``).
                 finals = {name: graph.final_writer(name) for name in writes}
                 bindings = self._bindings(cell, writes)
+                readers = graph.children(cell)  # (its run may move them: ``_moved_readers``)
                 try:
                     changed = self._run_one(cell, run, doomed, observer)
                 finally:
@@ -655,7 +737,10 @@ class Scheduler:
                         ):
                             run_again(writer)
                 board = self._wave_board(succeeded)  # what this wave ran is in sync
-                for follower in self._affected(cell, changed):
+                followers = self._affected(cell, changed) | self._moved_readers(
+                    cell, readers, board
+                )
+                for follower in followers:
                     if (
                         cell in again
                         and follower in succeeded
@@ -756,7 +841,9 @@ class Scheduler:
                     found.add(writer)
         return found
 
-    def pull(self, targets: Iterable[CellId], board: StatusBoard) -> set[CellId]:
+    def pull(
+        self, targets: Iterable[CellId], board: StatusBoard, running: CellId | None = None
+    ) -> set[CellId]:
         """Upstream writers that must run first for ``targets`` to read what a run-all gives.
 
         A writer is pulled when it is out of sync (never run, edited, failed,
@@ -766,6 +853,10 @@ class Scheduler:
         above leave it, even where it reads only the binding: what its own last
         run did (``del d["k"]`` or an edit's old store) is undone by its writers
         running again, except stores it is about to overwrite (``x[1] = 5``).
+
+        ``running``: a cell to run before ``targets`` (``_pulled_ahead``): a write of its
+        that a target should read is the newest once it has run, whatever the namespace
+        holds now.
         """
         graph, records, session = self._graph, self._session.records, self._session
         targets = set(targets)
@@ -793,6 +884,7 @@ class Scheduler:
                     # bind it; the reader stays stale, ``orphaned``, and a changer this
                     # wave ran already does not run again for it.)
                     and chain.source is not None
+                    and chain.source != running
                     and (
                         self._displaced(cell, name, paths, chain.newest, in_place)
                         or (not in_place and self._holds_from_below(cell, name, paths, chain))
@@ -1060,6 +1152,89 @@ class Scheduler:
         for cell in self._graph.descendants([failed]):
             doomed.setdefault(cell, failed)
 
+    def _pulled_ahead(
+        self,
+        cell: CellId,
+        queued: set[CellId],
+        done: set[CellId],
+        needed: set[CellId] | None,
+        succeeded: set[CellId],
+    ) -> set[CellId]:
+        """Writers above ``cell``, not in the wave, that a reader of what it writes will pull
+        once it pushes to that reader, where one of them writes a name ``cell`` writes too:
+        they run before it, not after (docs/semantics.md, "Reactive and lazy": each cell at
+        most once).
+
+        `t = M + a` reads `a` from ``cell`` (`a = [10]`) and `M` from a writer above it
+        (`M = [2]; a = [2]`) whose `M` the namespace no longer holds; or `b.q = d` reads
+        `d` from ``cell`` (`d['p'] = 0`), and its object must be rebuilt from the binder
+        above (`d = {...}`). Pushed once ``cell`` had run, the reader pulled that writer
+        then, which wrote over what ``cell`` wrote: ``cell`` ran a second time. Asked
+        before ``cell`` runs, whether or not its run will change what the reader reads (a
+        cutoff leaves the writer run for nothing: time, not a stale cell)."""
+        graph, records = self._graph, self._session.records
+        rank = graph.rank(cell)
+        above = {
+            writer
+            for name in graph.expanded(cell).writes
+            for writer in graph.writers(name)
+            if writer not in queued and graph.rank(writer) < rank
+        }
+        if not above:
+            return set()
+        board: StatusBoard | None = None
+        found: set[CellId] = set()
+        for reader in sorted(graph.children(cell), key=graph.rank):
+            record = records[reader]
+            if (
+                reader in done
+                or record.dirty
+                or not record.ever_planned
+                or (needed is not None and reader not in needed)
+            ):
+                continue  # (``_run`` pushes to none of these)
+            if board is None:
+                # As the reader will pull once ``cell`` has run: ``cell`` in sync.
+                board = self._wave_board(succeeded | {cell})
+            pulled = self.pull([reader], board, running=cell)
+            if not above.isdisjoint(pulled):
+                found |= {w for w in pulled if w not in queued and graph.rank(w) < rank}
+                if above <= found:
+                    break
+        return found
+
+    def _moved_readers(self, cell: CellId, readers: Edges, board: StatusBoard) -> set[CellId]:
+        """The cells that read a name from ``cell`` before it ran (``readers``) and, now that
+        its run showed it leaves the name alone, read it from a writer above, whose value
+        they have not seen: stale, for a push to run them in this wave.
+
+        A cell that may change what it is handed (`l, r = np.hsplit(grid, [2])`, never run)
+        stands between the binder of `grid` and the readers below it; a wave that runs the
+        binder pushes to the readers of the binder, not to those, and once the call is seen
+        to leave `grid` alone they read from the binder: the next wave found them stale,
+        and pulled the binder and every cell after it again."""
+        graph = self._graph
+        now = graph.children(cell) if cell in graph else {}
+        if now is readers or now == readers:
+            return set()
+        records = self._session.records
+        found: set[CellId] = set()
+        for child, names in readers.items():
+            moved = names - now.get(child, frozenset())
+            if not moved or child not in graph or board.status(child) is not Status.STALE:
+                continue  # (deciding it decides the writers ``expected`` asks about)
+            seen = records[child].seen
+            for name in moved:
+                expected = board.expected(child, name)
+                before = seen.get(Symbol(name))
+                if expected.ok and not (
+                    before == expected.version
+                    or (before is not None and before.same_value(expected.version))
+                ):
+                    found.add(child)
+                    break
+        return found
+
     def _affected(self, cell: CellId, changed: frozenset[str]) -> set[CellId]:
         graph, records, ledger = self._graph, self._session.records, self._session.ledger
         in_order = graph.direction is Direction.IN_ORDER
@@ -1109,9 +1284,10 @@ class _Concerned:
         self.cells |= cells
         self.roots |= cells
 
-    def covering(self, graph: DataflowGraph, stale: Collection[CellId]) -> set[CellId]:
-        """``cells``, with the dependents of the roots if one of ``stale`` is not in it."""
-        if self.roots and any(c not in self.cells for c in stale):
+    def covering(self, graph: DataflowGraph, stale: Collection[CellId] | None) -> set[CellId]:
+        """``cells``, with the dependents of the roots if one of ``stale`` is not in it
+        (``None``: whatever is stale)."""
+        if self.roots and (stale is None or any(c not in self.cells for c in stale)):
             self.cells |= graph.dependents(self.roots)
             self.roots = set()
         return self.cells

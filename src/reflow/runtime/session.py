@@ -249,20 +249,26 @@ class Session:
         (the nearest above) did not leave: one a cell below wrote (`f` a cell below bound,
         run alone first), or an older one, the expected writer not having run its code.
         The graph reads the cell's calls as that writer's code defines them; what runs
-        is the other's. (A newer write above, of a part, is no stray.)"""
+        is the other's. (A newer write above, of a part, is no stray.) Only a value that
+        carries notebook code counts (``carried_summaries``): what a cell does with an
+        array or a number some other cell bound runs library code only, whose effects the
+        analysis reads the same whoever bound it. (Every stray once did: a cell moved
+        below another `a = np.array(...)` then counted as changing every global it could
+        not tell by value, `func` holding `np.cos`, a file, a figure, for good.)"""
         graph, records = self.graph, self.records
         rank = graph.rank(cell)
         for symbol, version in seen.items():
             if version is None or version.cell == cell:
                 continue
             writer = version.cell
-            if writer is not None and writer in graph and graph.rank(writer) > rank:
+            stray = writer is not None and writer in graph and graph.rank(writer) > rank
+            if not stray:
+                expected = graph.reaching_writer(cell, symbol.name)
+                if expected is not None and expected != writer:
+                    record = records.get(expected)
+                    stray = record is None or not record.has_run or record.dirty
+            if stray and carried_summaries([symbol.name], self.namespace):
                 return True
-            expected = graph.reaching_writer(cell, symbol.name)
-            if expected is not None and expected != writer:
-                record = records.get(expected)
-                if record is None or not record.has_run or record.dirty:
-                    return True
         return False
 
     def _own_leftovers(self, cell: CellId, analysis: CellAnalysis) -> frozenset[str]:

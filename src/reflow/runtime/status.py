@@ -837,11 +837,22 @@ class StatusBoard:
     def _overwritten_part(self, cell: CellId, record: CellRecord) -> str | None:
         """Why a writer that is not the last of a name is out of sync: a cell that runs
         before it wrote over what it wrote since (`a[0] = 3` run again above `a[0] = 0`).
-        A reader below would see that cell's write where a run-all shows this one's."""
+        A reader below would see that cell's write where a run-all shows this one's.
+
+        Not a write no cell reads from it (`index = ...` bound again below before any
+        reader): no reader sees what is there meanwhile, and the last writer is stale till
+        it runs. Counting it kept the cell out of sync for its other names (a draw from
+        `np.random`) while a wave ran the cells above it: the readers of those pulled it,
+        and it ran a second time."""
         graph, rank = self._graph, self._graph.rank(cell)
+        read: set[str] | None = None  # the names cells read from this one (as needed)
         for symbol, version in record.wrote.items():
             if version.deleted or graph.final_writer(symbol.name) == cell:
                 continue  # (the last writer is judged by the ledger's last write above)
+            if read is None:
+                read = set().union(*graph.children(cell).values())
+            if symbol.name not in read:
+                continue
             for other_symbol, other in self._ledger.writes_of(symbol.name):
                 if (
                     # Since it ran: a version it kept (a store to no effect) is older.
