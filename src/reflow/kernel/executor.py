@@ -74,8 +74,11 @@ class ShellExecutor:
     def _through_ipython(self, cell: CellId, known: KernelCell, request: Request) -> Execution:
         flow = self._flow
         with self._loop_runner(known.raw):
-            if cell == request.target:
+            if cell == request.target and request.result is None:
                 return self._run_target(cell, known.raw)
+            # Another cell's re-run, or the executed cell's own second run in this request
+            # (a cell above it had to run again after it): captured for its slot, so that
+            # its output, its execution count and its history show one execution.
             with capture_rerun(flow.shell) as capture:
                 result = self._plain_run_cell(cell, known.raw, store_history=False)
             request.captures[cell] = capture

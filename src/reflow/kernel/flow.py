@@ -46,6 +46,12 @@ if TYPE_CHECKING:
     from reflow.parallel.backend import Backend
 
 _SHOWN_CODE = 40
+# The note of an executed cell that ran, then was cancelled by the same run.
+_UNDONE = "undone by the rest of the run"
+# The slot of a cell whose own run failed, re-run without error: the traceback above the
+# slot stays (a frontend replaces only displays), and an empty slot would leave the cell
+# looking failed.
+_RAN_WITHOUT_ERROR = "re-run after {trigger}, without error: the error above is from its own run"
 _CELL_REF = re.compile(r"cell \[([^\]]+)\]")
 
 
@@ -61,6 +67,7 @@ class KernelCell:
     slot: str | None = None  # display id of the slot in that run's output
     base: Bundle = field(default_factory=dict)  # what the slot shows, marker aside
     shown: Bundle | None = None  # what the slot shows now
+    failed: bool = False  # its last direct run showed an error, above its slot
 
 
 @dataclass
@@ -248,6 +255,7 @@ class Flow:
             # IPython reports it as usual; the cell stays in the model, reading nothing.
             result = self.plain_run_cell(raw, store_history=store_history, cell_id=cell_id)
             self.cells[cell].number = result.execution_count
+            self.cells[cell].failed = True
             self._tell(None)
             return result
         request = Request(cell, cell_id, store_history)
@@ -269,6 +277,7 @@ class Flow:
         result = request.result
         if result is None:
             result = self._not_run(raw, store_history, cell_id, cell, run)
+        self.cells[cell].failed = not result.success
         self._apply_settings()
         if run is not None:
             self._show(run, request)
@@ -413,15 +422,19 @@ class Flow:
 
     def finished(self, cell: CellId, outcome: str) -> None:
         request = self.request
-        if request is None or cell == request.target:
-            return
+        if request is None or (cell == request.target and cell not in request.captures):
+            return  # the executed cell's own run shows as usual
         known = self.cells.get(cell)
         if known is None or known.slot is None or not self.slots:
             return
         trigger = self.label(request.target) if request.target is not None else request.cause
         capture = request.captures.get(cell)
         if capture is not None:
-            note = "" if outcome == "ok" else f"re-run after {trigger} failed"
+            note = ""
+            if outcome != "ok":
+                note = f"re-run after {trigger} failed"
+            elif known.failed and cell != request.target:
+                note = _RAN_WITHOUT_ERROR.format(trigger=trigger)
             known.base = self.slot_bundle(capture.content(note))
         elif outcome in ("ok", "error"):  # it ran, but not through IPython: in a worker
             request.elsewhere.append(cell)
@@ -491,15 +504,37 @@ class Flow:
             and target.slot is None
             and self._needs_slot(request.target, run)
         ):
-            # No result to carry the slot (or the cell did not run): an empty one.
+            # No result to carry the slot (or the cell did not run): an empty one, or what
+            # its second run in this request showed (``ShellExecutor`` captured it).
             target.slot = f"reflow-{request.target}-{target.number}"
             target.base, target.shown = {}, {}
             self.publish_slot(target.slot, {}, update=False)
+            again = request.captures.get(request.target)
+            if again is not None:
+                target.base = self.slot_bundle(again.content(""))
+                self._update_slot(target, target.base)
         if self.slots:
+            self._mark_undone(run)
             self._mark_stale()
         summary = self.summary(run, request.target, request.elsewhere)
         if summary and self.widget_slots is None:  # an app's page shows the cells alone
             publish(self.shell, {"text/plain": summary}, {}, update=False)
+
+    def _mark_undone(self, run: Run) -> None:
+        """Cells this run ran, then cancelled (it went on to a cell they depend on, which
+        failed: what they left may be gone), the executed cell too: their slots show
+        that run's output, so they say so, as the slot of any cell a run cancelled."""
+        ran = set(run.ran)
+        for cell in dict.fromkeys(run.cancelled):
+            known = self.cells.get(cell)
+            if cell not in ran or known is None or known.slot is None:
+                continue
+            if not self.notebook.has_cell(cell):
+                continue
+            error = self.notebook.cell(cell).error
+            note = f"{_UNDONE}: {error}" if error is not None else _UNDONE
+            known.base = self.with_note(known.base, self.relabel(note))
+            self._update_slot(known, known.base)
 
     def _needs_slot(self, cell: CellId, run: Run) -> bool:
         """Whether a cell that showed nothing needs an empty slot for later updates.
