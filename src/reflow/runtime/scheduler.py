@@ -278,6 +278,8 @@ class Scheduler:
         stale anew or for another reason upstream of them: nothing since (an edit, a move,
         an added binder) changed why (``_left_stale``). (`s = str(pt)` still "reads `pt`
         from a stale cell" once `P = 3` is added above `pt = P`: its cause can run now.)"""
+        if not self._left_stale:
+            return set()  # (asking would decide now what the run decides again after)
         board, graph = self.board(), self._graph
         stale = board.stale()
         kept = {
