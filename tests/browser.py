@@ -38,6 +38,14 @@ CHROMIUM_ARGS = [
 QUIET = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
 
 
+def hear_ctrl_c() -> None:
+    """In the child, before it runs: Ctrl-C's SIGINT as Python's default handles it. A
+    process started from a background job (``cmd &``, ``nohup``) inherits SIGINT
+    ignored, and Python then never installs its KeyboardInterrupt: the tests' Ctrl-C
+    would not reach the server they start."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -77,7 +85,13 @@ def reflow_command(
     log_path = scratch / f"{command}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            line, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=cwd
+            line,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=env,
+            cwd=cwd,
+            preexec_fn=hear_ctrl_c,
         )
     try:
         printed: list[str] = []

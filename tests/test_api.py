@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import pytest
@@ -174,10 +175,16 @@ def test_real_interrupt_stops_the_run(nb: Notebook) -> None:
     b = nb.add("import time\nfor _ in range(500):\n    time.sleep(0.01)\ny = x")
     c = nb.add("z = y")
     d = nb.add("w = 4")
+    # Python's Ctrl-C handler, even where this process inherited SIGINT ignored (started
+    # from a background job): interrupt_main then does nothing.
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
-    run = nb.run_all()
-    timer.join()
+    try:
+        run = nb.run_all()
+    finally:
+        timer.join()
+        signal.signal(signal.SIGINT, handler)
     # (No clock: on a loaded machine the interrupt may come late, never after `b`'s 5 s
     # loop ends, which `b`'s KeyboardInterrupt below shows.)
     assert run.interrupted
