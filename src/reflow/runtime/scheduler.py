@@ -30,14 +30,13 @@ from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph, Edges, GraphError
 from reflow.runtime.draws import undetermined_draws
 from reflow.runtime.errors import CellError
-from reflow.runtime.session import Session
+from reflow.runtime.session import Session, shapes_seen
 from reflow.runtime.status import (
     Chain,
     Decision,
     StatusBoard,
     read_names,
     shape_reaching,
-    stored_parts,
     writes_reaching,
 )
 from reflow.runtime.versions import Paths, Symbol, Version, overlaps
@@ -946,13 +945,12 @@ class Scheduler:
         """Whether a part of ``name`` the cell stores into was made there by another write
         than a run-all's makes before it (``StatusBoard._reshaped``): the value is rebuilt
         from its binder first, as a store replaces what the part holds, not its shape."""
-        ledger, records = self._session.ledger, self._session.records
-        for symbol in stored_parts(records[cell].analysis):
+        records = self._session.records
+        for symbol, shaper in shapes_seen(
+            self._session.ledger, cell, records[cell].analysis
+        ).items():
             if symbol.name != name:
                 continue
-            shaper = ledger.shaper(symbol)
-            if shaper is not None and shaper.cell == cell:
-                shaper = None
             shape = shape_reaching(self._graph, records, cell, symbol, board.settled)
             if shape.unsynced is None and shape.shaper != shaper:
                 return True
