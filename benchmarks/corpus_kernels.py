@@ -46,7 +46,7 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 
-from timing import geomean, report, spread
+from timing import compile_reflow, geomean, report, spread
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "ipynb"
@@ -250,6 +250,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--only", help="only notebooks whose file name contains this")
     args = parser.parse_args()
+    compile_reflow()
     rows = []
     ratios, cpu_ratios, starts, memory = [], [], [], []
     worst = ("", 0.0)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from jupyter_client.manager import KernelManager
 
-from timing import fmt, report
+from timing import compile_reflow, fmt, report
 
 CELLS = 200
 ROUNDS = 7
@@ -120,6 +120,7 @@ def main() -> None:
     parser.add_argument("--append", type=Path, help="append the results section to this file")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args()
+    compile_reflow()
     samples: dict[str, list[tuple[float, list[float], float]]] = {name: [] for name in KERNELS}
     for round_number in range(args.rounds):
         measured = one_round(KERNELS[round_number % 2])

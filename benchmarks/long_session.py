@@ -25,7 +25,7 @@ import uuid
 from pathlib import Path
 
 from kernels import Kernel
-from timing import report
+from timing import compile_reflow, report
 
 CELLS = 3_000
 WINDOW = 300  # executions at each end of the session compared
@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--append", type=Path, help="append the results section to this file")
     parser.add_argument("--cells", type=int, default=CELLS)
     args = parser.parse_args()
+    compile_reflow()
     window = min(WINDOW, args.cells // 2)
     measured = session(args.cells)
     floor_times, floor_rss = measured["python3"]
