@@ -14,19 +14,25 @@ run concerned, when no cell was stale).
 The cells are those of a numpy notebook without numpy: names bound again and again,
 changed in place, and handed to a notebook function (which makes each such cell a
 possible changer of what it is handed).
+
+What an execution leaves behind is counted too: a cell's record, effects and expansion
+keep no empty set of their own (the session's RSS after 3,000 executions had grown to
+1.22x ipykernel's, against a target of 1.2x, with five new 216-byte empty sets a cell).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 
 from reflow import Notebook
+from reflow._types import EMPTY
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.status import StatusBoard
 
@@ -92,3 +98,53 @@ def test_an_execution_at_the_end_costs_the_same_at_any_length(counted: str) -> N
     short, long = _per_execution(100), _per_execution(400)
     assert [e[counted] for e in short] == [e[counted] for e in long]
     assert sum(e[counted] for e in long) > 0  # (counted at all)
+
+
+def _empty_sets_of_its_own(value: Any) -> list[str]:
+    """The fields of a cell's record, effects or expansion (and of the mappings and
+    dataclasses they hold, one level down) that hold an empty frozenset other than
+    ``EMPTY``: 216 bytes each in CPython 3.11, kept for as long as the cell lives."""
+    found = []
+    for field in dataclasses.fields(value):
+        held = getattr(value, field.name)
+        inner = [(held, field.default)]
+        if isinstance(held, Mapping):
+            inner += [(item, None) for item in held.values()]
+        elif dataclasses.is_dataclass(held) and not isinstance(held, type):
+            inner += [(getattr(held, f.name), f.default) for f in dataclasses.fields(held)]
+        for item, default in inner:
+            # (A field's default is one object its class shares with every instance.)
+            empty = isinstance(item, frozenset) and not item
+            if empty and item is not EMPTY and item is not default:
+                found.append(f"{type(value).__name__}.{field.name}")
+    return found
+
+
+def test_a_cell_keeps_no_empty_set_of_its_own() -> None:
+    """What a long kernel session grows by per execution: every kept empty set is the
+    one shared ``EMPTY`` (``reflow._types.freeze``). Cells of each kind the bookkeeping
+    keeps something different for: a constant, a binding that calls, a change in place,
+    an alias, an instance, an import, a function, a failure."""
+    nb = Notebook()
+    cells = [
+        "v = 1 + 1",
+        "w = len([v])",
+        "xs = [1]\nxs.append(2)",
+        "ys = xs",
+        "class K:\n    pass\nk = K()",
+        "import math",
+        "def f(a):\n    return a + v",
+        "z = f(2)",
+        "1 / 0",
+    ]
+    with contextlib.redirect_stdout(io.StringIO()):
+        for code in cells:
+            nb.run(nb.add(code))
+    graph, records = nb._graph, nb._session.records
+    found = [
+        f"cell {code!r}: {where}"
+        for cell, code in zip(graph.cells, cells, strict=True)
+        for kept in (records[cell], graph.effects(cell), graph.expanded(cell))
+        for where in _empty_sets_of_its_own(kept)
+    ]
+    assert not found, found

@@ -102,8 +102,8 @@ class CellEffects:
             freeze(mutates),
             observed=True,
             observed_carried=freeze(carried.items() if carried else ()),
-            observed_shares=shares,
-            observed_instances=instances,
+            observed_shares=freeze(shares),
+            observed_instances=freeze(instances),
         )
 
     @property

@@ -200,7 +200,7 @@ class NotebookFunctions:
         for modules in self._imported_as.values():
             if len(modules) > 1 and not modules.keys().isdisjoint(names):
                 found.update(modules)
-        return frozenset(found.difference(names))
+        return freeze(found.difference(names))
 
     def kind(self, name: str) -> BindingKind | None:
         """What every cell binding ``name`` binds it to, if they agree and it is known."""
@@ -340,7 +340,7 @@ class NotebookFunctions:
         # (Not ``alias_only`` in a cell using `exec` or `globals()`: which name it went
         # through is not known, `exec('a[0] = 1')` needs `a` bound, as `a[0] = 1` does.)
         seen_changed = freeze(n for n in effects.observed_mutates if links(n) and n not in refs)
-        alias_only = frozenset() if effects.reads_all else seen_changed
+        alias_only = EMPTY if effects.reads_all else seen_changed
         imports = effects.analysis.imports
         return Expanded(
             refs=freeze_like(refs | seen_changed, effects.analysis.refs),

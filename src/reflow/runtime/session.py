@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reflow._types import CellId, Direction, freeze, or_empty
+from reflow._types import EMPTY, CellId, Direction, freeze, or_empty
 from reflow.analysis import analyze_completed
 from reflow.analysis.effects import CellAnalysis, MutationKind, PartStore, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
@@ -220,7 +220,7 @@ class Session:
             if Symbol(name) in seen or self.graph.reaching_writer(cell, name) is None:
                 continue
             seen[Symbol(name)] = self.ledger.current_for(name, frozenset())
-            read_paths[name] = frozenset()
+            read_paths[name] = EMPTY
         record.out_of_order = self._out_of_order_reads(cell, seen)
         record.reads_own = leftovers
         record.shapes_seen = shapes
@@ -302,7 +302,7 @@ class Session:
         read_first = analysis.defs if expanded.reads_all else analysis.refs & analysis.defs
         unsure = analysis.maybe_unbound | (expanded.binds - analysis.defs)
         if not read_first and not unsure:
-            return frozenset()
+            return EMPTY
         namespace, graph, ledger = self.namespace, self.graph, self.ledger
         refs, reads_all = expanded.refs, expanded.reads_all
         any_order = graph.direction is Direction.ANY_ORDER
@@ -353,7 +353,7 @@ class Session:
         Cost: a look at every global, as its run's comparison takes anyway."""
         graph = self.graph
         if graph.direction is not Direction.IN_ORDER:
-            return frozenset()
+            return EMPTY
         bound_by, reaching = self.ledger.bound_by, graph.reaching_writer
         found = set()
         for name in self.namespace:
@@ -706,7 +706,7 @@ class Session:
         run in dependency order gives)."""
         graph = self.graph
         if graph.direction is Direction.ANY_ORDER:
-            return frozenset()
+            return EMPTY
         rank = graph.rank(cell)
         names = set()
         for symbol, version in seen.items():
@@ -1025,7 +1025,7 @@ def _instances_made(
         for ref in analysis.refs:
             if namespace.get(ref) is kind and links_cells(ref):
                 found.add((name, ref))
-    return frozenset(found)
+    return freeze(found)
 
 
 def _shared_at_run(
@@ -1044,7 +1044,7 @@ def _shared_at_run(
         if (value := namespace.get(name)) is not None and not cannot_change(value)
     }
     if not ids:
-        return frozenset()
+        return EMPTY
     found = set()
     for bound_name in ids.values():
         value = namespace[bound_name]
@@ -1071,7 +1071,7 @@ def _shared_at_run(
             and (other, name) not in analysis.shares
         ):
             found.add((name, other))
-    return frozenset(found)
+    return freeze(found)
 
 
 EMPTY_RUN = CellAnalysis()
@@ -1177,7 +1177,7 @@ def _with_partners(names: frozenset[str], shares: frozenset[tuple[str, str]]) ->
             if (a in found) != (b in found):
                 found.update((a, b))
                 grew = True
-    return frozenset(found)
+    return freeze(found)
 
 
 def shapes_seen(
