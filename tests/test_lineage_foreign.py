@@ -224,6 +224,30 @@ MODULES = [
         ran=["a", "b", "c"],
         status={"a": "fresh", "b": "stale", "c": "fresh"},
     ),
+    # A store into a module a cell also imports under another name is a change of `js`
+    # too, through an alias: the storing cell reads `js`'s binding. It recorded no version
+    # of it, so it was stale after its own run, and a run-all ran every cell from the
+    # importer down twice; with `+=`, the reader then showed a value a run-all never has.
+    Case(
+        "a-store-into-a-module-imported-under-two-names-runs-once",
+        {"a": "import json", "b": "import json as js", "c": "json.rf_two_names = 1"},
+        ["run_all"],
+        ran=["a", "b", "c"],
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "an-augmented-store-into-a-module-imported-under-two-names-runs-once",
+        {
+            "a": "import json\njson.rf_two_inc = 0",
+            "b": "import json as js",
+            "c": "json.rf_two_inc += 1",
+            "d": "s = js.rf_two_inc",
+        },
+        ["run_all"],
+        ran=["a", "b", "c", "d"],
+        status={"c": "fresh", "d": "fresh"},
+        ns={"s": 1},
+    ),
     Case(
         "a-store-into-a-module-below-an-attribute-read-a-run-all-fails",
         {"a": "import json", "b": "s = json.rf_f5_attr", "c": "json.rf_f5_attr = 3"},

@@ -802,6 +802,16 @@ class Session:
         # Told the graph as seen: the module a call stored into need not be bound by an
         # import (`m = types.ModuleType('m')`), which is all the graph knows modules by.
         mutated |= stored_by_calls
+        # A name it stored into the module through without its code naming it (`rm` for
+        # `rf.a = 5` after `import rf as rm`) is one it changes through an alias: it reads
+        # that name's binding, as ``run_cell`` has it for a change seen through one. (Its
+        # expansion reads the name from now on; with no version seen, the cell was stale
+        # after its own run, and a run-all ran the cells from the binder down again.)
+        for name in stored_by_calls:
+            symbol = Symbol(name)
+            if symbol not in seen and self.graph.reaching_writer(cell, name) is not None:
+                seen[symbol] = self.ledger.current_for(name, EMPTY)
+                record.read_paths = {**record.read_paths, name: EMPTY}
         written = {s.name for s in wrote}
         # What it bound: its code's bindings, and those set aside that it bound again to
         # what they held (``Changes.bound_again``: `exec`, a loop's target, which no
