@@ -45,6 +45,30 @@ REACTIVE = [
         ns={"l": [0], "m": 1},
         status={"a": "fresh", "b": "fresh", "c": "fresh"},
     ),
+    # An edited cell that draws from a global generator no cell seeds runs once: the
+    # state its old draw left is as good as a run-all's, no write of a deleted cell's
+    # (numpy's part `np.random`), and no binding of the old code's to undo (`random`,
+    # changed whole in place). Found by the corpus edits on pdsh-02.01: it ran twice, and
+    # with `random` the import and every draw above it again, then itself.
+    Case(
+        "an-edited-numpy-draw-runs-once",
+        {
+            "a": "import numpy as np",
+            "b": "np.random.rand()",
+            "c": "x = np.random.randint(0, 10, 2)",
+            "d": "y = x + 1",
+        },
+        ["run_all", "edit c: x = np.random.randint(1, 10, 2)", "run c"],
+        ran=["c", "d"],
+        status={"a": "fresh", "b": "fresh", "c": "fresh", "d": "fresh"},
+    ),
+    Case(
+        "an-edited-random-draw-runs-once",
+        {"a": "import random", "b": "random.random()", "c": "x = random.randint(0, 10)"},
+        ["run_all", "edit c: x = random.randint(1, 10)", "run c"],
+        ran=["c"],
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
     Case(
         "run-stale-is-a-fixpoint-after-a-move",
         {"a": "i = 3", "b": "i += 9", "c": "l = [i]", "d": "i = 1"},

@@ -150,10 +150,14 @@ def check_against_run_all(
                 f"cell {cell.index} fresh, {mine!r} != run-all {expected!r}; {where}"
             )
     mine_state = digest(nb.namespace)
+    graph = nb._session.graph
     for name, value in state.items():
         if name in unsteady.names:
             continue
-        writers = [c for c in nb.cells if name in nb.defs(c.id)]
+        # Its last writer: a cell binding it, or changing it in place (`data['d'] = ...`
+        # below `data = ...` run alone: the binder is fresh, the store stale, and `data`
+        # holds what the binder made, which is no run-all's, honestly shown so).
+        writers = [c for c in nb.cells if name in graph.expanded(CellId(c.id)).writes]
         if writers and writers[-1].id in fresh:
             assert mine_state.get(name) == value, f"{name} fresh, differs from run-all; {where}"
 
@@ -246,7 +250,29 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield mine
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+FOUND = {
+    # `re.compile` hands back the object its cache holds, and a compiled pattern and a
+    # match are opaque to fingerprints: a cell that may change `match` (`match.start()`,
+    # never reached past a failure above it) counts as changing `email4` too, which
+    # `match = email4.match(...)` below it made; the binder of `email4`, run again, binds
+    # the same object and may change it itself, so "changed by a cell above" never
+    # clears. Reduced: `m = 1/0\nm.start()`, then `import re\ne = re.compile('b')\nm =
+    # e.match('b')`; run_all, run the first: the second runs three times, left stale.
+    "wtop-14-Strings-and-Regular-Expressions.ipynb": "a cell changing an opaque object "
+    "a cache hands back runs again and again, left stale ('`e` was changed by cell ..., "
+    "which runs before it')",
+}
+"""What the edits find wrong today, by notebook, at the default seed and steps (strict
+there; elsewhere another sequence may not meet it)."""
+
+
+def _notebook(name: str) -> object:
+    reason = FOUND.get(name)
+    marks = [pytest.mark.xfail(strict=SEED == 0 and STEPS == 6, reason=reason)] if reason else []
+    return pytest.param(name, marks=marks)
+
+
+@pytest.mark.parametrize("name", [_notebook(n) for n in NOTEBOOKS])
 def test_edits_of_a_real_notebook_keep_every_fresh_cell_equal_to_a_run_all(
     name: str, workdir: Path, tmp_path: Path
 ) -> None:

@@ -31,6 +31,7 @@ from reflow.runtime.changes import (
     seeded_generators,
 )
 from reflow.runtime.context import CURRENT_CELL, CellContext
+from reflow.runtime.draws import undetermined_draw
 from reflow.runtime.executor import CellExecutor, Execution, Executor, from_host
 from reflow.runtime.fingerprint import (
     DEFAULT_BUDGET,
@@ -451,7 +452,8 @@ class Session:
                 # cells changed it in place since: a write by no cell, newer than any
                 # cell's, so that the cell whose value a run-all leaves in the name goes
                 # stale (and, reactive, rebuilds it from the binder), and its readers too.
-                self.ledger.write(symbol, None)
+                # (A draw's generator state stays a draw's, as in ``retire``.)
+                self.ledger.write(symbol, None, drew=version.drew)
         for name in self.ledger.names_bound_by(cell):  # bound here, changed elsewhere since
             self.namespace.pop(name, None)
             self.ledger.write(Symbol(name), None, deleted=True)
@@ -534,6 +536,10 @@ class Session:
         keep = analysis.defs | {
             name for name in analysis.mutated_names if ledger.bound_by(name) != cell
         }
+        # A draw the old code made (`random.randint(0, 10)`, a change of the module in
+        # place) leaves a generator state no cell can seed: as good as a run-all's
+        # (``draws``), and no binding of the old code's. The module stays bound.
+        keep |= {s.name for s, v in record.wrote.items() if undetermined_draw(v, self.records)}
         gone = set(self._unbind(record.wrote, keep, by=cell, owner=cell))
         for symbol, version in record.wrote.items():
             if (
@@ -546,7 +552,10 @@ class Session:
                 # notebook writes now, even where other cells stored other parts since, as
                 # when the cell is deleted; and where the new code still changes the name
                 # (`a[1] = [0]` edited to `a[0] = 0`), until it stores that part again.
-                record.wrote[symbol] = self.ledger.write(symbol, None)
+                # A draw's generator state stays a draw's: where no cell can seed, it is as
+                # good as any a run-all's draws leave (``draws``), and the cell drawing next
+                # is no stale reader of it (an edited draw ran twice, the second time for it).
+                record.wrote[symbol] = self.ledger.write(symbol, None, drew=version.drew)
         for name in self.ledger.names_bound_by(cell):
             # Bound by the old code and changed since through an alias (`O.q = 0` changes
             # the instances of O): the binding is still the old code's, so it goes too,
