@@ -98,6 +98,27 @@ REACTIVE = [
         status={"a": "fresh", "b": "fresh", "x": "fresh", "r": "fresh", "z": "fresh"},
     ),
     Case(
+        # c's edit drops its `def h`: a must run again to restore h, and it binds d, which
+        # c's new code binds too. a runs first, then c, each once (c, a, then c again).
+        "edit-dropping-a-write-restores-the-writer-above-before-the-cell",
+        {"a": "d = 4\ndef h():\n    return d", "c": "def h():\n    return 0"},
+        ["run_all", "edit c: d = 8", "run c"],
+        ran=["a", "c"],
+        ns={"d": 8},
+        status={"a": "fresh", "c": "fresh"},
+    ),
+    Case(
+        # The same through a pull: c's edit drops its `x = 5`; b (`x += 3`) is restored,
+        # pulling a, which binds e, as c's new code does: a, b, then c (c ran first, then
+        # again after a).
+        "edit-dropping-a-write-restores-the-writers-above-before-the-cell",
+        {"a": "x = 1\ne = 0", "b": "x += 3", "c": "x = 5"},
+        ["run_all", "edit c: e = 1", "run c"],
+        ran=["a", "b", "c"],
+        ns={"x": 4, "e": 1},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
         # A binder run again gives a value equal to what cells below left in the object
         # (`clear` then `append(0)`): a new object all the same, which they change again.
         "binding-again-an-equal-value-that-cells-below-changed-reruns-them",
@@ -234,6 +255,123 @@ ERRORS = [
         ns={"y": 0},
         direction="any_order",
     ),
+    Case(
+        # u, edited, raises before its store into b; b then holds what w bound (a pull
+        # for r runs w again), which a run-all hands r past the failure: r runs.
+        "a-changer-edited-to-fail-before-its-change-cancels-no-reader",
+        {"w": "a = 1\nb = [1, 2]", "u": "b[0] = 8"},
+        ["run_all", "edit u: q\\nb[0] = 8", "run u", "add r: b.append(a)", "run r"],
+        ran=["w", "u", "r"],
+        cancelled=[],
+        ns={"b": [1, 2, 1]},
+        status={"w": "fresh", "r": "fresh"},
+        errors={"u": "NameError"},
+    ),
+    Case(
+        # r raised (no `a` yet); moved below a writer of `a`, it reads what a run-all
+        # gives it, and runs there: its error is no run-all's, so it is stale, and "run
+        # stale" runs it (it stayed in error, and was skipped).
+        "a-cell-that-raised-moved-below-its-writer-is-stale-and-runs",
+        {"r": "a += 5"},
+        ["run r", "add w: a = 1", "run w", "move r 1", "run_stale"],
+        ran=["r"],
+        ns={"a": 6},
+        status={"w": "fresh", "r": "fresh"},
+    ),
+    Case(
+        # u, edited to call f, which w (failed) no longer reaches, ran by name on the f
+        # w's earlier run left: stale. r, new, reads b, which u may change: a pull runs
+        # u, cancelled (f is w's leftover); r, asked for by name, runs (it was cancelled
+        # with u: had an earlier run cancelled u, it would have run), stale, saying so.
+        "a-cell-asked-for-runs-past-a-caller-the-run-cancels-between",
+        {"w": "b = [1]\ndef f():\n    return len(b)", "u": "x = 0"},
+        [
+            "run_all",
+            "edit w: b = [1]\\n1/0\\ndef f():\\n    return len(b)",
+            "run w",
+            "edit u: f()",
+            "run u",
+            "add r: c = b",
+            "run r",
+        ],
+        ran=["r"],
+        cancelled=["u"],
+        ns={"c": [1]},
+        status={"r": "stale"},
+        errors={"w": "ZeroDivisionError", "u": "Cancelled"},
+    ),
+    Case(
+        # The same where the pull runs w again (b holds what v below bound): w fails
+        # again in this run, but r reads what w bound; only u's cancellation reaches r.
+        "a-cell-asked-for-runs-past-a-caller-cancelled-by-a-failure-run-again",
+        {"w": "b = [1]\ndef f():\n    return len(b)", "u": "x = 0", "r": "y = 0", "v": "b = [2]"},
+        [
+            "run_all",
+            "edit w: b = [1]\\n1/0\\ndef f():\\n    return len(b)",
+            "run w",
+            "edit u: f()",
+            "run u",
+            "edit r: c = b",
+            "run r",
+        ],
+        ran=["w", "r", "v"],
+        cancelled=["u"],
+        ns={"c": [1], "b": [2]},
+        status={"r": "stale", "v": "fresh"},
+        errors={"w": "ZeroDivisionError", "u": "Cancelled"},
+    ),
+    Case(
+        # w raised before `g = d`; r's edit dropped its `g = 2`, so g is unbound, as a
+        # run-all leaves it: w is settled in error (its run would fail the same way),
+        # and r reads the b w bound, once (it ran r, w again, then r again).
+        "a-failed-writer-is-settled-whatever-holds-a-name-it-failed-before",
+        {"w": "b = [1, 2]\ng = 1", "r": "g = 2"},
+        ["run_all", "edit w: b = [1, 2]\\ng = d", "run w", "edit r: b += [3]", "run r"],
+        ran=["r"],
+        ns={"b": [1, 2, 3]},
+        absent=["g"],
+        status={"r": "fresh"},
+        errors={"w": "NameError"},
+    ),
+]
+
+# any_order places a changer by what its last run changed: m raised before its call (no
+# `m` yet), so it sits after s; once b binds `m = np`, s needs m's change first (N13).
+N13 = {
+    "a": "import numpy as np\na = np.arange(3)",
+    "b": "b = 1",
+    "s": "s = float(a.sum())",
+    "m": "m.multiply(a, 2, out=a)",
+}
+
+ANY_ORDER = [
+    Case(
+        "any-order-run-all-runs-a-changer-placed-by-a-raise-before-its-reader-once",
+        N13,
+        ["run_all", "edit b: m = np", "run_all"],
+        ran=["a", "b", "m", "s"],  # (s, m, then s again)
+        ns={"s": 6.0},
+        status={"s": "fresh", "m": "fresh"},
+        direction="any_order",
+    ),
+    Case(
+        "any-order-a-reader-runs-after-a-changer-placed-by-a-raise-after-it-once",
+        N13,
+        ["run_all", "edit b: m = np", "alone b", "run s"],
+        ran=["m", "s"],
+        ns={"s": 6.0},
+        status={"s": "fresh", "m": "fresh"},
+        direction="any_order",
+    ),
+    Case(
+        "any-order-run-stale-runs-a-changer-placed-by-a-raise-before-its-reader-once",
+        N13,
+        ["run_all", "edit b: m = np", "run_stale"],
+        ran=["b", "m", "s"],
+        ns={"s": 6.0},
+        status={"s": "fresh", "m": "fresh"},
+        direction="any_order",
+    ),
 ]
 
 LAZY = [
@@ -266,7 +404,7 @@ LAZY = [
     ),
 ]
 
-CASES = REACTIVE + ERRORS + LAZY
+CASES = REACTIVE + ERRORS + ANY_ORDER + LAZY
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

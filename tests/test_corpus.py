@@ -63,14 +63,9 @@ CASES = [
     Case("ipynb/wtop-05-Built-in-Scalar-Types.ipynb"),
     # `t[1] = 4` on a tuple raises (on purpose), and the cell after it, `t.append(4)`,
     # reads the `t` bound two cells above: Jupyter runs it (an AttributeError, on purpose
-    # too); reflow cancels it, as it cancels every reader by name of a name whose last
-    # writer failed before writing it, even where a run-all reads the value from above
-    # (`x = 1` / `x = 1/0` / `print(x)`: Jupyter prints 1).
-    Case(
-        "ipynb/wtop-06-Built-in-Data-Structures.ipynb",
-        run_xfail="a reader of a name its failed writer did not write is cancelled, though "
-        "a run-all reads the value bound above (cell 23: Cancelled, Jupyter AttributeError)",
-    ),
+    # too), and so does reflow, since `t` holds what a cell above the failed one wrote
+    # (it was cancelled, as every reader of a name its failed writer did not write was).
+    Case("ipynb/wtop-06-Built-in-Data-Structures.ipynb"),
     # `import *` of math and numpy; `%`-free.
     Case("ipynb/wtop-13-Modules-and-Packages.ipynb"),
     # A shell command (`!ls`) and a cell that raises on purpose (a ValueError).

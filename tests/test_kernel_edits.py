@@ -66,13 +66,14 @@ from reflow.runtime.main_module import MainModule
 from test_run_all_equivalence import tainted
 
 STEPS = int(os.environ.get("REFLOW_KERNEL_EDIT_STEPS", "15"))
-# Seeds 2, 13 and 17 are left out: at 15 steps they end on runtime failures that
-# REDUCED rows document (2: a reader cancelled because a caller of a function the
-# failed cell no longer defines sits between them; 13: a changer edited to fail before
-# its change cancels a new reader; 17, with the extension: a cell that failed above its
-# writer, moved below it, stays in error). Seeds 26 and 35 failed before the kernel's
-# own fixes (an executed cell run twice by its request; a re-run without error).
-DEFAULT_SEEDS = "0-1,3-12,26,35"
+# Seeds 2, 13 and 17 failed on runtime rules that REDUCED rows keep (2: a reader
+# cancelled because a caller of a function the failed cell no longer defines sits
+# between them; 13: a changer edited to fail before its change cancels a new reader; 17,
+# with the extension: a cell that failed above its writer, moved below it, stays in
+# error). Seeds 26 and 35 failed before the kernel's own fixes (an executed cell run
+# twice by its request; a re-run without error), seed 63 before one (a cell cancelled
+# when executed kept showing Cancelled after a later re-run: its slot was the old one).
+DEFAULT_SEEDS = "0-13,17,26,35"
 # A request that runs a cell twice fails the random sequences only when asked: the
 # runtime still does, by design, when a pushed reader needs a binder above a writer the
 # run already ran (tests/test_corpus_edits.py says so; REDUCED has the smallest case).
@@ -800,13 +801,7 @@ REDUCED = [
             ("w", "{p}b = [1, 2]\n{p}g = {p}d"),
             ("r", "{p}b += [3]\nprint({p}b)"),
         ],
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="runtime (scheduler): executing r runs w (above it, failed) again after "
-            "r, then r a second time: one request runs r twice (the kernel shows one "
-            "execution, the second run in r's slot)",
-        ),
-        id="the-executed-cell-runs-twice-around-a-failed-writer-above",
+        id="the-executed-cell-runs-once-around-a-failed-writer-above",
     ),
     pytest.param(
         [
@@ -825,13 +820,7 @@ REDUCED = [
             ("u", "{p}q\n{p}b[0] = 8"),
             ("r", "{p}b.append({p}a)"),
         ],
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="runtime (scheduler): u, edited, fails before its change of b; r, new, "
-            "reads b and is cancelled (run-all runs it: b as w bound it). Had u failed "
-            "from its first run, r would run: the change u's old run left is not undone",
-        ),
-        id="a-changer-edited-to-fail-before-its-change-cancels-new-readers",
+        id="a-changer-edited-to-fail-before-its-change-cancels-no-new-reader",
     ),
     pytest.param(
         [
@@ -841,6 +830,47 @@ REDUCED = [
             ("r", "{p}c = {p}b"),
         ],
         id="a-reader-of-what-a-failing-cell-bound-first-runs",
+    ),
+    pytest.param(
+        [
+            ("w", "{p}b = [1]\ndef {p}f():\n    return len({p}b)"),
+            ("u", "{p}x = 0"),
+            ("w", "{p}b = [1]\n1/0\ndef {p}f():\n    return len({p}b)"),
+            ("u", "{p}f()"),
+            ("r", "{p}c = {p}b"),
+        ],
+        id="an-executed-cell-runs-past-a-caller-its-pull-cancels",
+    ),
+    pytest.param(
+        [
+            ("w", "{p}b = [1]\ndef {p}f():\n    return len({p}b)"),
+            ("u", "{p}x = 0"),
+            ("w", "{p}b = [1]\n1/0\ndef {p}f():\n    return len({p}b)"),
+            ("u", "{p}f()"),
+            ("r", "{p}y = 0"),
+            ("v", "{p}b = [2]"),
+            ("r", "{p}c = {p}b"),
+        ],
+        id="an-executed-cell-runs-past-a-caller-cancelled-by-a-failure-its-pull-runs-again",
+    ),
+    pytest.param(
+        [
+            ("w", "{p}a = 1\n{p}c = 3"),
+            ("u", "[{p}a]\n{p}a = {p}c"),
+            ("r", "[{p}a]"),
+            ("w", "{p}c = 3"),
+            ("r", "[{p}a]"),
+            ("u", "{p}a = {p}c"),
+        ],
+        id="a-cell-cancelled-when-executed-shows-its-later-re-run",
+    ),
+    pytest.param(
+        [
+            ("a", "{p}d = 4\ndef {p}h():\n    return {p}d"),
+            ("c", "def {p}h():\n    return 0"),
+            ("c", "{p}d = 8"),
+        ],
+        id="an-edit-dropping-a-def-runs-the-writer-above-first-once",
     ),
 ]
 
@@ -854,11 +884,6 @@ def test_reduced_stories_show_what_run_all_shows(
     assert not findings, sequence.tell(findings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime (status): r failed (NameError) above its writer w; moved below w it "
-    "stays 'error', not 'stale', where run-all runs it, and Space (run stale) skips it",
-)
 def test_a_cell_failed_above_its_writer_and_moved_below_it_is_not_left_in_error(
     kernel: Kernel, tmp_path: Path
 ) -> None:

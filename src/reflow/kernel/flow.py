@@ -276,6 +276,11 @@ class Flow:
                 )
         result = request.result
         if result is None:
+            # Not run (cancelled, refused), a fresh execution all the same: its outputs
+            # replace the cell's, and the old slot with them. Left pointing there, the
+            # slot took the updates of its later re-runs out of sight, and the cell
+            # showed the error for good.
+            self.cells[cell].slot = None
             result = self._not_run(raw, store_history, cell_id, cell, run)
         self.cells[cell].failed = not result.success
         self._apply_settings()

@@ -30,6 +30,7 @@ from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph, Edges, GraphError
 from reflow.runtime.draws import undetermined_draws
 from reflow.runtime.errors import CellError
+from reflow.runtime.records import CellRecord
 from reflow.runtime.session import Session, shapes_seen
 from reflow.runtime.status import (
     Chain,
@@ -484,8 +485,14 @@ class Scheduler:
         a failure that still stands, refused by the graph, or failed on what a run-all gives
         it (``StatusBoard.settled``). A stale reader waiting on it (`a = eval('b + 0')`
         reading `a` from a cancelled `a += 0`) ran again each wave, and in the replay, and
-        stayed stale (docs/semantics.md, "settle": the cells waiting on cells in error)."""
-        if board.status(cell) is not Status.ERROR:
+        stayed stale (docs/semantics.md, "settle": the cells waiting on cells in error).
+        Also a cell edited or never run that a run would cancel (``_failed_upstream``: a
+        caller of what a failed cell above did not define): pulled for its reader, it was
+        cancelled, and the reader with it."""
+        status = board.status(cell)
+        if status is Status.DIRTY or status is Status.NEVER_RUN:
+            return self._failed_upstream(cell) is not None
+        if status is not Status.ERROR:
             return False
         error = self._session.records[cell].error
         if cell in self._graph.errors() or error is None:
@@ -617,6 +624,9 @@ class Scheduler:
         graph, records = self._graph, self._session.records
         run = Run()
         pulled = self.pull(targets, before)
+        retired: set[CellId] = set()
+        if not alone and mode is Mode.REACTIVE:
+            pulled |= self._restorers(targets, retired, touched, resting)
         wave = set(targets)
         if alone:
             run.unpulled = sorted(pulled, key=graph.position)
@@ -629,20 +639,20 @@ class Scheduler:
         needed = graph.ancestors(targets) | set(targets) if mode is Mode.LAZY else None
 
         for cell in wave:
-            if records[cell].dirty:
-                # The readers of what its old code wrote read another writer's value now
-                # (`c = len(d)` edited away between `c = 1` and `c = c + 1`).
-                users = self.users_of({s.name for s in records[cell].wrote})
-                touched |= users
-                resting |= users
-                self._session.retire(cell)
+            if records[cell].dirty and cell not in retired:
+                self._retire(cell, touched, resting)
 
         heap = [(graph.rank(c), c) for c in wave]
         heapq.heapify(heap)
         queued = set(wave)
         done: set[CellId] = set()
+        # Cells to pull for again when they come up, whatever the wave wrote: a writer they
+        # need may be placed after them (``late`` below).
+        any_order = graph.direction is Direction.ANY_ORDER  # (in_order pulls only from above)
+        recheck = self._before_raised(wave) if any_order else set()
         succeeded: set[CellId] = set()
         doomed: dict[CellId, CellId] = {}  # cell -> the failed cell it depends on
+        relayed: set[CellId] = set()  # of those, the ones doomed only by a cancelled cell
         wave_wrote: set[str] = set()
         again: set[CellId] = set()  # cells this wave runs a second time
 
@@ -652,12 +662,17 @@ class Scheduler:
             again.add(cell)
             heapq.heappush(heap, (graph.rank(cell), cell))
 
+        first: list[CellId] = []  # writers to run before the heap's next cell, last first
         try:
-            while heap:
-                _, cell = heapq.heappop(heap)
+            while heap or first:
+                cell = first.pop() if first else heapq.heappop(heap)[1]
                 if cell in done:
                     continue
-                if not alone and cell not in doomed and wave_wrote & read_names(self._graph, cell):
+                if (
+                    not alone
+                    and cell not in doomed
+                    and (cell in recheck or wave_wrote & read_names(self._graph, cell))
+                ):
                     # Cells this wave ran wrote what it needs: a writer it reads from may
                     # have lost its value since the plan was made (`i = 3` run again
                     # above `i = 1`, both above `i += 9`): pull again.
@@ -671,13 +686,25 @@ class Scheduler:
                         for w in pulled
                         if w not in queued or (w in succeeded and w not in again and w != cell)
                     }
-                    if due:
+                    # any_order: a writer the wave runs after the cell (placed there by a
+                    # run that raised, and so told nothing of what it changes) that it
+                    # needs first runs first (`m.multiply(a, 2, out=a)` once `m = np` is
+                    # bound, before `s = a.sum()`): run after it, it made the cell run twice.
+                    rank = graph.rank(cell)
+                    late = (
+                        [w for w in pulled if w not in done and graph.rank(w) > rank]
+                        if any_order
+                        else []
+                    )
+                    if due or late:
                         for writer in due:
                             queued.add(writer)
                             if writer in done:
                                 run_again(writer)
                             else:
                                 heapq.heappush(heap, (graph.rank(writer), writer))
+                        queued.update(late)
+                        first.extend(sorted(late, key=graph.rank, reverse=True))
                         heapq.heappush(heap, (graph.rank(cell), cell))
                         continue
                 if not alone and cell not in doomed:
@@ -701,7 +728,7 @@ class Scheduler:
                 bindings = self._bindings(cell, writes)
                 readers = graph.children(cell)  # (its run may move them: ``_moved_readers``)
                 try:
-                    changed = self._run_one(cell, run, doomed, observer)
+                    changed = self._run_one(cell, run, doomed, relayed, observer)
                 finally:
                     resting |= graph.users_resting_on(cell, writes, finals)
                     resting |= self._rebound(cell, bindings)
@@ -763,10 +790,15 @@ class Scheduler:
                         continue  # never pushed into: an edit not run yet, or never planned
                     # A pushed cell reads what a run-all gives it only if the writers
                     # it reads from hold their values: pull those it needs too.
-                    for cell_to_run in (follower, *self.pull([follower], board)):
+                    needs = self.pull([follower], board)
+                    for cell_to_run in (follower, *needs):
                         if cell_to_run not in done and cell_to_run not in queued:
                             queued.add(cell_to_run)
                             heapq.heappush(heap, (graph.rank(cell_to_run), cell_to_run))
+                    if any_order and needs:
+                        follows = graph.rank(follower)
+                        if any(graph.rank(w) > follows for w in needs):
+                            recheck.add(follower)  # (``late``)
                 if graph.rank(cell) != order_before:  # the run revealed new edges
                     heap = [(graph.rank(c), c) for _, c in heap]
                     heapq.heapify(heap)
@@ -780,6 +812,76 @@ class Scheduler:
         resting |= queued | done | self._retired_users
         self._retired_users = set()
         return run
+
+    def _retire(self, cell: CellId, touched: set[CellId], resting: set[CellId]) -> frozenset[str]:
+        """Retire an edited cell's old code's leftovers (``Session.retire``); the names it
+        unbound (its new code does not bind them: its run will not either)."""
+        # The readers of what its old code wrote read another writer's value now
+        # (`c = len(d)` edited away between `c = 1` and `c = c + 1`).
+        users = self.users_of({s.name for s in self._session.records[cell].wrote})
+        touched |= users
+        resting |= users
+        return self._session.retire(cell)
+
+    def _restorers(
+        self,
+        targets: list[CellId],
+        retired: set[CellId],
+        touched: set[CellId],
+        resting: set[CellId],
+    ) -> set[CellId]:
+        """Retire the edited ``targets`` (``retired`` gains them) before the wave runs; the
+        writers above one of them that its retiring left stale, a name it unbound to
+        restore, with what their runs pull, where one of those writes what it writes or
+        reads. The settle ran such a writer
+        after the target (`def h` edited to `d = 8` below `d = 4; def h(): ...`: `h` is
+        restored from above), which then ran again, its write overwritten or its input
+        changed; in the wave, the writer runs first, each once. Only when the edit dropped
+        a binding: a part store dropped is redone or rebuilt by the pull and the settle."""
+        graph, records = self._graph, self._session.records
+        disturbed: dict[CellId, frozenset[str]] = {}
+        for cell in targets:
+            if records[cell].dirty:
+                retired.add(cell)
+                names = self._retire(cell, touched, resting)
+                if names:
+                    disturbed[cell] = names
+        if not disturbed:
+            return set()
+        users = self.users_of(set().union(*disturbed.values()))
+        self.forget_statuses(users)
+        board = self.board()
+        found: set[CellId] = set()
+        for cell in disturbed:
+            rank = graph.rank(cell)
+            stale = [
+                user
+                for user in sorted(users, key=graph.rank)
+                if user in graph
+                and user not in targets
+                and graph.rank(user) < rank
+                and board.status(user) is Status.STALE
+            ]
+            # (As the settle has them: not one no run brings up to date; and what their
+            # runs pull, `a += 3` restored from the binder above.)
+            ahead = set(self.fixable(stale, board)) if stale else set()
+            ahead |= self.pull(ahead, board) if ahead else set()
+            needs = graph.expanded(cell).writes | read_names(graph, cell)
+            if any(not needs.isdisjoint(graph.expanded(c).writes) for c in ahead):
+                found |= ahead
+        return found - set(targets)
+
+    def _before_raised(self, wave: Iterable[CellId]) -> set[CellId]:
+        """any_order: the cells of ``wave`` placed before one of it whose last run raised.
+        Its place comes from what that run changed, which tells nothing past the raise
+        (``status.raised_unordered``): a reader placed before it may need it to run first
+        (``late`` in ``_run``). Most waves hold no such cell."""
+        graph, records = self._graph, self._session.records
+        raised = [c for c in wave if _raised(records[c])]
+        if not raised:
+            return set()
+        last = max(graph.rank(c) for c in raised)
+        return {c for c in wave if graph.rank(c) < last}
 
     def _bindings(self, cell: CellId, names: Iterable[str]) -> dict[str, tuple[object, ...] | None]:
         """What the ledger says, before ``cell`` runs, of each name it writes that other
@@ -996,6 +1098,7 @@ class Scheduler:
         cell: CellId,
         run: Run,
         doomed: dict[CellId, CellId],
+        relayed: set[CellId],
         observer: CellObserver | None,
     ) -> frozenset[str] | None:
         """Run one cell of the wave; ``None`` when it did not run or raised."""
@@ -1005,12 +1108,20 @@ class Scheduler:
             record.blocked = True  # stale, not in error, once the conflict is gone
             self._session.blocked.add(cell)
             run.errors[cell] = graph_error(refused)
-            self._doom(cell, doomed)
+            self._doom(cell, doomed, relayed)
             if observer is not None:
                 observer.finished(cell, "refused")
             return None
         cause = doomed.get(cell)
-        if cause is None and cell not in self._asked:
+        if cell in self._asked:
+            # Asked for by name, it runs past a failure that stood before, as Shift+Enter
+            # does; so too past a cell this run cancelled (a caller of what a failed cell
+            # did not define, pulled as a changer of what it reads): had an earlier run
+            # cancelled that cell, it would run. Only a reader of what a cell this run
+            # ran failed to write is cancelled.
+            if cell in relayed:
+                cause = None
+        elif cause is None:
             cause = self._failed_upstream(cell)
         if cause is not None:
             record.error = CellError(
@@ -1027,7 +1138,9 @@ class Scheduler:
                 edge = children.get(dependent)
                 if edge is not None and not edge & graph.expanded(dependent).refs:
                     continue  # joined only by `globals()`-style reads of every name above
-                doomed.setdefault(dependent, cause)
+                if dependent not in doomed:
+                    doomed[dependent] = cause
+                    relayed.add(dependent)
             if observer is not None:
                 observer.finished(cell, "cancelled")
             return None
@@ -1045,20 +1158,39 @@ class Scheduler:
             run.errors[cell] = error
             run.interrupted = outcome.execution.interrupted
             if graph.direction is Direction.ANY_ORDER:
-                self._doom(cell, doomed)  # marimo: every descendant of a failed cell
+                self._doom(cell, doomed, relayed)  # marimo: every descendant of a failed cell
                 return None
             # Jupyter's run-all goes on past the error: what the cell bound before it
             # raised is read as it is; a reader of what it would have written and did
-            # not (the value left from an earlier run, or none) cannot run.
+            # not (the value left from an earlier run, or none) cannot run. (Where a
+            # cell above wrote what the name holds, that is what a run-all hands on.)
             written = {s.name for s in record.wrote}
             for child, names in graph.children(cell).items():
                 missing = names - written
-                if missing and (
-                    missing & graph.expanded(child).refs or self._left_over(cell, missing)
+                if not missing:
+                    continue
+                read = missing & graph.expanded(child).refs
+                if any(self._held_from_below(cell, n) for n in read) or self._left_over(
+                    cell, missing
                 ):
                     doomed.setdefault(child, cell)
+                    relayed.discard(child)
             return outcome.changed
         return outcome.changed
+
+    def _held_from_below(self, failed: CellId, name: str) -> bool:
+        """Whether ``name``, which the ``failed`` cell would have written and did not, holds
+        what a run-all does not give a reader below it: no value, or what an earlier run of
+        the failed cell (or of a cell below it) left. A value a cell above it wrote is the
+        one a run-all hands on past the failure (`b[0] = 8` raising before its store, after
+        a run of `b = [1, 2]` above: `b` is as the cells above leave it), and its reader
+        runs; its status then tells whether that value is still a run-all's."""
+        graph = self._graph
+        version = self._session.ledger.visible(name)
+        if version is None or version.deleted or version.cell is None:
+            return True
+        writer = version.cell
+        return writer not in graph or graph.rank(writer) >= graph.rank(failed)
 
     def _left_over(self, failed: CellId, names: AbstractSet[str]) -> bool:
         """Whether one of ``names``, which the ``failed`` cell would have written and did
@@ -1107,8 +1239,10 @@ class Scheduler:
                 if self._cancelled_still(writer):
                     return error.cause
                 continue
-            if graph.direction is Direction.ANY_ORDER or all(
-                s.name != name for s in records[writer].wrote
+            if graph.direction is Direction.ANY_ORDER:
+                return writer
+            if all(s.name != name for s in records[writer].wrote) and self._held_from_below(
+                writer, name
             ):
                 return writer
             if self._store_left_over(writer, cell, name):
@@ -1148,9 +1282,10 @@ class Scheduler:
                 return True  # (kept from an earlier run: this one did not get there)
         return False
 
-    def _doom(self, failed: CellId, doomed: dict[CellId, CellId]) -> None:
+    def _doom(self, failed: CellId, doomed: dict[CellId, CellId], relayed: set[CellId]) -> None:
         for cell in self._graph.descendants([failed]):
             doomed.setdefault(cell, failed)
+            relayed.discard(cell)
 
     def _pulled_ahead(
         self,
@@ -1291,6 +1426,12 @@ class _Concerned:
             self.cells |= graph.dependents(self.roots)
             self.roots = set()
         return self.cells
+
+
+def _raised(record: CellRecord) -> bool:
+    """Whether the cell's last run, of its code now, raised (not cancelled: it ran)."""
+    error = record.error
+    return error is not None and error.cause is None and not record.dirty
 
 
 def _same(expected: Version | None, current: Version | None) -> bool:

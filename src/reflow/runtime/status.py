@@ -586,7 +586,14 @@ class StatusBoard:
                 return Status.STALE
             return Status.ERROR
         if record.error is not None:  # raised
-            self._settled[cell] = record.has_run and self._stale_reason(cell, record) is None
+            reason = self._stale_reason(cell, record) if record.has_run else None
+            if reason is not None:
+                # It raised on inputs a run-all no longer gives it (a writer moved above
+                # it, or run since): a run may go through, so its error says nothing of
+                # a run-all's. Stale, for a reactive run or "run stale" to run it.
+                self.reasons[cell] = f"its last run raised, and since: {reason}"
+                return Status.STALE
+            self._settled[cell] = record.has_run
             return Status.ERROR
         if not record.has_run and not (record.blocked or record.interrupted_before_run):
             return Status.NEVER_RUN
@@ -778,8 +785,13 @@ class StatusBoard:
         for name in sorted(self._graph.expanded(cell).writes):
             if self._graph.final_writer(name) != cell or self._ledger.whole_by(name, cell):
                 continue  # (the second: every check below would pass)
-            if record.left_alone(name):
-                continue  # what a run-all leaves there is the writer above's (its readers')
+            if record.left_alone(name) or record.failed_before(name):
+                # What a run-all leaves there is the writer above's (its readers'): a run
+                # that left the name alone, or raised before writing it, answers not for
+                # what it holds, and running it again would write nothing there either
+                # (a cell in error is ``settled`` by the rest: `g = d` failing below a
+                # cell whose edit dropped its `g = 2`).
+                continue
             for symbol, left in self._ledger.writes_of(name):
                 if left.deleted or left.cell == cell:
                     continue
