@@ -50,6 +50,25 @@ REACTIVE = [
     # (numpy's part `np.random`), and no binding of the old code's to undo (`random`,
     # changed whole in place). Found by the corpus edits on pdsh-02.01: it ran twice, and
     # with `random` the import and every draw above it again, then itself.
+    # A cell whose last run raised is stale once its input moves; when the edited cell's
+    # run shows it leaves `X` alone, that reader reads `X` from a writer still to run in
+    # the wave (`c`, a possible changer too): pushed, it runs after it, once. Left to the
+    # settle, it found `X` rebound below by then and pulled `a` and every cell after it
+    # again (`abcefabcdef`; pdsh-02.08 under the corpus edits, 13 cells twice).
+    Case(
+        "a-raised-reader-waiting-on-a-writer-the-wave-runs-is-pushed-not-settled",
+        {
+            "a": "import numpy as np\nX = np.arange(6).reshape(2, 3)",
+            "b": "np.sort(X, axis=0)",
+            "c": "np.sort(X, axis=1)",
+            "d": "np.partition(X, 2, axis=2)",
+            "e": "X = np.ones(2)",
+            "f": "Y = X + 1",
+        },
+        ["run_all", "edit b: np.sort(X, axis=1)", "run b"],
+        ran=["a", "b", "c", "d", "e", "f"],
+        status={"b": "fresh", "d": "error", "f": "fresh"},
+    ),
     Case(
         "an-edited-numpy-draw-runs-once",
         {

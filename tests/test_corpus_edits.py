@@ -261,16 +261,6 @@ FOUND = {
     "wtop-14-Strings-and-Regular-Expressions.ipynb": "a cell changing an opaque object "
     "a cache hands back runs again and again, left stale ('`e` was changed by cell ..., "
     "which runs before it')",
-    # A cell whose last run raised counts as stale once its inputs move (it may go
-    # through now), and that made one edit run 13 cells twice: `np.sort(X, axis=1)` edited
-    # (cell 8), with cells 9 and 11 (`np.partition(X, 2, axis=2)`, raising) below it that
-    # a run of either may change `X` for. The wave ran the binder of `X` above (a seeded
-    # draw), 8, 9 and on; 11 read `X` from 9 when 8 ran, so 8's run pushed no run to it,
-    # and 9's did not either; the settle then found 11 stale, whose pull ran the binder
-    # and every cell below again. Story: run_all -> run_stale -> edit 11 -> run_stale ->
-    # edit 8.
-    "pdsh-02.08-Sorting.ipynb": "a cell that raised, stale once a wave moved its input, "
-    "is found by the settle, not pushed: its pull runs the wave's cells again",
 }
 """What the edits find wrong today, by notebook, at the default seed and steps (strict
 there; elsewhere another sequence may not meet it)."""

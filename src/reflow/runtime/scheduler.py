@@ -766,7 +766,7 @@ class Scheduler:
                             run_again(writer)
                 board = self._wave_board(succeeded)  # what this wave ran is in sync
                 followers = self._affected(cell, changed) | self._moved_readers(
-                    cell, readers, board
+                    cell, readers, board, queued - done
                 )
                 for follower in followers:
                     if (
@@ -1338,10 +1338,16 @@ class Scheduler:
                     break
         return found
 
-    def _moved_readers(self, cell: CellId, readers: Edges, board: StatusBoard) -> set[CellId]:
+    def _moved_readers(
+        self, cell: CellId, readers: Edges, board: StatusBoard, coming: AbstractSet[CellId]
+    ) -> set[CellId]:
         """The cells that read a name from ``cell`` before it ran (``readers``) and, now that
         its run showed it leaves the name alone, read it from a writer above, whose value
-        they have not seen: stale, for a push to run them in this wave.
+        they have not seen: stale, for a push to run them in this wave. So too where that
+        writer is still to run in this wave (``coming``): they run after it, in order. (Left
+        to the settle, such a reader found the wave's writers run, the value it needs
+        overwritten below, and pulled them all again: `np.sort(X, axis=1)` edited above
+        another `np.sort` and a cell that raised on `X`.)
 
         A cell that may change what it is handed (`l, r = np.hsplit(grid, [2])`, never run)
         stands between the binder of `grid` and the readers below it; a wave that runs the
@@ -1354,6 +1360,7 @@ class Scheduler:
             return set()
         records = self._session.records
         found: set[CellId] = set()
+        waiting: dict[CellId, set[CellId]] = {}  # child -> writers to run before it
         for child, names in readers.items():
             moved = names - now.get(child, frozenset())
             if not moved or child not in graph or board.status(child) is not Status.STALE:
@@ -1362,12 +1369,19 @@ class Scheduler:
             for name in moved:
                 expected = board.expected(child, name)
                 before = seen.get(Symbol(name))
-                if expected.ok and not (
+                if not expected.ok:
+                    if expected.source is not None:
+                        waiting.setdefault(child, set()).add(expected.source)
+                    continue
+                if not (
                     before == expected.version
                     or (before is not None and before.same_value(expected.version))
                 ):
                     found.add(child)
                     break
+        for child, writers in waiting.items():
+            if child not in found and not writers.isdisjoint(coming | found):
+                found.add(child)
         return found
 
     def _affected(self, cell: CellId, changed: frozenset[str]) -> set[CellId]:
