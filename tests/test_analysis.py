@@ -335,7 +335,7 @@ FUNCTIONS = [
         "def f():\n return eval(s)",
         "",
         "f",
-        dynamic=True,
+        dynamic=False,  # (its callers read any global: ``FunctionSummary.dynamic``)
         functions={"f": ("eval s", "")},
     ),
     row(
@@ -642,7 +642,7 @@ DYNAMIC = [
     row("vars-no-args", "vars()", "vars", "", dynamic=True),
     row("vars-with-arg", "vars(obj)", "vars obj", "", dynamic=False),
     row("dunder-import-not-dynamic", "__import__('os')", "__import__", "", dynamic=False),
-    row("dynamic-in-lambda", "f = lambda: exec(c)", "", "f", dynamic=True),
+    row("dynamic-in-lambda", "f = lambda: exec(c)", "", "f", dynamic=False),  # (its callers)
     row("plain-cell-not-dynamic", "y = x", "x", "y", dynamic=False),
 ]
 
@@ -1139,3 +1139,46 @@ def test_what_making_an_instance_reads_of_its_class(source: str, spelled: set[st
     else:
         assert constructs is not None and spelled <= constructs
         assert {"__init__", "__new__"} <= constructs and "a" not in constructs
+
+
+DYNAMIC_BODIES = [
+    # Read only at a call: the callers read any global, the defining cell does not.
+    ("eval-in-a-def", "def f():\n    return eval('a + 0')", False, {"f": True}),
+    ("globals-in-a-lambda", "f = lambda: globals()['a']", False, {"f": True}),
+    (
+        "exec-in-a-nested-def",
+        "def f():\n    def g():\n        exec('a')\n    return g",
+        False,
+        {"f": True},
+    ),
+    # ... unless the cell calls it, or it is a method: the class body may call it.
+    ("eval-in-a-def-called", "def f():\n    return eval('a')\nb = f()", True, {"f": True}),
+    (
+        "eval-in-a-method",
+        "class K:\n    def get(self):\n        return eval('a')",
+        True,
+        {"K": True},
+    ),
+    # Run when the cell runs, not at a call.
+    ("eval-in-a-default", "def f(x=eval('a')):\n    return x", True, {"f": False}),
+    ("eval-in-a-class-body", "class K:\n    x = eval('a')", True, {"K": False}),
+    ("eval-in-a-lambda-no-name-holds", "xs = [lambda: eval('a')]", True, {}),
+    # A function's own names, no global.
+    ("vars-and-locals-in-a-def", "def f():\n    return vars(), locals()", False, {"f": False}),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "cell", "expected"),
+    [c[1:] for c in DYNAMIC_BODIES],
+    ids=[c[0] for c in DYNAMIC_BODIES],
+)
+def test_a_body_using_exec_eval_or_globals_reads_any_global_when_called(
+    source: str, cell: bool, expected: dict[str, bool]
+) -> None:
+    """`FunctionSummary.dynamic`: a call of the function may read any global, so its
+    callers read every name (``Expanded.reads_all``), as a read its body spells makes
+    them read that name; the defining cell reads them only where it may call it."""
+    result = analyze(source)
+    assert result.dynamic is cell
+    assert {name: result.functions[name].dynamic for name in expected} == expected

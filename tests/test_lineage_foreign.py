@@ -381,6 +381,101 @@ MODULES = [
         status={"a": "error", "b": "error", "c": "error"},
         errors={"a": "NameError", "b": "Cancelled", "c": "Cancelled"},
     ),
+    # An import undoes no store: a store into a module its cell no longer makes (failed
+    # before it, edited away, deleted) leaves the part in the module, under every name
+    # bound to it, where a run-all has none; parts its own earlier runs stored are no
+    # writes of a run that did not store them again (unsound once: each reader below
+    # showed the old value as fresh, where a run-all raises AttributeError). The readers
+    # of that part are stale; the imports, which cannot undo it, are not.
+    Case(
+        "a-store-through-another-name-failing-on-its-input-leaves-the-import-below-stale",
+        {
+            "n": "n = 1",
+            "a": "import json as js\njs.rf_s2_input = n",
+            "b": "import json",
+            "c": "v = json.rf_s2_input",
+        },
+        ["run_all", "edit n: m = 1", "run_all"],
+        status={"c": "stale", "b": "fresh", "a": "error"},
+    ),
+    Case(
+        # (before the run too: the cell storing through `js` stores into `json`, whatever
+        # names were bound when it ran)
+        "a-store-through-another-name-whose-input-is-edited-leaves-the-reader-stale",
+        {
+            "n": "n = 1",
+            "a": "import json as js\njs.rf_s2_edited_input = n",
+            "b": "import json",
+            "c": "v = json.rf_s2_edited_input",
+        },
+        ["run_all", "edit n: m = 1"],
+        status={"c": "stale", "a": "stale"},
+    ),
+    Case(
+        "a-store-failing-on-its-input-leaves-an-import-under-the-same-name-stale",
+        {
+            "n": "n = 1",
+            "a": "import json as js\njs.rf_s2_same = n",
+            "b": "import json as js",
+            "c": "v = js.rf_s2_same",
+        },
+        ["run_all", "edit n: m = 1", "run_all"],
+        status={"c": "stale", "b": "fresh", "a": "error"},
+    ),
+    Case(
+        "an-import-under-another-name-edited-to-fail-before-its-store",
+        {
+            "a": "import json as js\njs.rf_s2_fail = 1",
+            "b": "import json",
+            "c": "v = json.rf_s2_fail",
+        },
+        ["run_all", "edit a: import json as js\nx = rf_s2_undefined\njs.rf_s2_fail = 1", "run_all"],
+        status={"c": "stale", "b": "fresh", "a": "error"},
+    ),
+    Case(
+        "an-import-under-another-name-edited-not-to-store",
+        {
+            "a": "import json as js\njs.rf_s2_drop = 1",
+            "b": "import json",
+            "c": "v = json.rf_s2_drop",
+        },
+        ["run_all", "edit a: import json as js", "run_all"],
+        status={"c": "stale", "b": "fresh"},
+    ),
+    Case(
+        # The twin: a reader of another part of the module is not concerned.
+        "an-import-under-another-name-edited-not-to-store-leaves-other-parts-alone",
+        {
+            "a": "import json as js\njs.rf_s2_twin = 1",
+            "b": "import json",
+            "c": "v = json.rf_s2_twin",
+            "d": "w = json.__name__",
+        },
+        ["run_all", "edit a: import json as js", "run_all"],
+        status={"c": "stale", "d": "fresh", "a": "fresh", "b": "fresh"},
+    ),
+    Case(
+        "an-import-under-another-name-storing-deleted-above-a-store-of-another-part",
+        {
+            "a": "import json as js\njs.rf_s2_deleted = 1",
+            "b": "import json",
+            "c": "v = json.rf_s2_deleted",
+            "d": "json.rf_s2_deleted_other = 2",
+        },
+        ["run_all", "delete a"],
+        status={"c": "stale", "b": "fresh"},
+    ),
+    Case(
+        "a-call-storing-through-another-name-edited-to-fail-before-it",
+        {
+            "a": "import json as js\ndef setz():\n    js.rf_s2_call = 1",
+            "b": "setz()",
+            "c": "import json",
+            "d": "v = json.rf_s2_call",
+        },
+        ["run_all", "edit b: x = rf_s2_undefined\nsetz()"],
+        status={"d": "stale", "b": "dirty"},
+    ),
     Case(
         "re-import-without-a-state-change-pulls-nothing",
         {"a": "import math", "b": "import math\nr = math.sqrt(4.0)"},
@@ -530,7 +625,7 @@ CALLS_CHANGE_ONLY_WHAT_CAN_CHANGE = [
             "c": "c = sum(n)",
         },
         ["run_all", "edit a: a = 2"],
-        status={"b": "stale", "c": "stale"},
+        status={"c": "stale", "b": "stale"},
     ),
     Case(
         # The twin: a function that really changes its argument still changes it.
@@ -558,7 +653,7 @@ CALLS_CHANGE_ONLY_WHAT_CAN_CHANGE = [
             "c": "c = count.n",
         },
         ["run_all", "edit a: a = 2"],
-        status={"b": "stale", "c": "stale"},
+        status={"c": "stale", "b": "stale"},
     ),
 ]
 

@@ -132,6 +132,9 @@ def tainted(nb: Notebook) -> set[str]:
     one, which no edge says)."""
     bad = {c.id for c in nb.cells if nb.out_of_order_usages(c.id)}
     graph = nb._graph
+    # (A cell using `exec`, `eval` or `globals()`, or calling a function that does, may
+    # read any name a cell defines.)
+    defined = {name for c in nb.cells for name in nb.defs(c.id)}
     grew = True
     while grew:
         grew = False
@@ -142,7 +145,8 @@ def tainted(nb: Notebook) -> set[str]:
         for cell in nb.cells:
             if cell.id in bad:
                 continue
-            for name in graph.expanded(cell.id).refs:
+            expanded = graph.expanded(cell.id)
+            for name in expanded.refs | defined if expanded.reads_all else expanded.refs:
                 writer = graph.reaching_writer(cell.id, name)
                 while writer is not None and writer not in bad and nb.cell(writer).error:
                     writer = graph.reaching_writer(writer, name)
@@ -412,7 +416,8 @@ object_cell_sources = tabled(_object_kinds())
 
 # Code reached other ways than by name: functions and lambdas held in lists and dicts,
 # closures from a factory, `functools.partial`, methods and properties that read
-# globals, attributes stored on a module object, and the calls that reach them all.
+# globals (some through `eval` and `globals()`), attributes stored on a module object,
+# and the calls that reach them all.
 # `x`, `y` hold ints, `v` what a call gives; each cell shows an int (or a list of them).
 CALL_NAMES = ["x", "y", "v"]
 CALL_BINDERS = [
@@ -440,6 +445,8 @@ def _call_kinds() -> list[list[str]]:
     # A function that binds a global when called, and one reached under another name.
     defs += [f"def f():\n    global y\n    y = x + {k}\n    return y" for k in (1, 2)]
     defs += ["h = f\n0", "def g(n):\n    return n + h()"]
+    # Code that reads globals through `eval` and `globals()`: its callers read any name.
+    defs += ["def f():\n    return eval('x + 1')", "def g(n):\n    return n + globals()['y']"]
     # Functions that hold state their calls change: an attribute, a default, a closure.
     defs += ["def f():\n    f.n = getattr(f, 'n', x) + 1\n    return f.n"]
     defs += ["def g(n, seen=[]):\n    seen.append(n)\n    return len(seen) + y"]
@@ -450,6 +457,7 @@ def _call_kinds() -> list[list[str]]:
     boxes = ["fs = [f]\nlen(fs)", "fs.append(f)\nlen(fs)", "d = {'f': f}\nlen(d)"]
     boxes += [f"fs = [lambda: x + {k}]\nlen(fs)" for k in ks]
     boxes += ["fs.append(lambda: y)\nlen(fs)", "d['f'] = lambda: m.z\nlen(d)"]
+    boxes += ["fs = [lambda: eval('y')]\nlen(fs)"]
     boxes += [f"d = {{'f': lambda: y + {k}}}\nlen(d)" for k in ks]
     boxes += [f"def make(n):\n    return lambda: n + y\nfs = [make({k})]\nlen(fs)" for k in ks]
     boxes += [f"fs = [__import__('functools').partial(g, {k})]\nlen(fs)" for k in ks]

@@ -901,6 +901,135 @@ FOUND += [
     ),
 ]
 
+EVAL_A = "def f():\n    return eval('a + 0')"
+
+FOUND += [
+    (
+        # (unsound: `a = f() + 0` run again once `a = 0` below bound `a` found it through
+        # the `eval` in f; run-all NameError. The `eval` made the cell defining f read any
+        # name, not the cells calling it: a call of a function whose body uses `exec`,
+        # `eval` or `globals()` now reads any global, as a use in the cell itself does.)
+        "dynamic-a-call-of-a-function-using-eval-above-the-only-binder",
+        [EVAL_A, "a = f() + 0\na", "a = 0\na"],
+        [("run", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-a-call-of-a-function-using-globals-above-the-only-binder",
+        ["def g():\n    return globals()['a']", "b = g()\nb", "a = 0\na"],
+        [("run", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-a-call-through-a-function-that-calls-one-using-eval",
+        [
+            "def g():\n    return eval('a + 0')",
+            "def f():\n    return g()",
+            "b = f() + 0\nb",
+            "a = 0\na",
+        ],
+        [("run", 2, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        # Code carried by values: a function held in a list, a lambda no name holds, a
+        # method reached through an instance (their bytecode calls `eval`).
+        "dynamic-a-call-of-a-function-using-eval-held-in-a-list",
+        [EVAL_A, "fs = [f]\nlen(fs)", "b = fs[0]() + 0\nb", "a = 0\na"],
+        [("run", 2, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-a-call-of-a-lambda-using-eval-held-in-a-list",
+        ["fs = [lambda: eval('a + 0')]\nlen(fs)", "b = fs[0]() + 0\nb", "a = 0\na"],
+        [("run", 1, "")],
+        check_against_run_all,
+        {},
+    ),
+    (
+        "dynamic-a-call-of-a-method-using-eval",
+        [
+            "class K:\n    def get(self):\n        return eval('a + 0')",
+            "k = K()\n0",
+            "b = k.get() + 0\nb",
+            "a = 0\na",
+        ],
+        [("run", 2, "")],
+        check_against_run_all,
+        {},
+    ),
+]
+
+FOUND += [
+    (
+        # (seed 2, scale 10: the check, not reflow. `a = eval('a + 0')` reads `a` past the
+        # failed `a = f() + 0` from `a += 0`, an out-of-order usage a run-all fails in: the
+        # comparison leaves out what rests on one, and a cell that may read any name reads
+        # every name a cell defines, not only those it spells.)
+        "dynamic-an-eval-reader-past-a-failed-writer-of-an-out-of-order-usage",
+        ["a = f() + 0\na", "a = eval('a + 0')\na", "a = 0\na"],
+        [("add", 0, "a += 0\na"), ("run_all", 0, "")],
+        check_against_run_all,
+        {},
+    ),
+]
+
+FOUND += [
+    (
+        # (seed 3, scale 5: a carried status, stale, differed from a fresh decision, fresh.
+        # A binder added right below a writer of `d` that had been overwritten from above
+        # takes its readers, on which its being overwritten rested: it is decided again.)
+        "objects-a-binder-added-below-an-overwritten-writer",
+        [
+            *OBJECT_BINDERS,
+            "a = {'p': 0}\nrepr(a)",
+            "a = {'p': 0}\nrepr(a)",
+            "d = a",
+            "a = {'p': 0}\nrepr(a)",
+            "a = {'p': 0}\nrepr(a)",
+            "d['p'] = a\nrepr(d)",
+        ],
+        [("move", 10, ""), ("add", 5, "d = {'p': 0}\nrepr(d)")],
+        check_objects,
+        {"aliased": True},
+    ),
+]
+
+FOUND += [
+    (
+        # (seed 8, scale 5, liveness: the cell defining f counted as reading any name for
+        # the `eval` in f's body, so as reading `m`, which held what `m.f = f` below
+        # stored: stale, stuck. Its body runs at the calls: the callers read any name.)
+        "calls-a-function-using-eval-stored-into-a-module-below",
+        [*CALL_BINDERS, "def f():\n    return eval('x + 1')", "m.f = f\n0"],
+        [("run", 2, "")],
+        check_calls,
+        {"aliased": True},
+    ),
+]
+
+FOUND += [
+    (
+        # (seed 13, scale 5: a carried status, fresh, differed from a fresh decision, stale.
+        # A reader added below a writer of `a` overwritten from above since: its being
+        # overwritten now matters to a reader, so it is decided again, as the writers a
+        # new or edited cell reads from are.)
+        "parts-a-reader-added-below-a-writer-overwritten-from-above",
+        [
+            *(f"{n} = {build.format(k=0)}\nrepr({n})" for n, (build, _) in KINDS.items()),
+            "a = [0, 0]\nrepr(a)",
+            "a = [0, 0]\nrepr(a)",
+        ],
+        [("mode", 0, ""), ("run", 0, ""), ("add", 4, "b = {'p': 0, 'q': 0}\na[0]")],
+        check_mutable_against_run_all,
+        {"settles": False},
+    ),
+]
+
 KNOWN_GAPS: dict[str, str] = {}
 """Rows found and not fixed yet, by id, with what is known of them (strict xfails)."""
 

@@ -229,11 +229,15 @@ class Notebook:
         # It has not run: the statuses it may change rest on what it writes, where a
         # cell looks for it (``DataflowGraph.users_resting_on``), and on those (their
         # dependents: the scheduler adds them).
+        # And on what it reads: a writer it reads from has one reader more, on which that
+        # writer's being overwritten rests (``StatusBoard._overwritten_part``).
         writes = self._graph.expanded(cell_id).writes
         if may_seed(code):  # (what every draw's status rests on: ``runtime.draws``)
             self._scheduler.forget_statuses()
         else:
-            self._scheduler.forget_statuses(self._graph.users_resting_on(cell_id, writes))
+            self._scheduler.forget_statuses(
+                self._graph.users_resting_on(cell_id, writes) | self._read_from(cell_id)
+            )
         return Cell(self, cell_id)
 
     def edit(self, cell: CellRef, code: str) -> Cell:
@@ -247,14 +251,16 @@ class Notebook:
             # of what its old and new code write, and (the scheduler adds them) their
             # dependents. Not the users of what those write: a status rests on the
             # cell's own record and its upstream, and only this cell's record changed.
-            before = self._users_of(cell_id)
+            # (And the writers it reads from, before and after: see ``add``.)
+            before = self._users_of(cell_id) | self._read_from(cell_id)
             seeds = may_seed(code) or may_seed(record.code)  # (see ``add``)
             record.edit(code, analysis)
             self._graph.update(cell_id, self._graph.effects(cell_id).with_analysis(analysis))
             if seeds:
                 self._scheduler.forget_statuses()
             else:
-                self._scheduler.forget_statuses({cell_id} | before | self._users_of(cell_id))
+                after = self._users_of(cell_id) | self._read_from(cell_id)
+                self._scheduler.forget_statuses({cell_id} | before | after)
         return Cell(self, cell_id)
 
     def delete(self, cell: CellRef) -> Run:
@@ -555,6 +561,29 @@ class Notebook:
             if cell in self._graph:
                 affected |= self._users_of(cell)
         self._scheduler.forget_statuses(affected)
+
+    def _read_from(self, cell: CellId) -> set[CellId]:
+        """in_order: the writers the cell reads from (its parents), whose decisions rest on
+        their readers (``StatusBoard._overwritten_part``). A range query per name it reads;
+        in any_order, where parents come from a build of the whole graph, none. Only a
+        writer that is not the last of a name the cell reads from it, and whose write is
+        not the newest of the name: the last one's decision asks nothing of its readers,
+        nor does one whose write nothing has written over since. A cell added at the end
+        of a notebook, as a kernel adds every cell it executes, reads from such writers
+        only (deciding them again cost a decision per writer per execution)."""
+        graph, ledger = self._graph, self._session.ledger
+        if graph.direction is not Direction.IN_ORDER:
+            return set()
+        return {
+            writer
+            for writer, names in graph.parents(cell).items()
+            if any(
+                graph.final_writer(name) != writer
+                and (last := ledger.visible(name)) is not None
+                and last.cell != writer
+                for name in names
+            )
+        }
 
     def _users_of(self, cell: CellId) -> set[CellId]:
         return self._scheduler.users_of(self._graph.expanded(cell).writes)

@@ -145,6 +145,9 @@ class FunctionSummary:
     (``Session._module_stores``), as the statement at cell level is.
     ``receiver_calls``: its calls of table methods on a global that may be a module or a
     class (``ReceiverCall``), as a cell's.
+    ``dynamic``: its body calls ``exec``, ``eval`` or ``globals()``, so a call may read (and
+    bind) any global: the caller reads them all at the call (``Expanded.reads_all``), as it
+    reads the names a body spells, whichever cell defines the function.
     """
 
     reads: frozenset[str]
@@ -155,6 +158,7 @@ class FunctionSummary:
     constructs: frozenset[str] | None = None
     stores: frozenset[PartStore] = frozenset()
     receiver_calls: frozenset[ReceiverCall] = frozenset()
+    dynamic: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,6 +100,9 @@ class NameResolver:
         # Refs read somewhere other than by a call right there (`map(f, xs)`, `Foo.a`).
         self.read_uncalled: set[str] = set()
         self.open_summaries: list[SummaryAccumulator] = []
+        # Whether the cell uses a function it defines whose body may read any global
+        # (``SummaryAccumulator.dynamic``): it may call it, and so read any global itself.
+        self.calls_dynamic = False
 
     # -- where we are -------------------------------------------------------
 
@@ -167,7 +170,10 @@ class NameResolver:
         seen = {name}
         pending = [name]
         while pending:
-            for read in self.summaries[pending.pop()].reads:
+            summary = self.summaries[pending.pop()]
+            if summary.dynamic:
+                self.calls_dynamic = True  # (the cell may call it: it may read any global)
+            for read in summary.reads:
                 if not self.cell.is_bound(read):
                     self.add_ref(read)
                     self._note_bound_at_read(read, called=called)
@@ -303,6 +309,18 @@ class NameResolver:
             summary.reads |= reads
             summary.writes |= writes
 
+    def note_dynamic(self) -> bool:
+        """A call of ``exec``, ``eval`` or ``globals()`` where the walk is now: inside a
+        body, every function being summarised may read any global when called. Returns
+        whether the call runs only then, in the body of a function or lambda the cell binds
+        (as a read in it does: the cell itself does not read what its functions read); not
+        in a class body, nor in a method, where code the class body runs may call it."""
+        if not self._inside_body():
+            return False
+        for summary in self.open_summaries:
+            summary.dynamic = True
+        return bool(self.open_summaries) and isinstance(self.stack[1], FunctionScope)
+
     def open_summary(self) -> SummaryAccumulator | None:
         """Start collecting for a def/class/lambda the cell binds to a global, if it does."""
         if not self.at_cell_level():
@@ -345,6 +363,7 @@ class NameResolver:
             kept.called |= summary.called & globals_touched
             kept.handled |= summary.handled & globals_touched
             kept.stores |= {s for s in summary.stores if s[0] in globals_touched}
+            kept.dynamic |= summary.dynamic
             kept.receiver_calls |= {
                 _globals_of_call(call, summary, globals_touched)
                 for call in summary.receiver_calls
@@ -583,6 +602,10 @@ class NameResolver:
     def _inside_body(self) -> bool:
         return any(isinstance(scope, FunctionScope) for scope in self.stack)
 
+    def inside_body(self) -> bool:
+        """Whether the walk is in the body of a function or lambda (at any depth)."""
+        return self._inside_body()
+
     # -- result -------------------------------------------------------------
 
     def result(self, *, star_import: bool, dynamic: bool) -> CellAnalysis:
@@ -640,6 +663,7 @@ class NameResolver:
                         constructs=self.constructs.get(name),
                         stores=freeze(s.stores),
                         receiver_calls=freeze(s.receiver_calls),
+                        dynamic=s.dynamic,
                     )
                     for name, s in self.summaries.items()
                 }
@@ -648,7 +672,7 @@ class NameResolver:
             closes_over=freeze(self.closes_over),
             maybe_unbound=freeze(self.defs - self.cell.bound),
             star_import=star_import,
-            dynamic=dynamic,
+            dynamic=dynamic or self.calls_dynamic,
         )
 
 

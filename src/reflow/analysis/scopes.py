@@ -216,6 +216,7 @@ class SummaryAccumulator:
     # (``FunctionSummary.receiver_calls``; their arguments' names as the body spells them
     # until the summary closes, then the globals they may be or hold)
     receiver_calls: set[ReceiverCall] = field(default_factory=set)
+    dynamic: bool = False  # (``FunctionSummary.dynamic``)
     # What the bodies' names may hold (``NameResolver.element_of``, ``made_by``), kept
     # apart from the cell's: a body's locals are its own, and a body of many lines
     # would otherwise make every candidate anywhere search all of them.

@@ -73,6 +73,9 @@ from reflow.analysis.scopes import (
 
 _BUILTIN_TYPES = frozenset({"list", "dict", "set", "bytearray", "object", "type"})
 """Builtin types whose methods a cell may call unbound, on the object as first argument."""
+_GLOBAL_ACCESS = frozenset({"exec", "eval", "globals"})
+"""The dynamic calls that reach the globals from inside a function body too (there,
+`locals()` and `vars()` give the function's own names): a call of it reads any global."""
 
 
 class CellVisitor:
@@ -201,7 +204,14 @@ class CellVisitor:
         func = node.func
         if isinstance(func, ast.Name):
             if func.id in DYNAMIC_CALLS or (func.id == "vars" and not node.args):
-                self.dynamic = True
+                # In the body of a function the cell binds, only its calls may read any
+                # global (``FunctionSummary.dynamic``); `locals()` and `vars()` in a body
+                # give the function's own names.
+                if func.id in _GLOBAL_ACCESS:
+                    if not self.names.note_dynamic():
+                        self.dynamic = True
+                elif not self.names.inside_body():
+                    self.dynamic = True
             unknown = func.id not in PURE_FUNCTIONS
             if unknown:
                 # What the name calls may change itself: a bound method its receiver

@@ -46,6 +46,8 @@ class Expanded:
     mutates: frozenset[str]
     deletes: frozenset[str]
     reads_all: bool
+    """Whether the cell may read any global (``exec``, ``eval``, ``globals()``): in its
+    own code, or in the body of a notebook function it calls (``FunctionSummary.dynamic``)."""
     may_change: frozenset[str] = frozenset()
     alias_only: frozenset[str] = frozenset()
     imported_as: frozenset[str] = frozenset()
@@ -137,6 +139,9 @@ class NotebookFunctions:
         self._modules: dict[str, set[CellId]] = {}
         # module's dotted name -> the names cells import it as -> those cells
         self._imported_as: dict[str, dict[str, set[CellId]]] = {}
+        # The names of the modules cells import under more than one name (``same_module``
+        # has something to say of them alone): a cell storing into none of them asks no more.
+        self._aliased_modules: frozenset[str] = frozenset()
         # class name -> names runs bound to an instance of the class it held -> those cells
         self._instances: dict[str, dict[str, set[CellId]]] = {}
         self.instances_changed: set[str] = set()
@@ -241,6 +246,9 @@ class NotebookFunctions:
         # Classes read through the instances a value holds: (carrier, class) pairs.
         through_instances: list[tuple[str, str]] = []
         receiver_calls = set(effects.analysis.receiver_calls)
+        # A function whose body uses `exec`, `eval` or `globals()` reads any global at the
+        # call, as the cell's own use would: the caller reads them all.
+        reads_all = effects.reads_all
         while pending:
             name, bound = pending.pop()
             known = expanded_with.get(name)
@@ -268,6 +276,7 @@ class NotebookFunctions:
                 called.update(summary.called)
                 handled.update(summary.may_change - summary.called)
                 receiver_calls |= summary.receiver_calls
+                reads_all = reads_all or summary.dynamic
         # Before a run tells what the receiver is: a name some cell imports (or makes share
         # a module: `m = np`), or binds to a class or to what `from m import` gives, makes
         # a mutating table method a function of a module's (`np.put(a, ...)`, a ufunc's
@@ -311,20 +320,23 @@ class NotebookFunctions:
         stored = effects.analysis.stored_names | _changed_in_parts(effects.analysis)
         if effects.pending and stored:
             # Not run yet, a store through a name that may share a module (`mj = json`,
-            # then `mj.Y = 2`) may be one into the module: its run shows which. A store
-            # through a name a cell imports a module as is one into that module under every
-            # name cells import it as (`import json as js; js.Z = 1` stores into `json.Z`).
+            # then `mj.Y = 2`) may be one into the module: its run shows which.
             stored = stored | (self.sharing_closure(stored).intersection(self._modules))
-            imported_as = self.same_module(stored)
-            if imported_as:
-                stored = stored | imported_as
-                mutating = mutating | imported_as
         # A module a function the cell calls stores into (`def setv(x): m.v = x`) is
         # changed by the call as by the store itself: no fingerprint would tell.
         into_modules = {name for name, _, _ in called_stores if name in self._modules}
         if into_modules:
             stored = stored | into_modules
             mutating = mutating | into_modules
+        if stored and not self._aliased_modules.isdisjoint(stored):
+            # A store through a name a cell imports a module as is one into that module
+            # under every name cells import it as (`import json as js; js.Z = 1` stores
+            # into `json.Z`), run or not: a run sees the other names bound at the time only
+            # (an `import json` below binds the module holding the store).
+            imported_as = self.same_module(stored)
+            if imported_as:
+                stored = stored | imported_as
+                mutating = mutating | imported_as
         observed = effects.observed_mutates
         mutates = freeze(
             n
@@ -340,7 +352,7 @@ class NotebookFunctions:
         # (Not ``alias_only`` in a cell using `exec` or `globals()`: which name it went
         # through is not known, `exec('a[0] = 1')` needs `a` bound, as `a[0] = 1` does.)
         seen_changed = freeze(n for n in effects.observed_mutates if links(n) and n not in refs)
-        alias_only = EMPTY if effects.reads_all else seen_changed
+        alias_only = EMPTY if reads_all else seen_changed
         imports = effects.analysis.imports
         return Expanded(
             refs=freeze_like(refs | seen_changed, effects.analysis.refs),
@@ -349,14 +361,14 @@ class NotebookFunctions:
             binds=freeze_like(binds | (writes - effects.deletes), effects.binds),
             mutates=freeze_like(mutates - binds, effects.mutates),
             deletes=freeze_like((n for n in effects.deletes if links(n)), effects.deletes),
-            reads_all=effects.reads_all,
+            reads_all=reads_all,
             may_change=changeable,
             alters=alters,
             receiver_calls=freeze_like(receiver_calls, effects.analysis.receiver_calls),
             called_stores=freeze(called_stores),
             unrun_widens=unrun_widens,
             path_reads=EMPTY_MAP
-            if effects.reads_all
+            if reads_all
             else or_empty(
                 {
                     name: paths
@@ -365,7 +377,7 @@ class NotebookFunctions:
                 }
             ),
             module_reads=EMPTY_MAP
-            if effects.reads_all
+            if reads_all
             else or_empty(
                 {
                     name: paths
@@ -572,6 +584,10 @@ class NotebookFunctions:
             if not cells:
                 changed.update(names)
             cells.add(cell)
+        if changed:
+            self._aliased_modules = frozenset(
+                name for names in self._imported_as.values() if len(names) > 1 for name in names
+            )
         return changed if len(changed) > 1 else set()
 
     def _set_modules(self, cell: CellId, imports: frozenset[str]) -> set[str]:

@@ -257,6 +257,11 @@ class DataflowGraph:
             before = final_before.get(name)
         if before != final:
             found.update(c for c in (before, final) if c is not None and c in self)
+        if w:
+            # The nearest writer above: its readers of the name below ``cell`` are no longer
+            # its (or are again), on which its being overwritten rests (``StatusBoard.
+            # _overwritten_part``: what no cell reads from it is no matter).
+            found.add(written[w - 1])
         # Readers with no writer above them, those at the first writer's place included:
         # every reader above the cell when no writer is above it.
         if w == 0:

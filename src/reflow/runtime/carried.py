@@ -33,6 +33,8 @@ _DEPTH = 6
 _LEAVES = frozenset({int, float, str, bytes, bool, type(None), complex, range})
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
 _STORES = frozenset({"STORE_GLOBAL", "DELETE_GLOBAL", "STORE_NAME", "DELETE_NAME"})
+_GLOBAL_ACCESS = frozenset({"exec", "eval", "globals"})
+"""Builtins whose call in the code reads any global (``FunctionSummary.dynamic``)."""
 
 
 def carried_summaries(
@@ -68,6 +70,7 @@ def carried_summaries(
             frozenset(loads),
             classes=frozenset(classes_read),
             constructs=_construction_reads(value, namespace) if isinstance(value, type) else None,
+            dynamic=not _GLOBAL_ACCESS.isdisjoint(loads),
         )
     return found
 

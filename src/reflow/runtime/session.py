@@ -435,6 +435,12 @@ class Session:
         """Drop a deleted cell: the globals whose current value it wrote go with it."""
         record = self.records.pop(cell)
         self.blocked.discard(cell)
+        # (Under the names bound to the module now, before its own are unbound.)
+        orphaned = (
+            self._under_every_name(self._dropped_module_stores(cell, record.wrote, {}))
+            if record.wrote_parts
+            else []
+        )
         self._unbind(record.wrote, keep=frozenset(), by=None, owner=cell)
         for symbol, version in record.wrote.items():
             name = symbol.name
@@ -454,9 +460,49 @@ class Session:
                 # stale (and, reactive, rebuilds it from the binder), and its readers too.
                 # (A draw's generator state stays a draw's, as in ``retire``.)
                 self.ledger.write(symbol, None, drew=version.drew)
+        self._orphan_module_stores(orphaned)
         for name in self.ledger.names_bound_by(cell):  # bound here, changed elsewhere since
             self.namespace.pop(name, None)
             self.ledger.write(Symbol(name), None, deleted=True)
+
+    def _dropped_module_stores(
+        self, cell: CellId, before: Mapping[Symbol, Version], after: Mapping[Symbol, Version]
+    ) -> list[Symbol]:
+        """Stores into a module the cell's last run made (``before``) and this one did not
+        (``after``; ``{}`` for a deleted cell), still the parts' current versions: the run
+        failed before the store, its code no longer makes it, or the cell is gone. They are
+        no writes of the cell's any more (``_orphan_module_stores``).
+
+        Cost: a look at the versions of its last run, where it wrote parts."""
+        ledger = self.ledger
+        return [
+            symbol
+            for symbol, version in before.items()
+            if version.into_module
+            and version.cell == cell
+            and symbol not in after
+            and ledger.last_write(symbol) == version
+        ]
+
+    def _under_every_name(self, stores: list[Symbol]) -> list[Symbol]:
+        """The parts ``stores`` name, of modules, under every global bound to the module.
+        Cost: a pass over the namespace, only when a store into a module was dropped."""
+        if not stores:
+            return []
+        namespace = self.namespace
+        stores = [s for s in stores if isinstance(namespace.get(s.name), types.ModuleType)]
+        return list(dict.fromkeys([*stores, *_other_names_of(stores, namespace)]))
+
+    def _orphan_module_stores(self, parts: list[Symbol]) -> None:
+        """An import undoes no store: the module keeps what a store no cell makes now put
+        there (``_dropped_module_stores``), which a run-all does not have. The part is
+        written again by no cell, under every name bound to the module, as a part a deleted
+        cell changed is (``forget``), a store into a module: `import json as js; js.Z = 1`
+        failing before the store, with `import json` below, leaves `json.Z` too. Its readers
+        are out of sync (``VersionLedger.orphaned``) until a cell stores the part again, or
+        binds the name to another object."""
+        for symbol in parts:
+            self.ledger.write(symbol, None, into_module=True)
 
     def _replaced_since(self, symbol: Symbol, version: Version, deleted: CellId) -> bool:
         """Whether a cell whose last run came after the deleted cell's write ``version``
@@ -546,15 +592,19 @@ class Session:
                 symbol.path
                 and version.cell == cell
                 and not version.deleted
+                and not version.into_module
                 and ledger.last_write(symbol) == version
             ):
                 # A part the old code stored (`d['k'] += 1`): it holds what no cell of the
                 # notebook writes now, even where other cells stored other parts since, as
                 # when the cell is deleted; and where the new code still changes the name
                 # (`a[1] = [0]` edited to `a[0] = 0`), until it stores that part again.
-                # A draw's generator state stays a draw's: where no cell can seed, it is as
-                # good as any a run-all's draws leave (``draws``), and the cell drawing next
-                # is no stale reader of it (an edited draw ran twice, the second time for it).
+                # (Not a store into a module: the cell's readers, under any name the module
+                # is imported as, wait on its run, which drops it if the new code does not
+                # store it again: ``_dropped_module_stores``.) A draw's generator state stays
+                # a draw's: where no cell can seed, it is as good as any a run-all's draws
+                # leave (``draws``), and the cell drawing next is no stale reader of it (an
+                # edited draw ran twice, the second time for it).
                 record.wrote[symbol] = self.ledger.write(symbol, None, drew=version.drew)
         for name in self.ledger.names_bound_by(cell):
             # Bound by the old code and changed since through an alias (`O.q = 0` changes
@@ -846,10 +896,14 @@ class Session:
                         # The whole, as it is: its binding's version, and the version of
                         # every part stored since (`d |= {'p': 1}` after `d['q'] = 0`
                         # leaves `d['q']` as it was, for readers of `d['q']` only).
+                        # (Not what its own earlier runs stored that this one did not: a
+                        # run that failed before the store, or code that no longer makes
+                        # it, leaves a value no run-all has; not this run's write. Nor a
+                        # store into a module no cell makes now: ``_orphan_module_stores``.)
                         current = self.ledger.last_write(symbol)
                         if current is not None and not current.deleted:
                             for stored, version in self.ledger.writes_of(name):
-                                if stored.path:
+                                if stored.path and _claimed(version, cell, stamp):
                                     wrote[stored] = version
                     if current is None or current.deleted:
                         if name in binds:
@@ -893,6 +947,9 @@ class Session:
                 if v.deleted and v.cell == cell and ledger.last_write(s) == v
             )
 
+        if record.wrote_parts:  # (its last run wrote parts: a store into a module is one)
+            dropped = self._dropped_module_stores(cell, record.wrote, wrote)
+            self._orphan_module_stores(self._under_every_name(dropped))
         previous = record.wrote
         record.ran_code = record.code
         record.dirty = False
@@ -1095,6 +1152,16 @@ def _shared_at_run(
 
 EMPTY_RUN = CellAnalysis()
 """What a run that raised before its first statement ended surely wrote: nothing."""
+
+
+def _claimed(version: Version, cell: CellId, stamp: int) -> bool:
+    """Whether a cell binding a name again to the object it held (an import of the same
+    module) that started its run at ``stamp`` takes a part's current ``version`` as its own
+    write: not one its own earlier run made (this run did not make it), nor a store into a
+    module no cell makes now (``Session._orphan_module_stores``)."""
+    if version.cell is None:
+        return not version.into_module
+    return version.cell != cell or version.stamp > stamp
 
 
 def _module_stores(

@@ -231,6 +231,12 @@ def inputs_moved(
     return False
 
 
+def _orphan(version: Version) -> bool:
+    """Whether ``version`` is a store into a module no cell makes now, left in the module
+    (``Session._orphan_module_stores``)."""
+    return version.cell is None and version.into_module
+
+
 def binds_by_import(graph: DataflowGraph, writer: CellId, name: str) -> bool:
     """Whether ``writer`` binds ``name`` with an ``import``: to the module every import of
     it gives, holding every store made into it before, by any cell above."""
@@ -773,6 +779,12 @@ class StatusBoard:
             stray = self._stray_write(cell, name, expected)
             if stray is not None:
                 return stray
+            orphaned = self._ledger.orphaned(name, record.read_paths.get(name))
+            if orphaned is not None:
+                # A store into a module no cell makes now (``Session._orphan_module_stores``):
+                # an import undoes no store, so the part holds what a run-all's does not,
+                # whoever bound the name since (an import below keeps it).
+                return f"reads `{orphaned}`, which holds what a cell stored once and does not now"
         reshaped = self._reshaped(cell, record)
         if reshaped is not None:
             return reshaped
@@ -792,8 +804,9 @@ class StatusBoard:
                 # (a cell in error is ``settled`` by the rest: `g = d` failing below a
                 # cell whose edit dropped its `g = 2`).
                 continue
+            imported = name in record.analysis.imports
             for symbol, left in self._ledger.writes_of(name):
-                if left.deleted or left.cell == cell:
+                if left.deleted or left.cell == cell or (imported and _orphan(left)):
                     continue
                 if left.cell is None or left.cell not in self._graph:
                     # A part still holds what a deleted cell wrote (``Session.forget``),
@@ -809,6 +822,10 @@ class StatusBoard:
                     return f"`{name}` holds what cell [{left.cell}] wrote before it was edited"
             last = self._ledger.visible(name)  # of the whole or of any part
             if last is None or last.cell == cell or last.stamp < record.run_stamp:
+                continue
+            if imported and _orphan(last):
+                # A store no cell makes now, left in the module: importing it again does
+                # not undo it; its readers are stale (``VersionLedger.orphaned``).
                 continue
             if last.outside:
                 continue  # the user's input (a widget moved) is newer than any cell's

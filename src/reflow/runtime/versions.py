@@ -111,6 +111,9 @@ class VersionLedger:
         # (through an alias an out-of-order usage made): no run-all can do that.
         self._changed_above: dict[str, CellId] = {}
         self._watchers: list[set[str]] = []
+        # Names a part of which was written by no cell as a store into a module
+        # (``orphaned``): most sessions have none, and a reader's status asks of each name.
+        self._orphans: set[str] = set()
 
     def watch(self) -> set[str]:
         """A set that collects the name of every write from now until ``unwatch``."""
@@ -229,6 +232,22 @@ class VersionLedger:
             found.append((Symbol(name), whole))
         return found
 
+    def orphaned(self, name: str, paths: Paths = None) -> Symbol | None:
+        """A part of ``name`` that a reader of ``paths`` sees whose current version is a
+        store into a module by no cell (``Session._orphan_module_stores``: the store that
+        put its value there is no cell's any more), if there is one."""
+        if name not in self._orphans:
+            return None
+        found = [
+            Symbol(name, part)
+            for part in self._parts.get(name, ())
+            if (version := self._current[Symbol(name, part)]).cell is None and version.into_module
+        ]
+        if not found:
+            self._orphans.discard(name)  # (stored again since, or bound again)
+            return None
+        return next((s for s in found if overlaps(s.path, paths)), None)
+
     def current_for(self, name: str, paths: Paths = None) -> Version | None:
         """``visible``, but ``None`` for a name deleted last (as ``current`` does)."""
         version = self.visible(name, paths)
@@ -282,6 +301,8 @@ class VersionLedger:
             names.add(symbol.name)
         if symbol.path:
             self._parts.setdefault(symbol.name, set()).add(symbol.path)
+            if cell is None and into_module:
+                self._orphans.add(symbol.name)
             return version
         if in_place and not deleted:
             return version
