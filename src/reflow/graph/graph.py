@@ -190,6 +190,16 @@ class DataflowGraph:
     def writers(self, name: str) -> list[CellId]:
         return list(self._writers.cells(name))
 
+    def writers_above(self, name: str, rank: int) -> list[CellId]:
+        """The writers of ``name`` that run before rank ``rank``. In in_order a slice of the
+        sorted index: an executed cell asks it of every name it writes, and a notebook
+        binding `a` again and again made a filter of every writer cost in proportion to
+        its length."""
+        if self._direction is Direction.IN_ORDER:
+            cells, i = self._writers.split(name, rank)
+            return cells[:i]
+        return [w for w in self._writers.cells(name) if self.rank(w) < rank]
+
     def readers(self, name: str) -> list[CellId]:
         return list(self._readers.cells(name))
 

@@ -937,10 +937,8 @@ class Scheduler:
                 binder = before[0]
                 if isinstance(binder, str) and binder in graph:
                     found.add(CellId(binder))
-            for writer in graph.writers(name):
-                if graph.rank(writer) < rank and (
-                    known is None or writer in known.reasons or records[writer].error is not None
-                ):
+            for writer in graph.writers_above(name, rank):
+                if known is None or writer in known.reasons or records[writer].error is not None:
                     found.add(writer)
         return found
 
@@ -1312,8 +1310,8 @@ class Scheduler:
         above = {
             writer
             for name in graph.expanded(cell).writes
-            for writer in graph.writers(name)
-            if writer not in queued and graph.rank(writer) < rank
+            for writer in graph.writers_above(name, rank)
+            if writer not in queued
         }
         if not above:
             return set()
