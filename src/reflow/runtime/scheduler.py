@@ -766,7 +766,7 @@ class Scheduler:
                             run_again(writer)
                 board = self._wave_board(succeeded)  # what this wave ran is in sync
                 followers = self._affected(cell, changed) | self._moved_readers(
-                    cell, readers, board, queued - done
+                    cell, readers, board, queued, done
                 )
                 for follower in followers:
                     if (
@@ -1337,15 +1337,20 @@ class Scheduler:
         return found
 
     def _moved_readers(
-        self, cell: CellId, readers: Edges, board: StatusBoard, coming: AbstractSet[CellId]
+        self,
+        cell: CellId,
+        readers: Edges,
+        board: StatusBoard,
+        queued: AbstractSet[CellId],
+        done: AbstractSet[CellId],
     ) -> set[CellId]:
         """The cells that read a name from ``cell`` before it ran (``readers``) and, now that
         its run showed it leaves the name alone, read it from a writer above, whose value
         they have not seen: stale, for a push to run them in this wave. So too where that
-        writer is still to run in this wave (``coming``): they run after it, in order. (Left
-        to the settle, such a reader found the wave's writers run, the value it needs
-        overwritten below, and pulled them all again: `np.sort(X, axis=1)` edited above
-        another `np.sort` and a cell that raised on `X`.)
+        writer is still to run in this wave (``queued``, not ``done``): they run after it, in
+        order. (Left to the settle, such a reader found the wave's writers run, the value it
+        needs overwritten below, and pulled them all again: `np.sort(X, axis=1)` edited
+        above another `np.sort` and a cell that raised on `X`.)
 
         A cell that may change what it is handed (`l, r = np.hsplit(grid, [2])`, never run)
         stands between the binder of `grid` and the readers below it; a wave that runs the
@@ -1378,7 +1383,9 @@ class Scheduler:
                     found.add(child)
                     break
         for child, writers in waiting.items():
-            if child not in found and not writers.isdisjoint(coming | found):
+            if child not in found and any(
+                (w in queued and w not in done) or w in found for w in writers
+            ):
                 found.add(child)
         return found
 
