@@ -436,11 +436,7 @@ class Session:
         record = self.records.pop(cell)
         self.blocked.discard(cell)
         # (Under the names bound to the module now, before its own are unbound.)
-        orphaned = (
-            self._under_every_name(self._dropped_module_stores(cell, record.wrote, {}))
-            if record.wrote_parts
-            else []
-        )
+        orphaned = self._dropped_module_stores(cell, record, {})
         self._unbind(record.wrote, keep=frozenset(), by=None, owner=cell)
         for symbol, version in record.wrote.items():
             name = symbol.name
@@ -466,23 +462,28 @@ class Session:
             self.ledger.write(Symbol(name), None, deleted=True)
 
     def _dropped_module_stores(
-        self, cell: CellId, before: Mapping[Symbol, Version], after: Mapping[Symbol, Version]
+        self, cell: CellId, record: CellRecord, after: Mapping[Symbol, Version]
     ) -> list[Symbol]:
-        """Stores into a module the cell's last run made (``before``) and this one did not
-        (``after``; ``{}`` for a deleted cell), still the parts' current versions: the run
-        failed before the store, its code no longer makes it, or the cell is gone. They are
-        no writes of the cell's any more (``_orphan_module_stores``).
+        """Stores into a module the cell's last run made (``record.wrote``) and this one did
+        not (``after``; ``{}`` for a deleted cell), still the parts' current versions, under
+        every global bound to the module now: the run failed before the store, its code no
+        longer makes it, or the cell is gone. They are no writes of the cell's any more
+        (``_orphan_module_stores``).
 
-        Cost: a look at the versions of its last run, where it wrote parts."""
+        Cost: nothing where its last run wrote no part (most cells); else a look at the
+        versions of that run."""
+        if not record.wrote_parts:
+            return []
         ledger = self.ledger
-        return [
+        dropped = [
             symbol
-            for symbol, version in before.items()
+            for symbol, version in record.wrote.items()
             if version.into_module
             and version.cell == cell
             and symbol not in after
             and ledger.last_write(symbol) == version
         ]
+        return self._under_every_name(dropped)
 
     def _under_every_name(self, stores: list[Symbol]) -> list[Symbol]:
         """The parts ``stores`` name, of modules, under every global bound to the module.
@@ -947,9 +948,7 @@ class Session:
                 if v.deleted and v.cell == cell and ledger.last_write(s) == v
             )
 
-        if record.wrote_parts:  # (its last run wrote parts: a store into a module is one)
-            dropped = self._dropped_module_stores(cell, record.wrote, wrote)
-            self._orphan_module_stores(self._under_every_name(dropped))
+        self._orphan_module_stores(self._dropped_module_stores(cell, record, wrote))
         previous = record.wrote
         record.ran_code = record.code
         record.dirty = False
