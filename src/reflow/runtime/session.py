@@ -1158,8 +1158,8 @@ def _claimed(version: Version, cell: CellId, stamp: int) -> bool:
     module) that started its run at ``stamp`` takes a part's current ``version`` as its own
     write: not one its own earlier run made (this run did not make it), nor a store into a
     module no cell makes now (``Session._orphan_module_stores``)."""
-    if version.cell is None:
-        return not version.into_module
+    if version.orphaned:
+        return False
     return version.cell != cell or version.stamp > stamp
 
 

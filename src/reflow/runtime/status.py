@@ -231,12 +231,6 @@ def inputs_moved(
     return False
 
 
-def _orphan(version: Version) -> bool:
-    """Whether ``version`` is a store into a module no cell makes now, left in the module
-    (``Session._orphan_module_stores``)."""
-    return version.cell is None and version.into_module
-
-
 def binds_by_import(graph: DataflowGraph, writer: CellId, name: str) -> bool:
     """Whether ``writer`` binds ``name`` with an ``import``: to the module every import of
     it gives, holding every store made into it before, by any cell above."""
@@ -806,7 +800,7 @@ class StatusBoard:
                 continue
             imported = name in record.analysis.imports
             for symbol, left in self._ledger.writes_of(name):
-                if left.deleted or left.cell == cell or (imported and _orphan(left)):
+                if left.deleted or left.cell == cell or (imported and left.orphaned):
                     continue
                 if left.cell is None or left.cell not in self._graph:
                     # A part still holds what a deleted cell wrote (``Session.forget``),
@@ -823,7 +817,7 @@ class StatusBoard:
             last = self._ledger.visible(name)  # of the whole or of any part
             if last is None or last.cell == cell or last.stamp < record.run_stamp:
                 continue
-            if imported and _orphan(last):
+            if imported and last.orphaned:
                 # A store no cell makes now, left in the module: importing it again does
                 # not undo it; its readers are stale (``VersionLedger.orphaned``).
                 continue

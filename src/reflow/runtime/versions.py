@@ -69,6 +69,12 @@ class Version:
     it holds, not whether it is there, nor where (a dict's order): the value keeps this
     write's shape (``VersionLedger.shaper``)."""
 
+    @property
+    def orphaned(self) -> bool:
+        """Whether it is a store into a module that no cell makes now, left in the module
+        (``Session._orphan_module_stores``): an import does not undo it."""
+        return self.cell is None and self.into_module
+
     def same_value(self, other: Version | None) -> bool:
         """Whether a reader that saw ``self`` would see nothing new in ``other``."""
         if other is None:
@@ -241,7 +247,7 @@ class VersionLedger:
         found = [
             Symbol(name, part)
             for part in self._parts.get(name, ())
-            if (version := self._current[Symbol(name, part)]).cell is None and version.into_module
+            if self._current[Symbol(name, part)].orphaned
         ]
         if not found:
             self._orphans.discard(name)  # (stored again since, or bound again)
