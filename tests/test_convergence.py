@@ -177,6 +177,55 @@ REACTIVE = [
         ns={"v": 3},
         status={"i": "fresh", "e": "fresh", "c": "fresh", "r": "fresh"},
     ),
+    Case(
+        # b reads `lst[0]`, which the append below leaves as a's: b's pull passes a by.
+        # c, pushed by b's new `x`, must rebuild `lst` from a (it appends to it again):
+        # a runs first, then b, once (b ran, then a for c, then b again; found on
+        # IPyflow's `test_list_mutation_extend` cells under random edits).
+        "a-binder-a-pushed-reader-rebuilds-runs-before-the-cell-reading-its-part",
+        {"a": "lst = [0]", "b": "x = lst[0]", "c": "lst.append(x)", "d": "x = 7"},
+        ["run_all", "edit b: x = lst[0] + 8", "run b"],
+        ran=["a", "b", "c", "d"],
+        ns={"lst": [0, 8], "x": 7},
+        status={"a": "fresh", "b": "fresh", "c": "fresh", "d": "fresh"},
+    ),
+    Case(
+        # Its twin: b run again unedited gives what it gave (cut off): nothing pushed, so
+        # nothing pulled ahead either; d restores `x`.
+        "a-binder-is-not-pulled-ahead-for-a-cell-run-again-in-sync",
+        {"a": "lst = [0]", "b": "x = lst[0]", "c": "lst.append(x)", "d": "x = 7"},
+        ["run_all", "run b"],
+        ran=["b", "d"],
+        ns={"lst": [0, 0], "x": 7},
+        status={"a": "fresh", "b": "fresh", "c": "fresh", "d": "fresh"},
+    ),
+    Case(
+        # A deleted cell's draw left numpy's generator state (`np.random`, a part of
+        # `np`), which no cell can seed: as good as a run-all's, and re-importing would not
+        # change it. The import stayed stale ("changed by a deleted cell") and ran three
+        # times; deleting the cell drawing `y` ran the import and every draw again.
+        "deleting-an-unseeded-draw-runs-nothing-and-leaves-the-import-fresh",
+        {
+            "i": "import numpy as np\nnp.random.rand()",
+            "x": "x = np.random.random(3)",
+            "y": "y = np.random.random(3)",
+            "s": "s = x + 1",
+        },
+        ["run_all", "delete y"],
+        ran=[],
+        status={"i": "fresh", "x": "fresh", "s": "fresh"},
+    ),
+    Case(
+        "deleting-an-unseeded-draw-leaves-its-readers-stale-the-import-fresh",
+        {
+            "i": "import numpy as np\nnp.random.rand()",
+            "x": "x = np.random.random(3)",
+            "s": "s = x + 1",
+        },
+        ["run_all", "delete x"],
+        ran=[],
+        status={"i": "fresh", "s": "stale"},
+    ),
 ]
 
 ERRORS = [

@@ -584,6 +584,27 @@ LENGTH_CHANGES = [
         ["run_all", "alone c"],
         status={"b": "stale"},
     ),
+    Case(
+        # `del xs[0]` moves every later item down: it rewrites them from what they held,
+        # the append's 8 included, so it reads them all, not only `xs[0]`. Moved below
+        # it, the append found the list as the binder made it (the delete's own writes
+        # of the items hid its earlier one) and appended to its own 8 again, shown fresh
+        # (IPyflow's `test_list_delete` cells under random edits).
+        "deleting-an-item-reads-the-items-it-moves",
+        {"a": "xs = [0, 1, 2]", "c": "xs.append(8)", "d": "del xs[0]"},
+        ["run_all", "move c 2", "run_stale"],
+        ns={"xs": [1, 2, 8]},
+        status={"a": "fresh", "d": "fresh", "c": "fresh"},
+    ),
+    Case(
+        # Its twin: a dict's key deleted is the key alone; a store into another key
+        # leaves the delete fresh.
+        "deleting-a-key-reads-the-key-alone",
+        {"a": "d = {'k': 1, 'j': 2}", "c": "d['j'] = 3", "b": "del d['k']"},
+        ["run_all", "alone c"],
+        status={"b": "fresh"},
+        ns={"d": {"j": 3}},
+    ),
 ]
 
 # Issue 20 item 13: a cell out of sync that calls something is trusted to leave alone

@@ -1305,11 +1305,28 @@ class Scheduler:
         then, which wrote over what ``cell`` wrote: ``cell`` ran a second time. Asked
         before ``cell`` runs, whether or not its run will change what the reader reads (a
         cutoff leaves the writer run for nothing: time, not a stale cell)."""
-        graph, records = self._graph, self._session.records
+        graph, records, ledger = self._graph, self._session.records, self._session.ledger
         rank = graph.rank(cell)
+        # And writers above of a name it reads whose object a cell below it changed last
+        # (`lst.append(x)` below `x = lst[0]`): the reader rebuilds it from its binder,
+        # which, run after ``cell``, hands it another object than it read. (Its own pull
+        # passed the binder by: the part it reads is as the binder made it.) Not for a
+        # cell in sync run again, whose run most likely changes nothing: the binder and
+        # the reader would run for nothing.
+        names = set(graph.expanded(cell).writes)
+        changed_below = {
+            name
+            for name in graph.refs(cell)
+            if (last := ledger.visible(name)) is not None
+            and last.cell is not None
+            and last.cell in graph
+            and graph.rank(last.cell) > rank
+        }
+        if changed_below and self._wave_board(succeeded).status(cell) is not Status.FRESH:
+            names |= changed_below
         above = {
             writer
-            for name in graph.expanded(cell).writes
+            for name in names
             for writer in graph.writers_above(name, rank)
             if writer not in queued
         }

@@ -10,7 +10,7 @@ import builtins
 import threading
 import time
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableSequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -643,6 +643,18 @@ class Session:
         if calls is not None and isinstance(value, types.ModuleType):
             return trusted_paths(value, module_paths(value, calls))
         paths = resolve_keys(expanded.path_reads.get(name), self.namespace, expanded.binds)
+        if (
+            paths is not None
+            and isinstance(value, MutableSequence)
+            and any(
+                m.name == name and m.kind is MutationKind.ITEM_DELETE
+                for m in self.graph.effects(cell).analysis.mutations
+            )
+        ):
+            # `del xs[0]` reads more than the item: the items after it move down, and what
+            # they hold (`xs.append(8)` made above, then moved below) is what the cell
+            # leaves in them. (`del d['k']` takes the key alone.)
+            return None
         return trusted_paths(value, paths)
 
     def writes_held(self, cell: CellId, name: str, paths: Paths) -> frozenset[Version] | None:

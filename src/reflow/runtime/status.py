@@ -802,6 +802,11 @@ class StatusBoard:
             for symbol, left in self._ledger.writes_of(name):
                 if left.deleted or left.cell == cell or (imported and left.orphaned):
                     continue
+                if undetermined_draw(left, self._records):
+                    # A deleted or edited cell's draw left the generator's state, which
+                    # no cell can seed: as good as a run-all's, and no run of this cell
+                    # (an import gives the same module) would change it.
+                    continue
                 if left.cell is None or left.cell not in self._graph:
                     # A part still holds what a deleted cell wrote (``Session.forget``),
                     # even where this cell wrote other parts since.
@@ -817,7 +822,7 @@ class StatusBoard:
             last = self._ledger.visible(name)  # of the whole or of any part
             if last is None or last.cell == cell or last.stamp < record.run_stamp:
                 continue
-            if imported and last.orphaned:
+            if (imported and last.orphaned) or undetermined_draw(last, self._records):
                 # A store no cell makes now, left in the module: importing it again does
                 # not undo it; its readers are stale (``VersionLedger.orphaned``).
                 continue
