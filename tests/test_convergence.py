@@ -190,6 +190,25 @@ REACTIVE = [
         status={"a": "fresh", "b": "fresh", "c": "fresh", "d": "fresh"},
     ),
     Case(
+        # c's edit pulls b (its `x` was c's own), and c's reader d holds its own earlier
+        # change of `lst`: d will rebuild `lst` from a, whose run pushes the readers of
+        # `lst` between, b's `x` overwritten by then. Found for c before b runs, a runs
+        # first: each once (b, c, then a, b, c, d; IPyflow's
+        # `test_dynamic_only_variable_subscript` cells under random edits).
+        "a-binder-a-reader-of-the-target-rebuilds-runs-before-what-the-target-pulls",
+        {
+            "a": "lst = [0, 1, 2]",
+            "b": "x = 0",
+            "r": "lst[x] += 1",
+            "c": "x += 1",
+            "d": "lst[x] += 1",
+        },
+        ["run_all", "edit c: x += 2", "run c"],
+        ran=["a", "b", "r", "c", "d"],
+        ns={"lst": [1, 1, 3], "x": 2},
+        status={"a": "fresh", "b": "fresh", "r": "fresh", "c": "fresh", "d": "fresh"},
+    ),
+    Case(
         # Its twin: b run again unedited gives what it gave (cut off): nothing pushed, so
         # nothing pulled ahead either; d restores `x`.
         "a-binder-is-not-pulled-ahead-for-a-cell-run-again-in-sync",

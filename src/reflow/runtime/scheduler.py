@@ -632,6 +632,13 @@ class Scheduler:
             run.unpulled = sorted(pulled, key=graph.position)
         else:
             wave |= pulled
+            # What a target's readers will pull, found before the writers it pulled run
+            # (``_pulled_ahead``: found when the target comes up, it is too late for them).
+            for target in targets:
+                if target in graph:
+                    ahead = self._pulled_ahead(target, wave, set(), None, set())
+                    if ahead:
+                        wave |= ahead | self.pull(ahead, before)
             if mode is Mode.REACTIVE:
                 errors = graph.errors()
                 wave |= {c for c in self._session.blocked if c not in errors}
@@ -1305,36 +1312,19 @@ class Scheduler:
         then, which wrote over what ``cell`` wrote: ``cell`` ran a second time. Asked
         before ``cell`` runs, whether or not its run will change what the reader reads (a
         cutoff leaves the writer run for nothing: time, not a stale cell)."""
-        graph, records, ledger = self._graph, self._session.records, self._session.ledger
+        graph, records = self._graph, self._session.records
         rank = graph.rank(cell)
-        # And writers above of a name it reads whose object a cell below it changed last
-        # (`lst.append(x)` below `x = lst[0]`): the reader rebuilds it from its binder,
-        # which, run after ``cell``, hands it another object than it read. (Its own pull
-        # passed the binder by: the part it reads is as the binder made it.) Not for a
-        # cell in sync run again, whose run most likely changes nothing: the binder and
-        # the reader would run for nothing.
-        names = set(graph.expanded(cell).writes)
-        changed_below = {
-            name
-            for name in graph.refs(cell)
-            if (last := ledger.visible(name)) is not None
-            and last.cell is not None
-            and last.cell in graph
-            and graph.rank(last.cell) > rank
-        }
-        if changed_below and self._wave_board(succeeded).status(cell) is not Status.FRESH:
-            names |= changed_below
+        writes = graph.expanded(cell).writes
         above = {
             writer
-            for name in names
+            for name in writes
             for writer in graph.writers_above(name, rank)
             if writer not in queued
         }
-        if not above:
-            return set()
         board: StatusBoard | None = None
+        in_sync: bool | None = None
         found: set[CellId] = set()
-        for reader in sorted(graph.children(cell), key=graph.rank):
+        for reader, names in sorted(graph.children(cell).items(), key=lambda e: graph.rank(e[0])):
             record = records[reader]
             if (
                 reader in done
@@ -1343,15 +1333,52 @@ class Scheduler:
                 or (needed is not None and reader not in needed)
             ):
                 continue  # (``_run`` pushes to none of these)
+            # And, from a reader that holds in a name ``cell`` does not write its own
+            # earlier change or one made below it (`lst[x] += 1` read `lst`), every writer
+            # above ``cell`` its pull brings: the binder rebuilds the object, and its run
+            # pushes the readers between, which pull ``cell``'s inputs again (`x += 1`
+            # edited above `lst[x] += 1`, its `x = 0` pulled: `x = 0`, then `lst = [...]`,
+            # then both again). Not where ``cell`` is in sync and the reader saw what it
+            # wrote: run again, it most likely hands the reader the same, which pushes
+            # nothing.
+            rebuilds = self._holds_from_at_or_below(reader, writes)
+            if rebuilds:
+                if in_sync is None:
+                    in_sync = self._wave_board(succeeded).status(cell) is Status.FRESH
+                seen = record.seen
+                if in_sync and all(
+                    (v := seen.get(Symbol(n))) is not None and v.cell == cell for n in names
+                ):
+                    rebuilds = False
+            if not rebuilds and not above:
+                continue
             if board is None:
                 # As the reader will pull once ``cell`` has run: ``cell`` in sync.
                 board = self._wave_board(succeeded | {cell})
             pulled = self.pull([reader], board, running=cell)
-            if not above.isdisjoint(pulled):
+            if rebuilds or not above.isdisjoint(pulled):
                 found |= {w for w in pulled if w not in queued and graph.rank(w) < rank}
-                if above <= found:
+                if above and above <= found and not rebuilds:
                     break
         return found
+
+    def _holds_from_at_or_below(self, reader: CellId, skip: AbstractSet[str]) -> bool:
+        """Whether a name ``reader`` reads, but for ``skip``, was changed last by the reader
+        itself or a cell below it: a run-all has not made that change yet where it reads."""
+        graph, ledger = self._graph, self._session.ledger
+        rank = graph.rank(reader)
+        for name in graph.refs(reader):
+            if name in skip:
+                continue
+            last = ledger.visible(name)
+            if (
+                last is not None
+                and last.cell is not None
+                and last.cell in graph
+                and graph.rank(last.cell) >= rank
+            ):
+                return True
+        return False
 
     def _moved_readers(
         self,
