@@ -209,6 +209,17 @@ REACTIVE = [
         status={"a": "fresh", "b": "fresh", "r": "fresh", "c": "fresh", "d": "fresh"},
     ),
     Case(
+        # d's edit drops its store into `lst`: a rebuilds `lst` and r stores again, reading
+        # `x`, which d's new code writes: both run before d (d ran, then a, r, b for r's
+        # `x`, then d again; IPyflow's `test_dynamic_only_variable_subscript` cells).
+        "an-edit-dropping-a-part-store-restores-it-before-the-cell",
+        {"a": "lst = [0, 1, 2]", "b": "x = 0", "r": "lst[x] += 1", "d": "lst[x] += 1"},
+        ["run_all", "edit d: x += 2", "run d"],
+        ran=["a", "r", "d"],
+        ns={"lst": [1, 1, 2], "x": 2},
+        status={"a": "fresh", "b": "fresh", "r": "fresh", "d": "fresh"},
+    ),
+    Case(
         # Its twin: b run again unedited gives what it gave (cut off): nothing pushed, so
         # nothing pulled ahead either; d restores `x`.
         "a-binder-is-not-pulled-ahead-for-a-cell-run-again-in-sync",

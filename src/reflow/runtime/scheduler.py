@@ -840,19 +840,30 @@ class Scheduler:
         """Retire the edited ``targets`` (``retired`` gains them) before the wave runs; the
         writers above one of them that its retiring left stale, a name it unbound to
         restore, with what their runs pull, where one of those writes what it writes or
-        reads. The settle ran such a writer
-        after the target (`def h` edited to `d = 8` below `d = 4; def h(): ...`: `h` is
-        restored from above), which then ran again, its write overwritten or its input
-        changed; in the wave, the writer runs first, each once. Only when the edit dropped
-        a binding: a part store dropped is redone or rebuilt by the pull and the settle."""
+        reads, or reads what it writes. The settle ran such a writer after the target
+        (`def h` edited to `d = 8` below `d = 4; def h(): ...`: `h` is restored from
+        above), which then ran again, its write overwritten or its input changed; in the
+        wave, the writer runs first, each once. Only when the edit dropped a binding, or
+        left a part store its old code made as no cell's (`lst[x] += 1` edited to `x += 2`:
+        `lst` is rebuilt from its binder, and `lst[x] += 1` above runs again, reading `x`
+        before the target writes it)."""
         graph, records = self._graph, self._session.records
         disturbed: dict[CellId, frozenset[str]] = {}
         for cell in targets:
             if records[cell].dirty:
                 retired.add(cell)
                 names = self._retire(cell, touched, resting)
-                if names:
-                    disturbed[cell] = names
+                dropped = {
+                    s.name
+                    for s, v in records[cell].wrote.items()
+                    if s.path
+                    and v.cell is None
+                    and not v.deleted
+                    and not v.into_module
+                    and not v.drew
+                }
+                if names or dropped:
+                    disturbed[cell] = names | dropped
         if not disturbed:
             return set()
         users = self.users_of(set().union(*disturbed.values()))
@@ -873,8 +884,13 @@ class Scheduler:
             # runs pull, `a += 3` restored from the binder above.)
             ahead = set(self.fixable(stale, board)) if stale else set()
             ahead |= self.pull(ahead, board) if ahead else set()
-            needs = graph.expanded(cell).writes | read_names(graph, cell)
-            if any(not needs.isdisjoint(graph.expanded(c).writes) for c in ahead):
+            writes = graph.expanded(cell).writes
+            needs = writes | read_names(graph, cell)
+            if any(
+                not needs.isdisjoint(graph.expanded(c).writes)
+                or not writes.isdisjoint(read_names(graph, c))
+                for c in ahead
+            ):
                 found |= ahead
         return found - set(targets)
 
