@@ -220,6 +220,18 @@ REACTIVE = [
         status={"a": "fresh", "b": "fresh", "r": "fresh", "d": "fresh"},
     ),
     Case(
+        # a run alone: b and c change `lst[0]` again, in order, once each. Asked for c
+        # before it ran, r's pull took c's old change (it saw b's before b ran again) for
+        # a write a run-all would not have made, and pulled a: b ran, then a, then b again
+        # (IPyflow's `test_nested_list_mutations` cells under random edits).
+        "a-binder-run-alone-then-its-changers-each-once",
+        {"a": "lst = [[]]", "b": "lst[0].append(1)", "c": "lst[0].append(3)", "r": "print(lst)"},
+        ["run_all", "alone a", "run r"],
+        ran=["b", "c", "r"],
+        ns={"lst": [[1, 3]]},
+        status={"a": "fresh", "b": "fresh", "c": "fresh", "r": "fresh"},
+    ),
+    Case(
         # Its twin: b run again unedited gives what it gave (cut off): nothing pushed, so
         # nothing pulled ahead either; d restores `x`.
         "a-binder-is-not-pulled-ahead-for-a-cell-run-again-in-sync",

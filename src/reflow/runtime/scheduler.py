@@ -1010,7 +1010,13 @@ class Scheduler:
                     and chain.source is not None
                     and chain.source != running
                     and (
-                        self._displaced(cell, name, paths, chain.newest, in_place)
+                        # (A write ``running`` makes in place is the newest once it has run,
+                        # whatever it saw before: what it holds of a cell pulled and run
+                        # since is no displaced write.)
+                        (
+                            chain.writers[0] != running
+                            and self._displaced(cell, name, paths, chain.newest, in_place)
+                        )
                         or (not in_place and self._holds_from_below(cell, name, paths, chain))
                         or (in_place and self._reshaped(cell, name, board))
                     )
