@@ -8,6 +8,9 @@ says what stays stale until ``run_stale``, which gets there in one call.
 
 from __future__ import annotations
 
+import sys
+import types
+
 import pytest
 
 from scenarios import Case, Scenario
@@ -21,6 +24,9 @@ STORE_BEHIND_ANOTHER_PART = {
     "r": "c.q = 0\np = c.p",
     "z": "c = __import__('types').SimpleNamespace(p=0, q=0)",
 }
+
+# `re.compile` hands back the pattern its cache holds: b binds the same object each run.
+OPAQUE_FROM_A_CACHE = {"b": "import re\ne = re.compile('b')\nm = e.match('b')"}
 
 REACTIVE = [
     Case(
@@ -268,9 +274,117 @@ REACTIVE = [
         ran=[],
         status={"i": "fresh", "s": "stale"},
     ),
+    # a reads `m`, which only b below binds (an out-of-order usage), and may change it
+    # and the pattern it holds, `e` (both opaque): no change a run-all makes. b, run,
+    # binds the same `e` again, from `re`'s cache, which holds it still: b is left stale,
+    # saying so, run once (it ran three times, and run_stale ran it three times more).
+    Case(
+        "a-binder-handed-back-what-an-out-of-order-cell-changed-runs-once",
+        {"a": "m.start()", **OPAQUE_FROM_A_CACHE},
+        ["run_all", "run a"],
+        ran=["a", "b"],
+        status={"a": "fresh", "b": "stale"},
+    ),
+    Case(
+        "a-binder-handed-back-what-an-out-of-order-cell-changed-is-left-by-run-stale",
+        {"a": "m.start()", **OPAQUE_FROM_A_CACHE},
+        ["run_all", "run a", "run_stale"],
+        ran=[],
+        status={"a": "fresh", "b": "stale"},
+    ),
+    # u's edit drops its store into `e` (`e.append(3)`): the value holds what no cell
+    # makes now, and w, which binds `e`, rebuilds it. u's new code may change `e` (`e =
+    # b` made it share `b`'s list, as far as the code tells before u runs), so w's run
+    # comes first, then x's, then u's, once each (u ran, then w, x and u again: seed 18
+    # of tests/test_kernel_edits.py).
+    Case(
+        "an-edit-dropping-a-store-through-an-alias-rebuilds-the-value-first",
+        {"w": "b = [1, 2]\ne = b", "x": "b = [3]", "u": "e.append(3)"},
+        ["run_all", "edit u: b += [4]", "run u"],
+        ran=["w", "x", "u"],
+        ns={"b": [3, 4], "e": [1, 2]},
+        status={"w": "fresh", "x": "fresh", "u": "fresh"},
+    ),
+    # a's edit drops its store into `json`, which the module keeps (an import undoes no
+    # store): c reads what no run-all has (it fails there), and no run of the cells above
+    # takes it out. c is left stale, saying so, and a run runs it once at most: each
+    # request ran b six times and c three, still stale.
+    Case(
+        "a-module-store-edited-away-leaves-its-reader-stale-run-once",
+        {
+            "a": "import json as js\njs.rf_c3_drop = 1",
+            "b": "import json",
+            "c": "v = json.rf_c3_drop",
+        },
+        ["run_all", "edit a: import json as js", "run a"],
+        ran=["a"],
+        status={"a": "fresh", "b": "fresh", "c": "stale"},
+    ),
+    Case(
+        "a-reader-of-a-module-store-edited-away-runs-once-by-name",
+        {
+            "a": "import json as js\njs.rf_c3_by_name = 1",
+            "b": "import json",
+            "c": "v = json.rf_c3_by_name",
+        },
+        ["run_all", "edit a: import json as js", "run a", "run c"],
+        ran=["c"],
+        status={"b": "fresh", "c": "stale"},
+    ),
+    Case(
+        "a-reader-of-a-module-store-edited-away-is-left-by-run-stale",
+        {
+            "a": "import json\njson.rf_c3_stale = 1",
+            "c": "v = json.rf_c3_stale",
+        },
+        ["run_all", "edit a: import json", "run a", "run_stale"],
+        ran=[],
+        status={"a": "fresh", "c": "stale"},
+    ),
+    # u's edit drops its binding of `d`: w, which binds `d` too, restores it. u's new
+    # code may change `d` (`g = d` made them share), so w runs first, once (u ran, then
+    # w and u again: seed 61 of tests/test_kernel_edits.py, REFLOW_KERNEL_EDIT_TWICE=1).
+    Case(
+        "an-edit-dropping-a-binding-of-what-it-may-change-restores-it-first",
+        {
+            "k": "class K:\n    def __init__(self, x):\n        self.x = x\n"
+            "    def bump(self, n):\n        self.x += n",
+            "w": "d = K(4)\ng = d",
+            "u": "d = K(1)",
+        },
+        ["run_all", "edit u: g.bump(9)", "run u"],
+        ran=["w", "u"],
+        status={"w": "fresh", "u": "fresh"},
+    ),
+    # u's edit drops its binding of `e` (v's binding below stands); its new code changes
+    # `b` in place, the very list `e` holds: x, which binds `e` above it, runs first, and
+    # u changes what x bound, once (u ran, then w, x, u and v again: seed 65 of
+    # tests/test_kernel_edits.py, REFLOW_KERNEL_EDIT_TWICE=1).
+    Case(
+        "an-edited-cell-changing-what-a-name-bound-below-holds-has-its-binder-above-run-first",
+        {"w": "b = [1, 2]", "x": "e = b", "u": "e = b[:]", "v": "e = b"},
+        ["run_all", "edit u: b += [0]", "run u"],
+        ran=["x", "u"],
+        ns={"b": [1, 2, 0], "e": [1, 2, 0]},
+        status={"w": "fresh", "x": "fresh", "u": "fresh", "v": "fresh"},
+    ),
 ]
 
 ERRORS = [
+    # a raised before it bound `m`: its run "may change" the match b left (opaque), and
+    # the pattern that holds, `e`, which `re.compile` hands back to b from its cache. b's
+    # binding of that object ends the story (a cell above reached it before the binding,
+    # as in a run-all), though b's run may change `e` itself (`e.match`): b ran three
+    # times and was left stale (wtop-14 under the corpus edits).
+    Case(
+        "a-binder-handed-back-what-a-failed-cell-above-may-change-runs-once",
+        {"a": "m = 1/0\nm.start()", **OPAQUE_FROM_A_CACHE, "r": "s = m.span()"},
+        ["run_all", "run a"],
+        ran=["a", "b", "r"],
+        ns={"s": (0, 1)},
+        status={"b": "fresh", "r": "fresh"},
+        errors={"a": "ZeroDivisionError"},
+    ),
     Case(
         "a-raising-cell-cancels-the-readers-of-what-it-did-not-write",
         {"a": "x = 1", "b": "y = x + 1", "c": "z = y + 1", "d": "w = 5"},
@@ -537,3 +651,50 @@ def test_lazy_part_store_dropped_is_stale_before_run_stale() -> None:
     # Sound: d['k'] still holds what b's old code stored; the final writer says so.
     assert scenario.nb.cell("c").status == "stale"
     assert scenario.nb["d"] == {"k": 6, "j": 2}
+
+
+def test_a_binder_handed_back_what_an_out_of_order_cell_changed_stays_stale(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same with a change seen by value: a list a module holds, which `xs =
+    box.xs` hands back. A run-all's `xs.append(3)` fails (no `xs` yet), so `n` is 2
+    there; b, run after it, counted 3 and was shown fresh, since a binding of the same
+    object again counted as ending the change. Stale now, once, and saying why."""
+    box = types.ModuleType("reflow_test_box")
+    box.xs = [1, 2]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "reflow_test_box", box)
+    scenario = Scenario(
+        Case(
+            "a-binder-handed-back-a-list-an-out-of-order-cell-changed-stays-stale",
+            {
+                "a": "xs.append(3)",
+                "b": "import reflow_test_box\nxs = reflow_test_box.xs\nn = len(xs)",
+            },
+            ["run_all", "run a"],
+            ran=["a", "b"],
+            ns={"n": 3},
+            status={"b": "stale"},
+        )
+    )
+    scenario.play()
+    scenario.check()
+    reason = scenario.nb.cell("b").stale_reason or ""
+    assert "binds the same object again" in reason, reason
+    assert scenario.nb.run_stale().ran == []
+
+
+@pytest.mark.parametrize("steps", [["run a"], ["run a", "run c"]])
+def test_a_reader_of_a_module_store_edited_away_says_why(steps: list[str]) -> None:
+    attribute = f"rf_c3_why_{len(steps)}"
+    scenario = Scenario(
+        Case(
+            "a-reader-of-a-module-store-edited-away-says-why",
+            {"a": f"import json\njson.{attribute} = 1", "c": f"v = json.{attribute}"},
+            ["run_all", "edit a: import json", *steps],
+            status={"c": "stale"},
+        )
+    )
+    scenario.play()
+    scenario.check()
+    reason = scenario.nb.cell("c").stale_reason or ""
+    assert f"reads `json.{attribute}`, which holds what a cell stored once" in reason, reason

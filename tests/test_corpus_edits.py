@@ -276,18 +276,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     forget_modules_in(tmp_path)
 
 
-FOUND = {
-    # `re.compile` hands back the object its cache holds, and a compiled pattern and a
-    # match are opaque to fingerprints: a cell that may change `match` (`match.start()`,
-    # never reached past a failure above it) counts as changing `email4` too, which
-    # `match = email4.match(...)` below it made; the binder of `email4`, run again, binds
-    # the same object and may change it itself, so "changed by a cell above" never
-    # clears. Reduced: `m = 1/0\nm.start()`, then `import re\ne = re.compile('b')\nm =
-    # e.match('b')`; run_all, run the first: the second runs three times, left stale.
-    "wtop-14-Strings-and-Regular-Expressions.ipynb": "a cell changing an opaque object "
-    "a cache hands back runs again and again, left stale ('`e` was changed by cell ..., "
-    "which runs before it')",
-}
+FOUND: dict[str, str] = {}
 """What the edits find wrong today, by notebook, at the default seed and steps (strict
 there; elsewhere another sequence may not meet it)."""
 

@@ -30,6 +30,7 @@ from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph, Edges, GraphError
 from reflow.runtime.draws import undetermined_draws
 from reflow.runtime.errors import CellError
+from reflow.runtime.fingerprint import cannot_change
 from reflow.runtime.records import CellRecord
 from reflow.runtime.session import Session, shapes_seen
 from reflow.runtime.status import (
@@ -468,7 +469,7 @@ class Scheduler:
                     stack.pop()
                     continue
                 sources = self._stuck_reads(current, board)
-                if sources is None:
+                if sources is None or self._holds_kept_change(current):
                     verdicts[current] = True
                     stack.pop()
                     continue
@@ -542,6 +543,24 @@ class Scheduler:
                 return None
         return sources
 
+    def _holds_kept_change(self, cell: CellId) -> bool:
+        """Whether the cell binds an object that a cell above changed in a way no run-all
+        does (``VersionLedger.kept_above``: through a name only a cell below binds), and
+        has run since: its run bound the same object again (`xs = mod.xs`, `e =
+        re.compile(p)`, handed back by a cache), which holds the change still, and so
+        would each run after it. Only a restart makes the object anew; the settle ran the
+        binder again and again, stale each time."""
+        ledger, records = self._session.ledger, self._session.records
+        for name in self._graph.expanded(cell).binds:
+            kept = ledger.kept_above(name)
+            if (
+                kept is not None
+                and ledger.bound_by(name) == cell
+                and records[cell].run_stamp > kept
+            ):
+                return True
+        return False
+
     def _rests_below(self, cell: CellId, name: str) -> bool:
         """Whether what the cell reads of ``name`` starts from a value only a cell below it
         makes: walking up its writers, none binds the name, and the topmost reads it out of
@@ -562,9 +581,12 @@ class Scheduler:
     def _holds_store_below(self, cell: CellId, name: str, board: StatusBoard) -> bool:
         """Whether what the cell would read of ``name`` holds a store into a module that a
         cell below it made (``Version.into_module``: `json.Y = 3` below `getattr(json, 'Y',
-        None)`), into a part no writer above it stores again. A run-all reads the part
-        before the store; here an import gives the same module, holding the store, so no
-        run of the cells above takes it out, except one storing that part again."""
+        None)`), or that no cell makes now (``Version.orphaned``: `json.Y = 1` edited
+        away), into a part no writer above it stores again. A run-all reads the part
+        before the store, or never has it; here an import gives the same module, holding
+        the store, so no run of the cells above takes it out, except one storing that part
+        again. (An orphaned store ran the import and its readers again and again, six and
+        three times a request, each still stale.)"""
         session = self._session
         if not isinstance(session.namespace.get(name), types.ModuleType):
             return False  # (no other value holds such a store)
@@ -575,7 +597,7 @@ class Scheduler:
                 symbol.path
                 and version.into_module
                 and overlaps(symbol.path, paths)
-                and session.made_below(version, rank, at=False)
+                and (version.cell is None or session.made_below(version, rank, at=False))
                 and not self._stored_above(cell, name, symbol.path, board)
             ):
                 return True
@@ -992,6 +1014,7 @@ class Scheduler:
                 (name, session.paths_read(cell, name), False) for name in board.read_names(cell)
             ]
             checks += [(name, None, True) for name in self._changed_in_place(cell)]
+            checks += [(name, None, True) for name in self._changed_unread(cell, board)]
             for name, paths, in_place in checks:
                 # (A writer in error whose inputs are what they were is not run again
                 # for its readers: its error is its result until its code or inputs
@@ -1100,6 +1123,61 @@ class Scheduler:
         """Names the cell mutates but reads only in part (read whole, they are checked as reads)."""
         expanded = self._graph.expanded(cell)
         return [name for name in expanded.path_reads if name in expanded.mutates]
+
+    def _changed_unread(self, cell: CellId, board: StatusBoard) -> list[str]:
+        """Names the cell may change in place without reading them, as far as its code tells
+        before it runs (an edited cell's `b += [4]` may change `e`, which `e = b` made share
+        `b`'s list), to check as a change in place (``pull``): those whose value holds a
+        write no cell makes now (a deleted cell's, or this cell's old code's store or
+        binding, which its retiring hands to no cell or removes: ``Session.retire``), and
+        those bound to the very object of a name the cell may change (its run changes
+        them, and so reads them, through the alias). Whichever cell ends up the last writer
+        of such a name, this one or the writer above, would be stale after the run, and the
+        writer above rebuilt the value after this cell, which then ran again; pulled, the
+        writer runs first, once (the cell needs the object as the cells above leave it).
+        Most cells read every name they may change: nothing to look at."""
+        expanded = self._graph.expanded(cell)
+        if not expanded.mutates:
+            return []
+        unread = expanded.mutates - expanded.path_reads.keys()
+        if not unread:
+            return []
+        unread -= board.read_names(cell)
+        ledger, record = self._session.ledger, self._session.records[cell]
+        binds = record.analysis.defs if record.dirty else None  # (the new code's)
+
+        def gone(symbol: Symbol, version: Version) -> bool:
+            if version.deleted or version.into_module:
+                return False
+            if version.cell is None:
+                return True
+            # The edited cell's old store or binding, which its retiring takes out (its new
+            # code does not bind the name): `d = K(a)` edited to `g.bump(9)`, `g = d` above.
+            return (
+                binds is not None
+                and version.cell == cell
+                and (bool(symbol.path) or symbol.name not in binds)
+            )
+
+        namespace = self._session.namespace
+        changed = [
+            value
+            for value in (namespace.get(n) for n in expanded.may_change)
+            if value is not None and not cannot_change(value)
+        ]
+
+        def shared(name: str) -> bool:
+            # Bound to the very object of a name the cell may change (`b += [0]` in it, `e =
+            # b` above and below it): its run changes it, and so reads it (an alias), from
+            # whichever cell bound it last (the one below: the cell ran, then the cells
+            # from the binder of `b` on, itself again).
+            return name in namespace and any(namespace[name] is v for v in changed)
+
+        return [
+            name
+            for name in unread
+            if shared(name) or any(gone(s, v) for s, v in ledger.writes_of(name))
+        ]
 
     def _displaced(
         self, cell: CellId, name: str, paths: Paths, expected: Version | None, in_place: bool

@@ -890,6 +890,7 @@ class Session:
         # comparison of values can tell from a binding not made).
         binds = (ran.defs - unbound) | changes.bound_again
         static_writes = binds | (ran.mutated_names & self.graph.expanded(cell).mutates)
+        marked = self.ledger.changed_above_names  # (most sessions: none)
         for name in static_writes:
             # Bound again to an equal value, or mutated to no effect: a write all the same
             # (readers below must see this cell as their writer), but of the version
@@ -924,10 +925,22 @@ class Session:
                         else:
                             current = self.ledger.write(symbol, cell, in_place=True)
                     wrote[symbol] = current
-                if name in binds and self.ledger.bound_by(name) == cell:
-                    # Bound again to an equal value: what a cell above changed in the
-                    # object before is gone with this binding, as with a new object.
-                    self.ledger.clear_changed_above(name)
+            if (
+                name in marked
+                and name in binds
+                and self.ledger.bound_by(name) == cell
+                and name in namespace
+            ):
+                # Bound again: to an equal value, a new object, what a cell above changed
+                # is gone with the old one; to the object it held (a cache hands back what
+                # `re.compile` made before), a cell above reached it as it does in a run-all,
+                # before this binding (unless the change is kept: one no run-all makes,
+                # ``VersionLedger.mark_changed_above``). So too where the run went on to
+                # change the object itself (`m = e.match(s)` may change `e`, opaque): a
+                # change of the binder's own, after its binding. (Left standing, the binder
+                # stayed stale however often it ran, bound to the same object each time, and
+                # a settle ran it again and again.)
+                self.ledger.clear_changed_above(name)
         for name in deleted:
             wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)
         for name in mutated - charged.keys():
@@ -938,7 +951,12 @@ class Session:
                 and binder != cell
                 and self.graph.rank(binder) > rank
             ):
-                self.ledger.mark_changed_above(name, cell)  # see StatusBoard._stale_reason
+                # (see StatusBoard._stale_reason) Kept where the cell read a name only a cell
+                # below binds: it may have reached the object that way, which no run-all
+                # does, and a binder handed the same object again (`xs = mod.xs`, a cache)
+                # holds the change still (``Scheduler._holds_kept_change``).
+                kept = stamp if record.out_of_order else None
+                self.ledger.mark_changed_above(name, cell, kept)
         if execution.error is None:
             # What the last run left and this one did not write (a branch not taken,
             # a binding removed by an edit) is not in a run-all's namespace either.

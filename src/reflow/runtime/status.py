@@ -764,6 +764,14 @@ class StatusBoard:
             ):
                 if seen is not None and self._stored_below(cell, seen):
                     return self._stray_reason(cell, name, seen.cell)  # (the newest write)
+                orphaned = self._ledger.orphaned(name, record.read_paths.get(name))
+                if orphaned is not None:
+                    # What it reads holds a store no cell makes now, which no run of the
+                    # cells above takes out (``Scheduler._holds_store_below``): say so,
+                    # rather than name an import that ran since.
+                    return (
+                        f"reads `{orphaned}`, which holds what a cell stored once and does not now"
+                    )
                 if expected.source is None:
                     writer = self._graph.reaching_writer(cell, name)
                     if writer is not None:
@@ -787,6 +795,14 @@ class StatusBoard:
             if above is not None and self._ledger.bound_by(name) == cell:
                 # A cell above changed the object this cell bound (an out-of-order usage
                 # handed it over): whatever was written since, a run-all would not.
+                kept = self._ledger.kept_above(name)
+                if kept is not None and record.run_stamp > kept:
+                    # (``Scheduler._holds_kept_change``: no run brings it up to date)
+                    return (
+                        f"`{name}` was changed by cell [{above}], which runs before it, and"
+                        " running this cell binds the same object again (a restart makes it"
+                        " anew)"
+                    )
                 return f"`{name}` was changed by cell [{above}], which runs before it"
         for name in sorted(self._graph.expanded(cell).writes):
             if self._graph.final_writer(name) != cell or self._ledger.whole_by(name, cell):

@@ -11,7 +11,7 @@ place does not (what was stored into its parts is still there).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, KeysView
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -114,8 +114,10 @@ class VersionLedger:
         # version until the object is changed in place.)
         self._binding: dict[str, Version] = {}
         # A cell that changed a name's current object though it runs before its binder
-        # (through an alias an out-of-order usage made): no run-all can do that.
-        self._changed_above: dict[str, CellId] = {}
+        # (through an alias an out-of-order usage made): no run-all can do that. With the
+        # stamp of that change where it is kept by a binding of the same object
+        # (``mark_changed_above``).
+        self._changed_above: dict[str, tuple[CellId, int | None]] = {}
         self._watchers: list[set[str]] = []
         # Names a part of which was written by no cell as a store into a module
         # (``orphaned``): most sessions have none, and a reader's status asks of each name.
@@ -141,13 +143,36 @@ class VersionLedger:
 
     def changed_above(self, name: str) -> CellId | None:
         """A cell that runs before the binder of ``name``'s object and changed it since."""
-        return self._changed_above.get(name)
+        found = self._changed_above.get(name)
+        return None if found is None else found[0]
 
-    def mark_changed_above(self, name: str, cell: CellId) -> None:
-        self._changed_above[name] = cell
+    @property
+    def changed_above_names(self) -> KeysView[str]:
+        """The names ``changed_above`` answers for, as they are now."""
+        return self._changed_above.keys()
+
+    def kept_above(self, name: str) -> int | None:
+        """The stamp of the run that made the change ``changed_above`` names, where only a
+        new object ends it (``mark_changed_above``)."""
+        found = self._changed_above.get(name)
+        return None if found is None else found[1]
+
+    def mark_changed_above(self, name: str, cell: CellId, kept: int | None = None) -> None:
+        """``kept``: the stamp of the run, where the change is none a run-all makes before
+        the binder (the cell read a name only a cell below binds): a binding of the same
+        object again (a cache hands it back) keeps it, unlike a change a run-all makes too,
+        which the binder finds there in a run-all as well. A kept change stays kept."""
+        previous = self._changed_above.get(name)
+        if kept is None and previous is not None:
+            kept = previous[1]
+        self._changed_above[name] = (cell, kept)
 
     def clear_changed_above(self, name: str) -> None:
-        self._changed_above.pop(name, None)
+        """The binder bound the name again to an equal value or the same object: what a
+        cell above changed is gone, unless kept (a new object ends that: ``bind``)."""
+        found = self._changed_above.get(name)
+        if found is not None and found[1] is None:
+            del self._changed_above[name]
 
     def names_bound_by(self, cell: CellId) -> list[str]:
         return [name for name, binding in self._binding.items() if binding.cell == cell]
