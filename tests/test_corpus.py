@@ -127,7 +127,8 @@ CASES = [
     Case("ipynb/homl2-tools_matplotlib.ipynb", needs=("matplotlib",)),
     Case("ipynb/homl2-math_linear_algebra.ipynb", needs=("matplotlib",)),
     # IPython's automagic: `ls scripts/hello-world*.py` and `cat scripts/hello-world.py`,
-    # one-line cells that are not Python; a cell indented wrongly on purpose; `%%file
+    # one-line cells that are not Python (run as the magics they name); a cell indented
+    # wrongly on purpose; `%%file
     # mymodule.py`, then `import mymodule`; `reload` (Python 2) and a missing extension
     # (`%load_ext version_information`) raise.
     Case(
@@ -138,14 +139,11 @@ CASES = [
         findings=("RF003 17", "RF005 88"),
         check_xfail="a name a cell's `from math import *` binds and the cell then reads "
         "(`cos`, `pi`, `log`) is called read before a cell below defines it (RF003), where "
-        "a cell below binds it too (`from math import cos, pi`); and the automagic cells "
-        "(`cat FILE`, `ls GLOB`) are called syntax errors (RF005). Reduced: `from math "
+        "a cell below binds it too (`from math import cos, pi`). Reduced: `from math "
         "import *\nx = cos(0)`, then `from math import cos`: RF003 on the first, which "
         "`out_of_order_usages` still names after a run",
-        run_xfail="a one-line cell IPython's automagic runs (`cat FILE`, `ls GLOB`: a line "
-        "magic's name, then words that are not Python) is a SyntaxError in reflow's "
-        "`Notebook` (reflow's kernel runs it); and a cell that does not parse for its "
-        "indentation shows `SyntaxError`, not Jupyter's `IndentationError`",
+        run_xfail="a cell that does not parse for its indentation shows `SyntaxError`, not "
+        "Jupyter's `IndentationError`",
     ),
     Case("marimo/task_list.py", needs=("marimo",)),
     Case("marimo/compound_interest.py", needs=("marimo", "matplotlib")),

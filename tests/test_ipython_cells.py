@@ -209,6 +209,9 @@ SAME_AS_JUPYTER = [
     "xs = [1, 2]\nxs",
     "xs.append(3)\nlen(xs)",
     "!echo from the shell",
+    "!echo a note > note.txt",
+    # IPython's automagic: a one-line cell Python cannot parse, a line magic's name first.
+    "cat note.txt",
     "%%capture cap\nprint('hidden')\ndisplay(HTML('<i>hidden too</i>'))",
     "print(cap.stdout, len(cap.outputs))",
     "import pandas as pd\npd.DataFrame({'a': [1, 2]})",
@@ -234,8 +237,16 @@ def _comparable(cell: Any) -> list[tuple[Any, ...]]:
 def test_outputs_match_nbclient_on_ipykernel_cell_for_cell(tmp_path: Path) -> None:
     path = write_ipynb(tmp_path / "same.ipynb", SAME_AS_JUPYTER)
     jupyter = nbformat.read(path, as_version=4)
-    nbclient.NotebookClient(jupyter, timeout=60, allow_errors=True, kernel_name="python3").execute()
-    done = reflow("run", path, "-o", tmp_path / "out.ipynb")
+    # Both in their own folder: the cells write a file there and read it back.
+    (tmp_path / "jupyter").mkdir()
+    nbclient.NotebookClient(
+        jupyter,
+        timeout=60,
+        allow_errors=True,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path / "jupyter")}},
+    ).execute()
+    done = reflow("run", path, "-o", tmp_path / "out.ipynb", cwd=tmp_path)
     assert done.returncode == 1 and "ZeroDivisionError" in done.stderr
     mine = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     for index, (theirs, ours) in enumerate(zip(jupyter.cells, mine.cells, strict=True)):

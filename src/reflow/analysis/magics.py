@@ -19,6 +19,8 @@ IPython is imported only for a cell that is not plain Python.
 from __future__ import annotations
 
 import ast
+import functools
+import keyword
 import re
 import shlex
 import warnings
@@ -215,7 +217,9 @@ def python_form(source: str) -> str:
     ``IPythonMissing`` for IPython code when IPython is not installed.
     """
     if _IPYTHON_MARKS.search(source) is None and _LEADING_INDENT.match(source) is None:
-        return source  # nothing IPython transforms: Python as it is, or a syntax error
+        # Nothing IPython transforms: Python as it is, or a syntax error, or one line that
+        # IPython runs as a line magic without its `%` (automagic).
+        return _automagic(source) or source
     if is_python(source) or split_memoize(source).directive is not None:
         return source
     lines = source.split("\n")
@@ -230,7 +234,8 @@ def python_form(source: str) -> str:
             body += f"\n{words[-1]} = None"  # the captured output's name: bound by the cell
         return body
     transformed = _ipython_transform(source)
-    return inline_line_magics(transformed.rstrip("\n")) if transformed is not None else source
+    form = inline_line_magics(transformed.rstrip("\n")) if transformed is not None else source
+    return form if is_python(form) else _automagic(source) or form
 
 
 _IPYTHON_MARKS = re.compile(r"^[ \t]*(?:[%!?/,;]|>>>|\.\.\.|In \[)|=[ \t]*[%!]|\?", re.MULTILINE)
@@ -259,6 +264,52 @@ def ipython_line(source: str) -> tuple[int, str] | None:
 
 
 _transformer: Any = None
+
+
+def _automagic(source: str) -> str | None:
+    """The Python form of a one-line cell that Python cannot parse and whose first word
+    names one of IPython's own line magics or aliases (`cat FILE`, `ls *.py`, `cd ..`,
+    `pip install x`): IPython runs it as that magic, its `%` left out (automagic, on by
+    default, for one-line cells). None for any other cell, at the cost of a look at its
+    first two words for most. (A global named like the magic turns automagic off in
+    IPython; analysis cannot know one exists.)"""
+    line = source.strip()
+    word, _, rest = line.partition(" ")
+    rest = rest.strip()
+    if (
+        not rest
+        or "\n" in line
+        or rest[0] in _OPERATORS
+        or not word.isidentifier()
+        or keyword.iskeyword(word)
+        or word not in _automagic_names()
+        or is_python(source)
+    ):
+        return None
+    return f"get_ipython().run_line_magic({word!r}, {rest!r})"
+
+
+_OPERATORS = frozenset("=([,:;")
+"""What follows a name in a common Python statement (`x = 1`, `f (1)`, `a, b = c`): no
+automagic cell, told without IPython's list of magics (imported on first need)."""
+
+
+@functools.cache
+def _automagic_names() -> frozenset[str]:
+    """IPython's own line magics and default aliases (none without IPython)."""
+    try:
+        from IPython.core import magics
+        from IPython.core.alias import default_aliases
+    except ImportError:
+        return frozenset()
+    names = {name for name, _ in default_aliases()}
+    # IPython 9 names its magics without importing them; earlier ones import the classes.
+    names.update(getattr(magics, "BUILTIN_LAZY_MAGICS", {}).get("line", {}))
+    for kind in vars(magics).values():
+        table = getattr(kind, "magics", None) if isinstance(kind, type) else None
+        if isinstance(table, dict):
+            names.update(table.get("line", {}))
+    return frozenset(names)
 
 
 def _ipython_transform(source: str) -> str | None:
