@@ -1485,6 +1485,80 @@ FROM_BELOW = [
 ]
 
 
+# A change in place through a name only a cell below binds (an out-of-order usage): a
+# run-all fails there, so the object never holds it, under whatever name, until a cell
+# binds another object; binding the very same object again (`lst = get()`, `lst = C`)
+# keeps it. Each row showed its reader fresh at the changed value.
+_GET = "C = []\ndef get():\n    return C"
+OUT_OF_ORDER_CHANGES = [
+    Case(
+        "a-change-through-an-out-of-order-name-stays-in-the-object-bound-again",
+        {"c": _GET, "a": "lst.append(1)", "b": "lst = get()", "p": "n = len(lst)"},
+        ["run_all", "run a"],
+        ran=["a", "c", "b", "p"],  # the binder of the list runs again: a new list
+        ns={"n": 0},
+        status={"c": "fresh", "b": "fresh", "p": "fresh"},
+    ),
+    Case(
+        "a-change-through-an-out-of-order-name-lazy-leaves-its-readers-stale",
+        {"c": _GET, "a": "lst.append(1)", "b": "lst = get()", "p": "n = len(lst)"},
+        ["run_all", "mode lazy", "run a"],
+        status={"c": "stale", "b": "stale", "p": "stale"},
+    ),
+    Case(
+        "a-change-through-an-out-of-order-name-lazy-reader-pulls-the-maker",
+        {"c": _GET, "a": "lst.append(1)", "b": "lst = get()", "p": "n = len(lst)"},
+        ["run_all", "mode lazy", "run a", "run p"],
+        ran=["c", "b", "p"],
+        ns={"n": 0},
+        status={"c": "fresh", "b": "fresh", "p": "fresh"},
+    ),
+    Case(
+        "a-change-through-an-out-of-order-name-run-alone-leaves-its-readers-stale",
+        {"c": _GET, "a": "lst.append(1)", "b": "lst = get()", "p": "n = len(lst)"},
+        ["run_all", "alone a", "alone b", "alone p"],
+        status={"b": "stale", "p": "stale"},
+    ),
+    Case(
+        "a-change-through-an-out-of-order-alias-reaches-the-name-above",
+        {
+            "c": "C = []",
+            "a": "lst.append(1)",
+            "b": "lst = C",
+            "p": "n = len(lst)",
+            "q": "m = len(C)",
+        },
+        ["run_all", "run a"],
+        ns={"n": 0, "m": 0},
+        status={"p": "fresh", "q": "fresh"},
+    ),
+    Case(
+        "a-change-through-a-name-bound-from-below-is-no-run-alls",
+        {
+            "c": "C = [0]",
+            "l": "lst = get()",  # `get` is defined below: a run-all fails here
+            "a": "lst.append(1)",
+            "g": "def get():\n    return C",
+            "n": "n = len(C)",
+        },
+        ["run_all", "run l", "run a"],
+        ns={"n": 1},  # was 2, fresh: `C` held a's append, which a run-all never makes
+    ),
+    Case(
+        "a-cell-reading-what-only-changes-in-place-from-below-is-stale",
+        {"c": _GET, "a": "lst.append(0)", "b": "lst = get()", "p": "n = len(lst)"},
+        ["run_all", "add x@0: lst.clear()", "run x"],
+        status={"a": "stale"},  # was fresh: a run-all fails at x, and at a
+    ),
+    Case(
+        "a-change-through-an-out-of-order-alias-reaches-a-container-above",
+        {"c": "C = []\nbox = [C]", "a": "lst.append(1)", "b": "lst = C", "q": "m = len(box[0])"},
+        ["run_all", "mode lazy", "run a"],
+        status={"c": "stale", "q": "stale"},
+    ),
+]
+
+
 # Issue 20 item 16: cells shown stale that a fresh run-all would not change, each with a
 # twin where the change is real and must still show.
 _FOO = "class Foo:\n    a = 1\n    def __init__(self):\n        self.b = 2"
@@ -2990,6 +3064,7 @@ CASES = (
     + STATE_BESIDE_VALUES
     + C_HOLDERS
     + FALSE_ALARMS
+    + OUT_OF_ORDER_CHANGES
     + HOOKS
     + C_STATE
     + FUNCTION_STATE

@@ -9,6 +9,7 @@ still caught. The step language is ``scenarios.py``'s.
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -1439,3 +1440,143 @@ def test_a_length_change_is_a_change_of_the_indices_it_moves(
     exec(change, {"xs": xs})
     found = changed_parts(old, fingerprint(xs))
     assert found == (None if parts is None else frozenset(parts))
+
+
+# A name no global binds resolves to the builtins module: a store into it (by any name the
+# module is imported as, `__builtins__`, `setattr`, a function's) writes that name for its
+# readers, and a deletion from it deletes the name. Each row showed its reader fresh at the
+# old value, or fresh where a run-all fails.
+_B = "import builtins\nbuiltins.{n} = {v}"
+BUILTINS_STORES = [
+    Case(
+        "a-store-into-builtins-writes-the-name",
+        {"s": _B.format(n="rf_b1", v=2), "r": "v = rf_b1"},
+        ["run_all", "edit s: " + _B.format(n="rf_b1", v=3).replace("\n", "\\n"), "run s"],
+        ran=["s", "r"],
+        ns={"v": 3},
+        status={"r": "fresh"},
+    ),
+    Case(
+        "a-store-into-builtins-under-another-name",
+        {"s": "import builtins as b\nb.rf_b2 = 2", "r": "v = rf_b2"},
+        ["run_all", "edit s: import builtins as b\\nb.rf_b2 = 3", "run s"],
+        ran=["s", "r"],
+        ns={"v": 3},
+    ),
+    Case(
+        "a-store-into-dunder-builtins",
+        {"s": "__builtins__.rf_b3 = 2", "r": "v = rf_b3"},
+        ["run_all", "edit s: __builtins__.rf_b3 = 3", "run s"],
+        ran=["s", "r"],
+        ns={"v": 3},
+    ),
+    Case(
+        "a-store-into-builtins-by-setattr",
+        {"s": "import builtins\nsetattr(builtins, 'rf_b4', 2)", "r": "v = rf_b4"},
+        ["run_all", "edit s: import builtins\\nsetattr(builtins, 'rf_b4', 3)", "run s"],
+        ran=["s", "r"],
+        ns={"v": 3},
+    ),
+    Case(
+        "a-store-into-builtins-by-setattr-run-again-stays-a-write",
+        {"s": "import builtins\nsetattr(builtins, 'rf_b5', 2)", "r": "v = rf_b5"},
+        ["run_all", "run s"],
+        ran=["s"],
+        ns={"v": 2},
+        status={"r": "fresh"},
+    ),
+    Case(
+        "a-store-into-builtins-by-a-notebook-function",
+        {
+            "f": "import builtins\ndef put(x):\n    builtins.rf_b6 = x",
+            "s": "put(2)",
+            "r": "v = rf_b6",
+        },
+        ["run_all", "edit s: put(3)", "run s"],
+        ns={"v": 3},
+        status={"r": "fresh"},
+    ),
+    Case(
+        "a-store-into-builtins-lazy-leaves-the-reader-stale",
+        {"s": _B.format(n="rf_b7", v=2), "r": "v = rf_b7"},
+        [
+            "run_all",
+            "mode lazy",
+            "edit s: " + _B.format(n="rf_b7", v=3).replace("\n", "\\n"),
+            "run s",
+        ],
+        status={"r": "stale"},
+    ),
+    Case(
+        "a-store-into-builtins-not-run-yet-makes-the-reader-stale",
+        {"s": _B.format(n="rf_b8", v=2), "r": "v = rf_b8"},
+        ["run_all", "add t@1: " + _B.format(n="rf_b8", v=5).replace("\n", "\\n")],
+        status={"r": "stale"},
+    ),
+    Case(
+        "a-store-into-builtins-deleted-makes-the-reader-stale",
+        {"s": _B.format(n="rf_b9", v=2), "r": "v = rf_b9"},
+        ["run_all", "delete s"],
+        status={"r": "stale"},
+    ),
+    Case(
+        "a-store-into-builtins-edited-away-takes-the-name-back",
+        {"s": _B.format(n="rf_b10", v=2), "r": "v = rf_b10"},
+        ["run_all", "edit s: import builtins", "run s"],
+        ran=["s", "r"],
+        errors={"r": "NameError"},  # as in a run-all
+    ),
+    Case(
+        "a-store-over-a-builtin-edited-away-gives-the-builtin-back",
+        {"s": "import builtins\nbuiltins.ascii = lambda x: 'no'", "r": "v = ascii('x')"},
+        ["run_all", "edit s: import builtins", "run s"],
+        ran=["s", "r"],
+        ns={"v": "'x'"},
+    ),
+    Case(
+        "a-delete-from-builtins-deletes-the-name",
+        {
+            "s": _B.format(n="rf_b11", v=2),
+            "d": "import builtins\ndel builtins.rf_b11",
+            "r": "v = rf_b11",
+        },
+        ["run_all", "edit d: import builtins", "run d"],
+        ns={"v": 2},
+        status={"r": "fresh"},
+    ),
+]
+
+
+@pytest.fixture
+def builtins_kept() -> Any:
+    """Whatever a row stores into the builtins module is gone after it, run or failed."""
+    import builtins
+
+    before = dict(vars(builtins))
+    yield
+    for name in set(vars(builtins)) - set(before):
+        delattr(builtins, name)
+    for name, value in before.items():
+        if vars(builtins).get(name) is not value:
+            setattr(builtins, name, value)
+
+
+@pytest.mark.parametrize("case", BUILTINS_STORES, ids=[c.id for c in BUILTINS_STORES])
+def test_a_store_into_builtins_writes_the_name(case: Case, builtins_kept: Any) -> None:
+    scenario = Scenario(case)
+    try:
+        scenario.play()
+        scenario.check()
+    finally:
+        scenario.nb.close()
+
+
+def test_closing_the_notebook_gives_the_builtins_back(builtins_kept: Any) -> None:
+    """A restart starts from the builtins the session started with."""
+    import builtins
+
+    scenario = Scenario(Case("close", {"s": _B.format(n="rf_b12", v=2)}, ["run_all"]))
+    scenario.play()
+    assert vars(builtins)["rf_b12"] == 2
+    scenario.nb.close()
+    assert "rf_b12" not in vars(builtins)

@@ -158,14 +158,24 @@ def tainted(nb: Notebook) -> set[str]:
 
 
 def behind(nb: Notebook, outputs: list[Any]) -> set[str]:
-    """Cells with an out-of-order usage or left stale where a run-all fails, and every
-    cell whose status may rest on theirs (descendants, and readers of what they may
-    change through an alias)."""
+    """Cells with an out-of-order usage or left stale where a run-all fails, cells that
+    bound an object a cell changed through a name it read out of order (a change no
+    run-all makes, which a run makes again wherever it runs that cell: `d.update(j=o.xs)`
+    above `o = O(...)`, run by a run_all after `d = {...}`), and every cell whose status
+    may rest on theirs (descendants, and readers of what they may change through an
+    alias)."""
     bad = {c.id for c in nb.cells if nb.out_of_order_usages(c.id)}
     bad |= {
         c.id
         for c, out in zip(nb.cells, outputs, strict=True)
         if out is _FAILED and c.status == "stale"
+    }
+    ledger = nb._session.ledger
+    bad |= {
+        c.id
+        for c in nb.cells
+        for name in nb._graph.expanded(c.id).binds
+        if ledger.changed_astray(name) and ledger.bound_by(name) == c.id
     }
     return bad | nb._graph.dependents(bad)
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from reflow import Notebook
+from test_property_aliases import ASTRAY_BINDERS, check_astray
 from test_run_all_equivalence import (
     CALL_BINDERS,
     CLASS,
@@ -1026,6 +1027,40 @@ FOUND += [
         ],
         [("mode", 0, ""), ("run", 0, ""), ("add", 4, "b = {'p': 0, 'q': 0}\na[0]")],
         check_mutable_against_run_all,
+        {"settles": False},
+    ),
+]
+
+# Changes in place through a name only a cell below binds, or whose value comes from below
+# all the same (tests/test_property_aliases.py): the object bound again, `lst = get()`, kept
+# the change a run-all never makes.
+_GET = ASTRAY_BINDERS
+FOUND += [
+    (
+        "astray-through-a-container-bound-below",
+        [*_GET[:2], "C = [0]\nrepr(C)", "box[0].append(0)\nrepr(box)", *_GET[2:]],
+        [("run", 15, "")],
+        check_astray,
+        {"settles": False},
+    ),
+    (
+        "astray-through-a-name-a-cell-bound-from-below",
+        [
+            *_GET[:2],
+            "C = [0]\nrepr(C)",
+            "def get():\n    return C",
+            "def get():\n    return C",
+            *_GET[2:],
+            *["C = [0]\nrepr(C)"] * 3,
+        ],
+        [
+            ("delete", 1, ""),
+            ("add", 4, "lst = get()\nrepr(lst)"),
+            ("add", 2, "lst.append(0)\nrepr(lst)"),
+            ("move", 5, ""),
+            ("run", 0, ""),
+        ],
+        check_astray,
         {"settles": False},
     ),
 ]

@@ -5,8 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from reflow._types import freeze
-from reflow.analysis.effects import CellAnalysis, FunctionSummary
+from reflow._types import EMPTY, freeze
+from reflow.analysis.effects import CellAnalysis, FunctionSummary, MutationKind
+
+
+def builtins_stores(analysis: CellAnalysis) -> tuple[frozenset[str], frozenset[str]]:
+    """The names the cell's statements store into the builtins module (`builtins.z = 2`,
+    `b.z += 1` after `import builtins as b`, `__builtins__.z = 2`), and those they delete
+    from it (`del builtins.z`): a name no global binds resolves there, so these write it
+    for its readers. The module by the names the cell imports it as, `__builtins__`, and
+    the name `builtins` whatever cell imports it (a store into another object so named
+    only counts as a write of the name it stores: when in doubt, a writer)."""
+    if not analysis.mutations:
+        return EMPTY, EMPTY
+    modules = {"builtins", "__builtins__"}
+    modules.update(name for name, module in analysis.imported if module == "builtins")
+    stored, deleted = set(), set()
+    for mutation in analysis.mutations:
+        path = mutation.path
+        if (
+            mutation.name in modules
+            and len(path) == 1
+            and isinstance(path[0], str)
+            and path[0].startswith(".")
+        ):
+            if mutation.kind is MutationKind.ATTR_DELETE:
+                deleted.add(path[0][1:])
+            elif mutation.kind is not MutationKind.METHOD_CALL:
+                stored.add(path[0][1:])
+    return freeze(stored), freeze(deleted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +77,17 @@ class CellEffects:
         # The analysis's own sets where the run saw nothing more (most cells): a kernel
         # keeps one of these per cell, and equal copies were most of its memory per cell.
         binds = a.defs | self.observed_binds if self.observed_binds else a.defs
+        deletes = a.deletes | self.observed_deletes if self.observed_deletes else a.deletes
+        if a.mutations:
+            # (Stores into the builtins module: writes of the names they store.)
+            stored, deleted = builtins_stores(a)
+            if stored:
+                binds = binds | stored
+            if deleted:
+                deletes = deletes | deleted
         object.__setattr__(self, "binds", freeze(binds))
         mutates = (a.mutated_names | self.observed_mutates) - a.defs
         object.__setattr__(self, "mutates", freeze(mutates))
-        deletes = a.deletes | self.observed_deletes if self.observed_deletes else a.deletes
         object.__setattr__(self, "deletes", freeze(deletes))
 
     @property

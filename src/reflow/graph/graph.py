@@ -291,6 +291,20 @@ class DataflowGraph:
         rank = self.rank(cell)
         return any(self.rank(writer) < rank for writer in writers)
 
+    def rests_below(self, cell: CellId, name: str) -> bool:
+        """Whether what the cell reads of ``name`` starts from a value only a cell below it
+        makes: walking up its writers, none binds the name, and the topmost reads it out of
+        order (`x.append(2)` above `x = [1]`). A run-all fails at that writer."""
+        writer = self.reaching_writer(cell, name)
+        while writer is not None:
+            if name in self._expanded[writer].binds:
+                return False  # the walk of ``writes_reaching`` starts from this binding
+            above = self.reaching_writer(writer, name)
+            if above is None:
+                return name in self.out_of_order_usages(writer)
+            writer = above
+        return False
+
     def out_of_order_usages(self, cell: CellId) -> frozenset[str]:
         """in_order: names the cell reads whose only writers are below it."""
         if self._direction is Direction.ANY_ORDER:

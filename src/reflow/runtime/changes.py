@@ -34,6 +34,7 @@ from itertools import compress, islice
 from operator import is_not
 from typing import Any
 
+from reflow._types import EMPTY
 from reflow.analysis.effects import PathPart, ReceiverCall
 from reflow.analysis.purity import PURE_MODULE_FUNCTIONS
 from reflow.graph.names import links_cells
@@ -50,6 +51,9 @@ from reflow.runtime.fingerprint import (
 )
 
 _MISSING: Any = object()
+MISSING: Any = _MISSING
+"""What the builtins module held at a name it did not hold (``Changes.builtins_before``)."""
+_BUILTINS = builtins.__dict__  # where a name no global binds is looked up
 _SCAN_LIMIT = 10_000  # objects searched below one global for a changed object
 _SCAN_DEPTH = 4  # containers inside containers: `outer = {"a": [inner]}` holds inner
 
@@ -85,6 +89,18 @@ class Changes:
     the value they held: a binding all the same, of the version already there."""
     shaped: Mapping[str, frozenset[PathPart]] = field(default_factory=dict)
     """Of ``parts``, those the run added or removed (``shaped_parts``)."""
+    builtins_bound: frozenset[str] = frozenset()
+    """Names the run bound in the builtins module, or bound there to another object
+    (`builtins.z = 3`, `setattr(builtins, 'z', 3)`): what a name no global binds gives."""
+    builtins_deleted: frozenset[str] = frozenset()
+    """Names the run deleted from the builtins module (`del builtins.z`)."""
+    builtins_before: Mapping[str, Any] = field(default_factory=dict)
+    """Of those two, what the module held before the run (``MISSING``: nothing)."""
+    changed_ids: frozenset[int] = frozenset()
+    """The ids of the objects seen changed in place (``mutated`` holds them), alive while
+    the namespace holds them: which of them a name reached is asked of these. Not those
+    counted as changed for want of telling (state kept in C: `help(sum)` with numpy's
+    `sum`), which a binding of the same object again takes as unchanged."""
 
 
 class ChangeDetector:
@@ -127,6 +143,9 @@ class ChangeDetector:
         self._prints = {name: fingerprint(changeable(namespace[name]), budget) for name in names}
         self._aside: set[str] = set()  # (``set_aside``)
         self._restored: set[str] = set()  # (``put_back``)
+        # The builtins module's names and objects, compared after the run (a copy of its
+        # dict, about 160 names: half a microsecond, and two to compare).
+        self._builtins: dict[str, Any] | None = _BUILTINS.copy()
 
     def set_aside(self, namespace: dict[str, Any], names: Iterable[str]) -> None:
         """Unbind ``names`` for the run (``Session._own_leftovers``): the snapshot keeps
@@ -190,6 +209,7 @@ class ChangeDetector:
             ):
                 continue
             rebound.add(name)
+        builtins_bound, builtins_deleted, builtins_before = self._builtins_moved()
         bound_again: frozenset[str] = frozenset()
         if aside:
             # Set aside, then bound again to what it held, or not at all: gone (which
@@ -241,7 +261,15 @@ class ChangeDetector:
             if state is not None:
                 changed_objects.setdefault(id(state), state)
         if not changed_objects:
-            return Changes(frozenset(rebound), deleted, frozenset(), bound_again=bound_again)
+            return Changes(
+                frozenset(rebound),
+                deleted,
+                frozenset(),
+                bound_again=bound_again,
+                builtins_bound=builtins_bound,
+                builtins_deleted=builtins_deleted,
+                builtins_before=builtins_before,
+            )
         for holder, attributes in _attribute_holders(namespace, changed_objects, untold):
             # Neither fingerprinted nor scanned below (``_OPAQUE``): changed in these
             # attributes only, which its instances read too (``through_class``).
@@ -270,7 +298,35 @@ class ChangeDetector:
             frozenset(through_class - rebound),
             bound_again,
             shaped,
+            builtins_bound,
+            builtins_deleted,
+            builtins_before,
+            frozenset(changed_objects.keys() - untold),
         )
+
+    def _builtins_moved(self) -> tuple[frozenset[str], frozenset[str], dict[str, Any]]:
+        """The names of the builtins module bound anew or to another object since the
+        snapshot, those gone, that link cells (not IPython's `_`, `exit`), and what each
+        held before (``MISSING``: nothing): stores into the module by any name and any
+        means (`setattr`, `exec`, a function's), since a name no global binds resolves
+        there. At C speed when nothing moved: the dicts compare their values by identity
+        first, by equality only where a name moved (an equal value is no change; a
+        comparison that fails, a numpy array's, is one)."""
+        before, self._builtins = self._builtins, None
+        if before is None:
+            return EMPTY, EMPTY, {}
+        try:
+            if before == _BUILTINS:
+                return EMPTY, EMPTY, {}
+        except Exception:  # (the value's own ``__eq__`` raised)
+            pass
+        bound = frozenset(
+            name
+            for name, value in _BUILTINS.items()
+            if before.get(name, MISSING) is not value and links_cells(name)
+        )
+        gone = frozenset(name for name in before if name not in _BUILTINS and links_cells(name))
+        return bound, gone, {name: before.get(name, MISSING) for name in bound | gone}
 
     def _moved(self, namespace: dict[str, Any]) -> tuple[list[str], frozenset[str]]:
         """Names bound anew or bound to another object since the snapshot; names gone.
@@ -816,6 +872,31 @@ def _holders(
             if not _holds(value, changed):  # (asked of holders only: the scan is costly)
                 through_class.add(name)
     return found, through_class
+
+
+def holding(
+    namespace: Mapping[str, Any],
+    names: Iterable[str],
+    objects: Iterable[Any],
+    changed: Collection[int],
+) -> set[str]:
+    """Of ``names``, those bound to, or holding, an object of ``changed`` (ids) that is one
+    of ``objects`` or that one of them holds (within the scan limits, as ``_holders`` finds
+    the holders of a changed object): `box[0].append(1)` changes what `box` holds, `C`;
+    `d.update(j=o.xs)` changes `d`, which `o` does not hold."""
+    wanted = {}
+    for obj in objects:
+        for found in (obj, *_reachable(obj)):
+            if id(found) in changed:
+                wanted[id(found)] = found
+    if not wanted:
+        return set()
+    return {
+        name
+        for name in names
+        if (value := namespace.get(name, _MISSING)) is not _MISSING
+        and (id(value) in wanted or _holds(value, wanted))
+    }
 
 
 def _attribute_holders(

@@ -44,6 +44,10 @@ class CellRecord:
     wrote: dict[Symbol, Version] = field(default_factory=dict)
     wrote_parts: frozenset[str] = frozenset()
     out_of_order: frozenset[str] = frozenset()
+    astray: frozenset[str] = frozenset()
+    """Names its last run changed in place through a name only a cell below binds
+    (``Session._changed_out_of_order``): no change a run-all makes. Such a run is not
+    made again for others (a push, a pull, a replay), and no reader waits on it."""
     reads_own: frozenset[str] = frozenset()
     """Names its last run read only as it bound them itself, having found them unbound
     (``Session._own_leftovers``): no read of another cell's write."""

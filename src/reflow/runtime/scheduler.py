@@ -410,10 +410,15 @@ class Scheduler:
                     if final is not None and final in graph:
                         end = max(end, graph.rank(final))
             scanned = limit + 1
+        # (Not a cell whose last run changed an object through a name only a cell below
+        # binds: a run-all fails there, and a run would make that change again.)
         return [
             c
             for c in order[start : end + 1]
-            if records[c].has_run and not records[c].dirty and c not in graph.errors()
+            if records[c].has_run
+            and not records[c].dirty
+            and c not in graph.errors()
+            and not records[c].astray
         ]
 
     def fixable(self, cells: list[CellId], board: StatusBoard) -> list[CellId]:
@@ -469,7 +474,7 @@ class Scheduler:
                     stack.pop()
                     continue
                 sources = self._stuck_reads(current, board)
-                if sources is None or self._holds_kept_change(current):
+                if sources is None:  # (``Session.kept_astray`` among its reasons)
                     verdicts[current] = True
                     stack.pop()
                     continue
@@ -511,6 +516,8 @@ class Scheduler:
         # A cell that may read any name saw every global: one no cell defines now leaves
         # it stale, and only a run tells whether it needs it (as ``orphaned`` has it).
         code_reads = read_names(graph, cell) if graph.expanded(cell).reads_all else None
+        if self._session.kept_astray(cell):
+            return None  # run, it binds again the object a change no run-all makes is in
         for name in board.read_names(cell):
             if self._rests_below(cell, name) or self._holds_store_below(cell, name, board):
                 return None
@@ -518,12 +525,26 @@ class Scheduler:
             if not expected.ok:
                 source = expected.source
                 if source is not None and source != cell:
-                    if name in graph.out_of_order_usages(source):
+                    if name in graph.out_of_order_usages(source) or self._session.kept_astray(
+                        source
+                    ):
                         # A writer that reads the name only cells below it bind: ``pull``
                         # never runs it for the name (`a += 0` added above `a += 0`), so
                         # the reader ran again each wave and in the replay, still stale.
+                        # Or a binder that reads another name so (`lst = get()` above `def
+                        # get()`), stale for a change no run-all makes in what it bound: run,
+                        # it binds the same object, from below, again.
                         return None
                     sources.append(source)
+            elif (
+                expected.source is not None
+                and expected.source != cell
+                and board.read_from_below(cell, name, expected.source) is not None
+            ):
+                # What it read comes from a writer that reads a name only a cell below binds,
+                # or from writers that only change in place what a cell below binds: run,
+                # it stays stale (``StatusBoard.read_from_below``).
+                return None
             elif (
                 expected.source is not None
                 and expected.source != cell
@@ -543,40 +564,12 @@ class Scheduler:
                 return None
         return sources
 
-    def _holds_kept_change(self, cell: CellId) -> bool:
-        """Whether the cell binds an object that a cell above changed in a way no run-all
-        does (``VersionLedger.kept_above``: through a name only a cell below binds), and
-        has run since: its run bound the same object again (`xs = mod.xs`, `e =
-        re.compile(p)`, handed back by a cache), which holds the change still, and so
-        would each run after it. Only a restart makes the object anew; the settle ran the
-        binder again and again, stale each time."""
-        ledger, records = self._session.ledger, self._session.records
-        for name in self._graph.expanded(cell).binds:
-            kept = ledger.kept_above(name)
-            if (
-                kept is not None
-                and ledger.bound_by(name) == cell
-                and records[cell].run_stamp > kept
-            ):
-                return True
-        return False
-
     def _rests_below(self, cell: CellId, name: str) -> bool:
         """Whether what the cell reads of ``name`` starts from a value only a cell below it
-        makes: walking up its writers, none binds the name, and the topmost reads it out of
-        order (`x.append(2)` above `x = [1]`). A run-all fails at that writer; here the
+        makes (``DataflowGraph.rests_below``): a run-all fails at that writer; here the
         object is the binder's from below, a write the reader's status finds there
         (``StatusBoard._stray_write``) however often the writers above run again."""
-        graph = self._graph
-        writer = graph.reaching_writer(cell, name)
-        while writer is not None:
-            if name in graph.expanded(writer).binds:
-                return False  # the walk of ``writes_reaching`` starts from this binding
-            above = graph.reaching_writer(writer, name)
-            if above is None:
-                return name in graph.out_of_order_usages(writer)
-            writer = above
-        return False
+        return self._graph.rests_below(cell, name)
 
     def _holds_store_below(self, cell: CellId, name: str, board: StatusBoard) -> bool:
         """Whether what the cell would read of ``name`` holds a store into a module that a
@@ -756,11 +749,16 @@ class Scheduler:
                 finals = {name: graph.final_writer(name) for name in writes}
                 bindings = self._bindings(cell, writes)
                 readers = graph.children(cell)  # (its run may move them: ``_moved_readers``)
+                astray = records[cell].astray
                 try:
                     changed = self._run_one(cell, run, doomed, relayed, observer)
                 finally:
                     resting |= graph.users_resting_on(cell, writes, finals)
                     resting |= self._rebound(cell, bindings)
+                    if cell in records and records[cell].astray != astray:
+                        # Whether readers wait on it as a changer (``writes_reaching``): the
+                        # decisions that asked about it.
+                        resting |= self.board().resting_on(cell)
                     # What its run was seen to write that its code did not say (`f(b)`
                     # changing `b`): how the ledger stood before is not known, so every
                     # user of it (another cell of the wave may count the name as its own).
@@ -817,6 +815,13 @@ class Scheduler:
                     record = records[follower]
                     if record.dirty or not record.ever_planned:
                         continue  # never pushed into: an edit not run yet, or never planned
+                    if record.astray:
+                        # Its last run changed an object through a name only a cell below
+                        # binds, a change no run-all makes, which this run may be undoing
+                        # (`d.update(j=o.xs)` above `o = O(...)`, its `d` rebuilt): run
+                        # again, it would make it again. Left stale, as an out-of-order
+                        # usage is (docs/semantics.md, "In order and any order").
+                        continue
                     # A pushed cell reads what a run-all gives it only if the writers
                     # it reads from hold their values: pull those it needs too.
                     needs = self.pull([follower], board)
@@ -1064,10 +1069,13 @@ class Scheduler:
                     if writer not in pulled and writer not in targets:
                         if self._cancelled_still(writer):
                             continue  # it cannot run: its cause still fails
-                        if name in graph.out_of_order_usages(writer):
+                        if name in graph.out_of_order_usages(writer) or records[writer].astray:
                             # It changes `name` though only cells below bind it (`b.extend(a)`
                             # above `b = a`): a run-all fails there, and running it again
                             # would change an object above its binder (through an alias).
+                            # Or its last run changed an object through another name only a
+                            # cell below binds (`d.update(j=o.xs)` above `o = O(...)`): run
+                            # again, it would make that change again.
                             continue
                         pulled.add(writer)
                         stack.append(writer)

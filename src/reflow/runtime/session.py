@@ -18,14 +18,17 @@ from reflow._types import EMPTY, CellId, Direction, freeze, or_empty
 from reflow.analysis import analyze_completed
 from reflow.analysis.effects import CellAnalysis, MutationKind, PartStore, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
+from reflow.graph.effects import builtins_stores
 from reflow.graph.graph import DataflowGraph
 from reflow.graph.names import is_private, links_cells
 from reflow.runtime.carried import carried_summaries
 from reflow.runtime.changes import (
+    MISSING,
     ChangeDetector,
     Changes,
     changed_by_use,
     held_directly,
+    holding,
     plain_data,
     receiver_call_changes,
     seeded_generators,
@@ -97,6 +100,10 @@ class Session:
         # The host's threads, not a cell's (and those of the host's own classes, started
         # later: ipykernel's parent poller).
         self._threads = frozenset(threading.enumerate())
+        # What the builtins module held at each name a cell stored into it or deleted
+        # from it, before the first such run (``MISSING``: nothing): a binding the cells
+        # no longer make there is taken back (``_unbind``), and all of them on ``close``.
+        self._builtins_original: dict[str, Any] = {}
         self.offload: Callable[[CellId], Execution | None] | None = None
         """Runs a cell elsewhere (``reflow.parallel``): it puts what the cell bound into the
         namespace and returns the execution, or returns ``None`` to run the cell here. Called
@@ -104,6 +111,17 @@ class Session:
 
     def close(self) -> None:
         self.executor.close()
+        for name in list(self._builtins_original):
+            self._restore_builtin(name)
+
+    def _restore_builtin(self, name: str) -> None:
+        """Give the builtins module back what it held at ``name`` before a cell changed it:
+        a run-all from a restart starts from that."""
+        original = self._builtins_original.pop(name, MISSING)
+        if original is MISSING:
+            _BUILTINS.pop(name, None)
+        else:
+            _BUILTINS[name] = original
 
     def python_source(self, code: str) -> str:
         """The Python a cell's code is analysed as: for IPython cells run through IPython,
@@ -215,19 +233,27 @@ class Session:
         )
         if restore:
             changes = replace(changes, deleted=changes.deleted - restore)
+        # (The aliases added below are bound above the cell: never out of order.)
+        record.out_of_order = self._out_of_order_reads(cell, seen)
+        record.astray = astray = self._changed_out_of_order(cell, record.out_of_order, changes)
         for name in changes.mutated:
             # Changed through an alias: the cell depends on that name's binding too, as
             # far as a cell above binds it (else the alias is an out-of-order usage).
-            if Symbol(name) in seen or self.graph.reaching_writer(cell, name) is None:
+            # Not the object of a name it read out of order: that change is none a
+            # run-all makes (``VersionLedger.changed_above``), and no read of the alias.
+            if (
+                Symbol(name) in seen
+                or name in astray
+                or self.graph.reaching_writer(cell, name) is None
+            ):
                 continue
             seen[Symbol(name)] = self.ledger.current_for(name, frozenset())
             read_paths[name] = EMPTY
-        record.out_of_order = self._out_of_order_reads(cell, seen)
         record.reads_own = leftovers
         record.shapes_seen = shapes
         record.read_paths = or_empty(read_paths)
         record.seen_writes = or_empty(seen_writes)
-        changed = self._record(cell, record, changes, seen, stamp, execution, unbound)
+        changed = self._record(cell, record, changes, seen, stamp, execution, unbound, astray)
         for name in restore:
             # Gone by no cell's write: its own record keeps no removal of it, so that the
             # readers' chains of writers go past it to the cell above (``left_alone``).
@@ -629,6 +655,8 @@ class Session:
                 continue  # a part written stays; readers of it see it was not a run-all's
             if self.ledger.last_write(symbol) == version:
                 self.namespace.pop(symbol.name, None)
+                if symbol.name in self._builtins_original:
+                    self._restore_builtin(symbol.name)  # (a store into builtins)
                 wrote[symbol] = self.ledger.write(symbol, by, deleted=True)
                 gone.add(symbol.name)
         return frozenset(gone)
@@ -770,6 +798,74 @@ class Session:
         else:
             seen_writes.pop(name, None)
 
+    def _changed_out_of_order(
+        self, cell: CellId, out_of_order: frozenset[str], changes: Changes
+    ) -> frozenset[str]:
+        """Of the names a run changed in place, those bound to an object it reached through
+        a name it read out of order, or holding one (`lst.append(1)` above `lst = get()`,
+        which gives the list `C` holds: `lst`, `C`, `box = [C]`; `box[0].append(1)` above
+        `box = [C]`). So too through a name it read from writers above that only change
+        in place what a cell below binds (`lst.clear()` added above it). A run-all fails
+        there, or reads another value: none makes the change, whichever cell bound the
+        object. (Not the rest of what it changed: a name read out of order by code that
+        runs later, a generator's, does not fail the cell in a run-all; nor, a known gap,
+        what a function a cell below defines changed, `f(a)`: the cell reads `a` as well,
+        and each run of it that rebuilding `a` pushed would change it again.)
+
+        Cost: nothing for a run that changed nothing in place; else a walk up the writers
+        of each name it read and changed, mostly one step (the nearest writer binds it)."""
+        mutated = changes.mutated
+        if not mutated:
+            return EMPTY
+        graph, namespace = self.graph, self.namespace
+        # (As the graph has them: not a module it imports itself under another name.)
+        read = out_of_order & graph.out_of_order_usages(cell) if out_of_order else EMPTY
+        reads = graph.expanded(cell).refs
+        below = [n for n in mutated if n in reads and n not in read and self._from_below(cell, n)]
+        objects = [namespace[name] for name in (*read, *below) if name in namespace]
+        if not objects:
+            return EMPTY
+        return freeze(holding(namespace, mutated, objects, changes.changed_ids))
+
+    def binds_from_below(self, cell: CellId) -> bool:
+        """Whether the cell's last run read, as its own code ran, a name only a cell below
+        binds (`lst = get()` above `def get()`; not what code it makes reads later, `g = (x
+        * K for x in xs)`): a run-all fails there, and what it bound is no run-all's."""
+        if not self.records[cell].out_of_order:
+            return False
+        analysis = self.graph.effects(cell).analysis
+        usages = self.graph.out_of_order_usages(cell)
+        return not usages.isdisjoint(analysis.refs - analysis.closes_over)
+
+    def kept_astray(self, cell: CellId) -> bool:
+        """Whether a name the cell bound holds a change no run-all makes
+        (``VersionLedger.astray_at``) that running the cell does not take out: it ran since
+        the change and bound that very object again (an import gives the same module and
+        what it holds), or it binds from below (``binds_from_below``)."""
+        ledger, record = self.ledger, self.records[cell]
+        for name in self.graph.expanded(cell).binds:
+            stamp = ledger.astray_at(name)
+            if (
+                stamp is not None
+                and ledger.bound_by(name) == cell
+                and (record.run_stamp > stamp or self.binds_from_below(cell))
+            ):
+                return True
+        return False
+
+    def _from_below(self, cell: CellId, name: str) -> bool:
+        """Whether what ``cell`` reads of ``name`` is a value only a cell below makes: the
+        writers above it only change in place what a cell below binds (``rests_below``), or
+        the nearest binder above read, as it ran, a name only a cell below binds (`lst =
+        get()` above `def get()`: what its own code reads, not what code it makes does
+        later, `g = (x * K for x in xs)`)."""
+        graph = self.graph
+        binder = self.ledger.bound_by(name)
+        if binder is not None and binder in graph and graph.rank(binder) < graph.rank(cell):
+            # The object came from above (no walk up a chain of cells appending to it).
+            return name in graph.expanded(binder).binds and self.binds_from_below(binder)
+        return graph.rests_below(cell, name)
+
     def _out_of_order_reads(
         self, cell: CellId, seen: Mapping[Symbol, Version | None]
     ) -> frozenset[str]:
@@ -802,9 +898,11 @@ class Session:
         stamp: int,
         execution: Execution,
         unbound: frozenset[str] = frozenset(),
+        astray: frozenset[str] = frozenset(),
     ) -> frozenset[str]:
         """Write down what the run wrote; ``unbound``: names it surely did not bind (set
-        aside, and put back after it failed)."""
+        aside, and put back after it failed); ``astray``: names it changed through one it
+        read out of order (``_changed_out_of_order``)."""
         namespace = self.namespace
         any_order = self.graph.direction is Direction.ANY_ORDER
         analysis = record.analysis
@@ -826,7 +924,7 @@ class Session:
         deleted = {n for n in changes.deleted if tracked(n)}
         wrote: dict[Symbol, Version] = {}
         rank = self.graph.rank(cell)
-        charged = self._charged(rank, mutated, changes.through_class)
+        charged = self._charged(rank, mutated - astray, changes.through_class)
         for name in rebound:
             symbol = Symbol(name)  # (one, kept by the record and the ledger alike)
             wrote[symbol] = self.ledger.bind(
@@ -884,6 +982,7 @@ class Session:
             if symbol not in seen and self.graph.reaching_writer(cell, name) is not None:
                 seen[symbol] = self.ledger.current_for(name, EMPTY)
                 record.read_paths = {**record.read_paths, name: EMPTY}
+        into_builtins, out_of_builtins = self._builtins_written(cell, record, changes, ran, wrote)
         written = {s.name for s in wrote}
         # What it bound: its code's bindings, and those set aside that it bound again to
         # what they held (``Changes.bound_again``: `exec`, a loop's target, which no
@@ -934,13 +1033,13 @@ class Session:
                 # Bound again: to an equal value, a new object, what a cell above changed
                 # is gone with the old one; to the object it held (a cache hands back what
                 # `re.compile` made before), a cell above reached it as it does in a run-all,
-                # before this binding (unless the change is kept: one no run-all makes,
-                # ``VersionLedger.mark_changed_above``). So too where the run went on to
+                # before this binding (unless the change was made astray in that very
+                # object: ``VersionLedger.clear_changed_above``). So too where the run went on to
                 # change the object itself (`m = e.match(s)` may change `e`, opaque): a
                 # change of the binder's own, after its binding. (Left standing, the binder
                 # stayed stale however often it ran, bound to the same object each time, and
                 # a settle ran it again and again.)
-                self.ledger.clear_changed_above(name)
+                self.ledger.clear_changed_above(name, namespace[name])
         for name in deleted:
             wrote[Symbol(name)] = self.ledger.write(Symbol(name), cell, deleted=True)
         for name in mutated - charged.keys():
@@ -949,14 +1048,16 @@ class Session:
                 binder is not None
                 and binder in self.graph
                 and binder != cell
-                and self.graph.rank(binder) > rank
+                and (self.graph.rank(binder) > rank or name in astray)
             ):
-                # (see StatusBoard._stale_reason) Kept where the cell read a name only a cell
-                # below binds: it may have reached the object that way, which no run-all
-                # does, and a binder handed the same object again (`xs = mod.xs`, a cache)
-                # holds the change still (``Scheduler._holds_kept_change``).
-                kept = stamp if record.out_of_order else None
-                self.ledger.mark_changed_above(name, cell, kept)
+                # See StatusBoard._stale_reason. (A change through a name only a cell
+                # below binds is none a run-all makes, whoever bound the object: a run-all
+                # fails there, or reads another value. So too, kept in the object, any
+                # change a cell reading out of order made: what it reached through that
+                # name is not always told apart (`m.start()` may change the pattern `e`
+                # that the match `m` holds, opaque; a cache hands `e` back to its binder).)
+                kept = name in astray or bool(record.out_of_order)
+                self.ledger.mark_changed_above(name, cell, namespace[name] if kept else None)
         if execution.error is None:
             # What the last run left and this one did not write (a branch not taken,
             # a binding removed by an edit) is not in a run-all's namespace either.
@@ -997,11 +1098,84 @@ class Session:
         held = {s.name for s, v in wrote.items() if not v.deleted and s.name in namespace}
         # (A name set aside and bound again to what it held is bound all the same.)
         bound_again = {n for n in changes.bound_again if tracked(n)}
-        self._observe(cell, rebound | bound_again, deleted, mutated, held)
+        # (What it changed through a name it read out of order is no change a run-all
+        # makes there: no edge of the graph's; ``changed_above`` marks it.)
+        self._observe(
+            cell,
+            rebound | bound_again | into_builtins,
+            deleted | out_of_builtins,
+            mutated - astray,
+            held,
+        )
         # Changed for readers: a new version, or another than this cell left them last time
         # (a mutation to no effect of a value an upstream cell has just rebuilt).
         return frozenset(
             s.name for s, v in wrote.items() if v.stamp > stamp or previous.get(s) != v
+        )
+
+    def _builtins_written(
+        self,
+        cell: CellId,
+        record: CellRecord,
+        changes: Changes,
+        ran: CellAnalysis,
+        wrote: dict[Symbol, Version],
+    ) -> tuple[set[str], set[str]]:
+        """Write down the names the run stored into the builtins module, or deleted from it,
+        into ``wrote``, and return them: a name no global binds resolves there, so a store
+        (`builtins.z = 3`, `setattr(builtins, 'z', 3)`, `__builtins__.z = 3`) writes what
+        its readers read. Those its code stores every run are written every run, as a store
+        into a module is (equal values cut off); one its last run stored, that this run was
+        not seen to move, is kept while its code may still change the module (`setattr`
+        storing the same object again). A name a global binds hides the builtin: none.
+
+        Cost: a look at the names cells stored there (most sessions: none), and at the
+        run's own stores."""
+        stored, gone = builtins_stores(ran)
+        into = {n for n in changes.builtins_bound | stored if n in _BUILTINS}
+        out = {n for n in changes.builtins_deleted | gone if n not in _BUILTINS}
+        namespace, ledger = self.namespace, self.ledger
+        originals = self._builtins_original
+        for name, before in changes.builtins_before.items():
+            originals.setdefault(name, before)
+        for name in stored:  # (stored again as it was: the same object was there)
+            if name in _BUILTINS:
+                originals.setdefault(name, _BUILTINS[name])
+        kept = set()
+        for name in originals:  # (the names any cell stored there: most sessions, none)
+            symbol = Symbol(name)
+            version = record.wrote.get(symbol)
+            if (
+                version is not None
+                and version.cell == cell
+                and not version.deleted
+                and name not in namespace
+                and name in _BUILTINS
+                and name not in into
+                and ledger.last_write(symbol) == version
+                and self._may_store_into_builtins(cell)
+            ):
+                wrote[symbol] = version  # the same object there: bound again, or left alone
+                kept.add(name)
+        for name in into:
+            if name not in namespace and links_cells(name):
+                value = immutable_print(_BUILTINS[name], self.budget)
+                wrote[Symbol(name)] = ledger.bind(Symbol(name), cell, value=value)
+        for name in out:
+            if name not in namespace and links_cells(name):
+                wrote[Symbol(name)] = ledger.write(Symbol(name), cell, deleted=True)
+        return into | kept, out
+
+    def _may_store_into_builtins(self, cell: CellId) -> bool:
+        """Whether the cell's code may change the builtins module: it may read any name, or
+        change a global bound to the module (or ``__builtins__``)."""
+        expanded = self.graph.expanded(cell)
+        if expanded.reads_all:
+            return True
+        namespace = self.namespace
+        return any(
+            name == "__builtins__" or namespace.get(name) is builtins
+            for name in expanded.may_change
         )
 
     def _charged(

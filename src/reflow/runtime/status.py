@@ -131,7 +131,13 @@ def writes_reaching(
                 return chain
         return chain
     for changer in graph.changers_between(name, low, high):
-        if not (settled or in_sync)(changer):
+        synced = (settled or in_sync)(changer)  # (asked either way: the decision rests on it)
+        if records[changer].astray:
+            # What it changed through a name only a cell below binds is no run-all's, which
+            # fails there: it changes nothing in one, and it is not run again for a reader
+            # (the objects it changed hold it, ``VersionLedger.changed_above``).
+            continue
+        if not synced:
             chain.unsynced = changer
             return chain
     return chain
@@ -721,6 +727,25 @@ class StatusBoard:
             cause = error.cause
         return None if cause in seen else cause
 
+    def read_from_below(self, cell: CellId, name: str, source: CellId) -> str | None:
+        """Why what ``cell`` read of ``name`` from ``source`` is none a run-all gives it, if
+        it is not: the writers above it only change in place what a cell below binds
+        (`lst.clear()` added above `lst.append(0)` and `lst = get()`). A run-all fails at
+        the top one; whatever they left here, running this cell does not bring it up to
+        date (``Scheduler.stuck``). (Cost: a look at the source's bindings, for each name a
+        decision reads; past an in-place writer, at the cell that bound the object.)"""
+        graph = self._graph
+        if name in graph.expanded(source).binds:
+            return None
+        binder = self._ledger.bound_by(name)
+        if binder is not None and binder in graph and graph.rank(binder) < graph.rank(cell):
+            return None  # the object came from above (no walk up a chain of appends)
+        if graph.rests_below(cell, name):
+            return (
+                f"reads `{name}` from cell [{source}], which changes what only a cell below binds"
+            )
+        return None
+
     def _out_of_order(self, cell: CellId, name: str, seen: Version | None) -> bool:
         """Whether ``seen`` came from a cell below that still writes ``name``."""
         graph = self._graph
@@ -781,6 +806,11 @@ class StatusBoard:
             stray = self._stray_write(cell, name, expected)
             if stray is not None:
                 return stray
+            source = expected.source
+            if source is not None and source != cell:
+                below = self.read_from_below(cell, name, source)
+                if below is not None:
+                    return below
             orphaned = self._ledger.orphaned(name, record.read_paths.get(name))
             if orphaned is not None:
                 # A store into a module no cell makes now (``Session._orphan_module_stores``):
@@ -794,16 +824,22 @@ class StatusBoard:
             above = self._ledger.changed_above(name)
             if above is not None and self._ledger.bound_by(name) == cell:
                 # A cell above changed the object this cell bound (an out-of-order usage
-                # handed it over): whatever was written since, a run-all would not.
-                kept = self._ledger.kept_above(name)
+                # handed it over), or a cell that read a name only a cell below binds did:
+                # whatever was written since, a run-all would not.
+                kept = self._ledger.astray_at(name)
                 if kept is not None and record.run_stamp > kept:
-                    # (``Scheduler._holds_kept_change``: no run brings it up to date)
+                    # (``Session.kept_astray``: no run brings it up to date)
                     return (
-                        f"`{name}` was changed by cell [{above}], which runs before it, and"
-                        " running this cell binds the same object again (a restart makes it"
-                        " anew)"
+                        f"`{name}` was changed by cell [{above}], which read a name only a"
+                        " cell below it binds, and running this cell binds the same object"
+                        " again (a restart makes it anew)"
                     )
-                return f"`{name}` was changed by cell [{above}], which runs before it"
+                if above in self._graph and self._graph.rank(above) < self._graph.rank(cell):
+                    return f"`{name}` was changed by cell [{above}], which runs before it"
+                return (
+                    f"`{name}` was changed by cell [{above}], which read a name only a cell "
+                    "below it binds"
+                )
         for name in sorted(self._graph.expanded(cell).writes):
             if self._graph.final_writer(name) != cell or self._ledger.whole_by(name, cell):
                 continue  # (the second: every check below would pass)

@@ -114,10 +114,10 @@ class VersionLedger:
         # version until the object is changed in place.)
         self._binding: dict[str, Version] = {}
         # A cell that changed a name's current object though it runs before its binder
-        # (through an alias an out-of-order usage made): no run-all can do that. With the
-        # stamp of that change where it is kept by a binding of the same object
-        # (``mark_changed_above``).
-        self._changed_above: dict[str, tuple[CellId, int | None]] = {}
+        # (through an alias an out-of-order usage made), or through a name it read only a
+        # cell below binds: no run-all can do that. With the object, for the second:
+        # binding the name again to that very object (`lst = get()`) leaves it changed.
+        self._changed_above: dict[str, tuple[CellId, object, int]] = {}
         self._watchers: list[set[str]] = []
         # Names a part of which was written by no cell as a store into a module
         # (``orphaned``): most sessions have none, and a reader's status asks of each name.
@@ -142,7 +142,9 @@ class VersionLedger:
         return None if binding is None else binding.stamp
 
     def changed_above(self, name: str) -> CellId | None:
-        """A cell that runs before the binder of ``name``'s object and changed it since."""
+        """A cell that changed ``name``'s object since its binder bound it, in a way no
+        run-all does: it runs before that binder, or it read a name only a cell below
+        binds (an out-of-order usage)."""
         found = self._changed_above.get(name)
         return None if found is None else found[0]
 
@@ -151,27 +153,29 @@ class VersionLedger:
         """The names ``changed_above`` answers for, as they are now."""
         return self._changed_above.keys()
 
-    def kept_above(self, name: str) -> int | None:
-        """The stamp of the run that made the change ``changed_above`` names, where only a
-        new object ends it (``mark_changed_above``)."""
-        found = self._changed_above.get(name)
-        return None if found is None else found[1]
+    def changed_astray(self, name: str) -> bool:
+        """Whether ``changed_above`` names a change made through a name read out of order
+        (``Session._changed_out_of_order``), which no binding of the same object undoes."""
+        return self.astray_at(name) is not None
 
-    def mark_changed_above(self, name: str, cell: CellId, kept: int | None = None) -> None:
-        """``kept``: the stamp of the run, where the change is none a run-all makes before
-        the binder (the cell read a name only a cell below binds): a binding of the same
-        object again (a cache hands it back) keeps it, unlike a change a run-all makes too,
-        which the binder finds there in a run-all as well. A kept change stays kept."""
-        previous = self._changed_above.get(name)
-        if kept is None and previous is not None:
-            kept = previous[1]
-        self._changed_above[name] = (cell, kept)
-
-    def clear_changed_above(self, name: str) -> None:
-        """The binder bound the name again to an equal value or the same object: what a
-        cell above changed is gone, unless kept (a new object ends that: ``bind``)."""
+    def astray_at(self, name: str) -> int | None:
+        """The stamp of the change ``changed_astray`` tells of, if there is one."""
         found = self._changed_above.get(name)
-        if found is not None and found[1] is None:
+        return None if found is None or found[1] is None else found[2]
+
+    def mark_changed_above(self, name: str, cell: CellId, astray: object = None) -> None:
+        """``astray``: the object ``name`` is bound to, where ``cell`` changed it through a
+        name it read out of order (``Session._changed_out_of_order``): no binding of that
+        very object again makes the change one a run-all makes."""
+        self._changed_above[name] = (cell, astray, self._clock)
+
+    def clear_changed_above(self, name: str, bound: object) -> None:
+        """``name`` was bound again to ``bound``, equal to what it held: the change is gone
+        with the object it was made in, or is one a run-all makes before the binding
+        gives the object (`import json` below `js.Y = 1`), unless it was made astray in
+        ``bound`` itself."""
+        found = self._changed_above.get(name)
+        if found is not None and (found[1] is None or found[1] is not bound):
             del self._changed_above[name]
 
     def names_bound_by(self, cell: CellId) -> list[str]:
