@@ -25,15 +25,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from test_run_all_equivalence import (
-    _FAILED as FAILED,
-)
-from test_run_all_equivalence import (
+    check_mutable_against_run_all,
     exercise,
-    fresh_run,
     settings_for,
     steps,
     tabled,
-    tainted,
 )
 
 SHARED_NAMES = ["d", "o", "b", "fs", "v"]
@@ -99,19 +95,7 @@ def _plain(value: Any) -> Any:
 
 
 def check_shared(nb: Any) -> None:
-    """``check_mutable_against_run_all``, with reprs compared without addresses."""
-    cells = nb.cells
-    namespace, outputs = fresh_run([c.code for c in cells])
-    skip = tainted(nb)
-    for cell, expected in zip(cells, outputs, strict=True):
-        if cell.status == "fresh" and cell.id not in skip:
-            assert expected is not FAILED, f"{cell!r} is fresh but fails in a run-all"
-            assert _plain(cell.output) == _plain(expected), (
-                f"{cell!r}: {cell.output!r} != run-all {expected!r}"
-            )
-    if not skip and all(c.status == "fresh" for c in cells):
-        for name in SHARED_NAMES:
-            assert _plain(repr(nb.namespace.get(name))) == _plain(repr(namespace.get(name))), name
+    check_mutable_against_run_all(nb, SHARED_NAMES, plain=_plain)
 
 
 # 600 sequences: about 20 seconds on two cores.
@@ -188,16 +172,7 @@ def _binder_above(cells: list[Any], binds: list[frozenset[str]], at: int, name: 
 
 
 def check_astray(nb: Any) -> None:
-    cells = nb.cells
-    namespace, outputs = fresh_run([c.code for c in cells])
-    skip = out_of_order_only(nb)
-    for cell, expected in zip(cells, outputs, strict=True):
-        if cell.status == "fresh" and cell.id not in skip:
-            assert expected is not FAILED, f"{cell!r} is fresh but fails in a run-all"
-            assert cell.output == expected, f"{cell!r}: {cell.output!r} != run-all {expected!r}"
-    if not skip and all(c.status == "fresh" for c in cells):
-        for name in ASTRAY_NAMES:
-            assert repr(nb.namespace.get(name)) == repr(namespace.get(name)), name
+    check_mutable_against_run_all(nb, ASTRAY_NAMES, excused=out_of_order_only)
 
 
 # 300 sequences: about 10 seconds.
