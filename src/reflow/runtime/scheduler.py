@@ -649,7 +649,8 @@ class Scheduler:
             wave |= pulled
             # What a target's readers will pull, found before the writers it pulled run
             # (``_pulled_ahead``: found when the target comes up, it is too late for them).
-            for target in targets:
+            # (Lazy mode pushes to no reader.)
+            for target in targets if mode is Mode.REACTIVE else ():
                 if target in graph:
                     ahead = self._pulled_ahead(target, wave, set(), None, set())
                     if ahead:
