@@ -277,6 +277,12 @@ class CellAnalysis:
         ``del d[k]``, ``m.y += 1``): changes whatever the object is, a module included."""
         return frozenset(m.name for m in self.mutations if m.kind in _STORES)
 
+    @property
+    def items_deleted_from(self) -> frozenset[str]:
+        """Globals the cell's own statements delete an item of (``del xs[0]``): on a
+        sequence, every item after it moves (``Session.paths_read``)."""
+        return frozenset(m.name for m in self.mutations if m.kind is MutationKind.ITEM_DELETE)
+
 
 DIRECT_STORES = frozenset({MutationKind.ITEM_STORE})
 """Changes that rebind a slot of the object (one step below a name, see ``part_stores``)

@@ -674,10 +674,7 @@ class Session:
         if (
             paths is not None
             and isinstance(value, MutableSequence)
-            and any(
-                m.name == name and m.kind is MutationKind.ITEM_DELETE
-                for m in self.graph.effects(cell).analysis.mutations
-            )
+            and name in self.graph.effects(cell).analysis.items_deleted_from
         ):
             # `del xs[0]` reads more than the item: the items after it move down, and what
             # they hold (`xs.append(8)` made above, then moved below) is what the cell
