@@ -142,8 +142,6 @@ CASES = [
         "a cell below binds it too (`from math import cos, pi`). Reduced: `from math "
         "import *\nx = cos(0)`, then `from math import cos`: RF003 on the first, which "
         "`out_of_order_usages` still names after a run",
-        run_xfail="a cell that does not parse for its indentation shows `SyntaxError`, not "
-        "Jupyter's `IndentationError`",
     ),
     Case("marimo/task_list.py", needs=("marimo",)),
     Case("marimo/compound_interest.py", needs=("marimo", "matplotlib")),

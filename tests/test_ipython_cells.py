@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -298,6 +299,46 @@ def test_a_syntax_error_is_saved_as_python_shows_it(tmp_path: Path) -> None:
             ],
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("if x:\nprint(x)", id="IndentationError-expected-block"),
+        pytest.param("y = 1\n    y += 1", id="IndentationError-unexpected-indent"),
+        pytest.param("if x:\n\ty = 1\n        y = 2", id="TabError"),
+    ],
+)
+def test_an_indentation_error_is_named_as_python_names_it(tmp_path: Path, source: str) -> None:
+    """Python raises IndentationError or TabError (both SyntaxErrors) for these, and
+    Jupyter shows that name: so does every front door, worded as Python words it."""
+    try:
+        compile(source, "<cell c1>", "exec")
+    except SyntaxError as raised:
+        expected = raised
+    else:
+        raise AssertionError("the source parses")
+    name = type(expected).__name__
+    lines = "".join(traceback.format_exception_only(type(expected), expected)).rstrip("\n")
+    path = write_ipynb(tmp_path / "broken.ipynb", ["x = 1", source])
+    nb = Notebook.open(path)
+    nb.run_all()
+    error = nb.cells[1].error
+    assert error is not None and error.type == name
+    done = reflow("run", path)
+    assert done.returncode == 1
+    assert done.stderr.count(f"{name}: ") == 1
+    saved = nbformat.read(tmp_path / "broken.out.ipynb", as_version=4).cells[1].outputs
+    assert saved == [
+        {
+            "output_type": "error",
+            "ename": name,
+            "evalue": expected.msg,
+            "traceback": lines.split("\n"),
+        }
+    ]
+    checked = reflow("check", path)
+    assert f"RF005 {name}: {expected.msg}" in checked.stdout
 
 
 # ---- a cell that raises ------------------------------------------------------------------

@@ -152,6 +152,10 @@ def test_a_syntax_error_is_reported_as_ipython_does_and_breaks_nothing(kernel: K
     assert broken.of("error")[0]["ename"] == "SyntaxError"
     _, fine = kernel.cell("se = 1\nse")
     assert fine.texts() == ["1"]
+    _, indented = kernel.cell("if se:\nse = 2")
+    assert indented.of("error")[0]["ename"] == "IndentationError"
+    _, after = kernel.cell("se")
+    assert after.texts() == ["1"]
 
 
 def test_sys_exit_is_an_error_and_the_kernel_stays(kernel: Kernel) -> None:

@@ -113,7 +113,7 @@ class _Checker:
             error = self.analysis[cell].syntax_error
             if error is not None:
                 where = (error.lineno or 1, error.offset or 1)
-                self._add(cell, where, "syntax-error", f"SyntaxError: {error.message}")
+                self._add(cell, where, "syntax-error", f"{error.kind}: {error.message}")
 
     def _star_imports(self) -> None:
         for cell in self._parsed():

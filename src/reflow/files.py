@@ -245,15 +245,20 @@ def _shown_outputs(notebook: Notebook, cell_id: str, count: int) -> list[Output]
     return outputs
 
 
+_PARSE_ERROR_CLASSES: dict[str, type[SyntaxError]] = {
+    k.__name__: k for k in (SyntaxError, IndentationError, TabError)
+}
+
+
 def syntax_error_output(error: CellSyntaxError, cell_id: str) -> Output:
     """The error output of a cell Python cannot parse, worded as Python words it."""
-    raised = SyntaxError(
-        error.message, (f"<cell {cell_id}>", error.lineno, error.offset, error.text)
-    )
-    lines = "".join(traceback.format_exception_only(SyntaxError, raised)).rstrip("\n")
+    kind = _PARSE_ERROR_CLASSES.get(error.kind, SyntaxError)
+    where = (error.lineno, error.offset, error.text, error.end_lineno, error.end_offset)
+    raised = kind(error.message, (f"<cell {cell_id}>", *where))
+    lines = "".join(traceback.format_exception_only(kind, raised)).rstrip("\n")
     return {
         "output_type": "error",
-        "ename": "SyntaxError",
+        "ename": kind.__name__,
         "evalue": error.message,
         "traceback": lines.split("\n"),
     }

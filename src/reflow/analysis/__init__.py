@@ -94,7 +94,15 @@ def analyze(source: str) -> CellAnalysis:
         tree = ast.parse(source)
     except SyntaxError as error:  # includes null bytes from 3.11.4 on
         return CellAnalysis(
-            syntax_error=CellSyntaxError(error.msg, error.lineno, error.offset, error.text)
+            syntax_error=CellSyntaxError(
+                error.msg,
+                error.lineno,
+                error.offset,
+                error.text,
+                type(error).__name__,
+                error.end_lineno,
+                error.end_offset,
+            )
         )
     except (ValueError, RecursionError, MemoryError) as error:
         # Null bytes before 3.11.4; nesting deeper than the parser's stack.

@@ -163,12 +163,19 @@ class FunctionSummary:
 
 @dataclass(frozen=True, slots=True)
 class CellSyntaxError:
-    """A syntax error, kept as data so that the cell is reported, not raised."""
+    """A syntax error, kept as data so that the cell is reported, not raised.
+
+    ``kind`` is the class Python raised: ``IndentationError`` and ``TabError`` are
+    syntax errors that Jupyter shows by their own names, and so does reflow. The end
+    of the span is kept for the carets Python draws under it."""
 
     message: str
     lineno: int | None
     offset: int | None
     text: str | None
+    kind: str = "SyntaxError"
+    end_lineno: int | None = None
+    end_offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

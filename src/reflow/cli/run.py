@@ -312,7 +312,7 @@ def _printed(notebook: Notebook) -> progress.Printed:
 
 def _described(notebook: Notebook, path: str, cell_id: str, failure: CellError) -> str:
     """The failure as Python would say it; a syntax error once, where `reflow check` puts it."""
-    if failure.type == "SyntaxError":
+    if failure.unparsed:
         from reflow._types import CellId
         from reflow.files import position_in_file
 
@@ -321,5 +321,5 @@ def _described(notebook: Notebook, path: str, cell_id: str, failure: CellError) 
             line, column = found.lineno or 1, found.offset or 1
             where = position_in_file(notebook, cell_id, line, column)
             place = f"{path}:{where[0]}:{where[1]}" if where else f"line {line}, column {column}"
-            return f"{place}: SyntaxError: {found.message}"
+            return f"{place}: {found.kind}: {found.message}"
     return (failure.traceback or str(failure)).rstrip("\n")

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class GraphError:
-    """``kind`` is stable for programs, ``message`` is for people."""
+    """``kind`` is stable for programs, ``message`` is for people; ``exception`` is the
+    class Python raised for a syntax error (``IndentationError``, ``TabError``)."""
 
     kind: str  # "syntax" | "multiple_definitions" | "cycle" | "star_import"
     message: str
     names: tuple[str, ...] = ()
+    exception: str | None = None
 
 
 def syntax_error(effects: CellEffects) -> GraphError | None:
@@ -32,7 +34,7 @@ def syntax_error(effects: CellEffects) -> GraphError | None:
     if syntax is None:
         return None
     where = f" (line {syntax.lineno})" if syntax.lineno else ""
-    return GraphError("syntax", f"SyntaxError: {syntax.message}{where}")
+    return GraphError("syntax", f"{syntax.kind}: {syntax.message}{where}", exception=syntax.kind)
 
 
 def any_order_errors(

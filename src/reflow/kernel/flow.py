@@ -251,7 +251,7 @@ class Flow:
     def execute(self, raw: str, *, store_history: bool, cell_id: str | None) -> Any:
         cell = self.model_cell(raw, cell_id)
         error = self.notebook.cell(cell).error
-        if error is not None and error.type == "SyntaxError":
+        if error is not None and error.unparsed:
             # IPython reports it as usual; the cell stays in the model, reading nothing.
             result = self.plain_run_cell(raw, store_history=store_history, cell_id=cell_id)
             self.cells[cell].number = result.execution_count

@@ -24,6 +24,15 @@ class CellError:
     def __str__(self) -> str:
         return f"{self.type}: {self.message}" if self.message else self.type
 
+    @property
+    def unparsed(self) -> bool:
+        """Whether the error is Python's refusal to parse (``IndentationError`` and
+        ``TabError`` are syntax errors by their own names)."""
+        return self.type in _PARSE_ERRORS
+
+
+_PARSE_ERRORS = frozenset({"SyntaxError", "IndentationError", "TabError"})
+
 
 class UnknownCellError(KeyError):
     """A cell id that is not in the notebook."""

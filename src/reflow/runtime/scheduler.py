@@ -84,7 +84,8 @@ class Run:
 
 
 def graph_error(error: GraphError) -> CellError:
-    return CellError(_GRAPH_ERROR_TYPES.get(error.kind, "GraphError"), error.message)
+    kind = error.exception or _GRAPH_ERROR_TYPES.get(error.kind, "GraphError")
+    return CellError(kind, error.message)
 
 
 class Scheduler:
