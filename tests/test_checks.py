@@ -125,6 +125,14 @@ def test_what_is_and_is_not_an_undefined_name(cells: list[str], expected: list[s
         (["def f():\n    return l", "x = f(); l = 1", "l = 2"], ["RF003"]),  # the twin
         (["def f():\n    return l", "if c:\n    l = 1\nx = f()", "l = 2", "c = 1"],
          ["RF003", "RF003"]),  # the twin: bound on one branch only (`c` and `l`)
+        # A name read after the cell's own `import *` may be one it binds (Lecture-1).
+        (["from math import *\nx = cos(0)", "from math import cos"], []),
+        (["x = cos(0)\nfrom math import *", "from math import cos"], ["RF003"]),  # the twin
+        # Below one: `math` is built in, its names read without running anything; a
+        # module that would have to be imported may bind anything (`reflow_absent`).
+        (["from math import *", "x = log(10)", "from math import log"], []),
+        (["from math import *", "x = later + 1", "later = 1"], ["RF003"]),  # the twin
+        (["from reflow_absent import *", "x = later + 1", "later = 1"], []),
     ],
 )  # fmt: skip
 def test_what_is_and_is_not_an_out_of_order_usage(cells: list[str], expected: list[str]) -> None:

@@ -137,11 +137,6 @@ CASES = [
         # `print(y)` above the cell that binds `y` (on purpose: a NameError), and the cell
         # indented wrongly on purpose.
         findings=("RF003 17", "RF005 88"),
-        check_xfail="a name a cell's `from math import *` binds and the cell then reads "
-        "(`cos`, `pi`, `log`) is called read before a cell below defines it (RF003), where "
-        "a cell below binds it too (`from math import cos, pi`). Reduced: `from math "
-        "import *\nx = cos(0)`, then `from math import cos`: RF003 on the first, which "
-        "`out_of_order_usages` still names after a run",
     ),
     Case("marimo/task_list.py", needs=("marimo",)),
     Case("marimo/compound_interest.py", needs=("marimo", "matplotlib")),

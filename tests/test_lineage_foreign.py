@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from reflow import Notebook
 from scenarios import Case, Scenario
 
 DUNDERS_AND_PRIVATE = [
@@ -1580,3 +1581,27 @@ def test_closing_the_notebook_gives_the_builtins_back(builtins_kept: Any) -> Non
     assert vars(builtins)["rf_b12"] == 2
     scenario.nb.close()
     assert "rf_b12" not in vars(builtins)
+
+
+@pytest.mark.parametrize(
+    ("cells", "from_below"),
+    [
+        # Lecture-1: `cos` comes from the cell's own `import *`, not from the cell below.
+        (["from math import *\nx = cos(0)", "from math import cos\ny = cos(0)"], []),
+        # The twins: read before the `import *`, or a name the import does not bind.
+        (["x = cos(0)\nfrom math import *", "from math import cos"], ["cos"]),
+        (["from math import *\nx = fancy(0)", "def fancy(v):\n    return v"], ["fancy"]),
+    ],
+)
+def test_a_name_an_import_star_bound_is_read_from_the_cell_itself(
+    cells: list[str], from_below: list[str]
+) -> None:
+    nb = Notebook()
+    for code in cells:
+        nb.add(code)
+    nb.run_all()
+    first = nb.cells[0]
+    assert nb.out_of_order_usages(first.id) == from_below
+    # As in a run-all: the twins raise `NameError`, the name's cell being below.
+    assert first.status == ("error" if from_below else "fresh")
+    assert nb.stale() == []

@@ -5,17 +5,21 @@ people, and the direction it applies in. A diagnostic points at the first
 place in the cell that shows the problem (the first read of the name, its
 first binding), as a line and column within the cell; ``reflow.files`` maps
 that to the file. Nothing here runs a cell: it is the graph's answers plus
-one parse of each cell to find positions.
+one parse of each cell to find positions (and, for an ``import *``, the names of a
+module that is loaded already or built into the interpreter: reading them runs
+nothing).
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reflow._types import CellId
+from reflow._types import EMPTY, CellId
 from reflow.analysis import CellAnalysis
 from reflow.graph.cycles import cycles
 from reflow.graph.names import BUILTIN_NAMES, is_host_name, is_ipython_name, is_private
@@ -165,8 +169,21 @@ class _Checker:
                     )
 
     def _out_of_order(self) -> None:
+        # An `import *` may bind any name. Once its cell has run, the graph counts the cell
+        # as the writer of what it bound; until then, a name it may bind is not called
+        # read before it is defined, in its cell after it or in a cell below.
+        star_binds: set[str] = set()  # what the unrun `import *`s above bind
+        star_unknown = False  # one of them from a module that cannot be read unrun
         for cell in self._parsed():
+            analysis = self.analysis[cell]
+            own: frozenset[str] | None = EMPTY
+            if analysis.star_import and self._unrun(cell):
+                own = _star_names(self._positions(cell).tree)
             for name in self.notebook.out_of_order_usages(cell):
+                if star_unknown or name in star_binds:
+                    continue
+                if name in analysis.star_reads and (own is None or name in own):
+                    continue
                 below = [
                     c
                     for c in self.cells
@@ -179,6 +196,14 @@ class _Checker:
                     "out-of-order",
                     f"`{name}` is read here but only defined below{where}",
                 )
+            if own is None:
+                star_unknown = True
+            else:
+                star_binds.update(own)
+
+    def _unrun(self, cell: CellId) -> bool:
+        """Whether the cell has not run: what it binds dynamically is not known yet."""
+        return self.notebook.cell(cell).status == "never_run"
 
     def _undefined_names(self) -> None:
         parsed = self._parsed()
@@ -229,6 +254,25 @@ def _python(notebook: Notebook, code: str) -> str:
         return notebook._python_source(code)
     except ImportError:  # IPython code without IPython: its cell has a syntax error
         return code
+
+
+def _star_names(tree: ast.Module) -> frozenset[str] | None:
+    """The names the cell's ``import *`` statements bind, where telling runs no code: each
+    module is loaded in this process already, or built into the interpreter (`math`).
+    ``None``: a module whose import would run its code, or a relative one."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or all(a.name != "*" for a in node.names):
+            continue
+        name = node.module or ""
+        module = sys.modules.get(name)
+        if module is None and not node.level and name in sys.builtin_module_names:
+            module = importlib.import_module(name)
+        if module is None or node.level:
+            return None
+        public = getattr(module, "__all__", None)
+        found.update(public if public is not None else (n for n in vars(module) if n[:1] != "_"))
+    return frozenset(found)
 
 
 def _always_defined(name: str) -> bool:

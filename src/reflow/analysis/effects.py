@@ -269,6 +269,9 @@ class CellAnalysis:
     closes_over: frozenset[str] = frozenset()
     maybe_unbound: frozenset[str] = frozenset()
     star_import: bool = False
+    star_reads: frozenset[str] = frozenset()
+    """Refs the cell first reads after its ``import *``, which may have bound them: which
+    it did is known only once it has run (``Expanded.star_bound``)."""
     dynamic: bool = False
     inert: bool = False
     syntax_error: CellSyntaxError | None = None

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Mapping
 
-from reflow._types import freeze, or_empty
+from reflow._types import EMPTY, freeze, or_empty
 from reflow.analysis.effects import (
     DIRECT_STORES,
     BindingKind,
@@ -55,6 +55,7 @@ class NameResolver:
         self.cell = CellScope()
         self.stack: list[Scope] = [self.cell]
         self.refs: set[str] = set()
+        self.refs_before_star: frozenset[str] | None = None
         # Refs read whole, and the constant paths of the others (see CellAnalysis.read_paths).
         self.whole_reads: set[str] = set()
         self.path_reads: dict[str, set[tuple[PathPart, ...]]] = {}
@@ -198,6 +199,11 @@ class NameResolver:
             self.bound_at_reads[name] = set(self.cell.bound)
         else:
             known &= self.cell.bound
+
+    def star_import(self) -> None:
+        """An ``import *`` at cell level: what is read from here on may be its names."""
+        if self.refs_before_star is None:
+            self.refs_before_star = frozenset(self.refs)
 
     def add_ref(self, name: str, path: tuple[PathPart, ...] | None = None) -> None:
         self.refs.add(name)
@@ -672,6 +678,9 @@ class NameResolver:
             closes_over=freeze(self.closes_over),
             maybe_unbound=freeze(self.defs - self.cell.bound),
             star_import=star_import,
+            star_reads=EMPTY
+            if self.refs_before_star is None
+            else freeze(self.refs - self.refs_before_star),
             dynamic=dynamic or self.calls_dynamic,
         )
 

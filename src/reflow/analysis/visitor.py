@@ -401,6 +401,7 @@ class CellVisitor:
         for alias in node.names:
             if alias.name == "*":
                 self.star_import = True
+                self.names.star_import()
             else:  # may bind any object, not only a module
                 self.names.bind(alias.asname or alias.name, BindingKind.IMPORTED)
 

@@ -50,6 +50,10 @@ class Expanded:
     own code, or in the body of a notebook function it calls (``FunctionSummary.dynamic``)."""
     may_change: frozenset[str] = frozenset()
     alias_only: frozenset[str] = frozenset()
+    star_bound: frozenset[str] = frozenset()
+    """Refs the cell reads after its ``import *`` that its last run saw that import bind
+    (``CellAnalysis.star_reads``; `from math import *` then `cos(0)`): read from the cell
+    itself, never from a cell below."""
     imported_as: frozenset[str] = frozenset()
     """The other names cells import the modules the cell imports as
     (``NotebookFunctions.same_module``): `import json as js` holds what `json` holds,
@@ -357,6 +361,9 @@ class NotebookFunctions:
         return Expanded(
             refs=freeze_like(refs | seen_changed, effects.analysis.refs),
             alias_only=alias_only,
+            star_bound=effects.analysis.star_reads & effects.observed_binds
+            if effects.analysis.star_reads
+            else EMPTY,
             imported_as=self.same_module(imports) if imports else EMPTY,
             binds=freeze_like(binds | (writes - effects.deletes), effects.binds),
             mutates=freeze_like(mutates - binds, effects.mutates),

@@ -77,7 +77,8 @@ def out_of_order_usages(
     no value of a cell below. (Counted as one, the cell was never pulled for a draw below
     it, which then ran three times: itself, again, then replayed.) Nor one it imports
     under another name (`import json as js; js.Y = 1` changes `json`): its own import gives
-    it the module, whichever cell binds `json`."""
+    it the module, whichever cell binds `json`. Nor one its run saw its own ``import *``
+    bind before reading it (``Expanded.star_bound``)."""
     pos = position(cell)
     own = (
         expanded.alias_only & (expanded.binds | expanded.imported_as)
@@ -88,6 +89,7 @@ def out_of_order_usages(
         name
         for name in expanded.refs
         if name not in own
+        and name not in expanded.star_bound
         and writers.nearest_before(name, pos) is None
         and writers.first_after(name, pos) is not None
     )
