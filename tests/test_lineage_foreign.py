@@ -389,6 +389,80 @@ MODULES = [
     # writes of a run that did not store them again (unsound once: each reader below
     # showed the old value as fresh, where a run-all raises AttributeError). The readers
     # of that part are stale; the imports, which cannot undo it, are not.
+    # A cell importing the module itself reads what the cells above stored in it (an import
+    # hands back the module as they left it): a store edited away leaves it stale too, and
+    # stuck (running it reads the store again); the store made again runs it (unsound
+    # once: `v` showed 1 fresh, where a run-all raises AttributeError).
+    Case(
+        "a-reader-importing-the-module-itself-reads-a-store-edited-away",
+        {
+            "a": "import json\njson.rf_s5_own = 1",
+            "b": "import json\nv = json.rf_s5_own",
+            "c": "w = v + 1",
+        },
+        ["run_all", "edit a: import json", "run a"],
+        ran=["a"],
+        status={"a": "fresh", "b": "stale", "c": "stale"},
+    ),
+    Case(
+        "a-reader-importing-the-module-itself-stays-stale-unrun",
+        {
+            "a": "import json\njson.rf_s5_stuck = 1",
+            "b": "import json\nv = json.rf_s5_stuck",
+            "c": "w = v + 1",
+        },
+        ["run_all", "edit a: import json", "run a", "run_stale"],
+        ran=[],
+        status={"a": "fresh", "b": "stale", "c": "stale"},
+    ),
+    Case(
+        "a-reader-importing-the-module-itself-runs-when-the-store-changes",
+        {
+            "a": "import json\njson.rf_s5_again = 1",
+            "b": "import json\nv = json.rf_s5_again",
+            "c": "w = v + 1",
+        },
+        ["run_all", "edit a: import json\njson.rf_s5_again = 2", "run a"],
+        ran=["a", "b", "c"],
+        ns={"w": 3},
+    ),
+    # A submodule is a part of its package (`json.decoder`): a store into it through one
+    # name is one into what the other reads, either way round (unsound once: `w` showed
+    # 2 fresh where a run-all gives 3).
+    Case(
+        "a-store-through-a-submodule-is-read-through-its-package",
+        {
+            "a": "import json.decoder as jd\njd.rf_s5_sub = 1",
+            "b": "import json\nv = json.decoder.rf_s5_sub",
+            "c": "w = v + 1",
+        },
+        ["run_all", "edit a: import json.decoder as jd\njd.rf_s5_sub = 2", "run a"],
+        ran=["a", "b", "c"],
+        ns={"w": 3},
+    ),
+    Case(
+        "a-store-through-a-package-is-read-through-the-submodule",
+        {
+            "i": "import json\nimport json.decoder as jd",
+            "a": "json.decoder.rf_s5_pkg = 1",
+            "b": "v = jd.rf_s5_pkg",
+            "c": "w = v + 1",
+        },
+        ["run_all", "edit a: json.decoder.rf_s5_pkg = 2", "run a"],
+        ns={"w": 3},
+        status={"b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "a-store-through-a-package-edited-away-leaves-the-submodule-reader-stale",
+        {
+            "i": "import json\nimport json.decoder as jd",
+            "a": "json.decoder.rf_s5_gone = 1",
+            "b": "v = jd.rf_s5_gone",
+            "c": "w = v + 1",
+        },
+        ["run_all", "edit a: pass", "run a"],
+        status={"a": "fresh", "b": "stale", "c": "stale"},
+    ),
     Case(
         "a-store-through-another-name-failing-on-its-input-leaves-the-import-below-stale",
         {

@@ -256,6 +256,10 @@ class CellAnalysis:
     defs: frozenset[str] = frozenset()
     imports: frozenset[str] = frozenset()
     imported: frozenset[tuple[str, str]] = frozenset()
+    reads_own_imports: frozenset[str] = frozenset()
+    """Of ``imports``, the names the cell reads at cell level after its own import binds
+    them (`import json` then `json.Y`): an import hands back the module as the cells above
+    left it, stores into it included, so the cell reads what they stored there."""
     deletes: frozenset[str] = frozenset()
     mutations: tuple[Mutation, ...] = ()
     may_change: frozenset[str] = frozenset()

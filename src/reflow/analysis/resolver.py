@@ -61,6 +61,7 @@ class NameResolver:
         self.path_reads: dict[str, set[tuple[PathPart, ...]]] = {}
         self.defs: set[str] = set()
         self.imports: set[str] = set()
+        self.read_bound: set[str] = set()  # globals read at cell level once bound there
         self.imported: set[tuple[str, str]] = set()  # (``CellAnalysis.imported``)
         self.deletes: set[str] = set()
         self.mutations: dict[Mutation, None] = {}  # an ordered set
@@ -158,6 +159,8 @@ class NameResolver:
         if not self.cell.is_bound(name):
             self.add_ref(name, path)
             self._note_bound_at_read(name, called=called)
+        elif not deferred and path != ():  # (not a store's receiver: its binding only)
+            self.read_bound.add(name)
         if name in self.summaries:
             self._read_through_call(name, called=called)
 
@@ -634,6 +637,7 @@ class NameResolver:
             ),
             defs=defs,
             imports=freeze(self.imports),
+            reads_own_imports=freeze(self.imports & self.read_bound) if self.imports else EMPTY,
             imported=freeze(self.imported),
             deletes=freeze(self.deletes),
             mutations=tuple(self.mutations),

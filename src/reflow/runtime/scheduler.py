@@ -519,6 +519,9 @@ class Scheduler:
         code_reads = read_names(graph, cell) if graph.expanded(cell).reads_all else None
         if self._session.kept_astray(cell):
             return None  # run, it binds again the object a change no run-all makes is in
+        for name in record.analysis.reads_own_imports:
+            if self._holds_store_below(cell, name, board):
+                return None  # its own import hands the store back (``StatusBoard``)
         for name in board.read_names(cell):
             if self._rests_below(cell, name) or self._holds_store_below(cell, name, board):
                 return None

@@ -1391,24 +1391,88 @@ def _module_stores(
             found.append(Symbol(name, (part,)))
     if found:
         found += _other_names_of(found, namespace)
+        found += _into_submodules(analysis, namespace)
     return list(dict.fromkeys(found))
+
+
+def _into_submodules(analysis: CellAnalysis, namespace: dict[str, Any]) -> list[Symbol]:
+    """A store through a package into a submodule (`json.decoder.Y = 2`), as the part of
+    the submodule it stores into, under every global bound to the submodule (`jd` of
+    `import json.decoder as jd` reads `jd.Y`). One pass over the namespace, only for a
+    cell that stored so."""
+    deep: list[tuple[types.ModuleType, PathPart]] = []
+    for mutation in analysis.mutations:
+        module = namespace.get(mutation.name)
+        if not isinstance(module, types.ModuleType):
+            continue
+        # (As for a module's own parts: a method of a submodule's function or class,
+        # `np.random.seed(1)`, changes no part of it; draws are told by their state.)
+        by_method = (
+            mutation.name not in analysis.stored_names and mutation.kind is MutationKind.METHOD_CALL
+        )
+        path = mutation.path
+        for place, part in enumerate(path[:-1]):
+            held = _held_by(module, part)
+            if not isinstance(held, types.ModuleType):
+                break
+            module, inner = held, path[place + 1]
+            if not by_method or not isinstance(_held_by(module, inner), _CODE_HOLDERS):
+                deep.append((module, inner))
+    if not deep:
+        return []
+    holders: dict[int, list[str]] = {}
+    for other, value in namespace.items():
+        if isinstance(value, types.ModuleType):
+            holders.setdefault(id(value), []).append(other)
+    return [
+        Symbol(other, (part,)) for module, part in deep for other in holders.get(id(module), ())
+    ]
 
 
 def _other_names_of(stores: list[Symbol], namespace: dict[str, Any]) -> list[Symbol]:
     """The same parts under every other global bound to the module stored into: `mj.Y =
-    2` after `mj = json` (or `import json as js`) stores into what `json` reads too. One
-    pass over the namespace, only for a cell that stored into a module."""
+    2` after `mj = json` (or `import json as js`) stores into what `json` reads too; and
+    under every global bound to a package the module is a submodule of, at the
+    submodule's attribute: `import json.decoder as jd; jd.Y = 2` stores into what `import
+    json` then `json.decoder.Y` reads, as `json.decoder` (the parts of a module are one
+    attribute deep). One pass over the namespace, only for a cell that stored into a
+    module."""
     modules = {id(namespace[s.name]): namespace[s.name] for s in stores}
     names: dict[int, list[str]] = {}
+    packages: list[tuple[str, types.ModuleType]] = []
     for other, value in namespace.items():
         if id(value) in modules and value is modules[id(value)]:
             names.setdefault(id(value), []).append(other)
-    return [
+        elif isinstance(value, types.ModuleType):
+            packages.append((other, value))
+    found = [
         Symbol(other, s.path)
         for s in stores
         for other in names.get(id(namespace[s.name]), ())
         if other != s.name
     ]
+    for module in modules.values():
+        for other, package in packages:
+            part = _submodule_part(package, module)
+            if part is not None:
+                found.append(Symbol(other, (part,)))
+    return found
+
+
+def _submodule_part(package: types.ModuleType, module: types.ModuleType) -> str | None:
+    """The attribute part of ``package`` that ``module`` is, or lies below (``.decoder`` of
+    `json` for `json.decoder` and its submodules), as the package holds it now; else
+    ``None``."""
+    outer, inner = getattr(package, "__name__", None), getattr(module, "__name__", None)
+    if not isinstance(outer, str) or not isinstance(inner, str):
+        return None
+    if not inner.startswith(outer + "."):
+        return None
+    first = inner[len(outer) + 1 :].split(".", 1)[0]
+    held = vars(package).get(first)
+    if not isinstance(held, types.ModuleType):
+        return None
+    return "." + first
 
 
 def _changed_in_modules(

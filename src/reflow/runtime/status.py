@@ -817,6 +817,12 @@ class StatusBoard:
                 # an import undoes no store, so the part holds what a run-all's does not,
                 # whoever bound the name since (an import below keeps it).
                 return f"reads `{orphaned}`, which holds what a cell stored once and does not now"
+        for name in record.analysis.reads_own_imports:
+            orphaned = self._ledger.orphaned(name)
+            if orphaned is not None:
+                # Its own import hands back the module holding that store (an import
+                # undoes none), which a run-all's import does not have.
+                return f"reads `{orphaned}`, which holds what a cell stored once and does not now"
         reshaped = self._reshaped(cell, record)
         if reshaped is not None:
             return reshaped
