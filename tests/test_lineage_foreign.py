@@ -211,6 +211,21 @@ MODULES = [
         status={"c": "stale", "d": "fresh"},  # f reads m's globals; g is C code
         mode="lazy",
     ),
+    # A function imported from a module reads its module's globals when called, as
+    # `m.f()` does (unsound once: `z` showed 8 fresh where a run-all gives 9).
+    Case(
+        "a-function-imported-from-a-module-reads-what-cells-store-in-it",
+        {
+            "a": "import sys, types\nm = types.ModuleType('rf_s5_fm')\n"
+            "sys.modules['rf_s5_fm'] = m\nexec('y = 1\\ndef f():\\n    return y', vars(m))",
+            "b": "import rf_s5_fm\nrf_s5_fm.y = 7",
+            "c": "from rf_s5_fm import f\nx = f()",
+            "d": "z = x + 1",
+        },
+        ["run_all", "edit b: import rf_s5_fm\nrf_s5_fm.y = 8", "run b"],
+        ns={"z": 9},
+        status={"c": "fresh", "d": "fresh"},
+    ),
     # Probe finding F5: an import run again binds the same module, and took as its own the
     # stores made into it since, by cells below included; the reader above then looked up
     # to date where a run-all reads the part before the store. (Each row its own
@@ -1679,3 +1694,25 @@ def test_a_name_an_import_star_bound_is_read_from_the_cell_itself(
     # As in a run-all: the twins raise `NameError`, the name's cell being below.
     assert first.status == ("error" if from_below else "fresh")
     assert nb.stale() == []
+
+
+def test_a_function_imported_from_a_module_file_reads_its_globals(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`from rf_conf_s5 import get` in one cell, `v = get()` in another: a store into the
+    module (`rf_conf_s5.CONF = ...`) reaches the caller; a store edited away, which the
+    module keeps, leaves it stale (unsound once: fresh with the dropped store's value)."""
+    (tmp_path / "rf_conf_s5.py").write_text("CONF = {'k': 0}\ndef get():\n    return CONF['k']\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    nb = Notebook()
+    store = nb.add("import rf_conf_s5\nrf_conf_s5.CONF = {'k': 1}")
+    nb.add("from rf_conf_s5 import get")
+    caller = nb.add("v = get()")
+    reader = nb.add("w = v + 1")
+    nb.run_all()
+    nb.edit(store, "import rf_conf_s5\nrf_conf_s5.CONF = {'k': 2}")
+    nb.run(store)
+    assert (nb["w"], nb.stale()) == (3, [])
+    nb.edit(store, "import rf_conf_s5")
+    nb.run(store)
+    assert nb.stale() == [caller.id, reader.id]

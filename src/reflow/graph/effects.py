@@ -65,6 +65,10 @@ class CellEffects:
     object, which the code does not tell (`o2 = o.add(1)`, `add` returning `self`): they
     share objects as ``CellAnalysis.shares`` pairs do."""
     observed_instances: frozenset[tuple[str, str]] = frozenset()
+    observed_module_reads: frozenset[str] = frozenset()
+    """Globals the last run found bound to a module whose code a function or class the
+    cell calls by name runs (`from m import f` then `f()`: `f` reads `m`'s globals, as
+    `m.f()` does): the cell reads them whole, stores into the module included."""
     """Pairs of a name the last run bound to an instance of a notebook class and a name
     the class was bound to then (`obj = K()`: `("obj", "K")`): a store into that class
     changes what the instance gives (``NotebookFunctions.instances_of``)."""
@@ -128,6 +132,7 @@ class CellEffects:
         carried: Mapping[str, FunctionSummary] | None = None,
         shares: frozenset[tuple[str, str]] = frozenset(),
         instances: frozenset[tuple[str, str]] = frozenset(),
+        module_reads: frozenset[str] = frozenset(),
     ) -> CellEffects:
         return CellEffects(
             self.analysis,
@@ -138,6 +143,7 @@ class CellEffects:
             observed_carried=freeze(carried.items() if carried else ()),
             observed_shares=freeze(shares),
             observed_instances=freeze(instances),
+            observed_module_reads=freeze(module_reads),
         )
 
     @property
@@ -159,4 +165,5 @@ class CellEffects:
             observed_carried=self.observed_carried,
             observed_shares=self.observed_shares,
             observed_instances=self.observed_instances,
+            observed_module_reads=self.observed_module_reads,
         )

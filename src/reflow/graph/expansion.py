@@ -50,6 +50,10 @@ class Expanded:
     own code, or in the body of a notebook function it calls (``FunctionSummary.dynamic``)."""
     may_change: frozenset[str] = frozenset()
     alias_only: frozenset[str] = frozenset()
+    module_code: frozenset[str] = frozenset()
+    """Refs the cell reads only because code of their module runs in its calls
+    (``CellEffects.observed_module_reads``): the module's state, which every import of it
+    gives, not the binding; so never an out-of-order usage."""
     star_bound: frozenset[str] = frozenset()
     """Refs the cell reads after its ``import *`` that its last run saw that import bind
     (``CellAnalysis.star_reads``; `from math import *` then `cos(0)`): read from the cell
@@ -195,6 +199,10 @@ class NotebookFunctions:
         """Whether some cell binds ``name`` with an ``import`` statement."""
         return name in self._modules
 
+    def imported_names(self) -> Iterable[str]:
+        """The names some cell binds with an ``import`` statement."""
+        return self._modules.keys()
+
     def _may_be_module(self, name: str) -> bool:
         """Whether some cell imports ``name``, or makes it share what a name some cell
         imports holds (`m = np`)."""
@@ -234,6 +242,12 @@ class NotebookFunctions:
         a call from this cell runs in a run-all (in_order: the nearest above); every
         one of them without it."""
         refs = {n for n in effects.analysis.refs if links(n)}
+        module_code = (
+            freeze(n for n in effects.observed_module_reads if n not in refs and links(n))
+            if effects.observed_module_reads
+            else EMPTY
+        )
+        refs |= module_code
         writes: set[str] = set()
         may_change = set(effects.may_change)
         # Names only called, and names handed over or changed otherwise (see ``alters``).
@@ -361,6 +375,7 @@ class NotebookFunctions:
         return Expanded(
             refs=freeze_like(refs | seen_changed, effects.analysis.refs),
             alias_only=alias_only,
+            module_code=module_code,
             star_bound=effects.analysis.star_reads & effects.observed_binds
             if effects.analysis.star_reads
             else EMPTY,

@@ -362,6 +362,10 @@ class DataflowGraph:
         counts as changing it unless the runtime saw it change."""
         return self._functions.is_module(name)
 
+    def imported_names(self) -> Iterable[str]:
+        """The names some cell binds with an ``import`` statement (``is_module``)."""
+        return self._functions.imported_names()
+
     def final_writer(self, name: str) -> CellId | None:
         """The writer of ``name`` that runs last in a run-all: its value is the one left."""
         writers = self._writers.cells(name)
@@ -882,6 +886,7 @@ def _first_run_saw_nothing_new(before: CellEffects, after: CellEffects) -> bool:
         and after.observed_carried == before.observed_carried
         and after.observed_shares == before.observed_shares
         and after.observed_instances == before.observed_instances
+        and after.observed_module_reads == before.observed_module_reads
     )
 
 
@@ -902,6 +907,7 @@ def _status_inputs(expanded: Expanded) -> tuple[object, ...]:
         expanded.deletes,
         expanded.reads_all,
         expanded.alias_only,
+        expanded.module_code,
         expanded.path_reads,
         expanded.module_reads,
     )

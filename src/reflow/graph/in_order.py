@@ -90,6 +90,7 @@ def out_of_order_usages(
         for name in expanded.refs
         if name not in own
         and name not in expanded.star_bound
+        and name not in expanded.module_code
         and writers.nearest_before(name, pos) is None
         and writers.first_after(name, pos) is not None
     )

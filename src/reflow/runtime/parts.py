@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 import types
 from collections.abc import Set
 from typing import Any
@@ -139,6 +140,30 @@ def _runs_in(value: Any, module: types.ModuleType) -> bool:
     if type(namespace) is dict:
         return namespace is vars(module)
     return True
+
+
+def home_module(value: Any, notebook: dict[str, Any]) -> types.ModuleType | None:
+    """The module whose globals calling ``value`` reads (``_runs_in``): a Python
+    function's (unwrapped), a class's own module; ``None`` for C code, anything else, or
+    the notebook's own code (``notebook``: its namespace)."""
+    if value is None or isinstance(value, types.BuiltinFunctionType | types.ModuleType):
+        return None
+    if isinstance(value, type):
+        name = getattr(value, "__module__", None)
+        module = sys.modules.get(name) if isinstance(name, str) else None
+        return None if module is None or vars(module) is notebook else module
+    if not isinstance(value, types.FunctionType):
+        return None
+    try:
+        value = inspect.unwrap(value)
+    except Exception:
+        return None
+    namespace = getattr(value, "__globals__", None)
+    if type(namespace) is not dict or namespace is notebook:
+        return None
+    name = namespace.get("__name__")
+    module = sys.modules.get(name) if isinstance(name, str) else None
+    return module if module is not None and vars(module) is namespace else None
 
 
 def _trusted_prefix(value: Any, path: tuple[PathPart, ...]) -> tuple[PathPart, ...]:

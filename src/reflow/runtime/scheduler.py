@@ -623,9 +623,15 @@ class Scheduler:
         and whether it needs one no cell defines now only a run tells (a run-all's fails
         there if it does), so such a name leaves it stale but runnable."""
         record = self._session.records[cell]
+        module_code = self._graph.expanded(cell).module_code
         for name in read_names(self._graph, cell):
             expected = board.expected(cell, name)
-            if expected.ok and expected.source is None and record.seen.get(Symbol(name)):
+            if (
+                expected.ok
+                and expected.source is None
+                and record.seen.get(Symbol(name))
+                and name not in module_code  # (the module's state: an import gives it)
+            ):
                 return True
         return False
 

@@ -10,7 +10,7 @@ import builtins
 import threading
 import time
 import types
-from collections.abc import Callable, Mapping, MutableSequence
+from collections.abc import Callable, Iterable, Mapping, MutableSequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,7 +47,7 @@ from reflow.runtime.fingerprint import (
 from reflow.runtime.history import Entry, ExecutionLog
 from reflow.runtime.main_module import MainModule
 from reflow.runtime.memo import CellMemo, MemoAttempt, MemoRequest
-from reflow.runtime.parts import bound, module_paths, resolve_keys, trusted_paths
+from reflow.runtime.parts import bound, home_module, module_paths, resolve_keys, trusted_paths
 from reflow.runtime.private import original, unmangled
 from reflow.runtime.records import CellRecord
 from reflow.runtime.replaced import replaces
@@ -1271,7 +1271,18 @@ class Session:
         bound = held & (analysis.defs | rebound)
         shares = _shared_at_run(bound, analysis, self.namespace)
         instances = _instances_made(bound, analysis, self.namespace)
-        seen = (binds, deletes, mutates, frozenset(carried.items()), shares, instances)
+        module_reads = _module_code_reads(
+            analysis.called, self.namespace, self.graph.imported_names()
+        )
+        seen = (
+            binds,
+            deletes,
+            mutates,
+            frozenset(carried.items()),
+            shares,
+            instances,
+            module_reads,
+        )
         if effects.pending or seen != (
             effects.observed_binds,
             effects.observed_deletes,
@@ -1279,10 +1290,39 @@ class Session:
             effects.observed_carried,
             effects.observed_shares,
             effects.observed_instances,
+            effects.observed_module_reads,
         ):
             self.graph.update(
-                cell, effects.with_observed(binds, deletes, mutates, carried, shares, instances)
+                cell,
+                effects.with_observed(
+                    binds, deletes, mutates, carried, shares, instances, module_reads
+                ),
             )
+
+
+def _module_code_reads(
+    called: frozenset[str], namespace: dict[str, Any], imported: Iterable[str]
+) -> frozenset[str]:
+    """The names cells import a module as (``imported``: the names stores into it go
+    through, with its aliases' stores told under them, ``_other_names_of``) whose code
+    the functions and classes the cell calls by name run
+    (``CellEffects.observed_module_reads``): `from m import f` then `f()` reads `m`'s
+    globals as `m.f()` does (``parts.module_paths``), stores made through `m` included.
+    Not the notebook's own code (its reads are summaries), nor C code. A look at the
+    imported names only, for a cell that called such a function."""
+    modules: dict[int, types.ModuleType] = {}
+    for name in called:
+        module = home_module(namespace.get(name), namespace)
+        if module is not None:
+            modules[id(module)] = module
+    if not modules:
+        return EMPTY
+    found = set()
+    for other in imported:
+        value = namespace.get(other)
+        if id(value) in modules and value is modules[id(value)]:
+            found.add(other)
+    return freeze(found)
 
 
 def _instances_made(

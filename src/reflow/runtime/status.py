@@ -780,6 +780,8 @@ class StatusBoard:
                 continue  # a warning, never a dependency (docs/semantics.md)
             if expected.source is None and name in self._graph.expanded(cell).alias_only:
                 continue  # seen changed through an alias only, and no cell above binds it
+            if expected.source is None and name in self._graph.expanded(cell).module_code:
+                continue  # its module's state, as an import gives it: no cell above stores
             if expected.source is None and name in record.reads_own:
                 continue  # read as its own run bound it, as a run-all's would be
             if (
