@@ -226,6 +226,34 @@ MODULES = [
         ns={"z": 9},
         status={"c": "fresh", "d": "fresh"},
     ),
+    # An edit dropping a change in place of an object its cell binds again, the same one
+    # (an import hands back what a module holds): the object keeps the change, which no
+    # run undoes; its holders are stale until bound to another object (unsound once: `w`
+    # showed 2 fresh where a run-all gives 1). The twin: an object made anew.
+    Case(
+        "an-edit-dropping-a-change-of-an-imported-object-leaves-its-holders-stale",
+        {
+            "m": "import sys, types\nmod = types.ModuleType('rf_s5_cm')\n"
+            "sys.modules['rf_s5_cm'] = mod\nmod.CONF = {'k': 0}",
+            "a": "from rf_s5_cm import CONF\nCONF['k'] = 1",
+            "b": "import rf_s5_cm\nv = rf_s5_cm.CONF['k']",
+            "c": "w = v + 1",
+        },
+        ["run_all", "edit a: from rf_s5_cm import CONF", "run a", "run_stale"],
+        ran=[],
+        status={"a": "stale", "b": "stale", "c": "stale"},
+    ),
+    Case(
+        "an-edit-dropping-a-change-of-an-object-made-anew-leaves-all-fresh",
+        {
+            "a": "lst = []\nlst.append(1)",
+            "b": "v = len(lst)",
+        },
+        ["run_all", "edit a: lst = []", "run a"],
+        ran=["a", "b"],
+        ns={"v": 0},
+        status={"a": "fresh", "b": "fresh"},
+    ),
     # Probe finding F5: an import run again binds the same module, and took as its own the
     # stores made into it since, by cells below included; the reader above then looked up
     # to date where a run-all reads the part before the store. (Each row its own

@@ -766,6 +766,10 @@ class Scheduler:
                 finally:
                     resting |= graph.users_resting_on(cell, writes, finals)
                     resting |= self._rebound(cell, bindings)
+                    if self._session.marked:
+                        # Names holding a change no run undoes (``Session.marked``).
+                        resting |= self.users_of(self._session.marked)
+                        self._session.marked.clear()
                     if cell in records and records[cell].astray != astray:
                         # Whether readers wait on it as a changer (``writes_reaching``): the
                         # decisions that asked about it.

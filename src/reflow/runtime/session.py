@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reflow._types import EMPTY, CellId, Direction, freeze, or_empty
-from reflow.analysis import analyze_completed
+from reflow.analysis import analyze, analyze_completed
 from reflow.analysis.effects import CellAnalysis, MutationKind, PartStore, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.effects import builtins_stores
@@ -92,6 +92,9 @@ class Session:
         self.ledger = VersionLedger()
         self.records: dict[CellId, CellRecord] = {}
         self.blocked: set[CellId] = set()  # refused by the graph; they run once it allows
+        self.marked: set[str] = set()
+        """Names runs marked as holding a change an edit dropped (``_kept_dropped_changes``),
+        for the scheduler to take: the statuses of their users change."""
         if executor is None:
             executor = Executor(namespace, main)
         self.executor: CellExecutor = executor
@@ -845,7 +848,11 @@ class Session:
             if (
                 stamp is not None
                 and ledger.bound_by(name) == cell
-                and (record.run_stamp > stamp or self.binds_from_below(cell))
+                and (
+                    record.run_stamp > stamp
+                    or ledger.kept_dropped(name)  # (whenever it ran: no run undoes it)
+                    or self.binds_from_below(cell)
+                )
             ):
                 return True
         return False
@@ -1075,6 +1082,7 @@ class Session:
                 for s, v in leftovers.items()
                 if v.deleted and v.cell == cell and ledger.last_write(s) == v
             )
+            self._kept_dropped_changes(cell, record, set(binds - changes.rebound))
 
         self._orphan_module_stores(self._dropped_module_stores(cell, record, wrote))
         previous = record.wrote
@@ -1109,6 +1117,56 @@ class Session:
         return frozenset(
             s.name for s, v in wrote.items() if v.stamp > stamp or previous.get(s) != v
         )
+
+    def _kept_dropped_changes(self, cell: CellId, record: CellRecord, same: set[str]) -> None:
+        """An edit dropped a change in place from the cell's code (`CONF['k'] = 1` gone from
+        `from conf import CONF`), and its run bound the name again to the very object its
+        last run changed (``same``: an import hands back what a module holds; a cache,
+        what it kept): the object keeps the change, which no run undoes and a run-all does
+        not make. Every name holding it is marked (``VersionLedger.kept_dropped``) until
+        bound to another object; a restart makes it anew.
+
+        Cost: nothing unless the cell was edited since it last ran and bound a changeable
+        object again; then its old code is analysed once."""
+        old = record.ran_code
+        if old is None or old == record.code:
+            return
+        namespace = self.namespace
+        same = {
+            n
+            for n in same
+            if n in namespace
+            and links_cells(n)
+            and not isinstance(namespace[n], types.ModuleType)  # (``_orphan_module_stores``)
+            and not cannot_change(namespace[n])
+        }
+        if not same:
+            return
+        try:
+            before = analyze(self.python_source(split_memoize(old).body))
+        except Exception:  # (IPython code without IPython: nothing known of it)
+            return
+        dropped = (same & before.mutated_names) - record.analysis.mutated_names
+        for name in sorted(dropped):
+            kept = namespace[name]
+            for holder in self._holders_of(kept):
+                # (With what it holds now: bound again to that, it holds the change still.)
+                self.ledger.mark_changed_above(holder, cell, namespace[holder], dropped=True)
+                self.marked.add(holder)
+
+    def _holders_of(self, obj: Any) -> set[str]:
+        """The globals bound to ``obj``, holding it (``changes.holding``), or bound to a
+        module whose globals hold it (`rfconf` for `from rfconf import CONF`)."""
+        namespace = self.namespace
+        names = [n for n in namespace if links_cells(n)]
+        found = holding(namespace, names, [obj], {id(obj)})
+        for name in self.graph.imported_names():
+            module = namespace.get(name)
+            if isinstance(module, types.ModuleType) and any(
+                v is obj for v in vars(module).values()
+            ):
+                found.add(name)
+        return found
 
     def _builtins_written(
         self,

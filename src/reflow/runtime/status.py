@@ -830,6 +830,16 @@ class StatusBoard:
             return reshaped
         for name in sorted(self._graph.expanded(cell).binds):
             above = self._ledger.changed_above(name)
+            if (
+                above is not None
+                and self._ledger.bound_by(name) == cell
+                and self._ledger.kept_dropped(name)
+            ):
+                return (
+                    f"`{name}` holds a change in place that cell [{above}] made before an edit"
+                    " dropped it, and running this cell binds the same object again (a"
+                    " restart makes it anew)"
+                )
             if above is not None and self._ledger.bound_by(name) == cell:
                 # A cell above changed the object this cell bound (an out-of-order usage
                 # handed it over), or a cell that read a name only a cell below binds did:

@@ -117,7 +117,10 @@ class VersionLedger:
         # (through an alias an out-of-order usage made), or through a name it read only a
         # cell below binds: no run-all can do that. With the object, for the second:
         # binding the name again to that very object (`lst = get()`) leaves it changed.
-        self._changed_above: dict[str, tuple[CellId, object, int]] = {}
+        # Also a change in place that a cell's code made before an edit dropped it, in an
+        # object its run binds again (``dropped``: an import hands back what a module
+        # holds, changed).
+        self._changed_above: dict[str, tuple[CellId, object, int, bool]] = {}
         self._watchers: list[set[str]] = []
         # Names a part of which was written by no cell as a store into a module
         # (``orphaned``): most sessions have none, and a reader's status asks of each name.
@@ -163,11 +166,20 @@ class VersionLedger:
         found = self._changed_above.get(name)
         return None if found is None or found[1] is None else found[2]
 
-    def mark_changed_above(self, name: str, cell: CellId, astray: object = None) -> None:
+    def mark_changed_above(
+        self, name: str, cell: CellId, astray: object = None, dropped: bool = False
+    ) -> None:
         """``astray``: the object ``name`` is bound to, where ``cell`` changed it through a
-        name it read out of order (``Session._changed_out_of_order``): no binding of that
-        very object again makes the change one a run-all makes."""
-        self._changed_above[name] = (cell, astray, self._clock)
+        name it read out of order (``Session._changed_out_of_order``), or made a change
+        its code no longer makes (``dropped``: ``Session._kept_dropped_changes``): no
+        binding of that very object again makes the change one a run-all makes."""
+        self._changed_above[name] = (cell, astray, self._clock, dropped)
+
+    def kept_dropped(self, name: str) -> bool:
+        """Whether ``changed_above`` tells of a change an edit dropped from its cell's code,
+        kept in the object (``mark_changed_above``)."""
+        found = self._changed_above.get(name)
+        return found is not None and found[3]
 
     def clear_changed_above(self, name: str, bound: object) -> None:
         """``name`` was bound again to ``bound``, equal to what it held: the change is gone
