@@ -244,6 +244,19 @@ MODULES = [
         status={"a": "stale", "b": "stale", "c": "stale"},
     ),
     Case(
+        "deleting-a-cell-that-changed-an-imported-object-leaves-its-holders-stale",
+        {
+            "m": "import sys, types\nmod = types.ModuleType('rf_s5_dm')\n"
+            "sys.modules['rf_s5_dm'] = mod\nmod.CONF = {'k': 0}",
+            "a": "from rf_s5_dm import CONF\nCONF['k'] = 1",
+            "b": "import rf_s5_dm\nv = rf_s5_dm.CONF['k']",
+            "c": "w = v + 1",
+        },
+        ["run_all", "delete a", "run_stale"],
+        ran=[],
+        status={"b": "stale", "c": "stale"},
+    ),
+    Case(
         "an-edit-dropping-a-change-of-an-object-made-anew-leaves-all-fresh",
         {
             "a": "lst = []\nlst.append(1)",

@@ -466,6 +466,7 @@ class Session:
         self.blocked.discard(cell)
         # (Under the names bound to the module now, before its own are unbound.)
         orphaned = self._dropped_module_stores(cell, record, {})
+        self._kept_deleted_changes(cell, record)
         self._unbind(record.wrote, keep=frozenset(), by=None, owner=cell)
         for symbol, version in record.wrote.items():
             name = symbol.name
@@ -1153,6 +1154,32 @@ class Session:
                 # (With what it holds now: bound again to that, it holds the change still.)
                 self.ledger.mark_changed_above(holder, cell, namespace[holder], dropped=True)
                 self.marked.add(holder)
+
+    def _kept_deleted_changes(self, cell: CellId, record: CellRecord) -> None:
+        """A deleted cell bound a name and changed its object in place (`from conf import
+        CONF` then `CONF['k'] = 1`): where that object lives on under other names (the
+        module holds it), it keeps the change, which no run undoes and a run-all does
+        not make, as ``_kept_dropped_changes`` has it for an edit."""
+        if not record.has_run:
+            return
+        analysis = record.analysis
+        if record.ran_code != record.code:
+            try:
+                analysis = analyze(self.python_source(split_memoize(record.ran_code or "").body))
+            except Exception:  # (IPython code without IPython: nothing known of it)
+                return
+        namespace = self.namespace
+        for name in sorted(analysis.mutated_names & analysis.defs):
+            kept = namespace.get(name)
+            if (
+                kept is None
+                or self.ledger.bound_by(name) != cell
+                or isinstance(kept, types.ModuleType)  # (``_orphan_module_stores``)
+                or cannot_change(kept)
+            ):
+                continue
+            for holder in self._holders_of(kept) - {name}:
+                self.ledger.mark_changed_above(holder, cell, namespace[holder], dropped=True)
 
     def _holders_of(self, obj: Any) -> set[str]:
         """The globals bound to ``obj``, holding it (``changes.holding``), or bound to a

@@ -836,9 +836,9 @@ class StatusBoard:
                 and self._ledger.kept_dropped(name)
             ):
                 return (
-                    f"`{name}` holds a change in place that cell [{above}] made before an edit"
-                    " dropped it, and running this cell binds the same object again (a"
-                    " restart makes it anew)"
+                    f"`{name}` holds a change in place that a run of cell [{above}] made and"
+                    " its code no longer makes (edited, or the cell deleted); running this"
+                    " cell binds the same object again (a restart makes it anew)"
                 )
             if above is not None and self._ledger.bound_by(name) == cell:
                 # A cell above changed the object this cell bound (an out-of-order usage
