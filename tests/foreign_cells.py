@@ -5,10 +5,12 @@ we thought of, and the corpus only what notebooks do. IPyflow's tests spell the
 patterns its users hit as cells (`run_cell("lst.append(x)")`): this reads them
 from a checkout of IPyflow's repository (nothing of it is kept here), makes each
 test's cells a notebook (with `import logging` first, which their cells use), and
-edits it as ``test_corpus_edits`` does, checking after every step that no cell
-runs twice and that every fresh cell shows what a fresh run-all shows. What it
+edits it as ``test_corpus_edits`` does, checking after the first run-all and every
+step that no cell ran twice, that a reactive step left nothing stale that the
+run-all runs, and that every fresh cell shows what a fresh run-all shows. What it
 finds is reduced and written as our own rows (``test_convergence``,
-``test_lineage_foreign``).
+``test_lineage_foreign``). ``foreign_marimo`` runs marimo's tests through the same
+steps (``edit_one``), in any_order, against a run-all in marimo's order.
 
     python tests/foreign_cells.py PATH/TO/ipyflow --seeds 0-3 --steps 10 [-k NAME]
 
@@ -20,24 +22,25 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import functools
 import io
 import json
 import logging
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 import test_corpus_edits as edits
 from carried import assert_carried_statuses_are_fresh, assert_runs_once
-from corpus_oracle import digest
-from reflow import Notebook
+from reflow import Notebook, Run
 
 _RUNNERS = frozenset({"run_cell", "run_cell_"})
 
@@ -126,8 +129,20 @@ def write_notebooks(checkout: Path, folder: Path, only: str | None) -> list[str]
     return names
 
 
-def edit_one(folder: Path, name: str, seed: int, steps: int) -> str | None:
-    """One notebook edited ``steps`` times: what went wrong, with its story, or None."""
+def edit_one(
+    folder: Path,
+    name: str,
+    seed: int,
+    steps: int,
+    *,
+    direction: str = "in_order",
+    plan: Callable[[list[str]], edits.Plan] = edits.top_to_bottom,
+    script: Sequence[tuple[str, str, str | None]] = (),
+) -> str | None:
+    """One notebook run all, taken through ``script`` (what its test did next: ("run",
+    cell id, new code or None), ("delete", cell id, None)), then edited ``steps`` times,
+    checked against the run-all ``plan`` makes after every step: what went wrong, with
+    its story, or None."""
     scratch = Path(tempfile.mkdtemp())
     mine = scratch / "reflow"
     shutil.copytree(folder, mine)
@@ -135,28 +150,38 @@ def edit_one(folder: Path, name: str, seed: int, steps: int) -> str | None:
     os.chdir(mine)
     rng = random.Random(f"{seed}:{name}")
     story = [f"{name} seed {seed}: run_all"]
-    nb = Notebook.open(mine / name)
+    nb = Notebook.open(mine / name, direction=direction)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            nb.run_all()
+            assert_runs_once(nb.run_all(), story[0])
+            # The first run-all is checked too. Where reflow's run and the run-all's
+            # differ in numbers only (`%time`'s timings), a cell has no single run-all
+            # value, as where two run-alls differ; any other difference is a finding.
             unsteady = edits.Unsteady()
-            expected, state = edits.oracle(nb, scratch / "published", unsteady)
-            unsteady.learn(
-                [c.code for c in nb.cells],
-                [expected, edits.shown(nb)],
-                [state, digest(nb.namespace)],
-            )
-            for step in range(steps):
+            first, _ = edits.oracle(nb, scratch / "published", unsteady, plan)
+            unsteady.sources |= {
+                cell.code
+                for cell, mine, theirs in zip(nb.cells, edits.shown(nb), first, strict=True)
+                if apart_in_numbers(mine, theirs)
+            }
+            expected = edits.check_against_run_all(nb, scratch / "first", unsteady, story, plan)
+            assert_settled(nb, story[-1], set(), expected)
+            moves = [functools.partial(replay, nb, event, story) for event in script]
+            moves += [functools.partial(edits.play, nb, rng, story)] * steps
+            for step, move in enumerate(moves):
+                stale_before = set(nb.stale())
                 with edits.deadline(10):
-                    run = edits.play(nb, rng, story)
+                    run = move()
                 if run is not None and run.interrupted:
                     return None
                 assert_runs_once(run, " -> ".join(story))
                 assert_carried_statuses_are_fresh(nb)
-                try:
-                    edits.check_against_run_all(nb, scratch / f"step-{step}", unsteady, story)
-                except edits.RanAway:
-                    return None
+                expected = edits.check_against_run_all(
+                    nb, scratch / f"step-{step}", unsteady, story, plan
+                )
+                assert_settled(nb, story[-1], stale_before, expected)
+    except edits.RanAway:
+        return None  # an endless loop, in the run-all too: the sequence ends there
     except AssertionError as failure:
         return f"FAIL {str(failure).splitlines()[0]} | {' -> '.join(story)}"
     except Exception as crash:  # reflow's own failure: a finding too
@@ -168,7 +193,59 @@ def edit_one(folder: Path, name: str, seed: int, steps: int) -> str | None:
     return None
 
 
-def _seeds(text: str) -> list[int]:
+_NUMBER = re.compile(r"\d[\d.e+-]*(?:\s*[nμm]?s\b)?")
+
+
+def apart_in_numbers(mine: edits.Result, theirs: edits.Result) -> bool:
+    """Whether two runs' results differ in numbers only: a timing and its unit, an
+    address, an unseeded draw."""
+    return mine != theirs and _NUMBER.sub("#", repr(mine)) == _NUMBER.sub("#", repr(theirs))
+
+
+def replay(nb: Notebook, event: tuple[str, str, str | None], story: list[str]) -> Run | None:
+    """One thing a test did: a cell run (with new code: an edit, then the run) or
+    deleted; a cell the notebook no longer has is added at the end first."""
+    verb, cell, code = event
+    if verb == "delete":
+        if not nb.has_cell(cell):
+            return None
+        story.append(f"delete {nb.cell(cell).index}")
+        return nb.delete(cell)
+    if not nb.has_cell(cell):
+        story.append(f"add {cell}: {code!r}")
+        return nb.run(nb.add(code or "", id=cell).id)
+    if code is not None and code != nb.cell(cell).code:
+        story.append(f"edit {nb.cell(cell).index}: {code!r}")
+        nb.edit(cell, code)
+    else:
+        story.append(f"run {nb.cell(cell).index}")
+    return nb.run(cell)
+
+
+def assert_settled(
+    nb: Notebook, step: str, stale_before: set[str], expected: list[edits.Result]
+) -> None:
+    """Convergence: a reactive step leaves no cell newly stale that the run-all runs
+    without error, unless it rests on a cell in error (a run alone may leave stale
+    cells)."""
+    if step.startswith("alone") or nb.mode != "reactive":
+        return
+    failed = {c.id for c in nb.cells if c.status == "error"}
+    # Readers of a name no cell defines any more stay stale (docs/semantics.md: they
+    # fail with a NameError when run), and so does what rests on them.
+    board = nb._board()
+    orphans = {c for c in nb.stale() if nb._scheduler.orphaned(c, board)}
+    excused = failed | orphans | nb._graph.dependents(failed | orphans)
+    left = [
+        c.id
+        for c, (_, error, _) in zip(nb.cells, expected, strict=True)
+        if c.status == "stale" and c.id not in stale_before | excused and error is None
+    ]
+    assert not left, f"after {step}: cells left stale that a run could update: {left}"
+
+
+def seeds_of(text: str) -> list[int]:
+    """The seeds a command line names: 0, or 0-3, or 0,4-6."""
     found: list[int] = []
     for part in text.split(","):
         low, _, high = part.partition("-")
@@ -190,7 +267,7 @@ def main() -> int:
     names = write_notebooks(options.checkout, folder, options.only)
     failures = 0
     for name in names:
-        for seed in _seeds(options.seeds):
+        for seed in seeds_of(options.seeds):
             found = edit_one(folder, name, seed, options.steps)
             if found is not None:
                 failures += 1

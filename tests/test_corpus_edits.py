@@ -33,8 +33,9 @@ import random
 import shutil
 import signal
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -71,30 +72,64 @@ Result = tuple[str, str | None, str | None]
 """What a run-all shows of a cell: its stdout, its error's type, its result's text."""
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How a run-all runs the cells: in which order, what code (marimo renames a cell's
+    private names), which cells it refuses to run and with what error, and which cells
+    a cell's error cancels (none in Jupyter's run-all: it goes on past errors). A cell
+    missing from ``order`` does not run (marimo: it sits on a cycle)."""
+
+    order: list[int]
+    code: list[str]
+    refused: dict[int, str] = field(default_factory=dict)
+    cancels: dict[int, set[int]] = field(default_factory=dict)
+
+
+def top_to_bottom(sources: list[str]) -> Plan:
+    """Jupyter's restart and run-all: every cell, in notebook order, past errors."""
+    return Plan(list(range(len(sources))), list(sources))
+
+
+NOT_RUN = "NotRun"
+"""The error the oracle gives a cell it does not run (refused, cancelled, on a cycle)."""
+UNKNOWN = "Unknown"
+"""What the oracle refuses with where reflow's documented rule differs from the tool the
+plan follows (a cycle marimo finds through a deletion): not compared."""
+
+
 def run_all_fresh(
-    sources: list[str], folder: Path, seed: int
+    sources: list[str], folder: Path, seed: int, plan: Callable[[list[str]], Plan] = top_to_bottom
 ) -> tuple[list[Result], dict[str, str]]:
-    """The oracle: the cells, top to bottom, in IPython's shell without reflow, in a new
-    copy of the notebook's folder as reflow's runs have left it (the working directory:
-    the cells read and write files there). reflow does not track files (docs/semantics.md,
-    "What reflow does not track"), and a restart and run-all in Jupyter meets the files
-    earlier runs wrote too: a cell reading one a deleted cell wrote reads it in both."""
+    """The oracle: the cells in ``plan``'s order (top to bottom unless told), in
+    IPython's shell without reflow, in a new copy of the notebook's folder as reflow's
+    runs have left it (the working directory: the cells read and write files there).
+    reflow does not track files (docs/semantics.md, "What reflow does not track"), and
+    a restart and run-all in Jupyter meets the files earlier runs wrote too: a cell
+    reading one a deleted cell wrote reads it in both."""
     here = Path.cwd()
     shutil.copytree(here, folder)
     os.chdir(folder)
     executor = IPythonExecutor(MainModule(folder / "oracle.ipynb"))
     draws_no_figures(executor)
+    steps = plan(sources)
+    refused = dict(steps.refused)
+    results: list[Result] = [("", refused.get(i, NOT_RUN), None) for i in range(len(sources))]
     try:
         exec(_SEEDED.format(n=seed), {})
-        results = []
-        for index, source in enumerate(sources):
+        for index in steps.order:
+            if index in refused:
+                results[index] = ("", refused[index], None)
+                continue
             filename = f"<oracle cell {index}>"
             with deadline(STEP_SECONDS):
-                done = executor.execute(source, filename)
+                done = executor.execute(steps.code[index], filename)
             if done.interrupted:
                 raise RanAway(f"oracle cell {index}")
             error = done.error.type if done.error is not None else None
-            results.append((done.stdout, error, result_text(executor.outputs.get(filename))))
+            results[index] = (done.stdout, error, result_text(executor.outputs.get(filename)))
+            if error is not None:
+                for other in steps.cancels.get(index, set()):
+                    refused.setdefault(other, NOT_RUN)
         return results, digest(executor.namespace)
     finally:
         executor.close()
@@ -153,19 +188,32 @@ class Unsteady:
                 self.names.add(name)
 
 
-def oracle(nb: Notebook, scratch: Path, unsteady: Unsteady) -> tuple[list[Result], dict[str, str]]:
+def oracle(
+    nb: Notebook,
+    scratch: Path,
+    unsteady: Unsteady,
+    plan: Callable[[list[str]], Plan] = top_to_bottom,
+) -> tuple[list[Result], dict[str, str]]:
     sources = [c.code for c in nb.cells]
-    first, state = run_all_fresh(sources, scratch / "a", seed=0)
-    second, state_again = run_all_fresh(sources, scratch / "b", seed=1)
+    first, state = run_all_fresh(sources, scratch / "a", seed=0, plan=plan)
+    second, state_again = run_all_fresh(sources, scratch / "b", seed=1, plan=plan)
     unsteady.learn(sources, [first, second], [state, state_again])
     return first, state
 
 
 def check_against_run_all(
-    nb: Notebook, scratch: Path, unsteady: Unsteady, story: list[str]
-) -> None:
-    expected_all, state = oracle(nb, scratch, unsteady)
-    skip = tainted(nb)
+    nb: Notebook,
+    scratch: Path,
+    unsteady: Unsteady,
+    story: list[str],
+    plan: Callable[[list[str]], Plan] = top_to_bottom,
+) -> list[Result]:
+    """Every fresh cell, and every name a fresh cell wrote last, as the run-all has
+    them; what the run-all shows of each cell."""
+    expected_all, state = oracle(nb, scratch, unsteady, plan)
+    skip = tainted(nb) | {
+        c.id for c, e in zip(nb.cells, expected_all, strict=True) if e[1] == UNKNOWN
+    }
     fresh = {c.id for c in nb.cells if c.status == "fresh" and c.id not in skip}
     where = "after " + " -> ".join(story)
     for cell, mine, expected in zip(nb.cells, shown(nb), expected_all, strict=True):
@@ -180,10 +228,12 @@ def check_against_run_all(
             continue
         # Its last writer: a cell binding it, or changing it in place (`data['d'] = ...`
         # below `data = ...` run alone: the binder is fresh, the store stale, and `data`
-        # holds what the binder made, which is no run-all's, honestly shown so).
-        writers = [c for c in nb.cells if name in graph.expanded(CellId(c.id)).writes]
-        if writers and writers[-1].id in fresh:
+        # holds what the binder made, which is no run-all's, honestly shown so). Last in
+        # the order cells run in: in any_order not the notebook's (`del x` runs last).
+        writers = [c.id for c in nb.cells if name in graph.expanded(CellId(c.id)).writes]
+        if writers and max(writers, key=lambda c: graph.rank(CellId(c))) in fresh:
             assert mine_state.get(name) == value, f"{name} fresh, differs from run-all; {where}"
+    return expected_all
 
 
 def bumped(source: str, rng: random.Random) -> str | None:

@@ -1506,6 +1506,108 @@ MODULE_STORES_IN_FUNCTIONS = [
     ),
 ]
 
+
+# Found by tests/foreign_marimo.py (marimo's runtime tests as any_order notebooks): a run
+# in dependency order cancels every reader of a cell that raised, so a reader run by name
+# past it is never fresh; and a change through an alias only the run finds (a weak
+# reference, a bound method holding the object) is a read of the binder's value.
+WEAKREF = "import weakref\nclass N:\n    pass\nns = N()\nns.count = 0\nref = weakref.ref(ns)"
+MARIMO_RUNTIME = [
+    Case(
+        "a-reader-run-past-a-failed-writer-is-stale-any-order",
+        {"a": "x = 0", "b": "y = x + 1"},
+        ["run_all", "edit a: x = 1\nraise RuntimeError", "run a", "run b"],
+        ran=["b"],  # asked for by name, it runs (as marimo's run of one cell does)
+        ns={"y": 2},
+        status={"a": "error", "b": "stale"},
+        direction="any_order",
+    ),
+    Case(
+        "a-reader-run-alone-past-a-failed-writer-is-stale-any-order",
+        {"a": "x = 0", "b": "y = x + 1"},
+        ["run_all", "edit a: x = 1\nraise RuntimeError", "run a", "alone b"],
+        status={"a": "error", "b": "stale"},
+        direction="any_order",
+    ),
+    Case(
+        # The twin: one that raised keeps its error as its result (a run-all has none).
+        "a-reader-that-raised-past-a-failed-writer-keeps-its-error-any-order",
+        {"a": "x = 0", "b": "y = x + undefined_name"},
+        ["run_all", "edit a: x = 1\nraise RuntimeError", "run a", "run b"],
+        ran=["b"],
+        errors={"b": "NameError"},
+        status={"a": "error", "b": "error"},
+        direction="any_order",
+    ),
+    Case(
+        # The twin: in_order, a run-all goes on past the failure, and `b` sees `x = 1`.
+        "a-reader-run-past-a-failed-writer-is-fresh-in-order",
+        {"a": "x = 0", "b": "y = x + 1"},
+        ["run_all", "edit a: x = 1\nraise RuntimeError", "run a", "run b"],
+        ns={"y": 2},
+        status={"a": "error", "b": "fresh"},
+    ),
+    Case(
+        "a-change-through-a-weak-reference-runs-each-cell-once-any-order",
+        {"a": WEAKREF, "b": "ref().count += 1", "c": "n = ns.count"},
+        ["run_all"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+        status={"b": "fresh", "c": "fresh"},
+        direction="any_order",
+    ),
+    Case(
+        "a-change-through-a-bound-method-runs-each-cell-once-any-order",
+        {
+            "a": "class N:\n    pass\nns = N()\nns.count = 0\nget = [ns].copy",
+            "b": "get()[0].count += 1",
+        },
+        ["run_all", "add b2@0: get()[0].count += 1", "run b2"],
+        ran=["a", "b2", "b"],
+        status={"b": "fresh", "b2": "fresh"},
+        direction="any_order",
+    ),
+    Case(
+        # `del x` runs after the other users of `x`, but for one that reads what the
+        # deleting cell binds: data runs it after the deletion, which it meets.
+        "a-reader-of-what-a-deleting-cell-binds-meets-the-deletion-any-order",
+        {"a": "x = 1", "b": "del x; y = 1", "c": "z = x + y"},
+        ["run_all"],
+        ran=["a", "b", "c"],
+        errors={"c": "NameError"},
+        status={"a": "fresh", "b": "fresh", "c": "error"},
+        parents={"c": ["a", "b"]},
+        direction="any_order",
+    ),
+    Case(
+        "a-reader-of-what-a-deleting-cell-binds-runs-once-again-any-order",
+        {"a": "x = 1", "b": "del x; y = 1", "c": "z = x + y"},
+        ["run_all", "edit b: del x; y = 2", "run b"],
+        ran=["a", "b", "c"],  # `b` pulls the binder of what it deletes, then `c` fails
+        errors={"c": "NameError"},
+        status={"b": "fresh", "c": "error"},
+        direction="any_order",
+    ),
+    Case(
+        # The twin: a user the deleting cell does not feed still runs before it.
+        "a-deletion-still-runs-after-the-other-users-any-order",
+        {"a": "x = 1", "b": "del x; y = 1", "c": "z = x + 1"},
+        ["run_all"],
+        ran=["a", "c", "b"],
+        ns={"z": 2, "y": 1},
+        absent=["x"],
+        direction="any_order",
+    ),
+    Case(
+        # The twin: in_order, the binder above reaches the change already.
+        "a-change-through-a-weak-reference-runs-each-cell-once-in-order",
+        {"a": WEAKREF, "b": "ref().count += 1", "c": "n = ns.count"},
+        ["run_all"],
+        ran=["a", "b", "c"],
+        ns={"n": 1},
+    ),
+]
+
 CASES = (
     LENGTH_CHANGES
     + CHECK_FALSE_ALARMS
@@ -1523,6 +1625,7 @@ CASES = (
     + MODULE_STORES_IN_FUNCTIONS
     + LAMBDAS_CALLED_NOW
     + HELD_IN_C_AND_IN_MODULES
+    + MARIMO_RUNTIME
 )
 
 

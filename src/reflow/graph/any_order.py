@@ -18,7 +18,10 @@
   notebook order: a run showing none makes the cell a reader of the name, which runs
   after every change too, so its place does not turn round once it has run (the cells
   between would run again);
-- ``del x`` in a cell that does not bind ``x`` runs after every other user of ``x``.
+- ``del x`` in a cell that does not bind ``x`` runs after every other user of ``x``,
+  but for a user that reads what the deleting cell binds (``del x; y = 1``, then
+  ``x + y``): data runs that one after the deletion, and its edge from the deleting
+  cell names ``x`` too (it reads ``x`` deleted, as a run in that order has it).
 
 A mutation edge yields to data: when a reader feeds the mutator (``n =
 len(df)`` then ``df["n"] = n``), the reader keeps running first rather than
@@ -189,8 +192,14 @@ def build_parents(
                     ordering.append((_READERS_AFTER_CHANGES, reader, mutator, name))
         for deleter in deleters:
             for user in plain + mutators:
-                if user != deleter and not feeds(deleter, user):
+                if user == deleter:
+                    continue
+                if not feeds(deleter, user):
                     ordering.append((_DELETIONS_LAST, deleter, user, name))
+                else:
+                    # Data runs ``user`` after the deleter (`del x; y = 1`, then `x + y`):
+                    # it meets the name deleted, so the edge says so, as for a change.
+                    found[user][deleter].add(name)
     _add_without_cycles(found, ordering, data_parents, position)
     return {c: {p: frozenset(n) for p, n in edges.items()} for c, edges in found.items()}
 

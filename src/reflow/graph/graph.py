@@ -357,6 +357,21 @@ class DataflowGraph:
                 best = parent
         return best
 
+    def reaches_once_read(self, cell: CellId, name: str) -> bool:
+        """Whether a writer's value of ``name`` reaches ``cell`` once the cell is known to
+        read it (a change through an alias, which only its run finds): in_order, a cell
+        above writes it; any_order, another cell binds it, which a cell changing its
+        object runs after. (``reaching_writer`` asks the edges, and in any_order a read
+        not yet known has none.)"""
+        if self.reaching_writer(cell, name) is not None:
+            return True
+        if self._direction is Direction.IN_ORDER:
+            return False
+        return any(
+            writer != cell and name in self._expanded[writer].binds
+            for writer in self._writers.cells(name)
+        )
+
     def is_module(self, name: str) -> bool:
         """Whether a cell binds ``name`` to a module (``import``): no call of its functions
         counts as changing it unless the runtime saw it change."""

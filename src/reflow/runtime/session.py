@@ -247,7 +247,7 @@ class Session:
             if (
                 Symbol(name) in seen
                 or name in astray
-                or self.graph.reaching_writer(cell, name) is None
+                or not self.graph.reaches_once_read(cell, name)
             ):
                 continue
             seen[Symbol(name)] = self.ledger.current_for(name, frozenset())
@@ -984,7 +984,7 @@ class Session:
         # after its own run, and a run-all ran the cells from the binder down again.)
         for name in stored_by_calls:
             symbol = Symbol(name)
-            if symbol not in seen and self.graph.reaching_writer(cell, name) is not None:
+            if symbol not in seen and self.graph.reaches_once_read(cell, name):
                 seen[symbol] = self.ledger.current_for(name, EMPTY)
                 record.read_paths = {**record.read_paths, name: EMPTY}
         into_builtins, out_of_builtins = self._builtins_written(cell, record, changes, ran, wrote)

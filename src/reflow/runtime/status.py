@@ -466,15 +466,21 @@ class StatusBoard:
 
     def expected(self, cell: CellId, name: str) -> Expected:
         """What ``cell`` should have seen of ``name``, given the parts it read last time."""
+        # in_order: a writer in error counts by what its failed run wrote, as long as it
+        # read what a run-all gives it (``settled``): a run-all fails the same way and
+        # goes on past it. any_order: a run in dependency order cancels every reader of a
+        # cell that raised, so no value a failed writer left is one a reader that ran
+        # can be in sync with (one that raised keeps its error as its result; a cell that
+        # may change the object without writing it counts by its run: its failure
+        # cancels no reader).
+        strict = self._graph.direction is Direction.ANY_ORDER and self._records[cell].error is None
         chain = writes_reaching(
             self._graph,
             self._records,
             cell,
             name,
             self._records[cell].read_paths.get(name),
-            # A writer in error counts by what its failed run wrote, as long as it read
-            # what a run-all gives it (``settled``): a run-all fails the same way.
-            self._consult,
+            self._consult_synced if strict else self._consult,
             self._consult,
         )
         if chain.unsynced is not None:
@@ -501,6 +507,11 @@ class StatusBoard:
             else:
                 consumers.add(deciding)
         return self._sync.get(writer, False) or self._settled.get(writer, False)
+
+    def _consult_synced(self, writer: CellId) -> bool:
+        """``_consult`` where a writer in error does not count by its run (``expected``)."""
+        self._consult(writer)
+        return self._sync.get(writer, False)
 
     def resting_on(self, cell: CellId) -> set[CellId]:
         """The cells whose decisions asked about ``cell``'s (``_consult``): the only ones a
