@@ -368,6 +368,108 @@ REACTIVE = [
         ns={"b": [1, 2, 0], "e": [1, 2, 0]},
         status={"w": "fresh", "x": "fresh", "u": "fresh", "v": "fresh"},
     ),
+    # `import logging` deleted: no cell binds `logging` now, and each `logging.info(z)`
+    # fails in a run-all whatever runs. The first counted as a cell that may change
+    # `logging` for the second, which pulled it, and with it a, z, then b and z2 again
+    # to restore `z` and `x` (found by tests/foreign_cells.py on IPyflow's
+    # test_tuple_unpack_used_in_funcall_before_after_update_one).
+    Case(
+        "deleting-an-import-runs-none-of-the-cells-above-its-callers",
+        {
+            "L": "import logging",
+            "a": "x = 0",
+            "z": "z = x",
+            "p": "logging.info(z)",
+            "b": "x = 1",
+            "y": "z = x",
+            "q": "logging.info(z)",
+        },
+        ["run_all", "delete L"],
+        ran=[],
+        status={"a": "fresh", "z": "fresh", "p": "stale", "b": "fresh", "q": "stale"},
+    ),
+    # The same with no import ever: q pulled p, a changer of `logging` no cell binds,
+    # once the wave's `z = x` (y) had run, and p pulled a and z: a and b ran twice.
+    Case(
+        "a-call-on-a-name-no-cell-binds-pulls-nothing-for-a-reader-below",
+        {
+            "a": "x = 0",
+            "z": "z = x",
+            "p": "logging.info(z)",
+            "b": "x = 1",
+            "y": "z = x",
+            "q": "logging.info(z)",
+        },
+        ["run_all", "add n@1: z = x", "run n"],
+        ran=["a", "n", "b", "y"],
+        ns={"x": 1, "z": 1},
+        status={"z": "fresh", "p": "error", "y": "fresh", "q": "error"},
+    ),
+    # `def Foo` moved below `foo = Foo()`, which then ran alone: `foo` comes from below.
+    # a's `foo.append(0)` would change it in place, a change no run-all makes: pulled for
+    # the edited s, it made it, which left f stale; f was pulled in turn, then a again
+    # (IPyflow's test_stability test_delitem under tests/foreign_cells.py, seed 8).
+    # k run alone (y = 10 over y's 42), then moved below o, which reads `Foo` out of
+    # order now. The first wave restored y; x, below o, was left out of it as run_stale
+    # leaves it (its input stays stale), but the next wave ran it, pulling o and k, whose
+    # `y = 10` sent y round again (IPyflow's test_attr_manager_active_scope_resets, seed 9).
+    Case(
+        "settling-leaves-a-reader-below-an-out-of-order-cell-as-run-stale-does",
+        {"k": "y = 10\nFoo = 4", "o": "foo = Foo", "x": "x = foo, y", "y": "y = 42"},
+        ["run_all", "alone k", "move k 1", "run_stale"],
+        ran=["y"],
+        ns={"y": 42},
+        status={"k": "fresh", "o": "stale", "x": "stale", "y": "fresh"},
+    ),
+    # c5's edit drops its `b.append(1)`: b binds `b` again, and r, which reads it, runs
+    # again; r stores into the `c` it binds itself, so it pulls `c`'s binder a, which
+    # binds the `h` c5 binds now: a, b, then c5 and r, each once (c5 ran first, then a, b,
+    # c5 again: seed 42 of tests/test_kernel_edits.py, REFLOW_KERNEL_EDIT_TWICE=1).
+    Case(
+        "an-edit-dropping-a-change-runs-first-what-the-restored-readers-pull",
+        {
+            "a": "c = {'k': 6}\nh = 0",
+            "b": "b = [6]",
+            "c5": "b.append(1)",
+            "r": "c['k'] = len(b)\nc = {}",
+        },
+        ["run_all", "edit c5: h = 1", "run c5"],
+        ran=["a", "b", "c5", "r"],
+        ns={"b": [6], "c": {}, "h": 1},
+        status={"a": "fresh", "b": "fresh", "c5": "fresh", "r": "fresh"},
+    ),
+    # n needs `x` as d left it (-1; f's `x += 1` wrote 0 over it): c and d run again, and
+    # hand e the very -1 it saw. Asked whether e would pull, d's run counted as one that
+    # pushes e, which holds its own `lst[x] += 1`: `lst = [...]` and b were pulled ahead,
+    # and b's `x = 0` ran c again (IPyflow's test_dynamic_only_variable_subscript, seed 6).
+    Case(
+        "a-writer-restored-with-the-value-its-reader-saw-pulls-nothing-ahead-for-it",
+        {
+            "l": "lst = [0, 1, 2]",
+            "a": "x = 0",
+            "b": "lst[x] += 1",
+            "c": "x += 1",
+            "d": "x -= 2",
+            "e": "lst[x] += 1",
+            "f": "x += 1",
+        },
+        ["run_all", "add n@6: lst[x] += 1", "run n"],
+        ran=["c", "d", "n", "f"],
+        ns={"lst": [1, 1, 4], "x": 0},
+        status={"b": "fresh", "e": "fresh", "n": "fresh", "f": "fresh"},
+    ),
+    Case(
+        "a-change-in-place-of-what-a-binder-from-below-bound-is-not-pulled",
+        {
+            "k": "def Foo():\n    return []",
+            "f": "foo = Foo()",
+            "a": "foo.append(0)",
+            "s": "foo[0] = 2",
+        },
+        ["run_all", "move k 2", "alone f", "edit s: foo[0] = 3", "run s"],
+        ran=["s"],
+        status={"k": "fresh", "f": "fresh", "a": "stale", "s": "stale"},
+    ),
 ]
 
 ERRORS = [

@@ -360,7 +360,11 @@ class Scheduler:
         value kept), nor a cell that reads a name only cells below it bind (an
         out-of-order usage: a run-all fails there or reads another value, so running
         it again brings nothing up to date, and what it changes in place would make
-        the binder below stale in turn), nor a cell ``stuck`` names, wherever the
+        the binder below stale in turn), nor a cell downstream of either, stale or
+        left (its input stays stale whatever it does: ``fixable`` has it so; run, it
+        pulled the out-of-order cell, whose run displaced a value the first wave had
+        restored, `y = 42` below `y = 10; Foo = 4` moved under `foo = Foo`, which ran
+        twice), nor a cell ``stuck`` names, wherever the
         cell it waits on lies (in ``concerned`` or not): run, it pulled that writer,
         both stayed stale, and the next wave found it again. ``roots_only``: not the
         cells downstream of another such cell either; pushes reach those where their
@@ -371,15 +375,18 @@ class Scheduler:
         # asked: after every execution, most of ``concerned`` (every user of a name the
         # cell wrote, `np` for a draw) is decided and fresh, and asking each cost more
         # than the run's own decisions.
-        stale_now = set(board.stale()) - left
-        stale = [
-            c
-            for c in concerned.covering(graph, stale_now)
-            if c in stale_now
-            and c not in spent
-            and not self.orphaned(c, board)
-            and not graph.out_of_order_usages(c)
+        every_stale = board.stale()
+        stale_now = set(every_stale) - left
+        candidates = [
+            c for c in concerned.covering(graph, stale_now) if c in stale_now and c not in spent
         ]
+        if not candidates:
+            return []
+        hopeless = {
+            c for c in every_stale if graph.out_of_order_usages(c) or self.orphaned(c, board)
+        }
+        below = graph.dependents(hopeless) if hopeless else set()
+        stale = [c for c in candidates if c not in hopeless and c not in below]
         stuck = self.stuck(stale, board)
         stale = [c for c in stale if c not in stuck]
         if roots_only and len(stale) > 1:
@@ -525,6 +532,11 @@ class Scheduler:
                 return None  # its own import hands the store back (``StatusBoard``)
         for name in board.read_names(cell):
             if self._rests_below(cell, name) or self._holds_store_below(cell, name, board):
+                return None
+            if self._session.changes_from_below(cell, name):
+                # Run, it changes in place what a binder from below bound (`foo.append(0)`
+                # below `foo = Foo()` above `def Foo()`): a change no run-all makes, which
+                # leaves the binder stale, and this cell with it (``pull`` does not run it).
                 return None
             expected = board.expected(cell, name)
             if not expected.ok:
@@ -932,15 +944,49 @@ class Scheduler:
             # runs pull, `a += 3` restored from the binder above.)
             ahead = set(self.fixable(stale, board)) if stale else set()
             ahead |= self.pull(ahead, board) if ahead else set()
-            writes = graph.expanded(cell).writes
-            needs = writes | read_names(graph, cell)
-            if any(
-                not needs.isdisjoint(graph.expanded(c).writes)
-                or not writes.isdisjoint(read_names(graph, c))
-                for c in ahead
-            ):
+            if any(self._meets(cell, c) for c in ahead):
                 found |= ahead
+            if ahead:
+                # And what the readers below the cell of what those writers restore will
+                # pull once pushed (`c['k'] = len(b)` holding its own change of `c`, reading
+                # the `b` restored: `c`'s binder above, which binds the `h` the cell binds).
+                # Pulled only then, it ran after the cell, which ran again.
+                later = self._pulled_by_readers_below(ahead, rank, targets, board)
+                if any(self._meets(cell, c) for c in later):
+                    found |= ahead | later | self.pull(later, board)
         return found - set(targets)
+
+    def _meets(self, cell: CellId, writer: CellId) -> bool:
+        """Whether ``writer`` writes what ``cell`` writes or reads, or reads what it writes:
+        which of the two runs first changes what the other leaves or reads."""
+        graph = self._graph
+        writes = graph.expanded(cell).writes
+        theirs = graph.expanded(writer).writes
+        return (
+            not writes.isdisjoint(theirs)
+            or not read_names(graph, cell).isdisjoint(theirs)
+            or not writes.isdisjoint(read_names(graph, writer))
+        )
+
+    def _pulled_by_readers_below(
+        self, writers: set[CellId], rank: int, targets: list[CellId], board: StatusBoard
+    ) -> set[CellId]:
+        """The writers above rank ``rank`` that the readers below it of what ``writers``
+        write pull, as things stand (``writers`` about to run)."""
+        graph = self._graph
+        readers = {
+            reader
+            for writer in writers
+            for reader in graph.children(writer)
+            if graph.rank(reader) > rank and reader not in targets
+        }
+        if not readers:
+            return set()
+        return {
+            w
+            for w in self.pull(readers, board)
+            if graph.rank(w) < rank and w not in writers and w not in targets
+        }
 
     def _before_raised(self, wave: Iterable[CellId]) -> set[CellId]:
         """any_order: the cells of ``wave`` placed before one of it whose last run raised.
@@ -1090,15 +1136,20 @@ class Scheduler:
                     if writer not in pulled and writer not in targets:
                         if self._cancelled_still(writer):
                             continue  # it cannot run: its cause still fails
-                        if name in graph.out_of_order_usages(writer) or astray_now(
-                            graph, records[writer], writer
+                        if (
+                            name in graph.out_of_order_usages(writer)
+                            or astray_now(graph, records[writer], writer)
+                            or session.changes_from_below(writer, name)
                         ):
                             # It changes `name` though only cells below bind it (`b.extend(a)`
                             # above `b = a`): a run-all fails there, and running it again
                             # would change an object above its binder (through an alias).
                             # Or its last run changed an object through another name only a
                             # cell below binds (`d.update(j=o.xs)` above `o = O(...)`): run
-                            # again, it would make that change again.
+                            # again, it would make that change again. Or its run would
+                            # change in place what a binder from below bound (`foo.append(0)`
+                            # below `foo = Foo()` above `def Foo()`): astray once run, the
+                            # binder stale for it, pulled in turn, and this cell run again.
                             continue
                         pulled.add(writer)
                         stack.append(writer)
@@ -1454,6 +1505,7 @@ class Scheduler:
         }
         board: StatusBoard | None = None
         in_sync: bool | None = None
+        reads_same = False
         found: set[CellId] = set()
         for reader, names in sorted(graph.children(cell).items(), key=lambda e: graph.rank(e[0])):
             record = records[reader]
@@ -1469,20 +1521,30 @@ class Scheduler:
             # above ``cell`` its pull brings: the binder rebuilds the object, and its run
             # pushes the readers between, which pull ``cell``'s inputs again (`x += 1`
             # edited above `lst[x] += 1`, its `x = 0` pulled: `x = 0`, then `lst = [...]`,
-            # then both again). Not where ``cell`` is in sync and the reader saw what it
-            # wrote: run again, it most likely hands the reader the same, which pushes
-            # nothing.
+            # then both again).
             rebuilds = self._holds_from_at_or_below(reader, writes)
-            if rebuilds:
-                if in_sync is None:
-                    in_sync = self._wave_board(succeeded).status(cell) is Status.FRESH
-                seen = record.seen
-                if in_sync and all(
-                    (v := seen.get(Symbol(n))) is not None and v.cell == cell for n in names
-                ):
-                    rebuilds = False
             if not rebuilds and not above:
                 continue
+            if in_sync is None:
+                wave_board = self._wave_board(succeeded)
+                in_sync = wave_board.status(cell) is Status.FRESH
+                reads_same = in_sync or self._reads_as_it_saw(cell, wave_board)
+            saw = [record.seen.get(Symbol(n)) for n in names]
+            own = all(v is not None and v.cell == cell for v in saw)
+            if own and reads_same and all(v is not None and v.value is not None for v in saw):
+                # ``cell`` reads what its last run read, and the reader saw values of its
+                # that a run hands back equal (``Version.same_value``): run again (to
+                # restore what a cell since wrote over, `x -= 2` below `x += 1`), it
+                # pushes nothing to the reader, which pulls nothing. (Asked, `lst[x] += 1`
+                # pulled `lst = [...]` and the cells between, which ran `x += 1` again.)
+                continue
+            if own and rebuilds and in_sync:
+                # Nor a rebuild where ``cell`` is in sync and the reader saw what it wrote:
+                # run again, it most likely hands the reader the same, which pushes
+                # nothing.
+                rebuilds = False
+                if not above:
+                    continue
             if board is None:
                 # As the reader will pull once ``cell`` has run: ``cell`` in sync.
                 board = self._wave_board(succeeded | {cell})
@@ -1492,6 +1554,20 @@ class Scheduler:
                 if above and above <= found and not rebuilds:
                     break
         return found
+
+    def _reads_as_it_saw(self, cell: CellId, board: StatusBoard) -> bool:
+        """Whether every name ``cell`` reads is what its last run saw, as a run-all gives it
+        there: a run again most likely writes what it wrote, even where its own write is
+        no longer held (stale as "overwritten" by a cell above it run since, `x += 1`,
+        binding an equal value)."""
+        record = self._session.records[cell]
+        if record.dirty or record.error is not None or not record.has_run:
+            return False
+        for name in board.read_names(cell):
+            expected = board.expected(cell, name)
+            if not expected.ok or not _same(record.seen.get(Symbol(name)), expected.version):
+                return False
+        return True
 
     def _holds_from_at_or_below(self, reader: CellId, skip: AbstractSet[str]) -> bool:
         """Whether a name ``reader`` reads, but for ``skip``, was changed last by the reader

@@ -862,6 +862,18 @@ class Session:
                 return True
         return False
 
+    def changes_from_below(self, cell: CellId, name: str) -> bool:
+        """Whether a run of ``cell`` would change in place, through ``name``, a value only a
+        cell below makes (``_from_below``): `foo.append(0)` below `foo = Foo()` that ran
+        above `def Foo()`. Such a run is ``astray`` once made; this says so before it."""
+        expanded = self.graph.expanded(cell)
+        return (
+            name in expanded.mutates
+            and name in expanded.refs
+            and name not in expanded.binds
+            and self._from_below(cell, name)
+        )
+
     def _from_below(self, cell: CellId, name: str) -> bool:
         """Whether what ``cell`` reads of ``name`` is a value only a cell below makes: the
         writers above it only change in place what a cell below binds (``rests_below``), or

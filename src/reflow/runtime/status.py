@@ -143,7 +143,16 @@ def writes_reaching(
                 chain.unsynced = changer
                 return chain
         return chain
+    unbound = writer is None and not graph.written_above(name, cell)
     for changer in graph.changers_between(name, low, high):
+        if unbound and not graph.expanded(changer).reads_all:
+            # No cell above writes the name (`import logging` deleted above two
+            # `logging.info(z)`): a run-all reaches the reader with it unbound, and a
+            # changer on the way (a call that may change the object) fails there too,
+            # whatever its status. Waiting on one, the reader pulled it, and whatever it
+            # pulled to read what a run-all gives it (`z`'s binders, again), only to fail.
+            # (Not a cell that may bind any name, `exec`: only its run tells.)
+            continue
         synced = (settled or in_sync)(changer)  # (asked either way: the decision rests on it)
         if astray_now(graph, records[changer], changer):
             # What it changed through a name only a cell below binds is no run-all's, which
