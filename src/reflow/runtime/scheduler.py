@@ -37,7 +37,6 @@ from reflow.runtime.status import (
     Chain,
     Decision,
     StatusBoard,
-    astray_now,
     read_names,
     shape_reaching,
     writes_reaching,
@@ -427,7 +426,7 @@ class Scheduler:
             if records[c].has_run
             and not records[c].dirty
             and c not in graph.errors()
-            and not astray_now(graph, records[c], c)
+            and not records[c].astray
         ]
 
     def fixable(self, cells: list[CellId], board: StatusBoard) -> list[CellId]:
@@ -817,8 +816,6 @@ class Scheduler:
                             and writer not in again
                             and graph.rank(writer) > rank
                             and not records[writer].left_alone(name)  # (it had no value)
-                            # (see ``astray_now`` below)
-                            and not astray_now(graph, records[writer], writer)
                         ):
                             run_again(writer)
                 board = self._wave_board(succeeded)  # what this wave ran is in sync
@@ -831,9 +828,6 @@ class Scheduler:
                         and follower in succeeded
                         and follower not in again
                         and graph.rank(follower) > rank
-                        # (Not one whose run changed an object as no run-all does: run
-                        # again, it would make that change again. See below.)
-                        and not astray_now(graph, records[follower], follower)
                     ):
                         # A writer running again (it lost its value to a cell pulled late)
                         # changes what a reader it ran before saw: that reader runs again
@@ -848,7 +842,7 @@ class Scheduler:
                     record = records[follower]
                     if record.dirty or not record.ever_planned:
                         continue  # never pushed into: an edit not run yet, or never planned
-                    if astray_now(graph, record, follower):
+                    if record.astray:
                         # Its last run changed an object through a name only a cell below
                         # binds, a change no run-all makes, which this run may be undoing
                         # (`d.update(j=o.xs)` above `o = O(...)`, its `d` rebuilt): run
@@ -1138,7 +1132,7 @@ class Scheduler:
                             continue  # it cannot run: its cause still fails
                         if (
                             name in graph.out_of_order_usages(writer)
-                            or astray_now(graph, records[writer], writer)
+                            or records[writer].astray
                             or session.changes_from_below(writer, name)
                         ):
                             # It changes `name` though only cells below bind it (`b.extend(a)`

@@ -52,7 +52,7 @@ from reflow.runtime.private import original, unmangled
 from reflow.runtime.records import CellRecord
 from reflow.runtime.replaced import replaces
 from reflow.runtime.state import StateQueries
-from reflow.runtime.status import failing_reads, read_names, stored_parts
+from reflow.runtime.status import read_names, stored_parts
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger
 
 _UNBOUND: Any = object()
@@ -808,12 +808,10 @@ class Session:
         `box = [C]`). So too through a name it read from writers above that only change
         in place what a cell below binds (`lst.clear()` added above it). A run-all fails
         there, or reads another value: none makes the change, whichever cell bound the
-        object. So too every change of a run whose own code read a name only a cell below
-        binds and does not bind itself (``failing_reads``: `f(a)` above `def f`): a run-all
-        fails at the cell, and makes none of them; run again for the readers of `a` (a
-        push once `a` was rebuilt), it would make the change again. (Not what a name read
-        out of order by code that runs later, a generator's, reached: such a read does
-        not fail the cell in a run-all.)
+        object. (Not the rest of what it changed: a name read out of order by code that
+        runs later, a generator's, does not fail the cell in a run-all; nor, a known gap,
+        what a function a cell below defines changed, `f(a)`: the cell reads `a` as well,
+        and each run of it that rebuilding `a` pushed would change it again.)
 
         Cost: nothing for a run that changed nothing in place; else a walk up the writers
         of each name it read and changed, mostly one step (the nearest writer binds it)."""
@@ -821,8 +819,6 @@ class Session:
         if not mutated:
             return EMPTY
         graph, namespace = self.graph, self.namespace
-        if failing_reads(graph, self.records[cell], cell):
-            return freeze(mutated)
         # (As the graph has them: not a module it imports itself under another name.)
         read = out_of_order & graph.out_of_order_usages(cell) if out_of_order else EMPTY
         reads = graph.expanded(cell).refs
