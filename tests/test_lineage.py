@@ -1559,6 +1559,118 @@ OUT_OF_ORDER_CHANGES = [
 ]
 
 
+# A cell that reads, as its own code runs, a name only a cell below binds: a run-all fails
+# there with a NameError, so neither what it binds nor what it changes in place is any
+# run-all's. The cell itself shows what its run read (a warning); its readers are stale
+# (a run-all fails at them too, or reads another value), and the object it changed is
+# rebuilt by its binder. Each row showed its reader fresh with the run's value.
+_BELOW = {"b": "lst = [1, 2]", "a": "x = lst[0]", "c": "y = x", "d": "z = y + 1"}
+_CALLED_ABOVE = {"a": "a = [1]", "f": "def f(x):\n    x.append(9)", "b": "f(a)", "c": "n = len(a)"}
+FAILING_READS = [
+    Case(
+        "a-reader-of-what-a-cell-bound-reading-from-below-is-stale",
+        _BELOW,
+        ["run_all", "move a 0", "run a"],
+        ran=["a"],
+        status={"a": "fresh", "b": "fresh", "c": "stale", "d": "stale"},
+    ),
+    Case(
+        "a-reader-of-what-a-cell-bound-reading-from-below-is-stale-after-run-all",
+        _BELOW,
+        ["run_all", "move a 0", "run_all"],
+        status={"a": "fresh", "b": "fresh", "c": "stale", "d": "stale"},
+    ),
+    Case(
+        "a-reader-of-what-a-cell-bound-reading-from-below-lazy-run-by-hand",
+        _BELOW,
+        ["run_all", "mode lazy", "move a 0", "run a", "run c"],
+        ran=["c"],
+        status={"c": "stale", "d": "stale"},
+    ),
+    Case(
+        "twin-a-reader-of-what-a-cell-bound-reading-from-below-moved-back",
+        _BELOW,
+        ["run_all", "move a 0", "run a", "move a 1", "run_all"],
+        status={"b": "fresh", "a": "fresh", "c": "fresh", "d": "fresh"},
+        ns={"z": 2},
+    ),
+    Case(
+        "a-reader-of-what-a-function-defined-below-returned-is-stale",
+        {"a": "a = 1", "f": "def f(x):\n    return x + 1", "b": "y = f(a)", "c": "z = y"},
+        ["run_all", "move f 2", "run b"],
+        ran=["b"],
+        status={"b": "fresh", "c": "stale"},
+    ),
+    Case(
+        "a-change-by-a-function-defined-below-is-no-run-alls",
+        {"a": "a = [1]", "b": "f(a)", "c": "n = len(a)", "f": "def f(x):\n    x.append(9)"},
+        ["run_all", "run_all"],
+        # (was 2, fresh: the second run-all ran `f(a)` once `f` was bound below it)
+        ns={"n": 1, "a": [1]},
+        status={"a": "fresh", "b": "stale", "c": "fresh"},
+    ),
+    Case(
+        "a-change-by-a-function-moved-below-is-no-run-alls",
+        _CALLED_ABOVE,
+        ["run_all", "move f 3", "run b"],
+        ran=["a", "b", "a", "c"],  # the binder rebuilds the list; `f(a)` is not run again
+        ns={"n": 1, "a": [1]},
+        status={"a": "fresh", "b": "stale", "c": "fresh"},
+    ),
+    Case(
+        "a-change-by-a-function-moved-below-lazy-leaves-the-binder-stale",
+        _CALLED_ABOVE,
+        ["run_all", "move f 3", "mode lazy", "run b"],
+        status={"a": "stale", "b": "stale", "c": "stale"},
+    ),
+    Case(
+        # (found by the run-all property with readers of out-of-order cells not excused)
+        "a-reader-of-what-a-cell-bound-reading-its-own-name-from-below-is-stale",
+        {"p": "a += 0", "q": "y = a", "r": "a = 0"},
+        ["run_all", "run p"],
+        ran=["p", "q"],
+        status={"p": "fresh", "q": "stale", "r": "fresh"},
+    ),
+    Case(
+        "a-reader-of-a-dict-merged-into-from-below-is-stale",
+        {"x": "d |= {'p': 1}", "a": "a = d", "d": "d = {'p': 0}"},
+        ["run_all", "run x"],
+        status={"x": "fresh", "a": "stale", "d": "fresh"},
+    ),
+    Case(
+        # `b.append(0)` changed the list as no run-all does while `b` was bound below it;
+        # moved below `b = d['k']`, it makes the change in a run-all: `n` waits on it.
+        "a-change-from-below-moved-below-its-binder-is-waited-on",
+        {"d": "d = {'k': [0]}", "a": "b.append(0)", "b": "b = d['k']", "c": "n = len(d['k'])"},
+        ["run_all", "run a", "move a 2"],
+        status={"d": "fresh", "b": "fresh", "a": "stale", "c": "stale"},
+    ),
+    Case(
+        "a-change-from-below-moved-below-its-binder-runs-when-pushed",
+        {"d": "d = {'k': [0]}", "a": "b.append(0)", "b": "b = d['k']", "c": "n = len(d['k'])"},
+        ["run_all", "run a", "move a 2", "run b"],
+        ran=["b", "a", "c"],
+        ns={"n": 2, "d": {"k": [0, 0]}},
+        status={"d": "fresh", "b": "fresh", "a": "fresh", "c": "fresh"},
+    ),
+    Case(
+        # `q` binds `b` before it reads the globals: it reads its own `b`, no cell's above
+        # (once stale after every run-all, a cell no run could bring up to date)
+        "twin-a-cell-binding-a-name-before-reading-the-globals-reads-its-own",
+        {"p": "b += 1", "q": "b = 0\nks = sorted(k for k in globals() if len(k) == 1)"},
+        ["run_all", "run_all"],
+        status={"p": "fresh", "q": "fresh"},
+    ),
+    Case(
+        "twin-a-change-by-a-function-defined-above-is-a-run-alls",
+        _CALLED_ABOVE,
+        ["run_all", "run b"],
+        ran=["a", "b", "c"],
+        ns={"n": 2, "a": [1, 9]},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+]
+
 # Issue 20 item 16: cells shown stale that a fresh run-all would not change, each with a
 # twin where the change is real and must still show.
 _FOO = "class Foo:\n    a = 1\n    def __init__(self):\n        self.b = 2"
@@ -3065,6 +3177,7 @@ CASES = (
     + C_HOLDERS
     + FALSE_ALARMS
     + OUT_OF_ORDER_CHANGES
+    + FAILING_READS
     + HOOKS
     + C_STATE
     + FUNCTION_STATE

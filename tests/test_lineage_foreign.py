@@ -122,6 +122,7 @@ ALIASES_MADE_IN_THE_CELL = [
     ),
 ]
 
+_NEW_MODULE = "import types\nm = types.ModuleType('m')\nm.attr = 0"
 MODULES = [
     Case(
         "attribute-stored-on-a-module-pushes",
@@ -614,6 +615,50 @@ MODULES = [
         ["run_all", "edit b: import math\\nr = math.sqrt(9.0)", "run b"],
         ran=["b"],
         ns={"r": 3.0},
+    ),
+    # `setattr` and `delattr` with a constant name store and delete as their statements
+    # do: a module is told by its identity, so only that shows the change (each row left
+    # the reader of `m.attr` fresh with the value the call left; the instance is a twin).
+    Case(
+        "setattr-below-a-reader-of-a-module-part-is-no-run-alls",
+        {"a": _NEW_MODULE, "r": "v = m.attr", "s": "setattr(m, 'attr', 5)"},
+        ["run_all", "run r"],
+        ran=["a", "r", "s"],
+        ns={"v": 0},
+        status={"r": "fresh"},
+    ),
+    Case(
+        "setattr-into-a-module-edited-pushes",
+        {"a": _NEW_MODULE, "c": "setattr(m, 'attr', 3)", "r": "v = m.attr"},
+        ["run_all", "edit c: setattr(m, 'attr', 4)", "run c"],
+        ran=["a", "c", "r"],
+        ns={"v": 4},
+    ),
+    Case(
+        "setattr-into-a-module-in-a-function-edited-call-pushes",
+        {
+            "a": _NEW_MODULE,
+            "f": "def f(x):\n    setattr(m, 'attr', x)",
+            "c": "f(3)",
+            "r": "v = m.attr",
+        },
+        ["run_all", "edit c: f(4)", "run c"],
+        ran=["a", "c", "r"],
+        ns={"v": 4},
+    ),
+    Case(
+        "delattr-of-a-module-part-edited-away-rebuilds-it",
+        {"a": _NEW_MODULE, "s": "delattr(m, 'attr')", "r": "v = getattr(m, 'attr', None)"},
+        ["run_all", "edit s: q = 1", "run s"],
+        ns={"v": 0},
+        status={"a": "fresh", "s": "fresh", "r": "fresh"},
+    ),
+    Case(
+        "twin-setattr-into-an-instance-edited-pushes",
+        {"a": "class K:\n    pass\nk = K()", "c": "setattr(k, 'attr', 3)", "r": "v = k.attr"},
+        ["run_all", "edit c: setattr(k, 'attr', 4)", "run c"],
+        ran=["a", "c", "r"],
+        ns={"v": 4},
     ),
 ]
 

@@ -126,3 +126,20 @@ def test_a_dynamic_cell_that_saw_a_moved_binder_is_run_again_by_run_stale() -> N
     nb.run_stale()
     assert [c.status for c in nb.cells] == ["fresh"] * 4
     assert nb.namespace["d"] == {"k": 2}
+
+
+def test_an_edit_forgets_the_readers_of_what_its_last_run_wrote() -> None:
+    """A reader that saw a store into a module asks whether the cell that made it reads a
+    name only cells below bind (``StatusBoard._stored_below``). An edit that drops the
+    store from the code, then one that makes such a read, must decide the reader again:
+    the second edit's code writes nothing the reader uses (found by the module family of
+    tests/test_property_aliases.py)."""
+    nb = Notebook()
+    maker = nb.add("import types\nm = types.ModuleType('m')\nm.attr = 0").id
+    nb.add("fs = []")
+    reader = nb.add("m.attr = 1\nv = m.attr").id
+    nb.run_all()
+    nb.edit(maker, "g = 0")
+    assert nb.cell(reader).status == "stale"
+    nb.edit(maker, "fs.append(m.attr)")  # reads `m`, which only the reader binds now
+    assert_carried_statuses_are_fresh(nb)

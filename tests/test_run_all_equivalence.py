@@ -566,6 +566,10 @@ def play(
             board = nb._board()
             orphans = {c for c in nb.stale() if nb._scheduler.orphaned(c, board)}
             left_stale |= orphans | nb._graph.dependents(orphans)
+            # Readers of what a cell with an out-of-order usage bound: a run-all fails at
+            # that cell, and running them leaves them stale (docs/semantics.md, in_order).
+            usages = {c.id for c in nb.cells if nb.out_of_order_usages(c.id)}
+            left_stale |= nb._graph.dependents(usages)
             left = [
                 c
                 for c, out in zip(nb.cells, outputs, strict=True)
@@ -721,3 +725,31 @@ def test_calls_match_a_fresh_run_all(
 
 def check_calls(nb: Notebook) -> None:
     check_mutable_against_run_all(nb, CALL_NAMES)
+
+
+def test_a_decision_asking_about_a_cell_that_changed_astray_is_forgotten_with_the_order() -> None:
+    """Found by CI's run of ``test_parts_match_a_fresh_run_all``: whether a cell's change
+    made astray counts (``astray_now``) turns on the order, not on its decision; a reader
+    whose chain asked about it kept a reason naming a writer it no longer waits on."""
+    initial = [
+        "b['p'] += 1\nrepr(b)",
+        "b['p'] = c.p\nrepr(b)",
+        "b = {'p': 0, 'q': 0}\nrepr(b)",
+        "b['q'] = 1\na[1]",
+        "a = [0, 0]\nrepr(a)",
+        "a = [0, 0]\nrepr(a)",
+    ]
+    build = "a = [0, 0]\nrepr(a)"
+    actions = [
+        ("add", 0, build),
+        ("add", 0, build),
+        ("move", 5, build),
+        ("mode", 0, build),
+        ("add", 3, "a[0] = c.p\nrepr(a)"),
+        ("edit", 4, "b = {'p': 0, 'q': 0}\nrepr(b)"),
+        ("run", 3, build),
+        ("add", 0, "a[0] = b['p']\nrepr(a)"),
+        ("run", 10, build),
+    ]
+    binders = [f"{name} = {make.format(k=0)}\nrepr({name})" for name, (make, _) in KINDS.items()]
+    exercise(binders + initial, actions, check_mutable_against_run_all, settles=False)

@@ -251,8 +251,13 @@ class Notebook:
             # of what its old and new code write, and (the scheduler adds them) their
             # dependents. Not the users of what those write: a status rests on the
             # cell's own record and its upstream, and only this cell's record changed.
-            # (And the writers it reads from, before and after: see ``add``.)
+            # (And the writers it reads from, before and after: see ``add``.) And the
+            # users of what its last run wrote, which an earlier edit may have dropped
+            # from its code: a reader that saw such a write asks whether the cell reads a
+            # name only cells below bind (``StatusBoard._stored_below``), which the new
+            # code may change.
             before = self._users_of(cell_id) | self._read_from(cell_id)
+            before |= self._scheduler.users_of({symbol.name for symbol in record.wrote})
             seeds = may_seed(code) or may_seed(record.code)  # (see ``add``)
             record.edit(code, analysis)
             self._graph.update(cell_id, self._graph.effects(cell_id).with_analysis(analysis))

@@ -78,6 +78,27 @@ _GLOBAL_ACCESS = frozenset({"exec", "eval", "globals"})
 `locals()` and `vars()` give the function's own names): a call of it reads any global."""
 
 
+def _attribute_set(node: ast.Call) -> tuple[ast.Attribute, MutationKind] | None:
+    """`setattr(o, 'a', v)` and `delattr(o, 'a')`, with a constant name: the store `o.a =
+    v` and the deletion `del o.a`, as their statements are. A fingerprint of `o` would
+    show the change too, but not of a module, which is told by its identity
+    (`setattr(m, 'attr', 5)` left the readers of `m.attr` fresh)."""
+    func = node.func
+    assert isinstance(func, ast.Name)
+    wanted = {"setattr": 3, "delattr": 2}.get(func.id)
+    if wanted is None or len(node.args) != wanted or node.keywords:
+        return None
+    name = node.args[1]
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+        return None
+    if not name.value.isidentifier() or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    ctx: ast.expr_context = ast.Store() if func.id == "setattr" else ast.Del()
+    target = ast.copy_location(ast.Attribute(value=node.args[0], attr=name.value, ctx=ctx), node)
+    kind = MutationKind.ATTR_STORE if func.id == "setattr" else MutationKind.ATTR_DELETE
+    return target, kind
+
+
 class CellVisitor:
     """Walks one cell's statements and reports every name event to a ``NameResolver``.
 
@@ -217,6 +238,9 @@ class CellVisitor:
                 # What the name calls may change itself: a bound method its receiver
                 # (`m = xs.append; m(1)`), a callable object its own state.
                 self.names.record_callee(func.id)
+            stored = _attribute_set(node)
+            if stored is not None:
+                self.names.record_mutation(*stored)
             self._arguments_may_change(node, unknown)
         elif isinstance(func, ast.Attribute):
             method = func.attr

@@ -37,6 +37,7 @@ from reflow.runtime.status import (
     Chain,
     Decision,
     StatusBoard,
+    astray_now,
     read_names,
     shape_reaching,
     writes_reaching,
@@ -128,6 +129,11 @@ class Scheduler:
         if cells is None or reached is None or self._known is None:
             self._known = None
             return None
+        cells = set(cells)
+        for astray in self._session.astray_cells:
+            # Whether its change counts (``astray_now``) turns on where the cells sit, which
+            # its own decision does not show: what asked about it is decided again.
+            cells |= self._known.resting_on(astray)
         return reached | self._forget({c for c in cells if c in self._graph})
 
     def _forget(self, cells: set[CellId]) -> set[CellId]:
@@ -426,7 +432,7 @@ class Scheduler:
             if records[c].has_run
             and not records[c].dirty
             and c not in graph.errors()
-            and not records[c].astray
+            and not astray_now(graph, records[c], c)
         ]
 
     def fixable(self, cells: list[CellId], board: StatusBoard) -> list[CellId]:
@@ -816,6 +822,8 @@ class Scheduler:
                             and writer not in again
                             and graph.rank(writer) > rank
                             and not records[writer].left_alone(name)  # (it had no value)
+                            # (see ``astray_now`` below)
+                            and not astray_now(graph, records[writer], writer)
                         ):
                             run_again(writer)
                 board = self._wave_board(succeeded)  # what this wave ran is in sync
@@ -828,6 +836,9 @@ class Scheduler:
                         and follower in succeeded
                         and follower not in again
                         and graph.rank(follower) > rank
+                        # (Not one whose run changed an object as no run-all does: run
+                        # again, it would make that change again. See below.)
+                        and not astray_now(graph, records[follower], follower)
                     ):
                         # A writer running again (it lost its value to a cell pulled late)
                         # changes what a reader it ran before saw: that reader runs again
@@ -842,7 +853,7 @@ class Scheduler:
                     record = records[follower]
                     if record.dirty or not record.ever_planned:
                         continue  # never pushed into: an edit not run yet, or never planned
-                    if record.astray:
+                    if astray_now(graph, record, follower):
                         # Its last run changed an object through a name only a cell below
                         # binds, a change no run-all makes, which this run may be undoing
                         # (`d.update(j=o.xs)` above `o = O(...)`, its `d` rebuilt): run
@@ -1132,7 +1143,7 @@ class Scheduler:
                             continue  # it cannot run: its cause still fails
                         if (
                             name in graph.out_of_order_usages(writer)
-                            or records[writer].astray
+                            or astray_now(graph, records[writer], writer)
                             or session.changes_from_below(writer, name)
                         ):
                             # It changes `name` though only cells below bind it (`b.extend(a)`

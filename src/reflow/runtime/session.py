@@ -52,7 +52,7 @@ from reflow.runtime.private import original, unmangled
 from reflow.runtime.records import CellRecord
 from reflow.runtime.replaced import replaces
 from reflow.runtime.state import StateQueries
-from reflow.runtime.status import read_names, stored_parts
+from reflow.runtime.status import failing_reads, read_names, stored_parts
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger
 
 _UNBOUND: Any = object()
@@ -92,6 +92,11 @@ class Session:
         self.ledger = VersionLedger()
         self.records: dict[CellId, CellRecord] = {}
         self.blocked: set[CellId] = set()  # refused by the graph; they run once it allows
+        self.astray_cells: set[CellId] = set()
+        """The cells whose last run changed objects as no run-all does (``CellRecord.astray``):
+        whether they count so (``status.astray_now``) turns on the notebook's order, not on
+        their decisions, so the decisions that asked about them are forgotten with any
+        change (``Scheduler.forget_statuses``)."""
         self.marked: set[str] = set()
         """Names runs marked as holding a change an edit dropped (``_kept_dropped_changes``),
         for the scheduler to take: the statuses of their users change."""
@@ -239,6 +244,10 @@ class Session:
         # (The aliases added below are bound above the cell: never out of order.)
         record.out_of_order = self._out_of_order_reads(cell, seen)
         record.astray = astray = self._changed_out_of_order(cell, record.out_of_order, changes)
+        if astray:
+            self.astray_cells.add(cell)
+        else:
+            self.astray_cells.discard(cell)
         for name in changes.mutated:
             # Changed through an alias: the cell depends on that name's binding too, as
             # far as a cell above binds it (else the alias is an out-of-order usage).
@@ -464,6 +473,7 @@ class Session:
         """Drop a deleted cell: the globals whose current value it wrote go with it."""
         record = self.records.pop(cell)
         self.blocked.discard(cell)
+        self.astray_cells.discard(cell)
         # (Under the names bound to the module now, before its own are unbound.)
         orphaned = self._dropped_module_stores(cell, record, {})
         self._kept_deleted_changes(cell, record)
@@ -808,10 +818,12 @@ class Session:
         `box = [C]`). So too through a name it read from writers above that only change
         in place what a cell below binds (`lst.clear()` added above it). A run-all fails
         there, or reads another value: none makes the change, whichever cell bound the
-        object. (Not the rest of what it changed: a name read out of order by code that
-        runs later, a generator's, does not fail the cell in a run-all; nor, a known gap,
-        what a function a cell below defines changed, `f(a)`: the cell reads `a` as well,
-        and each run of it that rebuilding `a` pushed would change it again.)
+        object. So too every change of a run whose own code read a name only a cell below
+        binds and does not bind itself (``failing_reads``: `f(a)` above `def f`): a run-all
+        fails at the cell, and makes none of them; run again for the readers of `a` (a
+        push once `a` was rebuilt), it would make the change again. (Not what a name read
+        out of order by code that runs later, a generator's, reached: such a read does
+        not fail the cell in a run-all.)
 
         Cost: nothing for a run that changed nothing in place; else a walk up the writers
         of each name it read and changed, mostly one step (the nearest writer binds it)."""
@@ -819,6 +831,8 @@ class Session:
         if not mutated:
             return EMPTY
         graph, namespace = self.graph, self.namespace
+        if failing_reads(graph, self.records[cell], cell):
+            return freeze(mutated)
         # (As the graph has them: not a module it imports itself under another name.)
         read = out_of_order & graph.out_of_order_usages(cell) if out_of_order else EMPTY
         reads = graph.expanded(cell).refs

@@ -72,6 +72,19 @@ def writes_reaching(
     # `b['p'] = 0` that ran before it leaves 2, where a run-all leaves 0).
     stored: set[tuple[PathPart, ...]] = set()
     while writer is not None:
+        if (
+            name in records[writer].astray
+            and astray_now(graph, records[writer], writer)
+            and name not in graph.expanded(writer).binds
+            and graph.reaching_writer(writer, name) is not None
+            and not graph.rests_below(writer, name)
+        ):
+            # Its last run changed the object as no run-all does (`f(a)` above `def f`):
+            # it changes nothing in one, and is not run again for a reader; the binder
+            # above whose object it changed is stale (``VersionLedger.changed_above``).
+            # (Where no writer above binds it, the value rests below: ``rests_below``.)
+            writer = graph.reaching_writer(writer, name)
+            continue
         if not in_sync(writer):
             if paths is not None and stores_elsewhere(graph, records, writer, name, paths):
                 writer = graph.reaching_writer(writer, name)  # what it reruns, no reader sees
@@ -141,7 +154,7 @@ def writes_reaching(
             # (Not a cell that may bind any name, `exec`: only its run tells.)
             continue
         synced = (settled or in_sync)(changer)  # (asked either way: the decision rests on it)
-        if records[changer].astray:
+        if astray_now(graph, records[changer], changer):
             # What it changed through a name only a cell below binds is no run-all's, which
             # fails there: it changes nothing in one, and it is not run again for a reader
             # (the objects it changed hold it, ``VersionLedger.changed_above``).
@@ -331,6 +344,35 @@ def read_names(graph: DataflowGraph, cell: CellId) -> set[str]:
         for edge in graph.parents(cell).values():
             names.update(edge)
     return names
+
+
+def astray_now(graph: DataflowGraph, record: CellRecord, cell: CellId) -> bool:
+    """Whether the cell's last run changed objects as no run-all does (``CellRecord.astray``)
+    and its code still reads out of order what made it so. A run that read a name only a
+    cell below binds, once that binder is above it (moved, or the cell moved below it), is
+    a writer as any: a run-all makes its change, its readers wait on it, and a run runs it
+    again (`b.append(0)` moved below `b = d['k']` left the `b = d['k']` below fresh, where a
+    run-all appends first). (A run whose change came from below otherwise, through a binder
+    that reads from below, stays astray: ``Session._changed_out_of_order``.)"""
+    if not record.astray:
+        return False
+    return not record.out_of_order or bool(graph.out_of_order_usages(cell))
+
+
+def failing_reads(graph: DataflowGraph, record: CellRecord, cell: CellId) -> list[str]:
+    """The names the cell's last run read, as its own code ran, that only a cell below
+    binds (`x = lst[0]` above `lst = [1]`, `f(a)` above `def f`, `a += 0` above `a = 0`),
+    sorted: a run-all fails there with a NameError, so what the cell bound and what it
+    changed in place are no run-all's. Not what code it makes reads later (`g = (x * K
+    for x in xs)`), nor a name its run read only as it bound it itself (``reads_own``),
+    nor one it binds where its code does not say (`exec('a = 0')` then `a`: it may read
+    its own binding, which a run-all makes too)."""
+    if not record.out_of_order:
+        return []
+    analysis = graph.effects(cell).analysis
+    unsaid = graph.expanded(cell).binds - analysis.defs
+    usages = graph.out_of_order_usages(cell) - unsaid - record.reads_own
+    return sorted(usages & (analysis.refs - analysis.closes_over))
 
 
 def changed_through_alias_only(graph: DataflowGraph, writer: CellId, name: str) -> bool:
@@ -749,13 +791,25 @@ class StatusBoard:
 
     def read_from_below(self, cell: CellId, name: str, source: CellId) -> str | None:
         """Why what ``cell`` read of ``name`` from ``source`` is none a run-all gives it, if
-        it is not: the writers above it only change in place what a cell below binds
-        (`lst.clear()` added above `lst.append(0)` and `lst = get()`). A run-all fails at
-        the top one; whatever they left here, running this cell does not bring it up to
-        date (``Scheduler.stuck``). (Cost: a look at the source's bindings, for each name a
-        decision reads; past an in-place writer, at the cell that bound the object.)"""
+        it is not: ``source`` bound it as its run read a name only a cell below binds
+        (``failing_reads``: `x = lst[0]` above `lst = [1]`), or the writers above it only
+        change in place what a cell below binds (`lst.clear()` added above `lst.append(0)`
+        and `lst = get()`). A run-all fails at that writer (and leaves the name unbound,
+        or a writer above's); whatever it left here, running this cell does not bring it
+        up to date (``Scheduler.stuck``). (Cost: a look at the source's bindings, for each
+        name a decision reads; past an in-place writer, at the cell that bound the
+        object.)"""
         graph = self._graph
         if name in graph.expanded(source).binds:
+            below = failing_reads(graph, self._records[source], source)
+            # (Not a name it binds before its code reads it, whatever it reads through
+            # `globals()` after: `b = 0`, then `sorted(globals())`.)
+            own = name in graph.effects(cell).analysis.defs
+            if below and not (own and name not in graph.expanded(cell).refs):
+                return (
+                    f"reads `{name}` from cell [{source}], which read `{below[0]}` from a"
+                    " cell below"
+                )
             return None
         binder = self._ledger.bound_by(name)
         if binder is not None and binder in graph and graph.rank(binder) < graph.rank(cell):
