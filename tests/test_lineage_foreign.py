@@ -258,6 +258,14 @@ MODULES = [
         status={"b": "stale", "c": "stale"},
     ),
     Case(
+        "an-edit-dropping-a-change-through-an-alias-of-a-cells-object-rebuilds-it",
+        {"a": "a = [0]", "b": "b = a\nb.append(1)", "c": "n = len(a)"},
+        ["run_all", "edit b: b = a", "run b", "run_stale"],
+        ns={"n": 1},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+        mode="lazy",
+    ),
+    Case(
         "an-edit-dropping-a-change-of-an-object-made-anew-leaves-all-fresh",
         {
             "a": "lst = []\nlst.append(1)",

@@ -16,7 +16,7 @@ from typing import Any
 
 from reflow._types import EMPTY, CellId, Direction, freeze, or_empty
 from reflow.analysis import analyze, analyze_completed
-from reflow.analysis.effects import CellAnalysis, MutationKind, PartStore, PathPart
+from reflow.analysis.effects import BindingKind, CellAnalysis, MutationKind, PartStore, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
 from reflow.graph.effects import builtins_stores
 from reflow.graph.graph import DataflowGraph
@@ -1147,11 +1147,12 @@ class Session:
 
     def _kept_dropped_changes(self, cell: CellId, record: CellRecord, same: set[str]) -> None:
         """An edit dropped a change in place from the cell's code (`CONF['k'] = 1` gone from
-        `from conf import CONF`), and its run bound the name again to the very object its
-        last run changed (``same``: an import hands back what a module holds; a cache,
-        what it kept): the object keeps the change, which no run undoes and a run-all does
-        not make. Every name holding it is marked (``VersionLedger.kept_dropped``) until
-        bound to another object; a restart makes it anew.
+        `from conf import CONF`), and its run bound the name again, by an import from a
+        module, to the very object its last run changed (``same``): the module holds it,
+        and keeps the change, which no run undoes and a run-all does not make. Every name
+        holding it is marked (``VersionLedger.kept_dropped``) until bound to another
+        object; a restart makes it anew. (Not an object a cell makes, `b = a` of `a =
+        [0]`: running that cell makes it anew.)
 
         Cost: nothing unless the cell was edited since it last ran and bound a changeable
         object again; then its old code is analysed once."""
@@ -1162,7 +1163,8 @@ class Session:
         same = {
             n
             for n in same
-            if n in namespace
+            if record.analysis.bound_as.get(n) is BindingKind.IMPORTED
+            and n in namespace
             and links_cells(n)
             and not isinstance(namespace[n], types.ModuleType)  # (``_orphan_module_stores``)
             and not cannot_change(namespace[n])
@@ -1182,10 +1184,10 @@ class Session:
                 self.marked.add(holder)
 
     def _kept_deleted_changes(self, cell: CellId, record: CellRecord) -> None:
-        """A deleted cell bound a name and changed its object in place (`from conf import
-        CONF` then `CONF['k'] = 1`): where that object lives on under other names (the
-        module holds it), it keeps the change, which no run undoes and a run-all does
-        not make, as ``_kept_dropped_changes`` has it for an edit."""
+        """A deleted cell bound a name by an import from a module and changed its object in
+        place (`from conf import CONF` then `CONF['k'] = 1`): where that object lives on
+        under other names (the module holds it), it keeps the change, which no run undoes
+        and a run-all does not make, as ``_kept_dropped_changes`` has it for an edit."""
         if not record.has_run:
             return
         analysis = record.analysis
@@ -1199,6 +1201,7 @@ class Session:
             kept = namespace.get(name)
             if (
                 kept is None
+                or analysis.bound_as.get(name) is not BindingKind.IMPORTED
                 or self.ledger.bound_by(name) != cell
                 or isinstance(kept, types.ModuleType)  # (``_orphan_module_stores``)
                 or cannot_change(kept)
