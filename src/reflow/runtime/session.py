@@ -1159,29 +1159,15 @@ class Session:
         old = record.ran_code
         if old is None or old == record.code:
             return
-        namespace = self.namespace
-        same = {
-            n
-            for n in same
-            if record.analysis.bound_as.get(n) is BindingKind.IMPORTED
-            and n in namespace
-            and links_cells(n)
-            and not isinstance(namespace[n], types.ModuleType)  # (``_orphan_module_stores``)
-            and not cannot_change(namespace[n])
-        }
+        same = {n for n in same if self._kept_in_module(n, record.analysis) is not None}
         if not same:
             return
-        try:
-            before = analyze(self.python_source(split_memoize(old).body))
-        except Exception:  # (IPython code without IPython: nothing known of it)
+        before = self._analysis_of(old)
+        if before is None:
             return
         dropped = (same & before.mutated_names) - record.analysis.mutated_names
         for name in sorted(dropped):
-            kept = namespace[name]
-            for holder in self._holders_of(kept):
-                # (With what it holds now: bound again to that, it holds the change still.)
-                self.ledger.mark_changed_above(holder, cell, namespace[holder], dropped=True)
-                self.marked.add(holder)
+            self.marked |= self._mark_holders(cell, self.namespace[name], skip=None)
 
     def _kept_deleted_changes(self, cell: CellId, record: CellRecord) -> None:
         """A deleted cell bound a name by an import from a module and changed its object in
@@ -1190,25 +1176,48 @@ class Session:
         and a run-all does not make, as ``_kept_dropped_changes`` has it for an edit."""
         if not record.has_run:
             return
-        analysis = record.analysis
+        analysis: CellAnalysis | None = record.analysis
         if record.ran_code != record.code:
-            try:
-                analysis = analyze(self.python_source(split_memoize(record.ran_code or "").body))
-            except Exception:  # (IPython code without IPython: nothing known of it)
-                return
-        namespace = self.namespace
+            analysis = self._analysis_of(record.ran_code or "")
+        if analysis is None:
+            return
         for name in sorted(analysis.mutated_names & analysis.defs):
-            kept = namespace.get(name)
-            if (
-                kept is None
-                or analysis.bound_as.get(name) is not BindingKind.IMPORTED
-                or self.ledger.bound_by(name) != cell
-                or isinstance(kept, types.ModuleType)  # (``_orphan_module_stores``)
-                or cannot_change(kept)
-            ):
-                continue
-            for holder in self._holders_of(kept) - {name}:
-                self.ledger.mark_changed_above(holder, cell, namespace[holder], dropped=True)
+            kept = self._kept_in_module(name, analysis)
+            if kept is not None and self.ledger.bound_by(name) == cell:
+                self._mark_holders(cell, kept, skip=name)
+
+    def _kept_in_module(self, name: str, analysis: CellAnalysis) -> Any:
+        """The object ``name`` holds, where the cell (``analysis``) binds it by an import
+        from a module and it can change in place (a module's own stores are
+        ``_orphan_module_stores``'); else ``None``."""
+        kept = self.namespace.get(name)
+        if (
+            kept is None
+            or analysis.bound_as.get(name) is not BindingKind.IMPORTED
+            or not links_cells(name)
+            or isinstance(kept, types.ModuleType)
+            or cannot_change(kept)
+        ):
+            return None
+        return kept
+
+    def _analysis_of(self, code: str) -> CellAnalysis | None:
+        """The analysis of code the cell no longer has (``None``: IPython code without
+        IPython, nothing known of it)."""
+        try:
+            return analyze(self.python_source(split_memoize(code).body))
+        except Exception:
+            return None
+
+    def _mark_holders(self, cell: CellId, kept: Any, skip: str | None) -> set[str]:
+        """Mark every name holding ``kept`` but ``skip`` as holding a change ``cell`` made
+        that no run undoes (``VersionLedger.kept_dropped``), with what each holds now:
+        bound again to that, it holds the change still. Returns the names marked."""
+        holders = self._holders_of(kept)
+        holders.discard(skip or "")
+        for holder in holders:
+            self.ledger.mark_changed_above(holder, cell, self.namespace[holder], dropped=True)
+        return holders
 
     def _holders_of(self, obj: Any) -> set[str]:
         """The globals bound to ``obj``, holding it (``changes.holding``), or bound to a
