@@ -38,6 +38,7 @@ from reflow.kernel.executor import ShellExecutor
 from reflow.kernel.outputs import RerunCapture, has_slots, publish, publish_slot
 from reflow.kernel.widget_slots import WidgetSlots, for_environment
 from reflow.notebook import Notebook
+from reflow.runtime import input_transform
 from reflow.runtime.errors import CellError
 from reflow.runtime.rewrites import idle_set_aside
 from reflow.runtime.scheduler import Run
@@ -138,6 +139,7 @@ class Flow:
         self.shell.transform_cell = self.transform_cell
         self.shell.transform_ast = self.transform_ast
         self.shell.compile.ast_parse = self.ast_parse
+        input_transform.install(self.shell)
         keep_last_tree(True)
         # any_order: each cell's private names are its own (runtime.private).
         self.shell.ast_transformers.append(self._private_names)
@@ -148,6 +150,7 @@ class Flow:
                 delattr(self.shell, name)
         if "ast_parse" in vars(self.shell.compile):
             del self.shell.compile.ast_parse
+        input_transform.uninstall(self.shell)
         keep_last_tree(False)
         if self._private_names in self.shell.ast_transformers:
             self.shell.ast_transformers.remove(self._private_names)
@@ -158,7 +161,7 @@ class Flow:
 
     def plain_should_run_async(self, raw: str) -> bool:
         """Whether IPython needs an event loop for this cell (top-level ``await``)."""
-        if "await" not in raw and "async" not in raw:
+        if not input_transform.may_await(raw):
             return False  # no transform needed to tell (it costs as much as a small cell)
         try:
             transformed = self.shell.transform_cell(raw)
@@ -236,8 +239,8 @@ class Flow:
         if self.request is None:
             return False
         code = raw_cell if transformed_cell is None else transformed_cell
-        if "await" not in code and "async" not in code:
-            return False  # no top-level await without the word: spares IPython a compile
+        if not input_transform.may_await(code):
+            return False  # spares IPython a compile
         return bool(
             self._plain_should_run_async(
                 raw_cell,

@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from reflow.analysis.magics import IPythonMissing, ipython_line, is_python, python_form
+from reflow.runtime import input_transform
 from reflow.runtime.errors import CellError
 from reflow.runtime.executor import (
     Execution,
@@ -461,6 +462,7 @@ def _new_shell(executor: IPythonExecutor) -> Any:
     # Frames of a cell's code carry the name the session runs it under, as with Executor.
     shell.compile.get_code_name = lambda raw, transformed, number: executor._filename
     shell.set_hook("show_in_pager", lambda *args, **kwargs: None)  # a saved notebook has no pager
+    input_transform.install(shell)
     return shell
 
 
@@ -529,6 +531,24 @@ def _headless_shell_class() -> Any:
         display_pub_class = Type(Publisher)
         displayhook_class = Type(Hook)
         executor = AnyTrait(None, allow_none=True)
+
+        def should_run_async(
+            self,
+            raw_cell: str,
+            *,
+            transformed_cell: str | None = None,
+            preprocessing_exc_tuple: Any = None,
+        ) -> bool:
+            """IPython's answer, which compiles the cell, only where a top-level await
+            may be."""
+            code = raw_cell if transformed_cell is None else transformed_cell
+            return input_transform.may_await(code) and bool(
+                super().should_run_async(
+                    raw_cell,
+                    transformed_cell=transformed_cell,
+                    preprocessing_exc_tuple=preprocessing_exc_tuple,
+                )
+            )
 
         def enable_matplotlib(self, gui: str | None = None) -> Any:
             # matplotlib_inline sets the figure formats once per process (its
