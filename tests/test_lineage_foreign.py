@@ -8,6 +8,7 @@ still caught. The step language is ``scenarios.py``'s.
 
 from __future__ import annotations
 
+import sys
 from types import SimpleNamespace
 from typing import Any
 
@@ -1913,3 +1914,58 @@ def test_a_function_imported_from_a_module_file_reads_its_globals(
     nb.edit(store, "import rf_conf_s5")
     nb.run(store)
     assert nb.stale() == [caller.id, reader.id]
+
+
+_SETTER_MODULE = "X = 0\ndef setx(v):\n    global X\n    X = v\n"
+
+
+@pytest.mark.parametrize(
+    ("store", "edited", "reran", "stale"),
+    [
+        # A function of the module stores its own global.
+        ("lm.setx(5)", "lm.setx(7)", True, False),
+        ("lm.setx(5)", "pass", False, True),
+        ("from {m} import setx\nsetx(5)", "from {m} import setx\nsetx(7)", True, False),
+        # Stores whose attribute only the run knows.
+        ("setattr(lm, n, 5)", "setattr(lm, n, 7)", True, False),
+        ("setattr(lm, n, 5)", "pass", False, True),
+        ("vars(lm)[n] = 5", "vars(lm)[n] = 7", True, False),
+        ("lm.__dict__[n] = 5", "pass", False, True),
+        # The twins: the same store again changes nothing; a store into another attribute
+        # leaves the reader of `X` alone.
+        ("lm.setx(5)", None, False, False),
+        ("setattr(lm, n, 5)", "setattr(lm, 'Y', 5)", False, True),
+    ],
+)
+def test_a_store_into_a_module_its_code_does_not_spell_reaches_the_readers(
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    store: str,
+    edited: str | None,
+    reran: bool,
+    stale: bool,
+) -> None:
+    """`lm.setx(5)` where `setx` stores `global X`, `setattr(lm, n, 5)`, `vars(lm)[n] = 5`:
+    the reader of `lm.X` showed the old store's value as fresh (unsound once). Edited
+    away, the module keeps the store and the reader is stale ("a restart makes it
+    anew"); ``edited`` None: the same cell run again."""
+    module = f"rf_setter_{abs(hash((store, edited))) % 10**8}"
+    (tmp_path / f"{module}.py").write_text(_SETTER_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    nb = Notebook()
+    try:
+        nb.add(f"import {module} as lm")
+        nb.add("n = 'X'")
+        cell = nb.add(store.format(m=module))
+        reader = nb.add("y = lm.X + 1")
+        nb.run_all()
+        assert nb["y"] == 6
+        if edited is not None:
+            nb.edit(cell, edited.format(m=module))
+        run = nb.run(cell)
+        assert reader.id in nb.stale() if stale else reader.id not in nb.stale()
+        if not stale:  # what a run-all of the edited notebook shows
+            assert (reader.id in run.ran) == reran
+            assert nb["y"] == (8 if "7" in (edited or "") else 6)
+    finally:
+        sys.modules.pop(module, None)

@@ -34,7 +34,7 @@ from itertools import compress, islice
 from operator import is_not
 from typing import Any
 
-from reflow._types import EMPTY
+from reflow._types import EMPTY, EMPTY_MAP, no_items
 from reflow.analysis.effects import PathPart, ReceiverCall
 from reflow.analysis.purity import PURE_MODULE_FUNCTIONS
 from reflow.graph.names import links_cells
@@ -56,6 +56,34 @@ MISSING: Any = _MISSING
 _BUILTINS = builtins.__dict__  # where a name no global binds is looked up
 _SCAN_LIMIT = 10_000  # objects searched below one global for a changed object
 _SCAN_DEPTH = 4  # containers inside containers: `outer = {"a": [inner]}` holds inner
+
+
+def _module_snapshots(
+    namespace: dict[str, Any], candidates: Iterable[str]
+) -> list[tuple[types.ModuleType, str | None, dict[str, Any]]]:
+    """Copies of the attribute dicts of the modules a cell may change: those the candidates
+    are bound to (`setattr(m, k, v)`, `m.configure()`), and the modules whose functions
+    they are (`from m import configure`), by a name bound to each (None: none known yet).
+    A module's fingerprint is its identity, and a store its code does not spell is seen
+    only here. A copy costs about 2 us for numpy's 500 names, only for such cells; not
+    the builtins module (``_builtins_moved``), nor the notebook's own."""
+    found: dict[int, tuple[types.ModuleType, str | None, dict[str, Any]]] = {}
+    for name in candidates:
+        value = namespace.get(name)
+        module: Any = None
+        if isinstance(value, types.ModuleType):
+            module, by = value, name
+        elif isinstance(value, types.FunctionType) and value.__globals__ is not namespace:
+            module, by = sys.modules.get(value.__module__), None
+            if module is not None and getattr(module, "__dict__", None) is not value.__globals__:
+                module = None
+        if module is None or id(module) in found:
+            continue
+        state = vars(module)
+        if state is namespace or state is _BUILTINS:
+            continue
+        found[id(module)] = (module, by, state.copy())
+    return list(found.values())
 
 
 def _refs_of_an_object_held_once(obj: Any) -> int:
@@ -101,6 +129,11 @@ class Changes:
     the namespace holds them: which of them a name reached is asked of these. Not those
     counted as changed for want of telling (state kept in C: `help(sum)` with numpy's
     `sum`), which a binding of the same object again takes as unchanged."""
+    module_stores: Mapping[str, frozenset[PathPart]] = field(default_factory=no_items)
+    """Attributes of modules the run bound anew, to another object, or deleted, however
+    (``ChangeDetector._modules_moved``), under a global bound to the module: stores the
+    cell's code need not spell (`setattr(m, name, v)`, ``m.__dict__[k] = v``, a function
+    of the module storing its own ``global``)."""
 
 
 class ChangeDetector:
@@ -146,6 +179,7 @@ class ChangeDetector:
         # The builtins module's names and objects, compared after the run (a copy of its
         # dict, about 160 names: half a microsecond, and two to compare).
         self._builtins: dict[str, Any] | None = _BUILTINS.copy()
+        self._modules = _module_snapshots(namespace, candidates)
 
     def set_aside(self, namespace: dict[str, Any], names: Iterable[str]) -> None:
         """Unbind ``names`` for the run (``Session._own_leftovers``): the snapshot keeps
@@ -210,6 +244,7 @@ class ChangeDetector:
                 continue
             rebound.add(name)
         builtins_bound, builtins_deleted, builtins_before = self._builtins_moved()
+        module_stores = self._modules_moved(namespace) if self._modules else EMPTY_MAP
         bound_again: frozenset[str] = frozenset()
         if aside:
             # Set aside, then bound again to what it held, or not at all: gone (which
@@ -269,6 +304,7 @@ class ChangeDetector:
                 builtins_bound=builtins_bound,
                 builtins_deleted=builtins_deleted,
                 builtins_before=builtins_before,
+                module_stores=module_stores,
             )
         for holder, attributes in _attribute_holders(namespace, changed_objects, untold):
             # Neither fingerprinted nor scanned below (``_OPAQUE``): changed in these
@@ -302,7 +338,39 @@ class ChangeDetector:
             builtins_deleted,
             builtins_before,
             frozenset(changed_objects.keys() - untold),
+            module_stores,
         )
+
+    def _modules_moved(self, namespace: dict[str, Any]) -> Mapping[str, frozenset[PathPart]]:
+        """The attributes of the modules snapshot (``_module_snapshots``) that the run bound
+        anew, to another object, or deleted, by one global bound to each module (the first
+        the snapshot met, else the first of the namespace; a module no global holds is
+        left out: no cell reads it by a name). As ``_builtins_moved`` compares, at C speed
+        where nothing moved. Not a module's own dunders (``__warningregistry__``, which
+        a warning adds), nor a submodule an import added to its package (an import undoes
+        no store; ``import json.decoder`` binds ``json.decoder``)."""
+        found: dict[str, frozenset[PathPart]] = {}
+        for module, name, before in self._modules:
+            after = vars(module)
+            try:
+                if before == after:
+                    continue
+            except Exception:  # (a value's own ``__eq__`` raised)
+                pass
+            parts = frozenset(
+                "." + key
+                for key in before.keys() | after.keys()
+                if before.get(key, _MISSING) is not after.get(key, _MISSING)
+                and not (key.startswith("__") and key.endswith("__"))
+                and not (key not in before and isinstance(after[key], types.ModuleType))
+            )
+            if not parts:
+                continue
+            if name is None:
+                name = next((n for n, v in namespace.items() if v is module), None)
+            if name is not None:
+                found[name] = parts
+        return found or EMPTY_MAP
 
     def _builtins_moved(self) -> tuple[frozenset[str], frozenset[str], dict[str, Any]]:
         """The names of the builtins module bound anew or to another object since the

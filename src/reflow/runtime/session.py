@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, MutableSequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reflow._types import EMPTY, CellId, Direction, freeze, or_empty
+from reflow._types import EMPTY, EMPTY_MAP, CellId, Direction, freeze, or_empty
 from reflow.analysis import analyze, analyze_completed
 from reflow.analysis.effects import BindingKind, CellAnalysis, MutationKind, PartStore, PathPart
 from reflow.analysis.magics import MemoizeDirective, split_memoize
@@ -992,7 +992,7 @@ class Session:
             ran = analyze_completed(self.python_source(record.code), line) if line else EMPTY_RUN
         called_stores = self.graph.expanded(cell).called_stores
         stored_by_calls: set[str] = set()
-        for symbol in _module_stores(ran, namespace, called_stores):
+        for symbol in _module_stores(ran, namespace, called_stores, changes.module_stores):
             if tracked(symbol.name) and symbol.name not in mutated:
                 # A module's fingerprint is its identity: what a store into it changed is
                 # not seen, so every run of the store is a new write of the part it names
@@ -1111,6 +1111,20 @@ class Session:
             )
             self._kept_dropped_changes(cell, record, set(binds - changes.rebound))
 
+        if (
+            execution.error is None
+            and record.ran_code == record.code
+            and _same_inputs(seen, record.seen, cell)
+        ):
+            # Its code again, on what it read last time: a store its last run was seen to
+            # make and this one was not left the part as it was, made again as it was
+            # (`m.setx(5)`, run twice), not dropped. (A store its code spells is seen at
+            # every run: ``_module_stores``.)
+            wrote.update(
+                (s, v)
+                for s, v in record.wrote.items()
+                if v.into_module and v.cell == cell and self.ledger.last_write(s) == v
+            )
         self._orphan_module_stores(self._dropped_module_stores(cell, record, wrote))
         previous = record.wrote
         record.ran_code = record.code
@@ -1517,6 +1531,20 @@ EMPTY_RUN = CellAnalysis()
 """What a run that raised before its first statement ended surely wrote: nothing."""
 
 
+def _same_inputs(
+    seen: Mapping[Symbol, Version | None], before: Mapping[Symbol, Version | None], cell: CellId
+) -> bool:
+    """Whether a run read what the cell's last run read, but for its own stores into a
+    module, which it reads back (`m.setx(5)` reads `m`, whose newest write is its own)."""
+    if seen.keys() != before.keys():
+        return False
+    return all(
+        version == before[symbol]
+        or (version is not None and version.into_module and version.cell == cell)
+        for symbol, version in seen.items()
+    )
+
+
 def _claimed(version: Version, cell: CellId, stamp: int) -> bool:
     """Whether a cell binding a name again to the object it held (an import of the same
     module) that started its run at ``stamp`` takes a part's current ``version`` as its own
@@ -1528,14 +1556,19 @@ def _claimed(version: Version, cell: CellId, stamp: int) -> bool:
 
 
 def _module_stores(
-    analysis: CellAnalysis, namespace: dict[str, Any], called: frozenset[PartStore]
+    analysis: CellAnalysis,
+    namespace: dict[str, Any],
+    called: frozenset[PartStore],
+    seen: Mapping[str, frozenset[PathPart]] = EMPTY_MAP,
 ) -> list[Symbol]:
     """The parts of modules the cell's statements store into or delete (``mymod.y = 7``),
     or change by a known mutating method of an object a module holds
     (``plt.rcParams.update(...)``, ``os.environ.update(...)``; not a submodule's function,
-    ``np.random.seed(1)``: a module's generator is told by its state); and those the
+    ``np.random.seed(1)``: a module's generator is told by its state); those the
     notebook functions it calls do (``called``: whether the call got to the statement
-    or not, a failed run included, since a store may come before the raise)."""
+    or not, a failed run included, since a store may come before the raise); and those
+    the run was seen to make however it made them (``seen``: ``Changes.module_stores``,
+    by a name bound to the module)."""
     changes = [
         (
             m.name,
@@ -1552,6 +1585,7 @@ def _module_stores(
             continue
         if not by_method or not isinstance(_held_by(module, part), _CODE_HOLDERS):
             found.append(Symbol(name, (part,)))
+    found += [Symbol(name, (part,)) for name, parts in seen.items() for part in sorted(parts)]
     if found:
         found += _other_names_of(found, namespace)
         found += _into_submodules(analysis, namespace)
