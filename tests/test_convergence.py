@@ -331,6 +331,20 @@ REACTIVE = [
         ran=["c"],
         status={"b": "fresh", "c": "stale"},
     ),
+    # a's edit stores into another part of the module: the part it dropped stays in the
+    # module, whatever a's run does; a is not stale for it (it ran four times, `import
+    # json` and c as often, a and c left stale, a "changed by a deleted cell").
+    Case(
+        "a-module-store-edited-into-another-part-runs-each-cell-once",
+        {
+            "b": "import json",
+            "a": "json.rf_c3_other_x = 1",
+            "c": "v = json.rf_c3_other_x",
+        },
+        ["run_all", "edit a: json.rf_c3_other_y = 1", "run a"],
+        ran=["b", "a", "c"],
+        status={"b": "fresh", "a": "fresh", "c": "stale"},
+    ),
     Case(
         "a-reader-of-a-module-store-edited-away-is-left-by-run-stale",
         {

@@ -942,9 +942,14 @@ class StatusBoard:
                 # (a cell in error is ``settled`` by the rest: `g = d` failing below a
                 # cell whose edit dropped its `g = 2`).
                 continue
+            # A store into a module no cell makes now stays in the module whatever this
+            # cell's run does, unless the run binds the name to another object: its
+            # readers are stale (``VersionLedger.orphaned``), not this cell (`lm.Y = 5`,
+            # edited from `lm.X = 5`, ran again and again for it).
             imported = name in record.analysis.imports
+            kept = imported or name not in record.analysis.defs
             for symbol, left in self._ledger.writes_of(name):
-                if left.deleted or left.cell == cell or (imported and left.orphaned):
+                if left.deleted or left.cell == cell or (kept and left.orphaned):
                     continue
                 if undetermined_draw(left, self._records):
                     # A deleted or edited cell's draw left the generator's state, which
@@ -966,7 +971,7 @@ class StatusBoard:
             last = self._ledger.visible(name)  # of the whole or of any part
             if last is None or last.cell == cell or last.stamp < record.run_stamp:
                 continue
-            if (imported and last.orphaned) or undetermined_draw(last, self._records):
+            if (kept and last.orphaned) or undetermined_draw(last, self._records):
                 # A store no cell makes now, left in the module: importing it again does
                 # not undo it; its readers are stale (``VersionLedger.orphaned``).
                 continue
