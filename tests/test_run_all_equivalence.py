@@ -481,6 +481,9 @@ def _call_kinds() -> list[list[str]]:
     classes += ["k = K()\n0", "K.get = lambda self: y\n0", "k.get = f\n0"]
     modules = ["m = __import__('types').ModuleType('m')\nm.z = 0\nm.z"]
     modules += [f"m.z = {k}\nm.z" for k in ks] + ["m.z += 1\nm.z", "m.f = f\n0"]
+    # Stores whose attribute only the run tells (`ModuleType`'s dict, compared after it).
+    modules += [f"setattr(m, 'zz'[:1], {k})\nm.z" for k in ks]
+    modules += ["vars(m)['z'] = x\nm.z", "m.__dict__['z'] = y\nm.z", "vars(m).pop('z', 0)\n0"]
     calls = ["v = fs[0]()\nv", "v = fs[-1]()\nv", "v = d['f']()\nv", "v = f()\nv"]
     calls += [f"v = g({k})\nv" for k in ks] + ["v = k.get()\nv", "v = k.prop\nv"]
     calls += ["v = m.z + 1\nv", "v = m.f()\nv", "v = sum(h() for h in fs)\nv"]
