@@ -65,8 +65,11 @@ def _module_snapshots(
     are bound to (`setattr(m, k, v)`, `m.configure()`), and the modules whose functions
     they are (`from m import configure`), by a name bound to each (None: none known yet).
     A module's fingerprint is its identity, and a store its code does not spell is seen
-    only here. A copy costs about 2 us for numpy's 500 names, only for such cells; not
-    the builtins module (``_builtins_moved``), nor the notebook's own."""
+    only here. Not the builtins module (``_builtins_moved``), nor the notebook's own.
+    Cost, only for such cells: for numpy's 500 names a copy of 2 us and a comparison of
+    5 us warm, 40-80 us once the cell's run went through much memory (the dict's
+    entries are read again); over the corpus, 15 us per code cell on average for
+    ``homl2-tools_numpy``, 62 us for ``homl2-tools_matplotlib``, none for most."""
     found: dict[int, tuple[types.ModuleType, str | None, dict[str, Any]]] = {}
     for name in candidates:
         value = namespace.get(name)
