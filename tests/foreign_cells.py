@@ -100,9 +100,12 @@ def _literal(call: ast.Call, literals: dict[str, str]) -> str | None:
     return None
 
 
-def write_notebooks(checkout: Path, folder: Path, only: str | None) -> list[str]:
-    """The notebooks made of every test's cells, written into ``folder``; their names."""
-    names = []
+def write_notebooks(checkout: Path, folder: Path, only: str | None) -> list[tuple[Path, str]]:
+    """The notebooks made of every test's cells, each written into a folder of its own
+    under ``folder`` (every step copies the notebook's folder, for reflow and for the
+    run-all: one folder for all of them made each step copy some 200 notebooks); their
+    folders and names."""
+    found = []
     for path in sorted((checkout / "core" / "test").glob("test_*.py")):
         for test, cells in cells_of_tests(path.read_text()):
             name = f"{path.stem}-{test}.ipynb"
@@ -124,9 +127,11 @@ def write_notebooks(checkout: Path, folder: Path, only: str | None) -> list[str]
                     for i, source in enumerate(["import logging", *cells])
                 ],
             }
-            (folder / name).write_text(json.dumps(notebook))
-            names.append(name)
-    return names
+            home = folder / name.removesuffix(".ipynb")
+            home.mkdir()
+            (home / name).write_text(json.dumps(notebook))
+            found.append((home, name))
+    return found
 
 
 def edit_one(
@@ -263,16 +268,15 @@ def main() -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     logging.disable(logging.CRITICAL)  # their cells log what they show
     folder = Path(tempfile.mkdtemp())
-    edits.CORPUS = folder  # the oracle copies the notebook's folder, as for the corpus
-    names = write_notebooks(options.checkout, folder, options.only)
+    notebooks = write_notebooks(options.checkout, folder, options.only)
     failures = 0
-    for name in names:
+    for home, name in notebooks:
         for seed in seeds_of(options.seeds):
-            found = edit_one(folder, name, seed, options.steps)
+            found = edit_one(home, name, seed, options.steps)
             if found is not None:
                 failures += 1
                 print(found, flush=True)
-    print(f"{len(names)} notebooks, seeds {options.seeds}: {failures} failures")
+    print(f"{len(notebooks)} notebooks, seeds {options.seeds}: {failures} failures")
     shutil.rmtree(folder, ignore_errors=True)
     return 1 if failures else 0
 

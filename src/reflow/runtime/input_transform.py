@@ -71,7 +71,7 @@ def transform(manager: Any, cell: str, known: frozenset[type]) -> str:
     if (
         _TOKEN_MARKS.search(text) is None
         and _OTHER_LINE_BREAKS.search(text) is None
-        and all(kind in known for kind in manager.token_transformers)
+        and known.issuperset(manager.token_transformers)
     ):
         return text
     return "".join(manager.do_token_transforms(lines))
