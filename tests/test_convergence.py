@@ -345,6 +345,24 @@ REACTIVE = [
         ran=["b", "a", "c"],
         status={"b": "fresh", "a": "fresh", "c": "stale"},
     ),
+    # IPyflow's test_class_assignment: c's edit pushes e, the last writer of `x`, to write
+    # it again; e reads `foo.y`, which holds f's store from below, so e pulls the binder
+    # of `foo`, which binds `x` too. It runs before c: c ran, then a, b and c again.
+    Case(
+        "an-edit-whose-last-writer-below-pulls-a-binder-above-runs-after-it",
+        {
+            "a": "class Foo:\n    def __init__(self):\n        self.y = 99\nfoo = Foo()\nx = 7",
+            "b": "foo.y = x + 1",
+            "c": "x = 42",
+            "d": "foo.y = 10",
+            "e": "x = foo.y + 1",
+            "f": "foo.y = 12",
+        },
+        ["run_all", "edit c: x = 43", "run c"],
+        ran=["a", "b", "c", "d", "e", "f"],
+        ns={"x": 11},
+        status={c: "fresh" for c in "abcdef"},
+    ),
     Case(
         "a-reader-of-a-module-store-edited-away-is-left-by-run-stale",
         {

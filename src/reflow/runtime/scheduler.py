@@ -1558,6 +1558,27 @@ class Scheduler:
                 found |= {w for w in pulled if w not in queued and graph.rank(w) < rank}
                 if above and above <= found and not rebuilds:
                     break
+        if above and not above <= found:
+            # So too for the last writer below of a name ``cell`` writes, which its run
+            # pushes to restore what a run-all leaves there (``_affected``): `x = foo.y +
+            # 1` below an edited `x = 43`, pulling the binder of `foo` above, `x = 7`
+            # too, ran the edited cell again after it.
+            for name in sorted(writes):
+                final = graph.final_writer(name)
+                if (
+                    final is None
+                    or final in done
+                    or graph.rank(final) <= rank
+                    or records[final].dirty
+                    or not records[final].ever_planned
+                    or (needed is not None and final not in needed)
+                ):
+                    continue
+                if board is None:
+                    board = self._wave_board(succeeded | {cell})
+                pulled = self.pull([final], board, running=cell)
+                if not above.isdisjoint(pulled):
+                    found |= {w for w in pulled if w not in queued and graph.rank(w) < rank}
         return found
 
     def _reads_as_it_saw(self, cell: CellId, board: StatusBoard) -> bool:
