@@ -675,6 +675,16 @@ READ_PATHS = [
     row("path-runtime-key-of-comprehension", "v = [x[i] for i in r]", "r x", "v", read_paths={}),
     row("path-runtime-key-expression", "v = x[i + 1]", "i x", "v", read_paths={}),
     row("path-store-reads-binding", "xs[1] = 5", "xs", "", read_paths={"xs": frozenset()}),
+    # A slice store puts its items where the object's length and items say: it reads it.
+    row("path-slice-store-reads-whole", "xs[1:2] = ys", "xs ys", "", read_paths={}),
+    row("path-slice-in-a-tuple-store-reads-whole", "a[1:, 0] = 5", "a", "", read_paths={}),
+    row(
+        "path-slice-store-into-part",
+        "x.a[1:] = []",
+        "x",
+        "",
+        read_paths={"x": frozenset({(".a",)})},
+    ),
     # `del d['k']` fails where there is no `d['k']`: it reads the part (as `+=` does).
     row("path-del-reads-its-part", "del d['k']", "d", "", read_paths={"d": frozenset({("'k'",)})}),
     row("path-del-attr-reads-its-part", "del o.a", "o", "", read_paths={"o": frozenset({(".a",)})}),

@@ -2954,6 +2954,11 @@ _W = (
     "    def add(self, n):\n        self.v += n\n        return self"
 )
 
+_O_KEEPS = (
+    "class O:\n    def __init__(self, xs):\n        self.xs = xs\n"
+    "    def add(self, v):\n        self.xs.append(v)"
+)
+
 # Fuzzer round 6, the findings left open (helper S): each row was unsound before.
 ROUND_6_OPEN = [
     # N11: a store into a part replaces what it holds, not whether it is there, nor where:
@@ -3079,6 +3084,65 @@ ROUND_6_OPEN = [
         ["run_all", "add c@3: w.add(3)"],
         status={"c": "never_run", "r": "stale"},
         direction="any_order",
+    ),
+    # ... and an object a call made keeps what it was handed (`o = O(d['k'])` stores it
+    # as `self.xs`): a changer of `o` whose last run changed another object (its binder
+    # deleted, the new one moved above it) may change `d` in a run-all (helper S5: the
+    # property run, seed 8, showed `n` fresh at 1 where a run-all gives 2).
+    Case(
+        "an-object-a-call-made-shares-what-it-keeps-for-a-changer-moved-under-it",
+        {
+            "k": _O_KEEPS,
+            "d": "d = {'k': [0]}",
+            "o1": "o = O([0])",
+            "a": "o.add(0)",
+            "o2": "o = O(d['k'])",
+            "n": "n = len(d['k'])",
+        },
+        ["run_all", "delete o1", "move o2 2"],
+        status={"a": "stale", "n": "stale"},
+    ),
+    Case(
+        "an-object-a-call-made-shares-what-it-keeps-then-the-changer-runs-before-the-reader",
+        {
+            "k": _O_KEEPS,
+            "d": "d = {'k': [0]}",
+            "o1": "o = O([0])",
+            "a": "o.add(0)",
+            "o2": "o = O(d['k'])",
+            "n": "n = len(d['k'])",
+        },
+        ["run_all", "delete o1", "move o2 2", "run n"],
+        ns={"n": 2, "d": {"k": [0, 0]}},
+        status={"a": "fresh", "n": "fresh"},
+    ),
+    Case(
+        # Kept whole (`o = O(xs)`: `o.xs` is `xs`), the same.
+        "an-object-a-call-made-shares-the-object-it-keeps-for-a-changer-moved-under-it",
+        {
+            "k": _O_KEEPS,
+            "x": "xs = [0]",
+            "o1": "o = O([0])",
+            "a": "o.add(0)",
+            "o2": "o = O(xs)",
+            "n": "n = len(xs)",
+        },
+        ["run_all", "move o2 2"],
+        status={"a": "stale", "n": "stale"},
+    ),
+    Case(
+        # The twin: an object that keeps a copy shares nothing with what it was handed.
+        "an-object-a-call-made-from-a-copy-shares-nothing-for-a-changer-moved-under-it",
+        {
+            "k": _O_KEEPS,
+            "x": "xs = [0]",
+            "o1": "o = O([0])",
+            "a": "o.add(0)",
+            "o2": "o = O(list(xs))",
+            "n": "n = len(xs)",
+        },
+        ["run_all", "move o2 2"],
+        status={"a": "stale", "n": "fresh"},
     ),
     # N7: an instance holds the class it was made from, whatever the name is bound to by
     # the time it is read: a store into that class not run yet (`K.get = ...` above

@@ -168,7 +168,13 @@ class CellVisitor:
         self.names.record_mutation(node, kind)
         if not store and self._read_path(node):
             return  # `del d['k']` reads the part: it fails where there is none
-        self._visit_container(node.value)
+        if store and _slices(node.slice):
+            # `xs[1:2] = ys` puts ys where xs's length and elements say, and may change
+            # how long xs is: run again, it changes what its last run left (as `del xs[0]`
+            # does), so it reads the object whole, not its binding only.
+            self.visit(node.value)
+        else:
+            self._visit_container(node.value)
         self.visit(node.slice)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
@@ -825,6 +831,13 @@ def _constant_chain(node: ast.Attribute) -> tuple[str, tuple[PathPart, ...]] | N
     if not isinstance(current, ast.Name):
         return None
     return symbol_path(node)
+
+
+def _slices(key: ast.expr) -> bool:
+    """Whether a subscript's key is a slice, or a tuple holding one (``a[1:3, 0]``)."""
+    if isinstance(key, ast.Tuple):
+        return any(isinstance(element, ast.Slice) for element in key.elts)
+    return isinstance(key, ast.Slice)
 
 
 def _value_kind(value: ast.expr) -> BindingKind | None:

@@ -852,6 +852,25 @@ def held_directly(holder: Any, value: Any) -> bool:
     return any(element is value for element in islice(_elements(holder), _SCAN_LIMIT))
 
 
+def share_an_object(holder: Any, value: Any) -> bool:
+    """Whether ``holder`` and ``value`` hold one object that can change, one step down:
+    ``holder`` holds ``value``, ``value`` holds ``holder`` (``o = O(d)``: ``o.xs`` is
+    ``d``), or both hold a third (``o = O(d['k'])``: ``o.xs`` is ``d['k']``); as items,
+    a dict's keys or values, attributes (``_elements``), within the scan limit. A change
+    made through one may be one of the other."""
+    held = {
+        id(element): element
+        for element in islice(_elements(holder), _SCAN_LIMIT)
+        if not cannot_change(element)
+    }
+    if id(value) in held:
+        return True
+    return any(
+        element is holder or id(element) in held
+        for element in islice(_elements(value), _SCAN_LIMIT)
+    )
+
+
 def _elements(value: Any, with_class: bool = False) -> list[Any]:
     """The objects a container (or a plain object's attributes) holds directly, within limits."""
     kind = type(value)

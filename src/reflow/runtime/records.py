@@ -48,6 +48,10 @@ class CellRecord:
     """Names its last run changed in place through a name only a cell below binds
     (``Session._changed_out_of_order``): no change a run-all makes. Such a run is not
     made again for others (a push, a pull, a replay), and no reader waits on it."""
+    imported_left: Mapping[str, tuple[Any, Any]] = field(default_factory=no_items)
+    """Names bound by an import from a module (`from lm import lst`) whose objects its last
+    run changed in place, each with the object and its fingerprint after that run
+    (``Session._stacked_in_imported``)."""
     reads_own: frozenset[str] = frozenset()
     """Names its last run read only as it bound them itself, having found them unbound
     (``Session._own_leftovers``): no read of another cell's write."""

@@ -597,7 +597,8 @@ class Scheduler:
         """Whether what the cell would read of ``name`` holds a store into a module that a
         cell below it made (``Version.into_module``: `json.Y = 3` below `getattr(json, 'Y',
         None)`), or that no cell makes now (``Version.orphaned``: `json.Y = 1` edited
-        away), into a part no writer above it stores again. A run-all reads the part
+        away), into a part no writer above it stores again, or a change stacked on its
+        cell's own (``Version.stacked``: `lm.lst.append(1)` run twice). A run-all reads the part
         before the store, or never has it; here an import gives the same module, holding
         the store, so no run of the cells above takes it out, except one storing that part
         again. (An orphaned store ran the import and its readers again and again, six and
@@ -608,10 +609,14 @@ class Scheduler:
         paths = session.paths_read(cell, name)
         rank = self._graph.rank(cell)
         for symbol, version in session.ledger.writes_of(name):
+            if not symbol.path or not overlaps(symbol.path, paths):
+                continue
+            if version.stacked and version.cell != cell:
+                # A change stacked on its cell's own (``Version.stacked``): a run of that
+                # cell stacks it again, and no run of the cells above undoes it.
+                return True
             if (
-                symbol.path
-                and version.into_module
-                and overlaps(symbol.path, paths)
+                version.into_module
                 and (version.cell is None or session.made_below(version, rank, at=False))
                 and not self._stored_above(cell, name, symbol.path, board)
             ):

@@ -7,6 +7,7 @@ decides what runs; this module runs it and writes down what it read and wrote.
 from __future__ import annotations
 
 import builtins
+import functools
 import threading
 import time
 import types
@@ -27,19 +28,21 @@ from reflow.runtime.changes import (
     ChangeDetector,
     Changes,
     changed_by_use,
-    held_directly,
     holding,
     plain_data,
     receiver_call_changes,
     seeded_generators,
+    share_an_object,
 )
 from reflow.runtime.context import CURRENT_CELL, CellContext
 from reflow.runtime.draws import undetermined_draw
 from reflow.runtime.executor import CellExecutor, Execution, Executor, from_host
 from reflow.runtime.fingerprint import (
     DEFAULT_BUDGET,
+    UNKNOWN,
     Budget,
     cannot_change,
+    fingerprint,
     generator_changed,
     global_generator,
     immutable_print,
@@ -185,6 +188,8 @@ class Session:
             tuple(sorted(self.graph.defs(cell))),
             self.state,
         )
+        own = self._own_module_changes(cell, record.analysis)
+        own_imported = self._own_imported_changes(record) if record.imported_left else None
         attempt = self._memo_attempt(cell, memoized.body, memoized.directive)
         token = CURRENT_CELL.set(context)
         started = time.perf_counter()
@@ -265,7 +270,10 @@ class Session:
         record.shapes_seen = shapes
         record.read_paths = or_empty(read_paths)
         record.seen_writes = or_empty(seen_writes)
-        changed = self._record(cell, record, changes, seen, stamp, execution, unbound, astray)
+        stacked = self._stacked_changes(own) if own else frozenset()
+        changed = self._record(
+            cell, record, changes, seen, stamp, execution, unbound, astray, stacked, own_imported
+        )
         for name in restore:
             # Gone by no cell's write: its own record keeps no removal of it, so that the
             # readers' chains of writers go past it to the cell above (``left_alone``).
@@ -494,8 +502,15 @@ class Session:
                 # cells changed it in place since: a write by no cell, newer than any
                 # cell's, so that the cell whose value a run-all leaves in the name goes
                 # stale (and, reactive, rebuilds it from the binder), and its readers too.
-                # (A draw's generator state stays a draw's, as in ``retire``.)
-                self.ledger.write(symbol, None, drew=version.drew)
+                # (A draw's generator state stays a draw's, as in ``retire``. In an object
+                # an imported module holds, no run of a binder makes it anew: kept there as
+                # a store no cell makes now is, ``_kept_by_a_module``.)
+                self.ledger.write(
+                    symbol,
+                    None,
+                    drew=version.drew,
+                    into_module=self._kept_by_a_module(version, symbol),
+                )
         self._orphan_module_stores(orphaned)
         for name in self.ledger.names_bound_by(cell):  # bound here, changed elsewhere since
             self.namespace.pop(name, None)
@@ -646,7 +661,16 @@ class Session:
                 # a draw's: where no cell can seed, it is as good as any a run-all's draws
                 # leave (``draws``), and the cell drawing next is no stale reader of it (an
                 # edited draw ran twice, the second time for it).
-                record.wrote[symbol] = self.ledger.write(symbol, None, drew=version.drew)
+                # In an object an imported module holds that the new code does not change,
+                # the part holds it as it holds a store no cell makes now (where the new code
+                # changes it, its run carries it: ``_own_module_changes``).
+                unchanged = symbol.name not in analysis.mutated_names
+                record.wrote[symbol] = self.ledger.write(
+                    symbol,
+                    None,
+                    drew=version.drew,
+                    into_module=unchanged and self._kept_by_a_module(version, symbol),
+                )
         for name in self.ledger.names_bound_by(cell):
             # Bound by the old code and changed since through an alias (`O.q = 0` changes
             # the instances of O): the binding is still the old code's, so it goes too,
@@ -694,7 +718,38 @@ class Session:
             # they hold (`xs.append(8)` made above, then moved below) is what the cell
             # leaves in them. (`del d['k']` takes the key alone.)
             return None
+        if (
+            paths
+            and isinstance(value, types.ModuleType)
+            and self.graph.is_module(name)
+            and self._stores_first(cell, name, paths)
+        ):
+            # `json.X = o` then `repr(json.X)`: what the parts held before the run never
+            # reaches it (a store a cell below made there left it stale after every run).
+            # (Not a module a cell makes, `types.ModuleType('m')`: its binder makes it anew,
+            # and a store of the cell's own there has it run first, ``Scheduler.pull``.)
+            return EMPTY
         return trusted_paths(value, paths)
+
+    def _stores_first(
+        self, cell: CellId, name: str, paths: frozenset[tuple[PathPart, ...]]
+    ) -> bool:
+        """Whether the cell's code stores each part of the module ``name`` it reads before
+        reading it, whatever the part held (``replaced.replaces``: a top-level store whose
+        value does not read the name, after statements that read nothing of it). Parsed
+        only for a cell that stores into a part it reads (``_replaced_first``, cached)."""
+        stored = {
+            m.path
+            for m in self.graph.effects(cell).analysis.mutations
+            if m.name == name and len(m.path) == 1 and m.kind in _STORES
+        }
+        if not all(path[:1] in stored for path in paths):
+            return False
+        try:
+            source = self.python_source(self.records[cell].code)
+        except Exception:  # (IPython code without IPython: not known, so not first)
+            return False
+        return all(_replaced_first(source, name, path[:1]) for path in paths)
 
     def writes_held(self, cell: CellId, name: str, paths: Paths) -> frozenset[Version] | None:
         """The writes that what the cell holds of ``name`` carries, once parts of its
@@ -930,10 +985,15 @@ class Session:
         execution: Execution,
         unbound: frozenset[str] = frozenset(),
         astray: frozenset[str] = frozenset(),
+        stacked: frozenset[Symbol] = frozenset(),
+        own_imported: Mapping[str, tuple[Any, Any]] | None = None,
     ) -> frozenset[str]:
         """Write down what the run wrote; ``unbound``: names it surely did not bind (set
         aside, and put back after it failed); ``astray``: names it changed through one it
-        read out of order (``_changed_out_of_order``)."""
+        read out of order (``_changed_out_of_order``); ``stacked``: parts of modules it
+        changed again on top of its own last change (``_stacked_changes``);
+        ``own_imported``: objects an import bound that held its own last change before the
+        run (``_own_imported_changes``)."""
         namespace = self.namespace
         any_order = self.graph.direction is Direction.ANY_ORDER
         analysis = record.analysis
@@ -1013,6 +1073,24 @@ class Session:
             if symbol not in seen and self.graph.reaches_once_read(cell, name):
                 seen[symbol] = self.ledger.current_for(name, EMPTY)
                 record.read_paths = {**record.read_paths, name: EMPTY}
+        for symbol in stacked:
+            version = wrote.get(symbol)
+            if (
+                version is not None
+                and version.cell == cell
+                and self.ledger.last_write(symbol) == version
+            ):
+                wrote[symbol] = self.ledger.write(
+                    symbol, cell, into_module=version.into_module, stacked=True
+                )
+        if own_imported:
+            for name, (kept, before) in own_imported.items():
+                if (
+                    name in mutated
+                    and namespace.get(name) is kept
+                    and fingerprint(kept, self.budget) != before
+                ):
+                    self._stacked_in_imported(cell, kept, wrote)
         into_builtins, out_of_builtins = self._builtins_written(cell, record, changes, ran, wrote)
         written = {s.name for s in wrote}
         # What it bound: its code's bindings, and those set aside that it bound again to
@@ -1127,6 +1205,7 @@ class Session:
             )
         self._orphan_module_stores(self._dropped_module_stores(cell, record, wrote))
         previous = record.wrote
+        record.imported_left = self._imported_left(cell, record.analysis, mutated - astray, binds)
         record.ran_code = record.code
         record.dirty = False
         record.run_stamp = stamp
@@ -1158,6 +1237,134 @@ class Session:
         return frozenset(
             s.name for s, v in wrote.items() if v.stamp > stamp or previous.get(s) != v
         )
+
+    def _kept_by_a_module(self, version: Version, symbol: Symbol) -> bool:
+        """Whether a change in place ``version`` made in a part, which no cell makes now (its
+        cell deleted, or edited not to), is kept by a module an import binds: no run of a
+        binder makes that object anew (an import gives the same module), so the part holds
+        it as it holds a store into the module no cell makes now (``Version.orphaned``),
+        which leaves its readers stale, and not the import. (Not a draw: ``draws``.)"""
+        return (
+            bool(symbol.path)
+            and not version.drew
+            and isinstance(self.namespace.get(symbol.name), types.ModuleType)
+            and self.graph.is_module(symbol.name)
+        )
+
+    def _own_module_changes(self, cell: CellId, analysis: CellAnalysis) -> dict[Symbol, _Kept]:
+        """Before a run: the parts of imported modules the cell's code changes from what they
+        hold (`lm.lst.append(1)`, ``_changed_in_modules``; `lm.lst += [1]`, `lm.n += 1`)
+        whose current version is still its own last run's change, or holds a change no
+        run-all makes (``_Kept``, for ``_stacked_changes``).
+
+        Cost: a look at the cell's mutations; a fingerprint only where its own change in
+        a module's part is still the part's last write."""
+        found: dict[Symbol, _Kept] = {}
+        namespace = self.namespace
+        for mutation in analysis.mutations:
+            path = mutation.path
+            if not path or mutation.kind not in _ON_WHAT_IT_HOLDS:
+                continue  # (a store replaces what the part holds, whatever that was)
+            module = namespace.get(mutation.name)
+            if not isinstance(module, types.ModuleType) or not self.graph.is_module(mutation.name):
+                continue  # (a module a cell makes, `types.ModuleType('m')`, it makes anew)
+            symbol = Symbol(mutation.name, path[:1])
+            version = self.ledger.current(symbol)
+            if symbol in found or version is None:
+                continue
+            # (A change no run-all makes is in it: stacked, or made by no cell now.)
+            kept = version.stacked or version.cell is None
+            if version.cell != cell and not kept:
+                continue
+            held = _held_by(module, path[0])
+            if held is None or isinstance(held, _CODE_HOLDERS):
+                continue
+            if cannot_change(held):
+                if len(path) > 1 or mutation.kind is not MutationKind.AUG_ASSIGN:
+                    continue
+                # `lm.n += 1`: a new value, made from the one its last run left.
+                found[symbol] = _Kept(held, kept, fingerprint(held, self.budget), same=False)
+            else:
+                found[symbol] = _Kept(held, kept, fingerprint(held, self.budget), same=True)
+        return found
+
+    def _stacked_changes(self, own: Mapping[Symbol, _Kept]) -> frozenset[Symbol]:
+        """After a run: the parts of ``own`` (``_own_module_changes``) that the run changed
+        again: a run-all makes the cell's change once, on the value as the cells above
+        leave it, where this run made it on top of its own last change, which no import
+        undoes (an import gives the same module). The part holds the change twice, as it
+        will after every run of the cell until a restart makes it anew (or a cell stores
+        the part again); a part stacked once stays so, whatever the cell's runs change
+        since (``Version.stacked``). A part holding another object than before the run, of
+        a change in place, was made anew."""
+        found = []
+        namespace = self.namespace
+        for symbol, kept in own.items():
+            module = namespace.get(symbol.name)
+            if not isinstance(module, types.ModuleType):
+                continue
+            now = _held_by(module, symbol.path[0])
+            if kept.same and now is not kept.held:
+                continue  # the part holds another object: made anew
+            if (
+                kept.stacked
+                or kept.before is UNKNOWN
+                or fingerprint(now, self.budget) != kept.before
+            ):
+                found.append(symbol)
+        return frozenset(found)
+
+    def _imported_left(
+        self, cell: CellId, analysis: CellAnalysis, mutated: set[str], binds: frozenset[str]
+    ) -> Mapping[str, tuple[Any, Any]]:
+        """``CellRecord.imported_left``: of the names the run changed in place, those bound
+        by an import from a module (`from lm import lst`, by this cell or the binder of the
+        name), each with its object and the object's fingerprint now. Cost: nothing for a
+        run that changed no such name (most); a fingerprint for each it did."""
+        found = {}
+        for name in mutated:
+            binder = cell if name in binds else self.ledger.bound_by(name)
+            record = self.records.get(binder) if binder is not None else None
+            if record is None:
+                continue
+            kept = self._kept_in_module(name, analysis if binder == cell else record.analysis)
+            if kept is not None:
+                found[name] = (kept, fingerprint(kept, self.budget))
+        return or_empty(found)
+
+    def _own_imported_changes(self, record: CellRecord) -> dict[str, tuple[Any, Any]]:
+        """Before a run: the names of ``CellRecord.imported_left`` still bound to the object
+        its last run left, as it left it (the same fingerprint): its own change is in it,
+        and no run of the cells above made it anew (an import hands back what the module
+        holds). With the fingerprint now, for ``_record`` to tell a change made again."""
+        namespace = self.namespace
+        found = {}
+        for name, (kept, after) in record.imported_left.items():
+            if namespace.get(name) is kept:
+                now = fingerprint(kept, self.budget)
+                if now is not UNKNOWN and now == after:
+                    found[name] = (kept, now)
+        return found
+
+    def _stacked_in_imported(self, cell: CellId, kept: Any, wrote: dict[Symbol, Version]) -> None:
+        """The run changed again, on top of its own last change, an object an import bound
+        (`lst.append(1)` below `from lm import lst`): the module holds it, and no run of the
+        cells above makes it anew; a run-all makes the change once. Every name holding it
+        is marked (``VersionLedger.kept_stacked``), as ``_kept_dropped_changes`` marks one
+        holding a change an edit dropped, until bound to another object (a restart makes
+        it anew); but a module holding it (`lm` of `import lm`), whose other parts are as
+        a run-all leaves them, only at the parts that hold it (``Version.stacked``)."""
+        namespace = self.namespace
+        for holder in sorted(self._holders_of(kept)):
+            value = namespace[holder]
+            if isinstance(value, types.ModuleType):
+                for attribute, held in list(vars(value).items()):
+                    if held is kept:
+                        symbol = Symbol(holder, ("." + attribute,))
+                        wrote[symbol] = self.ledger.write(symbol, cell, stacked=True)
+            else:
+                self.ledger.mark_changed_above(holder, cell, value, stacked=True)
+                self.marked.add(holder)
 
     def _kept_dropped_changes(self, cell: CellId, record: CellRecord, same: set[str]) -> None:
         """An edit dropped a change in place from the cell's code (`CONF['k'] = 1` gone from
@@ -1485,12 +1692,14 @@ def _shared_at_run(
     bound: set[str], analysis: CellAnalysis, namespace: dict[str, Any]
 ) -> frozenset[tuple[str, str]]:
     """Pairs of a name the cell bound and another global bound to the very same object,
-    or holding it directly where the cell read that global, where the code does not say so
-    (``CellAnalysis.shares``): a call handed it back (`o2 = o.add(1)` with `add` returning
-    `self`, `e = d.setdefault('l', [])`). They share as `b = a` and `e = d['l']` do: a cell
-    not run yet that may change one may change the other. One pass over the namespace,
-    and a look into what the cell read, only for a cell that bound an object that can
-    change (`x = a or b` hands back `a` too)."""
+    or, where the cell read that global, sharing an object with it one step down
+    (``share_an_object``), where the code does not say so (``CellAnalysis.shares``): a call
+    handed it back (`o2 = o.add(1)` with `add` returning `self`, `e = d.setdefault('l',
+    [])`), or kept it (`o = O(d['k'])` storing it as `self.xs`). They share as `b = a` and
+    `e = d['l']` do: a cell that may change one and whose last run does not tell what it
+    changes now (not run yet, moved under another binding) may change the other. One pass
+    over the namespace, and a look into what the cell read, only for a cell that bound an
+    object that can change (`x = a or b` hands back `a` too)."""
     ids = {
         id(value): name
         for name in bound
@@ -1509,7 +1718,7 @@ def _shared_at_run(
                 and links_cells(ref)
                 and holder is not value
                 and not cannot_change(holder)
-                and held_directly(holder, value)
+                and share_an_object(holder, value)
                 and (bound_name, ref) not in analysis.shares
             ):
                 found.add((bound_name, ref))
@@ -1701,6 +1910,35 @@ def _held_by(module: types.ModuleType, part: PathPart) -> Any:
         return None
     return vars(module).get(part[1:])
 
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """What a module's part held before a run of a cell whose own last change is still in
+    it (``Session._own_module_changes``): the value, whether a change no run-all makes
+    was in it already (``Version.stacked``, or a change no cell makes now), the value's
+    fingerprint, and whether the change is made in place, in that very object (else a
+    new value is made from it: `lm.n += 1`)."""
+
+    held: Any
+    stacked: bool
+    before: Any
+    same: bool
+
+
+_STORES = (MutationKind.ATTR_STORE, MutationKind.ITEM_STORE)
+
+
+@functools.lru_cache(maxsize=256)
+def _replaced_first(source: str, name: str, part: tuple[PathPart, ...]) -> bool:
+    """``replaced.replaces`` of a store into a module's part, by its source alone (no seed
+    counts as harmless before it: none is asked about here), for ``Session._stores_first``."""
+    return replaces(source, {}, name, part, store_only=True)
+
+
+_ON_WHAT_IT_HOLDS = (MutationKind.METHOD_CALL, MutationKind.AUG_ASSIGN, MutationKind.ITEM_DELETE)
+"""How a cell's code changes what a module's attribute holds from what it holds
+(`m.lst.append(1)`, `m.lst += [1]`, `m.n += 1`, `del m.lst[0]`), where a store
+(`m.lst = [1]`, `m.d['k'] = 1`) replaces what was there."""
 
 _CODE_HOLDERS = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
 """What a module holds whose method calls change no object of the module's: submodules,

@@ -865,14 +865,12 @@ class StatusBoard:
             ):
                 if seen is not None and self._stored_below(cell, seen):
                     return self._stray_reason(cell, name, seen.cell)  # (the newest write)
-                orphaned = self._ledger.orphaned(name, record.read_paths.get(name))
+                orphaned = self._ledger.orphaned(name, record.read_paths.get(name), cell)
                 if orphaned is not None:
                     # What it reads holds a store no cell makes now, which no run of the
                     # cells above takes out (``Scheduler._holds_store_below``): say so,
                     # rather than name an import that ran since.
-                    return (
-                        f"reads `{orphaned}`, which holds what a cell stored once and does not now"
-                    )
+                    return self._orphaned_reason(orphaned)
                 if expected.source is None:
                     writer = self._graph.reaching_writer(cell, name)
                     if writer is not None:
@@ -887,23 +885,34 @@ class StatusBoard:
                 below = self.read_from_below(cell, name, source)
                 if below is not None:
                     return below
-            orphaned = self._ledger.orphaned(name, record.read_paths.get(name))
+            orphaned = self._ledger.orphaned(name, record.read_paths.get(name), cell)
             if orphaned is not None:
-                # A store into a module no cell makes now (``Session._orphan_module_stores``):
-                # an import undoes no store, so the part holds what a run-all's does not,
-                # whoever bound the name since (an import below keeps it).
-                return f"reads `{orphaned}`, which holds what a cell stored once and does not now"
+                # A store into a module no cell makes now (``Session._orphan_module_stores``),
+                # or a change stacked on its cell's own (``Version.stacked``): an import
+                # undoes neither, so the part holds what a run-all's does not, whoever
+                # bound the name since (an import below keeps it).
+                return self._orphaned_reason(orphaned)
         for name in record.analysis.reads_own_imports:
-            orphaned = self._ledger.orphaned(name)
+            orphaned = self._ledger.orphaned(name, reader=cell)
             if orphaned is not None:
                 # Its own import hands back the module holding that store (an import
                 # undoes none), which a run-all's import does not have.
-                return f"reads `{orphaned}`, which holds what a cell stored once and does not now"
+                return self._orphaned_reason(orphaned)
         reshaped = self._reshaped(cell, record)
         if reshaped is not None:
             return reshaped
         for name in sorted(self._graph.expanded(cell).binds):
             above = self._ledger.changed_above(name)
+            if (
+                above is not None
+                and self._ledger.bound_by(name) == cell
+                and self._ledger.kept_stacked(name)
+            ):
+                return (
+                    f"`{name}` holds a change in place that cell [{above}] made again on top of"
+                    " its own last change; running this cell binds the same object again (a"
+                    " restart makes it anew)"
+                )
             if (
                 above is not None
                 and self._ledger.bound_by(name) == cell
@@ -986,6 +995,16 @@ class StatusBoard:
                 return f"`{name}` was overwritten by cell [{last.cell}], which runs before it"
             return f"`{name}` holds what cell [{last.cell}] wrote before it was edited"
         return self._overwritten_part(cell, record)
+
+    def _orphaned_reason(self, part: Symbol) -> str:
+        """Why a reader of ``part`` (``VersionLedger.orphaned``) is out of sync."""
+        version = self._ledger.current(part)
+        if version is not None and version.stacked:
+            return (
+                f"reads `{part}`, which cell [{version.cell}] changed again on top of its"
+                " last run's change; an import gives the same object (a restart makes it anew)"
+            )
+        return f"reads `{part}`, which holds what a cell stored once and does not now"
 
     def _reshaped(self, cell: CellId, record: CellRecord) -> str | None:
         """Why a cell storing into a part is out of sync although it read all it reads: the

@@ -68,6 +68,13 @@ class Version:
     1` adds `d['k']` to a dict without it). A store into the part made since replaces what
     it holds, not whether it is there, nor where (a dict's order): the value keeps this
     write's shape (``VersionLedger.shaper``)."""
+    stacked: bool = field(default=False, compare=False)
+    """Of a module's part: a change in place its cell made again on top of its own last
+    change (`lm.lst.append(1)` run twice), in an object no run of the cells above makes
+    anew (an import gives the same module): the value holds the change twice where a
+    run-all makes it once (``Session._stacked_changes``). Its readers are out of sync
+    (``VersionLedger.orphaned``) until a cell stores the part again, or binds the name to
+    another object; the cell itself, which made the change, is not."""
 
     @property
     def orphaned(self) -> bool:
@@ -120,10 +127,11 @@ class VersionLedger:
         # Also a change in place that a cell's code made before an edit dropped it, in an
         # object its run binds again (``dropped``: an import hands back what a module
         # holds, changed).
-        self._changed_above: dict[str, tuple[CellId, object, int, bool]] = {}
+        self._changed_above: dict[str, tuple[CellId, object, int, bool, bool]] = {}
         self._watchers: list[set[str]] = []
-        # Names a part of which was written by no cell as a store into a module
-        # (``orphaned``): most sessions have none, and a reader's status asks of each name.
+        # Names a part of which was written by no cell as a store into a module, or changed
+        # again on top of its writer's own last change (``orphaned``): most sessions have
+        # none, and a reader's status asks of each name.
         self._orphans: set[str] = set()
 
     def watch(self) -> set[str]:
@@ -167,19 +175,30 @@ class VersionLedger:
         return None if found is None or found[1] is None else found[2]
 
     def mark_changed_above(
-        self, name: str, cell: CellId, astray: object = None, dropped: bool = False
+        self,
+        name: str,
+        cell: CellId,
+        astray: object = None,
+        dropped: bool = False,
+        stacked: bool = False,
     ) -> None:
         """``astray``: the object ``name`` is bound to, where ``cell`` changed it through a
         name it read out of order (``Session._changed_out_of_order``), or made a change
-        its code no longer makes (``dropped``: ``Session._kept_dropped_changes``): no
-        binding of that very object again makes the change one a run-all makes."""
-        self._changed_above[name] = (cell, astray, self._clock, dropped)
+        its code no longer makes (``dropped``: ``Session._kept_dropped_changes``), or made
+        its change again on top of its own (``stacked``: ``Session._stacked_in_imported``):
+        no binding of that very object again makes the change one a run-all makes."""
+        self._changed_above[name] = (cell, astray, self._clock, dropped or stacked, stacked)
 
     def kept_dropped(self, name: str) -> bool:
         """Whether ``changed_above`` tells of a change an edit dropped from its cell's code,
-        kept in the object (``mark_changed_above``)."""
+        or one its cell stacked on its own, kept in the object (``mark_changed_above``)."""
         found = self._changed_above.get(name)
         return found is not None and found[3]
+
+    def kept_stacked(self, name: str) -> bool:
+        """Whether ``kept_dropped`` tells of a change its cell stacked on its own."""
+        found = self._changed_above.get(name)
+        return found is not None and found[4]
 
     def clear_changed_above(self, name: str, bound: object) -> None:
         """``name`` was bound again to ``bound``, equal to what it held: the change is gone
@@ -279,21 +298,32 @@ class VersionLedger:
             found.append((Symbol(name), whole))
         return found
 
-    def orphaned(self, name: str, paths: Paths = None) -> Symbol | None:
+    def orphaned(
+        self, name: str, paths: Paths = None, reader: CellId | None = None
+    ) -> Symbol | None:
         """A part of ``name`` that a reader of ``paths`` sees whose current version is a
         store into a module by no cell (``Session._orphan_module_stores``: the store that
-        put its value there is no cell's any more), if there is one."""
+        put its value there is no cell's any more), or a change stacked on its cell's own
+        last change (``Version.stacked``) by another cell than ``reader``, if there is one."""
         if name not in self._orphans:
             return None
+        current = self._current
         found = [
             Symbol(name, part)
             for part in self._parts.get(name, ())
-            if self._current[Symbol(name, part)].orphaned
+            if current[Symbol(name, part)].orphaned or current[Symbol(name, part)].stacked
         ]
         if not found:
             self._orphans.discard(name)  # (stored again since, or bound again)
             return None
-        return next((s for s in found if overlaps(s.path, paths)), None)
+        return next(
+            (
+                s
+                for s in found
+                if overlaps(s.path, paths) and (current[s].orphaned or current[s].cell != reader)
+            ),
+            None,
+        )
 
     def current_for(self, name: str, paths: Paths = None) -> Version | None:
         """``visible``, but ``None`` for a name deleted last (as ``current`` does)."""
@@ -320,15 +350,17 @@ class VersionLedger:
         into_module: bool = False,
         drew: bool = False,
         shaped: bool = False,
+        stacked: bool = False,
     ) -> Version:
         """A new version of ``symbol``. ``in_place``: a change of the whole object in place
         (`xs.append(1)`, an element it holds changed), which leaves what was stored into
         its parts there: their versions stay, as the value still holds those stores.
         ``beside``: of a part, a change that leaves what was stored there; ``into_module``:
-        a store into a module's part; ``shaped``: of a part, it added or removed it (all
-        three: ``Version``)."""
+        a store into a module's part; ``shaped``: of a part, it added or removed it;
+        ``stacked``: of a module's part, a change made again on top of its cell's own (all
+        four: ``Version``)."""
         version = Version(
-            self.tick(), cell, deleted, value, outside, beside, into_module, drew, shaped
+            self.tick(), cell, deleted, value, outside, beside, into_module, drew, shaped, stacked
         )
         if beside:
             previous = self._current.get(symbol)
@@ -348,7 +380,7 @@ class VersionLedger:
             names.add(symbol.name)
         if symbol.path:
             self._parts.setdefault(symbol.name, set()).add(symbol.path)
-            if cell is None and into_module:
+            if (cell is None and into_module) or stacked:
                 self._orphans.add(symbol.name)
             return version
         if in_place and not deleted:
