@@ -502,6 +502,155 @@ REACTIVE = [
         ran=["s"],
         status={"k": "fresh", "f": "fresh", "a": "stale", "s": "stale"},
     ),
+    # c ran alone, reading d's `y` from below: stale, its pull brings a. b's run binds a
+    # new list, which c reads, so b pushes c whatever it read: a runs first, each once
+    # (b ran, then a for c, which left b stale, and a, b, c, d all ran again; IPyflow's
+    # test_attr_manager_active_scope_resets under tests/foreign_cells.py, seeds 1, 4-6).
+    Case(
+        "a-binder-a-pushed-reader-pulls-runs-before-a-cell-reading-it-that-binds-a-list",
+        {"a": "y = 10\nk = []", "b": "foo = [k]", "c": "x = foo, y", "d": "y = 42"},
+        ["run_all", "alone c", "run b"],
+        ran=["a", "b", "c", "d"],
+        ns={"x": ([[]], 10), "y": 42},
+        status={"a": "fresh", "b": "fresh", "c": "fresh", "d": "fresh"},
+    ),
+    Case(
+        "a-binder-a-pushed-reader-pulls-runs-before-a-cell-reading-it-that-makes-an-instance",
+        {
+            "a": "y = 10\nclass Foo:\n    pass",
+            "b": "foo = Foo()",
+            "c": "x = foo, y",
+            "d": "y = 42",
+        },
+        ["run_all", "alone c", "run b"],
+        ran=["a", "b", "c", "d"],
+        ns={"y": 42},
+        status={"a": "fresh", "b": "fresh", "c": "fresh", "d": "fresh"},
+    ),
+    # g appended to b's list through d (`d = b`); moved below `d = [0, 0]`, above b's
+    # binder, it reads d from there. b, which g's code does not name, is no out-of-order
+    # usage of g's, nor a name no cell defines for it: g runs, after j, as a run-all has
+    # it (it was left stale; the convergence benchmark's one unsettled step, seed 1).
+    Case(
+        "a-cell-moved-above-the-binder-of-what-it-changed-through-an-alias-runs",
+        {
+            "j": "d = [0, 0]",
+            "r": "n = len(d)",
+            "b": "b = [0, 0]",
+            "d": "d = b",
+            "g": "d.append(3)",
+        },
+        ["run_all", "move g 1", "run_stale"],
+        ran=["j", "g", "r", "b", "d"],
+        ns={"n": 3, "b": [0, 0], "d": [0, 0]},
+        status={"j": "fresh", "g": "fresh", "r": "fresh", "b": "fresh", "d": "fresh"},
+    ),
+    Case(
+        "a-cell-whose-alias-binder-moved-below-it-runs",
+        {
+            "j": "d = [0, 0]",
+            "b": "b = [0, 0]",
+            "d": "d = b",
+            "g": "d.append(3)",
+            "r": "n = len(d)",
+        },
+        ["run_all", "move b 4", "move d 4", "run_stale"],
+        ran=["j", "g", "r", "b", "d"],
+        ns={"n": 3, "b": [0, 0], "d": [0, 0]},
+        status={"j": "fresh", "g": "fresh", "r": "fresh", "b": "fresh", "d": "fresh"},
+    ),
+    # f reads `make` from below (moved under it): stale for good, and a, b with it, as a
+    # run-all fails at f. No pull runs f (its value would be one from below), nor a or b
+    # for what they rest on f's. n, added, binds `lst` anew: asked what s would pull once
+    # n had run, the walk up from s passed n (never run: no write of it yet) and pulled
+    # f, a, b, which ran ahead, f again after a (a's change of f's object is no
+    # run-all's); b, run, did the same (IPyflow's test_delitem under
+    # tests/foreign_cells.py, seed 13).
+    Case(
+        "a-changer-resting-on-a-binder-that-reads-from-below-pulls-nothing",
+        {
+            "k": "def make():\n    return []",
+            "f": "lst = make()",
+            "a": "lst.append(0)",
+            "b": "lst.append(1)",
+        },
+        ["run_all", "move k 1", "run b"],
+        ran=["b"],
+        status={"f": "stale", "a": "stale", "b": "stale"},
+    ),
+    Case(
+        "a-new-binder-s-reader-pulls-nothing-past-it-ahead-of-it",
+        {
+            "k": "def make():\n    return []",
+            "f": "lst = make()",
+            "a": "lst.append(0)",
+            "b": "lst.append(1)",
+            "s": "lst.append(2)",
+        },
+        ["run_all", "move k 1", "add n@4: lst = make()", "run n"],
+        ran=["n", "s"],
+        ns={"lst": [2]},
+        status={"f": "stale", "a": "stale", "b": "stale", "n": "fresh", "s": "fresh"},
+    ),
+    # Its twin: past n, a writer out of sync that a run brings up to date (a reader of the
+    # edited f, which n's run concerns, and the settle runs) still runs ahead of n, not
+    # after it (n again).
+    Case(
+        "a-new-binder-runs-after-the-edited-writers-above-it-the-settle-runs",
+        {"f": "lst = [0]", "a": "lst.append(0)", "s": "lst.append(2)"},
+        ["run_all", "edit f: lst = [1]", "add n@2: lst = []", "run n"],
+        ran=["f", "a", "n", "s"],
+        ns={"lst": [2]},
+        status={"f": "fresh", "a": "fresh", "n": "fresh", "s": "fresh"},
+    ),
+    # f, asked for by name, reads `make` from below (moved under it). a's run would change
+    # in place the list f binds, a change no run-all makes: it runs only when asked for
+    # by name, as a pull has it, and is not pushed. Pushed, it changed the list, and r's
+    # pull ran f again (IPyflow's test_delitem under tests/foreign_cells.py, seed 10).
+    Case(
+        "a-changer-of-what-a-binder-from-below-binds-is-not-pushed",
+        {
+            "k": "def make():\n    return []",
+            "f": "lst = make()",
+            "a": "lst.append(0)",
+            "r": "n = len(lst)",
+        },
+        ["run_all", "move k 3", "run f"],
+        ran=["f"],
+        status={"f": "fresh", "a": "stale", "r": "stale"},
+    ),
+    Case(
+        "a-changer-of-what-a-binder-from-below-binds-is-not-pushed-after-a-cancel",
+        {
+            "f": "lst = make()",
+            "a": "lst.append(0)",
+            "r": "n = len(lst)",
+            "k": "def make():\n    return []",
+        },
+        ["run_all", "run f"],
+        ran=["f"],
+        status={"f": "fresh", "a": "stale", "r": "stale"},
+    ),
+    # m's `z = 0` pushes e, the last writer of `z`, which pulls d (n bound `f` since). e's
+    # reader s will pull r, b, a (b's `z` is gone): found only when e came up, a ran after
+    # d, and d ran again. Asked of e as it is pushed, with d, they run first, each once
+    # (IPyflow's test_variable_scope under tests/foreign_cells.py, seed 9: `def func`).
+    Case(
+        "what-a-pushed-writer-s-reader-pulls-runs-before-what-the-writer-pulls",
+        {
+            "a": "f = [6]",
+            "b": "z = f",
+            "r": "w = z[0]",
+            "d": "f = [10]",
+            "e": "z = f",
+            "s": "t = w, z",
+            "n": "f = [6]",
+        },
+        ["run_all", "add m@0: z = 0", "run m"],
+        ran=["m", "a", "b", "r", "d", "e", "s", "n"],
+        ns={"t": (6, [10]), "z": [10], "f": [6]},
+        status={"a": "fresh", "b": "fresh", "r": "fresh", "d": "fresh", "e": "fresh", "s": "fresh"},
+    ),
 ]
 
 ERRORS = [

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Set
 from typing import TYPE_CHECKING
 
-from reflow._types import EMPTY, CellId
+from reflow._types import CellId
 
 if TYPE_CHECKING:
     from reflow.graph.expansion import Expanded
@@ -71,24 +71,23 @@ def out_of_order_usages(
 ) -> frozenset[str]:
     """Names the cell reads whose only writers are below it: a warning, not an edge.
 
-    Not a name it binds and reads only as the object it was seen to change (``alias_only``:
-    `import random` then `random.seed(0)`, the module's state read from the cells above,
-    where there are any): with none above, a run-all gives it what its own import gives,
-    no value of a cell below. (Counted as one, the cell was never pulled for a draw below
-    it, which then ran three times: itself, again, then replayed.) Nor one it imports
+    Not a name it reads only as the object it was seen to change (``alias_only``): its code
+    does not name it, so a run-all does not fail there. One it binds (`import random` then
+    `random.seed(0)`, the module's state read from the cells above, where there are any):
+    with none above, a run-all gives it what its own import gives, no value of a cell
+    below. (Counted as one, the cell was never pulled for a draw below it, which then ran
+    three times: itself, again, then replayed.) One it changed through another name bound
+    to its object (`d.append(3)` after `d = b`), moved above the binder of `b`: it reads
+    `d` from above now, and a run-all's run never reaches `b` (counted as one, the cell
+    was left stale after ``run_stale``, as no run could bring it up to date). Nor one it imports
     under another name (`import json as js; js.Y = 1` changes `json`): its own import gives
     it the module, whichever cell binds `json`. Nor one its run saw its own ``import *``
     bind before reading it (``Expanded.star_bound``)."""
     pos = position(cell)
-    own = (
-        expanded.alias_only & (expanded.binds | expanded.imported_as)
-        if expanded.alias_only
-        else EMPTY
-    )
     return frozenset(
         name
         for name in expanded.refs
-        if name not in own
+        if name not in expanded.alias_only
         and name not in expanded.star_bound
         and name not in expanded.module_code
         and writers.nearest_before(name, pos) is None

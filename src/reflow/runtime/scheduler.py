@@ -646,14 +646,17 @@ class Scheduler:
         and whether it needs one no cell defines now only a run tells (a run-all's fails
         there if it does), so such a name leaves it stale but runnable."""
         record = self._session.records[cell]
-        module_code = self._graph.expanded(cell).module_code
+        expanded = self._graph.expanded(cell)
         for name in read_names(self._graph, cell):
             expected = board.expected(cell, name)
             if (
                 expected.ok
                 and expected.source is None
                 and record.seen.get(Symbol(name))
-                and name not in module_code  # (the module's state: an import gives it)
+                and name not in expanded.module_code  # (the module's state: an import gives it)
+                # (Nor one its run was only seen to change through an alias: its code does
+                # not name it, and its status does not wait on it, ``StatusBoard``.)
+                and name not in expanded.alias_only
             ):
                 return True
         return False
@@ -865,9 +868,26 @@ class Scheduler:
                         # again, it would make it again. Left stale, as an out-of-order
                         # usage is (docs/semantics.md, "In order and any order").
                         continue
+                    if self._would_change_from_below(follower):
+                        # Nor one whose run would make such a change (`foo.append(1)` below
+                        # `foo = Foo()`, asked for above `class Foo`): it runs only when
+                        # asked for by name, as ``pull`` has it. Pushed, it made the change,
+                        # which left the binder stale: pulled again for the readers after.
+                        continue
                     # A pushed cell reads what a run-all gives it only if the writers
                     # it reads from hold their values: pull those it needs too.
                     needs = self.pull([follower], board)
+                    if needs and mode is Mode.REACTIVE:
+                        # And what its readers will pull, found before those writers run
+                        # (as for a target: found when it comes up, it is too late for
+                        # them). `z = func` pushed, pulling `def func` above it, and its
+                        # reader's pull a `def func` above that: run after the first, it
+                        # ran it again.
+                        ahead = self._pulled_ahead(
+                            follower, queued | needs | {follower}, done, needed, succeeded
+                        )
+                        if ahead:
+                            needs |= ahead | self.pull(ahead, board)
                     for cell_to_run in (follower, *needs):
                         if cell_to_run not in done and cell_to_run not in queued:
                             queued.add(cell_to_run)
@@ -1089,6 +1109,7 @@ class Scheduler:
         graph, records, session = self._graph, self._session.records, self._session
         targets = set(targets)
         pulled: set[CellId] = set()
+        hopeless: set[CellId] = set()  # stale writers no run brings up to date (see below)
         stack = list(targets)
         while stack:
             cell = stack.pop()
@@ -1161,9 +1182,39 @@ class Scheduler:
                             # below `foo = Foo()` above `def Foo()`): astray once run, the
                             # binder stale for it, pulled in turn, and this cell run again.
                             continue
+                        if writer in hopeless or self._reads_from_below(writer, board):
+                            # Stale, reading a name only cells below bind: a run-all fails
+                            # there, and run for its value, it would hand on one from below
+                            # (a silent dependency, docs/semantics.md); the settle does not
+                            # run it either (``_unsettled``). Nor the writers pulled for what
+                            # rests on it, below. (`foo = Foo()` above `class Foo`, its
+                            # changers stale with it: pulled for a reader of the `foo` a new
+                            # `foo = Foo()` below binds, or for one of them edited and run,
+                            # they ran, and the binder again for each changer after the
+                            # first, as its change of the object is no run-all's.)
+                            hopeless.add(writer)
+                            continue
                         pulled.add(writer)
                         stack.append(writer)
+        if hopeless and pulled:
+            pulled -= graph.dependents(hopeless)
         return pulled
+
+    def _would_change_from_below(self, cell: CellId) -> bool:
+        """Whether a run of ``cell`` would change in place a value only a cell below makes
+        (``Session.changes_from_below``), through a name its code changes. (Not one it was
+        only seen to change through an alias, ``alias_only``: `d['p'] = 0` once `c = [b]`
+        from below held `d` in `b`; its run changes `d`, whatever held it then.)"""
+        session, expanded = self._session, self._graph.expanded(cell)
+        return any(
+            session.changes_from_below(cell, name)
+            for name in expanded.mutates
+            if name not in expanded.alias_only
+        )
+
+    def _reads_from_below(self, cell: CellId, board: StatusBoard) -> bool:
+        """Whether ``cell`` is stale and reads a name only cells below it bind."""
+        return bool(self._graph.out_of_order_usages(cell)) and (board.status(cell) is Status.STALE)
 
     def _holds_from_below(self, cell: CellId, name: str, paths: Paths, chain: Chain) -> bool:
         """Whether what the cell is about to hold of ``name`` (``Session.writes_held``)
@@ -1548,13 +1599,10 @@ class Scheduler:
                 # pushes nothing to the reader, which pulls nothing. (Asked, `lst[x] += 1`
                 # pulled `lst = [...]` and the cells between, which ran `x += 1` again.)
                 continue
-            if own and rebuilds and in_sync:
-                # Nor a rebuild where ``cell`` is in sync and the reader saw what it wrote:
-                # run again, it most likely hands the reader the same, which pushes
-                # nothing.
-                rebuilds = False
-                if not above:
-                    continue
+            # (Not so for a value with no fingerprint, a list or an instance: run again,
+            # ``cell`` binds a new one, which pushes to the reader even where ``cell`` is
+            # in sync. Taken as cut off, `foo = [k]` run below the `k = []` its stale
+            # reader `x = foo, y` pulls ran first, then the binder, then itself again.)
             if board is None:
                 # As the reader will pull once ``cell`` has run: ``cell`` in sync.
                 board = self._wave_board(succeeded | {cell})
