@@ -903,27 +903,18 @@ class StatusBoard:
             return reshaped
         for name in sorted(self._graph.expanded(cell).binds):
             above = self._ledger.changed_above(name)
-            if (
-                above is not None
-                and self._ledger.bound_by(name) == cell
-                and self._ledger.kept_stacked(name)
-            ):
-                return (
-                    f"`{name}` holds a change in place that cell [{above}] made again on top of"
-                    " its own last change; running this cell binds the same object again (a"
-                    " restart makes it anew)"
-                )
-            if (
-                above is not None
-                and self._ledger.bound_by(name) == cell
-                and self._ledger.kept_dropped(name)
-            ):
-                return (
-                    f"`{name}` holds a change in place that a run of cell [{above}] made and"
-                    " its code no longer makes (edited, or the cell deleted); running this"
-                    " cell binds the same object again (a restart makes it anew)"
-                )
             if above is not None and self._ledger.bound_by(name) == cell:
+                if self._ledger.kept_dropped(name):  # (stacked, or dropped: kept either way)
+                    made = (
+                        f"cell [{above}] made again on top of its own last change"
+                        if self._ledger.kept_stacked(name)
+                        else f"a run of cell [{above}] made and its code no longer makes"
+                        " (edited, or the cell deleted)"
+                    )
+                    return (
+                        f"`{name}` holds a change in place that {made}; running this cell"
+                        " binds the same object again (a restart makes it anew)"
+                    )
                 # A cell above changed the object this cell bound (an out-of-order usage
                 # handed it over), or a cell that read a name only a cell below binds did:
                 # whatever was written since, a run-all would not.
