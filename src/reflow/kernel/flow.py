@@ -238,15 +238,8 @@ class Flow:
         owns, for top-level ``await`` too (the executor gives such cells a loop)."""
         if self.request is None:
             return False
-        code = raw_cell if transformed_cell is None else transformed_cell
-        if not input_transform.may_await(code):
-            return False  # spares IPython a compile
-        return bool(
-            self._plain_should_run_async(
-                raw_cell,
-                transformed_cell=transformed_cell,
-                preprocessing_exc_tuple=preprocessing_exc_tuple,
-            )
+        return input_transform.should_run_async(
+            self._plain_should_run_async, raw_cell, transformed_cell, preprocessing_exc_tuple
         )
 
     # ---- one execution ---------------------------------------------------------------

@@ -84,6 +84,23 @@ def may_await(code: str) -> bool:
     return "await" in code or "async" in code
 
 
+def should_run_async(
+    plain: Callable[..., Any],
+    raw_cell: str,
+    transformed_cell: str | None,
+    preprocessing_exc_tuple: Any,
+) -> bool:
+    """IPython's ``should_run_async`` (``plain``), asked only where ``may_await``."""
+    code = raw_cell if transformed_cell is None else transformed_cell
+    return may_await(code) and bool(
+        plain(
+            raw_cell,
+            transformed_cell=transformed_cell,
+            preprocessing_exc_tuple=preprocessing_exc_tuple,
+        )
+    )
+
+
 _KNOWN: tuple[Callable[..., str], frozenset[type]] | None = None
 
 

@@ -541,13 +541,8 @@ def _headless_shell_class() -> Any:
         ) -> bool:
             """IPython's answer, which compiles the cell, only where a top-level await
             may be."""
-            code = raw_cell if transformed_cell is None else transformed_cell
-            return input_transform.may_await(code) and bool(
-                super().should_run_async(
-                    raw_cell,
-                    transformed_cell=transformed_cell,
-                    preprocessing_exc_tuple=preprocessing_exc_tuple,
-                )
+            return input_transform.should_run_async(
+                super().should_run_async, raw_cell, transformed_cell, preprocessing_exc_tuple
             )
 
         def enable_matplotlib(self, gui: str | None = None) -> Any:
