@@ -720,8 +720,7 @@ class Session:
             return None
         if (
             paths
-            and isinstance(value, types.ModuleType)
-            and self.graph.is_module(name)
+            and self._imported_module(name) is not None
             and self._stores_first(cell, name, paths)
         ):
             # `json.X = o` then `repr(json.X)`: what the parts held before the run never
@@ -1247,9 +1246,16 @@ class Session:
         return (
             bool(symbol.path)
             and not version.drew
-            and isinstance(self.namespace.get(symbol.name), types.ModuleType)
-            and self.graph.is_module(symbol.name)
+            and self._imported_module(symbol.name) is not None
         )
+
+    def _imported_module(self, name: str) -> types.ModuleType | None:
+        """The module ``name`` holds, if a cell binds it with an import (not one a cell
+        makes, `types.ModuleType('m')`, which its binder makes anew)."""
+        value = self.namespace.get(name)
+        if isinstance(value, types.ModuleType) and self.graph.is_module(name):
+            return value
+        return None
 
     def _own_module_changes(self, cell: CellId, analysis: CellAnalysis) -> dict[Symbol, _Kept]:
         """Before a run: the parts of imported modules the cell's code changes from what they
@@ -1260,13 +1266,12 @@ class Session:
         Cost: a look at the cell's mutations; a fingerprint only where its own change in
         a module's part is still the part's last write."""
         found: dict[Symbol, _Kept] = {}
-        namespace = self.namespace
         for mutation in analysis.mutations:
             path = mutation.path
             if not path or mutation.kind not in _ON_WHAT_IT_HOLDS:
                 continue  # (a store replaces what the part holds, whatever that was)
-            module = namespace.get(mutation.name)
-            if not isinstance(module, types.ModuleType) or not self.graph.is_module(mutation.name):
+            module = self._imported_module(mutation.name)
+            if module is None:
                 continue  # (a module a cell makes, `types.ModuleType('m')`, it makes anew)
             symbol = Symbol(mutation.name, path[:1])
             version = self.ledger.current(symbol)
