@@ -51,6 +51,33 @@ REACTIVE = [
         ns={"l": [0], "m": 1},
         status={"a": "fresh", "b": "fresh", "c": "fresh"},
     ),
+    # A numpy function called by its own name changes nothing: the cell calling it runs
+    # alone, its importer and the other callers stay (the function was "cannot tell", so
+    # each call changed it; found by the corpus edits on numpy-100, where a cell calling
+    # `sliding_window_view` pulled its importer, whose `Z` then ran an edited cell twice).
+    *(
+        Case(
+            f"calling-a-numpy-function-by-its-name-runs-the-caller-alone-{kind}",
+            {
+                "a": "import numpy as np",
+                "b": importer,
+                "c": f"s = {call}",
+                "d": f"t = {call}",
+            },
+            ["run_all", "run c"],
+            ran=["c"],
+            status={"a": "fresh", "b": "fresh", "c": "fresh", "d": "fresh"},
+        )
+        for kind, importer, call in (
+            (
+                "dispatcher",
+                "from numpy.lib.stride_tricks import sliding_window_view",
+                "sliding_window_view(np.arange(4), 2).sum()",
+            ),
+            ("ufunc", "from numpy import add", "add(np.arange(4), 1).sum()"),
+            ("star-import", "from numpy import *", "where(arange(4) > 0, 1, 0).sum()"),
+        )
+    ),
     # An edited cell that draws from a global generator no cell seeds runs once: the
     # state its old draw left is as good as a run-all's, no write of a deleted cell's
     # (numpy's part `np.random`), and no binding of the old code's to undo (`random`,

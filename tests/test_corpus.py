@@ -138,6 +138,11 @@ CASES = [
         # indented wrongly on purpose.
         findings=("RF003 17", "RF005 88"),
     ),
+    # A hundred numpy exercises as solved (views, in-place stores, `Z` bound again in
+    # almost every cell, unseeded draws). Exercise 26 reads the builtin `sum`, then `from
+    # numpy import *` binds numpy's, and the cell of exercise 68 binds `sum` below; one
+    # answer imports scipy, which the test extra lacks (ModuleNotFoundError in both).
+    Case("ipynb/np100-100_Numpy_exercises_with_solutions.ipynb", findings=("RF003 25",)),
     Case("marimo/task_list.py", needs=("marimo",)),
     Case("marimo/compound_interest.py", needs=("marimo", "matplotlib")),
     Case("marimo/bayes_theorem.py", needs=("marimo", "matplotlib")),

@@ -32,6 +32,7 @@ import os
 import random
 import shutil
 import signal
+import sys
 import tokenize
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -98,14 +99,21 @@ plan follows (a cycle marimo finds through a deletion): not compared."""
 
 
 def run_all_fresh(
-    sources: list[str], folder: Path, seed: int, plan: Callable[[list[str]], Plan] = top_to_bottom
+    sources: list[str],
+    folder: Path,
+    seed: int,
+    plan: Callable[[list[str]], Plan] = top_to_bottom,
+    draws: dict[int, tuple[int, frozenset[str]]] | None = None,
 ) -> tuple[list[Result], dict[str, str]]:
     """The oracle: the cells in ``plan``'s order (top to bottom unless told), in
     IPython's shell without reflow, in a new copy of the notebook's folder as reflow's
     runs have left it (the working directory: the cells read and write files there).
     reflow does not track files (docs/semantics.md, "What reflow does not track"), and
     a restart and run-all in Jupyter meets the files earlier runs wrote too: a cell
-    reading one a deleted cell wrote reads it in both."""
+    reading one a deleted cell wrote reads it in both.
+
+    ``draws`` gains, for each cell that moved a global random generator, the
+    generators' state it left and the names it bound anew (``Unsteady.learn_draws``)."""
     here = Path.cwd()
     shutil.copytree(here, folder)
     os.chdir(folder)
@@ -121,8 +129,19 @@ def run_all_fresh(
                 results[index] = ("", refused[index], None)
                 continue
             filename = f"<oracle cell {index}>"
+            generators = _generators_state()
+            bound = {name: id(value) for name, value in executor.namespace.items()}
             with deadline(STEP_SECONDS):
                 done = executor.execute(steps.code[index], filename)
+            if draws is not None and _generators_state() != generators:
+                draws[index] = (
+                    _generators_state(),
+                    frozenset(
+                        name
+                        for name, value in executor.namespace.items()
+                        if bound.get(name) != id(value)
+                    ),
+                )
             if done.interrupted:
                 raise RanAway(f"oracle cell {index}")
             error = done.error.type if done.error is not None else None
@@ -134,6 +153,17 @@ def run_all_fresh(
     finally:
         executor.close()
         os.chdir(here)
+
+
+def _generators_state() -> int:
+    """A digest of the global random generators' state: Python's ``random`` and numpy's
+    legacy ``np.random`` (what ``_SEEDED`` seeds), where imported."""
+    parts: list[object] = [random.getstate()]
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        _, keys, pos, has_gauss, gauss = numpy.random.get_state()
+        parts += [keys.tobytes(), pos, has_gauss, gauss]
+    return hash(tuple(parts))
 
 
 def draws_no_figures(executor: IPythonExecutor) -> None:
@@ -187,6 +217,24 @@ class Unsteady:
             if len({state.get(name) for state in states}) > 1:
                 self.names.add(name)
 
+    def learn_draws(
+        self, sources: list[str], runs: list[dict[int, tuple[int, frozenset[str]]]]
+    ) -> None:
+        """A cell that draws from a global generator it did not seed itself (the
+        generators' state it leaves differs between the two seeded runs) has no single
+        run-all value, nor have the names it binds, even where the two runs happen to
+        agree: what it draws depends on every draw before it
+        (`np.bincount(np.random.randint(0, 10, 50)).argmax()` printed 1 after either
+        seed, and 2 after reflow's re-runs had drawn in another order). A cell that
+        seeds before it draws leaves one state. (A draw into an object bound before,
+        `np.random.shuffle(z)`, is not seen here: its name is compared.)"""
+        for index, source in enumerate(sources):
+            found = [run[index] for run in runs if index in run]
+            if len(found) == len(runs) and len({state for state, _ in found}) > 1:
+                self.sources.add(source)
+                for _, names in found:
+                    self.names |= names
+
 
 def oracle(
     nb: Notebook,
@@ -195,9 +243,11 @@ def oracle(
     plan: Callable[[list[str]], Plan] = top_to_bottom,
 ) -> tuple[list[Result], dict[str, str]]:
     sources = [c.code for c in nb.cells]
-    first, state = run_all_fresh(sources, scratch / "a", seed=0, plan=plan)
-    second, state_again = run_all_fresh(sources, scratch / "b", seed=1, plan=plan)
+    draws: list[dict[int, tuple[int, frozenset[str]]]] = [{}, {}]
+    first, state = run_all_fresh(sources, scratch / "a", seed=0, plan=plan, draws=draws[0])
+    second, state_again = run_all_fresh(sources, scratch / "b", seed=1, plan=plan, draws=draws[1])
     unsteady.learn(sources, [first, second], [state, state_again])
+    unsteady.learn_draws(sources, draws)
     return first, state
 
 

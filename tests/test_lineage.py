@@ -3345,6 +3345,39 @@ def test_a_plain_object_of_a_data_library_is_read_as_any_plain_object() -> None:
     assert before != fingerprint(other)
 
 
+def test_numpy_functions_are_told_by_identity_and_attributes() -> None:
+    """numpy's functions that are no Python functions (a ufunc, `np.add`; the dispatcher
+    around `np.where` and `sliding_window_view`, numpy >= 1.25, whose `__signature__` is
+    an `inspect.Signature`) were "cannot tell": a cell calling one by its own name
+    (`from numpy import *`) counted as changing it, and its importer and readers ran
+    again (the corpus edits on numpy-100 ran a cell twice). Unchanged is equal, another
+    function or an attribute set on it is not."""
+    import inspect
+
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from reflow.runtime.fingerprint import UNKNOWN, cannot_change, fingerprint
+
+    for routine in (np.add, np.where, sliding_window_view):
+        before = fingerprint(routine)
+        assert before is not UNKNOWN
+        assert before == fingerprint(routine)
+    sliding_window_view(np.arange(4), 2)
+    assert fingerprint(sliding_window_view) == before
+    assert fingerprint(np.sum) != fingerprint(np.mean)
+    assert fingerprint(np.add) != fingerprint(np.multiply)
+    assert cannot_change(inspect.signature(np.where))
+    try:
+        np.where.marked = True  # type: ignore[attr-defined]
+        assert fingerprint(np.where) != fingerprint(np.mean)
+        marked = fingerprint(np.where)
+        np.where.marked = False  # type: ignore[attr-defined]
+        assert fingerprint(np.where) != marked
+    finally:
+        del np.where.marked  # type: ignore[attr-defined]
+
+
 def test_a_pandas_column_of_lists_is_changed_in_place_or_unknown() -> None:
     """A copy shares the lists a column holds: such a frame is never told by a copy."""
     import pandas as pd

@@ -24,6 +24,7 @@ from __future__ import annotations
 import builtins
 import functools
 import hashlib
+import inspect
 import sys
 import types
 from collections import OrderedDict
@@ -85,6 +86,10 @@ _BY_IDENTITY = (
     # A memo of a function (`functools.lru_cache`): its cache changes no answer it gives,
     # unless the function reads globals (``_memo_state``).
     functools._lru_cache_wrapper,
+    # Immutable by design (slots without setters; `replace` makes a new one): what
+    # `functools.wraps` and numpy's functions carry as `__signature__`.
+    inspect.Signature,
+    inspect.Parameter,
 )
 _EMPTY_CELL = "<empty closure cell>"
 
@@ -252,6 +257,13 @@ class _Walker:
             return self._array(obj)
         if module.startswith("pandas") and "pandas" in sys.modules and _pandas_data(obj):
             return self._pandas(obj)
+        if module == "numpy" and kind.__name__ in _NUMPY_ROUTINES:
+            # What it was made with is fixed in C; a dispatcher's attributes are in its
+            # dict. (Once "cannot tell": `from numpy import *`, then any call of `where`
+            # or `sum` counted as changing it, and its importer and readers ran again.)
+            self.count(len(state := getattr(obj, "__dict__", None) or {}))
+            items = tuple((k, self.walk(v, depth)) for k, v in state.items())
+            return ("numpy-routine", id(obj), items)
         random = sys.modules.get("random")
         if random is not None and isinstance(obj, random.Random):
             # Its generator's state lives in C, not in its __dict__: seed() changes only it.
@@ -501,6 +513,12 @@ def _all_in_dict(kind: type) -> bool:
     their methods change; read through the dict alone, ``s.readline()`` would be no
     change. (``SimpleNamespace`` is C, but its dict is all it holds.)"""
     return kind.__basicsize__ <= _PLAIN_SIZE or kind is types.SimpleNamespace
+
+
+_NUMPY_ROUTINES = frozenset({"ufunc", "_ArrayFunctionDispatcher"})
+"""numpy's functions that are no Python functions: a ufunc (`np.add`), and the wrapper
+numpy puts around each function an array type may override (`np.sum`, `np.where`, since
+numpy 1.25). Told by identity and attributes, as a function is."""
 
 
 _STATEFUL_MODULES = frozenset({"random", "numpy", "numpy.random"})
