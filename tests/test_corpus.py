@@ -143,6 +143,18 @@ CASES = [
     # numpy import *` binds numpy's, and the cell of exercise 68 binds `sum` below; one
     # answer imports scipy, which the test extra lacks (ModuleNotFoundError in both).
     Case("ipynb/np100-100_Numpy_exercises_with_solutions.ipynb", findings=("RF003 25",)),
+    # A hundred pandas puzzles as solved, written for pandas 0.2x: a dozen answers call
+    # what pandas 2 removed or changed (`is_lexsorted`, `pd.core.reshape.util`, a
+    # length mismatch) and raise, with the cells below reading what they did not make;
+    # one imports scipy (absent); three plot.
+    Case(
+        "ipynb/pp-100-pandas-puzzles-with-solutions.ipynb",
+        needs=("matplotlib",),
+        # The last cell plots `agg`, which the failed cell above it never bound.
+        run_xfail="the rule tools_pandas's mark names: `plot_candlestick(agg)` below "
+        "`agg = df.resample('H').ohlc()`, which raised, is cancelled where Jupyter runs it "
+        "(a `NameError`)",
+    ),
     Case("marimo/task_list.py", needs=("marimo",)),
     Case("marimo/compound_interest.py", needs=("marimo", "matplotlib")),
     Case("marimo/bayes_theorem.py", needs=("marimo", "matplotlib")),

@@ -3378,6 +3378,130 @@ def test_numpy_functions_are_told_by_identity_and_attributes() -> None:
         del np.where.marked  # type: ignore[attr-defined]
 
 
+def _immutable_values() -> list[tuple[str, Any, Any, Any]]:
+    """(id, a value, an equal one made apart, one a reader tells apart), for the table below."""
+    import datetime
+    import decimal
+    import fractions
+    import pathlib
+    import re
+    import uuid
+
+    import pandas as pd
+
+    utc, est = datetime.UTC, datetime.timezone(datetime.timedelta(hours=-5))
+    moment = datetime.datetime(2020, 1, 1, 12, tzinfo=utc)
+    return [
+        ("date", datetime.date(2020, 1, 2), datetime.date(2020, 1, 2), datetime.date(2020, 1, 3)),
+        # The same instant in another zone: equal by `==`, shown apart.
+        ("datetime-zone", moment, moment.replace(), moment.astimezone(est)),
+        ("timedelta", datetime.timedelta(1), datetime.timedelta(hours=24), datetime.timedelta(2)),
+        # `==` takes 1.0 and 1.00 alike; a reader prints them apart.
+        ("decimal", decimal.Decimal("1.0"), decimal.Decimal("1.0"), decimal.Decimal("1.00")),
+        ("fraction", fractions.Fraction(1, 3), fractions.Fraction(2, 6), fractions.Fraction(1, 4)),
+        ("path", pathlib.Path("/tmp/a"), pathlib.Path("/tmp/a"), pathlib.Path("/tmp/b")),
+        ("uuid", uuid.UUID(int=1), uuid.UUID(int=1), uuid.UUID(int=2)),
+        # A pattern's repr is cut short past 200 characters; its text is not.
+        ("pattern", re.compile("a" * 300), re.compile("a" * 300), re.compile("a" * 301)),
+        ("timestamp", pd.Timestamp("2020-01-02"), pd.Timestamp("2020-01-02"), pd.Timestamp(0)),
+        ("pandas-timedelta", pd.Timedelta(1), pd.Timedelta(1), pd.Timedelta(2)),
+        ("period", pd.Period("2020-01"), pd.Period("2020-01"), pd.Period("2020")),
+        ("interval", pd.Interval(0, 1), pd.Interval(0, 1), pd.Interval(0, 1, closed="both")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "same", "changed"),
+    [v[1:] for v in _immutable_values()],
+    ids=[v[0] for v in _immutable_values()],
+)
+def test_immutable_values_are_told_by_what_a_reader_sees(
+    value: Any, same: Any, changed: Any
+) -> None:
+    """A date, a decimal, a path... no cell can change (`cannot_change`): told by what a
+    reader sees of them, never UNKNOWN (each was, so a call handed one changed it)."""
+    from reflow.runtime.fingerprint import UNKNOWN, cannot_change, fingerprint
+
+    assert cannot_change(value)
+    print_ = fingerprint(value)
+    assert print_ is not UNKNOWN
+    assert print_ == fingerprint(same)
+    assert print_ != fingerprint(changed)
+
+
+def test_a_subclass_of_an_immutable_value_is_not_taken_for_one() -> None:
+    """Its own attributes are state (`cannot_change` holds for the exact types alone)."""
+    import datetime
+
+    from reflow.runtime.fingerprint import cannot_change
+
+    class Stamped(datetime.date):
+        pass
+
+    stamped = Stamped(2020, 1, 2)
+    assert not cannot_change(stamped)
+    assert cannot_change(datetime.date(2020, 1, 2))
+
+
+def test_a_numpy_dtype_is_told_by_its_fields_and_metadata() -> None:
+    """A structured dtype's field names can be set in place (`dt.names = ...`); it was
+    "cannot tell", so a cell handed one (`np.zeros(3, dt)`) changed it."""
+    import numpy as np
+
+    from reflow.runtime.fingerprint import UNKNOWN, fingerprint
+
+    structured = np.dtype([("a", "f8"), ("b", "i4")])
+    before = fingerprint(structured)
+    assert before is not UNKNOWN and before == fingerprint(structured)
+    np.zeros(3, structured)
+    assert fingerprint(structured) == before
+    structured.names = ("x", "y")
+    assert fingerprint(structured) != before
+    assert fingerprint(np.dtype("f8")) == fingerprint(np.dtype(float))
+    assert fingerprint(np.dtype("f8")) != fingerprint(np.dtype("f4"))
+    tagged = [fingerprint(np.dtype(float, metadata={"k": k})) for k in (1, 2)]
+    assert tagged[0] != tagged[1]
+
+
+def test_an_object_keeping_its_state_in_slots_is_told_by_them() -> None:
+    """`@dataclass(slots=True)`, numpy's `np.r_`: every field of its layout is a slot,
+    read as a `__dict__` is. A class written in C that shows its fields as members but
+    holds more (`functools.partial`'s own branch aside), or a C base under the slots
+    (an exception's `args`), is still "cannot tell"."""
+    from dataclasses import dataclass
+
+    import numpy as np
+
+    from reflow.runtime.fingerprint import UNKNOWN, fingerprint
+
+    @dataclass(slots=True)
+    class Point:
+        x: int
+        ys: list[int]
+
+    class Mangled:
+        __slots__ = ("__x", "z")
+
+        def __init__(self) -> None:
+            self.__x = 1
+
+    class Failure(Exception):
+        __slots__ = ("q",)
+
+    point = Point(1, [2])
+    before = fingerprint(point)
+    assert before is not UNKNOWN and before == fingerprint(point)
+    point.ys.append(3)
+    assert fingerprint(point) != before
+    assert fingerprint(Point(1, [2, 3])) != fingerprint(point)  # another object
+    mangled = Mangled()
+    unset = fingerprint(mangled)
+    mangled.z = 0
+    assert unset is not UNKNOWN and fingerprint(mangled) != unset
+    assert fingerprint(np.r_) is not UNKNOWN
+    assert fingerprint(Failure()) is UNKNOWN
+
+
 def test_a_pandas_column_of_lists_is_changed_in_place_or_unknown() -> None:
     """A copy shares the lists a column holds: such a frame is never told by a copy."""
     import pandas as pd

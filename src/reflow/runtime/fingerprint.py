@@ -8,13 +8,15 @@ every comparison involving it says "changed": soundness first.
 - bytes, numpy arrays (dtype, shape, data, and whether they are read-only) and pandas
   objects: a content hash, or for small ones of plain dtypes a private copy (copying and
   comparing is faster);
-- tuples, lists, dicts, sets, and the ``__dict__`` of plain objects (whose
-  class adds no state in C: ``_all_in_dict``): element-wise, within a budget
-  of elements and bytes;
-- functions, classes and modules: identity (their code is tracked by cell),
-  with what a function holds that its calls change (``function_state``) and the
-  state of a global random generator a module or a function is a way into
-  (``global_generator``);
+- tuples, lists, dicts, sets, and the ``__dict__`` and slots of plain objects
+  (whose class adds no state in C: ``_all_in_dict``, ``_slots``): element-wise,
+  within a budget of elements and bytes;
+- values immutable by design (a date, a decimal, a path, a pandas timestamp:
+  ``_VALUE_TYPES``): their text; a numpy dtype: its fields and metadata;
+- functions, classes and modules, and numpy's functions (``_NUMPY_ROUTINES``):
+  identity (their code is tracked by cell), with what a function holds that its
+  calls change (``function_state``) and the state of a global random generator a
+  module or a function is a way into (``global_generator``);
 - anything else, anything over budget, anything whose inspection raises:
   ``UNKNOWN``.
 """
@@ -25,8 +27,10 @@ import builtins
 import functools
 import hashlib
 import inspect
+import re
 import sys
 import types
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -114,6 +118,37 @@ def _holds_state(function: types.FunctionType) -> bool:
     return bool(
         function.__closure__ or function.__defaults__ or function.__kwdefaults__ or vars(function)
     )
+
+
+_VALUE_TYPES = {
+    "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
+    "decimal": frozenset({"Decimal"}),
+    "fractions": frozenset({"Fraction"}),
+    "uuid": frozenset({"UUID"}),
+    "pathlib": frozenset({"PurePosixPath", "PureWindowsPath", "PosixPath", "WindowsPath"}),
+    "re": frozenset({"Pattern"}),
+    "pandas": frozenset({"Timestamp", "Timedelta", "Period", "NaTType", "Interval"}),
+}
+"""Values immutable by design, told by their text (``_value_text``): a date, a decimal,
+a path, a pandas timestamp. Once "cannot tell", so a cell calling a method of one
+(`t.strftime('%Y')`) or handing it to a library (`pd.date_range(t, periods=3)`) counted
+as changing it, and its binder and readers ran again. Exact types, by their module's
+package and name (importing ``decimal`` to compare takes milliseconds; a subclass may
+carry state of its own)."""
+
+
+def _value_type(kind: type) -> bool:
+    names = _VALUE_TYPES.get((kind.__module__ or "").partition(".")[0])
+    return names is not None and kind.__qualname__ in names
+
+
+def _value_text(obj: Any) -> Any:
+    """What tells two such values apart as a reader sees them: their repr, where `==`
+    is not enough (`Decimal('1.0') == Decimal('1.00')`; the same instant in two time
+    zones), and a pattern's text and flags (its repr is cut short past 200 characters)."""
+    if type(obj) is re.Pattern:
+        return (obj.pattern, obj.flags)
+    return repr(obj)
 
 
 IMMUTABLE_TYPES: tuple[type, ...] = (*_SCALARS, float, bytes, frozenset, tuple)
@@ -257,6 +292,12 @@ class _Walker:
             return self._array(obj)
         if module.startswith("pandas") and "pandas" in sys.modules and _pandas_data(obj):
             return self._pandas(obj)
+        if module.startswith("numpy") and "numpy" in sys.modules and _numpy_dtype(obj):
+            # Its fields' names can be set in place (`dt.names = ...`): its repr shows
+            # them, as its kinds, sizes and alignment; its metadata is apart.
+            metadata = obj.metadata
+            extra = None if metadata is None else self.walk(dict(metadata), depth)
+            return ("dtype", repr(obj), extra)
         if module == "numpy" and kind.__name__ in _NUMPY_ROUTINES:
             # What it was made with is fixed in C; a dispatcher's attributes are in its
             # dict. (Once "cannot tell": `from numpy import *`, then any call of `where`
@@ -275,11 +316,22 @@ class _Walker:
             self.count(len(obj.args) + len(obj.keywords) + len(vars(obj)))
             made = (obj.func, obj.args, obj.keywords, vars(obj))
             return ("partial", id(obj), tuple(self.walk(v, depth) for v in made))
+        if _value_type(kind):
+            return ("value", kind, _value_text(obj))
         state = getattr(obj, "__dict__", None)
         if type(state) is dict and not hasattr(kind, "__slots__") and _all_in_dict(kind):
             # A plain object: its identity (aliasing matters) and its attributes.
             self.count(len(state))
             items = tuple((k, self.walk(v, depth)) for k, v in state.items())
+            return ("object", kind, id(obj), items)
+        slots = _slots(kind) if state is None or type(state) is dict else None
+        if slots is not None:
+            # Its attributes are its slots (`@dataclass(slots=True)`), and its dict if any.
+            held = [(k, getattr(obj, k, _UNSET)) for k in slots]
+            if state:
+                held += state.items()
+            self.count(len(held))
+            items = tuple((k, self.walk(v, depth)) for k, v in held)
             return ("object", kind, id(obj), items)
         raise _CannotTell
 
@@ -500,6 +552,12 @@ def _numpy_data(obj: Any) -> bool:
     return isinstance(obj, np.ndarray | np.generic)
 
 
+def _numpy_dtype(obj: Any) -> bool:
+    import numpy as np
+
+    return isinstance(obj, np.dtype)
+
+
 def _pandas_data(obj: Any) -> bool:
     import pandas as pd
 
@@ -513,6 +571,32 @@ def _all_in_dict(kind: type) -> bool:
     their methods change; read through the dict alone, ``s.readline()`` would be no
     change. (``SimpleNamespace`` is C, but its dict is all it holds.)"""
     return kind.__basicsize__ <= _PLAIN_SIZE or kind is types.SimpleNamespace
+
+
+_SLOTS: weakref.WeakKeyDictionary[type, tuple[str, ...] | None] = weakref.WeakKeyDictionary()
+_UNSET = "<unset slot>"
+
+
+def _slots(kind: type) -> tuple[str, ...] | None:
+    """The slots an instance of ``kind`` keeps its state in, beside its ``__dict__`` if it
+    has one, where they are all it holds: every field of its layout is a slot its class
+    or a base names (`__slots__`), no base written in C adds others (the size tells:
+    ``functools.partial`` shows its fields as members, but holds one more). Else None."""
+    found = _SLOTS.get(kind, _ABSENT)
+    if found is not _ABSENT:
+        return found  # type: ignore[no-any-return]
+    names: list[str] = []
+    for base in kind.__mro__[:-1]:
+        names += [
+            name
+            for name, member in vars(base).items()
+            if type(member) is types.MemberDescriptorType and name != "__weakref__"
+        ]
+    layout = None
+    if names and kind.__basicsize__ <= _PLAIN_SIZE + 8 * len(names):
+        layout = tuple(dict.fromkeys(names))
+    _SLOTS[kind] = layout
+    return layout
 
 
 _NUMPY_ROUTINES = frozenset({"ufunc", "_ArrayFunctionDispatcher"})
@@ -709,7 +793,8 @@ def cannot_change(obj: Any) -> bool:
     if kind is tuple or kind is frozenset:
         return all(cannot_change(v) for v in obj) if len(obj) <= 64 else False
     if not (getattr(kind, "__module__", "") or "").startswith("numpy"):
-        return False  # (asked first: a user's __getattr__ may raise anything)
+        # (asked first: a user's __getattr__ may raise anything)
+        return _value_type(kind)
     try:  # a read-only numpy array that is no view of a writeable one
         flags = obj.flags
         return flags.writeable is False and obj.base is None

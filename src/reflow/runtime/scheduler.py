@@ -838,6 +838,14 @@ class Scheduler:
                 followers = self._affected(cell, changed) | self._moved_readers(
                     cell, readers, board, queued, done
                 )
+                if cell in run.errors and not any_order:
+                    # It raised before writing a name: a run-all hands its readers the
+                    # value from above, which this wave may have changed (`df` built
+                    # again above a failing `df['m'] = ...`): they run, as readers of a
+                    # change do (those reading what it left from its own run, or from
+                    # below, are doomed above).
+                    left = writes - {symbol.name for symbol in records[cell].wrote}
+                    followers |= self._readers_moved(cell, left)
                 for follower in followers:
                     if (
                         cell in again
@@ -1719,18 +1727,25 @@ class Scheduler:
                 found.add(child)
         return found
 
-    def _affected(self, cell: CellId, changed: frozenset[str]) -> set[CellId]:
-        graph, records, ledger = self._graph, self._session.records, self._session.ledger
-        in_order = graph.direction is Direction.IN_ORDER
+    def _readers_moved(self, cell: CellId, names: AbstractSet[str]) -> set[CellId]:
+        """The cell's children whose value of one of ``names`` is not the one they read
+        (early cutoff: an equal immutable value is no change)."""
+        records, ledger = self._session.records, self._session.ledger
         found = set()
-        for child, names in graph.children(cell).items():
+        for child, read in self._graph.children(cell).items():
             record = records[child]
-            for name in names & changed:
+            for name in read & names:
                 before = record.seen.get(Symbol(name))
                 now = ledger.current_for(name, record.read_paths.get(name))
                 if before is None or not before.same_value(now):
-                    found.add(child)  # early cutoff: an equal immutable value is no change
+                    found.add(child)
                     break
+        return found
+
+    def _affected(self, cell: CellId, changed: frozenset[str]) -> set[CellId]:
+        graph, records, ledger = self._graph, self._session.records, self._session.ledger
+        in_order = graph.direction is Direction.IN_ORDER
+        found = self._readers_moved(cell, changed)
         for name in changed:
             # The writer whose value a run-all leaves in the name must write it last: past
             # a last writer whose last run left it alone, the one above (`x = -1` above
