@@ -10,7 +10,8 @@ A case names its cells with letters, in notebook order, and lists steps:
     "mode lazy"        nb.mode = "lazy"     "direction any_order"
 
 Expectations apply to the last step: the cells it ran (in order), statuses,
-values in the namespace, names absent from it, and errors by type.
+values in the namespace, names absent from it, errors by type, and text a
+stale cell's reason holds.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Case:
     outputs: dict[str, Any] = field(default_factory=dict)
     stdout: dict[str, str] = field(default_factory=dict)
     error_mentions: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)  # text in a stale cell's reason
     mode: str = "reactive"
     direction: str = "in_order"
 
@@ -125,6 +127,9 @@ class Scenario:
         for label, text in case.error_mentions.items():
             error = nb.cell(self.ids[label]).error
             assert error is not None and text in error.message, f"{label}: {error}"
+        for label, text in case.reasons.items():
+            reason = nb.cell(self.ids[label]).stale_reason
+            assert reason is not None and text in reason, f"{label}: {reason!r}"
         for label, value in case.outputs.items():
             assert nb.cell(self.ids[label]).output == value
         for label, text in case.stdout.items():

@@ -29,6 +29,19 @@ STORE_BEHIND_ANOTHER_PART = {
 # (and a new match from it).
 OPAQUE_FROM_A_CACHE = {"b": "import re\ne = re.compile('b')\nm = e.match('b')"}
 
+# A lambda stored into a dict reads `m.z` and `x` when called (h), not where it is stored
+# (e): e reads `d` for its binding alone. Widened through the lambda, e read `m` whole,
+# and went stale for `m.f = 1` below it once `x` moved (the calls property family,
+# `REFLOW_PROPERTY_SCALE=3`, seed 1).
+LAMBDA_STORED_IN_A_DICT = {
+    "a": "x = 0",
+    "b": "from types import ModuleType\nm = ModuleType('m')\nm.z = 0",
+    "c": "d = {}",
+    "e": "d['f'] = lambda: m.z + x",
+    "g": "m.f = 1",
+    "h": "v = d['f']()",
+}
+
 REACTIVE = [
     Case(
         "edit-dropping-a-write-restores-the-writer-above",
@@ -176,6 +189,223 @@ REACTIVE = [
         ["run_all", "edit c: x = random.randint(1, 10)", "run c"],
         ran=["c"],
         status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "a-store-of-a-lambda-reads-nothing-of-what-the-lambda-reads",
+        LAMBDA_STORED_IN_A_DICT,
+        ["run_all", "edit a: x = 1", "run a"],
+        ran=["a", "h"],
+        ns={"v": 1},
+        status={"e": "fresh", "g": "fresh", "h": "fresh"},
+    ),
+    Case(
+        "a-store-of-a-lambda-leaves-its-callers-reading-the-module-it-reads",
+        LAMBDA_STORED_IN_A_DICT,
+        ["run_all", "edit b: import types\\nm = types.ModuleType('m')\\nm.z = 5", "run b"],
+        ran=["b", "g", "h"],
+        ns={"v": 5},
+        status={"e": "fresh", "g": "fresh", "h": "fresh"},
+    ),
+    # A draw from numpy's global generator writes `np.random`: nothing to a reader of
+    # `np.argsort`. Taken as one, n pushed to `inds = np.argsort(x)`, whose `x` a cell
+    # below rebinds, and ran the binder `x = np.random...` ahead of itself: above the
+    # asked-for `y = np.random...`, which drew after it, so that ran again (IPyflow's
+    # test_no_rhs_propagation under tests/foreign_cells.py, seed 1).
+    Case(
+        "a-draw-pushes-no-reader-of-another-function-of-the-module",
+        {
+            "i": "import numpy as np",
+            "a": "x = np.random.random(10)",
+            "b": "y = np.random.random(10)",
+            "n": "y = np.random.random(10)",
+            "c": "inds = np.argsort(x)",
+            "d": "x = x[inds]",
+        },
+        ["run_all", "run b"],
+        ran=["b", "n"],
+        status={"a": "fresh", "c": "fresh", "d": "fresh", "n": "fresh"},
+    ),
+    # Its twin through a status: n, stale once b overwrote its `y`, made `inds =
+    # np.argsort(x)` stale "from" it, and the pull for `y = y[inds]` ran `x = ...` above b.
+    Case(
+        "a-stale-drawing-cell-leaves-readers-of-other-parts-of-the-module-fresh",
+        {
+            "i": "import numpy as np",
+            "a": "x = np.random.random(10)",
+            "b": "y = np.random.random(10)",
+            "c": "inds = np.argsort(x)",
+            "d": "x = x[inds]",
+            "e": "y = y[inds]",
+        },
+        ["run_all", "add n@3: y = np.random.random(10)", "run n", "run b"],
+        ran=["b", "n", "e"],
+        status={"a": "fresh", "c": "fresh", "d": "fresh", "n": "fresh", "e": "fresh"},
+    ),
+    Case(
+        "alone-a-drawing-cell-leaves-readers-of-other-parts-of-the-module-fresh",
+        {
+            "i": "import numpy as np",
+            "a": "x = np.random.random(10)",
+            "b": "y = np.random.random(10)",
+            "n": "y = np.random.random(10)",
+            "c": "inds = np.argsort(x)",
+        },
+        ["run_all", "alone b"],
+        status={"n": "stale", "c": "fresh"},
+    ),
+    # A cell reading a name only a cell below binds, whose code changes an object in
+    # place, run by a run-all (not asked for by name): it fails as a restart-and-run-all
+    # does, the name set aside for its run. Run with the value from below, its change
+    # was no run-all's, and the binder of the list ran again after it, twice in the run
+    # (IPyflow's test_list_mutation_extend and, through a function,
+    # test_passed_sym_captured_as_dep_for_mutated_obj, tests/foreign_cells.py, seed 1).
+    Case(
+        "run-all-fails-a-changer-reading-from-below-as-a-restart-does",
+        {
+            "l": "lst = [0, 1]",
+            "e": "lst.extend([2, x])",
+            "x": "x = lst[0] + 7",
+            "r": "n = len(lst)",
+        },
+        ["run_all", "run_all"],
+        ran=["l", "e", "x", "r"],
+        ns={"lst": [0, 1], "x": 7, "n": 2},
+        status={"l": "fresh", "e": "error", "x": "fresh", "r": "fresh"},
+        error_mentions={"e": "restart-and-run-all fails here"},
+    ),
+    Case(
+        "run-all-fails-a-call-changing-an-object-with-a-name-from-below",
+        {
+            "k": "class Foo:\n    def __init__(self, x):\n        self.x = x\n\n"
+            "def mutate(foo, x):\n    foo.x = x",
+            "f": "foo = Foo(5)",
+            "m": "mutate(foo, y)",
+            "y": "y = 7",
+            "r": "v = foo.x",
+        },
+        ["run_all", "run_all"],
+        ran=["k", "f", "m", "y", "r"],
+        ns={"v": 5},
+        status={"f": "fresh", "m": "error", "r": "fresh"},
+    ),
+    # A drawing cell moved above the import: a run-all fails there, and its draw (into
+    # `np.random`, no cell seeding) is nothing to the readers below the import. They
+    # were stale "from" it, for good (IPyflow's test_no_rhs_propagation, seed 1).
+    Case(
+        "a-draw-moved-above-the-import-leaves-the-readers-below-fresh",
+        {
+            "i": "import numpy as np",
+            "a": "x = np.random.random(3)",
+            "c": "inds = np.argsort(x)",
+            "b": "y = np.random.random(3)",
+        },
+        ["run_all", "move b 0", "run_stale"],
+        ran=[],
+        status={"b": "stale", "i": "fresh", "a": "fresh", "c": "fresh"},
+    ),
+    # `lst`'s binder deleted, a cell changing `lst` in place can change nothing: it fails,
+    # as in a run-all. Taken as one that would change a value only a cell below makes,
+    # it was left out of the push from `x = 6` (pulled for it), and the settle ran it,
+    # pulling `x = 6` again, after `x = 7` had restored `x`: both ran twice (IPyflow's
+    # test_exception under tests/foreign_cells.py, seed 3).
+    Case(
+        "a-changer-of-a-name-nothing-holds-is-pushed-not-settled",
+        {
+            "i": "import logging",
+            "l": "lst = list(range(5))",
+            "a": "x = 6",
+            "c": "try:\n    lst[x] = 42\nexcept:\n    lst[0] = 42",
+            "b": "x = 7",
+        },
+        ["run_all", "delete l", "alone c", "add n@2: logging.info(lst)", "run n"],
+        ran=["a", "n", "c", "b"],
+        status={"a": "fresh", "n": "error", "c": "error", "b": "fresh"},
+    ),
+    # n reads `bar` from below and binds `d`, which s changes in place below d's own
+    # binder: s pulls d, which binds `d` anew, so its change is of d's object, no value
+    # from below. Taken as n's, s was left out of the push, and the settle ran it with
+    # d, pulling `foo = 5` again after `foo = 8` had restored `foo` (IPyflow's
+    # test_single_line_dictionary_literal_fix_stale_deps, seed 3).
+    Case(
+        "a-changer-below-a-nearer-binder-is-pushed-past-a-binder-reading-from-below",
+        {
+            "f": "foo = 5",
+            "b": "bar = 6",
+            "d": "d = {foo: bar}",
+            "s": "d[foo] = bar",
+            "g": "foo = 8",
+        },
+        ["run_all", "add n@1: d = {foo: bar}", "run n"],
+        ran=["f", "n", "d", "s", "g"],
+        ns={"d": {5: 6}, "foo": 8},
+        status={"f": "fresh", "d": "fresh", "s": "fresh", "g": "fresh"},
+    ),
+    # A cell asked for by name that reads names only cells below bind runs with them, as
+    # Shift+Enter does; every change it makes is astray, and the binders take it out
+    # after it. The binder of `lst` is not pulled before it too: it ran twice (IPyflow's
+    # test_list_mutation under tests/foreign_cells.py, seed 3, a cell copied above).
+    Case(
+        "an-asked-changer-reading-from-below-runs-before-the-binders-not-between-them",
+        {
+            "l": "lst = [0]",
+            "x": "x = 4",
+            "a": "asdf = []",
+            "m": "asdf.append(lst.append(x))",
+            "r": "n = len(lst)",
+        },
+        ["run_all", "add c@1: asdf.append(lst.append(x))", "run c"],
+        ran=["c", "l", "a", "m", "r"],
+        ns={"lst": [0, 4], "n": 2},
+        status={"c": "stale", "l": "fresh", "a": "fresh", "m": "fresh", "r": "fresh"},
+    ),
+    # A draw no cell can seed is no change a run-all lacks, whatever the drawing cell read
+    # from below: run by name above `x = np.ones(5)`, `np.random.shuffle(x)` made its
+    # draw into `np` astray, and the import, binding the same module again, stale for
+    # good, with every reader of `np` (IPyflow's test_mutate_arg, seed 2). (`import
+    # numpy.random`: numpy loads it on first use, which in a fresh process counts as a
+    # store of the import's, no draw.)
+    Case(
+        "a-draw-by-a-cell-reading-from-below-leaves-the-import-fresh",
+        {"i": "import numpy as np\nimport numpy.random", "b": "x = np.ones(5)", "y": "y = x + 1"},
+        ["run_all", "add n@1: np.random.shuffle(x)", "run n"],
+        ran=["n"],
+        status={"i": "fresh", "n": "fresh", "b": "fresh", "y": "fresh"},
+    ),
+    # Its guard: a cell reading a name from below only through a function it calls, which
+    # changes nothing in place (`alters` empty, whatever the function reads), pulls as
+    # before and is not run without the name: taking what the function reads as what
+    # the cell may change, n ran before `x = 0`, and cells below ran twice.
+    Case(
+        "an-asked-reader-from-below-through-a-function-pulls-its-writers-first",
+        {
+            "a": "x = 0",
+            "y": "y = 1",
+            "f": "def f(p):\n    if p:\n        return x\n    else:\n        return y",
+            "z": "z = f(False) + 1\nz = f(True) + 1",
+            "w": "y = 2",
+            "b": "x = 3",
+            "r": "v = z",
+        },
+        ["run_all", "delete y", "add n@2: z = f(False) + 1\\nz = f(True) + 1", "run n"],
+        ran=["a", "n", "b"],
+        # (z reads `y` that no cell above defines any more: stale, and r with it.)
+        status={"a": "fresh", "n": "fresh", "b": "fresh", "z": "stale", "r": "stale"},
+    ),
+    # Its guard: a store into an instance of a notebook class runs its code
+    # (`__setitem__` reads `x`): the storing cell reads what that code reads.
+    Case(
+        "a-store-into-an-instance-of-a-notebook-class-reads-what-its-code-reads",
+        {
+            "a": "x = 0",
+            "k": "class D(dict):\n    def __setitem__(self, k, v):\n"
+            "        super().__setitem__(k, v + x)",
+            "d": "d = D()",
+            "e": "d['k'] = 1",
+            "r": "v = d['k']",
+        },
+        ["run_all", "edit a: x = 5", "run a"],
+        ran=["a", "d", "e", "r"],
+        ns={"v": 6},
     ),
     Case(
         "run-stale-is-a-fixpoint-after-a-move",
@@ -1005,6 +1235,14 @@ LAZY = [
         ["run_all", "mode lazy", "edit b: pass"],
         ns={"p": 1},
         status={"a": "fresh", "b": "dirty", "x": "fresh", "r": "stale", "z": "fresh"},
+    ),
+    Case(
+        "lazy-a-store-of-a-lambda-leaves-only-its-callers-stale",
+        LAMBDA_STORED_IN_A_DICT,
+        ["run_all", "mode lazy", "edit a: x = 1", "run a", "run_stale"],
+        ran=["h"],
+        ns={"v": 1},
+        status={"e": "fresh", "g": "fresh", "h": "fresh"},
     ),
 ]
 

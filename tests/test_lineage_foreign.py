@@ -245,6 +245,11 @@ MODULES = [
         ["run_all", "edit a: from rf_s5_cm import CONF", "run a", "run_stale"],
         ran=[],
         status={"a": "stale", "b": "stale", "c": "stale"},
+        reasons={
+            "a": "`CONF` holds a change in place that a run of cell [a] made and its code no"
+            " longer makes (edited, or the cell deleted); running this cell binds the same"
+            " object again (a restart makes it anew)",
+        },
     ),
     Case(
         "deleting-a-cell-that-changed-an-imported-object-leaves-its-holders-stale",
@@ -461,8 +466,12 @@ MODULES = [
             "b": "import json",
             "c": "s = getattr(json, 'rf_r6_above', None)",
         },
+        # A run-all fails at a (no `json` yet), and so does a run of it not asked for by
+        # name: the module never holds the store (it ran, stored, and left c stale).
         ["run_all", "run_all"],
-        status={"a": "fresh", "c": "stale"},
+        ran=["a", "b", "c"],
+        ns={"s": None},
+        status={"a": "error", "c": "fresh"},
     ),
     Case(
         # An import binds the same module again, and keeps what an earlier run stored: a
@@ -2091,6 +2100,10 @@ STACKED_IN_MODULES = [
         ["run_all", "run b", "run_stale"],
         ran=[],
         status={"a": "stale", "b": "stale", "c": "stale"},
+        reasons={
+            "a": "`lst` holds a change in place that cell [b] made again on top of a change"
+            " already in it; running this cell binds the same object again",
+        },
     ),
     Case(
         "a-change-in-place-of-an-imported-object-run-again-leaves-the-modules-readers-stale",
@@ -2176,6 +2189,299 @@ STACKED_IN_MODULES = [
         ns={"n": 1},
         status={"a": "fresh", "b": "fresh", "c": "fresh"},
     ),
+    # However the change reaches the module's object: through a name bound to it (`lst =
+    # m.lst`), in a notebook function the cell calls, or on top of another cell's change
+    # (a cell below it, which the run pushes and stacks again in turn): each was shown
+    # fresh with a list holding the change twice (`n` 2, or 4, where a run-all gives 1, 2).
+    Case(
+        "a-change-in-place-through-a-name-bound-to-a-modules-object-run-again",
+        {
+            "a": "import rf_s5_st",
+            "l": "lst = rf_s5_st.lst",
+            "b": "lst.append(1)",
+            "c": "n = len(rf_s5_st.lst)",
+            "e": "k = len(lst)",
+        },
+        ["run_all", "run b", "run_stale"],
+        ran=[],
+        status={"a": "fresh", "l": "stale", "b": "stale", "c": "stale", "e": "stale"},
+        reasons={
+            "l": "which cell [b] changed again on top of a change already in it",
+            "c": "reads `rf_s5_st` from cell [b], which is stale",
+        },
+    ),
+    Case(
+        "a-change-in-place-of-a-modules-object-in-a-notebook-function-run-again",
+        {
+            "a": "import rf_s5_st",
+            "f": "def f():\n    rf_s5_st.lst.append(1)",
+            "b": "f()",
+            "c": "n = len(rf_s5_st.lst)",
+        },
+        ["run_all", "run b", "run_stale"],
+        ran=[],
+        status={"a": "fresh", "f": "fresh", "b": "fresh", "c": "stale"},
+        reasons={"c": "reads `rf_s5_st.lst`, which cell [b] changed again on top of a change"},
+    ),
+    Case(
+        "a-change-in-place-of-a-modules-object-on-a-change-of-a-cell-below-it",
+        {
+            "a": "import rf_s5_st",
+            "b": "rf_s5_st.lst.append(1)",
+            "x": "rf_s5_st.lst.append(2)",
+            "c": "n = len(rf_s5_st.lst)",
+        },
+        ["run_all", "run b", "run_stale"],
+        ran=[],
+        status={"a": "fresh", "c": "stale"},
+    ),
+    Case(
+        "a-change-in-place-of-a-modules-object-below-another-cells-run-again",
+        {
+            "a": "import rf_s5_st",
+            "b": "rf_s5_st.lst.append(1)",
+            "x": "rf_s5_st.lst.append(2)",
+            "c": "n = len(rf_s5_st.lst)",
+        },
+        ["run_all", "run x"],
+        status={"a": "fresh", "c": "stale"},
+    ),
+    # A change that only stores into the object replaces what its keys held, whatever the
+    # last run left there: `update` with keywords, or with a dict display of constant keys,
+    # stores each key (stale for good once, a restart was the only way out), as a store in
+    # a function the cell calls does. Not one whose keys its source does not tell.
+    Case(
+        "an-update-of-a-modules-dict-by-keywords-of-a-new-value-leaves-its-readers-fresh",
+        {
+            "y": "y = 1",
+            "a": "import rf_s5_st",
+            "b": "rf_s5_st.d.update(k=y)",
+            "c": "v = dict(rf_s5_st.d)",
+        },
+        ["run_all", "edit y: y = 2", "run y"],
+        ns={"v": {"k": 2}},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "an-update-of-a-modules-dict-through-a-name-bound-to-it-leaves-its-readers-fresh",
+        {
+            "y": "y = 1",
+            "a": "import rf_s5_st",
+            "l": "d = rf_s5_st.d",
+            "b": "d.update({'k': y})",
+            "c": "v = dict(rf_s5_st.d)",
+        },
+        ["run_all", "edit y: y = 2", "run y"],
+        ns={"v": {"k": 2}},
+        status={"a": "fresh", "l": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "a-store-into-a-modules-dict-in-a-notebook-function-leaves-its-readers-fresh",
+        {
+            "y": "y = 1",
+            "a": "import rf_s5_st",
+            "f": "def f():\n    rf_s5_st.d['k'] = y",
+            "b": "f()",
+            "c": "v = dict(rf_s5_st.d)",
+        },
+        ["run_all", "edit y: y = 2", "run y"],
+        ns={"v": {"k": 2}},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        # Not told by value (state in C), a store all the same: `os.environ['X'] = y`.
+        "a-store-into-a-modules-object-not-told-by-value-of-a-new-value-leaves-readers-fresh",
+        {
+            "y": "y = '1'",
+            "a": "import os",
+            "b": "os.environ['RF_S6_ENV'] = y",
+            "c": "v = os.environ.get('RF_S6_ENV')",
+        },
+        ["run_all", "edit y: y = '2'", "run y", "run b"],
+        ns={"v": "2"},
+        status={"a": "fresh", "b": "fresh", "c": "fresh"},
+    ),
+    Case(
+        "an-update-of-a-modules-dict-by-keys-its-source-does-not-tell-leaves-readers-stale",
+        {
+            "y": "y = {'a': 1}",
+            "a": "import rf_s5_st",
+            "b": "rf_s5_st.d.update(y)",
+            "c": "v = dict(rf_s5_st.d)",
+        },
+        ["run_all", "edit y: y = {'b': 2}", "run y"],
+        status={"a": "fresh", "b": "fresh", "c": "stale"},
+    ),
+    # A cell not run yet that changes what a module holds (`m.lst.append(0)`) changes a
+    # name a cell bound to it (`e = m.lst`), though a cell below it stores the part anew
+    # since: a run-all makes the change in `e`'s list first (found by the property run over
+    # imported modules: `e.append(0)` showed [0, 0] fresh, a run-all [0, 0, 0]).
+    Case(
+        "a-change-not-run-yet-of-a-modules-object-reaches-a-name-bound-to-it-before-a-store",
+        {
+            "a": "import rf_s5_st",
+            "l": "e = rf_s5_st.lst",
+            "s": "rf_s5_st.lst = [1]",
+            "r": "e.append(0)\nn = len(e)",
+        },
+        ["run_all", "add x@2: rf_s5_st.lst.append(0)"],
+        status={"a": "fresh", "l": "fresh", "x": "never_run", "r": "stale"},
+    ),
+    # An import binding the module again took the binding of the import above as its own:
+    # that one deleted, the name goes, and the second import, not the last writer of the
+    # name, showed fresh (lazy) with no `json` bound (found by the property run).
+    Case(
+        "an-import-whose-binding-went-with-a-deleted-import-above-is-stale",
+        {
+            "a": "import json",
+            "b": "import json",
+            "c": "json.rf_s6_gone = 1",
+            "d": "v = json.dumps(1)",
+        },
+        ["mode lazy", "run_all", "delete a"],
+        absent=["json"],
+        status={"b": "stale", "c": "stale", "d": "stale"},
+    ),
+    # So does one that changes it through a name bound to it (`e.append(0)` after `e =
+    # m.lst`): the readers of `m.lst` below wait on it (`v` showed 2 fresh, a run-all 3).
+    Case(
+        "a-change-not-run-yet-through-a-name-bound-to-a-modules-object-reaches-the-module",
+        {
+            "a": "import rf_s5_st",
+            "l": "e = rf_s5_st.lst",
+            "b": "rf_s5_st.lst.append(1)",
+            "r": "v = len(rf_s5_st.lst)",
+        },
+        ["run_all", "add x@3: e.append(0)"],
+        status={"a": "fresh", "b": "fresh", "x": "never_run", "r": "stale"},
+    ),
+    # A cell out of sync (moved below a new input) changing what a module holds through a
+    # name bound to it (`e[0] = g` after `e = m.lst`) may change it in its next run, though
+    # its last changed nothing: the readers of the module below wait on it, as those of a
+    # notebook name do (`m.lst.append(0)` showed [0, 0] fresh, a run-all [1, 0]).
+    Case(
+        "a-change-out-of-sync-through-a-name-bound-to-a-modules-object-reaches-the-module",
+        {
+            "a": "import rf_s5_st",
+            "g": "g = 1",
+            "l": "e = rf_s5_st.lst\ne.append(0)",
+            "b": "rf_s5_st.lst.append(0)\nn = list(rf_s5_st.lst)",
+            "h": "g = 0",
+            "x": "e[0] = g",
+        },
+        ["run_all", "move x 3"],
+        status={"x": "stale", "b": "stale"},
+    ),
+    # What a cell below changed in place in what a module holds stays there, as a store into
+    # the module does (an import gives the same module): a cell above reading it, run again
+    # (lazy, or alone), reads what a run-all does not, through the module, its own import of
+    # it, or a name it takes from it. Each showed `v` 2 fresh, a run-all 1 (found by the
+    # property run over imported modules). The twins only store into it, or bind a name
+    # to what it holds: no output of theirs reads what the cell below made.
+    *(
+        Case(
+            f"a-reader-above-a-change-in-place-of-a-modules-object-below-is-stale-{how}",
+            {"a": "import rf_s5_st", "r": reader, "b": "rf_s5_st.lst.append(1)"},
+            ["run_all", "mode lazy", "run r"],
+            status={"a": "fresh", "r": "stale"},
+            reasons={"r": "which holds what cell [b] wrote; it runs after it"},
+        )
+        for how, reader in [
+            ("through-the-module", "v = len(rf_s5_st.lst)"),
+            ("by-its-own-import", "import rf_s5_st\nv = len(rf_s5_st.lst)"),
+            ("by-a-name-taken-from-it", "from rf_s5_st import lst\nv = len(lst)"),
+        ]
+    ),
+    # The import above, reading the module its own import gives, is stale too once a
+    # cell below stacks a change there; its status was carried fresh from before the run
+    # (a fresh decision said stale; found by the property run over imported modules).
+    Case(
+        "an-import-reading-its-module-above-a-change-stacked-below-is-stale",
+        {
+            "a": "import rf_s5_st\nn0 = len(rf_s5_st.lst)",
+            "b": "rf_s5_st.lst.append(1)",
+            "c": "rf_s5_st.lst.append(1)",
+        },
+        ["run_all", "alone c"],
+        status={"a": "stale"},
+    ),
+    # A function of a module of the user's own that changes what the module holds (`def
+    # add(x): lst.append(x)`) changes it as a cell's own change would: seen by value. It
+    # was not seen at all: run again, `n` showed 2 fresh (a run-all: 1), and a reader above
+    # a cell calling it showed what the call left there.
+    Case(
+        "a-function-of-a-module-changing-what-it-holds-run-again-leaves-readers-stale",
+        {
+            "a": "import rf_s5_st",
+            "e": "e = rf_s5_st.lst",
+            "b": "rf_s5_st.add(1)",
+            "c": "n = len(e)",
+        },
+        ["run_all", "run b"],
+        status={"a": "fresh", "c": "stale"},
+    ),
+    Case(
+        "a-reader-above-a-function-of-a-module-changing-what-it-holds-is-stale",
+        {"a": "import rf_s5_st", "r": "v = len(rf_s5_st.lst)", "b": "rf_s5_st.add(1)"},
+        ["run_all", "mode lazy", "run r"],
+        status={"a": "fresh", "r": "stale"},
+    ),
+    # A module's name unbound (its import edited away) and bound again to the module by
+    # another import: the module keeps what cells changed in it, which the name's versions
+    # had forgotten (`n` showed 3 fresh, a run-all 2; found by the property run).
+    Case(
+        "a-module-bound-again-after-its-import-was-edited-away-keeps-its-changes",
+        {"a": "import rf_s5_st", "b": "rf_s5_st.lst.append(1)\nn = len(rf_s5_st.lst)"},
+        ["run_all", "edit a: rf_s5_st.lst.append(0)", "add i@0: import rf_s5_st", "run i"],
+        status={"b": "stale"},
+    ),
+    Case(
+        # Added and run above: what `from m import lst` hands back holds the change below,
+        # made before any cell bound `lst` (it showed [0, 1] fresh, a run-all [0]); run once.
+        "a-name-taken-from-a-module-above-a-change-in-place-below-is-stale-when-added",
+        {"a": "import rf_s5_st", "b": "rf_s5_st.lst.append(1)"},
+        ["run_all", "add r@0: from rf_s5_st import lst\nn = len(lst)", "run r"],
+        ran=["r"],
+        status={"r": "stale", "a": "fresh", "b": "fresh"},
+    ),
+    Case(
+        # The import of the module edited into `from m import lst`: no cell binds `m` now,
+        # and the object still holds the change below (it showed [1] fresh, a run-all []).
+        "a-name-taken-from-a-module-whose-import-it-replaced-above-a-change-below-is-stale",
+        {"a": "import rf_s5_st", "b": "rf_s5_st.lst.append(1)"},
+        ["run_all", "edit a: from rf_s5_st import lst\nn = len(lst)", "run a"],
+        ran=["a"],
+        status={"a": "stale"},
+    ),
+    Case(
+        "a-reader-above-a-store-into-a-module-below-by-its-own-import-is-stale",
+        {
+            "a": "import json",
+            "r": "import json\nv = getattr(json, 'rf_s6_own', None)",
+            "b": "json.rf_s6_own = 1",
+        },
+        ["run_all", "mode lazy", "run r"],
+        status={"a": "fresh", "r": "stale"},
+    ),
+    *(
+        Case(
+            f"a-store-above-a-change-in-place-of-a-modules-object-below-stays-fresh-{how}",
+            {
+                "a": "import rf_s5_st",
+                "s": store,
+                "b": "rf_s5_st.d.update(j=2)",
+                "c": "v = dict(rf_s5_st.d)",
+            },
+            ["run_all", "run_all"],
+            ns={"v": value},
+            status={"a": "fresh", "s": "fresh", "b": "fresh", "c": "fresh"},
+        )
+        for how, store, value in [
+            ("through-the-module", "rf_s5_st.d['k'] = 1", {"k": 1, "j": 2}),
+            ("by-its-own-import", "import rf_s5_st as m2\nm2.d['k'] = 1", {"k": 1, "j": 2}),
+            ("binding-a-name-to-it", "d = rf_s5_st.d", {"j": 2}),
+        ]
+    ),
 ]
 
 
@@ -2185,6 +2491,7 @@ def test_a_change_stacked_in_a_module_files_object(
 ) -> None:
     (tmp_path / "rf_s5_st.py").write_text(
         "lst = []\nd = {}\nname = 'x'\nn = 0\nitems = [0, 1, 2, 3]\n"
+        "def add(x):\n    lst.append(x)\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("rf_s5_st", None)

@@ -1067,7 +1067,8 @@ FOUND += [
         # Seed 8 at REFLOW_PROPERTY_SCALE=3 (helper S5): `m.o = o\nrepr(m.o)` read back
         # the part it had just stored, yet counted the store the same cell below had left
         # there before its run as read: stale after every run, and run_stale left both.
-        # (Fixed for a module an import binds: ``Session._stores_first``.)
+        # (Fixed for a module an import binds: ``Session.stores_first``; for a module a cell
+        # makes, its status and the stuck test skip such a store: ``StatusBoard._stored_below``.)
         "modules-a-store-read-back-in-its-cell-with-the-same-store-below",
         [*MODULE_BINDERS, "m.o = o\nrepr(m.o)", "m.o = o\nrepr(m.o)"],
         [("add", 2, "g = 0\nrepr(g)"), ("add", 2, "g = 0\nrepr(g)"), ("run_stale", 0, "")],
@@ -1089,19 +1090,7 @@ FOUND += [
     ),
 ]
 
-_MADE_MODULE_STORE_BELOW = (
-    "a module a cell makes (`m = types.ModuleType('m')`) holding a store the same cell "
-    "below made (`m.o = o`): the reader above is taken as stuck (no run of the cells above "
-    "takes a store into a module out, ``Scheduler._holds_store_below``), where running "
-    "the binder makes the module anew; reading only the part its own code stores first "
-    "reads no store below (``Session._stores_first``), but taking that as read for such a "
-    "module lost the pull of the binder that rebuilt it for the readers between"
-)
-KNOWN_GAPS: dict[str, str] = {
-    # (Its twin, the reader run by name afterwards, passes since helper C5's merge: a pull
-    # no longer takes a stale cell reading from below, or what rests on it.)
-    "modules-a-store-read-back-in-its-cell-with-the-same-store-below": _MADE_MODULE_STORE_BELOW,
-}
+KNOWN_GAPS: dict[str, str] = {}
 """Rows found and not fixed yet, by id, with what is known of them (strict xfails)."""
 
 

@@ -37,7 +37,6 @@ MOVED = {
 """Moving ``a`` to the bottom leaves ``b`` changing a list only ``a`` (below) binds."""
 
 NO_DEFINER = "reads `P`, which no cell above defines any more"
-FROM_BELOW = "reads `x`, which holds what cell [a] wrote; it runs after it"
 
 
 @dataclass
@@ -120,20 +119,26 @@ MOVES = [
             "run-all-after-moving-the-binder-below",  # c, e ran 3 times, d 6
             MOVED,
             ["run_all", "move a 4", "run_all"],
-            ran=["b", "c", "d", "e", "a"],
-            status={"b": "fresh", "c": "stale", "d": "stale", "e": "stale", "a": "fresh"},
+            # b changes `x`, which only a, below, binds: a run-all's run of it fails (its
+            # read of `x` is hidden), and the readers of what it did not write are
+            # cancelled, as they fail there too; each cell runs once, none is left stale.
+            ran=["b", "a"],
+            status={"b": "error", "c": "error", "d": "error", "e": "error", "a": "fresh"},
+            errors={"b": "NameError", "c": "Cancelled", "d": "Cancelled", "e": "Cancelled"},
         ),
-        reasons={"c": FROM_BELOW, "d": FROM_BELOW, "e": "reads `x` from cell [d], which is stale"},
     ),
     Row(
         Case(
             "run-all-again-after-moving-the-binder-below",  # the same 16 runs every call
             MOVED,
             ["run_all", "move a 4", "run_all", "run_all"],
-            ran=["b", "c", "d", "e", "a"],
-            status={"b": "fresh", "c": "stale", "d": "stale", "e": "stale", "a": "fresh"},
+            # b changes `x`, which only a, below, binds: a run-all's run of it fails (its
+            # read of `x` is hidden), and the readers of what it did not write are
+            # cancelled, as they fail there too; each cell runs once, none is left stale.
+            ran=["b", "a"],
+            status={"b": "error", "c": "error", "d": "error", "e": "error", "a": "fresh"},
+            errors={"b": "NameError", "c": "Cancelled", "d": "Cancelled", "e": "Cancelled"},
         ),
-        reasons={"c": FROM_BELOW, "d": FROM_BELOW, "e": "reads `x` from cell [d], which is stale"},
     ),
     Row(
         Case(

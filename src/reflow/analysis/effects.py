@@ -148,6 +148,11 @@ class FunctionSummary:
     ``dynamic``: its body calls ``exec``, ``eval`` or ``globals()``, so a call may read (and
     bind) any global: the caller reads them all at the call (``Expanded.reads_all``), as it
     reads the names a body spells, whichever cell defines the function.
+    ``stores_run_no_code``, for a value that carries notebook code: a store into one of its
+    parts (``d['f'] = g``, ``f.n = 1``) runs none of that code, the value being a function
+    or a builtin container holding no instance of a notebook class, whose store is C code
+    that calls nothing it holds. A cell that only stores into it then does not read what
+    the code reads (``NotebookFunctions.expand``); the cells using the value still do.
     """
 
     reads: frozenset[str]
@@ -159,6 +164,7 @@ class FunctionSummary:
     stores: frozenset[PartStore] = frozenset()
     receiver_calls: frozenset[ReceiverCall] = frozenset()
     dynamic: bool = False
+    stores_run_no_code: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,9 +263,10 @@ class CellAnalysis:
     imports: frozenset[str] = frozenset()
     imported: frozenset[tuple[str, str]] = frozenset()
     reads_own_imports: frozenset[str] = frozenset()
-    """Of ``imports``, the names the cell reads at cell level after its own import binds
-    them (`import json` then `json.Y`): an import hands back the module as the cells above
-    left it, stores into it included, so the cell reads what they stored there."""
+    """Of ``imports``, and of the names `from m import x` binds, the names the cell reads
+    at cell level after its own import binds them (`import json` then `json.Y`): an import
+    hands back the module (or what it holds) as the cells above left it, stores into it
+    included, so the cell reads what they stored there."""
     deletes: frozenset[str] = frozenset()
     mutations: tuple[Mutation, ...] = ()
     may_change: frozenset[str] = frozenset()

@@ -617,6 +617,14 @@ class NameResolver:
 
     # -- result -------------------------------------------------------------
 
+    def _reads_own_imports(self) -> frozenset[str]:
+        """``CellAnalysis.reads_own_imports``: of the names an import binds at cell level
+        (a module, or what `from m import x` takes from one), those read once bound."""
+        imported = {n for n, kinds in self.bind_kinds.items() if BindingKind.IMPORTED in kinds}
+        if not self.imports and not imported:
+            return EMPTY
+        return freeze((self.imports | imported) & self.read_bound)
+
     def result(self, *, star_import: bool, dynamic: bool) -> CellAnalysis:
         defs = freeze(self.defs)
         return CellAnalysis(
@@ -637,7 +645,7 @@ class NameResolver:
             ),
             defs=defs,
             imports=freeze(self.imports),
-            reads_own_imports=freeze(self.imports & self.read_bound) if self.imports else EMPTY,
+            reads_own_imports=self._reads_own_imports(),
             imported=freeze(self.imported),
             deletes=freeze(self.deletes),
             mutations=tuple(self.mutations),

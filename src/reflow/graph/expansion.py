@@ -20,7 +20,7 @@ class's summary) or as a run saw.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reflow._types import EMPTY, EMPTY_MAP, CellId, freeze, freeze_like, no_items, or_empty
@@ -257,7 +257,11 @@ class NotebookFunctions:
         # that name from the cell: no ref. Each function is expanded with the names bound
         # at every call reaching it (again, with fewer, when another call has fewer).
         bound_at = effects.analysis.bound_at_reads
-        pending = [(n, bound_at.get(n, EMPTY)) for n in refs if n in self._functions]
+        pending = [
+            (n, bound_at.get(n, EMPTY))
+            for n in refs
+            if n in self._functions and self._may_run_code(n, effects.analysis, reaching)
+        ]
         expanded_with: dict[str, frozenset[str]] = {}
         read_by_calls: set[str] = set()
         called_stores: set[PartStore] = set()
@@ -322,10 +326,27 @@ class NotebookFunctions:
         binds = freeze(n for n in effects.binds if links(n))
         mutating = effects.mutates
         unrun_widens = False
+        shared_modules: frozenset[str] = EMPTY
         if effects.pending:  # not run yet: anything it may change, or what shares with it
             # (or, of a class, its instances: `K.get = ...` changes what `obj.get` gives)
-            widened = mutating | self.sharing_closure(alters, changeable=True)
+            shared = self.sharing_closure(alters, changeable=True)
+            widened = mutating | shared
+            # A module holding what it may change through a name bound to it (`e.append(0)`
+            # after `e = m.lst`): changed as a run would see (``observed_mutates``).
+            shared_modules = freeze(shared.intersection(self._modules).difference(alters))
             widened |= self.instances_of(alters | mutating)
+            held = {m.name for m in effects.analysis.mutations if m.path} | {
+                name for name, _, _ in called_stores
+            }
+            held &= self._modules.keys()
+            if held:
+                # What a module holds it may change in place (`m.lst.append(0)`): so it
+                # changes the names a cell bound to that (`e = m.lst`), which the closure
+                # does not follow through a module (`sep = os.sep`), whatever a cell
+                # between binds there since (`m.lst = [1]` below it): a run-all makes the
+                # change before (every name a cell made share with the module counts).
+                direct = [n for name in held for n in self._shares.get(name, ())]
+                widened |= self.sharing_closure(direct, changeable=True)
             unrun_widens = widened != mutating
             mutating = widened
         # A module's functions are not its methods (``np.mean(x)`` leaves ``np`` alone, and
@@ -360,7 +381,7 @@ class NotebookFunctions:
             n
             for n in mutating
             if links(n)
-            and (n not in self._modules or n in observed or n in stored)
+            and (n not in self._modules or n in observed or n in stored or n in shared_modules)
             and (n not in BUILTIN_NAMES or n in observed or n in stored)
         )
         # Read whole whatever the cell's code says: a body reads whole, and so does a cell
@@ -408,6 +429,30 @@ class NotebookFunctions:
                 }
             ),
         )
+
+    def _may_run_code(
+        self,
+        name: str,
+        analysis: CellAnalysis,
+        reaching: Callable[[str, Mapping[CellId, FunctionSummary]], Iterable[FunctionSummary]]
+        | None,
+    ) -> bool:
+        """Whether the cell's use of ``name``, which carries notebook code, may run it.
+
+        A cell that only stores into parts of the value (`d['f'] = lambda: m.z + x`: it
+        reads the binding alone) runs none of the code where every value reaching it is
+        a function or a builtin container whose stores call nothing
+        (``FunctionSummary.stores_run_no_code``). Widened anyway, it read the lambda's
+        `m` whole at its own run, and went stale for a store into `m` below it that the
+        lambda's callers read as a run-all does. (Callers still widen: their reads of
+        `d` are no stores.) Costs a lookup per ref that carries code.
+        """
+        paths = analysis.read_paths.get(name)
+        if paths is None or paths:
+            return True
+        definers = self._functions[name]
+        chosen = definers.values() if reaching is None else reaching(name, definers)
+        return not all(summary.stores_run_no_code for summary in chosen)
 
     def _path_reads(
         self,
@@ -457,6 +502,11 @@ class NotebookFunctions:
         if changeable:
             return frozenset(n for n in found if not self.never_changes(n))
         return frozenset(found)
+
+    def shared_with(self, name: str) -> Collection[str]:
+        """The names some cell makes share objects with ``name`` directly (`e = m.lst`:
+        `e` with `m`)."""
+        return self._shares.get(name, {}).keys()
 
     def sharing_component(self, names: Iterable[str]) -> set[str]:
         """``names`` and every name some cell makes share objects with them, transitively,

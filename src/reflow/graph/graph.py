@@ -43,6 +43,10 @@ class DataflowGraph:
         self.is_read: Callable[[str], bool] = self._readers.has
         """Whether some cell reads a name (early cutoff compares only the values of those)."""
         self._reads_all: set[CellId] = set()
+        # The cells reading a name their own import binds (``CellAnalysis.reads_own_imports``),
+        # by name, in no edge: what their status rests on (``users_resting_on``).
+        self._reads_own: dict[str, set[CellId]] = {}
+        self._reads_own_of: dict[CellId, frozenset[str]] = {}
         # The ``reads_all`` cells in execution order, and what rests on each (``dependents``):
         # answers cached until the next change, as the edges are.
         self._dynamic_order: list[CellId] | None = None
@@ -267,6 +271,11 @@ class DataflowGraph:
             before = final_before.get(name)
         if before != final:
             found.update(c for c in (before, final) if c is not None and c in self)
+        own = self._reads_own.get(name)
+        if own:
+            # A cell above reading what its own import of the name gives (`import m` then
+            # `m.x`): the module as the cells around left it, whichever changed it.
+            found.update(c for c in own if c in self)
         if w:
             # The nearest writer above: its readers of the name below ``cell`` are no longer
             # its (or are again), on which its being overwritten rests (``StatusBoard.
@@ -376,6 +385,11 @@ class DataflowGraph:
         """Whether a cell binds ``name`` to a module (``import``): no call of its functions
         counts as changing it unless the runtime saw it change."""
         return self._functions.is_module(name)
+
+    def same_module(self, names: Iterable[str]) -> frozenset[str]:
+        """The other names some cell imports a module as that some cell imports as one of
+        ``names`` (``NotebookFunctions.same_module``)."""
+        return self._functions.same_module(names)
 
     def imported_names(self) -> Iterable[str]:
         """The names some cell binds with an ``import`` statement (``is_module``)."""
@@ -563,8 +577,16 @@ class DataflowGraph:
             expanded = self._expanded[cell]
             shared = self._functions.sharing_closure(expanded.alters, changeable=True)
             # A call into a module changes it only as seen (a cell that changed one is
-            # among its writers): a cell that failed or never ran changed no module.
+            # among its writers): a cell that failed or never ran changed no module. But a
+            # change of what it holds through a name bound to that (`e[0] = g` after `e =
+            # m.lst`) changes it as any alias's would, whatever the last run was seen to do.
             modules = {n for n in shared if self._functions.is_module(n)}
+            through = shared - modules
+            modules = {
+                n
+                for n in modules
+                if n in expanded.alters or through.isdisjoint(self._functions.shared_with(n))
+            }
             # Nor is a builtin handed to a call a global of the notebook, unless a cell
             # binds the name.
             builtins = {n for n in shared if n in BUILTIN_NAMES and not self._writers.cells(n)}
@@ -820,6 +842,11 @@ class DataflowGraph:
 
     def _index(self, cell: CellId, expanded: Expanded) -> None:
         self._readers.add(cell, expanded.refs)
+        own = self._effects[cell].analysis.reads_own_imports
+        if own:
+            self._reads_own_of[cell] = own
+            for name in own:
+                self._reads_own.setdefault(name, set()).add(cell)
         builtins = expanded.writes & BUILTIN_NAMES
         unbound = builtins and {n for n in builtins if n not in self._writers}
         self._writers.add(cell, expanded.writes)
@@ -833,6 +860,11 @@ class DataflowGraph:
 
     def _unindex(self, cell: CellId, expanded: Expanded) -> None:
         self._readers.discard(cell, expanded.refs)
+        for name in self._reads_own_of.pop(cell, ()):
+            cells = self._reads_own[name]
+            cells.discard(cell)
+            if not cells:
+                del self._reads_own[name]
         self._writers.discard(cell, expanded.writes)
         builtins = expanded.writes & BUILTIN_NAMES
         if builtins and any(n not in self._writers for n in builtins):

@@ -18,6 +18,7 @@ readers exactly as it widens the callers of a function defined by name.
 
 from __future__ import annotations
 
+import collections
 import dis
 import functools
 import gc
@@ -71,8 +72,23 @@ def carried_summaries(
             classes=frozenset(classes_read),
             constructs=_construction_reads(value, namespace) if isinstance(value, type) else None,
             dynamic=not _GLOBAL_ACCESS.isdisjoint(loads),
+            stores_run_no_code=not classes and type(value) in _STORES_CALL_NOTHING,
         )
     return found
+
+
+_STORES_CALL_NOTHING = frozenset(
+    {
+        dict,
+        list,
+        types.SimpleNamespace,
+        types.FunctionType,
+        collections.OrderedDict,
+        collections.defaultdict,
+    }
+)
+"""Types whose item or attribute store is C code calling nothing the value holds (a
+``defaultdict``'s factory runs on a read, never on a store; a subclass may override)."""
 
 
 def _construction_reads(kind: type, namespace: dict[str, Any]) -> frozenset[str] | None:

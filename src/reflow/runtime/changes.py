@@ -25,7 +25,9 @@ import ast
 import builtins
 import functools
 import gc
+import os
 import sys
+import sysconfig
 import types
 import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -87,6 +89,53 @@ def _module_snapshots(
             continue
         found[id(module)] = (module, by, state.copy())
     return list(found.values())
+
+
+_HELD_KINDS = (list, dict, set)
+"""What a module of the user's own may hold and its functions change in place, told by
+value (``_held_by_own_modules``)."""
+
+
+@functools.cache
+def _library_paths() -> tuple[str, ...]:
+    """Where the standard library and installed packages live."""
+    paths = {
+        sysconfig.get_path(key, scheme=scheme)
+        for key in ("stdlib", "platstdlib", "purelib", "platlib")
+        for scheme in {sysconfig.get_default_scheme(), *sysconfig.get_scheme_names()}
+        if key in sysconfig.get_path_names()
+    }
+    paths |= {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    found = {os.path.realpath(p) for p in paths if p}
+    return tuple(sorted(p.rstrip(os.sep) + os.sep for p in found))
+
+
+@functools.lru_cache(maxsize=512)
+def _own_module_file(file: str) -> bool:
+    """Whether a module's file is the user's own: outside the standard library and the
+    installed packages (a file beside the notebook, or on a path the user added)."""
+    return not os.path.realpath(file).startswith(_library_paths())
+
+
+def _held_by_own_modules(
+    modules: list[tuple[types.ModuleType, str | None, dict[str, Any]]], budget: Budget
+) -> list[tuple[dict[str, Any], str, Any, Any]]:
+    """Of the modules snapshot (``_module_snapshots``) that are the user's own
+    (``_own_module_file``), the lists, dicts and sets they hold, each with its fingerprint:
+    a function of the module changing one (`def add(x): lst.append(x)`, then `m.add(1)`)
+    changes the module's part, and every name bound to the object (`e = m.lst`), which
+    neither the module's fingerprint (its identity) nor the snapshot of its attributes
+    tells. Cost: only for a cell calling into such a module; a fingerprint of each."""
+    found = []
+    for module, _, state in modules:
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str) or not _own_module_file(file):
+            continue
+        live = vars(module)
+        for key, value in state.items():
+            if type(value) in _HELD_KINDS and not (key.startswith("__") and key.endswith("__")):
+                found.append((live, key, value, fingerprint(value, budget)))
+    return found
 
 
 def _refs_of_an_object_held_once(obj: Any) -> int:
@@ -183,6 +232,7 @@ class ChangeDetector:
         # dict, about 160 names: half a microsecond, and two to compare).
         self._builtins: dict[str, Any] | None = _BUILTINS.copy()
         self._modules = _module_snapshots(namespace, candidates)
+        self._in_modules = _held_by_own_modules(self._modules, budget) if self._modules else []
 
     def set_aside(self, namespace: dict[str, Any], names: Iterable[str]) -> None:
         """Unbind ``names`` for the run (``Session._own_leftovers``): the snapshot keeps
@@ -288,6 +338,15 @@ class ChangeDetector:
                 drew = True
                 for module, part in generator_parts(generator).items():
                     parts_of.setdefault(module, part)
+        for live, key, obj, print_before in self._in_modules:
+            if live.get(key, _MISSING) is not obj or id(obj) in changed_objects:
+                continue  # (bound anew: ``module_stores`` tells)
+            print_after = fingerprint(obj, self._budget)
+            if print_after != print_before:
+                changed_objects[id(obj)] = obj
+                changed_at = parts_of[id(obj)] = changed_parts(print_before, print_after)
+                if changed_at:
+                    shaped_of[id(obj)] = shaped_parts(print_before, print_after)
         for obj in declared:
             changed_objects[id(obj)] = obj
             parts_of[id(obj)] = None

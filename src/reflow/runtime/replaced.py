@@ -17,12 +17,13 @@ is parsed then, never on a run.
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 import types
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from reflow.analysis.effects import PathPart
+from reflow.analysis.effects import Mutation, MutationKind, PathPart
 from reflow.analysis.paths import constant_key
 from reflow.runtime.fingerprint import global_generator
 
@@ -173,3 +174,238 @@ def _reads(node: ast.AST, name: str) -> bool:
 
 def _is_name(node: ast.expr, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
+
+
+def stores_into(
+    source: str,
+    namespace: Mapping[str, Any],
+    held: Any,
+    functions: Iterable[tuple[str, int]] = (),
+) -> frozenset[PathPart]:
+    """The parts of ``held`` that ``source`` stores, each replacing what the part held,
+    whatever it was: `o.a = v`, `d['k'] = v` (through any constant chain of names, module
+    attributes and keys naming ``held``: `lm.d['k'] = v`, `d['k'] = v` after `d = lm.d`),
+    and a dict's `update` with keywords, or with one dict display of constant keys
+    (`lm.d.update(k=y)`, `d.update({'k': y})`): a store of each key. Not `d['k'] += 1`,
+    which makes the new value from the old. (A store whose value reads the part itself,
+    `d['k'] = d['k'] + 1`, counts: what reflow does not track, as for a module's own part.)
+    ``functions``: the source of a cell and the line of a function it defines, that the
+    cell calls: the stores of its body count too (through globals alone; a name the body
+    binds is its own). Asked only of a cell that changed an imported module's part on top
+    of a change a run-all makes after it (``Session._stacked_on_changes``)."""
+    found = {part for target, part in _stores_of(source, 0) if _names(target, namespace, held)}
+    for code, line in functions:
+        found.update(
+            part for target, part in _stores_of(code, line) if _names(target, namespace, held)
+        )
+    return frozenset(found)
+
+
+def _names(target: ast.expr, namespace: Mapping[str, Any], held: Any) -> bool:
+    return _resolve_constant(target, namespace) is held
+
+
+@functools.lru_cache(maxsize=256)
+def _stores_of(source: str, line: int) -> tuple[tuple[ast.expr, PathPart], ...]:
+    """Each store ``stores_into`` counts, by its source alone: the expression naming the
+    object stored into, and the part. ``line``: only in the body of the function defined
+    there (0: anywhere), through names the body does not bind."""
+    try:
+        tree: ast.AST = ast.parse(source)
+    except SyntaxError:
+        return ()
+    local: set[str] = set()
+    if line:
+        function = next(
+            (
+                node
+                for node in ast.walk(tree)
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and line in (node.lineno, *(d.lineno for d in node.decorator_list))
+            ),
+            None,
+        )
+        if function is None:
+            return ()
+        tree = function
+        declared = {
+            n for node in ast.walk(function) if isinstance(node, ast.Global) for n in node.names
+        }
+        local = {
+            node.id
+            for node in ast.walk(function)
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
+        } | {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+        local -= declared
+    found: list[tuple[ast.expr, PathPart]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript):
+                    key = constant_key(target.slice)
+                    if key is not None:
+                        found.append((target.value, key))
+                elif isinstance(target, ast.Attribute):
+                    found.append((target.value, "." + target.attr))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "update"
+        ):
+            keys = _updated_keys(node)
+            found.extend((node.func.value, key) for key in keys or ())
+    if local:
+        found = [(target, part) for target, part in found if _root(target) not in local]
+    return tuple(found)
+
+
+def _root(node: ast.expr) -> str | None:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _updated_keys(call: ast.Call) -> list[PathPart] | None:
+    """The keys `update(k=v)` or `update({'k': v})` stores (None: not told by its source)."""
+    if call.args and (call.keywords or len(call.args) > 1):
+        return None
+    if any(k.arg is None for k in call.keywords):  # `update(**other)`
+        return None
+    if not call.args:
+        return [repr(k.arg) for k in call.keywords if k.arg is not None]
+    display = call.args[0]
+    if not isinstance(display, ast.Dict):
+        return None
+    keys = []
+    for node in display.keys:
+        key = None if node is None else constant_key(node)
+        if key is None:
+            return None
+        keys.append(key)
+    return keys
+
+
+def _resolve_constant(node: ast.expr, namespace: Mapping[str, Any]) -> Any:
+    """The object a chain of names, module attributes, plain dict and list items and plain
+    instance attributes names, read without running code (else None)."""
+    if isinstance(node, ast.Name):
+        return namespace.get(node.id)
+    if isinstance(node, ast.Attribute):
+        obj = _resolve_constant(node.value, namespace)
+        if isinstance(obj, types.ModuleType):
+            return vars(obj).get(node.attr)
+        state = getattr(obj, "__dict__", None) if obj is not None else None
+        return state.get(node.attr) if type(state) is dict else None
+    if isinstance(node, ast.Subscript):
+        obj = _resolve_constant(node.value, namespace)
+        key = constant_key(node.slice)
+        if key is None or type(obj) not in (dict, list):
+            return None
+        try:
+            return obj[ast.literal_eval(key) if isinstance(key, str) else key]
+        except (LookupError, TypeError, ValueError):
+            return None
+    return None
+
+
+_CHANGERS = frozenset(
+    {"append", "extend", "insert", "update", "clear", "sort", "reverse", "add", "discard"}
+)
+"""Methods that change their receiver and give back nothing of it (None)."""
+
+
+@functools.lru_cache(maxsize=1024)
+def only_changes(source: str, names: tuple[str, ...]) -> bool:
+    """Whether ``source`` uses ``names`` (those bound to one module: `m`, and `m2` of
+    `import m as m2`; or an object taken from one: `from m import lst`), and only to change
+    them or what their attributes hold, never to read what they hold: stores or deletes
+    (`m.d['k'] = 1`, `m.o.x = 1`, `del m.d['k']`, `m.x = 1`), calls of methods that change
+    their receiver, their result unused (`m.lst.append(1)`, `m.d.update(k=1)`), or a
+    binding of a name to one, that name used no further (`d = m.d`). What a cell below
+    changed there reaches no output of such a cell (``StatusBoard._stored_below``); where
+    it changes on top of it, its readers are told (``Session._stacked_on_changes``). Not
+    `m.d['k'] += 1`, nor `x = m.d.pop('k')`, nor `f(m)`."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    parents: dict[ast.AST, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    found = False
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Name) or node.id not in names:
+            continue
+        found = True
+        attribute = parents.get(node)
+        if _changed_here(node, attribute, parents):
+            continue  # `m.x = 1`, `del m.x`, `lst.append(1)` after `from m import lst`
+        if not isinstance(attribute, ast.Attribute):
+            return False  # (used whole: `f(m)`, `vars(m)`)
+        if _changed_here(attribute, parents.get(attribute), parents):
+            continue
+        if not _bound_only(attribute, parents.get(attribute), tree):
+            return False  # (what a part holds read: `m.d.get('k')`, `len(m.lst)`)
+    return found
+
+
+def _bound_only(node: ast.expr, outer: ast.AST | None, tree: ast.AST) -> bool:
+    """Whether ``outer`` binds names to what ``node`` gives and nothing else of the code
+    uses them (`d = m.d`, alone): the object, whatever it holds, as a run-all's binding."""
+    if not isinstance(outer, ast.Assign) or outer.value is not node:
+        return False
+    if not all(isinstance(target, ast.Name) for target in outer.targets):
+        return False
+    bound = {target.id for target in outer.targets if isinstance(target, ast.Name)}
+    return not any(
+        isinstance(other, ast.Name) and other.id in bound and isinstance(other.ctx, ast.Load)
+        for other in ast.walk(tree)
+    )
+
+
+def _changed_here(node: ast.expr, outer: ast.AST | None, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether ``outer`` (``node``'s parent) only changes what ``node`` gives: a store or a
+    delete into it (`m.d['k'] = 1`, `m.o.x = 1`, `del m.d['k']`), or a call of a method
+    changing it whose result goes unused (`m.lst.append(1)`)."""
+    if not isinstance(outer, ast.Subscript | ast.Attribute) or outer.value is not node:
+        return False
+    if not isinstance(outer.ctx, ast.Load):
+        return not isinstance(parents.get(outer), ast.AugAssign)  # (`m.x += 1` reads)
+    call = parents.get(outer)
+    return (
+        isinstance(outer, ast.Attribute)
+        and outer.attr in _CHANGERS
+        and isinstance(call, ast.Call)
+        and call.func is outer
+        and isinstance(parents.get(call), ast.Expr)
+    )
+
+
+def stores_first(
+    source: str,
+    mutations: Iterable[Mutation],
+    name: str,
+    paths: frozenset[tuple[PathPart, ...]],
+) -> bool:
+    """Whether ``source`` (whose ``mutations`` its analysis tells) stores each of ``paths``
+    of the module ``name`` before reading it, whatever the part held (``replaces``: a
+    top-level store whose value does not read the name, after statements that read nothing
+    of it): what the parts held before the run never reaches it. Parsed only for a cell
+    that stores into a part it reads (``_replaced_first``, cached)."""
+    stored = {
+        m.path for m in mutations if m.name == name and len(m.path) == 1 and m.kind in _PART_STORES
+    }
+    if not paths or not all(path[:1] in stored for path in paths):
+        return False
+    return all(_replaced_first(source, name, path[:1]) for path in paths)
+
+
+_PART_STORES = (MutationKind.ATTR_STORE, MutationKind.ITEM_STORE)
+
+
+@functools.lru_cache(maxsize=256)
+def _replaced_first(source: str, name: str, part: tuple[PathPart, ...]) -> bool:
+    """``replaces`` of a store into a module's part, by its source alone (no seed counts as
+    harmless before it: none is asked about here), for ``stores_first``."""
+    return replaces(source, {}, name, part, store_only=True)

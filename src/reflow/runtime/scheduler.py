@@ -25,7 +25,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from reflow._types import CellId, Direction, Mode, Status
+from reflow._types import EMPTY, CellId, Direction, Mode, Status
 from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph, Edges, GraphError
 from reflow.runtime.draws import undetermined_draws
@@ -99,10 +99,16 @@ class Scheduler:
         self._known: StatusBoard | None = None
         self._reach_epoch = graph.reach_epoch  # see DataflowGraph.reach_epoch
         self._asked: frozenset[CellId] = frozenset()  # see run
+        # Of those, the cells whose astray changes the run rebuilds after them (a reactive
+        # run, not alone): see ``_changes_astray``.
+        self._rebuilt_after: frozenset[CellId] = frozenset()
         # Cells cancelled, by the failed cell that cancelled them: when it runs without
         # error, their status may change whatever edges join them now (see ``_wave``).
         self._cancelled_by: dict[CellId, set[CellId]] = {}
         self._retired_users: set[CellId] = set()  # users of what cells retired mid-wave wrote
+        # Of the cells a failure doomed in this wave, the names each reads that the failed
+        # cell would have written and did not (see ``_cancelled_with``).
+        self._missing: dict[CellId, set[str]] = {}
         # The cells the last run left stale, with why (their decisions): while still stale
         # for the same reason, no business of the next run's settle (see ``run``).
         self._left_stale: dict[CellId, Decision | None] = {}
@@ -255,9 +261,12 @@ class Scheduler:
         # Cells the user asked for by name run even where a failure above leaves them
         # reading an old value (Jupyter's Shift+Enter); cells reflow adds are cancelled.
         self._asked = frozenset(targets) if asked or alone else frozenset()
+        self._rebuilt_after = (
+            self._asked if mode is Mode.REACTIVE and not alone and settle else frozenset()
+        )
         for _ in range(_SETTLE_WAVES):
             self._wave(wave, mode, alone, observer, run, concerned, moved)
-            self._asked = frozenset()
+            self._asked = self._rebuilt_after = frozenset()
             if not settle or run.interrupted:
                 break
             spent = {c for c, n in Counter(run.ran).items() if n > 1}
@@ -533,7 +542,7 @@ class Scheduler:
         if self._session.kept_astray(cell):
             return None  # run, it binds again the object a change no run-all makes is in
         for name in record.analysis.reads_own_imports:
-            if self._holds_store_below(cell, name, board):
+            if self._holds_store_below(cell, name, board) or board.imported_from_below(cell, name):
                 return None  # its own import hands the store back (``StatusBoard``)
         for name in board.read_names(cell):
             if self._rests_below(cell, name) or self._holds_store_below(cell, name, board):
@@ -598,7 +607,9 @@ class Scheduler:
         cell below it made (``Version.into_module``: `json.Y = 3` below `getattr(json, 'Y',
         None)`), or that no cell makes now (``Version.orphaned``: `json.Y = 1` edited
         away), into a part no writer above it stores again, or a change stacked on its
-        cell's own (``Version.stacked``: `lm.lst.append(1)` run twice). A run-all reads the part
+        cell's own (``Version.stacked``: `lm.lst.append(1)` run twice), or a change in place
+        of what the part holds that a cell below made (``Version.in_module``), where the cell
+        reads what it holds (``replaced.only_changes``). A run-all reads the part
         before the store, or never has it; here an import gives the same module, holding
         the store, so no run of the cells above takes it out, except one storing that part
         again. (An orphaned store ran the import and its readers again and again, six and
@@ -619,8 +630,16 @@ class Scheduler:
                 version.into_module
                 and (version.cell is None or session.made_below(version, rank, at=False))
                 and not self._stored_above(cell, name, symbol.path, board)
+                and not (paths and session.stores_first(cell, name, paths))
             ):
                 return True
+            if (
+                (version.in_module or version.stacked)
+                and session.made_below(version, rank, at=False)
+                and not board.only_changes(cell, name)
+                and not self._stored_above(cell, name, symbol.path, board)
+            ):
+                return True  # (a change in place of what the module holds, as a store)
         return False
 
     def _stored_above(
@@ -711,6 +730,7 @@ class Scheduler:
         recheck = self._before_raised(wave) if any_order else set()
         succeeded: set[CellId] = set()
         doomed: dict[CellId, CellId] = {}  # cell -> the failed cell it depends on
+        self._missing = {}
         relayed: set[CellId] = set()  # of those, the ones doomed only by a cancelled cell
         wave_wrote: set[str] = set()
         again: set[CellId] = set()  # cells this wave runs a second time
@@ -1126,7 +1146,10 @@ class Scheduler:
             ]
             checks += [(name, None, True) for name in self._changed_in_place(cell)]
             checks += [(name, None, True) for name in self._changed_unread(cell, board)]
+            astray = self._changes_astray(cell) if cell in self._rebuilt_after else EMPTY
             for name, paths, in_place in checks:
+                if name in astray:
+                    continue
                 # (A writer in error whose inputs are what they were is not run again
                 # for its readers: its error is its result until its code or inputs
                 # change, and it bound what it bound before raising.)
@@ -1207,6 +1230,46 @@ class Scheduler:
         if hopeless and pulled:
             pulled -= graph.dependents(hopeless)
         return pulled
+
+    def _changes_astray(self, cell: CellId) -> frozenset[str]:
+        """For a cell asked for by name that reads a name only a cell below binds, bound
+        now (it runs with it, as Shift+Enter does), the names its code may change in place:
+        every change of that run is astray (``Session._changed_out_of_order``), and the
+        binders of those names run again after it, for the readers below, to take it out.
+        Their writers are not pulled before it: run before it too, they ran twice
+        (`asdf.append(lst.append(x))` copied above `asdf = []`: `lst = ...` before it and
+        after it). (Costs a lookup of its out-of-order usages, for the cells asked for.)"""
+        usages = self._graph.out_of_order_usages(cell)
+        if not usages:
+            return EMPTY
+        namespace = self._session.namespace
+        if not any(name in namespace for name in usages):
+            return EMPTY
+        expanded = self._graph.expanded(cell)
+        return expanded.mutates | expanded.alters
+
+    def _read_from_below_hidden(self, cell: CellId) -> frozenset[str]:
+        """The names to hide from a run of ``cell`` not asked for by name (a run-all's, a
+        push): those it reads that only a cell below binds, bound now, where its code may
+        change an object in place. A run-all fails there with a NameError, and so does
+        this run, after what the cell's code did before the read, as a run-all's does.
+        Run with them, the change it made was no run-all's (``Session.
+        _changed_out_of_order``), and the binders of what it changed ran a second time
+        in the run, to take it out for the readers below (`lst.extend([2, x])` above `x =
+        lst[0] + 7`, once `x` was bound: `lst = [0, 1]` ran before it and after it). A
+        cell asked for by name reads them, as Jupyter's Shift+Enter does; one that changes
+        nothing in place shows what it read. Costs a lookup of the cell's out-of-order
+        usages, most often none."""
+        if cell in self._asked:
+            return EMPTY
+        usages = self._graph.out_of_order_usages(cell)
+        if not usages:
+            return EMPTY
+        expanded = self._graph.expanded(cell)
+        if not expanded.mutates and not expanded.alters:
+            return EMPTY
+        namespace = self._session.namespace
+        return frozenset(name for name in usages if name in namespace)
 
     def _would_change_from_below(self, cell: CellId) -> bool:
         """Whether a run of ``cell`` would change in place a value only a cell below makes
@@ -1390,7 +1453,7 @@ class Scheduler:
             # may see them through an alias (it is one of ``graph.changers``) cannot run
             # either. (A cell that ran and raised did make its changes, and was seen to.)
             children = graph.children(cell)
-            for dependent in self._cancelled_with(cell):
+            for dependent in self._cancelled_with(cell, self._missing.get(cell)):
                 edge = children.get(dependent)
                 if edge is not None and not edge & graph.expanded(dependent).refs:
                     continue  # joined only by `globals()`-style reads of every name above
@@ -1405,7 +1468,7 @@ class Scheduler:
             self._session.retire(cell)
         if observer is not None:
             observer.started(cell)
-        outcome = self._session.run_cell(cell)
+        outcome = self._session.run_cell(cell, hide=self._read_from_below_hidden(cell))
         run.ran.append(cell)
         error = outcome.execution.error
         if observer is not None:
@@ -1431,6 +1494,7 @@ class Scheduler:
                 ):
                     doomed.setdefault(child, cell)
                     relayed.discard(child)
+                    self._missing.setdefault(child, set()).update(read)
             return outcome.changed
         return outcome.changed
 
@@ -1461,13 +1525,23 @@ class Scheduler:
                 return True
         return False
 
-    def _cancelled_with(self, cell: CellId) -> set[CellId]:
+    def _cancelled_with(self, cell: CellId, missing: AbstractSet[str] | None) -> set[CellId]:
         """The cells a cancelled ``cell`` cancels: its ``dependents``, and for one that may
         change any global's object (`exec`, `globals()`), whose changes are not known before
         it runs, the cells that may see them (``seeing_changes_of``: not past a binder of
         the name read, unlike ``dependents``) and theirs: a run-all runs it before them.
-        (A ``reads_all`` cell among these cancels its own in turn, when the wave reaches it.)"""
+        (A ``reads_all`` cell among these cancels its own in turn, when the wave reaches it.)
+
+        ``missing``: the names it reads that a failed cell would have written and did not.
+        Where it changes objects only through those, a run-all's run of it fails at that
+        name and changes nothing (`c[0].q = d` once `c = [b]` above it failed): only its
+        descendants, reading what it writes, are cancelled, not the readers below of what
+        it would change (`c = [a]` binding `c` again, `n = [b]`). Cancelled with it, cells
+        a run-all runs showed as cancelled."""
         graph = self._graph
+        expanded = graph.expanded(cell)
+        if missing and not expanded.reads_all and expanded.mutates <= missing:
+            return graph.descendants([cell])
         found = graph.dependents([cell], dynamic=False)
         if graph.expanded(cell).reads_all:
             seeing = set(graph.seeing_changes_of(cell))
@@ -1566,6 +1640,11 @@ class Scheduler:
         graph, records = self._graph, self._session.records
         rank = graph.rank(cell)
         writes = graph.expanded(cell).writes
+        # (Not what a run asked for by name changes astray: the binders rebuild that after
+        # it, for its readers, ``_changes_astray``.)
+        astray = self._changes_astray(cell) if cell in self._rebuilt_after else EMPTY
+        if astray:
+            writes = writes - astray
         above = {
             writer
             for name in writes
@@ -1578,11 +1657,15 @@ class Scheduler:
         found: set[CellId] = set()
         for reader, names in sorted(graph.children(cell).items(), key=lambda e: graph.rank(e[0])):
             record = records[reader]
+            if astray:
+                names = names - astray
             if (
-                reader in done
+                not names
+                or reader in done
                 or record.dirty
                 or not record.ever_planned
                 or (needed is not None and reader not in needed)
+                or not self._may_push(cell, record, names)
             ):
                 continue  # (``_run`` pushes to none of these)
             # And, from a reader that holds in a name ``cell`` does not write its own
@@ -1641,6 +1724,27 @@ class Scheduler:
                 if not above.isdisjoint(pulled):
                     found |= {w for w in pulled if w not in queued and graph.rank(w) < rank}
         return found
+
+    def _may_push(self, cell: CellId, reader: CellRecord, names: AbstractSet[str]) -> bool:
+        """Whether a run of ``cell`` may push to ``reader`` through ``names``, as far as
+        its last run tells: not where, of each name, it wrote only parts that the reader
+        reads none of (`np.random.random(10)` draws into `np.random`, where `inds =
+        np.argsort(x)` reads `np.argsort`): ``_affected`` will find the reader's parts
+        unchanged. Its writers pulled ahead for it ran for nothing, and a writer above a
+        cell the wave ran already ran that cell again after it (`x = np.random...`,
+        drawing, below whose draw `y = np.random...` was asked for). An edited cell, or one
+        not run, may write anything."""
+        record = self._session.records[cell]
+        if record.dirty or not record.has_run:
+            return True
+        for name in names:
+            paths = reader.read_paths.get(name)
+            writes = record.writes_of(name)
+            if paths is None or not writes:
+                return True
+            if any(not symbol.path or overlaps(symbol.path, paths) for symbol, _ in writes):
+                return True
+        return False
 
     def _reads_as_it_saw(self, cell: CellId, board: StatusBoard) -> bool:
         """Whether every name ``cell`` reads is what its last run saw, as a run-all gives it

@@ -6,8 +6,8 @@ decides what runs; this module runs it and writes down what it read and wrote.
 
 from __future__ import annotations
 
+import ast
 import builtins
-import functools
 import threading
 import time
 import types
@@ -28,6 +28,7 @@ from reflow.runtime.changes import (
     ChangeDetector,
     Changes,
     changed_by_use,
+    changed_parts,
     holding,
     plain_data,
     receiver_call_changes,
@@ -35,7 +36,7 @@ from reflow.runtime.changes import (
     share_an_object,
 )
 from reflow.runtime.context import CURRENT_CELL, CellContext
-from reflow.runtime.draws import undetermined_draw
+from reflow.runtime.draws import seeding, undetermined_draw
 from reflow.runtime.executor import CellExecutor, Execution, Executor, from_host
 from reflow.runtime.fingerprint import (
     DEFAULT_BUDGET,
@@ -53,7 +54,7 @@ from reflow.runtime.memo import CellMemo, MemoAttempt, MemoRequest
 from reflow.runtime.parts import bound, home_module, module_paths, resolve_keys, trusted_paths
 from reflow.runtime.private import original, unmangled
 from reflow.runtime.records import CellRecord
-from reflow.runtime.replaced import replaces
+from reflow.runtime.replaced import replaces, stores_first, stores_into
 from reflow.runtime.state import StateQueries
 from reflow.runtime.status import failing_reads, read_names, stored_parts
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger
@@ -115,6 +116,11 @@ class Session:
         # from it, before the first such run (``MISSING``: nothing): a binding the cells
         # no longer make there is taken back (``_unbind``), and all of them on ``close``.
         self._builtins_original: dict[str, Any] = {}
+        # Of the parts of imported modules runs changed in place, the fingerprint each
+        # version left (``_stacked_on_changes``): whether a run again changed the value.
+        self._module_prints: dict[Symbol, tuple[Version | None, Any]] = {}
+        # The module each name a run bound to one held last (``VersionLedger.reinstate``).
+        self._bound_modules: dict[str, types.ModuleType] = {}
         self.offload: Callable[[CellId], Execution | None] | None = None
         """Runs a cell elsewhere (``reflow.parallel``): it puts what the cell bound into the
         namespace and returns the execution, or returns ``None`` to run the cell here. Called
@@ -144,7 +150,10 @@ class Session:
     def filename(self, cell: CellId) -> str:
         return f"<cell {cell}>"
 
-    def run_cell(self, cell: CellId) -> Outcome:
+    def run_cell(self, cell: CellId, hide: frozenset[str] = frozenset()) -> Outcome:
+        """Run ``cell`` and record what it did. ``hide``: names set aside for the run, as a
+        run-all does not have them there (``Scheduler._read_from_below_hidden``): a read
+        fails with a NameError, and the values are put back after it."""
         record = self.records[cell]
         seen, read_paths, seen_writes = self._versions_seen(cell)
         shapes = shapes_seen(self.ledger, cell, record.analysis)
@@ -180,6 +189,14 @@ class Session:
             if expanded.reads_all
             else frozenset()
         )
+        hide = hide - leftovers  # (set aside already)
+        if hide:
+            hidden |= hide
+            # (Read as unbound, as in a run-all: no read of what the cells below wrote.)
+            seen = {symbol: v for symbol, v in seen.items() if symbol.name not in hide}
+            for name in hide:
+                read_paths.pop(name, None)
+                seen_writes.pop(name, None)
         if hidden:
             detector.set_aside(self.namespace, hidden)
         context = CellContext(
@@ -207,7 +224,8 @@ class Session:
         if hidden:
             # Those it did not bind are as their binders left them: no change of its.
             detector.put_back(self.namespace, hidden)
-            execution = _explain_hidden(execution, hidden)
+            execution = _explain_hidden(execution, hidden - hide)
+            execution = _explain_hidden_from_below(execution, hide)
         unbound: frozenset[str] = frozenset()
         if leftovers and execution.error is not None:
             # It failed (`x += 1` read `x` before binding it, as in a run-all): the value
@@ -269,11 +287,29 @@ class Session:
         record.reads_own = leftovers
         record.shapes_seen = shapes
         record.read_paths = or_empty(read_paths)
+        if record.analysis.reads_own_imports:
+            self._taken_from_modules(record.analysis, seen_writes)
         record.seen_writes = or_empty(seen_writes)
-        stacked = self._stacked_changes(own) if own else frozenset()
+        stacked = self._stacked_changes(cell, own, record.code) if own else frozenset()
+        stacked_on: list[Any] = []
+        prints: dict[Symbol, Any] = {}
+        if changes.mutated:
+            stacked_on, prints = self._stacked_on_changes(cell, record.code, changes, stacked)
         changed = self._record(
-            cell, record, changes, seen, stamp, execution, unbound, astray, stacked, own_imported
+            cell,
+            record,
+            changes,
+            seen,
+            stamp,
+            execution,
+            unbound,
+            astray,
+            stacked,
+            own_imported,
+            stacked_on,
         )
+        for symbol, now in prints.items():
+            self._module_prints[symbol] = (self.ledger.current(symbol), now)
         for name in restore:
             # Gone by no cell's write: its own record keeps no removal of it, so that the
             # readers' chains of writers go past it to the cell above (``left_alone``).
@@ -350,7 +386,7 @@ class Session:
         unsure = analysis.maybe_unbound | (expanded.binds - analysis.defs)
         if not read_first and not unsure:
             return EMPTY
-        namespace, graph, ledger = self.namespace, self.graph, self.ledger
+        namespace, graph, ledger, records = self.namespace, self.graph, self.ledger, self.records
         refs, reads_all = expanded.refs, expanded.reads_all
         any_order = graph.direction is Direction.ANY_ORDER
         rank = graph.rank(cell)
@@ -363,7 +399,7 @@ class Session:
             # may define it, so a run-all never has it here (`a = a + [1]` after the
             # binder of `a` was edited to `a.sort()` found that cell's old list).
             if binder == cell or (any_order and name in read_first):
-                return graph.reaching_writer(cell, name) is None or unread(name)
+                return no_writer_above(name) or unread(name)
             # A binding a cell below made (`x += 1` below `for i in range(n): x = i`),
             # which a run-all has not made here either, of a name the cell does not read:
             # left, a run binding nothing would leave it as this cell's own write.
@@ -377,6 +413,15 @@ class Session:
 
         def unread(name: str) -> bool:
             return name not in read_first and name not in refs and not reads_all
+
+        def no_writer_above(name: str) -> bool:
+            # (in_order: past writers whose last run, of their code now, raised before
+            # writing it, as a run-all goes on past them: `b += 1` failing above `b = 0;
+            # sorted(globals())`, which then read its own last `b`, a run-all none.)
+            writer = graph.reaching_writer(cell, name)
+            while writer is not None and not any_order and records[writer].failed_before(name):
+                writer = graph.reaching_writer(writer, name)
+            return writer is None
 
         return frozenset(
             name
@@ -721,7 +766,7 @@ class Session:
         if (
             paths
             and self._imported_module(name) is not None
-            and self._stores_first(cell, name, paths)
+            and self.stores_first(cell, name, paths)
         ):
             # `json.X = o` then `repr(json.X)`: what the parts held before the run never
             # reaches it (a store a cell below made there left it stale after every run).
@@ -730,25 +775,19 @@ class Session:
             return EMPTY
         return trusted_paths(value, paths)
 
-    def _stores_first(
-        self, cell: CellId, name: str, paths: frozenset[tuple[PathPart, ...]]
-    ) -> bool:
+    def stores_first(self, cell: CellId, name: str, paths: frozenset[tuple[PathPart, ...]]) -> bool:
         """Whether the cell's code stores each part of the module ``name`` it reads before
         reading it, whatever the part held (``replaced.replaces``: a top-level store whose
         value does not read the name, after statements that read nothing of it). Parsed
-        only for a cell that stores into a part it reads (``_replaced_first``, cached)."""
-        stored = {
-            m.path
-            for m in self.graph.effects(cell).analysis.mutations
-            if m.name == name and len(m.path) == 1 and m.kind in _STORES
-        }
-        if not all(path[:1] in stored for path in paths):
+        only for a cell that stores into a part it reads (``replaced.stores_first``)."""
+        mutations = self.graph.effects(cell).analysis.mutations
+        if not any(m.name == name for m in mutations):
             return False
         try:
             source = self.python_source(self.records[cell].code)
         except Exception:  # (IPython code without IPython: not known, so not first)
             return False
-        return all(_replaced_first(source, name, path[:1]) for path in paths)
+        return stores_first(source, mutations, name, paths)
 
     def writes_held(self, cell: CellId, name: str, paths: Paths) -> frozenset[Version] | None:
         """The writes that what the cell holds of ``name`` carries, once parts of its
@@ -821,7 +860,46 @@ class Session:
             writes = self.writes_held(cell, name, paths)
             if writes is not None:
                 seen_writes[name] = writes
+        for name in graph.effects(cell).analysis.reads_own_imports:
+            # `import json` then `v = json.Y`: its import hands back what the module holds,
+            # which a cell below may have stored or changed there (``StatusBoard``).
+            if name not in seen_writes:
+                writes = self.ledger.visible_writes(name, self.paths_read(cell, name)) or EMPTY
+                whole = self.ledger.current(Symbol(name))  # (`from m import lst`: changed)
+                if whole is not None and whole.in_module:
+                    writes |= {whole}
+                if writes:
+                    seen_writes[name] = writes
         return seen, read_paths, seen_writes
+
+    def _taken_from_modules(
+        self, analysis: CellAnalysis, seen_writes: dict[str, frozenset[Version]]
+    ) -> None:
+        """After a run, before it is written down: for each name the cell took from a module
+        by its own `from m import lst` and read, the writes of the module's part holding the
+        object under a name a cell bound the module to (`m.lst.append(1)` below, by `import
+        m`, even where `m` is bound no more): what its import handed back held them
+        (``StatusBoard``). The ledger still holds the versions the run started with. Cost:
+        only for a cell reading what its own `from ... import` took, a look at the globals
+        of the modules cells bound."""
+        namespace, ledger = self.namespace, self.ledger
+        for name in analysis.reads_own_imports:
+            if analysis.bound_as.get(name) is not BindingKind.IMPORTED:
+                continue
+            held = namespace.get(name)
+            if held is None or isinstance(held, _CODE_HOLDERS) or cannot_change(held):
+                continue
+            writes = set(seen_writes.get(name, ()))
+            for module_name, module in self._bound_modules.items():
+                parts = frozenset(("." + k,) for k, v in vars(module).items() if v is held)
+                if not parts:
+                    continue
+                if namespace.get(module_name) is module:
+                    writes |= ledger.visible_writes(module_name, parts) or EMPTY
+                else:  # (the name unbound since: what its parts' versions told, kept)
+                    writes |= ledger.superseded(module_name, parts)
+            if writes:
+                seen_writes[name] = frozenset(writes)
 
     def _note_widened_reads(self, cell: CellId, record: CellRecord, stamp: int) -> None:
         """A run can widen what the cell reads: its own writes may carry notebook code now
@@ -886,7 +964,10 @@ class Session:
             return EMPTY
         graph, namespace = self.graph, self.namespace
         if failing_reads(graph, self.records[cell], cell):
-            return freeze(mutated)
+            # (But a draw from a global generator no cell can seed: the state it leaves
+            # is as good as a run-all's, ``draws``. Taken as astray, `np.random.shuffle(x)`
+            # above `x = ...` left `import numpy as np` stale, and every reader of `np`.)
+            return freeze(n for n in mutated if not self._undetermined_draw(n, changes))
         # (As the graph has them: not a module it imports itself under another name.)
         read = out_of_order & graph.out_of_order_usages(cell) if out_of_order else EMPTY
         reads = graph.expanded(cell).refs
@@ -895,6 +976,18 @@ class Session:
         if not objects:
             return EMPTY
         return freeze(holding(namespace, mutated, objects, changes.changed_ids))
+
+    def _undetermined_draw(self, name: str, changes: Changes) -> bool:
+        """Whether the run changed ``name`` only by drawing from a global generator that no
+        cell can seed (``draws``): the generator's part of a module (`np.random`), or, as
+        a whole, a module or function that is a way into the generator (`random`)."""
+        value = self.namespace.get(name)
+        parts = changes.parts.get(name)
+        if parts is None:
+            drew = global_generator(value) is not None
+        else:
+            drew = all(generator_changed(value, frozenset({part})) is not None for part in parts)
+        return drew and not seeding(self.records)
 
     def binds_from_below(self, cell: CellId) -> bool:
         """Whether the cell's last run read, as its own code ran, a name only a cell below
@@ -929,10 +1022,15 @@ class Session:
     def changes_from_below(self, cell: CellId, name: str) -> bool:
         """Whether a run of ``cell`` would change in place, through ``name``, a value only a
         cell below makes (``_from_below``): `foo.append(0)` below `foo = Foo()` that ran
-        above `def Foo()`. Such a run is ``astray`` once made; this says so before it."""
+        above `def Foo()`. Such a run is ``astray`` once made; this says so before it.
+        (Not where the name holds nothing: the run fails there, as a run-all's does,
+        changing nothing. Left out of a push for it, `lst[x] = 42` once `lst = ...` was
+        deleted ran in the settle instead, after its `x = 6` above had run for it and
+        `x = 7` below had restored `x`: both ran again.)"""
         expanded = self.graph.expanded(cell)
         return (
-            name in expanded.mutates
+            name in self.namespace
+            and name in expanded.mutates
             and name in expanded.refs
             and name not in expanded.binds
             and self._from_below(cell, name)
@@ -948,8 +1046,25 @@ class Session:
         binder = self.ledger.bound_by(name)
         if binder is not None and binder in graph and graph.rank(binder) < graph.rank(cell):
             # The object came from above (no walk up a chain of cells appending to it).
+            # Where a nearer binder lies between, a run of the cell pulls that one first
+            # (the object is not the one a run-all has there), and changes its object:
+            # `d[foo] = bar` below `d = {...}`, once `d = {foo: bar}` added above that,
+            # reading `bar` from below, was run (else it was left out of the push and run
+            # in the settle, pulling `foo = 5` again after `foo = 8` had restored `foo`).
+            nearest = self._nearest_binder(cell, name)
+            if nearest is not None and graph.rank(nearest) > graph.rank(binder):
+                binder = nearest
             return name in graph.expanded(binder).binds and self.binds_from_below(binder)
         return graph.rests_below(cell, name)
+
+    def _nearest_binder(self, cell: CellId, name: str) -> CellId | None:
+        """The nearest writer above ``cell`` binding ``name`` (in_order's walk of the
+        writers; mostly one step: the nearest writer binds it)."""
+        graph = self.graph
+        writer = graph.reaching_writer(cell, name)
+        while writer is not None and name not in graph.expanded(writer).binds:
+            writer = graph.reaching_writer(writer, name)
+        return writer
 
     def _out_of_order_reads(
         self, cell: CellId, seen: Mapping[Symbol, Version | None]
@@ -986,13 +1101,15 @@ class Session:
         astray: frozenset[str] = frozenset(),
         stacked: frozenset[Symbol] = frozenset(),
         own_imported: Mapping[str, tuple[Any, Any]] | None = None,
+        stacked_on: Iterable[Any] = (),
     ) -> frozenset[str]:
         """Write down what the run wrote; ``unbound``: names it surely did not bind (set
         aside, and put back after it failed); ``astray``: names it changed through one it
         read out of order (``_changed_out_of_order``); ``stacked``: parts of modules it
         changed again on top of its own last change (``_stacked_changes``);
         ``own_imported``: objects an import bound that held its own last change before the
-        run (``_own_imported_changes``)."""
+        run (``_own_imported_changes``); ``stacked_on``: objects of modules' parts it changed
+        on top of a change a run-all makes after it (``_stacked_on_changes``)."""
         namespace = self.namespace
         any_order = self.graph.direction is Direction.ANY_ORDER
         analysis = record.analysis
@@ -1020,6 +1137,12 @@ class Session:
             wrote[symbol] = self.ledger.bind(
                 symbol, cell, value=immutable_print(namespace[name], self.budget)
             )
+            value = namespace[name]
+            if isinstance(value, types.ModuleType):
+                # Bound again to the module it held (`import m` deleted, then added again):
+                # the module keeps what was stored or changed in it (``ledger.reinstate``).
+                self.ledger.reinstate(name, same=self._bound_modules.get(name) is value)
+                self._bound_modules[name] = value
         for name in mutated:
             parts = changes.parts.get(name)
             writer = charged.get(name, cell)
@@ -1027,12 +1150,20 @@ class Session:
                 # (Through its class, an instance's own stores stay: ``Version.beside``.)
                 beside = name in changes.through_class
                 shaped = changes.shaped.get(name, frozenset())
+                # What an imported module holds, changed in place, stays there: an import
+                # gives the same module (``Version.in_module``).
+                imported = self._held_by_a_module(name)
                 for part in parts:
                     symbol = Symbol(name, (part,))
                     # (A draw: the part of a module that holds a global generator.)
                     drew = generator_changed(namespace[name], frozenset({part})) is not None
                     wrote[symbol] = self.ledger.write(
-                        symbol, writer, beside=beside, drew=drew, shaped=part in shaped
+                        symbol,
+                        writer,
+                        beside=beside,
+                        drew=drew,
+                        shaped=part in shaped,
+                        in_module=imported and not drew,
                     )
                 continue
             # No value to compare: a change in place (or one declared with
@@ -1040,7 +1171,13 @@ class Session:
             # (A module's fingerprint is its identity: one of a global generator changed
             # in place drew, as did a function bound to the generator: ``runtime.draws``.)
             drew = global_generator(namespace[name]) is not None
-            wrote[Symbol(name)] = self.ledger.write(Symbol(name), writer, in_place=True, drew=drew)
+            wrote[Symbol(name)] = self.ledger.write(
+                Symbol(name),
+                writer,
+                in_place=True,
+                drew=drew,
+                in_module=not drew and self._held_by_a_module(name),
+            )
         for name, owner in charged.items():
             versions = {s: v for s, v in wrote.items() if s.name == name}
             self._charge(self.records[owner], versions, mutated)
@@ -1090,6 +1227,8 @@ class Session:
                     and fingerprint(kept, self.budget) != before
                 ):
                     self._stacked_in_imported(cell, kept, wrote)
+        for held in stacked_on:
+            self._stacked_in_imported(cell, held, wrote)
         into_builtins, out_of_builtins = self._builtins_written(cell, record, changes, ran, wrote)
         written = {s.name for s in wrote}
         # What it bound: its code's bindings, and those set aside that it bound again to
@@ -1293,7 +1432,9 @@ class Session:
                 found[symbol] = _Kept(held, kept, fingerprint(held, self.budget), same=True)
         return found
 
-    def _stacked_changes(self, own: Mapping[Symbol, _Kept]) -> frozenset[Symbol]:
+    def _stacked_changes(
+        self, cell: CellId, own: Mapping[Symbol, _Kept], code: str
+    ) -> frozenset[Symbol]:
         """After a run: the parts of ``own`` (``_own_module_changes``) that the run changed
         again: a run-all makes the cell's change once, on the value as the cells above
         leave it, where this run made it on top of its own last change, which no import
@@ -1301,7 +1442,8 @@ class Session:
         will after every run of the cell until a restart makes it anew (or a cell stores
         the part again); a part stacked once stays so, whatever the cell's runs change
         since (``Version.stacked``). A part holding another object than before the run, of
-        a change in place, was made anew."""
+        a change in place, was made anew; one changed only where ``code`` stores into it
+        (``replaced.stores_into``: `lm.d.update(k=y)`) had what those keys held replaced."""
         found = []
         namespace = self.namespace
         for symbol, kept in own.items():
@@ -1311,13 +1453,126 @@ class Session:
             now = _held_by(module, symbol.path[0])
             if kept.same and now is not kept.held:
                 continue  # the part holds another object: made anew
-            if (
-                kept.stacked
-                or kept.before is UNKNOWN
-                or fingerprint(now, self.budget) != kept.before
-            ):
+            if kept.stacked or kept.before is UNKNOWN:
                 found.append(symbol)
+                continue
+            after = fingerprint(now, self.budget)
+            if after == kept.before:
+                continue
+            if kept.same and after is not UNKNOWN:
+                # Changed only where its code stores (`lm.d.update(k=y)` with `y` changed):
+                # what the keys held is replaced, not stacked on.
+                changed = changed_parts(kept.before, after)
+                if changed is not None and changed <= self._stores_into(cell, code, now):
+                    continue
+            found.append(symbol)
         return frozenset(found)
+
+    def _stacked_on_changes(
+        self, cell: CellId, code: str, changes: Changes, stacked: frozenset[Symbol]
+    ) -> tuple[list[Any], dict[Symbol, Any]]:
+        """After a run, before ``_record`` writes it down: the objects held by parts of
+        imported modules that the run changed in place (seen by value, however reached:
+        `lm.lst.append(1)`, `lst.append(1)` after `lst = lm.lst`, a notebook function's
+        call), on top of a change a run-all makes after it, or never. No import makes the
+        object anew (an import gives the same module): the part holds both changes, where
+        a run-all makes this one on the value as the cells above leave it.
+
+        The part's version before the run tells: stacked already, of no cell now (a
+        deleted cell's), or a change in place since, the object keeps it; its cell's own
+        (a run again) or a cell's below it, the run stacked on it where it changed the
+        value (``_module_prints``: the fingerprint that version left), unless it only
+        stored into it (``replaced.stores_into``: `lm.d['k'] = y`, `lm.d.update(k=y)`
+        replace what the keys held). A chain of writers each above the next, from the
+        import, is what a run-all makes. (``stacked``: those ``_stacked_changes`` found.)
+        With the fingerprints now of the parts looked at, for ``_module_prints``.
+
+        Cost: nothing for a run that changed no imported module's part (most); a
+        fingerprint of each part it did."""
+        found: dict[int, Any] = {}
+        prints: dict[Symbol, Any] = {}
+        graph, ledger = self.graph, self.ledger
+        rank = graph.rank(cell)
+        for name in changes.mutated:
+            parts = changes.parts.get(name)
+            if not parts:
+                continue  # (a change not told by parts: not a module's part)
+            module = self._imported_module(name)
+            if module is None:
+                continue  # (a module a cell makes, `types.ModuleType('m')`, it makes anew)
+            stored = changes.module_stores.get(name, EMPTY)
+            for part in parts:
+                symbol = Symbol(name, (part,))
+                if part in stored or symbol in stacked:
+                    continue  # (a store: the part holds another object, made anew)
+                held = _held_by(module, part)
+                if held is None or isinstance(held, _CODE_HOLDERS) or cannot_change(held):
+                    continue
+                version = ledger.current(symbol)
+                if version is not None and version.drew:
+                    continue  # (a generator's state: ``runtime.draws``)
+                now = prints[symbol] = fingerprint(held, self.budget)
+                if version is None or id(held) in found:
+                    continue  # (as the import left it)
+                writer = version.cell
+                if not version.stacked and writer is not None and writer in graph:
+                    # (Else stacked already, or a deleted cell's: the object keeps it.)
+                    if writer != cell and graph.rank(writer) < rank:
+                        continue  # (a change a run-all makes before this one)
+                    if self._replaced_or_kept(cell, version, symbol, now, held, code):
+                        continue
+                found[id(held)] = held
+        return list(found.values()), prints
+
+    def _stores_into(self, cell: CellId, code: str, held: Any) -> frozenset[PathPart]:
+        """``replaced.stores_into`` of the cell's code and of the notebook functions it
+        names (one level: what those call counts as no store)."""
+        namespace = self.namespace
+        functions = []
+        for name in self.graph.expanded(cell).refs:
+            value = namespace.get(name)
+            if isinstance(value, types.FunctionType) and value.__globals__ is namespace:
+                filename = value.__code__.co_filename
+                definer = CellId(filename[6:-1]) if filename.startswith("<cell ") else None
+                record = self.records.get(definer) if definer is not None else None
+                if record is not None:
+                    source = self.python_source(record.code)
+                    functions.append((source, value.__code__.co_firstlineno))
+        return stores_into(self.python_source(code), namespace, held, functions)
+
+    def _only_stores_into(self, cell: CellId, held: Any) -> bool:
+        """Whether the cell's code changes ``held`` (an object a module holds), and only by
+        stores into it (`os.environ['X'] = v`, `env['X'] = v` after `env = os.environ`),
+        no method, augmented assignment nor delete; nor does a function it calls store
+        into a module."""
+        if self.graph.expanded(cell).called_stores:
+            return False
+        stored = False
+        for mutation in self.records[cell].analysis.mutations:
+            kind, path = mutation.kind, mutation.path
+            within = path[:-1] if kind in _STORES and path else path
+            target = _resolve_part(self.namespace.get(mutation.name), within)
+            if target is not held:
+                continue
+            if kind not in _STORES or not path:
+                return False
+            stored = True
+        return stored
+
+    def _replaced_or_kept(
+        self, cell: CellId, version: Version, symbol: Symbol, now: Any, held: Any, code: str
+    ) -> bool:
+        """Whether the run left the part as ``version`` left it (the same fingerprint), or
+        changed it only where its code stores (``replaced.stores_into``)."""
+        left = self._module_prints.get(symbol)
+        before = left[1] if left is not None and left[0] == version else UNKNOWN
+        if before is UNKNOWN or now is UNKNOWN:
+            # Not told by value (`os.environ`): replaced where its code only stores into it.
+            return self._only_stores_into(cell, held)
+        if before == now:
+            return True
+        changed = changed_parts(before, now)
+        return changed is not None and changed <= self._stores_into(cell, code, held)
 
     def _imported_left(
         self, cell: CellId, analysis: CellAnalysis, mutated: set[str], binds: frozenset[str]
@@ -1411,6 +1666,17 @@ class Session:
             kept = self._kept_in_module(name, analysis)
             if kept is not None and self.ledger.bound_by(name) == cell:
                 self._mark_holders(cell, kept, skip=name)
+
+    def _held_by_a_module(self, name: str) -> bool:
+        """Whether what ``name`` holds a module keeps, which no import makes anew: a module
+        an import binds (its parts), or an object its binder took from a module by an import
+        (`from m import lst`). Cost: a look at the binder's analysis, for a name a run
+        changed in place."""
+        if self._imported_module(name) is not None:
+            return True
+        binder = self.ledger.bound_by(name)
+        record = self.records.get(binder) if binder is not None else None
+        return record is not None and self._kept_in_module(name, record.analysis) is not None
 
     def _kept_in_module(self, name: str, analysis: CellAnalysis) -> Any:
         """The object ``name`` holds, where the cell (``analysis``) binds it by an import
@@ -1908,6 +2174,22 @@ def _changed_in_modules(
     return found
 
 
+def _resolve_part(value: Any, path: tuple[PathPart, ...]) -> Any:
+    """What ``value`` holds at ``path`` through modules' attributes and plain dicts' keys,
+    read without running code (else None)."""
+    for part in path:
+        if isinstance(value, types.ModuleType):
+            value = _held_by(value, part)
+        elif type(value) is dict and isinstance(part, str) and not part.startswith("."):
+            try:
+                value = value.get(ast.literal_eval(part))
+            except (ValueError, SyntaxError, TypeError):
+                return None
+        else:
+            return None
+    return value
+
+
 def _held_by(module: types.ModuleType, part: PathPart) -> Any:
     """What a module holds at an attribute part (``.rcParams``), read without running its
     code (a module's ``__getattr__``)."""
@@ -1931,13 +2213,6 @@ class _Kept:
 
 
 _STORES = (MutationKind.ATTR_STORE, MutationKind.ITEM_STORE)
-
-
-@functools.lru_cache(maxsize=256)
-def _replaced_first(source: str, name: str, part: tuple[PathPart, ...]) -> bool:
-    """``replaced.replaces`` of a store into a module's part, by its source alone (no seed
-    counts as harmless before it: none is asked about here), for ``Session._stores_first``."""
-    return replaces(source, {}, name, part, store_only=True)
 
 
 _ON_WHAT_IT_HOLDS = (MutationKind.METHOD_CALL, MutationKind.AUG_ASSIGN, MutationKind.ITEM_DELETE)
@@ -2016,6 +2291,19 @@ def _explain_hidden(execution: Execution, names: frozenset[str]) -> Execution:
         names,
         "no cell above binds `{}`: a restart-and-run-all fails here, so this cell, which "
         "may read any name, does not see the value left in the session",
+    )
+
+
+def _explain_hidden_from_below(execution: Execution, names: frozenset[str]) -> Execution:
+    """A NameError for a name only a cell below binds, hidden from a cell that may change
+    objects in place, in a run that did not ask for it by name
+    (``Scheduler._read_from_below_hidden``): say why, and how to run it with the value."""
+    return _explain_name_error(
+        execution,
+        names,
+        "only a cell below binds `{}`: a restart-and-run-all fails here, so this cell, "
+        "which may change objects in place, does not see the value left in the session; "
+        "run it by itself to use that value",
     )
 
 

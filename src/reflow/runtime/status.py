@@ -23,6 +23,7 @@ from reflow.analysis.effects import CellAnalysis, MutationKind, PathPart
 from reflow.graph.graph import DataflowGraph
 from reflow.runtime.draws import undetermined_draw, undetermined_draws
 from reflow.runtime.records import CellRecord
+from reflow.runtime.replaced import only_changes, stores_first
 from reflow.runtime.versions import Paths, Symbol, Version, VersionLedger, overlaps
 
 
@@ -86,7 +87,7 @@ def writes_reaching(
             writer = graph.reaching_writer(writer, name)
             continue
         if not in_sync(writer):
-            if paths is not None and stores_elsewhere(graph, records, writer, name, paths):
+            if stores_elsewhere(graph, records, writer, name, paths):
                 writer = graph.reaching_writer(writer, name)  # what it reruns, no reader sees
                 continue
             chain.unsynced = writer
@@ -113,7 +114,7 @@ def writes_reaching(
         if contributed and changed_through_alias_only(graph, writer, name):
             through_alias = True
         elif whole:
-            unsynced = unsynced_store_above_import(graph, writer, name, paths, in_sync)
+            unsynced = unsynced_store_above_import(graph, records, writer, name, paths, in_sync)
             if unsynced is not None:
                 chain.unsynced = unsynced
                 return chain
@@ -267,6 +268,7 @@ def binds_by_import(graph: DataflowGraph, writer: CellId, name: str) -> bool:
 
 def unsynced_store_above_import(
     graph: DataflowGraph,
+    records: Mapping[CellId, CellRecord],
     writer: CellId,
     name: str,
     paths: Paths,
@@ -276,7 +278,10 @@ def unsynced_store_above_import(
     (`json.Z = 1`, or `import json as js; js.Z = 1`, above `import json`) and whose last
     run does not tell what it stores (not run yet, edited, stale): an import undoes no
     store, so a reader below the import reads what that cell's run will store. A cell in
-    sync there is none: the import's run took its stores as its own."""
+    sync there is none: the import's run took its stores as its own; nor is one that
+    stores only parts the reader does not read (``stores_elsewhere``: `y =
+    np.random.random(10)` moved above `import numpy as np` draws into `np.random`, nothing
+    to `inds = np.argsort(x)` below the import)."""
     if not binds_by_import(graph, writer, name):
         return None
     above = graph.reaching_writer(writer, name)
@@ -284,7 +289,11 @@ def unsynced_store_above_import(
         stores = name in graph.expanded(above).mutates or (
             name in graph.effects(above).analysis.stored_names
         )
-        if stores and not in_sync(above):
+        if (
+            stores
+            and not in_sync(above)
+            and not stores_elsewhere(graph, records, above, name, paths)
+        ):
             direct = [m.path for m in graph.effects(above).analysis.mutations if m.name == name]
             if not direct or any(overlaps(path, paths) for path in direct):
                 return above
@@ -297,34 +306,58 @@ def stores_elsewhere(
     records: Mapping[CellId, CellRecord],
     writer: CellId,
     name: str,
-    paths: frozenset[tuple[PathPart, ...]],
+    paths: Paths,
 ) -> bool:
     """Whether whatever ``writer`` wrote and may write of ``name``, its code as it is now
-    run on any inputs, is a direct store into parts a reader of ``paths`` does not read:
-    then its being out of sync (edited, stale, failed) is nothing to that reader.
+    run on any inputs, is a direct store into parts a reader of ``paths`` (``None``: all
+    of it) does not read: then its being out of sync (edited, stale, failed) is nothing to
+    that reader.
 
     Its code stores only into parts one step below the name (``CellAnalysis.part_stores``:
     no call, deeper path or augmented assignment that could change an object another part
     holds too), calls no notebook code that could change more, and may change nothing
     else that could share the object; its last run wrote such parts only.
+
+    Or the name is a module's, which a call changes only as a run sees it change (its
+    generator drawn from or seeded, ``NotebookFunctions.expand``), and the writer's code,
+    as it last ran, stores into it only so (or not at all): a draw (`y =
+    np.random.random(10)`) writes `np.random`, nothing to a reader of `np.argsort`, and
+    where no cell can seed the generator, nothing to any reader (``draws``: any state is
+    as good as a run-all's). (It was, and the reader, stale "from" the drawing cell,
+    pulled a writer above a cell the run had done, which ran that cell again.)
     """
     effects = graph.effects(writer)
     analysis = effects.analysis
-    if analysis.dynamic or analysis.star_import or name not in analysis.part_stores:
+    if analysis.dynamic or analysis.star_import:
         return False
+    as_module = False
+    if name not in analysis.part_stores:
+        record = records[writer]
+        as_module = (
+            name not in analysis.mutated_names
+            and record.has_run
+            and not record.dirty
+            and graph.is_module(name)
+        )
+        if not as_module:
+            return False
     expanded = graph.expanded(writer)
     if (
         name in expanded.binds
         or name in expanded.deletes
-        or name in effects.observed_mutates
+        or (name in effects.observed_mutates and not as_module)
         or not expanded.alters <= {name}
     ):
         return False
     for mutation in analysis.mutations:
         if mutation.name == name and overlaps(mutation.path, paths):
             return False
-    for symbol, _ in records[writer].writes_of(name):
-        if not symbol.path or overlaps(symbol.path, paths):
+    for symbol, version in records[writer].writes_of(name):
+        # (A draw no cell can seed leaves a state as good as a run-all's, whatever was drawn
+        # before: ``draws``.)
+        if (not symbol.path or overlaps(symbol.path, paths)) and not (
+            as_module and undetermined_draw(version, records)
+        ):
             return False
     # A function or class of the notebook it calls (or an object carrying one) may
     # change the object in ways its summary does not tell part by part.
@@ -704,7 +737,7 @@ class StatusBoard:
         ]
         if stray and expected.base < 0 and expected.writers:
             stray = self._beyond_in_place(cell, name, expected.writers[-1], stray)
-        stray += [v for v in seen if v not in stray and self._stored_below(cell, v)]
+        stray += [v for v in seen if v not in stray and self._stored_below(cell, v, name)]
         if not stray:
             return None
         return self._stray_reason(cell, name, min(stray, key=lambda v: v.stamp).cell)
@@ -721,16 +754,52 @@ class StatusBoard:
             return f"reads `{name}`, which holds what cell [{writer}] wrote; it runs after it"
         return f"reads `{name}`, which holds what cell [{writer}] wrote once and does not now"
 
-    def _stored_below(self, cell: CellId, version: Version) -> bool:
+    def _stores_first(self, cell: CellId, name: str) -> bool:
+        """Whether the cell stores each part of the module ``name`` it read before reading
+        it (``replaced.stores_first``; IPython code, not Python, is not known to)."""
+        record = self._records[cell]
+        paths = record.read_paths.get(name)
+        if not paths:
+            return False
+        return stores_first(record.code, record.analysis.mutations, name, paths)
+
+    def imported_from_below(self, cell: CellId, name: str) -> list[Version]:
+        """What the cell's own import of ``name`` handed back held that a cell below it
+        stored or changed there (``_stored_below``): no import takes it out."""
+        seen = self._records[cell].seen_writes.get(name)
+        if not seen:
+            return []
+        return [v for v in seen if self._stored_below(cell, v, name)]
+
+    def only_changes(self, cell: CellId, name: str) -> bool:
+        """``replaced.only_changes`` of the cell's code, for the module ``name`` holds under
+        every name some cell imports it as."""
+        names = (name, *sorted(self._graph.same_module([name])))
+        return only_changes(self._records[cell].code, names)
+
+    def _stored_below(self, cell: CellId, version: Version, name: str) -> bool:
         """Whether ``version`` is a store into a module (``Version.into_module``) that a cell
         below ``cell`` made, or one with an out-of-order usage: a run-all makes it after
         ``cell`` has run (or not at all), though a writer above
         may hold it as its own (an import run since binds the same module again, holding
-        the store, and takes its versions). (Not the cell's own store: whether it reads the
-        part before storing it again is not known.)"""
+        the store, and takes its versions); or a change in place of what an imported module
+        holds (``Version.in_module``) a cell below made, where the cell reads it. (Not the
+        cell's own store: whether it reads the part before storing it again is not known;
+        nor one the cell stores again first, then reads back: ``_stores_first``.)"""
         writer, graph = version.cell, self._graph
-        if not version.into_module or writer is None or writer not in graph or writer == cell:
+        if writer is None or writer not in graph or writer == cell:
             return False
+        if not version.into_module:
+            # Or a change in place of what a module an import binds holds (``Version.
+            # in_module``: `m.lst.append(1)` below `v = len(m.lst)`), where the cell reads
+            # what the part holds, not only changes it (`m.d['k'] = 1`: ``only_changes``).
+            return (
+                (version.in_module or version.stacked)
+                and graph.rank(writer) > graph.rank(cell)
+                and not self.only_changes(cell, name)
+            )
+        if self._stores_first(cell, name):
+            return False  # (`m.o = o` then `repr(m.o)`: what the part held never reaches it)
         # Or one a cell made while reading a name only cells below it define (`json.Y = 1`
         # above `import json`, run once json was bound): a run-all fails there, or reads
         # another value, and the import below does not undo the store.
@@ -863,7 +932,7 @@ class StatusBoard:
                 and not (seen and seen.same_value(expected.version))
                 and not self._draws_apart(name, seen, expected.version)
             ):
-                if seen is not None and self._stored_below(cell, seen):
+                if seen is not None and self._stored_below(cell, seen, name):
                     return self._stray_reason(cell, name, seen.cell)  # (the newest write)
                 orphaned = self._ledger.orphaned(name, record.read_paths.get(name), cell)
                 if orphaned is not None:
@@ -893,6 +962,12 @@ class StatusBoard:
                 # bound the name since (an import below keeps it).
                 return self._orphaned_reason(orphaned)
         for name in record.analysis.reads_own_imports:
+            from_below = self.imported_from_below(cell, name)
+            if from_below:
+                # What its own import handed back held what a cell below stored or changed
+                # there (`json.Y = 3` below `import json; v = json.Y`): a run-all reads the
+                # part before that, and no import takes it out.
+                return self._stray_reason(cell, name, min(from_below, key=lambda v: v.stamp).cell)
             orphaned = self._ledger.orphaned(name, reader=cell)
             if orphaned is not None:
                 # Its own import hands back the module holding that store (an import
@@ -906,7 +981,7 @@ class StatusBoard:
             if above is not None and self._ledger.bound_by(name) == cell:
                 if self._ledger.kept_dropped(name):  # (stacked, or dropped: kept either way)
                     made = (
-                        f"cell [{above}] made again on top of its own last change"
+                        f"cell [{above}] made again on top of a change already in it"
                         if self._ledger.kept_stacked(name)
                         else f"a run of cell [{above}] made and its code no longer makes"
                         " (edited, or the cell deleted)"
@@ -932,6 +1007,21 @@ class StatusBoard:
                     f"`{name}` was changed by cell [{above}], which read a name only a cell "
                     "below it binds"
                 )
+        for name in sorted(self._graph.expanded(cell).binds):
+            gone = self._ledger.last_write(Symbol(name))
+            if (
+                gone is not None
+                and gone.deleted
+                and (gone.cell is None or gone.cell not in self._graph)
+                and gone.stamp > record.run_stamp
+                and self._graph.final_writer(name) != cell  # (else told below)
+                and not record.left_alone(name)
+                and not record.failed_before(name)
+            ):
+                # What it bound went with a deleted cell whose binding it took as its own
+                # (`import json` twice, the first deleted): not bound now, where a run-all
+                # binds it here, whichever cell below writes it last.
+                return f"`{name}` was removed with a deleted cell; this cell binds it"
         for name in sorted(self._graph.expanded(cell).writes):
             if self._graph.final_writer(name) != cell or self._ledger.whole_by(name, cell):
                 continue  # (the second: every check below would pass)
@@ -992,8 +1082,9 @@ class StatusBoard:
         version = self._ledger.current(part)
         if version is not None and version.stacked:
             return (
-                f"reads `{part}`, which cell [{version.cell}] changed again on top of its"
-                " last run's change; an import gives the same object (a restart makes it anew)"
+                f"reads `{part}`, which cell [{version.cell}] changed again on top of a"
+                " change already in it (its own last run's, or a cell's below it); an import"
+                " gives the same object (a restart makes it anew)"
             )
         return f"reads `{part}`, which holds what a cell stored once and does not now"
 
@@ -1050,6 +1141,10 @@ class StatusBoard:
                     and other.cell in graph
                     and graph.rank(other.cell) < rank
                     and overlaps(other_symbol.path, frozenset([symbol.path]))
+                    # (A draw no cell can seed: as good as a run-all's, as for the last
+                    # writer above. `y = np.random...` moved above `import numpy as np`
+                    # made the import stale, and every reader of `np` below it.)
+                    and not undetermined_draw(other, self._records)
                 ):
                     return (
                         f"`{symbol}` was overwritten by cell [{other.cell}], which runs before it"

@@ -75,6 +75,12 @@ class Version:
     run-all makes it once (``Session._stacked_changes``). Its readers are out of sync
     (``VersionLedger.orphaned``) until a cell stores the part again, or binds the name to
     another object; the cell itself, which made the change, is not."""
+    in_module: bool = field(default=False, compare=False)
+    """Of a part of a module an import binds: a change in place of the object it holds
+    (`m.lst.append(1)`, or `e.append(1)` after `e = m.lst`, seen by value). No import makes
+    the object anew: a cell above reading the part after this change reads what a run-all
+    does not, and no run of the cells above takes the change out (as a store into a module
+    below: ``StatusBoard._stored_below``)."""
 
     @property
     def orphaned(self) -> bool:
@@ -133,6 +139,11 @@ class VersionLedger:
         # again on top of its writer's own last change (``orphaned``): most sessions have
         # none, and a reader's status asks of each name.
         self._orphans: set[str] = set()
+        # The part versions of a module's name that a binding or deletion of the name
+        # superseded, where the module keeps what they wrote (``Version.into_module``,
+        # ``in_module``, ``stacked``): bound again to that module, the name holds them
+        # (``reinstate``). Most sessions: none.
+        self._superseded: dict[str, dict[tuple[PathPart, ...], Version]] = {}
 
     def watch(self) -> set[str]:
         """A set that collects the name of every write from now until ``unwatch``."""
@@ -325,6 +336,33 @@ class VersionLedger:
             None,
         )
 
+    def superseded(self, name: str, paths: Paths) -> frozenset[Version]:
+        """The part versions of ``name``'s module that its last binding or deletion
+        superseded (``reinstate``), of those overlapping ``paths``."""
+        kept = self._superseded.get(name)
+        if not kept:
+            return frozenset()
+        return frozenset(v for part, v in kept.items() if overlaps(part, paths))
+
+    def reinstate(self, name: str, same: bool) -> None:
+        """``name`` was bound to a module: ``same``, the module whose parts' versions its
+        last binding or deletion superseded (``_superseded``), which holds what they wrote:
+        no import takes it out (`import m` deleted, then added again, with what
+        `m.lst.append(1)` of a cell below made still in `m.lst`); the name holds them again.
+        (Otherwise another module: they are dropped.)"""
+        superseded = self._superseded.pop(name, None)
+        if not same or not superseded:
+            return
+        for part, version in superseded.items():
+            if Symbol(name, part) in self._current:
+                continue  # (written again since)
+            self._current[Symbol(name, part)] = version
+            self._parts.setdefault(name, set()).add(part)
+            if version.stacked or version.orphaned:
+                self._orphans.add(name)
+        for names in self._watchers:
+            names.add(name)
+
     def current_for(self, name: str, paths: Paths = None) -> Version | None:
         """``visible``, but ``None`` for a name deleted last (as ``current`` does)."""
         version = self.visible(name, paths)
@@ -351,16 +389,28 @@ class VersionLedger:
         drew: bool = False,
         shaped: bool = False,
         stacked: bool = False,
+        in_module: bool = False,
     ) -> Version:
         """A new version of ``symbol``. ``in_place``: a change of the whole object in place
         (`xs.append(1)`, an element it holds changed), which leaves what was stored into
         its parts there: their versions stay, as the value still holds those stores.
         ``beside``: of a part, a change that leaves what was stored there; ``into_module``:
         a store into a module's part; ``shaped``: of a part, it added or removed it;
-        ``stacked``: of a module's part, a change made again on top of its cell's own (all
-        four: ``Version``)."""
+        ``stacked``: of a module's part, a change made again on top of its cell's own, or
+        another a run-all makes after it;
+        ``in_module``: of a module's part, a change in place (all: ``Version``)."""
         version = Version(
-            self.tick(), cell, deleted, value, outside, beside, into_module, drew, shaped, stacked
+            self.tick(),
+            cell,
+            deleted,
+            value,
+            outside,
+            beside,
+            into_module,
+            drew,
+            shaped,
+            stacked,
+            in_module,
         )
         if beside:
             previous = self._current.get(symbol)
@@ -386,13 +436,18 @@ class VersionLedger:
         if in_place and not deleted:
             return version
         passed_over, shapes = self._passed_over, self._shaped
+        held: dict[tuple[PathPart, ...], Version] = {}
         for part in self._parts.pop(symbol.name, ()):  # superseded by a write of the whole
             part_symbol = Symbol(symbol.name, part)
-            del self._current[part_symbol]
+            left = self._current.pop(part_symbol)
+            if left.into_module or left.in_module or left.stacked:
+                held[part] = left
             if passed_over:
                 passed_over.pop(part_symbol, None)
             if shapes:
                 shapes.pop(part_symbol, None)
+        if held:
+            self._superseded[symbol.name] = held
         if deleted:
             self._binding.pop(symbol.name, None)
             self._changed_above.pop(symbol.name, None)
