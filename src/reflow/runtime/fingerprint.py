@@ -138,8 +138,8 @@ carry state of its own)."""
 
 
 def _value_type(kind: type) -> bool:
-    names = _VALUE_TYPES.get((kind.__module__ or "").partition(".")[0])
-    return names is not None and kind.__qualname__ in names
+    names = _VALUE_TYPES.get((getattr(kind, "__module__", None) or "").partition(".")[0])
+    return names is not None and getattr(kind, "__qualname__", None) in names
 
 
 def _value_text(obj: Any) -> Any:
@@ -326,8 +326,9 @@ class _Walker:
             return ("object", kind, id(obj), items)
         slots = _slots(kind) if state is None or type(state) is dict else None
         if slots is not None:
-            # Its attributes are its slots (`@dataclass(slots=True)`), and its dict if any.
-            held = [(k, getattr(obj, k, _UNSET)) for k in slots]
+            # Its attributes are its slots (`@dataclass(slots=True)`), and its dict if any,
+            # read through the slots' own descriptors (no `__getattr__` of the class runs).
+            held = [(k, _slot_value(member, obj)) for k, member in slots]
             if state:
                 held += state.items()
             self.count(len(held))
@@ -573,30 +574,40 @@ def _all_in_dict(kind: type) -> bool:
     return kind.__basicsize__ <= _PLAIN_SIZE or kind is types.SimpleNamespace
 
 
-_SLOTS: weakref.WeakKeyDictionary[type, tuple[str, ...] | None] = weakref.WeakKeyDictionary()
+_SLOTS: weakref.WeakKeyDictionary[type, tuple[tuple[str, Any], ...] | None] = (
+    weakref.WeakKeyDictionary()
+)
 _UNSET = "<unset slot>"
 
 
-def _slots(kind: type) -> tuple[str, ...] | None:
-    """The slots an instance of ``kind`` keeps its state in, beside its ``__dict__`` if it
-    has one, where they are all it holds: every field of its layout is a slot its class
-    or a base names (`__slots__`), no base written in C adds others (the size tells:
-    ``functools.partial`` shows its fields as members, but holds one more). Else None."""
+def _slots(kind: type) -> tuple[tuple[str, Any], ...] | None:
+    """The slots (name, descriptor) an instance of ``kind`` keeps its state in, beside its
+    ``__dict__`` if it has one, where they are all it holds: only classes written in
+    Python name slots (`__slots__`), each a pointer in the layout, and the layout is no
+    larger than a plain object's and those pointers (a base written in C adds fields,
+    shown as members or not: ``functools.partial``, an exception's ``args``). Else None."""
     found = _SLOTS.get(kind, _ABSENT)
     if found is not _ABSENT:
         return found  # type: ignore[no-any-return]
-    names: list[str] = []
+    members: dict[str, Any] = {}
     for base in kind.__mro__[:-1]:
-        names += [
-            name
-            for name, member in vars(base).items()
-            if type(member) is types.MemberDescriptorType and name != "__weakref__"
-        ]
+        if "__slots__" not in vars(base):
+            continue
+        for name, member in vars(base).items():
+            if type(member) is types.MemberDescriptorType:
+                members.setdefault(name, member)
     layout = None
-    if names and kind.__basicsize__ <= _PLAIN_SIZE + 8 * len(names):
-        layout = tuple(dict.fromkeys(names))
+    if members and kind.__basicsize__ <= _PLAIN_SIZE + 8 * len(members):
+        layout = tuple(members.items())
     _SLOTS[kind] = layout
     return layout
+
+
+def _slot_value(member: Any, obj: Any) -> Any:
+    try:
+        return member.__get__(obj, type(obj))
+    except AttributeError:  # not set yet
+        return _UNSET
 
 
 _NUMPY_ROUTINES = frozenset({"ufunc", "_ArrayFunctionDispatcher"})
