@@ -28,6 +28,17 @@ from reflow.analysis.paths import constant_key
 from reflow.runtime.fingerprint import global_generator
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(source: str) -> ast.Module | None:
+    """A cell's tree, parsed once for the questions below (each asked of the same cells
+    over and over, with other names and parts), or None where it does not parse. Read
+    only: the trees are shared."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
 def replaces(
     source: str,
     namespace: Mapping[str, Any],
@@ -40,10 +51,10 @@ def replaces(
     does not rest on what it held before (see the module's docstring). ``store_only``: not
     by seeding a generator (what was changed was a store into a module, which a seed
     leaves alone)."""
-    try:
-        body = ast.parse(source).body
-    except SyntaxError:
+    tree = _parsed(source)
+    if tree is None:
         return False
+    body = tree.body
     for index in range(len(body) - 1, -1, -1):
         statement = body[index]
         if _stores(statement, name, path) or (
@@ -210,10 +221,10 @@ def _stores_of(source: str, line: int) -> tuple[tuple[ast.expr, PathPart], ...]:
     """Each store ``stores_into`` counts, by its source alone: the expression naming the
     object stored into, and the part. ``line``: only in the body of the function defined
     there (0: anywhere), through names the body does not bind."""
-    try:
-        tree: ast.AST = ast.parse(source)
-    except SyntaxError:
+    module = _parsed(source)
+    if module is None:
         return ()
+    tree: ast.AST = module
     local: set[str] = set()
     if line:
         function = next(
@@ -325,9 +336,8 @@ def only_changes(source: str, names: tuple[str, ...]) -> bool:
     changed there reaches no output of such a cell (``StatusBoard._stored_below``); where
     it changes on top of it, its readers are told (``Session._stacked_on_changes``). Not
     `m.d['k'] += 1`, nor `x = m.d.pop('k')`, nor `f(m)`."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    tree = _parsed(source)
+    if tree is None:
         return False
     parents: dict[ast.AST, ast.AST] = {}
     for node in ast.walk(tree):

@@ -1239,14 +1239,19 @@ class Scheduler:
         Their writers are not pulled before it: run before it too, they ran twice
         (`asdf.append(lst.append(x))` copied above `asdf = []`: `lst = ...` before it and
         after it). (Costs a lookup of its out-of-order usages, for the cells asked for.)"""
+        if not self._bound_from_below(cell):
+            return EMPTY
+        expanded = self._graph.expanded(cell)
+        return expanded.mutates | expanded.alters
+
+    def _bound_from_below(self, cell: CellId) -> frozenset[str]:
+        """The names ``cell`` reads that only a cell below binds (its out-of-order usages,
+        most often none), bound now."""
         usages = self._graph.out_of_order_usages(cell)
         if not usages:
             return EMPTY
         namespace = self._session.namespace
-        if not any(name in namespace for name in usages):
-            return EMPTY
-        expanded = self._graph.expanded(cell)
-        return expanded.mutates | expanded.alters
+        return frozenset(name for name in usages if name in namespace)
 
     def _read_from_below_hidden(self, cell: CellId) -> frozenset[str]:
         """The names to hide from a run of ``cell`` not asked for by name (a run-all's, a
@@ -1262,14 +1267,11 @@ class Scheduler:
         usages, most often none."""
         if cell in self._asked:
             return EMPTY
-        usages = self._graph.out_of_order_usages(cell)
-        if not usages:
+        bound = self._bound_from_below(cell)
+        if not bound:
             return EMPTY
         expanded = self._graph.expanded(cell)
-        if not expanded.mutates and not expanded.alters:
-            return EMPTY
-        namespace = self._session.namespace
-        return frozenset(name for name in usages if name in namespace)
+        return bound if expanded.mutates or expanded.alters else EMPTY
 
     def _would_change_from_below(self, cell: CellId) -> bool:
         """Whether a run of ``cell`` would change in place a value only a cell below makes
